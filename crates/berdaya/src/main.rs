@@ -1,0 +1,37 @@
+//! The `berdaya` command.
+
+mod survey;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "berdaya", version, about = "Run and evaluate community-empowerment programs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Survey evaluation: check instruments, analyse responses.
+    Survey {
+        #[command(subcommand)]
+        command: survey::SurveyCommand,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Survey { command } => survey::run(command),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

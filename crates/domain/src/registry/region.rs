@@ -1,0 +1,231 @@
+//! Regions: province → regency/city → district → village → dusun/lingkungan/RW/RT.
+//!
+//! Official levels are keyed by Kemendagri codes written with dots (`33.16.09.2001`). Units
+//! below the village have no official code; they get local segments under their parent
+//! (`18.71.10.1003.L1`, `18.71.10.1003.L1.RT03`).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::text::{self, Checker, Invalid};
+use super::Version;
+use crate::vocabulary;
+
+vocabulary! {
+    /// What kind of place a region is.
+    RegionKind {
+        Province => "province", "Provinsi", "Province";
+        Regency => "regency", "Kabupaten", "Regency";
+        City => "city", "Kota", "City";
+        District => "district", "Kecamatan", "District";
+        Village => "village", "Desa", "Village";
+        Kelurahan => "kelurahan", "Kelurahan", "Urban village";
+        Dusun => "dusun", "Dusun", "Hamlet";
+        Lingkungan => "lingkungan", "Lingkungan", "Neighbourhood";
+        Rw => "rw", "RW", "RW (community unit)";
+        Rt => "rt", "RT", "RT (neighbourhood unit)";
+    }
+}
+
+impl RegionKind {
+    /// Whether a region of this kind may sit at `depth` (1 = province).
+    pub fn fits_depth(self, depth: usize) -> bool {
+        use RegionKind::*;
+        match depth {
+            1 => self == Province,
+            2 => matches!(self, Regency | City),
+            3 => self == District,
+            4 => matches!(self, Village | Kelurahan),
+            _ => matches!(self, Dusun | Lingkungan | Rw | Rt),
+        }
+    }
+}
+
+/// A region code: Kemendagri segments `PP.KK.CC.DDDD`, then local segments below the village.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RegionCode(String);
+
+/// Longest chain: province, regency, district, village and three local levels.
+const MAX_DEPTH: usize = 7;
+const OFFICIAL_WIDTHS: [usize; 4] = [2, 2, 2, 4];
+
+impl RegionCode {
+    /// Parses a code written with dots, or an official code written as 2, 4, 6 or 10 digits.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let s = raw.trim().to_ascii_uppercase();
+        if s.is_empty() {
+            return Err("is required".into());
+        }
+        let dotted = if !s.contains('.') && s.bytes().all(|b| b.is_ascii_digit()) {
+            match s.len() {
+                2 | 4 | 6 | 10 => {
+                    let cuts = [0, 2, 4, 6, 10];
+                    cuts.windows(2)
+                        .take_while(|w| w[1] <= s.len())
+                        .map(|w| &s[w[0]..w[1]])
+                        .collect::<Vec<_>>()
+                        .join(".")
+                }
+                _ => return Err(format!("`{}` is not a region code (2, 4, 6 or 10 digits, or dotted like 33.16.09.2001)", text::shorten(&s))),
+            }
+        } else {
+            s
+        };
+        let segments: Vec<&str> = dotted.split('.').collect();
+        if segments.len() > MAX_DEPTH {
+            return Err(format!("has {} levels; at most {MAX_DEPTH}", segments.len()));
+        }
+        for (i, seg) in segments.iter().enumerate() {
+            if let Some(&width) = OFFICIAL_WIDTHS.get(i) {
+                if seg.len() != width || !seg.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(format!(
+                        "`{}`: level {} must be {width} digits (Kemendagri code like 33.16.09.2001)",
+                        text::shorten(&dotted),
+                        i + 1
+                    ));
+                }
+            } else if seg.is_empty() || seg.len() > 8 || !seg.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(format!(
+                    "`{}`: level {} must be 1 to 8 letters or digits",
+                    text::shorten(&dotted),
+                    i + 1
+                ));
+            }
+        }
+        if segments[0] == "00" {
+            return Err("province code 00 does not exist".into());
+        }
+        Ok(RegionCode(dotted))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Number of levels: 1 for a province, 4 for a village.
+    pub fn depth(&self) -> usize {
+        self.0.split('.').count()
+    }
+
+    /// The code of the region this one lies in.
+    pub fn parent(&self) -> Option<RegionCode> {
+        self.0.rfind('.').map(|i| RegionCode(self.0[..i].to_string()))
+    }
+
+    /// The district part as six digits (`331609`), the prefix NIK and KK numbers carry.
+    pub fn district_digits(&self) -> Option<String> {
+        let segs: Vec<&str> = self.0.split('.').collect();
+        (segs.len() >= 3).then(|| segs[..3].concat())
+    }
+
+    /// Whether `other` is this region or lies inside it.
+    pub fn contains(&self, other: &RegionCode) -> bool {
+        other.0 == self.0 || (other.0.starts_with(&self.0) && other.0.as_bytes().get(self.0.len()) == Some(&b'.'))
+    }
+}
+
+impl fmt::Display for RegionCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for RegionCode {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        RegionCode::parse(&value)
+    }
+}
+
+impl From<RegionCode> for String {
+    fn from(c: RegionCode) -> String {
+        c.0
+    }
+}
+
+/// A region as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Region {
+    pub code: RegionCode,
+    pub name: String,
+    pub kind: RegionKind,
+    pub parent: Option<RegionCode>,
+    pub version: Version,
+}
+
+/// A validated region, ready to be stored. The parent is implied by the code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRegion {
+    pub code: RegionCode,
+    pub name: String,
+    pub kind: RegionKind,
+}
+
+impl NewRegion {
+    pub fn parent(&self) -> Option<RegionCode> {
+        self.code.parent()
+    }
+}
+
+/// A region as typed into a form or an API call.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RegionDraft {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+}
+
+impl RegionDraft {
+    pub fn parse(&self) -> Result<NewRegion, Invalid> {
+        let mut c = Checker::new();
+        let code = c.field("code", RegionCode::parse(&self.code));
+        let name = c.field("name", text::text(&self.name, 1, 120));
+        let kind = c.field("kind", RegionKind::parse(&self.kind));
+        if let (Some(code), Some(kind)) = (&code, kind) {
+            if !kind.fits_depth(code.depth()) {
+                c.push("kind", format!("a {} cannot sit at level {} (code {code})", kind.code(), code.depth()));
+            }
+        }
+        c.finish()?;
+        match (code, name, kind) {
+            (Some(code), Some(name), Some(kind)) => Ok(NewRegion { code, name, kind }),
+            _ => Err(Invalid::one("region", "incomplete")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_parse_dotted_and_plain() {
+        assert_eq!(RegionCode::parse("3316092001").unwrap().as_str(), "33.16.09.2001");
+        assert_eq!(RegionCode::parse("33.16").unwrap().depth(), 2);
+        let rt = RegionCode::parse("18.71.10.1003.l1.rt03").unwrap();
+        assert_eq!(rt.as_str(), "18.71.10.1003.L1.RT03");
+        assert_eq!(rt.parent().unwrap().as_str(), "18.71.10.1003.L1");
+        assert_eq!(rt.district_digits().unwrap(), "187110");
+        assert!(RegionCode::parse("33.1").is_err());
+        assert!(RegionCode::parse("12345").is_err());
+        assert!(RegionCode::parse("00").is_err());
+        assert!(RegionCode::parse("33.16.09.2001.A.B.C.D").is_err());
+    }
+
+    #[test]
+    fn containment_respects_segments() {
+        let a = RegionCode::parse("33.16").unwrap();
+        assert!(a.contains(&RegionCode::parse("33.16.09").unwrap()));
+        assert!(!a.contains(&RegionCode::parse("33.17").unwrap()));
+        assert!(!RegionCode::parse("18.71.10.1003.L1").unwrap().contains(&RegionCode::parse("18.71.10.1003.L12").unwrap()));
+    }
+
+    #[test]
+    fn kind_must_fit_level() {
+        let d = RegionDraft { code: "33.16".into(), name: "Blora".into(), kind: "village".into() };
+        let err = d.parse().unwrap_err();
+        assert_eq!(err.0[0].field, "kind");
+    }
+}

@@ -1,0 +1,588 @@
+//! Instruments: scored items grouped into indicators, and respondent factors with coding
+//! rules, read from the rows of an XLSForm (`survey`, `choices`, `settings` sheets) with
+//! Berdaya's two extra columns, and checked before use.
+//!
+//! XLSForm conventions used here:
+//! - `berdaya` = `indicator` on a `begin_group` row makes the group a scored stage; every
+//!   `select_one` inside is an item scored by its choice's integer `name`.
+//! - `berdaya` = `factor` marks a respondent factor: a `select_one` (code = the choice's
+//!   integer `name`) or an `integer`/`decimal` question coded by `berdaya_bins`
+//!   (`lo-hi:code;...`, see [`super::bins`]), whose range may be bounded by a simple
+//!   `constraint` such as `. >= 0`.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::bins::{self, Bin, BinSyntaxError, Coverage, NumberKind, ValueRange};
+use super::category::CategoryScheme;
+
+/// One row of an XLSForm `survey` sheet, as text. `row` is the spreadsheet row (header = 1).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyRow {
+    pub row: u32,
+    pub kind: String,
+    pub name: String,
+    pub label: String,
+    pub hint: String,
+    pub required: String,
+    pub constraint: String,
+    pub constraint_message: String,
+    pub berdaya: String,
+    pub berdaya_bins: String,
+    /// Free-text explanation (`berdaya_note` column), e.g. why bins were changed.
+    pub berdaya_note: String,
+}
+
+/// One row of an XLSForm `choices` sheet.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChoiceRow {
+    pub row: u32,
+    pub list_name: String,
+    pub name: String,
+    pub label: String,
+}
+
+/// The `settings` sheet.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormSettings {
+    pub form_title: String,
+    pub form_id: String,
+    pub version: String,
+    pub default_language: String,
+}
+
+/// An XLSForm as rows of text: what the files layer reads and writes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct XlsForm {
+    pub survey: Vec<SurveyRow>,
+    pub choices: Vec<ChoiceRow>,
+    pub settings: FormSettings,
+}
+
+/// An answer option with its score or code (the choice's integer `name`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScaleChoice {
+    pub name: String,
+    pub label: String,
+    pub score: i32,
+}
+
+/// An answer scale: a choice list whose names are integer scores.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scale {
+    pub list_name: String,
+    pub choices: Vec<ScaleChoice>,
+    pub min: i32,
+    pub max: i32,
+}
+
+impl Scale {
+    /// The score of an answer given as a choice name, or else as an exact choice label.
+    pub fn score_of(&self, answer: &str) -> Option<i32> {
+        let a = answer.trim();
+        self.choices
+            .iter()
+            .find(|c| c.name == a)
+            .or_else(|| self.choices.iter().find(|c| c.label == a))
+            .map(|c| c.score)
+    }
+
+    /// Choices in ascending score order (labels for tables and charts).
+    pub fn ascending(&self) -> Vec<&ScaleChoice> {
+        let mut v: Vec<&ScaleChoice> = self.choices.iter().collect();
+        v.sort_by_key(|c| c.score);
+        v
+    }
+}
+
+/// A scored question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub name: String,
+    pub label: String,
+    /// Group path as exported by KoboToolbox/ODK, e.g. `persiapan/rekening`.
+    pub path: String,
+    pub row: u32,
+    pub scale: Scale,
+}
+
+/// A scored stage: a group of items whose scores are summed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Indicator {
+    pub name: String,
+    pub label: String,
+    pub row: u32,
+    pub items: Vec<Item>,
+}
+
+impl Indicator {
+    /// Lowest possible summed score (k·scale min when all items share a scale).
+    pub fn min(&self) -> i64 {
+        self.items.iter().map(|i| i64::from(i.scale.min)).sum()
+    }
+
+    /// Highest possible summed score.
+    pub fn max(&self) -> i64 {
+        self.items.iter().map(|i| i64::from(i.scale.max)).sum()
+    }
+}
+
+/// How a respondent factor's answer becomes an ordinal code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Coding {
+    /// Numeric answers coded by bins.
+    Bins { number: NumberKind, bins: Vec<Bin>, range: ValueRange },
+    /// A category map: choice name (an integer) = code.
+    Choices { scale: Scale },
+}
+
+/// A respondent characteristic correlated with the scores (age, land area, motivation…).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Factor {
+    pub name: String,
+    pub label: String,
+    pub path: String,
+    pub row: u32,
+    pub coding: Coding,
+}
+
+/// A checked instrument, ready to score responses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instrument {
+    pub title: String,
+    pub form_id: String,
+    pub indicators: Vec<Indicator>,
+    pub factors: Vec<Factor>,
+    pub categories: CategoryScheme,
+}
+
+impl Instrument {
+    /// All items in indicator order: the column order of the answer matrix.
+    pub fn items(&self) -> impl Iterator<Item = &Item> {
+        self.indicators.iter().flat_map(|i| i.items.iter())
+    }
+
+    pub fn item_count(&self) -> usize {
+        self.indicators.iter().map(|i| i.items.len()).sum()
+    }
+
+    /// Reads and checks an XLSForm. Every problem found is returned, not just the first.
+    pub fn from_xlsform(form: &XlsForm) -> Result<Instrument, Vec<Problem>> {
+        let (instrument, mut problems) = build(form);
+        for p in instrument.check() {
+            if !problems.contains(&p) {
+                problems.push(p);
+            }
+        }
+        if problems.is_empty() { Ok(instrument) } else { Err(problems) }
+    }
+
+    /// Semantic checks of the model: scales, bins, empty indicators, duplicate names.
+    pub fn check(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        if self.indicators.is_empty() {
+            out.push(Problem::form(ProblemKind::NoIndicators));
+        }
+        let mut seen: HashMap<&str, u32> = HashMap::new();
+        let mut names = Vec::new();
+        for ind in &self.indicators {
+            names.push((ind.name.as_str(), ind.row));
+            if ind.items.is_empty() {
+                out.push(Problem::at(ind.row, &ind.name, ProblemKind::EmptyIndicator));
+            }
+            for item in &ind.items {
+                names.push((item.name.as_str(), item.row));
+                check_scale(&item.scale, item.row, &item.name, &mut out);
+            }
+        }
+        for f in &self.factors {
+            names.push((f.name.as_str(), f.row));
+            match &f.coding {
+                Coding::Choices { scale } => check_scale(scale, f.row, &f.name, &mut out),
+                Coding::Bins { number, bins, range } => {
+                    for c in bins::check_coverage(*number, bins, *range) {
+                        out.push(Problem::at(f.row, &f.name, ProblemKind::Bins(c)));
+                    }
+                }
+            }
+        }
+        for (name, row) in names {
+            match seen.get(name) {
+                Some(&first) => out.push(Problem::at(row, name, ProblemKind::DuplicateName { first_row: first })),
+                None => {
+                    seen.insert(name, row);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn check_scale(scale: &Scale, row: u32, name: &str, out: &mut Vec<Problem>) {
+    let scores: BTreeSet<i32> = scale.choices.iter().map(|c| c.score).collect();
+    if scores.len() < 2 {
+        out.push(Problem::at(row, name, ProblemKind::ScaleTooSmall { list: scale.list_name.clone() }));
+        return;
+    }
+    if i64::from(scale.max) - i64::from(scale.min) > 255 {
+        out.push(Problem::at(row, name, ProblemKind::ScaleTooWide { list: scale.list_name.clone() }));
+    }
+    let missing: Vec<i32> = (scale.min..=scale.max).filter(|s| !scores.contains(s)).take(20).collect();
+    if !missing.is_empty() {
+        out.push(Problem::at(
+            row,
+            name,
+            ProblemKind::UnreachableScores { list: scale.list_name.clone(), scores: missing },
+        ));
+    }
+}
+
+/// Where a problem is: a row of the survey or choices sheet, and the question it concerns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    pub sheet: Option<String>,
+    pub row: Option<u32>,
+    pub question: Option<String>,
+    #[serde(flatten)]
+    pub kind: ProblemKind,
+    /// The problem in words (same text as `Display`).
+    pub message: String,
+}
+
+impl Problem {
+    fn new(sheet: Option<&str>, row: Option<u32>, question: Option<&str>, kind: ProblemKind) -> Self {
+        let message = kind.to_string();
+        Problem {
+            sheet: sheet.map(str::to_string),
+            row: row.filter(|r| *r > 0),
+            question: question.filter(|q| !q.is_empty()).map(str::to_string),
+            kind,
+            message,
+        }
+    }
+
+    fn at(row: u32, question: &str, kind: ProblemKind) -> Self {
+        Self::new(Some("survey"), Some(row), Some(question), kind)
+    }
+
+    fn choice(row: u32, kind: ProblemKind) -> Self {
+        Self::new(Some("choices"), Some(row), None, kind)
+    }
+
+    fn form(kind: ProblemKind) -> Self {
+        Self::new(None, None, None, kind)
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.sheet, self.row) {
+            (Some(s), Some(r)) => write!(f, "{s} row {r}")?,
+            (Some(s), None) => write!(f, "{s}")?,
+            _ => write!(f, "form")?,
+        }
+        if let Some(q) = &self.question {
+            write!(f, " ({q})")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// What is wrong with an instrument definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum ProblemKind {
+    #[error("the form has no `berdaya = indicator` group, so nothing is scored")]
+    NoIndicators,
+    #[error("the indicator group has no select_one question to score")]
+    EmptyIndicator,
+    #[error("indicator `{name}` is inside indicator `{outer}`; indicators cannot be nested")]
+    NestedIndicator { name: String, outer: String },
+    #[error("`berdaya = indicator` belongs on a begin_group row, not on `{kind}`")]
+    IndicatorNotGroup { kind: String },
+    #[error("unknown `berdaya` value `{value}` (expected `indicator` or `factor`)")]
+    UnknownBerdaya { value: String },
+    #[error("a factor inside indicator `{indicator}` would also be scored; move it out of the group")]
+    FactorInIndicator { indicator: String },
+    #[error("`{kind}` inside an indicator cannot be scored (only select_one can)")]
+    NotScorable { kind: String },
+    #[error("a factor must be select_one, integer or decimal, not `{kind}`")]
+    FactorType { kind: String },
+    #[error("{kind} factor has no `berdaya_bins`")]
+    BinsMissing { kind: String },
+    #[error("`berdaya_bins` only applies to integer or decimal factors")]
+    BinsNotApplicable,
+    #[error("{0}")]
+    BinSyntax(BinSyntaxError),
+    #[error("bins: {0}")]
+    Bins(Coverage),
+    #[error("the name is already used on row {first_row}")]
+    DuplicateName { first_row: u32 },
+    #[error("question has no name")]
+    MissingName,
+    #[error("choice list `{list}` does not exist on the choices sheet")]
+    MissingChoiceList { list: String },
+    #[error("choice `{name}` of list `{list}` is not an integer; scored items and factors use the choice name as score")]
+    ChoiceNotInteger { list: String, name: String },
+    #[error("choice list `{list}` has choice `{name}` twice")]
+    DuplicateChoice { list: String, name: String },
+    #[error("choice list `{list}` has fewer than two distinct scores")]
+    ScaleTooSmall { list: String },
+    #[error("choice list `{list}` spans more than 255 scores")]
+    ScaleTooWide { list: String },
+    #[error("scores {scores:?} of list `{list}` lie between its lowest and highest score but no choice gives them")]
+    UnreachableScores { list: String, scores: Vec<i32> },
+    #[error("`{kind}` has no matching begin_group")]
+    UnbalancedEnd { kind: String },
+    #[error("group `{name}` is never closed with end_group")]
+    UnclosedGroup { name: String },
+    #[error("repeats are not supported in scored surveys")]
+    Repeat,
+}
+
+fn norm_kind(kind: &str) -> (String, String) {
+    let k = kind.trim();
+    let mut parts = k.split_whitespace();
+    let first = parts.next().unwrap_or("").to_ascii_lowercase();
+    let second = parts.next().unwrap_or("").to_string();
+    match (first.as_str(), second.as_str()) {
+        ("begin", g) | ("end", g) => (format!("{first}_{}", g.to_ascii_lowercase()), String::new()),
+        _ => (first, second),
+    }
+}
+
+/// Builds the model from rows, collecting structural problems.
+fn build(form: &XlsForm) -> (Instrument, Vec<Problem>) {
+    let mut problems = Vec::new();
+    // Choice lists.
+    let mut lists: BTreeMap<&str, Vec<&ChoiceRow>> = BTreeMap::new();
+    for c in &form.choices {
+        if c.list_name.trim().is_empty() {
+            continue;
+        }
+        let list = lists.entry(c.list_name.trim()).or_default();
+        if list.iter().any(|o| o.name.trim() == c.name.trim()) {
+            problems.push(Problem::choice(
+                c.row,
+                ProblemKind::DuplicateChoice { list: c.list_name.clone(), name: c.name.clone() },
+            ));
+            continue;
+        }
+        list.push(c);
+    }
+    let mut scale_problems_reported = BTreeSet::new();
+    let mut scale_of = |list: &str, row: u32, q: &str, problems: &mut Vec<Problem>| -> Option<Scale> {
+        let Some(rows) = lists.get(list) else {
+            problems.push(Problem::at(row, q, ProblemKind::MissingChoiceList { list: list.to_string() }));
+            return None;
+        };
+        let mut choices = Vec::new();
+        let mut ok = true;
+        for c in rows {
+            match c.name.trim().parse::<i32>() {
+                Ok(score) => choices.push(ScaleChoice {
+                    name: c.name.trim().to_string(),
+                    label: c.label.clone(),
+                    score,
+                }),
+                Err(_) => {
+                    ok = false;
+                    if scale_problems_reported.insert((list.to_string(), c.name.clone())) {
+                        problems.push(Problem::choice(
+                            c.row,
+                            ProblemKind::ChoiceNotInteger { list: list.to_string(), name: c.name.clone() },
+                        ));
+                    }
+                }
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let min = choices.iter().map(|c| c.score).min().unwrap_or(0);
+        let max = choices.iter().map(|c| c.score).max().unwrap_or(0);
+        Some(Scale { list_name: list.to_string(), choices, min, max })
+    };
+
+    let mut indicators: Vec<Indicator> = Vec::new();
+    let mut factors = Vec::new();
+    // Group stack: (name, row, index of the indicator this group opened).
+    let mut stack: Vec<(String, u32, Option<usize>)> = Vec::new();
+    let mut names: Vec<(String, u32)> = Vec::new();
+    for r in &form.survey {
+        let (kind, arg) = norm_kind(&r.kind);
+        let name = r.name.trim();
+        let berdaya = r.berdaya.trim().to_ascii_lowercase();
+        if kind.is_empty() {
+            continue;
+        }
+        let current_indicator = stack.iter().rev().find_map(|(_, _, i)| *i);
+        let path = {
+            let mut p: Vec<&str> = stack.iter().map(|(n, _, _)| n.as_str()).collect();
+            p.push(name);
+            p.join("/")
+        };
+        if !berdaya.is_empty() && berdaya != "indicator" && berdaya != "factor" {
+            problems.push(Problem::at(r.row, name, ProblemKind::UnknownBerdaya { value: r.berdaya.clone() }));
+        }
+        if !r.berdaya_bins.trim().is_empty()
+            && !(berdaya == "factor" && (kind == "integer" || kind == "decimal"))
+        {
+            problems.push(Problem::at(r.row, name, ProblemKind::BinsNotApplicable));
+        }
+        match kind.as_str() {
+            "begin_group" => {
+                if name.is_empty() {
+                    problems.push(Problem::at(r.row, name, ProblemKind::MissingName));
+                }
+                let mut opened = None;
+                if berdaya == "indicator" {
+                    if let Some(outer) = current_indicator {
+                        problems.push(Problem::at(
+                            r.row,
+                            name,
+                            ProblemKind::NestedIndicator {
+                                name: name.to_string(),
+                                outer: indicators[outer].name.clone(),
+                            },
+                        ));
+                    } else {
+                        indicators.push(Indicator {
+                            name: name.to_string(),
+                            label: r.label.clone(),
+                            row: r.row,
+                            items: Vec::new(),
+                        });
+                        opened = Some(indicators.len() - 1);
+                    }
+                } else if berdaya == "factor" {
+                    problems.push(Problem::at(r.row, name, ProblemKind::FactorType { kind: r.kind.clone() }));
+                }
+                if !name.is_empty() {
+                    names.push((name.to_string(), r.row));
+                }
+                stack.push((name.to_string(), r.row, opened));
+                continue;
+            }
+            "end_group" => {
+                if stack.pop().is_none() {
+                    problems.push(Problem::at(r.row, name, ProblemKind::UnbalancedEnd { kind: r.kind.clone() }));
+                }
+                continue;
+            }
+            "begin_repeat" => {
+                problems.push(Problem::at(r.row, name, ProblemKind::Repeat));
+                stack.push((name.to_string(), r.row, None));
+                continue;
+            }
+            "end_repeat" => {
+                stack.pop();
+                continue;
+            }
+            _ => {}
+        }
+        if berdaya == "indicator" {
+            problems.push(Problem::at(r.row, name, ProblemKind::IndicatorNotGroup { kind: r.kind.clone() }));
+        }
+        if !name.is_empty() {
+            names.push((name.to_string(), r.row));
+        }
+        if berdaya == "factor" {
+            if let Some(ind) = current_indicator {
+                problems.push(Problem::at(
+                    r.row,
+                    name,
+                    ProblemKind::FactorInIndicator { indicator: indicators[ind].name.clone() },
+                ));
+                continue;
+            }
+            if name.is_empty() {
+                problems.push(Problem::at(r.row, name, ProblemKind::MissingName));
+                continue;
+            }
+            let coding = match kind.as_str() {
+                "select_one" => scale_of(&arg, r.row, name, &mut problems).map(|scale| Coding::Choices { scale }),
+                "integer" | "decimal" => {
+                    let number = if kind == "integer" { NumberKind::Integer } else { NumberKind::Decimal };
+                    if r.berdaya_bins.trim().is_empty() {
+                        problems.push(Problem::at(r.row, name, ProblemKind::BinsMissing { kind: kind.clone() }));
+                        None
+                    } else {
+                        match bins::parse_bins(&r.berdaya_bins) {
+                            Ok(b) => Some(Coding::Bins {
+                                number,
+                                bins: b,
+                                range: bins::range_from_constraint(&r.constraint),
+                            }),
+                            Err(errs) => {
+                                for e in errs {
+                                    problems.push(Problem::at(r.row, name, ProblemKind::BinSyntax(e)));
+                                }
+                                None
+                            }
+                        }
+                    }
+                }
+                _ => {
+                    problems.push(Problem::at(r.row, name, ProblemKind::FactorType { kind: r.kind.clone() }));
+                    None
+                }
+            };
+            if let Some(coding) = coding {
+                factors.push(Factor { name: name.to_string(), label: r.label.clone(), path, row: r.row, coding });
+            }
+            continue;
+        }
+        if let Some(ind) = current_indicator {
+            match kind.as_str() {
+                "select_one" => {
+                    if name.is_empty() {
+                        problems.push(Problem::at(r.row, name, ProblemKind::MissingName));
+                    } else if let Some(scale) = scale_of(&arg, r.row, name, &mut problems) {
+                        indicators[ind].items.push(Item {
+                            name: name.to_string(),
+                            label: r.label.clone(),
+                            path,
+                            row: r.row,
+                            scale,
+                        });
+                    }
+                }
+                "select_multiple" | "rank" => {
+                    problems.push(Problem::at(r.row, name, ProblemKind::NotScorable { kind: r.kind.clone() }));
+                }
+                _ => {}
+            }
+        }
+    }
+    for (name, row, _) in stack {
+        problems.push(Problem::at(row, &name, ProblemKind::UnclosedGroup { name: name.clone() }));
+    }
+    let mut seen: HashMap<&str, u32> = HashMap::new();
+    for (name, row) in &names {
+        match seen.get(name.as_str()) {
+            Some(&first) => problems.push(Problem::at(*row, name, ProblemKind::DuplicateName { first_row: first })),
+            None => {
+                seen.insert(name.as_str(), *row);
+            }
+        }
+    }
+    let title = if form.settings.form_title.is_empty() {
+        form.settings.form_id.clone()
+    } else {
+        form.settings.form_title.clone()
+    };
+    (
+        Instrument {
+            title,
+            form_id: form.settings.form_id.clone(),
+            indicators,
+            factors,
+            categories: CategoryScheme::default(),
+        },
+        problems,
+    )
+}

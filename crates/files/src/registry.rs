@@ -1,0 +1,1 @@
+//! Registry CSV/XLSX import parsing and export writing.

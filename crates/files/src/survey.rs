@@ -1,0 +1,1 @@
+//! XLSForm instruments and survey responses, read from and written to files.

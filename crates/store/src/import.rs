@@ -1,0 +1,184 @@
+//! The contract of a registry import: rows in, a report out, all-or-nothing by default.
+//!
+//! A file reader (in `berdaya-files`) turns each line into a [`RegistryRecord`] or a
+//! [`RowError`]; the store checks what only it can (duplicates against the database,
+//! unknown regions, rows sharing a KK that disagree) and writes in one transaction.
+
+use std::collections::HashMap;
+
+use berdaya_domain::registry::{NewHousehold, NewPerson, NikMismatch};
+use serde::Serialize;
+
+/// One line of a registry file: a person and the household they belong to.
+#[derive(Debug, Clone)]
+pub struct RegistryRecord {
+    /// Line number in the file as a spreadsheet shows it (the header is row 1).
+    pub row: u64,
+    pub household: NewHousehold,
+    pub person: NewPerson,
+    /// The line as read, so a rejected row can be written back out unchanged.
+    pub raw: Vec<String>,
+}
+
+/// Why a row was rejected: which row, which column, which rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    pub row: u64,
+    pub column: String,
+    pub rule: String,
+    #[serde(skip)]
+    pub raw: Vec<String>,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "row {}, column `{}`: {}", self.row, self.column, self.rule)
+    }
+}
+
+/// A NIK that disagrees with its row; imported, but reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowWarning {
+    pub row: u64,
+    pub mismatch: NikMismatch,
+}
+
+/// Where rows come from. A source may fail for the whole file (unreadable, wrong columns);
+/// that aborts the import with the error.
+pub trait RowSource: Send {
+    /// The next row, `None` at the end of the file.
+    fn next_row(&mut self) -> Option<Result<RegistryRecord, Vec<RowError>>>;
+    /// Called after each row, for progress bars.
+    fn rows_read(&self) -> u64;
+}
+
+impl<I> RowSource for (I, u64)
+where
+    I: Iterator<Item = Result<RegistryRecord, Vec<RowError>>> + Send,
+{
+    fn next_row(&mut self) -> Option<Result<RegistryRecord, Vec<RowError>>> {
+        let r = self.0.next();
+        if r.is_some() {
+            self.1 += 1;
+        }
+        r
+    }
+
+    fn rows_read(&self) -> u64 {
+        self.1
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Import the valid rows and report the others, instead of importing nothing.
+    pub skip_invalid: bool,
+    /// Check everything, write nothing.
+    pub dry_run: bool,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub rows: u64,
+    pub households_created: u64,
+    pub people_created: u64,
+    /// Every rejected row with every reason.
+    pub errors: Vec<RowError>,
+    /// Number of distinct rows rejected.
+    pub rejected_rows: u64,
+    /// NIK mismatches, up to [`MAX_WARNINGS`]; `warnings_total` counts them all.
+    pub warnings: Vec<RowWarning>,
+    pub warnings_total: u64,
+    /// Whether anything was written.
+    pub committed: bool,
+}
+
+/// Warnings kept in a report; the rest are counted.
+pub const MAX_WARNINGS: usize = 1000;
+
+impl ImportReport {
+    pub fn warn(&mut self, row: u64, mismatches: Vec<NikMismatch>) {
+        for mismatch in mismatches {
+            self.warnings_total += 1;
+            if self.warnings.len() < MAX_WARNINGS {
+                self.warnings.push(RowWarning { row, mismatch });
+            }
+        }
+    }
+
+    pub fn reject(&mut self, mut errors: Vec<RowError>) {
+        if !errors.is_empty() {
+            self.rejected_rows += 1;
+            self.errors.append(&mut errors);
+        }
+    }
+}
+
+/// Checks that need the whole file but not the database: a NIK twice in the file, and rows
+/// sharing a KK that disagree on the household. Backends run every record through it.
+#[derive(Debug, Default)]
+pub struct InFileChecks {
+    niks: HashMap<u64, u64>,
+    households: HashMap<u64, (u64, NewHousehold)>,
+}
+
+/// What the in-file check says of a record's household.
+#[derive(Debug, PartialEq, Eq)]
+pub enum HouseholdSeen {
+    /// First row with this KK: the household must be created.
+    New,
+    /// An earlier row (this one) introduced the same household.
+    Earlier(u64),
+}
+
+impl InFileChecks {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Checks one record; on success, remembers it.
+    pub fn check(&mut self, rec: &RegistryRecord) -> Result<HouseholdSeen, Vec<RowError>> {
+        let mut errors = Vec::new();
+        let nik = rec.person.nik.as_u64();
+        if let Some(first) = self.niks.get(&nik) {
+            errors.push(RowError {
+                row: rec.row,
+                column: "nik".into(),
+                rule: format!("duplicate NIK: the same NIK is on row {first}"),
+                raw: rec.raw.clone(),
+            });
+        }
+        let kk = rec.household.kk.as_u64();
+        let seen = match self.households.get(&kk) {
+            Some((first, h)) if *h != rec.household => {
+                let column = if h.region != rec.household.region {
+                    "region"
+                } else if h.address != rec.household.address {
+                    "address"
+                } else if h.welfare_stage != rec.household.welfare_stage {
+                    "welfare_stage"
+                } else {
+                    "dtks_listed"
+                };
+                errors.push(RowError {
+                    row: rec.row,
+                    column: column.into(),
+                    rule: format!("KK is also on row {first} with a different {column}; rows of one KK must agree"),
+                    raw: rec.raw.clone(),
+                });
+                HouseholdSeen::Earlier(*first)
+            }
+            Some((first, _)) => HouseholdSeen::Earlier(*first),
+            None => HouseholdSeen::New,
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        self.niks.insert(nik, rec.row);
+        if seen == HouseholdSeen::New {
+            self.households.insert(kk, (rec.row, rec.household.clone()));
+        }
+        Ok(seen)
+    }
+}

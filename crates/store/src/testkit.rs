@@ -1,0 +1,1 @@
+//! The store conformance suite: every backend runs these same checks.
