@@ -469,13 +469,16 @@ impl RegistryStore for SqliteStore {
             let region = q.region.as_ref().map(|r| r.as_str().to_string());
             let mut conds = Vec::new();
             let mut params: Vec<&dyn ToSql> = Vec::new();
-            let (contains, code_prefix);
+            let (contains, code_lo, code_hi);
             if let Some(t) = &text {
                 contains = like_contains(t);
-                code_prefix = format!("{}%", t.to_uppercase().replace(['%', '_'], ""));
-                conds.push(format!("(name_key LIKE ?{} ESCAPE '\\' OR code LIKE ?{})", params.len() + 1, params.len() + 2));
+                code_lo = t.to_uppercase();
+                code_hi = prefix_end(&code_lo);
+                let n = params.len();
+                conds.push(format!("(name_key LIKE ?{} ESCAPE '\\' OR (code >= ?{} AND code < ?{}))", n + 1, n + 2, n + 3));
                 params.push(&contains);
-                params.push(&code_prefix);
+                params.push(&code_lo);
+                params.push(&code_hi);
             }
             if let Some(r) = &region {
                 conds.push(subtree("code", params.len() + 1));
