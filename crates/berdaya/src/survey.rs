@@ -1,10 +1,296 @@
 //! `berdaya survey`: check an XLSForm instrument and analyse responses against it.
+//!
+//! Exit codes: 0 success; 1 when the instrument has problems, answers are bad (without
+//! `--drop-incomplete`) or a file cannot be read.
 
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context;
+use berdaya_domain::survey::report::{Report, ScoreSummary};
+use berdaya_domain::survey::{
+    AnalysisError, AnalysisOptions, Instrument, MissingPolicy, Problem, ResponsesError, analyze, seed004,
+};
+use berdaya_files::survey as files;
+
 #[derive(Debug, clap::Subcommand)]
-pub enum SurveyCommand {}
+pub enum SurveyCommand {
+    /// Check an XLSForm instrument; lists every problem and exits non-zero if there is any.
+    Check {
+        #[arg(long, value_name = "FORM.xlsx")]
+        instrument: PathBuf,
+        /// Print the problems as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Score responses against an instrument: categories, correlations, reliability.
+    Analyze {
+        #[arg(long, value_name = "FORM.xlsx")]
+        instrument: PathBuf,
+        /// Responses as CSV or XLSX, one row per respondent.
+        #[arg(long, value_name = "FILE")]
+        responses: PathBuf,
+        /// Significance level for correlations and the critical r.
+        #[arg(long, default_value_t = 0.05)]
+        alpha: f64,
+        /// Leave out respondents with blank or invalid answers instead of refusing.
+        #[arg(long)]
+        drop_incomplete: bool,
+        /// Print the report as one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Also write the report as an XLSX workbook.
+        #[arg(long, value_name = "OUT.xlsx")]
+        xlsx: Option<PathBuf>,
+    },
+    /// Write the built-in seed-004 instrument (land-optimization participation) as an XLSForm.
+    Example {
+        #[arg(long, value_name = "FILE.xlsx")]
+        out: PathBuf,
+        /// Write the paper's bins as printed (with their gaps and overlap) instead.
+        #[arg(long)]
+        printed: bool,
+    },
+    /// Write synthetic responses to the built-in instrument as CSV (or XLSX by extension).
+    ExampleResponses {
+        #[arg(long, value_name = "FILE.csv")]
+        out: PathBuf,
+        /// Number of respondents.
+        #[arg(long, default_value_t = 43)]
+        n: usize,
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 4)]
+        seed: u64,
+    },
+}
 
 pub fn run(command: SurveyCommand) -> anyhow::Result<ExitCode> {
-    match command {}
+    match command {
+        SurveyCommand::Check { instrument, json } => check(&instrument, json),
+        SurveyCommand::Analyze { instrument, responses, alpha, drop_incomplete, json, xlsx } => {
+            let options = AnalysisOptions {
+                alpha,
+                missing: if drop_incomplete { MissingPolicy::DropIncomplete } else { MissingPolicy::Refuse },
+            };
+            run_analyze(&instrument, &responses, &options, json, xlsx.as_deref())
+        }
+        SurveyCommand::Example { out, printed } => {
+            let form = if printed { seed004::printed_xlsform() } else { seed004::xlsform() };
+            files::write_xlsform(&form, &out).with_context(|| format!("writing {}", out.display()))?;
+            eprintln!("wrote {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        SurveyCommand::ExampleResponses { out, n, seed } => {
+            let table = seed004::example_responses(n, seed);
+            files::write_responses_csv(&table, &out).with_context(|| format!("writing {}", out.display()))?;
+            eprintln!("wrote {} respondents to {}", n, out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn load_instrument(path: &Path) -> anyhow::Result<Result<Instrument, Vec<Problem>>> {
+    let form = files::read_xlsform(path).with_context(|| format!("reading instrument {}", path.display()))?;
+    Ok(Instrument::from_xlsform(&form))
+}
+
+fn print_problems(path: &Path, problems: &[Problem]) {
+    eprintln!("{}: {} problem(s):", path.display(), problems.len());
+    for p in problems {
+        eprintln!("  {p}");
+    }
+}
+
+fn check(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    match load_instrument(path)? {
+        Ok(inst) => {
+            if json {
+                println!("{}", serde_json::json!({ "ok": true, "problems": [] }));
+            } else {
+                println!(
+                    "{}: OK — {} indicator(s), {} item(s), {} factor(s)",
+                    path.display(),
+                    inst.indicators.len(),
+                    inst.item_count(),
+                    inst.factors.len()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(problems) => {
+            if json {
+                println!("{}", serde_json::json!({ "ok": false, "problems": problems }));
+            }
+            print_problems(path, &problems);
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn run_analyze(
+    instrument: &Path,
+    responses: &Path,
+    options: &AnalysisOptions,
+    json: bool,
+    xlsx: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let inst = match load_instrument(instrument)? {
+        Ok(i) => i,
+        Err(problems) => {
+            print_problems(instrument, &problems);
+            eprintln!("fix the instrument first (berdaya survey check)");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let table =
+        files::read_responses(responses).with_context(|| format!("reading responses {}", responses.display()))?;
+    let report = match analyze(&inst, &table, options) {
+        Ok(r) => r,
+        Err(AnalysisError::Responses(ResponsesError::BadAnswers(problems))) => {
+            eprintln!("{}: {} bad answer(s):", responses.display(), problems.len());
+            for p in &problems {
+                eprintln!("  {p}");
+            }
+            eprintln!("fix them, or pass --drop-incomplete to leave those respondents out");
+            if json {
+                println!("{}", serde_json::json!({ "error": "bad_answers", "problems": problems }));
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", responses.display());
+            if json {
+                println!("{}", serde_json::json!({ "error": e.to_string() }));
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    if !report.dropped.is_empty() {
+        eprintln!(
+            "dropped {} respondent(s) with blank or invalid answers; {} analysed",
+            report.dropped.len(),
+            report.n
+        );
+        for d in &report.dropped {
+            for p in &d.problems {
+                eprintln!("  {p}");
+            }
+        }
+    }
+    if let Some(out) = xlsx {
+        files::write_report_xlsx(&report, out).with_context(|| format!("writing {}", out.display()))?;
+        eprintln!("wrote {}", out.display());
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", text_report(&report));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn fmt_opt(v: Option<f64>, digits: usize) -> String {
+    v.map_or_else(|| "—".to_string(), |x| format!("{x:.digits$}"))
+}
+
+/// A p-value: four decimals, or scientific notation when smaller than 0.0001.
+fn fmt_p(v: Option<f64>) -> String {
+    match v {
+        Some(p) if p > 0.0 && p < 1e-4 => format!("{p:.1e}"),
+        _ => fmt_opt(v, 4),
+    }
+}
+
+fn score_table(out: &mut String, s: &ScoreSummary) {
+    let _ = writeln!(
+        out,
+        "\n{} ({}): k = {}, range {}–{}, interval = ({} − {})/{} = {}",
+        s.label,
+        s.name,
+        s.items,
+        s.min,
+        s.max,
+        s.max,
+        s.min,
+        s.bands.len(),
+        s.interval_exact
+    );
+    for (b, share) in s.bands.iter().zip(&s.distribution_percent) {
+        let open = if b.lower_inclusive { "[" } else { "(" };
+        let _ = writeln!(
+            out,
+            "  {:<9} {open}{:>6}, {:>6}]  {:>3.0}–{:>3.0} %   {:>5} respondents  {:>6.2} %",
+            b.category, b.lower_exact, b.upper_exact, b.percent_from, b.percent_to, share.count, share.percent
+        );
+    }
+    let _ = writeln!(out, "  mean {:.3} → {} ({:.1} % of range)", s.mean, s.category, s.percent);
+}
+
+fn text_report(r: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}\nn = {} respondents, alpha = {}", r.title, r.n, r.alpha);
+    for note in &r.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
+    let _ = writeln!(out, "\nCategories (a value on an upper bound belongs to the lower category):");
+    for s in &r.indicators {
+        score_table(&mut out, s);
+    }
+    score_table(&mut out, &r.total);
+    let _ = writeln!(out, "\nItems:");
+    let _ = writeln!(out, "  {:<20} {:>6}  {:<9} answers (score: count)", "item", "mean", "category");
+    for it in &r.items {
+        let freq: Vec<String> = it.frequencies.iter().map(|f| format!("{}:{}", f.score, f.count)).collect();
+        let _ = writeln!(out, "  {:<20} {:>6.3}  {:<9} {}", it.name, it.mean, it.category, freq.join(" "));
+    }
+    let _ = writeln!(out, "\nSpearman correlations (rho tie-corrected; shortcut = 1 − 6Σd²/(n(n²−1))):");
+    let _ = writeln!(
+        out,
+        "  {:<20} {:<12} {:>3} {:>8} {:>9} {:>9} {:>8} {:<12} sig",
+        "factor", "target", "n", "rho", "shortcut", "p(2-s)", "tau_b", "strength"
+    );
+    for c in &r.correlations {
+        let s = &c.stats;
+        let _ = writeln!(
+            out,
+            "  {:<20} {:<12} {:>3} {:>8} {:>9}{} {:>9} {:>8} {:<12} {}",
+            c.factor,
+            c.target,
+            s.n,
+            fmt_opt(s.rho, 4),
+            fmt_opt(s.rho_shortcut, 4),
+            if s.shortcut_differs { "*" } else { " " },
+            fmt_p(s.p_two_sided),
+            fmt_opt(s.tau_b, 4),
+            s.strength.map_or("—", |x| x.as_str()),
+            match c.significant {
+                Some(true) => "yes".to_string(),
+                Some(false) => "no".to_string(),
+                None => format!("— ({})", c.reason.as_deref().unwrap_or("undefined")),
+            }
+        );
+    }
+    let rel = &r.reliability;
+    let _ = writeln!(
+        out,
+        "\nReliability: Cronbach's alpha = {}; critical r (n = {}, α = {}, two-sided) = {}",
+        fmt_opt(rel.cronbach_alpha, 4),
+        rel.n,
+        rel.alpha_level,
+        fmt_opt(rel.r_critical, 4)
+    );
+    let _ = writeln!(out, "  {:<20} {:>8} {:>8} {:<6} {:>10}", "item", "r_total", "r_rest", "valid", "α if del.");
+    for it in &rel.items {
+        let _ = writeln!(
+            out,
+            "  {:<20} {:>8} {:>8} {:<6} {:>10}",
+            it.name,
+            fmt_opt(it.r_item_total, 4),
+            fmt_opt(it.r_item_rest, 4),
+            it.valid.map_or("—", |v| if v { "yes" } else { "no" }),
+            fmt_opt(it.alpha_if_deleted, 4)
+        );
+    }
+    out
 }

@@ -1,1 +1,706 @@
-//! XLSForm instruments and survey responses, read from and written to files.
+//! XLSForm instruments and survey responses, read from and written to files: XLSForm
+//! workbooks (`survey`, `choices`, `settings` sheets) into the domain's [`XlsForm`] rows,
+//! responses from CSV or XLSX into a [`ResponseTable`], and the analysis [`Report`] as an
+//! XLSX workbook with the paper's tables and a diverging stacked bar chart.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use berdaya_domain::survey::report::{Report, Side};
+use berdaya_domain::survey::{ChoiceRow, FormSettings, ResponseRow, ResponseTable, SurveyRow, XlsForm};
+use calamine::{Data, Reader, Sheets, open_workbook_auto, open_workbook_auto_from_rs};
+use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, Worksheet, XlsxError};
+
+/// What went wrong reading or writing a survey file.
+#[derive(Debug, thiserror::Error)]
+pub enum SurveyFileError {
+    #[error("cannot open {} as a spreadsheet", path.display())]
+    Open { path: PathBuf, source: calamine::Error },
+    #[error("cannot read the uploaded spreadsheet")]
+    OpenBytes(#[source] calamine::Error),
+    #[error("the workbook has no `{0}` sheet")]
+    MissingSheet(String),
+    #[error("sheet `{sheet}` has no `{column}` column")]
+    MissingColumn { sheet: String, column: String },
+    #[error("cannot read sheet `{sheet}`")]
+    Sheet { sheet: String, source: calamine::Error },
+    #[error("invalid CSV")]
+    Csv(#[from] csv::Error),
+    #[error("the responses file has no header row")]
+    NoHeader,
+    #[error("responses must be .csv, .xlsx, .xls or .ods, not {0}")]
+    UnknownFormat(String),
+    #[error("cannot write the workbook")]
+    Xlsx(#[from] XlsxError),
+    #[error("cannot read or write {}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+/// Text of a spreadsheet cell as a user would type it: whole floats without `.0`.
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                format!("{}", *f as i64)
+            } else {
+                format!("{f}")
+            }
+        }
+        Data::Bool(b) => b.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Rows of a sheet as (spreadsheet row number, cells as text), the header first.
+type SheetRows = Vec<(u32, Vec<String>)>;
+
+/// A sheet's rows, or `None` when the workbook has no sheet of that name (any case).
+fn sheet_rows<RS>(wb: &mut Sheets<RS>, name: &str) -> Result<Option<SheetRows>, SurveyFileError>
+where
+    RS: std::io::Read + std::io::Seek,
+{
+    let Some(actual) = wb.sheet_names().into_iter().find(|s| s.trim().eq_ignore_ascii_case(name)) else {
+        return Ok(None);
+    };
+    let range =
+        wb.worksheet_range(&actual).map_err(|source| SurveyFileError::Sheet { sheet: actual.clone(), source })?;
+    let first = range.start().map_or(0, |(r, _)| r);
+    let first_col = range.start().map_or(0, |(_, c)| c) as usize;
+    Ok(Some(
+        range
+            .rows()
+            .enumerate()
+            .map(|(i, row)| {
+                let mut cells = vec![String::new(); first_col];
+                cells.extend(row.iter().map(cell_text));
+                (first + i as u32 + 1, cells)
+            })
+            .collect(),
+    ))
+}
+
+/// Column lookup of a header row, by exact lower-case name; `label` also accepts the first
+/// `label::Language (xx)` column.
+struct Columns(Vec<String>);
+
+impl Columns {
+    fn find(&self, name: &str) -> Option<usize> {
+        self.0.iter().position(|h| h == name).or_else(|| {
+            (name == "label" || name == "hint")
+                .then(|| self.0.iter().position(|h| h.starts_with(&format!("{name}::"))))
+                .flatten()
+        })
+    }
+}
+
+fn get(cells: &[String], col: Option<usize>) -> String {
+    col.and_then(|c| cells.get(c)).cloned().unwrap_or_default()
+}
+
+fn form_from_sheets<RS>(wb: &mut Sheets<RS>) -> Result<XlsForm, SurveyFileError>
+where
+    RS: std::io::Read + std::io::Seek,
+{
+    let survey = sheet_rows(wb, "survey")?.ok_or_else(|| SurveyFileError::MissingSheet("survey".into()))?;
+    let choices = sheet_rows(wb, "choices")?.unwrap_or_default();
+    let settings = sheet_rows(wb, "settings")?.unwrap_or_default();
+    let header = |rows: &[(u32, Vec<String>)]| {
+        Columns(
+            rows.first().map(|(_, h)| h.iter().map(|s| s.trim().to_ascii_lowercase()).collect()).unwrap_or_default(),
+        )
+    };
+    let h = header(&survey);
+    for required in ["type", "name"] {
+        if h.find(required).is_none() {
+            return Err(SurveyFileError::MissingColumn { sheet: "survey".into(), column: required.into() });
+        }
+    }
+    let c = |n: &str| h.find(n);
+    let (ty, name, label, hint) = (c("type"), c("name"), c("label"), c("hint"));
+    let (req, cons, cmsg) = (c("required"), c("constraint"), c("constraint_message"));
+    let (bd, bins, note) = (c("berdaya"), c("berdaya_bins"), c("berdaya_note"));
+    let survey_rows = survey
+        .iter()
+        .skip(1)
+        .filter(|(_, cells)| cells.iter().any(|s| !s.is_empty()))
+        .map(|(row, cells)| SurveyRow {
+            row: *row,
+            kind: get(cells, ty),
+            name: get(cells, name),
+            label: get(cells, label),
+            hint: get(cells, hint),
+            required: get(cells, req),
+            constraint: get(cells, cons),
+            constraint_message: get(cells, cmsg),
+            berdaya: get(cells, bd),
+            berdaya_bins: get(cells, bins),
+            berdaya_note: get(cells, note),
+        })
+        .collect();
+    let ch = header(&choices);
+    let list = ch.find("list_name").or_else(|| ch.find("list name"));
+    let (cname, clabel) = (ch.find("name"), ch.find("label"));
+    let choice_rows = choices
+        .iter()
+        .skip(1)
+        .filter(|(_, cells)| cells.iter().any(|s| !s.is_empty()))
+        .map(|(row, cells)| ChoiceRow {
+            row: *row,
+            list_name: get(cells, list),
+            name: get(cells, cname),
+            label: get(cells, clabel),
+        })
+        .collect();
+    let sh = header(&settings);
+    let first_settings = settings.get(1).map(|(_, c)| c.clone()).unwrap_or_default();
+    let s = |n: &str| get(&first_settings, sh.find(n));
+    Ok(XlsForm {
+        survey: survey_rows,
+        choices: choice_rows,
+        settings: FormSettings {
+            form_title: s("form_title"),
+            form_id: s("form_id"),
+            version: s("version"),
+            default_language: s("default_language"),
+        },
+    })
+}
+
+/// Reads an XLSForm workbook (.xlsx, .xls, .ods).
+pub fn read_xlsform(path: &Path) -> Result<XlsForm, SurveyFileError> {
+    let mut wb = open_workbook_auto(path).map_err(|source| SurveyFileError::Open { path: path.into(), source })?;
+    form_from_sheets(&mut wb)
+}
+
+/// Reads an uploaded XLSForm workbook from memory.
+pub fn read_xlsform_bytes(bytes: &[u8]) -> Result<XlsForm, SurveyFileError> {
+    let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(SurveyFileError::OpenBytes)?;
+    form_from_sheets(&mut wb)
+}
+
+const SURVEY_COLUMNS: [&str; 10] = [
+    "type",
+    "name",
+    "label",
+    "hint",
+    "required",
+    "constraint",
+    "constraint_message",
+    "berdaya",
+    "berdaya_bins",
+    "berdaya_note",
+];
+
+fn xlsform_workbook(form: &XlsForm) -> Result<Workbook, SurveyFileError> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let ws = wb.add_worksheet().set_name("survey")?;
+    for (c, h) in SURVEY_COLUMNS.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    for (i, r) in form.survey.iter().enumerate() {
+        let cells = [
+            &r.kind,
+            &r.name,
+            &r.label,
+            &r.hint,
+            &r.required,
+            &r.constraint,
+            &r.constraint_message,
+            &r.berdaya,
+            &r.berdaya_bins,
+            &r.berdaya_note,
+        ];
+        for (c, v) in cells.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(i as u32 + 1, c as u16, v.as_str())?;
+            }
+        }
+    }
+    for (c, w) in [22.0, 22.0, 50.0, 30.0, 9.0, 24.0, 24.0, 10.0, 40.0, 80.0].iter().enumerate() {
+        ws.set_column_width(c as u16, *w)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    let ws = wb.add_worksheet().set_name("choices")?;
+    for (c, h) in ["list_name", "name", "label"].iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    for (i, r) in form.choices.iter().enumerate() {
+        ws.write_string(i as u32 + 1, 0, &r.list_name)?;
+        ws.write_string(i as u32 + 1, 1, &r.name)?;
+        ws.write_string(i as u32 + 1, 2, &r.label)?;
+    }
+    ws.set_column_width(0, 16)?;
+    ws.set_column_width(2, 45)?;
+    let ws = wb.add_worksheet().set_name("settings")?;
+    let s = &form.settings;
+    let mut col = 0u16;
+    for (h, v) in [
+        ("form_title", &s.form_title),
+        ("form_id", &s.form_id),
+        ("version", &s.version),
+        ("default_language", &s.default_language),
+    ] {
+        if !v.is_empty() {
+            ws.write_string_with_format(0, col, h, &bold)?;
+            ws.write_string(1, col, v.as_str())?;
+            col += 1;
+        }
+    }
+    Ok(wb)
+}
+
+/// Writes an XLSForm workbook that standard XLSForm tools (pyxform, KoboToolbox, ODK) accept;
+/// Berdaya's columns are extra columns those tools ignore.
+pub fn write_xlsform(form: &XlsForm, path: &Path) -> Result<(), SurveyFileError> {
+    xlsform_workbook(form)?.save(path)?;
+    Ok(())
+}
+
+/// The XLSForm workbook as bytes (for downloads).
+pub fn xlsform_to_bytes(form: &XlsForm) -> Result<Vec<u8>, SurveyFileError> {
+    Ok(xlsform_workbook(form)?.save_to_buffer()?)
+}
+
+/// Reads responses from a file, by extension: `.csv` (comma, or semicolon as Indonesian
+/// Excel writes it) or a spreadsheet's first sheet.
+pub fn read_responses(path: &Path) -> Result<ResponseTable, SurveyFileError> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    match ext.as_str() {
+        "csv" | "txt" => {
+            let bytes = std::fs::read(path).map_err(|source| SurveyFileError::Io { path: path.into(), source })?;
+            read_responses_csv(&bytes)
+        }
+        "xlsx" | "xlsm" | "xls" | "ods" => {
+            let mut wb =
+                open_workbook_auto(path).map_err(|source| SurveyFileError::Open { path: path.into(), source })?;
+            responses_from_sheets(&mut wb)
+        }
+        other => {
+            Err(SurveyFileError::UnknownFormat(if other.is_empty() { "no extension".into() } else { other.into() }))
+        }
+    }
+}
+
+/// Reads responses from an uploaded spreadsheet in memory.
+pub fn read_responses_xlsx_bytes(bytes: &[u8]) -> Result<ResponseTable, SurveyFileError> {
+    let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(SurveyFileError::OpenBytes)?;
+    responses_from_sheets(&mut wb)
+}
+
+fn responses_from_sheets<RS>(wb: &mut Sheets<RS>) -> Result<ResponseTable, SurveyFileError>
+where
+    RS: std::io::Read + std::io::Seek,
+{
+    let first = wb.sheet_names().into_iter().next().ok_or(SurveyFileError::NoHeader)?;
+    let rows = sheet_rows(wb, &first)?.unwrap_or_default();
+    let mut it = rows.into_iter();
+    let (_, columns) = it.next().ok_or(SurveyFileError::NoHeader)?;
+    Ok(ResponseTable {
+        columns,
+        rows: it
+            .filter(|(_, cells)| cells.iter().any(|s| !s.is_empty()))
+            .map(|(line, cells)| ResponseRow { line: u64::from(line), cells })
+            .collect(),
+    })
+}
+
+/// Reads responses from CSV bytes (UTF-8, optional BOM; `,` or `;` separated).
+pub fn read_responses_csv(bytes: &[u8]) -> Result<ResponseTable, SurveyFileError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or(b"");
+    let count = |c: u8| first_line.iter().filter(|&&b| b == c).count();
+    let delimiter = if count(b';') > count(b',') { b';' } else { b',' };
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(true).from_reader(bytes);
+    let columns: Vec<String> = reader.headers()?.iter().map(|h| h.trim().to_string()).collect();
+    if columns.is_empty() {
+        return Err(SurveyFileError::NoHeader);
+    }
+    // File line of a record from its byte offset (the csv crate's own line counter skips
+    // blank lines, so a spreadsheet user would look at the wrong row).
+    let newlines: Vec<usize> = bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i).collect();
+    let line_of = |byte: u64| {
+        // The reported position can be the start of the blank lines before the record.
+        let mut b = byte as usize;
+        while b < bytes.len() && matches!(bytes[b], b'\n' | b'\r') {
+            b += 1;
+        }
+        newlines.partition_point(|&nl| nl < b) as u64 + 1
+    };
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record?;
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let line = record.position().map_or(0, |p| line_of(p.byte()));
+        rows.push(ResponseRow { line, cells: record.iter().map(|c| c.trim().to_string()).collect() });
+    }
+    Ok(ResponseTable { columns, rows })
+}
+
+/// Writes responses as CSV (header + rows), e.g. the built-in example data.
+pub fn write_responses_csv(table: &ResponseTable, path: &Path) -> Result<(), SurveyFileError> {
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record(&table.columns)?;
+    for r in &table.rows {
+        w.write_record(&r.cells)?;
+    }
+    w.flush().map_err(|source| SurveyFileError::Io { path: path.into(), source })?;
+    Ok(())
+}
+
+fn opt(ws: &mut Worksheet, row: u32, col: u16, v: Option<f64>, f: &Format) -> Result<(), XlsxError> {
+    match v {
+        Some(x) if x.is_finite() => ws.write_number_with_format(row, col, x, f).map(|_| ()),
+        _ => ws.write_string(row, col, "—").map(|_| ()),
+    }
+}
+
+fn headers(ws: &mut Worksheet, row: u32, names: &[&str], bold: &Format) -> Result<(), XlsxError> {
+    for (c, h) in names.iter().enumerate() {
+        ws.write_string_with_format(row, c as u16, *h, bold)?;
+    }
+    Ok(())
+}
+
+fn report_workbook(report: &Report) -> Result<Workbook, XlsxError> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let num = Format::new().set_num_format("0.000");
+    let p4 = Format::new().set_num_format("0.0000");
+    let pct = Format::new().set_num_format("0.00");
+
+    // Summary.
+    let ws = wb.add_worksheet().set_name("Ringkasan")?;
+    ws.write_string_with_format(0, 0, &report.title, &bold)?;
+    let mut r = 2;
+    for (k, v) in [
+        ("Responden dianalisis (n)", report.n as f64),
+        ("Responden dikeluarkan", report.dropped.len() as f64),
+        ("Alpha (taraf nyata)", report.alpha),
+    ] {
+        ws.write_string(r, 0, k)?;
+        ws.write_number(r, 1, v)?;
+        r += 1;
+    }
+    ws.write_string(r, 0, "Total skor rata-rata")?;
+    ws.write_number_with_format(r, 1, report.total.mean, &num)?;
+    ws.write_string(r, 2, &report.total.category)?;
+    r += 2;
+    for note in &report.notes {
+        ws.write_string(r, 0, note)?;
+        r += 1;
+    }
+    for d in &report.dropped {
+        for p in &d.problems {
+            ws.write_string(r, 0, p.to_string())?;
+            r += 1;
+        }
+    }
+    ws.set_column_width(0, 34)?;
+
+    // Category tables with computed bounds, and distributions.
+    let ws = wb.add_worksheet().set_name("Kategori")?;
+    let mut r = 0;
+    for s in report.indicators.iter().chain(std::iter::once(&report.total)) {
+        ws.write_string_with_format(r, 0, format!("{} ({})", s.label, s.name), &bold)?;
+        ws.write_string(
+            r,
+            3,
+            format!(
+                "k = {}, min = {}, max = {}, interval = ({} − {})/{} = {}",
+                s.items,
+                s.min,
+                s.max,
+                s.max,
+                s.min,
+                s.bands.len(),
+                s.interval_exact
+            ),
+        )?;
+        r += 1;
+        headers(ws, r, &["Kategori", "Kisaran skor", "Dari", "Sampai", "% rentang", "Jumlah", "%"], &bold)?;
+        r += 1;
+        for (b, share) in s.bands.iter().zip(&s.distribution_percent) {
+            ws.write_string(r, 0, format!("{} ({})", b.label_id, b.category))?;
+            let open = if b.lower_inclusive { "[" } else { "(" };
+            ws.write_string(r, 1, format!("{open}{}; {}]", b.lower_exact, b.upper_exact))?;
+            ws.write_number(r, 2, b.lower)?;
+            ws.write_number(r, 3, b.upper)?;
+            ws.write_string(r, 4, format!("{:.0}–{:.0} %", b.percent_from, b.percent_to))?;
+            ws.write_number(r, 5, share.count as f64)?;
+            ws.write_number_with_format(r, 6, share.percent, &pct)?;
+            r += 1;
+        }
+        ws.write_string(r, 0, "Rata-rata")?;
+        ws.write_number_with_format(r, 2, s.mean, &num)?;
+        ws.write_string(r, 3, &s.category)?;
+        ws.write_number_with_format(r, 4, s.percent, &pct)?;
+        r += 2;
+    }
+    ws.write_string(
+        r,
+        0,
+        "Nilai tepat pada batas atas masuk kategori yang lebih rendah; batas dihitung, tidak disalin.",
+    )?;
+    ws.set_column_width(0, 40)?;
+    ws.set_column_width(1, 18)?;
+
+    // Items.
+    let ws = wb.add_worksheet().set_name("Item")?;
+    let max_points = report.items.iter().map(|i| i.frequencies.len()).max().unwrap_or(0);
+    let mut h: Vec<String> = ["Item", "Pertanyaan", "Indikator", "Rata-rata", "Kategori", "% rentang"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for j in 0..max_points {
+        h.push(format!("Jawaban {} (n)", j + 1));
+        h.push(format!("Jawaban {} (%)", j + 1));
+    }
+    let hr: Vec<&str> = h.iter().map(String::as_str).collect();
+    headers(ws, 0, &hr, &bold)?;
+    for (i, it) in report.items.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string(r, 0, &it.name)?;
+        ws.write_string(r, 1, &it.label)?;
+        ws.write_string(r, 2, &it.indicator)?;
+        ws.write_number_with_format(r, 3, it.mean, &num)?;
+        ws.write_string(r, 4, &it.category)?;
+        ws.write_number_with_format(r, 5, it.percent, &pct)?;
+        for (j, f) in it.frequencies.iter().enumerate() {
+            ws.write_number(r, 6 + 2 * j as u16, f.count as f64)?;
+            ws.write_number_with_format(r, 7 + 2 * j as u16, f.percent, &pct)?;
+        }
+    }
+    ws.set_column_width(1, 50)?;
+
+    // Correlations.
+    let ws = wb.add_worksheet().set_name("Korelasi")?;
+    headers(
+        ws,
+        0,
+        &[
+            "Faktor",
+            "Target",
+            "n",
+            "rho (koreksi ties)",
+            "rho rumus 1−6Σd²/(n(n²−1))",
+            "Berbeda",
+            "p dua sisi (t)",
+            "p satu sisi (t)",
+            "p eksak dua sisi",
+            "tau-b",
+            "p tau-b",
+            "Keeratan",
+            "Arah",
+            "Signifikan",
+            "Catatan",
+        ],
+        &bold,
+    )?;
+    for (i, c) in report.correlations.iter().enumerate() {
+        let r = i as u32 + 1;
+        let s = &c.stats;
+        ws.write_string(r, 0, &c.factor)?;
+        ws.write_string(r, 1, &c.target)?;
+        ws.write_number(r, 2, s.n as f64)?;
+        opt(ws, r, 3, s.rho, &p4)?;
+        opt(ws, r, 4, s.rho_shortcut, &p4)?;
+        ws.write_string(r, 5, if s.shortcut_differs { "ya" } else { "tidak" })?;
+        opt(ws, r, 6, s.p_two_sided, &p4)?;
+        opt(ws, r, 7, s.p_one_sided, &p4)?;
+        opt(ws, r, 8, s.p_exact_two_sided, &p4)?;
+        opt(ws, r, 9, s.tau_b, &p4)?;
+        opt(ws, r, 10, s.tau_b_p_two_sided, &p4)?;
+        ws.write_string(r, 11, s.strength.map_or("—", |x| x.as_str()))?;
+        ws.write_string(r, 12, s.direction.map_or("—".to_string(), |d| format!("{d:?}").to_lowercase()))?;
+        ws.write_string(r, 13, c.significant.map_or("—", |b| if b { "ya" } else { "tidak" }))?;
+        ws.write_string(r, 14, c.reason.as_deref().unwrap_or(""))?;
+    }
+    ws.set_column_width(0, 22)?;
+
+    // Reliability.
+    let ws = wb.add_worksheet().set_name("Reliabilitas")?;
+    let rel = &report.reliability;
+    ws.write_string(0, 0, "Cronbach's alpha")?;
+    opt(ws, 0, 1, rel.cronbach_alpha, &p4)?;
+    ws.write_string(1, 0, format!("r kritis (n = {}, α = {}, dua sisi)", rel.n, rel.alpha_level))?;
+    opt(ws, 1, 1, rel.r_critical, &p4)?;
+    headers(
+        ws,
+        3,
+        &[
+            "Item",
+            "r item-total",
+            "r item-sisa (terkoreksi)",
+            "r kritis",
+            "Valid",
+            "Valid (terkoreksi)",
+            "Alpha jika dihapus",
+            "Catatan",
+        ],
+        &bold,
+    )?;
+    let yn = |b: Option<bool>| b.map_or("—", |b| if b { "ya" } else { "tidak" });
+    for (i, it) in rel.items.iter().enumerate() {
+        let r = i as u32 + 4;
+        ws.write_string(r, 0, &it.name)?;
+        opt(ws, r, 1, it.r_item_total, &p4)?;
+        opt(ws, r, 2, it.r_item_rest, &p4)?;
+        opt(ws, r, 3, it.r_critical, &p4)?;
+        ws.write_string(r, 4, yn(it.valid))?;
+        ws.write_string(r, 5, yn(it.valid_corrected))?;
+        opt(ws, r, 6, it.alpha_if_deleted, &p4)?;
+        ws.write_string(r, 7, it.reason.as_deref().unwrap_or(""))?;
+    }
+    ws.set_column_width(0, 30)?;
+
+    // Factors.
+    let ws = wb.add_worksheet().set_name("Faktor")?;
+    headers(ws, 0, &["Faktor", "Kode", "Keterangan", "Jumlah", "%"], &bold)?;
+    let mut r = 1;
+    for f in &report.factors {
+        for c in &f.codes {
+            ws.write_string(r, 0, &f.name)?;
+            ws.write_number(r, 1, f64::from(c.code))?;
+            ws.write_string(r, 2, &c.label)?;
+            ws.write_number(r, 3, c.count as f64)?;
+            ws.write_number_with_format(r, 4, c.percent, &pct)?;
+            r += 1;
+        }
+    }
+
+    // Diverging stacked bar chart: negative answers as negative percentages.
+    let ws = wb.add_worksheet().set_name("Grafik")?;
+    let points = report.item_chart.iter().map(|b| b.segments.len()).max().unwrap_or(0);
+    ws.write_string_with_format(0, 0, "Item", &bold)?;
+    for j in 0..points {
+        let label = report
+            .item_chart
+            .first()
+            .and_then(|b| b.segments.get(j))
+            .map_or(format!("{}", j + 1), |s| format!("{} {}", s.score, s.label));
+        ws.write_string_with_format(0, j as u16 + 1, label, &bold)?;
+    }
+    for (i, bar) in report.item_chart.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string(r, 0, &bar.item)?;
+        for (j, s) in bar.segments.iter().enumerate() {
+            let signed = match s.side {
+                Side::Negative => -s.percent,
+                Side::Neutral => s.percent,
+                Side::Positive => s.percent,
+            };
+            ws.write_number_with_format(r, j as u16 + 1, signed, &pct)?;
+        }
+    }
+    let n_items = report.item_chart.len() as u32;
+    if n_items > 0 {
+        let mut chart = Chart::new(ChartType::BarStacked);
+        chart.title().set_name("Sebaran jawaban per item (%)");
+        // Negative series are stacked from the centre outwards: the answer nearest the centre first.
+        let neg: Vec<usize> = report.item_chart[0]
+            .segments
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.side == Side::Negative)
+            .map(|(j, _)| j)
+            .collect();
+        let neg_first: Vec<usize> = neg.iter().rev().copied().chain((0..points).filter(|j| !neg.contains(j))).collect();
+        for j in neg_first {
+            let col = j as u16 + 1;
+            chart
+                .add_series()
+                .set_name(("Grafik", 0, col))
+                .set_categories(("Grafik", 1, 0, n_items, 0))
+                .set_values(("Grafik", 1, col, n_items, col));
+        }
+        chart.set_width(900).set_height(60 + 28 * n_items);
+        ws.insert_chart(n_items + 3, 0, &chart)?;
+    }
+    ws.set_column_width(0, 24)?;
+    Ok(wb)
+}
+
+/// Writes the analysis report as an XLSX workbook.
+pub fn write_report_xlsx(report: &Report, path: &Path) -> Result<(), SurveyFileError> {
+    report_workbook(report)?.save(path)?;
+    Ok(())
+}
+
+/// The analysis report workbook as bytes (for downloads).
+pub fn report_to_xlsx_bytes(report: &Report) -> Result<Vec<u8>, SurveyFileError> {
+    Ok(report_workbook(report)?.save_to_buffer()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use berdaya_domain::survey::{AnalysisOptions, Instrument, analyze, seed004};
+
+    use super::*;
+
+    #[test]
+    fn xlsform_round_trips_through_a_workbook() {
+        let form = seed004::xlsform();
+        let bytes = xlsform_to_bytes(&form).unwrap();
+        let back = read_xlsform_bytes(&bytes).unwrap();
+        assert_eq!(back, form);
+        Instrument::from_xlsform(&back).unwrap();
+    }
+
+    #[test]
+    fn printed_bins_workbook_is_rejected() {
+        let bytes = xlsform_to_bytes(&seed004::printed_xlsform()).unwrap();
+        let problems = Instrument::from_xlsform(&read_xlsform_bytes(&bytes).unwrap()).unwrap_err();
+        assert!(problems.iter().any(|p| p.to_string().contains("the value 70 is in two bins")));
+    }
+
+    #[test]
+    fn responses_from_csv_and_xlsx_agree_and_report_writes() {
+        let table = seed004::example_responses(43, 7);
+        let dir = tempfile::tempdir().unwrap();
+        let csv_path = dir.path().join("r.csv");
+        write_responses_csv(&table, &csv_path).unwrap();
+        let from_csv = read_responses(&csv_path).unwrap();
+        assert_eq!(from_csv, table);
+        // The same data in a workbook with numeric cells.
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        for (c, h) in table.columns.iter().enumerate() {
+            ws.write_string(0, c as u16, h).unwrap();
+        }
+        for (r, row) in table.rows.iter().enumerate() {
+            for (c, v) in row.cells.iter().enumerate() {
+                match v.parse::<f64>() {
+                    Ok(x) => ws.write_number(r as u32 + 1, c as u16, x).unwrap(),
+                    Err(_) => ws.write_string(r as u32 + 1, c as u16, v).unwrap(),
+                };
+            }
+        }
+        let from_xlsx = read_responses_xlsx_bytes(&wb.save_to_buffer().unwrap()).unwrap();
+        assert_eq!(from_xlsx, table);
+        let inst = Instrument::from_xlsform(&seed004::xlsform()).unwrap();
+        let report = analyze(&inst, &from_xlsx, &AnalysisOptions::default()).unwrap();
+        let out = dir.path().join("report.xlsx");
+        write_report_xlsx(&report, &out).unwrap();
+        let mut check = open_workbook_auto(&out).unwrap();
+        let names = check.sheet_names();
+        assert_eq!(names, ["Ringkasan", "Kategori", "Item", "Korelasi", "Reliabilitas", "Faktor", "Grafik"]);
+        let kat = check.worksheet_range("Kategori").unwrap();
+        let texts: Vec<String> = kat.rows().flat_map(|r| r.iter().map(cell_text)).collect();
+        assert!(texts.iter().any(|t| t == "(24.5; 35]"), "{texts:?}");
+    }
+
+    #[test]
+    fn semicolon_csv_with_bom() {
+        let t = read_responses_csv("\u{feff}id;persiapan/rekening\nR1;4\n\nR2;\n".as_bytes()).unwrap();
+        assert_eq!(t.columns, ["id", "persiapan/rekening"]);
+        assert_eq!(t.rows.len(), 2);
+        assert_eq!(t.rows[1].line, 4);
+        assert_eq!(t.rows[1].cells, ["R2", ""]);
+    }
+}

@@ -299,11 +299,10 @@ fn write_program_regions(tx: &Transaction, id: Id, regions: &[RegionCode]) -> St
 }
 
 fn check_person_refs(conn: &Connection, p: &NewPerson) -> StoreResult<()> {
-    if let Some(h) = p.household_id {
-        if !exists(conn, "SELECT 1 FROM households WHERE id = ?1", &h)? {
+    if let Some(h) = p.household_id
+        && !exists(conn, "SELECT 1 FROM households WHERE id = ?1", &h)? {
             return Err(StoreError::Reference { field: "household_id", message: format!("household {h} does not exist") });
         }
-    }
     Ok(())
 }
 
@@ -381,11 +380,10 @@ impl RegistryStore for SqliteStore {
         let r = region.clone();
         self.call(move |c| {
             let parent = r.parent();
-            if let Some(p) = &parent {
-                if !exists(c, "SELECT 1 FROM regions WHERE code = ?1", &p.as_str())? {
+            if let Some(p) = &parent
+                && !exists(c, "SELECT 1 FROM regions WHERE code = ?1", &p.as_str())? {
                     return Err(StoreError::Reference { field: "code", message: format!("parent region {p} does not exist") });
                 }
-            }
             c.execute(
                 "INSERT INTO regions (code, name, name_key, kind, parent) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![r.code.as_str(), r.name, key(&r.name), r.kind.code(), parent.as_ref().map(|p| p.as_str())],

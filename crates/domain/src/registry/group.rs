@@ -130,11 +130,10 @@ impl MemberDraft {
         let role = c.field("role", GroupRole::parse(&self.role));
         let since = c.field("since", text::optional_date(self.since.as_deref()));
         let until = c.field("until", text::optional_date(self.until.as_deref()));
-        if let (Some(Some(s)), Some(Some(u))) = (since, until) {
-            if u < s {
+        if let (Some(Some(s)), Some(Some(u))) = (since, until)
+            && u < s {
                 c.push("until", "is before `since`");
             }
-        }
         c.finish()?;
         match (person_id, role, since, until) {
             (Some(person_id), Some(role), Some(since), Some(until)) => Ok(NewMember { person_id, role, since, until }),

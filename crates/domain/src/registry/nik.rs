@@ -155,11 +155,10 @@ impl Nik {
         if self.birth_ddmmyy() != recorded {
             out.push(NikMismatch::BirthDate { nik_says: self.birth_ddmmyy(), recorded });
         }
-        if let Some(district) = region.and_then(RegionCode::district_digits) {
-            if district != self.district_digits() {
+        if let Some(district) = region.and_then(RegionCode::district_digits)
+            && district != self.district_digits() {
                 out.push(NikMismatch::Region { nik_district: self.district_digits(), recorded_district: district });
             }
-        }
         out
     }
 }
@@ -183,7 +182,7 @@ mod tests {
 
     #[test]
     fn parses_and_reads_parts() {
-        // A woman born 12 March 1985, registered in Randublatung (33.16.09).
+        // A woman born 12 March 1985, registered in district 33.16.09.
         let nik = Nik::parse("3316095203850012").unwrap();
         assert_eq!(nik.sex(), Sex::Female);
         assert_eq!(nik.birth_ddmmyy(), "12-03-85");

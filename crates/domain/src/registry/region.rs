@@ -2,7 +2,7 @@
 //!
 //! Official levels are keyed by Kemendagri codes written with dots (`33.16.09.2001`). Units
 //! below the village have no official code; they get local segments under their parent
-//! (`18.71.10.1003.L1`, `18.71.10.1003.L1.RT03`).
+//! (`18.71.06.1012.L1`, `18.71.06.1012.L1.RT03` for RT 3 of Lingkungan 1, Kaliawi Persada).
 
 use std::fmt;
 
@@ -183,11 +183,10 @@ impl RegionDraft {
         let code = c.field("code", RegionCode::parse(&self.code));
         let name = c.field("name", text::text(&self.name, 1, 120));
         let kind = c.field("kind", RegionKind::parse(&self.kind));
-        if let (Some(code), Some(kind)) = (&code, kind) {
-            if !kind.fits_depth(code.depth()) {
+        if let (Some(code), Some(kind)) = (&code, kind)
+            && !kind.fits_depth(code.depth()) {
                 c.push("kind", format!("a {} cannot sit at level {} (code {code})", kind.code(), code.depth()));
             }
-        }
         c.finish()?;
         match (code, name, kind) {
             (Some(code), Some(name), Some(kind)) => Ok(NewRegion { code, name, kind }),

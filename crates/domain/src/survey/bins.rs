@@ -287,9 +287,17 @@ pub fn check_coverage(kind: NumberKind, bins: &[Bin], range: ValueRange) -> Vec<
         }
         !(below || above)
     });
-    sorted.sort_by(|a, b| cmp_lo(&a.lo, &b.lo).then_with(|| {
-        if hi_lt(&a.hi, &b.hi) { Ordering::Less } else if hi_lt(&b.hi, &a.hi) { Ordering::Greater } else { Ordering::Equal }
-    }));
+    sorted.sort_by(|a, b| {
+        cmp_lo(&a.lo, &b.lo).then_with(|| {
+            if hi_lt(&a.hi, &b.hi) {
+                Ordering::Less
+            } else if hi_lt(&b.hi, &a.hi) {
+                Ordering::Greater
+            } else {
+                Ordering::Equal
+            }
+        })
+    });
     // Clip to the range.
     let clip_lo = |v: Option<Ratio>| match (v, range.min) {
         (None, m) => m,
@@ -319,12 +327,9 @@ pub fn check_coverage(kind: NumberKind, bins: &[Bin], range: ValueRange) -> Vec<
                         open_to: kind == NumberKind::Decimal,
                     }),
                     (Some(m), Some(l)) if l > m => out.push(match kind {
-                        NumberKind::Integer => Coverage::Gap {
-                            from: Some(m),
-                            to: Some(step(l, false)),
-                            open_from: false,
-                            open_to: false,
-                        },
+                        NumberKind::Integer => {
+                            Coverage::Gap { from: Some(m), to: Some(step(l, false)), open_from: false, open_to: false }
+                        }
                         NumberKind::Decimal => {
                             Coverage::Gap { from: Some(m), to: Some(l), open_from: false, open_to: true }
                         }
@@ -404,7 +409,12 @@ pub fn check_coverage(kind: NumberKind, bins: &[Bin], range: ValueRange) -> Vec<
                     NumberKind::Integer => {
                         let next = Ratio::int(r.num().div_euclid(r.den()) + 1);
                         if range.max.is_none_or(|m| m >= next) {
-                            out.push(Coverage::Gap { from: Some(next), to: range.max, open_from: false, open_to: false });
+                            out.push(Coverage::Gap {
+                                from: Some(next),
+                                to: range.max,
+                                open_from: false,
+                                open_to: false,
+                            });
                         }
                     }
                     NumberKind::Decimal => {
@@ -466,8 +476,7 @@ mod tests {
     fn seed_printed_land_bins_have_four_gaps_and_uncovered_ends() {
         let bins = parse_bins("8100-10000:5;6100-8000:4;4100-6000:3;2100-4000:2;0-2000:1").unwrap();
         let range = range_from_constraint(". >= 0");
-        let p: Vec<String> =
-            check_coverage(NumberKind::Integer, &bins, range).iter().map(|c| c.to_string()).collect();
+        let p: Vec<String> = check_coverage(NumberKind::Integer, &bins, range).iter().map(|c| c.to_string()).collect();
         assert_eq!(
             p,
             [

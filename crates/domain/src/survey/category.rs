@@ -27,11 +27,7 @@ pub struct CategoryScheme {
 
 impl Default for CategoryScheme {
     fn default() -> Self {
-        let c = |key: &str, id: &str, en: &str| Category {
-            key: key.into(),
-            label_id: id.into(),
-            label_en: en.into(),
-        };
+        let c = |key: &str, id: &str, en: &str| Category { key: key.into(), label_id: id.into(), label_en: en.into() };
         CategoryScheme {
             categories: vec![
                 c("very_low", "Sangat rendah", "Very low"),

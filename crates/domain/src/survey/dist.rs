@@ -74,8 +74,7 @@ pub fn ln_beta(a: f64, b: f64) -> f64 {
     let (p, q) = if a < b { (a, b) } else { (b, a) };
     if p >= 10.0 {
         let corr = lgamma_correction(p) + lgamma_correction(q) - lgamma_correction(p + q);
-        q.ln() * -0.5 + LN_SQRT_2PI + corr + (p - 0.5) * (p / (p + q)).ln()
-            + q * (-p / (p + q)).ln_1p()
+        q.ln() * -0.5 + LN_SQRT_2PI + corr + (p - 0.5) * (p / (p + q)).ln() + q * (-p / (p + q)).ln_1p()
     } else if q >= 10.0 {
         let corr = lgamma_correction(q) - lgamma_correction(p + q);
         ln_gamma(p) + corr + p - p * (p + q).ln() + (q - 0.5) * (-p / (p + q)).ln_1p()

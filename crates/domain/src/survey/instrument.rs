@@ -204,7 +204,7 @@ impl Instrument {
                 Coding::Choices { scale } => check_scale(scale, f.row, &f.name, &mut out),
                 Coding::Bins { number, bins, range } => {
                     for c in bins::check_coverage(*number, bins, *range) {
-                        out.push(Problem::at(f.row, &f.name, ProblemKind::Bins(c)));
+                        out.push(Problem::at(f.row, &f.name, ProblemKind::Bins(Box::new(c))));
                     }
                 }
             }
@@ -318,14 +318,16 @@ pub enum ProblemKind {
     #[error("{0}")]
     BinSyntax(BinSyntaxError),
     #[error("bins: {0}")]
-    Bins(Coverage),
+    Bins(Box<Coverage>),
     #[error("the name is already used on row {first_row}")]
     DuplicateName { first_row: u32 },
     #[error("question has no name")]
     MissingName,
     #[error("choice list `{list}` does not exist on the choices sheet")]
     MissingChoiceList { list: String },
-    #[error("choice `{name}` of list `{list}` is not an integer; scored items and factors use the choice name as score")]
+    #[error(
+        "choice `{name}` of list `{list}` is not an integer; scored items and factors use the choice name as score"
+    )]
     ChoiceNotInteger { list: String, name: String },
     #[error("choice list `{list}` has choice `{name}` twice")]
     DuplicateChoice { list: String, name: String },
@@ -383,11 +385,9 @@ fn build(form: &XlsForm) -> (Instrument, Vec<Problem>) {
         let mut ok = true;
         for c in rows {
             match c.name.trim().parse::<i32>() {
-                Ok(score) => choices.push(ScaleChoice {
-                    name: c.name.trim().to_string(),
-                    label: c.label.clone(),
-                    score,
-                }),
+                Ok(score) => {
+                    choices.push(ScaleChoice { name: c.name.trim().to_string(), label: c.label.clone(), score })
+                }
                 Err(_) => {
                     ok = false;
                     if scale_problems_reported.insert((list.to_string(), c.name.clone())) {
@@ -428,9 +428,7 @@ fn build(form: &XlsForm) -> (Instrument, Vec<Problem>) {
         if !berdaya.is_empty() && berdaya != "indicator" && berdaya != "factor" {
             problems.push(Problem::at(r.row, name, ProblemKind::UnknownBerdaya { value: r.berdaya.clone() }));
         }
-        if !r.berdaya_bins.trim().is_empty()
-            && !(berdaya == "factor" && (kind == "integer" || kind == "decimal"))
-        {
+        if !r.berdaya_bins.trim().is_empty() && !(berdaya == "factor" && (kind == "integer" || kind == "decimal")) {
             problems.push(Problem::at(r.row, name, ProblemKind::BinsNotApplicable));
         }
         match kind.as_str() {
@@ -585,4 +583,82 @@ fn build(form: &XlsForm) -> (Instrument, Vec<Problem>) {
         },
         problems,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(row: u32, kind: &str, name: &str, berdaya: &str, bins: &str) -> SurveyRow {
+        SurveyRow {
+            row,
+            kind: kind.into(),
+            name: name.into(),
+            label: name.into(),
+            berdaya: berdaya.into(),
+            berdaya_bins: bins.into(),
+            ..SurveyRow::default()
+        }
+    }
+
+    fn choice(row: u32, list: &str, name: &str) -> ChoiceRow {
+        ChoiceRow { row, list_name: list.into(), name: name.into(), label: name.into() }
+    }
+
+    #[test]
+    fn every_definition_problem_is_reported_with_its_row() {
+        let form = XlsForm {
+            survey: vec![
+                row(2, "begin_group", "tahap", "indicator", ""),
+                row(3, "select_one skala", "a", "", ""),
+                row(4, "select_one huruf", "b", "", ""),
+                row(5, "select_one bolong", "c", "", ""),
+                row(6, "select_multiple skala", "d", "", ""),
+                row(7, "integer", "a", "factor", ""),
+                row(8, "end_group", "", "", ""),
+                row(9, "begin_group", "kosong", "indicator", ""),
+                row(10, "note", "catatan", "", ""),
+                row(11, "end_group", "", "", ""),
+                row(12, "decimal", "umur", "factor", "31-40:5;41-:1"),
+                row(13, "text", "nama", "factor", ""),
+                row(14, "select_one tidak_ada", "x", "factor", ""),
+                row(15, "integer", "lahan", "factor", "0-2000"),
+                row(16, "integer", "biasa", "", "1-2:1"),
+                row(17, "note", "n", "skor", ""),
+            ],
+            choices: vec![
+                choice(2, "skala", "1"),
+                choice(3, "skala", "2"),
+                choice(4, "skala", "2"),
+                choice(5, "huruf", "a"),
+                choice(6, "huruf", "b"),
+                choice(7, "bolong", "1"),
+                choice(8, "bolong", "4"),
+            ],
+            settings: FormSettings::default(),
+        };
+        let problems = Instrument::from_xlsform(&form).unwrap_err();
+        let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        let expect = [
+            "choices row 4: choice list `skala` has choice `2` twice",
+            "choices row 5: choice `a` of list `huruf` is not an integer; scored items and factors use the choice name as score",
+            "choices row 6: choice `b` of list `huruf` is not an integer; scored items and factors use the choice name as score",
+            "survey row 6 (d): `select_multiple skala` inside an indicator cannot be scored (only select_one can)",
+            "survey row 7 (a): a factor inside indicator `tahap` would also be scored; move it out of the group",
+            "survey row 13 (nama): a factor must be select_one, integer or decimal, not `text`",
+            "survey row 14 (x): choice list `tidak_ada` does not exist on the choices sheet",
+            "survey row 15 (lahan): bin `0-2000`: expected `lo-hi:code`",
+            "survey row 16 (biasa): `berdaya_bins` only applies to integer or decimal factors",
+            "survey row 17 (n): unknown `berdaya` value `skor` (expected `indicator` or `factor`)",
+            "survey row 7 (a): the name is already used on row 3",
+            "survey row 9 (kosong): the indicator group has no select_one question to score",
+            "survey row 5 (c): scores [2, 3] of list `bolong` lie between its lowest and highest score but no choice gives them",
+            "survey row 12 (umur): bins: values below 31 are in no bin",
+            "survey row 12 (umur): bins: values (40, 41) (strictly between bins) are in no bin",
+        ];
+        for e in expect {
+            assert!(text.iter().any(|t| t == e), "missing `{e}` in\n{}", text.join("\n"));
+        }
+        assert_eq!(text.len(), expect.len(), "{}", text.join("\n"));
+    }
 }

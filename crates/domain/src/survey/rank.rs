@@ -111,11 +111,7 @@ impl RankSums {
             }
         }
         let as_int = |v: &[f64]| -> Option<Vec<i32>> {
-            v.iter()
-                .map(|&a| {
-                    (a.fract() == 0.0 && a.abs() < 1e9).then_some(a as i32)
-                })
-                .collect()
+            v.iter().map(|&a| (a.fract() == 0.0 && a.abs() < 1e9).then_some(a as i32)).collect()
         };
         if let (Some(xi), Some(yi)) = (as_int(x), as_int(y)) {
             return Self::from_ints(&xi, &yi);
@@ -190,16 +186,7 @@ impl RankSums {
         }
         let n0 = n as u128 * (n as u128).saturating_sub(1) / 2;
         let untied = n0 + joint_tied - x_ties.tied_pairs - y_ties.tied_pairs;
-        RankSums {
-            n,
-            saa,
-            sbb,
-            sab,
-            concordant,
-            discordant: untied - concordant,
-            x_ties,
-            y_ties,
-        }
+        RankSums { n, saa, sbb, sab, concordant, discordant: untied - concordant, x_ties, y_ties }
     }
 
     /// Sums from dense codes (0..kx, 0..ky) of each observation.
@@ -222,11 +209,7 @@ impl RankSums {
         }
         let (a, saa, x_ties) = centred_ranks(&rows, n as u64);
         let (b, sbb, y_ties) = centred_ranks(&cols, n as u64);
-        let sab: i128 = cx
-            .iter()
-            .zip(cy)
-            .map(|(&i, &j)| a[i as usize] * b[j as usize])
-            .sum();
+        let sab: i128 = cx.iter().zip(cy).map(|(&i, &j)| a[i as usize] * b[j as usize]).sum();
         // Kendall by a Fenwick tree over y codes, inserting x groups in ascending order.
         let mut order: Vec<u32> = (0..n as u32).collect();
         order.sort_unstable_by_key(|&k| (cx[k as usize], cy[k as usize]));
@@ -254,16 +237,7 @@ impl RankSums {
             }
             start = end;
         }
-        RankSums {
-            n: n as u64,
-            saa,
-            sbb,
-            sab,
-            concordant,
-            discordant,
-            x_ties,
-            y_ties,
-        }
+        RankSums { n: n as u64, saa, sbb, sab, concordant, discordant, x_ties, y_ties }
     }
 
     /// Σd² with d the difference of average ranks: Σ(a−b)²/4, as a float (exact when < 2^53).
@@ -303,11 +277,7 @@ fn min_max(v: &[i32]) -> (i32, i32) {
 }
 
 fn threads_for(n: usize) -> usize {
-    if n < PARALLEL_MIN {
-        1
-    } else {
-        std::thread::available_parallelism().map_or(1, |p| p.get()).clamp(1, 8)
-    }
+    if n < PARALLEL_MIN { 1 } else { std::thread::available_parallelism().map_or(1, |p| p.get()).clamp(1, 8) }
 }
 
 fn par_min_max(x: &[i32], y: &[i32]) -> ((i32, i32), (i32, i32)) {
@@ -317,11 +287,8 @@ fn par_min_max(x: &[i32], y: &[i32]) -> ((i32, i32), (i32, i32)) {
     }
     let chunk = x.len().div_ceil(threads);
     std::thread::scope(|s| {
-        let handles: Vec<_> = x
-            .chunks(chunk)
-            .zip(y.chunks(chunk))
-            .map(|(a, b)| s.spawn(move || (min_max(a), min_max(b))))
-            .collect();
+        let handles: Vec<_> =
+            x.chunks(chunk).zip(y.chunks(chunk)).map(|(a, b)| s.spawn(move || (min_max(a), min_max(b)))).collect();
         let mut out = ((i32::MAX, i32::MIN), (i32::MAX, i32::MIN));
         for h in handles {
             // A panic in min_max is impossible; fall back to a serial pass if it ever happens.
@@ -366,9 +333,7 @@ fn count_table(x: &[i32], y: &[i32], xmin: i32, ymin: i32, ny: usize, cells: usi
             .collect();
         let mut total = vec![0u64; cells];
         for h in handles {
-            let part = h
-                .join()
-                .unwrap_or_else(|_| count_chunk(x, y, xmin, ymin, ny, cells));
+            let part = h.join().unwrap_or_else(|_| count_chunk(x, y, xmin, ymin, ny, cells));
             for (t, p) in total.iter_mut().zip(part) {
                 *t += p;
             }
@@ -380,11 +345,7 @@ fn count_table(x: &[i32], y: &[i32], xmin: i32, ymin: i32, ny: usize, cells: usi
 /// Dense codes 0..k of values (equal values share a code, codes ascend with the values).
 fn dense_codes<T: PartialOrd + Copy>(v: &[T]) -> (Vec<u32>, usize) {
     let mut order: Vec<u32> = (0..v.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| {
-        v[a as usize]
-            .partial_cmp(&v[b as usize])
-            .unwrap_or(Ordering::Equal)
-    });
+    order.sort_unstable_by(|&a, &b| v[a as usize].partial_cmp(&v[b as usize]).unwrap_or(Ordering::Equal));
     let mut codes = vec![0u32; v.len()];
     let mut k = 0u32;
     for w in 0..order.len() {
@@ -440,13 +401,8 @@ pub enum Strength {
 }
 
 impl Strength {
-    pub const ALL: [Strength; 5] = [
-        Strength::VeryWeak,
-        Strength::Weak,
-        Strength::Moderate,
-        Strength::Strong,
-        Strength::VeryStrong,
-    ];
+    pub const ALL: [Strength; 5] =
+        [Strength::VeryWeak, Strength::Weak, Strength::Moderate, Strength::Strong, Strength::VeryStrong];
 
     /// Upper bounds (inclusive) as tenths: 0.2, 0.4, 0.7, 0.9, 1.0.
     const UPPER_TENTHS: [i128; 5] = [2, 4, 7, 9, 10];
@@ -495,9 +451,7 @@ impl Strength {
             }
             Some(Strength::VeryStrong)
         };
-        exact().unwrap_or_else(|| {
-            Strength::of_abs(sab as f64 / ((saa as f64).sqrt() * (sbb as f64).sqrt()))
-        })
+        exact().unwrap_or_else(|| Strength::of_abs(sab as f64 / ((saa as f64).sqrt() * (sbb as f64).sqrt())))
     }
 }
 
@@ -682,10 +636,7 @@ fn spearman_s_counts(n: usize) -> &'static [u64] {
         // Heap's algorithm, iterative.
         let mut c = vec![0usize; n];
         let s = |p: &[usize]| -> usize {
-            p.iter()
-                .enumerate()
-                .map(|(i, &v)| (i as isize - v as isize).pow(2) as usize)
-                .sum()
+            p.iter().enumerate().map(|(i, &v)| (i as isize - v as isize).pow(2) as usize).sum()
         };
         counts[s(&perm)] += 1;
         let mut i = 0;
@@ -737,11 +688,7 @@ fn kendall_exact_p(concordant: u64, n: u64) -> f64 {
         len = new_len;
     }
     let q = concordant as usize;
-    let tail = if 4 * q > n0 * 2 {
-        p[q..].iter().sum::<f64>()
-    } else {
-        p[..=q].iter().sum::<f64>()
-    };
+    let tail = if 4 * q > n0 * 2 { p[q..].iter().sum::<f64>() } else { p[..=q].iter().sum::<f64>() };
     (2.0 * tail / factorial).min(1.0)
 }
 

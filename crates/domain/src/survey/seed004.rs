@@ -23,6 +23,7 @@
 //! the sample arithmetic (78 − 43 = 35, not 34) is a note for the report, not the form.
 
 use super::instrument::{ChoiceRow, FormSettings, SurveyRow, XlsForm};
+use super::responses::{ResponseRow, ResponseTable};
 
 const INVOLVEMENT: &str = "keterlibatan";
 const FREQUENCY: &str = "frekuensi";
@@ -99,10 +100,7 @@ fn choices() -> Vec<ChoiceRow> {
             ],
         ),
         (FREQUENCY, [("4", "Selalu"), ("3", "Sering"), ("2", "Kadang-kadang"), ("1", "Tidak pernah"), ("", "")]),
-        (
-            CONFORMITY,
-            [("4", "Sesuai"), ("3", "Cukup sesuai"), ("2", "Kurang sesuai"), ("1", "Tidak sesuai"), ("", "")],
-        ),
+        (CONFORMITY, [("4", "Sesuai"), ("3", "Cukup sesuai"), ("2", "Kurang sesuai"), ("1", "Tidak sesuai"), ("", "")]),
         (
             "pekerjaan",
             [
@@ -115,13 +113,7 @@ fn choices() -> Vec<ChoiceRow> {
         ),
         (
             "motivasi",
-            [
-                ("5", "Aktualisasi diri"),
-                ("4", "Penghargaan"),
-                ("3", "Sosial"),
-                ("2", "Rasa aman"),
-                ("1", "Fisiologis"),
-            ],
+            [("5", "Aktualisasi diri"), ("4", "Penghargaan"), ("3", "Sosial"), ("2", "Rasa aman"), ("1", "Fisiologis")],
         ),
         (
             "keterbukaan",
@@ -190,7 +182,12 @@ fn build(printed: bool) -> XlsForm {
     push("select_one frekuensi", "pendidikan_informal", "Pendidikan informal (seminar, pelatihan pertanian)", &factor);
     push("select_one pekerjaan", "pekerjaan_sampingan", "Pekerjaan sampingan", &factor);
     if printed {
-        push("integer", "pengalaman", "Pengalaman bertani (tahun)", &number(PRINTED_EXPERIENCE_BINS, "", "", "Dalam tahun"));
+        push(
+            "integer",
+            "pengalaman",
+            "Pengalaman bertani (tahun)",
+            &number(PRINTED_EXPERIENCE_BINS, "", "", "Dalam tahun"),
+        );
     } else {
         push(
             "integer",
@@ -207,12 +204,7 @@ fn build(printed: bool) -> XlsForm {
     }
     push("select_one motivasi", "motivasi", "Motivasi mengikuti program (Maslow)", &factor);
     push("select_one keterbukaan", "keterbukaan", "Keterbukaan terhadap hal baru", &factor);
-    push(
-        "select_one kehadiran",
-        "kehadiran",
-        "Kehadiran dalam pertemuan (Juni 2014 – April 2015)",
-        &factor,
-    );
+    push("select_one kehadiran", "kehadiran", "Kehadiran dalam pertemuan (Juni 2014 – April 2015)", &factor);
     push("end_group", "", "", &none);
     for (group, label) in INDICATORS {
         push("begin_group", group, label, &|r| r.berdaya = "indicator".into());
@@ -247,6 +239,42 @@ pub fn xlsform() -> XlsForm {
 /// The seed-004 form with the paper's bins as printed: `survey check` must reject it.
 pub fn printed_xlsform() -> XlsForm {
     build(true)
+}
+
+/// Deterministic synthetic answers of `n` respondents to the corrected form (for examples,
+/// tests and benchmarks; not the paper's data, which it does not publish). Participation
+/// rises with motivation, openness and attendance so correlations are visible. Columns use
+/// KoboToolbox-style group paths (`persiapan/rekening`); respondent ids are `R001`, `R002`, ...
+pub fn example_responses(n: usize, seed: u64) -> ResponseTable {
+    let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+    let mut next = move |m: u64| -> u64 {
+        // PCG-style LCG step; the high bits are well mixed.
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % m.max(1)
+    };
+    let mut columns = vec!["id".to_string()];
+    columns.extend(FACTORS.iter().map(|f| format!("responden/{f}")));
+    columns.extend(ITEMS.iter().map(|(g, name, _, _)| format!("{g}/{name}")));
+    let mut rows = Vec::with_capacity(n);
+    for r in 0..n {
+        let level = 1 + next(4) as i64; // latent participation 1..4
+        let near =
+            |next: &mut dyn FnMut(u64) -> u64, lo: i64, hi: i64| -> i64 { (level + next(3) as i64 - 1).clamp(lo, hi) };
+        let mut cells = vec![format!("R{:03}", r + 1)];
+        cells.push((25 + next(50)).to_string()); // umur
+        cells.push(near(&mut next, 1, 4).to_string()); // pendidikan_informal
+        cells.push((1 + next(4)).to_string()); // pekerjaan_sampingan
+        cells.push(next(46).to_string()); // pengalaman
+        cells.push((500 + level as u64 * 1500 + next(4000)).to_string()); // luas_lahan
+        cells.push(near(&mut next, 1, 5).to_string()); // motivasi
+        cells.push(near(&mut next, 1, 4).to_string()); // keterbukaan
+        cells.push(near(&mut next, 1, 4).to_string()); // kehadiran
+        for _ in ITEMS {
+            cells.push(near(&mut next, 1, 4).to_string());
+        }
+        rows.push(ResponseRow { line: r as u64 + 2, cells });
+    }
+    ResponseTable { columns, rows }
 }
 
 #[cfg(test)]

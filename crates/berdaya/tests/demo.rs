@@ -1,0 +1,187 @@
+//! The demo data: loaded into a fresh SQLite store, it keeps the promises of the seeds and of
+//! the registry (valid NIKs, members living where their group is, a clear refusal to load twice).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use berdaya::demo::{self, DemoRefused};
+use berdaya::store::{DatabaseUrl, open};
+use berdaya_domain::registry::{
+    EnrollmentStatus, GroupRole, Id, Kk, NewHousehold, NewRegion, RegionCode, RegionKind, WelfareStage,
+};
+use berdaya_store::{PageRequest, Query, RegistryExportRow, Store};
+
+async fn fresh_store(dir: &tempfile::TempDir) -> Arc<dyn Store> {
+    open(&DatabaseUrl::Sqlite(dir.path().join("berdaya.sqlite3"))).await.expect("open a fresh SQLite store")
+}
+
+fn code(raw: &str) -> RegionCode {
+    RegionCode::parse(raw).expect("region code")
+}
+
+async fn group_id(store: &dyn Store, name: &str) -> Id {
+    let page = store.search_groups(&Query::text(name)).await.expect("search groups");
+    let found: Vec<_> = page.items.iter().filter(|g| g.group.name == name).collect();
+    assert_eq!(found.len(), 1, "group {name}");
+    found[0].group.id
+}
+
+async fn export(store: &dyn Store) -> Vec<RegistryExportRow> {
+    let mut rows = Vec::new();
+    store
+        .export_registry(None, &mut |r| {
+            rows.push(r);
+            true
+        })
+        .await
+        .expect("export the registry");
+    rows
+}
+
+#[tokio::test]
+async fn demo_loads_into_a_fresh_sqlite_store() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = fresh_store(&dir).await;
+    let started = std::time::Instant::now();
+    let summary = demo::load(store.as_ref()).await.expect("load the demo");
+    eprintln!("demo loaded in {:.2?}: {summary:?}", started.elapsed());
+
+    // The summary counts what the store holds.
+    let counts = store.registry_counts().await.expect("registry counts");
+    assert_eq!(
+        [
+            summary.regions,
+            summary.households,
+            summary.people,
+            summary.groups,
+            summary.agencies,
+            summary.programs,
+            summary.enrollments
+        ],
+        [
+            counts.regions,
+            counts.households,
+            counts.people,
+            counts.groups,
+            counts.agencies,
+            counts.programs,
+            counts.enrollments
+        ],
+    );
+    assert!(summary.people > 1000 && summary.people < 6000, "{summary:?}");
+
+    // The setting marks the data as demo, and as synthetic.
+    let setting = store.setting("demo").await.expect("read setting").expect("the demo setting is set");
+    assert!(setting.contains("synthetic"), "{setting}");
+
+    // Seed 002: the 18 villages of Randublatung, keyed by their Kemendagri codes.
+    let villages = store.region_children(Some(&code(demo::RANDUBLATUNG))).await.expect("villages");
+    assert_eq!(villages.len(), 18);
+    for v in &demo::RANDUBLATUNG_TABLE_1 {
+        let stored =
+            villages.iter().find(|r| r.code.as_str() == v.code).unwrap_or_else(|| panic!("village {}", v.village));
+        assert_eq!(stored.name, v.village);
+        assert!(matches!(stored.kind, RegionKind::Village | RegionKind::Kelurahan));
+    }
+
+    // Every NIK agrees with its holder and the household's region; every person has a household.
+    let rows = export(store.as_ref()).await;
+    assert_eq!(rows.len() as u64, summary.people);
+    let mut region_of: HashMap<Id, RegionCode> = HashMap::new();
+    let mut households = HashMap::new();
+    for r in &rows {
+        let household = r.household.as_ref().unwrap_or_else(|| panic!("{} has no household", r.person.name));
+        let mismatches = r.person.nik_mismatches(Some(&household.region));
+        assert!(mismatches.is_empty(), "{}: {mismatches:?}", r.person.name);
+        assert!(household.kk.reveal().starts_with(&household.region.district_digits().unwrap_or_default()));
+        region_of.insert(r.person.id, household.region.clone());
+        households.insert(household.id, (household.region.to_string(), household.welfare_stage));
+    }
+    assert_eq!(households.len() as u64, summary.households);
+    let mut pra_in_village: HashMap<&str, u32> = HashMap::new();
+    for (region, stage) in households.values() {
+        if *stage == WelfareStage::PraSejahtera {
+            *pra_in_village.entry(region.as_str()).or_default() += 1;
+        }
+    }
+    // The sample keeps Table 1's shape: Pilang has the most Pra Sejahtera households.
+    let top =
+        pra_in_village.iter().filter(|(c, _)| c.starts_with("33.16.02.")).max_by_key(|(_, n)| **n).map(|(c, _)| *c);
+    assert_eq!(top, Some(demo::PILANG));
+
+    // Seed 003: LKM Persada Mandiri has nine members, one of them the coordinator.
+    let lkm = group_id(store.as_ref(), "LKM Persada Mandiri").await;
+    let lkm_members = store.group_members(lkm).await.expect("LKM members");
+    assert_eq!(lkm_members.len(), 9);
+    assert_eq!(lkm_members.iter().filter(|m| m.role == GroupRole::Coordinator).count(), 1);
+
+    // Seed 004: Karya Makmur II has 78 members.
+    let km = group_id(store.as_ref(), "Kelompok Tani Karya Makmur II").await;
+    assert_eq!(store.group_members(km).await.expect("members").len(), 78);
+    for name in ["KWT Sukawangi Sejahtera", "Pengelola Kampung Tangguh Semeru Dusun Gerdu", "Kelompok P2K2 Desa Pilang"]
+    {
+        group_id(store.as_ref(), name).await;
+    }
+
+    // Every group member lives in the group's area.
+    let groups =
+        store.search_groups(&Query { page: PageRequest::new(1, 200), ..Query::default() }).await.expect("groups");
+    assert_eq!(groups.items.len() as u64, summary.groups);
+    for g in &groups.items {
+        for m in store.group_members(g.group.id).await.expect("members") {
+            let home = region_of
+                .get(&m.person_id)
+                .unwrap_or_else(|| panic!("member {} is not in the registry", m.person_name));
+            assert!(
+                g.group.region.contains(home),
+                "{} lives in {home}, outside {} ({})",
+                m.person_name,
+                g.group.name,
+                g.group.region
+            );
+        }
+    }
+
+    // A search by a demo name finds the person.
+    let coordinator = lkm_members.iter().find(|m| m.role == GroupRole::Coordinator).expect("a coordinator");
+    let found = store.search_people(&Query::text(&coordinator.person_name)).await.expect("search people");
+    assert!(found.items.iter().any(|p| p.id == coordinator.person_id), "searching {:?}", coordinator.person_name);
+
+    // Seed 002: PKH shows sanctions: some families are suspended.
+    let programs = store.search_programs(&Query::text("Program Keluarga Harapan")).await.expect("programs");
+    let pkh = programs.items.first().expect("the PKH program");
+    let enrollments = store.program_enrollments(pkh.program.id, PageRequest::new(1, 200)).await.expect("enrollments");
+    assert!(enrollments.items.iter().any(|e| e.status == EnrollmentStatus::Suspended));
+    assert!(enrollments.items.iter().filter(|e| e.status == EnrollmentStatus::Active).count() > 20);
+
+    // Loading twice is refused, clearly, and changes nothing.
+    let err = demo::load(store.as_ref()).await.expect_err("a second load must be refused");
+    assert!(matches!(err.downcast_ref::<DemoRefused>(), Some(DemoRefused::AlreadyLoaded(_))), "{err:#}");
+    assert!(err.to_string().contains("already loaded"), "{err:#}");
+    assert_eq!(store.registry_counts().await.expect("counts"), counts);
+}
+
+#[tokio::test]
+async fn demo_refuses_a_database_with_households() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = fresh_store(&dir).await;
+    store
+        .create_region(&NewRegion { code: code("33"), name: "Jawa Tengah".into(), kind: RegionKind::Province })
+        .await
+        .expect("region");
+    store
+        .create_household(&NewHousehold {
+            kk: Kk::parse("3316020101200001").expect("kk"),
+            address: "Jl. Contoh 1".into(),
+            region: code("33"),
+            welfare_stage: WelfareStage::Sejahtera2,
+            dtks_listed: false,
+            dtks_since: None,
+        })
+        .await
+        .expect("household");
+    let err = demo::load(store.as_ref()).await.expect_err("a database with households must be refused");
+    assert!(matches!(err.downcast_ref::<DemoRefused>(), Some(DemoRefused::NotEmpty { households: 1, .. })), "{err:#}");
+    assert!(err.to_string().contains("empty database"), "{err:#}");
+    assert_eq!(store.setting("demo").await.expect("setting"), None);
+}

@@ -1,0 +1,273 @@
+//! `berdaya survey` end to end: the built binary run with a clean environment in a temp dir.
+//!
+//! Fixtures in `tests/fixtures/survey/`: `responses_43.csv` is `berdaya survey
+//! example-responses --n 43 --seed 4` (synthetic answers of 43 respondents to the built-in
+//! seed-004 instrument); `bad_answers_43.csv` is the same file with four bad answers
+//! (R004 blank `persiapan/rekening`, R010 `persiapan/rembug_desa` = 5, R021 `motivasi` =
+//! `tinggi`, R030 blank `umur`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/survey").join(name)
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn berdaya(dir: &Path, args: &[&str]) -> Run {
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_berdaya"))
+        .args(args)
+        .env_clear()
+        .env("HOME", dir)
+        .current_dir(dir)
+        .output()
+        .expect("run berdaya");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn example_form(dir: &Path) -> PathBuf {
+    let path = dir.join("form.xlsx");
+    let r = berdaya(dir, &["survey", "example", "--out", path.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    path
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn check_accepts_the_built_in_instrument() {
+    let dir = tempfile::tempdir().unwrap();
+    let form = example_form(dir.path());
+    let r = berdaya(dir.path(), &["survey", "check", "--instrument", s(&form)]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("OK — 3 indicator(s), 14 item(s), 8 factor(s)"), "{}", r.stdout);
+}
+
+#[test]
+fn check_lists_the_gaps_and_overlap_of_the_printed_bins() {
+    let dir = tempfile::tempdir().unwrap();
+    let form = dir.path().join("printed.xlsx");
+    assert_eq!(berdaya(dir.path(), &["survey", "example", "--printed", "--out", s(&form)]).code, 0);
+    let r = berdaya(dir.path(), &["survey", "check", "--instrument", s(&form)]);
+    assert_ne!(r.code, 0);
+    for expected in [
+        "survey row 4 (umur): bins: values up to 30 are in no bin",
+        "survey row 4 (umur): bins: the value 70 is in two bins (61-70:2 and 70-:1)",
+        "survey row 7 (pengalaman): bins: values up to 0 are in no bin",
+        "survey row 8 (luas_lahan): bins: values 2001–2099 are in no bin",
+        "survey row 8 (luas_lahan): bins: values 4001–4099 are in no bin",
+        "survey row 8 (luas_lahan): bins: values 6001–6099 are in no bin",
+        "survey row 8 (luas_lahan): bins: values 8001–8099 are in no bin",
+        "survey row 8 (luas_lahan): bins: values from 10001 are in no bin",
+    ] {
+        assert!(r.stderr.contains(expected), "missing `{expected}` in:\n{}", r.stderr);
+    }
+    assert!(r.stderr.contains("8 problem(s)"), "{}", r.stderr);
+    let j = berdaya(dir.path(), &["survey", "check", "--json", "--instrument", s(&form)]);
+    assert_ne!(j.code, 0);
+    let v: Value = serde_json::from_str(&j.stdout).unwrap();
+    assert_eq!(v["problems"].as_array().unwrap().len(), 8);
+    assert_eq!(v["problems"][1]["question"], "umur");
+    assert_eq!(v["problems"][1]["row"], 4);
+}
+
+fn close(v: &Value, want: f64, tol: f64, what: &str) {
+    let got = v.as_f64().unwrap_or_else(|| panic!("{what}: not a number: {v}"));
+    assert!((got - want).abs() <= tol, "{what}: got {got}, expected {want}");
+}
+
+fn rel_close(v: &Value, want: f64, what: &str) {
+    let got = v.as_f64().unwrap_or_else(|| panic!("{what}: not a number: {v}"));
+    assert!((got - want).abs() <= 1e-10 * want.abs(), "{what}: got {got:e}, expected {want:e}");
+}
+
+#[test]
+fn analyze_json_follows_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let form = example_form(dir.path());
+    let out = dir.path().join("report.xlsx");
+    let r = berdaya(
+        dir.path(),
+        &[
+            "survey",
+            "analyze",
+            "--instrument",
+            s(&form),
+            "--responses",
+            s(&fixture("responses_43.csv")),
+            "--json",
+            "--xlsx",
+            s(&out),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(out.exists());
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["n"], 43);
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 14);
+    for it in items {
+        assert!(it["name"].is_string() && it["mean"].is_f64() && it["category"].is_string(), "{it}");
+    }
+    assert_eq!(items[0]["name"], "rekening");
+    let bounds =
+        |x: &Value| -> Vec<f64> { x["bounds"].as_array().unwrap().iter().map(|b| b.as_f64().unwrap()).collect() };
+    assert_eq!(bounds(&items[0]), [1.75, 2.5, 3.25, 4.0]);
+    let inds = v["indicators"].as_array().unwrap();
+    let names: Vec<&str> = inds.iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["persiapan", "pelaksanaan", "keaktifan"]);
+    assert_eq!(bounds(&inds[0]), [5.25, 7.5, 9.75, 12.0]);
+    assert_eq!(bounds(&inds[1]), [10.5, 15.0, 19.5, 24.0]);
+    assert_eq!(bounds(&inds[2]), [8.75, 12.5, 16.25, 20.0]);
+    assert_eq!(bounds(&v["total"]), [24.5, 35.0, 45.5, 56.0]);
+    for (ind, k) in inds.iter().chain([&v["total"]]).zip([3, 6, 5, 14]) {
+        assert_eq!(ind["items"], k);
+        assert_eq!(ind["min"], k);
+        assert_eq!(ind["max"], 4 * k);
+        assert!(ind["mean"].is_f64() && ind["category"].is_string());
+        let d = &ind["distribution"];
+        let sum: u64 = ["very_low", "low", "medium", "high"].iter().map(|c| d[c].as_u64().unwrap()).sum();
+        assert_eq!(sum, 43, "{d}");
+    }
+    // Total mean of the fixture: numpy mean of the summed 14 answers = 38.13953488372093.
+    close(&v["total"]["mean"], 38.139_534_883_720_93, 1e-12, "total mean");
+    assert_eq!(v["total"]["category"], "medium");
+    let corr = v["correlations"].as_array().unwrap();
+    assert_eq!(corr.len(), 32);
+    for c in corr {
+        for f in ["factor", "target", "n", "rho", "rho_shortcut", "p_two_sided", "tau_b", "strength", "significant"] {
+            assert!(c.get(f).is_some(), "missing {f} in {c}");
+        }
+    }
+    let find = |f: &str, t: &str| corr.iter().find(|c| c["factor"] == f && c["target"] == t).unwrap();
+    // Reference: SciPy 1.17 spearmanr / kendalltau on the fixture's columns (motivasi codes
+    // against the 14-item total; kehadiran against the persiapan sum; age coded by the
+    // corrected bins against the total).
+    let c = find("motivasi", "total");
+    close(&c["rho"], 0.819_600_613_439_665_1, 1e-12, "rho motivasi/total");
+    rel_close(&c["p_two_sided"], 1.806_413_634_020_666_8e-11, "p motivasi/total");
+    close(&c["tau_b"], 0.685_523_118_456_887_2, 1e-12, "tau motivasi/total");
+    assert_eq!(c["strength"], "strong");
+    assert_eq!(c["significant"], true);
+    let c = find("kehadiran", "persiapan");
+    close(&c["rho"], 0.805_426_016_500_252_4, 1e-12, "rho kehadiran/persiapan");
+    rel_close(&c["p_two_sided"], 7.373_630_907_575_59e-11, "p kehadiran/persiapan");
+    let c = find("umur", "total");
+    close(&c["rho"], 0.218_134_783_089_989_32, 1e-12, "rho umur/total");
+    close(&c["p_two_sided"], 0.159_948_917_747_785_4, 1e-12, "p umur/total");
+    close(&c["tau_b"], 0.167_796_958_460_364_22, 1e-12, "tau umur/total");
+    assert_eq!(c["strength"], "weak");
+    assert_eq!(c["significant"], false);
+    let rel = &v["reliability"];
+    assert!(rel["cronbach_alpha"].is_f64());
+    let ri = rel["items"].as_array().unwrap();
+    assert_eq!(ri.len(), 14);
+    for it in ri {
+        for f in ["name", "r_item_total", "r_item_rest", "r_critical", "valid", "alpha_if_deleted"] {
+            assert!(it.get(f).is_some(), "missing {f} in {it}");
+        }
+        // scipy.stats.t.ppf(0.975, 41) = 2.019540970441376 → r = 0.3007929961582754.
+        close(&it["r_critical"], 0.300_792_996_158_275_4, 1e-12, "r critical");
+    }
+}
+
+#[test]
+fn bad_answers_are_listed_and_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let form = example_form(dir.path());
+    let bad = fixture("bad_answers_43.csv");
+    let r = berdaya(dir.path(), &["survey", "analyze", "--instrument", s(&form), "--responses", s(&bad), "--json"]);
+    assert_ne!(r.code, 0);
+    for expected in [
+        "4 bad answer(s)",
+        "row 5 (respondent R004), column persiapan/rekening: blank answer",
+        "row 11 (respondent R010), column persiapan/rembug_desa: 5 is outside the scale 1–4 of list `frekuensi`",
+        "row 22 (respondent R021), column responden/motivasi: `tinggi` is not a choice of list `motivasi`",
+        "row 31 (respondent R030), column responden/umur: blank answer",
+    ] {
+        assert!(r.stderr.contains(expected), "missing `{expected}` in:\n{}", r.stderr);
+    }
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["error"], "bad_answers");
+    assert_eq!(v["problems"].as_array().unwrap().len(), 4);
+    assert_eq!(v["problems"][0]["respondent"], "R004");
+    assert_eq!(v["problems"][0]["line"], 5);
+}
+
+#[test]
+fn drop_incomplete_drops_and_says_how_many() {
+    let dir = tempfile::tempdir().unwrap();
+    let form = example_form(dir.path());
+    let bad = fixture("bad_answers_43.csv");
+    let r = berdaya(
+        dir.path(),
+        &["survey", "analyze", "--instrument", s(&form), "--responses", s(&bad), "--drop-incomplete", "--json"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("dropped 4 respondent(s) with blank or invalid answers; 39 analysed"), "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["n"], 39);
+    assert_eq!(v["dropped"].as_array().unwrap().len(), 4);
+    // The text report says it too.
+    let t = berdaya(
+        dir.path(),
+        &["survey", "analyze", "--instrument", s(&form), "--responses", s(&bad), "--drop-incomplete"],
+    );
+    assert_eq!(t.code, 0);
+    assert!(
+        t.stdout.contains("note: 4 respondent(s) with blank or invalid answers were dropped; 39 analysed."),
+        "{}",
+        t.stdout
+    );
+    assert!(t.stdout.contains("low       (  24.5,     35]   25– 50 %"), "{}", t.stdout);
+}
+
+#[test]
+fn unreadable_instrument_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = berdaya(dir.path(), &["survey", "check", "--instrument", "missing.xlsx"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.starts_with("error: reading instrument missing.xlsx"), "{}", r.stderr);
+}
+
+/// pyxform's own checks (and ODK Validate when Java and its bundled jar are available) on the
+/// built-in instrument. CI installs pyxform from scripts/requirements-test.txt.
+#[test]
+fn built_in_instrument_passes_pyxform() {
+    let has_pyxform = Command::new("python3").args(["-c", "import pyxform"]).output().is_ok_and(|o| o.status.success());
+    if !has_pyxform {
+        println!("SKIPPED: pyxform is not installed (pip install -r scripts/requirements-test.txt)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let form = example_form(dir.path());
+    let xml = dir.path().join("form.xml");
+    let has_java = Command::new("java").arg("-version").output().is_ok_and(|o| o.status.success());
+    let validate = if has_java { "--odk_validate" } else { "--skip_validate" };
+    println!("pyxform: running xls2xform {validate}");
+    let out = Command::new("python3")
+        .args(["-m", "pyxform.xls2xform", "--json", validate, s(&form), s(&xml)])
+        .output()
+        .unwrap();
+    // pyxform prints its JSON verdict on stdout or stderr depending on the version.
+    let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let line = text.lines().rev().find(|l| l.trim_start().starts_with('{')).unwrap_or("");
+    let v: Value = serde_json::from_str(line.trim())
+        .unwrap_or_else(|e| panic!("pyxform output has no JSON verdict ({e}): {text}"));
+    assert_eq!(v["code"], 100, "pyxform rejected the workbook: {v}");
+    assert_eq!(v["warnings"].as_array().map_or(0, Vec::len), 0, "pyxform warnings: {v}");
+    assert!(xml.exists());
+}
