@@ -18,6 +18,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub backend: Backend,
     pub database: DatabaseUrl,
+    /// The PostgreSQL database made for this test, dropped when the test ends.
+    pub pg_database: Option<berdaya_store_postgres::testing::TestDatabase>,
     _dir: tempfile::TempDir,
 }
 
@@ -27,37 +29,36 @@ impl TestApp {
     }
 }
 
-/// The PostgreSQL server tests use, if any. With `BERDAYA_REQUIRE_PG=1` a missing server
-/// fails the test instead of skipping it.
-pub fn pg_server_url() -> Option<String> {
-    match std::env::var("BERDAYA_TEST_PG_URL") {
-        Ok(url) if !url.trim().is_empty() => Some(url),
-        _ => {
-            assert!(
-                std::env::var("BERDAYA_REQUIRE_PG").as_deref() != Ok("1"),
-                "BERDAYA_REQUIRE_PG=1 but BERDAYA_TEST_PG_URL is not set"
-            );
-            None
+/// Runs a test body on a spawned task, then drops its PostgreSQL database whether the body
+/// passed or panicked, and passes the panic on.
+pub async fn run_and_clean<F, Fut>(mut app: TestApp, body: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let database = app.pg_database.take();
+    let outcome = tokio::spawn(body(app)).await;
+    if let Some(db) = database {
+        let _ = db.drop_database().await;
+    }
+    if let Err(e) = outcome {
+        if e.is_panic() {
+            std::panic::resume_unwind(e.into_panic());
         }
     }
 }
 
-/// A fresh, empty database on the backend.
-pub async fn fresh_database(backend: Backend, dir: &std::path::Path) -> Option<DatabaseUrl> {
+/// A fresh, empty database on the backend, and the PostgreSQL test database to drop after.
+pub async fn fresh_database(
+    backend: Backend,
+    dir: &std::path::Path,
+) -> Option<(DatabaseUrl, Option<berdaya_store_postgres::testing::TestDatabase>)> {
     match backend {
-        Backend::Sqlite => Some(DatabaseUrl::Sqlite(dir.join("berdaya.sqlite3"))),
+        Backend::Sqlite => Some((DatabaseUrl::Sqlite(dir.join("berdaya.sqlite3")), None)),
         Backend::Postgres => {
-            let server = pg_server_url()?;
-            let name = format!("berdaya_test_{}", rand::random::<u64>());
-            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&server)
-                .await
-                .expect("connect to the PostgreSQL test server");
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
-            let base = match server.rfind('/') {
-                Some(i) if i > "postgres://".len() => &server[..i],
-                _ => server.as_str(),
-            };
-            Some(DatabaseUrl::Postgres(format!("{base}/{name}")))
+            let server = berdaya_store_postgres::testing::server_url()?;
+            let db = berdaya_store_postgres::testing::TestDatabase::create(&server).await.expect("create test database");
+            Some((DatabaseUrl::Postgres(db.url.clone()), Some(db)))
         }
     }
 }
@@ -66,7 +67,7 @@ pub async fn fresh_database(backend: Backend, dir: &std::path::Path) -> Option<D
 /// is configured.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("temp dir");
-    let database = fresh_database(backend, dir.path()).await?;
+    let (database, pg_database) = fresh_database(backend, dir.path()).await?;
     let store = berdaya::store::open(&database).await.expect("open store");
     let app = berdaya_web::router(berdaya_web::AppState::new(store.clone()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -79,7 +80,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         .cookie_store(true)
         .build()
         .expect("client");
-    Some(TestApp { address, store, client, backend, database, _dir: dir })
+    Some(TestApp { address, store, client, backend, database, pg_database, _dir: dir })
 }
 
 /// Declares tests that run once on SQLite and once on PostgreSQL:
@@ -96,13 +97,13 @@ macro_rules! backend_tests {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
                 let app = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await.expect("sqlite app");
-                run(app).await
+                $crate::helpers::run_and_clean(app, run).await
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 match $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await {
-                    Some(app) => run(app).await,
+                    Some(app) => $crate::helpers::run_and_clean(app, run).await,
                     None => eprintln!("skipped: no PostgreSQL (set BERDAYA_TEST_PG_URL)"),
                 }
             }
