@@ -1,1 +1,120 @@
-//! placeholder
+//! Berdaya's HTTP layer: the JSON API under `/api/v1`, its OpenAPI document, the
+//! server-rendered pages (Indonesian by default, English by a switch) and the vendored assets.
+//!
+//! Each capability has one module with the same name as in the domain and the store
+//! (`registry::households`, …) exposing `router()`; the layers (request id, structured request
+//! logs, body limit, language) are applied once, here.
+
+pub mod assets;
+pub mod error;
+pub mod extract;
+pub mod html;
+pub mod i18n;
+pub mod openapi;
+pub mod registry;
+
+mod dashboard;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{Request, Response, StatusCode, Uri};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use berdaya_store::Store;
+use serde::Serialize;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+use utoipa::ToSchema;
+
+pub use error::Error;
+
+/// The largest request body accepted, in bytes; a longer one is answered 413.
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// What every handler shares: the store.
+#[derive(Clone)]
+pub struct AppState {
+    store: Arc<dyn Store>,
+}
+
+impl AppState {
+    /// Wraps the opened store.
+    pub fn new(store: Arc<dyn Store>) -> AppState {
+        AppState { store }
+    }
+
+    /// The store behind the server.
+    pub fn store(&self) -> &dyn Store {
+        &*self.store
+    }
+}
+
+/// The whole application: every capability's routes, the fallback and the layers, with the
+/// state applied, ready for `axum::serve`.
+pub fn router(state: AppState) -> Router {
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &Request<Body>| {
+            // The path only: query strings may carry a searched NIK or name.
+            let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %request_id)
+        })
+        .on_request(())
+        .on_response(|res: &Response<Body>, latency: Duration, _span: &Span| {
+            tracing::info!(
+                status = res.status().as_u16(),
+                latency_ms = latency.as_secs_f64() * 1000.0,
+                "request finished"
+            );
+        });
+    Router::new()
+        .merge(dashboard::router())
+        .merge(registry::router())
+        .merge(openapi::router())
+        .merge(assets::router())
+        .route("/healthz", get(healthz))
+        .fallback(fallback)
+        .layer(axum::middleware::from_fn(i18n::language))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(trace)
+                .layer(PropagateRequestIdLayer::x_request_id()),
+        )
+        .with_state(state)
+}
+
+/// The answer of `/healthz`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` when the database answers, `unavailable` when it does not.
+    pub status: &'static str,
+    /// `sqlite` or `postgres`.
+    pub backend: &'static str,
+}
+
+/// Liveness and database check.
+#[utoipa::path(get, path = "/healthz", tag = "health",
+    responses((status = 200, body = Health), (status = 503, body = Health)))]
+pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    let backend = state.store().backend();
+    match state.store().ping().await {
+        Ok(()) => (StatusCode::OK, axum::Json(Health { status: "ok", backend })),
+        Err(err) => {
+            tracing::error!(error = %err, "health check: the database does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(Health { status: "unavailable", backend }))
+        }
+    }
+}
+
+/// Unknown routes: a JSON 404 under `/api`, an HTML page elsewhere.
+async fn fallback(uri: Uri, lang: i18n::Lang) -> Error {
+    let err = Error::not_found(format!("no such address: {}", uri.path()));
+    if extract::is_api(uri.path()) { err } else { err.page(lang) }
+}

@@ -41,10 +41,10 @@ where
     if let Some(db) = database {
         let _ = db.drop_database().await;
     }
-    if let Err(e) = outcome {
-        if e.is_panic() {
-            std::panic::resume_unwind(e.into_panic());
-        }
+    if let Err(e) = outcome
+        && e.is_panic()
+    {
+        std::panic::resume_unwind(e.into_panic());
     }
 }
 

@@ -1,0 +1,296 @@
+//! End to end in a real browser: headless Chromium, driven through chromedriver, lists,
+//! searches and views households of the demo data, creates a household through the form and
+//! enrolls it in a program through the form, checking what each page shows.
+//!
+//! Needs `/usr/bin/chromedriver` and `/usr/bin/chromium` (`scripts/install-browser`); without
+//! them the test says so and passes, unless `BERDAYA_REQUIRE_BROWSER=1`.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use berdaya_domain::registry::HouseholdDraft;
+use berdaya_store::{PageRequest, Query, Store};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::api::fixtures;
+use crate::helpers::{Backend, spawn_app};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Kills chromedriver however the test ends.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+async fn start_driver() -> (Driver, String) {
+    let port = free_port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let driver = Driver(child);
+    let url = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    loop {
+        if let Ok(res) = reqwest::get(format!("{url}/status")).await
+            && res.status().is_success()
+        {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    (driver, url)
+}
+
+async fn connect(driver_url: &str, profile: &std::path::Path) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=412,915",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(driver_url)
+        .await
+        .expect("open a Chromium session")
+}
+
+/// Loads the demo; should it not be available, a few fixtures instead.
+async fn seed(store: &dyn Store) {
+    match berdaya::demo::load(store).await {
+        Ok(summary) => eprintln!("demo loaded: {summary:?}"),
+        Err(err) => {
+            eprintln!("demo not available ({err:#}); using fixtures");
+            fixtures::regions(store).await;
+            fixtures::program(store).await;
+            for (i, address) in
+                ["Jl. Melati 1, Pilang", "Jl. Kenanga 2, Pilang", "Jl. Mawar 3, Pilang"].iter().enumerate()
+            {
+                let draft = HouseholdDraft {
+                    kk: format!("33160901012000{:02}", i + 1),
+                    address: (*address).into(),
+                    region: "33.16.09.2001".into(),
+                    welfare_stage: "pra_sejahtera".into(),
+                    dtks_listed: false,
+                    dtks_since: None,
+                };
+                store.create_household(&draft.parse().expect("valid household")).await.expect("create household");
+            }
+        }
+    }
+}
+
+/// With `BERDAYA_SCREENSHOTS=DIR`, saves what the browser shows as `DIR/NAME.png`.
+async fn snap(client: &Client, name: &str) {
+    if let Ok(dir) = std::env::var("BERDAYA_SCREENSHOTS")
+        && let Ok(png) = client.screenshot().await
+    {
+        let _ = std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png);
+    }
+}
+
+async fn body_text(client: &Client) -> String {
+    client.find(Locator::Css("body")).await.expect("body").text().await.expect("text")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_lists_searches_creates_and_enrolls() {
+    let required = std::env::var("BERDAYA_REQUIRE_BROWSER").as_deref() == Ok("1");
+    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
+        assert!(!required, "BERDAYA_REQUIRE_BROWSER=1 but chromium-driver is not installed");
+        eprintln!("skipped: chromium-driver not installed (run scripts/install-browser)");
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
+    seed(&*app.store).await;
+
+    // What the pages should show, read straight from the store.
+    let listed = app
+        .store
+        .search_households(&Query { page: PageRequest::new(1, 5), ..Default::default() })
+        .await
+        .expect("households");
+    let sample = listed.items.first().expect("a household to look at").clone();
+    let programs = app.store.search_programs(&Query::default()).await.expect("programs");
+    let program = programs.items.first().expect("a program to enroll in").program.clone();
+
+    let (driver, driver_url) = start_driver().await;
+    let profile = tempfile::tempdir().expect("profile dir");
+    let client = connect(&driver_url, profile.path()).await;
+    let result = drive(&client, &app.address, &sample, &program.name, program.id).await;
+    let _ = client.close().await;
+    drop(driver);
+    if let Err(err) = result {
+        panic!("{err}");
+    }
+}
+
+/// The scenario; answers an error naming the step that failed.
+async fn drive(
+    client: &Client,
+    base: &str,
+    sample: &berdaya_store::HouseholdSummary,
+    program_name: &str,
+    program_id: i64,
+) -> Result<(), String> {
+    let step = |what: &str, e: fantoccini::error::CmdError| format!("{what}: {e}");
+
+    // 1. The list of households, in Indonesian.
+    client.goto(&format!("{base}/households")).await.map_err(|e| step("open the list", e))?;
+    snap(client, "1-list").await;
+    let text = body_text(client).await;
+    if !text.contains("Keluarga") || !text.contains(&sample.household.kk.masked()) {
+        return Err(format!("the list does not show the households: {text}"));
+    }
+
+    // 2. Search by address.
+    let needle = sample.household.address.clone();
+    let q = client.find(Locator::Css("form.search input[name=q]")).await.map_err(|e| step("find the search box", e))?;
+    q.send_keys(&needle).await.map_err(|e| step("type the search", e))?;
+    client
+        .find(Locator::Css("form.search button"))
+        .await
+        .map_err(|e| step("find the search button", e))?
+        .click()
+        .await
+        .map_err(|e| step("search", e))?;
+    wait_for(client, |url, _| url.contains("q=")).await?;
+    let text = body_text(client).await;
+    if !text.contains(&needle) || !text.contains("Halaman 1") {
+        return Err(format!("the search for {needle:?} does not show it: {text}"));
+    }
+
+    // 3. View it.
+    let link = client
+        .find(Locator::Css(&format!("#results a[href='/households/{}']", sample.household.id)))
+        .await
+        .map_err(|e| step("find the household in the results", e))?;
+    link.click().await.map_err(|e| step("open the household", e))?;
+    let view_path = format!("/households/{}", sample.household.id);
+    wait_for(client, |url, _| url.ends_with(&view_path)).await?;
+    snap(client, "3-view").await;
+    let text = body_text(client).await;
+    if !text.contains(&sample.household.kk.reveal()) || !text.contains("Anggota keluarga") {
+        return Err(format!("the household page does not show its KK and members: {text}"));
+    }
+
+    // 4. Create a household through the form.
+    client.goto(&format!("{base}/households/new")).await.map_err(|e| step("open the form", e))?;
+    let district = sample.household.region.district_digits().unwrap_or_else(|| "331609".into());
+    let kk = format!("{district}0101209876");
+    let fill = [("kk", kk.as_str()), ("address", "Jl. Uji Peramban 7"), ("region", sample.household.region.as_str())];
+    for (name, value) in fill {
+        let input = client.find(Locator::Css(&format!("#household [name={name}]"))).await.map_err(|e| step(name, e))?;
+        input.send_keys(value).await.map_err(|e| step(name, e))?;
+    }
+    let stage = client
+        .find(Locator::Css("#household select[name=welfare_stage]"))
+        .await
+        .map_err(|e| step("welfare stage", e))?;
+    stage.select_by_value("sejahtera_2").await.map_err(|e| step("choose the welfare stage", e))?;
+    client
+        .find(Locator::Css("#household button[type=submit]"))
+        .await
+        .map_err(|e| step("save button", e))?
+        .click()
+        .await
+        .map_err(|e| step("save", e))?;
+    wait_for(client, |url, _| !url.ends_with("/households/new") && !url.ends_with("/households")).await?;
+    let url = client.current_url().await.map_err(|e| step("read the address", e))?;
+    let text = body_text(client).await;
+    if !text.contains("Jl. Uji Peramban 7") || !text.contains(&kk) || !text.contains("Sejahtera II") {
+        return Err(format!("the new household's page ({url}) does not show what was typed: {text}"));
+    }
+
+    // 5. Enroll it in a program through the form on its page.
+    let choose =
+        client.find(Locator::Css("#enroll select[name=program_id]")).await.map_err(|e| step("program select", e))?;
+    choose.select_by_value(&program_id.to_string()).await.map_err(|e| step("choose the program", e))?;
+    client
+        .find(Locator::Css("#enroll button[type=submit]"))
+        .await
+        .map_err(|e| step("enroll button", e))?
+        .click()
+        .await
+        .map_err(|e| step("enroll", e))?;
+    wait_for(client, |url, _| url.contains("#enrollments")).await?;
+    let enrollments = client
+        .find(Locator::Css("section#enrollments"))
+        .await
+        .map_err(|e| step("enrollments", e))?
+        .text()
+        .await
+        .map_err(|e| step("enrollments text", e))?;
+    snap(client, "5-enrolled").await;
+    if !enrollments.contains(program_name) || !enrollments.contains("Aktif") {
+        return Err(format!("the enrollment is not shown: {enrollments}"));
+    }
+
+    // 6. The same page in English.
+    client
+        .find(Locator::Css("#lang-switch"))
+        .await
+        .map_err(|e| step("language switch", e))?
+        .click()
+        .await
+        .map_err(|e| step("switch", e))?;
+    wait_for(client, |url, _| url.contains("lang=en")).await?;
+    let text = body_text(client).await;
+    if !text.contains("Program enrollments") || !text.contains("Prosperous II") {
+        return Err(format!("the English page is not in English: {text}"));
+    }
+
+    // 7. The API browser renders from the vendored Swagger UI, offline.
+    client.goto(&format!("{base}/api/docs")).await.map_err(|e| step("open the API page", e))?;
+    let started = Instant::now();
+    loop {
+        let text = body_text(client).await;
+        if text.contains("Berdaya API") && text.contains("/api/v1/households") {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(15) {
+            return Err(format!("the API page did not render: {text}"));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    snap(client, "7-api-docs").await;
+    Ok(())
+}
+
+/// Waits (up to 10 s) until the current address satisfies `done`.
+async fn wait_for(client: &Client, done: impl Fn(&str, &Client) -> bool) -> Result<(), String> {
+    let started = Instant::now();
+    loop {
+        let url = client.current_url().await.map_err(|e| format!("read the address: {e}"))?;
+        if done(url.as_str(), client) {
+            return Ok(());
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            return Err(format!("timed out at {url}: {}", body_text(client).await));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

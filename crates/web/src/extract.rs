@@ -1,0 +1,293 @@
+//! Request extractors that never fail with a bare 500 or a plain-text rejection: a bad path
+//! parameter, query value, content type or body becomes an [`Error`] naming the field, as
+//! JSON under `/api` and as an HTML page elsewhere.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
+use berdaya_domain::registry::{Id, RegionCode, Version};
+use berdaya_store::PageRequest;
+use serde::de::DeserializeOwned;
+
+use crate::error::Error;
+use crate::i18n::Lang;
+
+/// Whether a path belongs to the JSON API (errors there are JSON).
+pub fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
+/// Shapes an error for where it happened: JSON under `/api`, a page elsewhere.
+fn shaped(parts: &Parts, err: Error) -> Error {
+    if is_api(parts.uri.path()) { err } else { err.page(parts.extensions.get::<Lang>().copied().unwrap_or_default()) }
+}
+
+/// A record id from the path (`/households/{id}`): a positive whole number, else a 400.
+#[derive(Debug, Clone, Copy)]
+pub struct IdPath(pub Id);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let raw = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| shaped(parts, Error::bad_request("id", e.body_text())))?;
+        match raw.0.trim().parse::<Id>() {
+            Ok(id) if id > 0 => Ok(IdPath(id)),
+            _ => Err(shaped(
+                parts,
+                Error::bad_request("id", format!("`{}` is not a record id (a whole number from 1)", short(&raw.0))),
+            )),
+        }
+    }
+}
+
+/// A region code from the path (`/regions/{code}`), parsed; else a 400 naming `code`.
+#[derive(Debug, Clone)]
+pub struct CodePath(pub RegionCode);
+
+impl<S: Send + Sync> FromRequestParts<S> for CodePath {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let raw = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| shaped(parts, Error::bad_request("code", e.body_text())))?;
+        RegionCode::parse(&raw.0).map(CodePath).map_err(|m| shaped(parts, Error::bad_request("code", m)))
+    }
+}
+
+/// The query string of a listing: `q`, `region`, `parent`, `page`, `per_page`. Bad values are
+/// a 400 naming the parameter; under `/api` unknown parameters are too (a typo would
+/// otherwise silently widen a search).
+#[derive(Debug, Clone, Default)]
+pub struct ListParams {
+    pub q: Option<String>,
+    pub region: Option<RegionCode>,
+    pub parent: Option<RegionCode>,
+    pub page: PageRequest,
+    /// Other parameters pages read (`program`, `lang`); never set under `/api`.
+    pub other: HashMap<String, String>,
+}
+
+/// The longest search text accepted.
+pub const MAX_QUERY_CHARS: usize = 200;
+
+impl ListParams {
+    pub fn query(&self) -> berdaya_store::Query {
+        berdaya_store::Query { text: self.q.clone(), region: self.region.clone(), page: self.page }
+    }
+
+    /// The search text, or empty.
+    pub fn q_str(&self) -> &str {
+        self.q.as_deref().unwrap_or("")
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ListParams {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let api = is_api(parts.uri.path());
+        let pairs = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+            .map_err(|e| shaped(parts, Error::bad_request("query", e.body_text())))?
+            .0;
+        let mut out = ListParams::default();
+        let (mut page, mut per_page) = (1u32, 25u32);
+        for (key, value) in pairs {
+            let bad = |m: String| shaped(parts, Error::bad_request(&key, m));
+            match key.as_str() {
+                "q" => {
+                    let v = value.trim();
+                    if v.chars().count() > MAX_QUERY_CHARS {
+                        return Err(bad(format!("is longer than {MAX_QUERY_CHARS} characters")));
+                    }
+                    out.q = (!v.is_empty()).then(|| v.to_string());
+                }
+                "region" | "parent" => {
+                    let code =
+                        if value.trim().is_empty() { None } else { Some(RegionCode::parse(&value).map_err(&bad)?) };
+                    if key == "region" {
+                        out.region = code;
+                    } else {
+                        out.parent = code;
+                    }
+                }
+                "page" => match value.trim().parse::<u32>() {
+                    Ok(n) if n >= 1 => page = n,
+                    _ => return Err(bad(format!("`{}` is not a page number (a whole number from 1)", short(&value)))),
+                },
+                "per_page" => match value.trim().parse::<u32>() {
+                    Ok(n) if (1..=PageRequest::MAX_PER_PAGE).contains(&n) => per_page = n,
+                    _ => {
+                        return Err(bad(format!(
+                            "`{}` is not a page size (a whole number from 1 to {})",
+                            short(&value),
+                            PageRequest::MAX_PER_PAGE
+                        )));
+                    }
+                },
+                _ if api => {
+                    return Err(bad("is not a known parameter (use q, region, parent, page, per_page)".into()));
+                }
+                _ => {
+                    out.other.insert(key, value);
+                }
+            }
+        }
+        out.page = PageRequest::new(page, per_page);
+        Ok(out)
+    }
+}
+
+/// A JSON request body, checked for its content type and size; decode it with
+/// [`JsonBody::decode`] into a draft.
+#[derive(Debug, Clone)]
+pub struct JsonBody(Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        if !json {
+            return Err(Error::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "content-type: the body must be JSON (Content-Type: application/json)",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Error::too_large()
+            } else {
+                Error::bad_request("body", e.body_text())
+            }
+        })?;
+        Ok(JsonBody(bytes))
+    }
+}
+
+impl JsonBody {
+    /// Deserializes the body; a syntax error is a 400, a wrong type or a missing field a 422
+    /// naming the field.
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        axum::Json::<T>::from_bytes(&self.0).map(|j| j.0).map_err(json_error)
+    }
+
+    /// The body with `key` set to `value` (the path's region code, which names the record).
+    /// A body that is not a JSON object is left as it is, for [`JsonBody::decode`] to refuse.
+    pub fn with(&self, key: &str, value: &str) -> Result<JsonBody, Error> {
+        let mut doc: serde_json::Value = self.decode()?;
+        if let Some(map) = doc.as_object_mut() {
+            map.insert(key.to_string(), serde_json::Value::String(value.to_string()));
+        }
+        serde_json::to_vec(&doc)
+            .map(|v| JsonBody(Bytes::from(v)))
+            .map_err(|e| Error::bad_request("body", e.to_string()))
+    }
+
+    /// The `version` the client read, which an update must carry.
+    pub fn version(&self) -> Result<Version, Error> {
+        #[derive(serde::Deserialize)]
+        struct Versioned {
+            version: Version,
+        }
+        self.decode::<Versioned>().map(|v| v.version)
+    }
+}
+
+fn json_error(rejection: JsonRejection) -> Error {
+    match rejection {
+        JsonRejection::JsonDataError(e) => {
+            // axum words it "Failed to deserialize …: PATH: MESSAGE".
+            let text = e.body_text();
+            let detail = text.split_once("target type: ").map(|(_, d)| d).unwrap_or(&text);
+            let (path, message) = match detail.split_once(": ") {
+                Some((p, m)) if !p.contains(' ') => (p.trim_start_matches('.').to_string(), m.to_string()),
+                _ => (String::new(), detail.to_string()),
+            };
+            let field = if path.is_empty() {
+                message
+                    .split_once("missing field `")
+                    .and_then(|(_, rest)| rest.split_once('`'))
+                    .map(|(f, _)| f.to_string())
+                    .unwrap_or_else(|| "body".to_string())
+            } else {
+                path
+            };
+            Error::unprocessable(&field, message)
+        }
+        JsonRejection::JsonSyntaxError(e) => {
+            let text = e.body_text();
+            let detail = text.split_once("JSON: ").map(|(_, d)| d.to_string()).unwrap_or(text);
+            Error::bad_request("body", format!("is not valid JSON: {detail}"))
+        }
+        other => Error::bad_request("body", other.body_text()),
+    }
+}
+
+/// A submitted HTML form (`application/x-www-form-urlencoded`), as field → value.
+#[derive(Debug, Clone, Default)]
+pub struct FormData(pub HashMap<String, String>);
+
+impl FormData {
+    /// The value of a field, or empty.
+    pub fn get(&self, name: &str) -> String {
+        self.0.get(name).cloned().unwrap_or_default()
+    }
+
+    /// The value, or `None` when blank.
+    pub fn opt(&self, name: &str) -> Option<String> {
+        self.0.get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    }
+
+    /// A checkbox: present and not `false`/`0`.
+    pub fn checked(&self, name: &str) -> bool {
+        self.0.get(name).is_some_and(|v| !matches!(v.as_str(), "" | "false" | "0" | "off"))
+    }
+
+    /// The hidden `version` of an edit form.
+    pub fn version(&self) -> Option<Version> {
+        self.0.get("version").and_then(|v| v.trim().parse().ok())
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for FormData {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let lang = req.extensions().get::<Lang>().copied().unwrap_or_default();
+        let api = is_api(req.uri().path());
+        let shape = |e: Error| if api { e } else { e.page(lang) };
+        match axum::Form::<Vec<(String, String)>>::from_request(req, state).await {
+            Ok(form) => Ok(FormData(form.0.into_iter().collect())),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(shape(Error::too_large())),
+            Err(e) if e.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE => Err(shape(Error::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "content-type: the form must be sent as application/x-www-form-urlencoded",
+            ))),
+            Err(e) => Err(shape(Error::bad_request("body", e.body_text()))),
+        }
+    }
+}
+
+fn short(s: &str) -> String {
+    berdaya_domain::registry::text::shorten(s)
+}

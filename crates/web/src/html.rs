@@ -1,0 +1,389 @@
+//! The building blocks of the server-rendered pages: the layout, tables, pagers and forms,
+//! and the few generic page templates every capability fills in. Handlers build these view
+//! models with translated strings; the templates only lay them out (askama escapes every
+//! value).
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use berdaya_domain::registry::FieldError;
+
+use crate::error::Error;
+use crate::i18n::{Lang, Translations};
+
+/// What every page shares: the language, its strings, the title and the active menu entry.
+pub struct Layout {
+    pub lang: Lang,
+    pub t: &'static Translations,
+    pub title: String,
+    /// The menu entry to highlight (`households`, …).
+    pub section: &'static str,
+    /// The link that switches language (relative: keeps the current path).
+    pub switch_href: String,
+}
+
+impl Layout {
+    pub fn new(lang: Lang, title: impl Into<String>, section: &'static str) -> Layout {
+        Layout {
+            lang,
+            t: lang.tr(),
+            title: title.into(),
+            section,
+            switch_href: format!("?lang={}", lang.other().code()),
+        }
+    }
+
+    /// `class="active"` for the current menu entry.
+    pub fn active(&self, section: &str) -> &'static str {
+        if self.section == section { "active" } else { "" }
+    }
+}
+
+/// A link.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub text: String,
+    pub href: String,
+}
+
+impl Link {
+    pub fn new(text: impl Into<String>, href: impl Into<String>) -> Link {
+        Link { text: text.into(), href: href.into() }
+    }
+}
+
+/// One table cell: text, optionally a link.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub text: String,
+    pub href: Option<String>,
+}
+
+impl Cell {
+    pub fn text(text: impl Into<String>) -> Cell {
+        Cell { text: text.into(), href: None }
+    }
+
+    pub fn link(text: impl Into<String>, href: impl Into<String>) -> Cell {
+        Cell { text: text.into(), href: Some(href.into()) }
+    }
+}
+
+/// A table with a message for when it has no rows.
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+    pub empty: String,
+}
+
+/// Previous/next links and a summary of a paginated listing.
+#[derive(Debug, Clone)]
+pub struct Pager {
+    pub summary: String,
+    pub prev: Option<Link>,
+    pub next: Option<Link>,
+}
+
+impl Pager {
+    /// Builds the pager of `page`; `href(n)` is the address of page `n`.
+    pub fn new<T>(t: &Translations, page: &berdaya_store::Page<T>, href: impl Fn(u32) -> String) -> Pager {
+        let total = if page.total_capped { format!("{}+", page.total) } else { page.total.to_string() };
+        let summary = t
+            .t("pager.summary")
+            .replace("{page}", &page.page.to_string())
+            .replace("{pages}", &page.pages().to_string())
+            .replace("{total}", &total);
+        Pager {
+            summary,
+            prev: (page.page > 1).then(|| Link::new(t.t("pager.prev"), href(page.page - 1))),
+            next: (page.page < page.pages()).then(|| Link::new(t.t("pager.next"), href(page.page + 1))),
+        }
+    }
+}
+
+/// A choice in a select box.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// One form field with the user's value and, after a failed submit, its error.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: String,
+    pub label: String,
+    /// `text`, `date`, `number`, `textarea`, `select` or `checkbox`.
+    pub kind: &'static str,
+    pub value: String,
+    pub choices: Vec<Choice>,
+    pub required: bool,
+    pub readonly: bool,
+    pub hint: Option<String>,
+    pub error: Option<String>,
+}
+
+impl Field {
+    pub fn new(kind: &'static str, name: &str, label: &str, value: impl Into<String>) -> Field {
+        Field {
+            name: name.into(),
+            label: label.into(),
+            kind,
+            value: value.into(),
+            choices: Vec::new(),
+            required: false,
+            readonly: false,
+            hint: None,
+            error: None,
+        }
+    }
+
+    pub fn text(name: &str, label: &str, value: impl Into<String>) -> Field {
+        Field::new("text", name, label, value)
+    }
+
+    pub fn date(name: &str, label: &str, value: impl Into<String>) -> Field {
+        Field::new("date", name, label, value)
+    }
+
+    pub fn textarea(name: &str, label: &str, value: impl Into<String>) -> Field {
+        Field::new("textarea", name, label, value)
+    }
+
+    pub fn checkbox(name: &str, label: &str, checked: bool) -> Field {
+        Field::new("checkbox", name, label, if checked { "true" } else { "" })
+    }
+
+    /// A select box; `blank` adds an empty first choice with that label.
+    pub fn select(name: &str, label: &str, value: &str, choices: Vec<(String, String)>, blank: Option<&str>) -> Field {
+        let mut all = Vec::new();
+        if let Some(b) = blank {
+            all.push(Choice { value: String::new(), label: b.into(), selected: value.is_empty() });
+        }
+        all.extend(choices.into_iter().map(|(v, l)| Choice { selected: v == value, value: v, label: l }));
+        Field { choices: all, ..Field::new("select", name, label, value) }
+    }
+
+    pub fn required(mut self) -> Field {
+        self.required = true;
+        self
+    }
+
+    pub fn readonly(mut self) -> Field {
+        self.readonly = true;
+        self
+    }
+
+    pub fn hint(mut self, hint: &str) -> Field {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+/// Choices of a closed vocabulary, labelled in the language.
+pub fn vocabulary<T: Copy>(
+    all: &[T],
+    code: fn(T) -> &'static str,
+    label: fn(T, &str) -> &'static str,
+    lang: Lang,
+) -> Vec<(String, String)> {
+    all.iter().map(|&v| (code(v).to_string(), label(v, lang.code()).to_string())).collect()
+}
+
+/// A form posting to `action`.
+#[derive(Debug, Clone)]
+pub struct Form {
+    /// Prefix of the field ids, unique on the page.
+    pub id: String,
+    pub action: String,
+    pub fields: Vec<Field>,
+    pub hidden: Vec<(String, String)>,
+    pub submit: String,
+    /// A message about the whole form (a conflict, a rule no field owns).
+    pub message: Option<String>,
+}
+
+impl Form {
+    pub fn new(id: &str, action: impl Into<String>, submit: &str, fields: Vec<Field>) -> Form {
+        Form { id: id.into(), action: action.into(), fields, hidden: Vec::new(), submit: submit.into(), message: None }
+    }
+
+    pub fn hidden(mut self, name: &str, value: impl Into<String>) -> Form {
+        self.hidden.push((name.into(), value.into()));
+        self
+    }
+
+    /// Puts each of the error's field messages next to its field, the rest at the top.
+    /// Answers the status to send with the re-rendered form.
+    pub fn show_error(&mut self, t: &Translations, err: &Error) -> StatusCode {
+        let mut loose = Vec::new();
+        for FieldError { field, message } in err.fields() {
+            match self.fields.iter_mut().find(|f| &f.name == field) {
+                Some(f) => {
+                    f.error = Some(match f.error.take() {
+                        Some(prev) => format!("{prev}; {message}"),
+                        None => message.clone(),
+                    })
+                }
+                None => loose.push(format!("{field}: {message}")),
+            }
+        }
+        let status = err.status();
+        let head = match status {
+            // The store's own words are English; the page says it in the page's language.
+            StatusCode::CONFLICT if err.fields().is_empty() => t.t("form.conflict").to_string(),
+            _ if err.fields().is_empty() => err.message().to_string(),
+            _ => t.t("form.has_errors").to_string(),
+        };
+        let mut message = head;
+        if !loose.is_empty() {
+            message = format!("{message} {}", loose.join("; "));
+        }
+        self.message = Some(message);
+        status
+    }
+}
+
+/// A block of a view page: a table (maybe paginated), links and/or a form.
+#[derive(Debug, Clone, Default)]
+pub struct Section {
+    pub id: String,
+    pub title: String,
+    pub table: Option<Table>,
+    pub pager: Option<Pager>,
+    pub links: Vec<Link>,
+    pub form: Option<Form>,
+}
+
+/// A search box above a listing; with htmx it refreshes the results as one types.
+#[derive(Debug, Clone)]
+pub struct Search {
+    pub action: String,
+    pub q: String,
+    pub placeholder: String,
+    /// A region-code filter, when the listing has one.
+    pub region: Option<String>,
+}
+
+/// A listing: search box, actions, table, pager.
+#[derive(Template)]
+#[template(path = "list.html")]
+pub struct ListPage {
+    pub l: Layout,
+    pub heading: String,
+    pub breadcrumbs: Vec<Link>,
+    pub intro: Option<String>,
+    pub search: Option<Search>,
+    pub actions: Vec<Link>,
+    pub table: Table,
+    pub pager: Option<Pager>,
+}
+
+/// One record: facts, warnings and sections (members, enrollments, forms).
+#[derive(Template)]
+#[template(path = "view.html")]
+pub struct ViewPage {
+    pub l: Layout,
+    pub heading: String,
+    pub breadcrumbs: Vec<Link>,
+    pub actions: Vec<Link>,
+    pub warnings: Vec<String>,
+    pub facts: Vec<(String, Cell)>,
+    pub sections: Vec<Section>,
+}
+
+/// A create or edit form.
+#[derive(Template)]
+#[template(path = "form_page.html")]
+pub struct FormPage {
+    pub l: Layout,
+    pub heading: String,
+    pub breadcrumbs: Vec<Link>,
+    pub form: Form,
+}
+
+/// An error page.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub l: Layout,
+    pub heading: String,
+    pub message: String,
+    pub fields: Vec<FieldError>,
+}
+
+/// Renders a page, or a plain 500 should the template fail.
+pub fn render<T: Template>(page: &T) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "template failed to render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error: a page failed to render").into_response()
+        }
+    }
+}
+
+/// Renders a page with a status other than 200.
+pub fn render_with<T: Template>(status: StatusCode, page: &T) -> Response {
+    let mut res = render(page);
+    if res.status() == StatusCode::OK {
+        *res.status_mut() = status;
+    }
+    res
+}
+
+/// The HTML page for an [`Error`].
+pub fn error_page(lang: Lang, status: StatusCode, message: &str, fields: &[FieldError]) -> Response {
+    let t = lang.tr();
+    let heading = match status {
+        StatusCode::NOT_FOUND => t.t("error.not_found"),
+        StatusCode::CONFLICT => t.t("error.conflict"),
+        StatusCode::PAYLOAD_TOO_LARGE => t.t("error.too_large"),
+        s if s.is_server_error() => t.t("error.internal"),
+        _ => t.t("error.bad_request"),
+    };
+    render_with(
+        status,
+        &ErrorPage {
+            l: Layout::new(lang, heading, ""),
+            heading: heading.to_string(),
+            message: message.to_string(),
+            fields: fields.to_vec(),
+        },
+    )
+}
+
+/// Percent-encodes a query-string value.
+pub fn enc(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// `Ya`/`Yes` or `Tidak`/`No`.
+pub fn yes_no(t: &Translations, v: bool) -> String {
+    t.t(if v { "common.yes" } else { "common.no" }).to_string()
+}
+
+/// A date as `YYYY-MM-DD`, or a dash.
+pub fn date_or_dash(d: Option<time::Date>) -> String {
+    d.map(berdaya_domain::registry::text::format_date).unwrap_or_else(|| "—".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_query_values() {
+        assert_eq!(enc("Siti Aminah&x=1"), "Siti%20Aminah%26x%3D1");
+        assert_eq!(enc("33.16"), "33.16");
+    }
+}

@@ -1,0 +1,282 @@
+//! The OpenAPI document of the JSON API (`/api/openapi.json`), and the request-body schemas.
+//!
+//! Request bodies are the domain drafts (every field a string, parsed by the domain); the
+//! structs here only describe them to OpenAPI, and a test keeps their fields equal to the
+//! drafts'.
+
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::{OpenApi, ToSchema};
+
+use crate::AppState;
+use crate::registry::{agencies, groups, households, people, programs, regions};
+
+/// The document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Berdaya API", description = "Registry of regions, households, individuals, groups, agencies and programs. \
+        Errors are `{\"error\": {\"code\", \"message\", \"fields\": [{\"field\", \"message\"}]}}`. \
+        Updates carry the `version` that was read; a stale one is answered 409."),
+    paths(
+        crate::healthz,
+        regions::list, regions::create, regions::show, regions::update, regions::children, regions::tree,
+        households::list, households::create, households::show, households::update, households::members, households::enrollments,
+        people::list, people::create, people::show, people::update, people::enrollments,
+        groups::list, groups::create, groups::show, groups::update, groups::members, groups::add_member,
+        agencies::list, agencies::create, agencies::show, agencies::update, agencies::units, agencies::staff, agencies::add_staff,
+        programs::list, programs::create, programs::show, programs::update, programs::enrollments, programs::enroll,
+    ),
+    components(schemas(
+        crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldErrorDto, crate::Health,
+        regions::RegionDto, regions::RegionTreeDto,
+        households::HouseholdDto, households::HouseholdSummaryDto,
+        people::PersonDto, people::PersonSummaryDto, people::NikWarningDto,
+        groups::GroupDto, groups::GroupSummaryDto, groups::MemberDto,
+        agencies::AgencyDto, agencies::StaffDto,
+        programs::ProgramDto, programs::ProgramSummaryDto, programs::EnrollmentDto, programs::SubjectEnrollmentDto,
+        RegionInput, RegionUpdate, HouseholdInput, HouseholdUpdate, PersonInput, PersonUpdate, GroupInput, GroupUpdate,
+        MemberInput, AgencyInput, AgencyUpdate, StaffInput, ProgramInput, ProgramUpdate, EnrollmentInput,
+    )),
+    tags(
+        (name = "regions", description = "Province → regency/city → district → village → dusun/lingkungan/RW/RT"),
+        (name = "households", description = "Family cards (KK), welfare stage, DTKS listing"),
+        (name = "people", description = "Individuals identified by NIK"),
+        (name = "groups", description = "Farmer groups, KWT, KSM, KPP, LKM, Kampung Tangguh, P2K2 cohorts"),
+        (name = "agencies", description = "Agencies, their units and staff"),
+        (name = "programs", description = "Programs and enrollment"),
+        (name = "health", description = "Liveness"),
+    )
+)]
+pub struct ApiDoc;
+
+/// `/api/openapi.json`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+}
+
+/// A region (`RegionDraft`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct RegionInput {
+    /// `33.16.09.2001`, or 2/4/6/10 digits; local segments below the village (`…2001.RT03`).
+    code: String,
+    name: String,
+    /// `province`, `regency`, `city`, `district`, `village`, `kelurahan`, `dusun`, `lingkungan`, `rw`, `rt`.
+    kind: String,
+}
+
+/// A region change: name and kind, with the version read (the code is in the path).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct RegionUpdate {
+    /// Ignored: the path names the region.
+    code: Option<String>,
+    name: String,
+    kind: String,
+    version: i64,
+}
+
+/// A household (`HouseholdDraft`).
+#[derive(ToSchema, serde::Deserialize)]
+#[allow(dead_code)]
+pub struct HouseholdInput {
+    /// 16 digits.
+    kk: String,
+    address: String,
+    /// Region code.
+    region: String,
+    /// `pra_sejahtera`, `sejahtera_1`, `sejahtera_2`, `sejahtera_3`, `sejahtera_3_plus`.
+    welfare_stage: String,
+    dtks_listed: Option<bool>,
+    /// `YYYY-MM-DD`; only when listed.
+    dtks_since: Option<String>,
+}
+
+/// A household change, with the version read.
+#[derive(ToSchema, serde::Deserialize)]
+#[allow(dead_code)]
+pub struct HouseholdUpdate {
+    #[serde(flatten)]
+    household: HouseholdInput,
+    version: i64,
+}
+
+/// An individual (`PersonDraft`).
+#[derive(ToSchema, serde::Deserialize)]
+#[allow(dead_code)]
+pub struct PersonInput {
+    /// 16 digits: district, birth date (+40 on the day for women), serial.
+    nik: String,
+    /// Household id, as text.
+    household_id: Option<String>,
+    name: String,
+    /// `male`/`female` (or `L`/`P`).
+    sex: String,
+    /// `YYYY-MM-DD`.
+    birth_date: String,
+    /// `head`, `spouse`, `child`, `child_in_law`, `grandchild`, `parent`, `parent_in_law`, `other_family`, `other`.
+    relation: String,
+    /// `none`, `sd`, `smp`, `sma`, `diploma`, `bachelor`, `master`, `doctorate`; default `none`.
+    education: Option<String>,
+    occupation: Option<String>,
+    /// `none`, `physical`, `intellectual`, `mental`, `sensory`, `multiple`; default `none`.
+    disability: Option<String>,
+}
+
+/// An individual's change, with the version read.
+#[derive(ToSchema, serde::Deserialize)]
+#[allow(dead_code)]
+pub struct PersonUpdate {
+    #[serde(flatten)]
+    person: PersonInput,
+    version: i64,
+}
+
+/// A group (`GroupDraft`).
+#[derive(ToSchema, serde::Deserialize)]
+#[allow(dead_code)]
+pub struct GroupInput {
+    name: String,
+    /// `farmer_group`, `women_farmer_group`, `ksm`, `kpp`, `lkm`, `kampung_tangguh`, `family_cohort`.
+    kind: String,
+    region: String,
+    founded_on: Option<String>,
+    description: Option<String>,
+}
+
+/// A group change, with the version read.
+#[derive(ToSchema, serde::Deserialize)]
+#[allow(dead_code)]
+pub struct GroupUpdate {
+    #[serde(flatten)]
+    group: GroupInput,
+    version: i64,
+}
+
+/// A group membership (`MemberDraft`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MemberInput {
+    /// Person id, as text.
+    person_id: String,
+    /// `chair`, `coordinator`, `secretary`, `treasurer`, `member`.
+    role: String,
+    since: Option<String>,
+    until: Option<String>,
+}
+
+/// An agency or unit (`AgencyDraft`).
+#[derive(ToSchema, serde::Deserialize)]
+#[allow(dead_code)]
+pub struct AgencyInput {
+    name: String,
+    /// `agency`, `unit`, `ministry`, `village_government`, `other`.
+    kind: String,
+    region: String,
+    /// The parent agency's id, as text.
+    parent_id: Option<String>,
+}
+
+/// An agency change, with the version read.
+#[derive(ToSchema, serde::Deserialize)]
+#[allow(dead_code)]
+pub struct AgencyUpdate {
+    #[serde(flatten)]
+    agency: AgencyInput,
+    version: i64,
+}
+
+/// A member of staff (`StaffDraft`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct StaffInput {
+    name: String,
+    position: String,
+}
+
+/// A program (`ProgramDraft`).
+#[derive(ToSchema, serde::Deserialize)]
+#[allow(dead_code)]
+pub struct ProgramInput {
+    name: String,
+    /// The agency's id, as text.
+    agency_id: String,
+    starts_on: String,
+    ends_on: Option<String>,
+    description: Option<String>,
+    /// Region codes separated by commas, spaces or new lines.
+    target_regions: Option<String>,
+}
+
+/// A program change, with the version read.
+#[derive(ToSchema, serde::Deserialize)]
+#[allow(dead_code)]
+pub struct ProgramUpdate {
+    #[serde(flatten)]
+    program: ProgramInput,
+    version: i64,
+}
+
+/// An enrollment (`EnrollmentDraft`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct EnrollmentInput {
+    /// `household`, `person`, `group`.
+    subject_kind: String,
+    /// The subject's id, as text.
+    subject_id: String,
+    /// `active` (default), `suspended`, `terminated`, `graduated`.
+    status: Option<String>,
+    enrolled_on: String,
+    ended_on: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use berdaya_domain::registry::*;
+    use serde::Serialize;
+
+    use super::*;
+
+    fn draft_fields<T: Serialize + Default>() -> BTreeSet<String> {
+        match serde_json::to_value(T::default()) {
+            Ok(serde_json::Value::Object(map)) => map.into_iter().map(|(k, _)| k).collect(),
+            _ => panic!("a draft serializes to an object"),
+        }
+    }
+
+    fn schema_fields(doc: &serde_json::Value, name: &str) -> BTreeSet<String> {
+        let props = &doc["components"]["schemas"][name]["properties"];
+        props.as_object().unwrap_or_else(|| panic!("{name} has properties")).keys().cloned().collect()
+    }
+
+    #[test]
+    fn input_schemas_match_the_drafts() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).expect("document serializes");
+        assert_eq!(schema_fields(&doc, "RegionInput"), draft_fields::<RegionDraft>());
+        assert_eq!(schema_fields(&doc, "HouseholdInput"), draft_fields::<HouseholdDraft>());
+        assert_eq!(schema_fields(&doc, "PersonInput"), draft_fields::<PersonDraft>());
+        assert_eq!(schema_fields(&doc, "GroupInput"), draft_fields::<GroupDraft>());
+        assert_eq!(schema_fields(&doc, "MemberInput"), draft_fields::<MemberDraft>());
+        assert_eq!(schema_fields(&doc, "AgencyInput"), draft_fields::<AgencyDraft>());
+        assert_eq!(schema_fields(&doc, "StaffInput"), draft_fields::<StaffDraft>());
+        assert_eq!(schema_fields(&doc, "ProgramInput"), draft_fields::<ProgramDraft>());
+        assert_eq!(schema_fields(&doc, "EnrollmentInput"), draft_fields::<EnrollmentDraft>());
+    }
+
+    #[test]
+    fn every_route_is_documented() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).expect("document serializes");
+        let paths = doc["paths"].as_object().expect("paths");
+        for p in [
+            "/api/v1/regions/{code}",
+            "/api/v1/households/{id}/enrollments",
+            "/api/v1/programs/{id}/enrollments",
+            "/healthz",
+        ] {
+            assert!(paths.contains_key(p), "{p} is missing");
+        }
+    }
+}

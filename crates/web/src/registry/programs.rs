@@ -1,0 +1,587 @@
+//! Programs over HTTP: search, view (enrollments, paginated, and the enroll form), create,
+//! edit, and the enrollment of households, individuals and groups.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use berdaya_domain::registry::{
+    Enrollment, EnrollmentDraft, EnrollmentStatus, Id, Program, ProgramDraft, SubjectKind, text,
+};
+use berdaya_store::{PageRequest, ProgramSummary, Query, SubjectEnrollment};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{PageDto, PageParams, SearchParams, created, crumbs, form_failed, iso, list_href, section_form_failed};
+use crate::AppState;
+use crate::error::{Error, ErrorBody};
+use crate::extract::{FormData, IdPath, JsonBody, ListParams};
+use crate::html::{
+    Cell, Field, Form, FormPage, Layout, Link, ListPage, Pager, Search, Section, Table, ViewPage, date_or_dash, render,
+    vocabulary,
+};
+use crate::i18n::Lang;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/programs", get(list).post(create))
+        .route("/api/v1/programs/{id}", get(show).put(update))
+        .route("/api/v1/programs/{id}/enrollments", get(enrollments).post(enroll))
+        .route("/programs", get(list_page).post(create_page))
+        .route("/programs/new", get(new_page))
+        .route("/programs/{id}", get(view_page))
+        .route("/programs/{id}/edit", get(edit_page).post(update_page))
+        .route("/programs/{id}/enrollments", post(enroll_page))
+}
+
+/// A program.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgramDto {
+    pub id: i64,
+    pub name: String,
+    pub agency_id: i64,
+    pub starts_on: String,
+    pub ends_on: Option<String>,
+    pub description: Option<String>,
+    pub target_regions: Vec<String>,
+    pub version: i64,
+}
+
+impl From<Program> for ProgramDto {
+    fn from(p: Program) -> Self {
+        ProgramDto {
+            id: p.id,
+            name: p.name,
+            agency_id: p.agency_id,
+            starts_on: iso(p.starts_on),
+            ends_on: p.ends_on.map(iso),
+            description: p.description,
+            target_regions: p.target_regions.iter().map(|r| r.to_string()).collect(),
+            version: p.version,
+        }
+    }
+}
+
+/// A program in a listing, with its agency and enrollment count.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgramSummaryDto {
+    #[serde(flatten)]
+    pub program: ProgramDto,
+    pub agency_name: String,
+    pub enrolled: u32,
+}
+
+impl From<ProgramSummary> for ProgramSummaryDto {
+    fn from(s: ProgramSummary) -> Self {
+        ProgramSummaryDto { program: s.program.into(), agency_name: s.agency_name, enrolled: s.enrolled }
+    }
+}
+
+/// An enrollment of a household, an individual or a group in a program.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnrollmentDto {
+    pub id: i64,
+    pub program_id: i64,
+    /// `household`, `person` or `group`.
+    pub subject_kind: String,
+    pub subject_id: i64,
+    /// The subject's name (a household shows its address).
+    pub subject_label: String,
+    /// `active`, `suspended`, `terminated` or `graduated`.
+    pub status: String,
+    pub enrolled_on: String,
+    pub ended_on: Option<String>,
+    pub version: i64,
+}
+
+impl From<Enrollment> for EnrollmentDto {
+    fn from(e: Enrollment) -> Self {
+        EnrollmentDto {
+            id: e.id,
+            program_id: e.program_id,
+            subject_kind: e.subject.kind.code().into(),
+            subject_id: e.subject.id,
+            subject_label: e.subject_label,
+            status: e.status.code().into(),
+            enrolled_on: iso(e.enrolled_on),
+            ended_on: e.ended_on.map(iso),
+            version: e.version,
+        }
+    }
+}
+
+/// An enrollment seen from its subject, with the program's name.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubjectEnrollmentDto {
+    #[serde(flatten)]
+    pub enrollment: EnrollmentDto,
+    pub program_name: String,
+}
+
+impl From<SubjectEnrollment> for SubjectEnrollmentDto {
+    fn from(s: SubjectEnrollment) -> Self {
+        SubjectEnrollmentDto { enrollment: s.enrollment.into(), program_name: s.program_name }
+    }
+}
+
+/// Programs whose name contains `q`.
+#[utoipa::path(get, path = "/api/v1/programs", tag = "programs", params(SearchParams),
+    responses((status = 200, body = PageDto<ProgramSummaryDto>), (status = 400, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    params: ListParams,
+) -> Result<Json<PageDto<ProgramSummaryDto>>, Error> {
+    let page = state.store().search_programs(&params.query()).await?;
+    Ok(Json(PageDto::from_page(page, ProgramSummaryDto::from)))
+}
+
+/// Adds a program; its agency and every target region must exist.
+#[utoipa::path(post, path = "/api/v1/programs", tag = "programs", request_body = crate::openapi::ProgramInput,
+    responses((status = 201, body = ProgramDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(State(state): State<AppState>, body: JsonBody) -> Result<Response, Error> {
+    let draft: ProgramDraft = body.decode()?;
+    let program = state.store().create_program(&draft.parse()?).await?;
+    Ok(created(ProgramDto::from(program)))
+}
+
+/// One program.
+#[utoipa::path(get, path = "/api/v1/programs/{id}", tag = "programs", params(("id" = i64, Path, description = "Program id")),
+    responses((status = 200, body = ProgramDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn show(State(state): State<AppState>, IdPath(id): IdPath) -> Result<Json<ProgramDto>, Error> {
+    Ok(Json(state.store().program(id).await?.into()))
+}
+
+/// Changes a program; `version` must be the one read, else 409.
+#[utoipa::path(put, path = "/api/v1/programs/{id}", tag = "programs", params(("id" = i64, Path, description = "Program id")),
+    request_body = crate::openapi::ProgramUpdate,
+    responses((status = 200, body = ProgramDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Json<ProgramDto>, Error> {
+    let draft: ProgramDraft = body.decode()?;
+    let version = body.version()?;
+    Ok(Json(state.store().update_program(id, &draft.parse()?, version).await?.into()))
+}
+
+/// The program's enrollments, a page at a time.
+#[utoipa::path(get, path = "/api/v1/programs/{id}/enrollments", tag = "programs",
+    params(("id" = i64, Path, description = "Program id"), PageParams),
+    responses((status = 200, body = PageDto<EnrollmentDto>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn enrollments(
+    State(state): State<AppState>,
+    IdPath(id): IdPath,
+    params: ListParams,
+) -> Result<Json<PageDto<EnrollmentDto>>, Error> {
+    state.store().program(id).await?;
+    let page = state.store().program_enrollments(id, params.page).await?;
+    Ok(Json(PageDto::from_page(page, EnrollmentDto::from)))
+}
+
+/// Enrolls a household, an individual or a group; each at most once per program.
+#[utoipa::path(post, path = "/api/v1/programs/{id}/enrollments", tag = "programs", params(("id" = i64, Path, description = "Program id")),
+    request_body = crate::openapi::EnrollmentInput,
+    responses((status = 201, body = EnrollmentDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn enroll(State(state): State<AppState>, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
+    let draft: EnrollmentDraft = body.decode()?;
+    let enrollment = state.store().enroll(id, &draft.parse()?).await?;
+    Ok(created(EnrollmentDto::from(enrollment)))
+}
+
+// Enrollment forms, shared with the household, person and group pages ------------------------
+
+/// What an enroll form holds, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct EnrollInput {
+    pub program_id: String,
+    pub subject_kind: String,
+    pub subject_id: String,
+    pub status: String,
+    pub enrolled_on: String,
+    pub ended_on: String,
+}
+
+impl EnrollInput {
+    /// A blank form: today, active; the subject fixed when enrolling from its page.
+    pub fn blank(subject_kind: &str, subject_id: Id) -> EnrollInput {
+        EnrollInput {
+            subject_kind: subject_kind.into(),
+            subject_id: if subject_id > 0 { subject_id.to_string() } else { String::new() },
+            status: EnrollmentStatus::Active.code().into(),
+            enrolled_on: iso(time::OffsetDateTime::now_utc().date()),
+            ..Default::default()
+        }
+    }
+
+    /// Reads a submitted form; `subject` fixes the subject (the page it was sent from).
+    pub fn from_form(form: &FormData, subject: Option<(&str, Id)>) -> EnrollInput {
+        let (subject_kind, subject_id) = match subject {
+            Some((kind, id)) => (kind.to_string(), id.to_string()),
+            None => (form.get("subject_kind"), form.get("subject_id")),
+        };
+        EnrollInput {
+            program_id: form.get("program_id"),
+            subject_kind,
+            subject_id,
+            status: form.get("status"),
+            enrolled_on: form.get("enrolled_on"),
+            ended_on: form.get("ended_on"),
+        }
+    }
+
+    /// Validates and stores the enrollment in `program` (or the chosen `program_id`).
+    pub async fn submit(&self, state: &AppState, program: Option<Id>) -> Result<Enrollment, Error> {
+        let program_id = match program {
+            Some(id) => Some(id),
+            None => match text::id(&self.program_id) {
+                Ok(id) => Some(id),
+                Err(m) => return Err(Error::unprocessable("program_id", m)),
+            },
+        };
+        let draft = EnrollmentDraft {
+            subject_kind: self.subject_kind.clone(),
+            subject_id: self.subject_id.clone(),
+            status: self.status.clone(),
+            enrolled_on: self.enrolled_on.clone(),
+            ended_on: Some(self.ended_on.clone()).filter(|s| !s.trim().is_empty()),
+        };
+        let new = draft.parse()?;
+        let program_id = program_id.unwrap_or_default();
+        Ok(state.store().enroll(program_id, &new).await?)
+    }
+}
+
+/// The enroll form: with `programs` it asks which program (the subject is fixed), without
+/// it which subject (the program is fixed).
+pub fn enroll_form(lang: Lang, action: &str, input: &EnrollInput, programs: Option<Vec<(String, String)>>) -> Form {
+    let t = lang.tr();
+    let mut fields = Vec::new();
+    match programs {
+        Some(choices) => {
+            fields.push(
+                Field::select(
+                    "program_id",
+                    t.t("enrollments.program"),
+                    &input.program_id,
+                    choices,
+                    Some(t.t("common.choose")),
+                )
+                .required(),
+            );
+        }
+        None => {
+            let kinds = vocabulary(SubjectKind::ALL, SubjectKind::code, SubjectKind::label, lang);
+            fields.push(
+                Field::select("subject_kind", t.t("enrollments.subject_kind"), &input.subject_kind, kinds, None)
+                    .required(),
+            );
+            fields.push(
+                Field::new("number", "subject_id", t.t("enrollments.subject_id"), &input.subject_id)
+                    .required()
+                    .hint(t.t("enrollments.subject_id_hint")),
+            );
+        }
+    }
+    let statuses = vocabulary(EnrollmentStatus::ALL, EnrollmentStatus::code, EnrollmentStatus::label, lang);
+    fields.push(Field::select("status", t.t("enrollments.status"), &input.status, statuses, None));
+    fields.push(Field::date("enrolled_on", t.t("enrollments.enrolled_on"), &input.enrolled_on).required());
+    fields.push(Field::date("ended_on", t.t("enrollments.ended_on"), &input.ended_on));
+    Form::new("enroll", action, t.t("enrollments.submit"), fields)
+}
+
+/// The address of a subject's page.
+pub fn subject_href(kind: SubjectKind, id: Id) -> String {
+    match kind {
+        SubjectKind::Household => format!("/households/{id}"),
+        SubjectKind::Person => format!("/people/{id}"),
+        SubjectKind::Group => format!("/groups/{id}"),
+    }
+}
+
+/// A subject's enrollments: program, status, dates.
+pub fn enrollments_table(lang: Lang, list: Vec<SubjectEnrollment>) -> Table {
+    let t = lang.tr();
+    Table {
+        headers: vec![
+            t.t("enrollments.program").into(),
+            t.t("enrollments.status").into(),
+            t.t("enrollments.enrolled_on").into(),
+            t.t("enrollments.ended_on").into(),
+        ],
+        rows: list
+            .into_iter()
+            .map(|s| {
+                let e = s.enrollment;
+                vec![
+                    Cell::link(s.program_name, format!("/programs/{}", e.program_id)),
+                    Cell::text(e.status.label(lang.code())),
+                    Cell::text(iso(e.enrolled_on)),
+                    Cell::text(date_or_dash(e.ended_on)),
+                ]
+            })
+            .collect(),
+        empty: t.t("enrollments.none").into(),
+    }
+}
+
+// Pages ------------------------------------------------------------------------------------
+
+async fn list_page(State(state): State<AppState>, lang: Lang, params: ListParams) -> Result<Response, Error> {
+    let t = lang.tr();
+    let page = state.store().search_programs(&params.query()).await.map_err(|e| Error::from(e).page(lang))?;
+    let pager = Pager::new(t, &page, |n| list_href("/programs", &params, n));
+    let table = Table {
+        headers: vec![
+            t.t("programs.name").into(),
+            t.t("programs.agency").into(),
+            t.t("programs.starts_on").into(),
+            t.t("programs.ends_on").into(),
+            t.t("programs.enrolled").into(),
+        ],
+        rows: page
+            .items
+            .into_iter()
+            .map(|s| {
+                vec![
+                    Cell::link(s.program.name, format!("/programs/{}", s.program.id)),
+                    Cell::link(s.agency_name, format!("/agencies/{}", s.program.agency_id)),
+                    Cell::text(iso(s.program.starts_on)),
+                    Cell::text(date_or_dash(s.program.ends_on)),
+                    Cell::text(s.enrolled.to_string()),
+                ]
+            })
+            .collect(),
+        empty: t.t("programs.none").into(),
+    };
+    Ok(render(&ListPage {
+        l: Layout::new(lang, t.t("programs.title"), "programs"),
+        heading: t.t("programs.title").into(),
+        breadcrumbs: Vec::new(),
+        intro: None,
+        search: Some(Search {
+            action: "/programs".into(),
+            q: params.q_str().into(),
+            placeholder: t.t("programs.search_placeholder").into(),
+            region: None,
+        }),
+        actions: vec![Link::new(t.t("programs.add"), "/programs/new")],
+        table,
+        pager: Some(pager),
+    }))
+}
+
+async fn view(
+    state: &AppState,
+    lang: Lang,
+    id: Id,
+    page: PageRequest,
+    enroll: Option<EnrollInput>,
+) -> Result<ViewPage, Error> {
+    let t = lang.tr();
+    let store = state.store();
+    let p = store.program(id).await?;
+    let agency = store.agency(p.agency_id).await.ok();
+    let enrolled = store.program_enrollments(id, page).await?;
+    let pager = Pager::new(t, &enrolled, |n| format!("/programs/{id}?page={n}#enrollments"));
+    let table = Table {
+        headers: vec![
+            t.t("enrollments.subject_kind").into(),
+            t.t("enrollments.subject").into(),
+            t.t("enrollments.status").into(),
+            t.t("enrollments.enrolled_on").into(),
+            t.t("enrollments.ended_on").into(),
+        ],
+        rows: enrolled
+            .items
+            .into_iter()
+            .map(|e| {
+                vec![
+                    Cell::text(e.subject.kind.label(lang.code())),
+                    Cell::link(e.subject_label, subject_href(e.subject.kind, e.subject.id)),
+                    Cell::text(e.status.label(lang.code())),
+                    Cell::text(iso(e.enrolled_on)),
+                    Cell::text(date_or_dash(e.ended_on)),
+                ]
+            })
+            .collect(),
+        empty: t.t("enrollments.none").into(),
+    };
+    let input = enroll.unwrap_or_else(|| EnrollInput::blank("household", 0));
+    let regions = if p.target_regions.is_empty() {
+        "—".to_string()
+    } else {
+        p.target_regions.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+    };
+    Ok(ViewPage {
+        l: Layout::new(lang, p.name.clone(), "programs"),
+        heading: p.name.clone(),
+        breadcrumbs: crumbs(lang, "nav.programs", "/programs"),
+        actions: vec![Link::new(t.t("common.edit"), format!("/programs/{id}/edit"))],
+        warnings: Vec::new(),
+        facts: vec![
+            (t.t("programs.name").into(), Cell::text(p.name.clone())),
+            (
+                t.t("programs.agency").into(),
+                Cell::link(
+                    agency.map(|a| a.name).unwrap_or_else(|| p.agency_id.to_string()),
+                    format!("/agencies/{}", p.agency_id),
+                ),
+            ),
+            (t.t("programs.starts_on").into(), Cell::text(iso(p.starts_on))),
+            (t.t("programs.ends_on").into(), Cell::text(date_or_dash(p.ends_on))),
+            (t.t("programs.target_regions").into(), Cell::text(regions)),
+            (t.t("programs.description").into(), Cell::text(p.description.clone().unwrap_or_else(|| "—".into()))),
+            (t.t("common.version").into(), Cell::text(p.version.to_string())),
+        ],
+        sections: vec![
+            Section {
+                id: "enrollments".into(),
+                title: t.t("enrollments.title").into(),
+                table: Some(table),
+                pager: Some(pager),
+                ..Default::default()
+            },
+            Section {
+                id: "enroll".into(),
+                title: t.t("enrollments.enroll").into(),
+                form: Some(enroll_form(lang, &format!("/programs/{id}/enrollments"), &input, None)),
+                ..Default::default()
+            },
+        ],
+    })
+}
+
+async fn view_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    IdPath(id): IdPath,
+    params: ListParams,
+) -> Result<Response, Error> {
+    let page = view(&state, lang, id, params.page, None).await.map_err(|e| e.page(lang))?;
+    Ok(render(&page))
+}
+
+async fn enroll_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    IdPath(id): IdPath,
+    form: FormData,
+) -> Result<Response, Error> {
+    let input = EnrollInput::from_form(&form, None);
+    match input.submit(&state, Some(id)).await {
+        Ok(_) => Ok(Redirect::to(&format!("/programs/{id}#enrollments")).into_response()),
+        Err(err) => {
+            let page = view(&state, lang, id, PageRequest::default(), Some(input)).await.map_err(|e| e.page(lang))?;
+            Ok(section_form_failed(lang, err, page, "enroll"))
+        }
+    }
+}
+
+async fn agency_choices(state: &AppState) -> Result<Vec<(String, String)>, Error> {
+    let page = state
+        .store()
+        .search_agencies(&Query { page: PageRequest::new(1, PageRequest::MAX_PER_PAGE), ..Default::default() })
+        .await?;
+    Ok(page.items.into_iter().map(|a| (a.id.to_string(), a.name)).collect())
+}
+
+fn program_form(lang: Lang, d: &ProgramDraft, action: String, agencies: Vec<(String, String)>) -> Form {
+    let t = lang.tr();
+    Form::new(
+        "program",
+        action,
+        t.t("common.save"),
+        vec![
+            Field::text("name", t.t("programs.name"), &d.name).required(),
+            Field::select("agency_id", t.t("programs.agency"), &d.agency_id, agencies, Some(t.t("common.choose")))
+                .required(),
+            Field::date("starts_on", t.t("programs.starts_on"), &d.starts_on).required(),
+            Field::date("ends_on", t.t("programs.ends_on"), d.ends_on.clone().unwrap_or_default()),
+            Field::textarea("target_regions", t.t("programs.target_regions"), &d.target_regions)
+                .hint(t.t("programs.target_regions_hint")),
+            Field::textarea("description", t.t("programs.description"), d.description.clone().unwrap_or_default()),
+        ],
+    )
+}
+
+fn draft_from(form: &FormData) -> ProgramDraft {
+    ProgramDraft {
+        name: form.get("name"),
+        agency_id: form.get("agency_id"),
+        starts_on: form.get("starts_on"),
+        ends_on: form.opt("ends_on"),
+        description: form.opt("description"),
+        target_regions: form.get("target_regions"),
+    }
+}
+
+fn form_page(lang: Lang, heading: &str, form: Form) -> FormPage {
+    FormPage {
+        l: Layout::new(lang, heading, "programs"),
+        heading: heading.into(),
+        breadcrumbs: crumbs(lang, "nav.programs", "/programs"),
+        form,
+    }
+}
+
+async fn new_page(State(state): State<AppState>, lang: Lang, params: ListParams) -> Result<Response, Error> {
+    let t = lang.tr();
+    let agencies = agency_choices(&state).await.map_err(|e| e.page(lang))?;
+    let draft =
+        ProgramDraft { agency_id: params.other.get("agency").cloned().unwrap_or_default(), ..Default::default() };
+    Ok(render(&form_page(lang, t.t("programs.new"), program_form(lang, &draft, "/programs".into(), agencies))))
+}
+
+async fn create_page(State(state): State<AppState>, lang: Lang, form: FormData) -> Result<Response, Error> {
+    let t = lang.tr();
+    let draft = draft_from(&form);
+    let result = match draft.parse() {
+        Ok(new) => state.store().create_program(&new).await.map_err(Error::from),
+        Err(invalid) => Err(invalid.into()),
+    };
+    Ok(match result {
+        Ok(p) => Redirect::to(&format!("/programs/{}", p.id)).into_response(),
+        Err(err) => {
+            let agencies = agency_choices(&state).await.map_err(|e| e.page(lang))?;
+            form_failed(
+                lang,
+                err,
+                form_page(lang, t.t("programs.new"), program_form(lang, &draft, "/programs".into(), agencies)),
+            )
+        }
+    })
+}
+
+async fn edit_page(State(state): State<AppState>, lang: Lang, IdPath(id): IdPath) -> Result<Response, Error> {
+    let t = lang.tr();
+    let p = state.store().program(id).await.map_err(|e| Error::from(e).page(lang))?;
+    let agencies = agency_choices(&state).await.map_err(|e| e.page(lang))?;
+    let form = program_form(lang, &ProgramDraft::from(&p), format!("/programs/{id}/edit"), agencies)
+        .hidden("version", p.version.to_string());
+    Ok(render(&form_page(lang, t.t("programs.edit"), form)))
+}
+
+async fn update_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    IdPath(id): IdPath,
+    form: FormData,
+) -> Result<Response, Error> {
+    let t = lang.tr();
+    let draft = draft_from(&form);
+    let version = form.version().unwrap_or(0);
+    let result = match draft.parse() {
+        Ok(new) => state.store().update_program(id, &new, version).await.map_err(Error::from),
+        Err(invalid) => Err(invalid.into()),
+    };
+    Ok(match result {
+        Ok(p) => Redirect::to(&format!("/programs/{}", p.id)).into_response(),
+        Err(err) => {
+            let agencies = agency_choices(&state).await.map_err(|e| e.page(lang))?;
+            let form = program_form(lang, &draft, format!("/programs/{id}/edit"), agencies)
+                .hidden("version", version.to_string());
+            form_failed(lang, err, form_page(lang, t.t("programs.edit"), form))
+        }
+    })
+}
