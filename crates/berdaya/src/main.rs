@@ -1,5 +1,6 @@
 //! The `berdaya` command.
 
+mod cli;
 mod survey;
 
 use std::process::ExitCode;
@@ -20,12 +21,15 @@ enum Command {
         #[command(subcommand)]
         command: survey::SurveyCommand,
     },
+    #[command(flatten)]
+    Ops(cli::Command),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Survey { command } => survey::run(command),
+        Command::Ops(command) => cli::run(command),
     };
     match result {
         Ok(code) => code,

@@ -15,7 +15,7 @@ use crate::registry::{insert_household, insert_person, person_from};
 /// only when the options allow (no errors, or `skip_invalid`; never on `dry_run`).
 pub(crate) fn import(conn: &mut Connection, rows: &mut dyn RowSource, options: &ImportOptions) -> StoreResult<ImportReport> {
     // A large page cache keeps the NIK, KK and name indexes in memory during a big import.
-    conn.execute_batch("PRAGMA cache_size = -131072").map_err(backend)?;
+    conn.execute_batch("PRAGMA cache_size = -65536").map_err(backend)?;
     let result = import_in(conn, rows, options);
     conn.execute_batch("PRAGMA cache_size = -2000").map_err(backend)?;
     result

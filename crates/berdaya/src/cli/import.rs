@@ -1,0 +1,216 @@
+//! `berdaya import registry FILE`: households and people from CSV or XLSX.
+//!
+//! Every row is checked. By default any bad row means nothing is imported; with
+//! `--skip-invalid` the valid rows are imported. Either way every rejected row, with its
+//! reasons, is written to the rejects file (`--rejects`, default `FILE.rejected.csv`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use berdaya_files::registry::{self as files, CsvRegistryReader, FileFormat, RejectsWriter, XlsxRegistryReader};
+use berdaya_store::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSource};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::DatabaseArg;
+
+/// Errors and warnings printed; the rejects file has them all.
+const PRINT_LIMIT: usize = 50;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ImportCommand {
+    /// Households and people, one row per person (see the column list in the docs of
+    /// `berdaya_files::registry`): kk, region, address, welfare_stage, dtks_listed,
+    /// dtks_since, nik, name, sex, birth_date, relation, education, occupation, disability.
+    Registry(RegistryArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RegistryArgs {
+    /// The file: `.csv` (UTF-8, `,` or `;`) or `.xlsx`.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    #[command(flatten)]
+    db: DatabaseArg,
+    /// Import the valid rows and leave out the invalid ones (they go to the rejects file).
+    #[arg(long)]
+    skip_invalid: bool,
+    /// Where to write rejected rows with their reasons [default: FILE.rejected.csv].
+    #[arg(long, value_name = "OUT.csv")]
+    rejects: Option<PathBuf>,
+    /// Check every row against the file and the database; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+pub async fn run(command: ImportCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        ImportCommand::Registry(args) => registry(args).await,
+    }
+}
+
+async fn registry(args: RegistryArgs) -> anyhow::Result<ExitCode> {
+    let file = &args.file;
+    let started = Instant::now();
+    // The file first: a wrong header is reported before any database is touched.
+    let format = FileFormat::from_path(file)?;
+    let (source, header, total): (Box<dyn RowSource>, Vec<String>, u64) = match format {
+        FileFormat::Csv => {
+            let reader = CsvRegistryReader::open(file).with_context(|| format!("reading {}", file.display()))?;
+            let lines = files::count_lines(file).unwrap_or(0).saturating_sub(1);
+            let header = reader.header().to_vec();
+            (Box::new(reader), header, lines)
+        }
+        FileFormat::Xlsx => {
+            let reader = XlsxRegistryReader::open(file).with_context(|| format!("reading {}", file.display()))?;
+            let header = reader.header().to_vec();
+            let rows = reader.len();
+            (Box::new(reader), header, rows)
+        }
+    };
+    let url = args.db.url()?;
+    let store = berdaya::store::open(&url).await?;
+
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {elapsed_precise} [{wide_bar}] {human_pos}/{human_len} rows ({per_sec}, {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let mut source = Progress { inner: files::prefetch(source), bar: bar.clone(), next_tick: 0 };
+    let options = ImportOptions { skip_invalid: args.skip_invalid, dry_run: args.dry_run };
+    let result = store.import_registry(&mut source, &options).await;
+    bar.finish_and_clear();
+    let report = result.with_context(|| format!("importing {}", file.display()))?;
+    let elapsed = started.elapsed();
+    tracing::info!(
+        rows = report.rows,
+        households = report.households_created,
+        people = report.people_created,
+        rejected = report.rejected_rows,
+        warnings = report.warnings_total,
+        committed = report.committed,
+        elapsed_ms = elapsed.as_millis() as u64,
+        "registry import finished"
+    );
+
+    if report.rows == 0 {
+        eprintln!("error: {} has a header but no data rows; nothing was imported", file.display());
+        return Ok(ExitCode::FAILURE);
+    }
+    print_warnings(&report);
+    let rejects_path = args.rejects.clone().unwrap_or_else(|| default_rejects_path(file));
+    if report.rejected_rows > 0 {
+        print_errors(&report.errors);
+        write_rejects(&rejects_path, &header, &report.errors)?;
+    }
+    let rate = report.rows as f64 / elapsed.as_secs_f64().max(1e-9);
+    let rejected_note = if report.rejected_rows > 0 {
+        format!("; {} rows rejected, written with their reasons to {}", report.rejected_rows, rejects_path.display())
+    } else {
+        String::new()
+    };
+    if args.dry_run {
+        println!(
+            "Dry run of {}: {} rows checked in {:.1} s{}; nothing was written.",
+            file.display(),
+            report.rows,
+            elapsed.as_secs_f64(),
+            rejected_note
+        );
+        return Ok(if report.rejected_rows > 0 && !args.skip_invalid { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+    }
+    if !report.committed {
+        eprintln!(
+            "error: nothing was imported: {} of {} rows have errors (all written to {}). Fix them and import again, \
+             or pass --skip-invalid to import the valid rows.",
+            report.rejected_rows,
+            report.rows,
+            rejects_path.display()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    println!(
+        "Imported {}: {} rows, {} households and {} people created{} ({:.1} s, {:.0} rows/s).",
+        file.display(),
+        report.rows,
+        report.households_created,
+        report.people_created,
+        rejected_note,
+        elapsed.as_secs_f64(),
+        rate
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `people.csv` → `people.csv.rejected.csv`.
+fn default_rejects_path(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".rejected.csv");
+    PathBuf::from(name)
+}
+
+/// `row N, column X: rule`, or `row N: rule` for an error of the whole row.
+fn line(e: &RowError) -> String {
+    if e.column.is_empty() {
+        format!("row {}: {}", e.row, e.rule)
+    } else {
+        format!("row {}, column {}: {}", e.row, e.column, e.rule)
+    }
+}
+
+fn print_errors(errors: &[RowError]) {
+    for e in errors.iter().take(PRINT_LIMIT) {
+        eprintln!("{}", line(e));
+    }
+    if errors.len() > PRINT_LIMIT {
+        eprintln!("… and {} more errors (all are in the rejects file)", errors.len() - PRINT_LIMIT);
+    }
+}
+
+fn print_warnings(report: &ImportReport) {
+    for w in report.warnings.iter().take(PRINT_LIMIT) {
+        eprintln!("warning: row {}, column nik: {} (imported; check the record)", w.row, w.mismatch);
+    }
+    if report.warnings_total > PRINT_LIMIT as u64 {
+        eprintln!("warning: … and {} more NIK mismatches", report.warnings_total - PRINT_LIMIT as u64);
+    }
+}
+
+fn write_rejects(path: &Path, header: &[String], errors: &[RowError]) -> anyhow::Result<()> {
+    let mut w = RejectsWriter::create(path, header).with_context(|| format!("writing {}", path.display()))?;
+    for r in files::rejected_rows(errors) {
+        w.write(r.row, r.raw, &r.reasons()).with_context(|| format!("writing {}", path.display()))?;
+    }
+    w.finish().with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// Moves the progress bar as the store pulls rows.
+struct Progress {
+    inner: Box<dyn RowSource>,
+    bar: ProgressBar,
+    next_tick: u64,
+}
+
+impl RowSource for Progress {
+    fn next_row(&mut self) -> Option<Result<RegistryRecord, Vec<RowError>>> {
+        let row = self.inner.next_row();
+        let read = self.inner.rows_read();
+        if read >= self.next_tick || row.is_none() {
+            self.next_tick = read + 4096;
+            if self.bar.length().is_some_and(|len| read > len) {
+                self.bar.set_length(read);
+            }
+            self.bar.set_position(read);
+        }
+        row
+    }
+
+    fn rows_read(&self) -> u64 {
+        self.inner.rows_read()
+    }
+}

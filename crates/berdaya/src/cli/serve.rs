@@ -1,0 +1,96 @@
+//! `berdaya serve`: the web server, optionally loading the demo data first.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use berdaya::demo::{self, DemoRefused};
+use berdaya_store::Store;
+
+use super::DatabaseArg;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    db: DatabaseArg,
+    /// Address to listen on; port 0 picks a free port (the address is printed).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080", env = "BERDAYA_BIND")]
+    bind: SocketAddr,
+    /// Load the demo data (synthetic people in the places of the five seed studies) into an
+    /// empty database first. Refused when the database holds other households or people.
+    #[arg(long)]
+    demo: bool,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let url = args.db.url()?;
+    let store = berdaya::store::open(&url).await?;
+    if args.demo && !load_demo(store.as_ref()).await? {
+        return Ok(ExitCode::FAILURE);
+    }
+    let listener =
+        tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("cannot listen on {}", args.bind))?;
+    let addr = listener.local_addr().context("reading the bound address")?;
+    let app = berdaya_web::router(berdaya_web::AppState::new(store.clone()));
+    tracing::info!(%addr, backend = store.backend(), "server started");
+    println!("Berdaya berjalan di http://{addr}  (Berdaya is running at http://{addr})");
+    println!("Basis data / database: {}", url.redacted());
+    println!("Tekan Ctrl-C untuk berhenti (press Ctrl-C to stop).");
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("the server failed")?;
+    tracing::info!("server stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Loads the demo, or explains why not. `false` when the database holds other data.
+async fn load_demo(store: &dyn Store) -> anyhow::Result<bool> {
+    match demo::load(store).await {
+        Ok(s) => {
+            println!(
+                "Data demo dimuat / demo data loaded: {} regions, {} households, {} people, {} groups, {} agencies, \
+                 {} programs, {} enrollments (all people are fictional)",
+                s.regions, s.households, s.people, s.groups, s.agencies, s.programs, s.enrollments
+            );
+            Ok(true)
+        }
+        Err(e) => match e.downcast_ref::<DemoRefused>() {
+            Some(DemoRefused::AlreadyLoaded(_)) => {
+                println!("Data demo sudah ada / the demo data is already in this database; starting as it is.");
+                Ok(true)
+            }
+            Some(refused @ DemoRefused::NotEmpty { .. }) => {
+                eprintln!("error: not loading the demo: {refused}. Use a new database (--database) for the demo.");
+                Ok(false)
+            }
+            None => Err(e.context("loading the demo data")),
+        },
+    }
+}
+
+/// Resolves on Ctrl-C, or SIGTERM on Unix.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
