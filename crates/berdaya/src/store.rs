@@ -69,9 +69,9 @@ pub async fn open(url: &DatabaseUrl) -> anyhow::Result<Arc<dyn Store>> {
             }
             Arc::new(SqliteStore::open(path).await.with_context(|| format!("cannot open {}", path.display()))?)
         }
-        DatabaseUrl::Postgres(pg) => Arc::new(
-            PgStore::connect(pg).await.with_context(|| format!("cannot open {}", url.redacted()))?,
-        ),
+        DatabaseUrl::Postgres(pg) => {
+            Arc::new(PgStore::connect(pg).await.with_context(|| format!("cannot open {}", url.redacted()))?)
+        }
     })
 }
 

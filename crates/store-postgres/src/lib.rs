@@ -9,6 +9,7 @@
 mod error;
 mod import;
 mod registry;
+mod survey;
 pub mod testing;
 
 use std::path::Path;

@@ -13,7 +13,11 @@ use crate::registry::{insert_household, insert_person, person_from};
 
 /// Reads every row, checks it, and writes the valid ones in one transaction that commits
 /// only when the options allow (no errors, or `skip_invalid`; never on `dry_run`).
-pub(crate) fn import(conn: &mut Connection, rows: &mut dyn RowSource, options: &ImportOptions) -> StoreResult<ImportReport> {
+pub(crate) fn import(
+    conn: &mut Connection,
+    rows: &mut dyn RowSource,
+    options: &ImportOptions,
+) -> StoreResult<ImportReport> {
     // A large page cache keeps the NIK, KK and name indexes in memory during a big import.
     conn.execute_batch("PRAGMA cache_size = -65536").map_err(backend)?;
     let result = import_in(conn, rows, options);
@@ -26,7 +30,7 @@ fn import_in(conn: &mut Connection, rows: &mut dyn RowSource, options: &ImportOp
         let mut s = conn.prepare("SELECT code FROM regions").map_err(backend)?;
         s.query_map([], |r| r.get::<_, String>(0)).map_err(backend)?.collect::<Result<_, _>>().map_err(backend)?
     };
-    let tx = conn.transaction().map_err(backend)?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
     let mut report = ImportReport::default();
     let mut checks = InFileChecks::new();
     // KK → id of the household this import created.
@@ -44,7 +48,12 @@ fn import_in(conn: &mut Connection, rows: &mut dyn RowSource, options: &ImportOp
                 }
             };
             let mut errors = Vec::new();
-            let err = |column: &str, rule: String| RowError { row: rec.row, column: column.into(), rule, raw: rec.raw.clone() };
+            let err = |column: &str, rule: String| RowError {
+                row: rec.row,
+                column: column.into(),
+                rule,
+                raw: rec.raw.clone(),
+            };
             if !regions.contains(rec.household.region.as_str()) {
                 errors.push(err("region", format!("region {} does not exist", rec.household.region)));
             }
@@ -79,7 +88,10 @@ fn import_in(conn: &mut Connection, rows: &mut dyn RowSource, options: &ImportOp
             rec.person.household_id = Some(household_id);
             insert_person(&tx, &rec.person)?;
             report.people_created += 1;
-            report.warn(rec.row, rec.person.nik.check(rec.person.birth_date, rec.person.sex, Some(&rec.household.region)));
+            report.warn(
+                rec.row,
+                rec.person.nik.check(rec.person.birth_date, rec.person.sex, Some(&rec.household.region)),
+            );
         }
     }
     let commit = !options.dry_run && (report.errors.is_empty() || options.skip_invalid);
@@ -105,7 +117,8 @@ pub(crate) fn export(
 ) -> StoreResult<u64> {
     let tx = conn.transaction().map_err(backend)?;
     let region = region.map(|r| r.as_str().to_string());
-    let filter = if region.is_some() { "WHERE (h.region = ?1 OR (h.region >= ?1 || '.' AND h.region < ?1 || '/'))" } else { "" };
+    let filter =
+        if region.is_some() { "WHERE (h.region = ?1 OR (h.region >= ?1 || '.' AND h.region < ?1 || '/'))" } else { "" };
     let sql = format!(
         "SELECT p.id, p.nik, p.household_id, p.name, p.sex, p.birth_date, p.relation, p.education, p.occupation, p.disability, p.version, \
          h.id AS h_id, h.kk, h.address, h.region, h.welfare_stage, h.dtks_listed, h.dtks_since, h.version AS h_version \
@@ -136,7 +149,11 @@ pub(crate) fn export(
 fn household_at(row: &rusqlite::Row) -> rusqlite::Result<berdaya_domain::registry::Household> {
     use berdaya_domain::registry::{Household, Kk, WelfareStage};
     let bad = |what: &str, e: String| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, format!("stored {what} is invalid: {e}").into())
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("stored {what} is invalid: {e}").into(),
+        )
     };
     let kk: i64 = row.get("kk")?;
     let region: String = row.get("region")?;

@@ -6,6 +6,7 @@
 mod conn;
 mod import;
 mod registry;
+mod survey;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,7 +18,10 @@ use rusqlite::{Connection, OptionalExtension};
 use conn::Pool;
 
 /// Migrations, applied in order at open; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_registry", include_str!("../migrations/0001_registry.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_registry", include_str!("../migrations/0001_registry.sql")),
+    ("0002_survey", include_str!("../migrations/0002_survey.sql")),
+];
 
 /// The SQLite store.
 #[derive(Clone)]
@@ -61,11 +65,18 @@ impl SqliteStore {
     pub fn restore(backup: &Path, target: &Path) -> StoreResult<()> {
         let src = Connection::open_with_flags(backup, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| StoreError::Backend(format!("cannot open backup {}: {e}", backup.display())))?;
-        let check: String = src
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .map_err(|e| StoreError::Invalid(berdaya_domain::registry::Invalid::one("backup", format!("is not an SQLite database: {e}"))))?;
+        let check: String = src.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| {
+            StoreError::Invalid(berdaya_domain::registry::Invalid::one(
+                "backup",
+                format!("is not an SQLite database: {e}"),
+            ))
+        })?;
         if check != "ok" {
-            return Err(berdaya_domain::registry::Invalid::one("backup", format!("fails SQLite's integrity check: {check}")).into());
+            return Err(berdaya_domain::registry::Invalid::one(
+                "backup",
+                format!("fails SQLite's integrity check: {check}"),
+            )
+            .into());
         }
         let version: i64 = src.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(backend)?;
         let has_regions: Option<String> = src
@@ -76,7 +87,9 @@ impl SqliteStore {
             return Err(berdaya_domain::registry::Invalid::one("backup", "is not a Berdaya database").into());
         }
         if version > MIGRATIONS.len() as i64 {
-            return Err(berdaya_domain::registry::Invalid::one("backup", "comes from a newer Berdaya; upgrade first").into());
+            return Err(
+                berdaya_domain::registry::Invalid::one("backup", "comes from a newer Berdaya; upgrade first").into()
+            );
         }
         let tmp = target.with_extension("restoring");
         let _ = std::fs::remove_file(&tmp);
@@ -91,7 +104,8 @@ impl SqliteStore {
             p.push(suffix);
             let _ = std::fs::remove_file(PathBuf::from(p));
         }
-        std::fs::rename(&tmp, target).map_err(|e| StoreError::Backend(format!("cannot replace {}: {e}", target.display())))?;
+        std::fs::rename(&tmp, target)
+            .map_err(|e| StoreError::Backend(format!("cannot replace {}: {e}", target.display())))?;
         Ok(())
     }
 
@@ -128,7 +142,7 @@ impl SqliteStore {
 fn migrate(conn: &mut Connection) -> StoreResult<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(backend)?;
     for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
-        let tx = conn.transaction().map_err(backend)?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
         tx.execute_batch(sql).map_err(|e| StoreError::Backend(format!("migration {name} failed: {e}")))?;
         tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(backend)?;
         tx.commit().map_err(backend)?;
@@ -154,7 +168,9 @@ impl Store for SqliteStore {
 
     async fn backup_to(&self, path: &Path) -> StoreResult<()> {
         if path.exists() {
-            return Err(berdaya_domain::registry::Invalid::one("path", format!("{} already exists", path.display())).into());
+            return Err(
+                berdaya_domain::registry::Invalid::one("path", format!("{} already exists", path.display())).into()
+            );
         }
         let path = path.to_path_buf();
         self.call(move |c| {

@@ -2,19 +2,16 @@
 
 use async_trait::async_trait;
 use berdaya_domain::registry::{
-    Agency, AgencyKind, Disability, Education, Enrollment, EnrollmentStatus, Group, GroupKind,
-    GroupMember, GroupRole, Household, Id, Invalid, Kk, NewAgency, NewEnrollment, NewGroup,
-    NewHousehold, NewMember, NewPerson, NewProgram, NewRegion, NewStaff, Nik, Person, Program,
-    Region, RegionCode, RegionKind, Relation, Sex, Staff, Subject, SubjectKind, Version,
-    WelfareStage,
+    Agency, AgencyKind, Disability, Education, Enrollment, EnrollmentStatus, Group, GroupKind, GroupMember, GroupRole,
+    Household, Id, Invalid, Kk, NewAgency, NewEnrollment, NewGroup, NewHousehold, NewMember, NewPerson, NewProgram,
+    NewRegion, NewStaff, Nik, Person, Program, Region, RegionCode, RegionKind, Relation, Sex, Staff, Subject,
+    SubjectKind, Version, WelfareStage,
 };
 use berdaya_store::registry::{
-    GroupSummary, HouseholdSummary, ProgramSummary, Query, RegistryCounts, RegistryExportRow,
-    RegistryStore, SubjectEnrollment,
+    GroupSummary, HouseholdSummary, ProgramSummary, Query, RegistryCounts, RegistryExportRow, RegistryStore,
+    SubjectEnrollment,
 };
-use berdaya_store::{
-    COUNT_CAP, ImportOptions, ImportReport, Page, PageRequest, RowSource, StoreError, StoreResult,
-};
+use berdaya_store::{COUNT_CAP, ImportOptions, ImportReport, Page, PageRequest, RowSource, StoreError, StoreResult};
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
@@ -24,7 +21,11 @@ use crate::{SqliteStore, backend};
 
 /// A stored value that no longer parses: the database was edited outside Berdaya.
 fn corrupt(what: &str, e: impl std::fmt::Display) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, format!("stored {what} is invalid: {e}").into())
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("stored {what} is invalid: {e}").into(),
+    )
 }
 
 fn vocab<T>(row: &Row, idx: &str, parse: fn(&str) -> Result<T, String>) -> rusqlite::Result<T> {
@@ -165,9 +166,7 @@ pub(crate) fn unique(e: rusqlite::Error, field: &'static str, what: &str) -> Sto
 }
 
 fn exists(conn: &Connection, sql: &str, param: &dyn ToSql) -> StoreResult<bool> {
-    conn.prepare_cached(sql)
-        .and_then(|mut s| s.exists([param]))
-        .map_err(backend)
+    conn.prepare_cached(sql).and_then(|mut s| s.exists([param])).map_err(backend)
 }
 
 fn require_region(conn: &Connection, field: &'static str, code: &RegionCode) -> StoreResult<()> {
@@ -179,7 +178,14 @@ fn require_region(conn: &Connection, field: &'static str, code: &RegionCode) -> 
 }
 
 /// After an update matched no row: was the record gone, or changed?
-fn missing_or_conflict(conn: &Connection, table: &str, key_col: &str, key: &dyn ToSql, entity: &'static str, expected: Version) -> StoreError {
+fn missing_or_conflict(
+    conn: &Connection,
+    table: &str,
+    key_col: &str,
+    key: &dyn ToSql,
+    entity: &'static str,
+    expected: Version,
+) -> StoreError {
     let sql = format!("SELECT version FROM {table} WHERE {key_col} = ?1");
     match conn.query_row(&sql, [key], |r| r.get::<_, i64>(0)).optional() {
         Ok(Some(actual)) => StoreError::Conflict { entity, expected, actual },
@@ -300,9 +306,10 @@ fn write_program_regions(tx: &Transaction, id: Id, regions: &[RegionCode]) -> St
 
 fn check_person_refs(conn: &Connection, p: &NewPerson) -> StoreResult<()> {
     if let Some(h) = p.household_id
-        && !exists(conn, "SELECT 1 FROM households WHERE id = ?1", &h)? {
-            return Err(StoreError::Reference { field: "household_id", message: format!("household {h} does not exist") });
-        }
+        && !exists(conn, "SELECT 1 FROM households WHERE id = ?1", &h)?
+    {
+        return Err(StoreError::Reference { field: "household_id", message: format!("household {h} does not exist") });
+    }
     Ok(())
 }
 
@@ -313,7 +320,10 @@ fn check_agency_refs(conn: &Connection, a: &NewAgency, own_id: Option<Id>) -> St
             return Err(Invalid::one("parent_id", "an agency cannot be its own parent").into());
         }
         if !exists(conn, "SELECT 1 FROM agencies WHERE id = ?1", &parent)? {
-            return Err(StoreError::Reference { field: "parent_id", message: format!("agency {parent} does not exist") });
+            return Err(StoreError::Reference {
+                field: "parent_id",
+                message: format!("agency {parent} does not exist"),
+            });
         }
     }
     Ok(())
@@ -321,11 +331,16 @@ fn check_agency_refs(conn: &Connection, a: &NewAgency, own_id: Option<Id>) -> St
 
 fn insert_member(tx: &Connection, group_id: Id, m: &NewMember) -> StoreResult<Id> {
     if !exists(tx, "SELECT 1 FROM people WHERE id = ?1", &m.person_id)? {
-        return Err(StoreError::Reference { field: "person_id", message: format!("person {} does not exist", m.person_id) });
+        return Err(StoreError::Reference {
+            field: "person_id",
+            message: format!("person {} does not exist", m.person_id),
+        });
     }
-    tx.prepare_cached("INSERT INTO group_members (group_id, person_id, role, since, until) VALUES (?1, ?2, ?3, ?4, ?5)")
-        .and_then(|mut s| s.execute(params![group_id, m.person_id, m.role.code(), m.since, m.until]))
-        .map_err(|e| unique(e, "person_id", "this person's membership of the group"))?;
+    tx.prepare_cached(
+        "INSERT INTO group_members (group_id, person_id, role, since, until) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .and_then(|mut s| s.execute(params![group_id, m.person_id, m.role.code(), m.since, m.until]))
+    .map_err(|e| unique(e, "person_id", "this person's membership of the group"))?;
     Ok(tx.last_insert_rowid())
 }
 
@@ -381,9 +396,13 @@ impl RegistryStore for SqliteStore {
         self.call(move |c| {
             let parent = r.parent();
             if let Some(p) = &parent
-                && !exists(c, "SELECT 1 FROM regions WHERE code = ?1", &p.as_str())? {
-                    return Err(StoreError::Reference { field: "code", message: format!("parent region {p} does not exist") });
-                }
+                && !exists(c, "SELECT 1 FROM regions WHERE code = ?1", &p.as_str())?
+            {
+                return Err(StoreError::Reference {
+                    field: "code",
+                    message: format!("parent region {p} does not exist"),
+                });
+            }
             c.execute(
                 "INSERT INTO regions (code, name, name_key, kind, parent) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![r.code.as_str(), r.name, key(&r.name), r.kind.code(), parent.as_ref().map(|p| p.as_str())],
@@ -414,7 +433,8 @@ impl RegistryStore for SqliteStore {
     async fn region(&self, code: &RegionCode) -> StoreResult<Region> {
         let code = code.clone();
         self.call(move |c| {
-            c.query_row("SELECT * FROM regions WHERE code = ?1", [code.as_str()], region_from).map_err(not_found("region"))
+            c.query_row("SELECT * FROM regions WHERE code = ?1", [code.as_str()], region_from)
+                .map_err(not_found("region"))
         })
         .await
     }
@@ -447,11 +467,14 @@ impl RegistryStore for SqliteStore {
         self.call(move |c| {
             let rows = match &parent {
                 Some(p) => {
-                    let mut s = c.prepare_cached("SELECT * FROM regions WHERE parent = ?1 ORDER BY code").map_err(backend)?;
+                    let mut s =
+                        c.prepare_cached("SELECT * FROM regions WHERE parent = ?1 ORDER BY code").map_err(backend)?;
                     s.query_map([p.as_str()], region_from).map_err(backend)?.collect::<Result<Vec<_>, _>>()
                 }
                 None => {
-                    let mut s = c.prepare_cached("SELECT * FROM regions WHERE parent IS NULL ORDER BY code").map_err(backend)?;
+                    let mut s = c
+                        .prepare_cached("SELECT * FROM regions WHERE parent IS NULL ORDER BY code")
+                        .map_err(backend)?;
                     s.query_map([], region_from).map_err(backend)?.collect::<Result<Vec<_>, _>>()
                 }
             };
@@ -473,7 +496,12 @@ impl RegistryStore for SqliteStore {
                 code_lo = t.to_uppercase();
                 code_hi = prefix_end(&code_lo);
                 let n = params.len();
-                conds.push(format!("(name_key LIKE ?{} ESCAPE '\\' OR (code >= ?{} AND code < ?{}))", n + 1, n + 2, n + 3));
+                conds.push(format!(
+                    "(name_key LIKE ?{} ESCAPE '\\' OR (code >= ?{} AND code < ?{}))",
+                    n + 1,
+                    n + 2,
+                    n + 3
+                ));
                 params.push(&contains);
                 params.push(&code_lo);
                 params.push(&code_hi);
@@ -752,8 +780,17 @@ impl RegistryStore for SqliteStore {
         self.call(move |c| {
             get_group(c, group_id)?;
             let id = insert_member(c, group_id, &m)?;
-            let name: String = c.query_row("SELECT name FROM people WHERE id = ?1", [m.person_id], |r| r.get(0)).map_err(backend)?;
-            Ok(GroupMember { id, group_id, person_id: m.person_id, person_name: name, role: m.role, since: m.since, until: m.until })
+            let name: String =
+                c.query_row("SELECT name FROM people WHERE id = ?1", [m.person_id], |r| r.get(0)).map_err(backend)?;
+            Ok(GroupMember {
+                id,
+                group_id,
+                person_id: m.person_id,
+                person_name: name,
+                role: m.role,
+                since: m.since,
+                until: m.until,
+            })
         })
         .await
     }
@@ -788,7 +825,7 @@ impl RegistryStore for SqliteStore {
     async fn add_members(&self, group_id: Id, members: &[NewMember]) -> StoreResult<u64> {
         let members = members.to_vec();
         self.call(move |c| {
-            let tx = c.transaction().map_err(backend)?;
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
             get_group(&tx, group_id)?;
             for m in &members {
                 insert_member(&tx, group_id, m)?;
@@ -860,7 +897,9 @@ impl RegistryStore for SqliteStore {
     async fn agency_units(&self, id: Id) -> StoreResult<Vec<Agency>> {
         self.call(move |c| {
             get_agency(c, id)?;
-            let mut s = c.prepare_cached("SELECT * FROM agencies WHERE parent_id = ?1 ORDER BY name_key, id").map_err(backend)?;
+            let mut s = c
+                .prepare_cached("SELECT * FROM agencies WHERE parent_id = ?1 ORDER BY name_key, id")
+                .map_err(backend)?;
             s.query_map([id], agency_from).map_err(backend)?.collect::<Result<Vec<_>, _>>().map_err(backend)
         })
         .await
@@ -883,11 +922,15 @@ impl RegistryStore for SqliteStore {
     async fn agency_staff(&self, agency_id: Id) -> StoreResult<Vec<Staff>> {
         self.call(move |c| {
             get_agency(c, agency_id)?;
-            let mut s = c.prepare_cached("SELECT id, agency_id, name, position FROM staff WHERE agency_id = ?1 ORDER BY id").map_err(backend)?;
-            s.query_map([agency_id], |r| Ok(Staff { id: r.get(0)?, agency_id: r.get(1)?, name: r.get(2)?, position: r.get(3)? }))
-                .map_err(backend)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(backend)
+            let mut s = c
+                .prepare_cached("SELECT id, agency_id, name, position FROM staff WHERE agency_id = ?1 ORDER BY id")
+                .map_err(backend)?;
+            s.query_map([agency_id], |r| {
+                Ok(Staff { id: r.get(0)?, agency_id: r.get(1)?, name: r.get(2)?, position: r.get(3)? })
+            })
+            .map_err(backend)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(backend)
         })
         .await
     }
@@ -895,7 +938,7 @@ impl RegistryStore for SqliteStore {
     async fn create_program(&self, program: &NewProgram) -> StoreResult<Program> {
         let p = program.clone();
         self.call(move |c| {
-            let tx = c.transaction().map_err(backend)?;
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
             if !exists(&tx, "SELECT 1 FROM agencies WHERE id = ?1", &p.agency_id)? {
                 return Err(StoreError::Reference { field: "agency_id", message: format!("agency {} does not exist", p.agency_id) });
             }
@@ -915,7 +958,7 @@ impl RegistryStore for SqliteStore {
     async fn update_program(&self, id: Id, program: &NewProgram, version: Version) -> StoreResult<Program> {
         let p = program.clone();
         self.call(move |c| {
-            let tx = c.transaction().map_err(backend)?;
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
             if !exists(&tx, "SELECT 1 FROM agencies WHERE id = ?1", &p.agency_id)? {
                 return Err(StoreError::Reference { field: "agency_id", message: format!("agency {} does not exist", p.agency_id) });
             }
@@ -998,7 +1041,15 @@ impl RegistryStore for SqliteStore {
         self.call(move |c| {
             get_program(c, program_id)?;
             let (select, from) = ENROLLMENT_SELECT.split_at(ENROLLMENT_SELECT.find(" FROM").unwrap_or(0));
-            page_of(c, select, &format!("{from} WHERE e.program_id = ?1"), "e.id", &[&program_id], page, enrollment_from)
+            page_of(
+                c,
+                select,
+                &format!("{from} WHERE e.program_id = ?1"),
+                "e.id",
+                &[&program_id],
+                page,
+                enrollment_from,
+            )
         })
         .await
     }
@@ -1018,10 +1069,12 @@ impl RegistryStore for SqliteStore {
                 "SELECT e.*, COALESCE(hh.address, pp.name, gg.name) AS subject_label"
             );
             let mut s = c.prepare_cached(&sql).map_err(backend)?;
-            s.query_map([subject.id], |r| Ok(SubjectEnrollment { enrollment: enrollment_from(r)?, program_name: r.get("program_name")? }))
-                .map_err(backend)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(backend)
+            s.query_map([subject.id], |r| {
+                Ok(SubjectEnrollment { enrollment: enrollment_from(r)?, program_name: r.get("program_name")? })
+            })
+            .map_err(backend)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(backend)
         })
         .await
     }
@@ -1062,5 +1115,3 @@ impl RegistryStore for SqliteStore {
         .await
     }
 }
-
-

@@ -22,7 +22,10 @@ async fn registry_round_trip() {
     s.create_region(&region("33.16", "Blora", "regency")).await.unwrap();
     s.create_region(&region("33.16.09", "Randublatung", "district")).await.unwrap();
     s.create_region(&region("33.16.09.2001", "Pilang", "village")).await.unwrap();
-    assert!(matches!(s.create_region(&region("34.16", "X", "regency")).await, Err(StoreError::Reference { field: "code", .. })));
+    assert!(matches!(
+        s.create_region(&region("34.16", "X", "regency")).await,
+        Err(StoreError::Reference { field: "code", .. })
+    ));
     assert_eq!(s.region_path(&RegionCode::parse("33.16.09.2001").unwrap()).await.unwrap().len(), 4);
     let h = HouseholdDraft {
         kk: "3316090101200034".into(),
@@ -54,20 +57,40 @@ async fn registry_round_trip() {
     assert_eq!(s.update_household(hh.id, &h, 1).await.unwrap().version, 2);
     assert!(matches!(s.update_household(hh.id, &h, 1).await, Err(StoreError::Conflict { expected: 1, actual: 2, .. })));
     let ag = s
-        .create_agency(&AgencyDraft { name: "Dinas Sosial".into(), kind: "agency".into(), region: "33.16".into(), parent_id: None }.parse().unwrap())
+        .create_agency(
+            &AgencyDraft {
+                name: "Dinas Sosial".into(),
+                kind: "agency".into(),
+                region: "33.16".into(),
+                parent_id: None,
+            }
+            .parse()
+            .unwrap(),
+        )
         .await
         .unwrap();
     let prog = s
         .create_program(
-            &ProgramDraft { name: "PKH".into(), agency_id: ag.id.to_string(), starts_on: "2019-01-01".into(), target_regions: "33.16.09".into(), ..Default::default() }
-                .parse()
-                .unwrap(),
+            &ProgramDraft {
+                name: "PKH".into(),
+                agency_id: ag.id.to_string(),
+                starts_on: "2019-01-01".into(),
+                target_regions: "33.16.09".into(),
+                ..Default::default()
+            }
+            .parse()
+            .unwrap(),
         )
         .await
         .unwrap();
-    let e = EnrollmentDraft { subject_kind: "household".into(), subject_id: hh.id.to_string(), enrolled_on: "2019-02-01".into(), ..Default::default() }
-        .parse()
-        .unwrap();
+    let e = EnrollmentDraft {
+        subject_kind: "household".into(),
+        subject_id: hh.id.to_string(),
+        enrolled_on: "2019-02-01".into(),
+        ..Default::default()
+    }
+    .parse()
+    .unwrap();
     let en = s.enroll(prog.id, &e).await.unwrap();
     assert_eq!(en.subject_label, "Jl. Pilang 1");
     assert!(matches!(s.enroll(prog.id, &e).await, Err(StoreError::Duplicate { field: "subject_id", .. })));
@@ -79,9 +102,16 @@ async fn registry_round_trip() {
     let good = RegistryRecord {
         row: 2,
         household: HouseholdDraft { kk: "3316090101200035".into(), ..HouseholdDraft::from(&hh) }.parse().unwrap(),
-        person: PersonDraft { nik: "3316091203850013".into(), name: "Budi".into(), sex: "L".into(), birth_date: "1985-03-12".into(), relation: "head".into(), ..Default::default() }
-            .parse()
-            .unwrap(),
+        person: PersonDraft {
+            nik: "3316091203850013".into(),
+            name: "Budi".into(),
+            sex: "L".into(),
+            birth_date: "1985-03-12".into(),
+            relation: "head".into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap(),
         raw: vec![],
     };
     let dup = RegistryRecord { row: 3, person: p.clone(), ..good.clone() };

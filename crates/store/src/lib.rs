@@ -7,6 +7,7 @@
 
 pub mod import;
 pub mod registry;
+pub mod survey;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
@@ -16,6 +17,7 @@ use serde::Serialize;
 
 pub use import::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSource};
 pub use registry::*;
+pub use survey::SurveyStore;
 
 /// What went wrong in the store, in the user's terms.
 #[derive(Debug, thiserror::Error)]
@@ -24,7 +26,9 @@ pub enum StoreError {
     #[error("{entity} not found")]
     NotFound { entity: &'static str },
     /// The record changed since the caller read it.
-    #[error("{entity} was changed by someone else (you edited version {expected}, it is now at version {actual}); reload and try again")]
+    #[error(
+        "{entity} was changed by someone else (you edited version {expected}, it is now at version {actual}); reload and try again"
+    )]
     Conflict { entity: &'static str, expected: Version, actual: Version },
     /// A unique key is taken.
     #[error("{field}: {message}")]
@@ -114,7 +118,7 @@ impl<T> Page<T> {
 
 /// The whole store. Both backends pass the same test suite.
 #[async_trait]
-pub trait Store: registry::RegistryStore + Send + Sync + 'static {
+pub trait Store: registry::RegistryStore + survey::SurveyStore + Send + Sync + 'static {
     /// Which backend this is (`sqlite` or `postgres`), for health checks and logs.
     fn backend(&self) -> &'static str;
 

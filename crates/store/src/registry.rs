@@ -3,9 +3,8 @@
 
 use async_trait::async_trait;
 use berdaya_domain::registry::{
-    Agency, Enrollment, Group, GroupMember, Household, Id, NewAgency, NewEnrollment, NewGroup,
-    NewHousehold, NewMember, NewPerson, NewProgram, NewRegion, NewStaff, Person, Program, Region,
-    RegionCode, Staff, Subject, Version,
+    Agency, Enrollment, Group, GroupMember, Household, Id, NewAgency, NewEnrollment, NewGroup, NewHousehold, NewMember,
+    NewPerson, NewProgram, NewRegion, NewStaff, Person, Program, Region, RegionCode, Staff, Subject, Version,
 };
 
 use crate::import::{ImportOptions, ImportReport, RowSource};
@@ -154,11 +153,7 @@ pub trait RegistryStore {
 
     /// Imports households and people from a row source in one transaction.
     /// See [`ImportOptions`] for what happens to invalid rows.
-    async fn import_registry(
-        &self,
-        rows: &mut dyn RowSource,
-        options: &ImportOptions,
-    ) -> StoreResult<ImportReport>;
+    async fn import_registry(&self, rows: &mut dyn RowSource, options: &ImportOptions) -> StoreResult<ImportReport>;
 
     /// Streams every person with their household, ordered by household then person id.
     /// `sink` returns `false` to stop early.

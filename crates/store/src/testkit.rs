@@ -133,6 +133,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("export_registry", |s| Box::pin(checks::export_registry(s))),
     ("registry_counts", |s| Box::pin(checks::registry_counts(s))),
     ("concurrent_updates", |s| Box::pin(checks::concurrent_updates(s))),
+    ("survey_analyses", |s| Box::pin(checks::survey_analyses(s))),
 ];
 
 /// Runs every check in turn, each on a fresh store from `factory`. Prefer
@@ -182,6 +183,7 @@ macro_rules! store_conformance {
             export_registry
             registry_counts
             concurrent_updates
+            survey_analyses
         );
     };
 }
@@ -1956,5 +1958,62 @@ pub mod checks {
         }
         assert_eq!(s.household(hid).await.expect("read").version, 5);
         assert_eq!(s.program(prog).await.expect("read").target_regions, [code(PILANG), code(KUTUKAN)]);
+    }
+
+    /// Survey analyses: saved files and report read back byte for byte, times to the
+    /// microsecond in UTC, listings newest first with pagination, `NotFound` for a missing id.
+    pub async fn survey_analyses(s: Arc<dyn Store>) {
+        use crate::survey::{AnalysisTitle, NewAnalysis, UploadedFile};
+        use time::macros::datetime;
+
+        let s = &*s;
+        assert_eq!(s.list_analyses(PageRequest::default()).await.expect("empty list").total, 0);
+        let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+        let new = |title: &str, at: time::OffsetDateTime| NewAnalysis {
+            title: AnalysisTitle::parse(title).expect("title"),
+            instrument: UploadedFile { name: "instrumen 004.xlsx".into(), bytes: bytes.clone() },
+            responses: UploadedFile { name: "jawaban.csv".into(), bytes: b"id,a\nR001,1\n".to_vec() },
+            alpha: 0.05,
+            drop_incomplete: false,
+            report_json: r#"{"n":43,"title":"Partisipasi — Desa Pilang"}"#.into(),
+            respondents: 43,
+            created_at: at,
+        };
+        let first = new("Analisis pertama", datetime!(2024-03-01 08:00:00.123456789 +07:00));
+        let saved = s.save_analysis(&first).await.expect("save");
+        assert!(saved.id > 0);
+        assert_eq!(saved.title, "Analisis pertama");
+        assert_eq!(saved.created_at, datetime!(2024-03-01 01:00:00.123456 UTC));
+        let read = s.analysis(saved.id).await.expect("read");
+        assert_eq!(read, saved);
+        assert_eq!(read.instrument.bytes, bytes);
+        assert_eq!(read.instrument.name, "instrumen 004.xlsx");
+        assert_eq!(read.responses.bytes, first.responses.bytes);
+        assert_eq!(read.report_json, first.report_json);
+        assert_eq!((read.alpha, read.drop_incomplete, read.respondents), (0.05, false, 43));
+
+        let mut newer = new("Analisis kedua", datetime!(2024-03-02 08:00:00 UTC));
+        newer.drop_incomplete = true;
+        newer.alpha = 0.01;
+        let second = s.save_analysis(&newer).await.expect("save");
+        // Same time as the second: the later id comes first.
+        let third = s.save_analysis(&new("Analisis ketiga", datetime!(2024-03-02 08:00:00 UTC))).await.expect("save");
+        let older = s.save_analysis(&new("Analisis lama", datetime!(2023-01-01 00:00:00 UTC))).await.expect("save");
+
+        let page = s.list_analyses(PageRequest::new(1, 3)).await.expect("list");
+        assert_eq!(page.total, 4);
+        assert_eq!(page.pages(), 2);
+        let ids: Vec<_> = page.items.iter().map(|a| a.id).collect();
+        assert_eq!(ids, [third.id, second.id, saved.id]);
+        let top = &page.items[1];
+        assert_eq!(
+            (top.title.as_str(), top.instrument_name.as_str(), top.responses_name.as_str()),
+            ("Analisis kedua", "instrumen 004.xlsx", "jawaban.csv")
+        );
+        assert_eq!((top.alpha, top.drop_incomplete, top.respondents), (0.01, true, 43));
+        let rest = s.list_analyses(PageRequest::new(2, 3)).await.expect("list");
+        assert_eq!(rest.items.iter().map(|a| a.id).collect::<Vec<_>>(), [older.id]);
+
+        assert_err!(s.analysis(older.id + 1000).await, StoreError::NotFound { .. });
     }
 }

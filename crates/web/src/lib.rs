@@ -12,6 +12,7 @@ pub mod html;
 pub mod i18n;
 pub mod openapi;
 pub mod registry;
+pub mod survey;
 
 mod dashboard;
 
@@ -75,6 +76,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(dashboard::router())
         .merge(registry::router())
+        .merge(survey::router())
         .merge(openapi::router())
         .merge(assets::router())
         .route("/healthz", get(healthz))

@@ -10,6 +10,7 @@ use utoipa::{OpenApi, ToSchema};
 
 use crate::AppState;
 use crate::registry::{agencies, groups, households, people, programs, regions};
+use crate::survey;
 
 /// The document.
 #[derive(OpenApi)]
@@ -25,6 +26,7 @@ use crate::registry::{agencies, groups, households, people, programs, regions};
         groups::list, groups::create, groups::show, groups::update, groups::members, groups::add_member,
         agencies::list, agencies::create, agencies::show, agencies::update, agencies::units, agencies::staff, agencies::add_staff,
         programs::list, programs::create, programs::show, programs::update, programs::enrollments, programs::enroll,
+        survey::create, survey::list, survey::show,
     ),
     components(schemas(
         crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldErrorDto, crate::Health,
@@ -36,6 +38,7 @@ use crate::registry::{agencies, groups, households, people, programs, regions};
         programs::ProgramDto, programs::ProgramSummaryDto, programs::EnrollmentDto, programs::SubjectEnrollmentDto,
         RegionInput, RegionUpdate, HouseholdInput, HouseholdUpdate, PersonInput, PersonUpdate, GroupInput, GroupUpdate,
         MemberInput, AgencyInput, AgencyUpdate, StaffInput, ProgramInput, ProgramUpdate, EnrollmentInput,
+        survey::AnalysisDto, survey::AnalysisSummaryDto, survey::AnalysisLinks, survey::AnalysisUpload,
     )),
     tags(
         (name = "regions", description = "Province → regency/city → district → village → dusun/lingkungan/RW/RT"),
@@ -44,6 +47,7 @@ use crate::registry::{agencies, groups, households, people, programs, regions};
         (name = "groups", description = "Farmer groups, KWT, KSM, KPP, LKM, Kampung Tangguh, P2K2 cohorts"),
         (name = "agencies", description = "Agencies, their units and staff"),
         (name = "programs", description = "Programs and enrollment"),
+        (name = "survey", description = "Survey evaluation: upload an XLSForm instrument and responses, get the analysis"),
         (name = "health", description = "Liveness"),
     )
 )]

@@ -57,7 +57,8 @@ pub async fn fresh_database(
         Backend::Sqlite => Some((DatabaseUrl::Sqlite(dir.join("berdaya.sqlite3")), None)),
         Backend::Postgres => {
             let server = berdaya_store_postgres::testing::server_url()?;
-            let db = berdaya_store_postgres::testing::TestDatabase::create(&server).await.expect("create test database");
+            let db =
+                berdaya_store_postgres::testing::TestDatabase::create(&server).await.expect("create test database");
             Some((DatabaseUrl::Postgres(db.url.clone()), Some(db)))
         }
     }

@@ -6,3 +6,4 @@ mod bad_input;
 mod browser;
 mod helpers;
 mod pages;
+mod survey;

@@ -131,9 +131,10 @@ impl MemberDraft {
         let since = c.field("since", text::optional_date(self.since.as_deref()));
         let until = c.field("until", text::optional_date(self.until.as_deref()));
         if let (Some(Some(s)), Some(Some(u))) = (since, until)
-            && u < s {
-                c.push("until", "is before `since`");
-            }
+            && u < s
+        {
+            c.push("until", "is before `since`");
+        }
         c.finish()?;
         match (person_id, role, since, until) {
             (Some(person_id), Some(role), Some(since), Some(until)) => Ok(NewMember { person_id, role, since, until }),

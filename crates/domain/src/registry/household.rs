@@ -123,9 +123,10 @@ impl HouseholdDraft {
         let welfare_stage = c.field("welfare_stage", WelfareStage::parse(&self.welfare_stage));
         let dtks_since = c.field("dtks_since", text::optional_date(self.dtks_since.as_deref()));
         if let Some(Some(_)) = dtks_since
-            && !self.dtks_listed {
-                c.push("dtks_since", "is set but the household is not marked as listed in DTKS");
-            }
+            && !self.dtks_listed
+        {
+            c.push("dtks_since", "is set but the household is not marked as listed in DTKS");
+        }
         c.finish()?;
         match (kk, address, region, welfare_stage, dtks_since) {
             (Some(kk), Some(address), Some(region), Some(welfare_stage), Some(dtks_since)) => {

@@ -13,15 +13,13 @@ pub mod region;
 pub mod text;
 
 pub use agency::{Agency, AgencyDraft, AgencyKind, NewAgency, NewStaff, Staff, StaffDraft};
-pub use group::{
-    Group, GroupDraft, GroupKind, GroupMember, GroupRole, MemberDraft, NewGroup, NewMember,
-};
+pub use group::{Group, GroupDraft, GroupKind, GroupMember, GroupRole, MemberDraft, NewGroup, NewMember};
 pub use household::{Household, HouseholdDraft, Kk, NewHousehold, WelfareStage};
 pub use nik::{Nik, NikMismatch};
 pub use person::{Disability, Education, NewPerson, Person, PersonDraft, Relation, Sex};
 pub use program::{
-    Enrollment, EnrollmentDraft, EnrollmentStatus, NewEnrollment, NewProgram, Program,
-    ProgramDraft, Subject, SubjectKind,
+    Enrollment, EnrollmentDraft, EnrollmentStatus, NewEnrollment, NewProgram, Program, ProgramDraft, Subject,
+    SubjectKind,
 };
 pub use region::{NewRegion, Region, RegionCode, RegionDraft, RegionKind};
 pub use text::{FieldError, Invalid};

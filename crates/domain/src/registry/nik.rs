@@ -156,9 +156,10 @@ impl Nik {
             out.push(NikMismatch::BirthDate { nik_says: self.birth_ddmmyy(), recorded });
         }
         if let Some(district) = region.and_then(RegionCode::district_digits)
-            && district != self.district_digits() {
-                out.push(NikMismatch::Region { nik_district: self.district_digits(), recorded_district: district });
-            }
+            && district != self.district_digits()
+        {
+            out.push(NikMismatch::Region { nik_district: self.district_digits(), recorded_district: district });
+        }
         out
     }
 }
@@ -189,7 +190,10 @@ mod tests {
         assert_eq!(nik.masked(), "3316••••••••0012");
         assert_eq!(format!("{nik:?}"), "Nik(3316••••••••0012)");
         assert_eq!(nik.district_digits(), "331609");
-        assert!(nik.check(date!(1985 - 03 - 12), Sex::Female, Some(&RegionCode::parse("33.16.09.2001").unwrap())).is_empty());
+        assert!(
+            nik.check(date!(1985 - 03 - 12), Sex::Female, Some(&RegionCode::parse("33.16.09.2001").unwrap()))
+                .is_empty()
+        );
     }
 
     #[test]

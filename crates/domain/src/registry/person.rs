@@ -160,7 +160,9 @@ impl PersonDraft {
                 Some(education),
                 Some(occupation),
                 Some(disability),
-            ) => Ok(NewPerson { nik, household_id, name, sex, birth_date, relation, education, occupation, disability }),
+            ) => {
+                Ok(NewPerson { nik, household_id, name, sex, birth_date, relation, education, occupation, disability })
+            }
             _ => Err(Invalid::one("person", "incomplete")),
         }
     }

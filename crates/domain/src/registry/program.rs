@@ -53,9 +53,10 @@ impl ProgramDraft {
         let starts_on = c.field("starts_on", text::date(&self.starts_on));
         let ends_on = c.field("ends_on", text::optional_date(self.ends_on.as_deref()));
         if let (Some(s), Some(Some(e))) = (starts_on, ends_on)
-            && e < s {
-                c.push("ends_on", "is before the start date");
-            }
+            && e < s
+        {
+            c.push("ends_on", "is before the start date");
+        }
         let description = c.field("description", text::optional_text(self.description.as_deref(), 4000));
         let mut target_regions = Vec::new();
         for raw in self.target_regions.split(|ch: char| ch == ',' || ch.is_whitespace()).filter(|s| !s.is_empty()) {
@@ -162,9 +163,10 @@ impl EnrollmentDraft {
         let enrolled_on = c.field("enrolled_on", text::date(&self.enrolled_on));
         let ended_on = c.field("ended_on", text::optional_date(self.ended_on.as_deref()));
         if let (Some(s), Some(Some(e))) = (enrolled_on, ended_on)
-            && e < s {
-                c.push("ended_on", "is before the enrollment date");
-            }
+            && e < s
+        {
+            c.push("ended_on", "is before the enrollment date");
+        }
         if let (Some(EnrollmentStatus::Active), Some(Some(_))) = (status, ended_on) {
             c.push("ended_on", "an active enrollment has no end date");
         }

@@ -8,8 +8,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::text::{self, Checker, Invalid};
 use super::Version;
+use super::text::{self, Checker, Invalid};
 use crate::vocabulary;
 
 vocabulary! {
@@ -68,7 +68,12 @@ impl RegionCode {
                         .collect::<Vec<_>>()
                         .join(".")
                 }
-                _ => return Err(format!("`{}` is not a region code (2, 4, 6 or 10 digits, or dotted like 33.16.09.2001)", text::shorten(&s))),
+                _ => {
+                    return Err(format!(
+                        "`{}` is not a region code (2, 4, 6 or 10 digits, or dotted like 33.16.09.2001)",
+                        text::shorten(&s)
+                    ));
+                }
             }
         } else {
             s
@@ -87,11 +92,7 @@ impl RegionCode {
                     ));
                 }
             } else if seg.is_empty() || seg.len() > 8 || !seg.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                return Err(format!(
-                    "`{}`: level {} must be 1 to 8 letters or digits",
-                    text::shorten(&dotted),
-                    i + 1
-                ));
+                return Err(format!("`{}`: level {} must be 1 to 8 letters or digits", text::shorten(&dotted), i + 1));
             }
         }
         if segments[0] == "00" {
@@ -184,9 +185,10 @@ impl RegionDraft {
         let name = c.field("name", text::text(&self.name, 1, 120));
         let kind = c.field("kind", RegionKind::parse(&self.kind));
         if let (Some(code), Some(kind)) = (&code, kind)
-            && !kind.fits_depth(code.depth()) {
-                c.push("kind", format!("a {} cannot sit at level {} (code {code})", kind.code(), code.depth()));
-            }
+            && !kind.fits_depth(code.depth())
+        {
+            c.push("kind", format!("a {} cannot sit at level {} (code {code})", kind.code(), code.depth()));
+        }
         c.finish()?;
         match (code, name, kind) {
             (Some(code), Some(name), Some(kind)) => Ok(NewRegion { code, name, kind }),
@@ -218,7 +220,9 @@ mod tests {
         let a = RegionCode::parse("33.16").unwrap();
         assert!(a.contains(&RegionCode::parse("33.16.09").unwrap()));
         assert!(!a.contains(&RegionCode::parse("33.17").unwrap()));
-        assert!(!RegionCode::parse("18.71.10.1003.L1").unwrap().contains(&RegionCode::parse("18.71.10.1003.L12").unwrap()));
+        assert!(
+            !RegionCode::parse("18.71.10.1003.L1").unwrap().contains(&RegionCode::parse("18.71.10.1003.L12").unwrap())
+        );
     }
 
     #[test]

@@ -1,0 +1,128 @@
+//! Storage of survey analyses: the uploaded instrument and responses (kept so an analysis can
+//! be re-run), the options it ran with, and its report as JSON text.
+
+use async_trait::async_trait;
+use berdaya_domain::registry::{Id, Invalid};
+use time::OffsetDateTime;
+
+use crate::{Page, PageRequest, StoreResult};
+
+/// The title an evaluator gives an analysis: trimmed, 1 to [`AnalysisTitle::MAX_CHARS`]
+/// characters, no control characters. [`AnalysisTitle::parse`] is the only way to make one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalysisTitle(String);
+
+impl AnalysisTitle {
+    /// The longest title accepted, in characters.
+    pub const MAX_CHARS: usize = 200;
+
+    /// Checks and trims a title; the error names the field `title`.
+    pub fn parse(raw: &str) -> Result<AnalysisTitle, Invalid> {
+        let t = raw.trim();
+        if t.is_empty() {
+            return Err(Invalid::one("title", "is required"));
+        }
+        if t.chars().count() > Self::MAX_CHARS {
+            return Err(Invalid::one("title", format!("is longer than {} characters", Self::MAX_CHARS)));
+        }
+        if t.chars().any(char::is_control) {
+            return Err(Invalid::one("title", "contains control characters"));
+        }
+        Ok(AnalysisTitle(t.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for AnalysisTitle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An uploaded file: the name the user gave it and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadedFile {
+    /// The file's name as uploaded (shortened to 255 characters by the caller).
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// An analysis to save: what was uploaded, how it ran, and the report it produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAnalysis {
+    pub title: AnalysisTitle,
+    /// The XLSForm instrument workbook.
+    pub instrument: UploadedFile,
+    /// The responses, CSV or XLSX.
+    pub responses: UploadedFile,
+    /// Significance level the analysis used.
+    pub alpha: f64,
+    /// Whether respondents with bad answers were dropped rather than refused.
+    pub drop_incomplete: bool,
+    /// The report, serialized as JSON.
+    pub report_json: String,
+    /// Respondents analysed.
+    pub respondents: u64,
+    /// When it ran. Stored to the microsecond, read back in UTC.
+    pub created_at: OffsetDateTime,
+}
+
+/// A saved analysis with everything needed to show or re-run it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredAnalysis {
+    pub id: Id,
+    pub title: String,
+    pub instrument: UploadedFile,
+    pub responses: UploadedFile,
+    pub alpha: f64,
+    pub drop_incomplete: bool,
+    pub report_json: String,
+    pub respondents: u64,
+    pub created_at: OffsetDateTime,
+}
+
+/// An analysis in a listing: no file bytes, no report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalysisSummary {
+    pub id: Id,
+    pub title: String,
+    pub instrument_name: String,
+    pub responses_name: String,
+    pub alpha: f64,
+    pub drop_incomplete: bool,
+    pub respondents: u64,
+    pub created_at: OffsetDateTime,
+}
+
+/// Truncates a time to whole microseconds, the precision both backends keep.
+pub fn to_micros(t: OffsetDateTime) -> OffsetDateTime {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    t.replace_nanosecond(t.nanosecond() / 1_000 * 1_000).unwrap_or(t)
+}
+
+#[async_trait]
+pub trait SurveyStore {
+    /// Saves an analysis in one statement; answers it as stored (with its id).
+    async fn save_analysis(&self, analysis: &NewAnalysis) -> StoreResult<StoredAnalysis>;
+    /// One analysis with its files and report; [`crate::StoreError::NotFound`] if none.
+    async fn analysis(&self, id: Id) -> StoreResult<StoredAnalysis>;
+    /// Saved analyses, newest first (by `created_at`, then by id).
+    async fn list_analyses(&self, page: PageRequest) -> StoreResult<Page<AnalysisSummary>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_are_checked() {
+        assert_eq!(AnalysisTitle::parse("  Desa Pilang 2024 ").map(|t| t.to_string()), Ok("Desa Pilang 2024".into()));
+        assert!(AnalysisTitle::parse("   ").is_err());
+        assert!(AnalysisTitle::parse(&"a".repeat(201)).is_err());
+        assert!(AnalysisTitle::parse(&"é".repeat(200)).is_ok());
+        assert!(AnalysisTitle::parse("a\u{0}b").is_err());
+    }
+}
