@@ -249,6 +249,10 @@ fn unreadable_instrument_fails_cleanly() {
 fn built_in_instrument_passes_pyxform() {
     let has_pyxform = Command::new("python3").args(["-c", "import pyxform"]).output().is_ok_and(|o| o.status.success());
     if !has_pyxform {
+        assert!(
+            std::env::var("BERDAYA_REQUIRE_PYXFORM").as_deref() != Ok("1"),
+            "BERDAYA_REQUIRE_PYXFORM=1 but pyxform is not installed"
+        );
         println!("SKIPPED: pyxform is not installed (pip install -r scripts/requirements-test.txt)");
         return;
     }
