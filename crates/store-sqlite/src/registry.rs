@@ -206,6 +206,11 @@ fn subtree(col: &str, n: usize) -> String {
     format!("({col} = ?{n} OR ({col} >= ?{n} || '.' AND {col} < ?{n} || '/'))")
 }
 
+/// `WHERE a AND b …`, or nothing when there are no conditions.
+fn where_clause(conds: &[String]) -> String {
+    if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) }
+}
+
 /// Counts rows of a query up to the cap, fast however many match.
 fn count_capped(conn: &Connection, from_where: &str, params: &[&dyn ToSql]) -> StoreResult<u64> {
     let sql = format!("SELECT count(*) FROM (SELECT 1 {from_where} LIMIT {})", COUNT_CAP + 1);
@@ -510,7 +515,7 @@ impl RegistryStore for SqliteStore {
                 conds.push(subtree("code", params.len() + 1));
                 params.push(r);
             }
-            let where_ = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
+            let where_ = where_clause(&conds);
             page_of(c, "SELECT *", &format!("FROM regions {where_}"), "code", &params, q.page, region_from)
         })
         .await
@@ -582,7 +587,7 @@ impl RegistryStore for SqliteStore {
                 conds.push(subtree("h.region", params.len() + 1));
                 params.push(r);
             }
-            let where_ = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
+            let where_ = where_clause(&conds);
             page_of(
                 c,
                 &format!(
@@ -695,7 +700,7 @@ impl RegistryStore for SqliteStore {
             } else {
                 ""
             };
-            let where_ = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
+            let where_ = where_clause(&conds);
             page_of(
                 c,
                 &format!("SELECT {PERSON_COLS}"),
@@ -761,7 +766,7 @@ impl RegistryStore for SqliteStore {
                 conds.push(subtree("g.region", params.len() + 1));
                 params.push(r);
             }
-            let where_ = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
+            let where_ = where_clause(&conds);
             page_of(
                 c,
                 "SELECT g.*, r.name AS region_name, (SELECT count(*) FROM group_members m WHERE m.group_id = g.id) AS members",
@@ -888,7 +893,7 @@ impl RegistryStore for SqliteStore {
                 conds.push(subtree("region", params.len() + 1));
                 params.push(r);
             }
-            let where_ = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
+            let where_ = where_clause(&conds);
             page_of(c, "SELECT *", &format!("FROM agencies {where_}"), "name_key, id", &params, q.page, agency_from)
         })
         .await
@@ -993,7 +998,7 @@ impl RegistryStore for SqliteStore {
                 conds.push(format!("p.name_key LIKE ?{} ESCAPE '\\'", params.len() + 1));
                 params.push(t);
             }
-            let where_ = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
+            let where_ = where_clause(&conds);
             let page = page_of(
                 c,
                 "SELECT p.id, a.name AS agency_name, (SELECT count(*) FROM enrollments e WHERE e.program_id = p.id) AS enrolled",
