@@ -10,7 +10,11 @@
 //! Households and people go in through one [`import_registry`](berdaya_store::RegistryStore::import_registry)
 //! call (one transaction), group members through `add_members`; the rest is a few hundred
 //! single writes. Only the [`Store`] trait is used, so the demo loads on every backend.
+//! Every write is attributed to `demo` in the audit log.
+//!
+//! [`demo_accounts`] adds one account per role on top, with fresh random passwords.
 
+mod accounts;
 mod institutions;
 mod people;
 mod places;
@@ -19,10 +23,12 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 use berdaya_domain::registry::RegionDraft;
+use berdaya_store::access::{Actor, acting_as};
 use berdaya_store::{ImportOptions, RegistryRecord, RowError, Store, StoreError};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
+pub use accounts::{DemoAccount, FACILITATOR_HOUSEHOLDS, demo_accounts};
 pub use places::{
     GERDU, KALAMPANGAN, KALIAWI_PERSADA, KOTAKU_RT_UNITS, NGADIROJO_KIDUL, PILANG, RANDUBLATUNG, RANDUBLATUNG_TABLE_1,
     TABLE_1_SCALE, TULUNGREJO, VillageWelfare,
@@ -90,6 +96,10 @@ impl std::error::Error for DemoRefused {}
 /// holds part of the demo without the `demo` setting, and a new, empty database is the way
 /// to try again.
 pub async fn load(store: &dyn Store) -> anyhow::Result<DemoSummary> {
+    acting_as(Actor::system("demo"), load_all(store)).await
+}
+
+async fn load_all(store: &dyn Store) -> anyhow::Result<DemoSummary> {
     if let Some(value) = store.setting(SETTING).await.context("reading the `demo` setting")? {
         return Err(DemoRefused::AlreadyLoaded(value).into());
     }

@@ -62,6 +62,26 @@ impl Env {
         }
     }
 
+    /// Runs with `input` on standard input (a password for `--password-stdin`).
+    fn run_input(&self, args: &[&str], input: &str) -> Run {
+        use std::io::Write;
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run berdaya");
+        // A command that fails before it reads its input closes the pipe early: not an error here.
+        let _ = child.stdin.take().expect("stdin").write_all(input.as_bytes());
+        let out = child.wait_with_output().expect("wait for berdaya");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     fn write(&self, name: &str, content: impl AsRef<[u8]>) -> String {
         let p = self.path(name);
         std::fs::write(&p, content).expect("write file");
@@ -489,6 +509,10 @@ async fn serve_demo_prints_the_address_and_refuses_other_data() {
         panic!("no address printed: {seen:?}");
     };
     assert!(seen.iter().any(|l| l.contains("demo data loaded")), "{seen:?}");
+    // One demo account per role, with the password it was just given.
+    for name in ["admin", "petugas.pkh", "pendamping.pkh", "pengurus.lkm", "evaluator", "pemantau"] {
+        assert!(seen.iter().any(|l| l.starts_with(&format!("{name} "))), "{name} in {seen:?}");
+    }
     let health = reqwest::get(format!("{url}/healthz")).await;
     // SIGTERM to our own child, by its id, for a graceful shutdown.
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
@@ -508,4 +532,479 @@ async fn serve_demo_prints_the_address_and_refuses_other_data() {
     let _ = child.kill();
     let _ = child.wait();
     assert!(first.contains("already"), "{first}");
+}
+
+// Accounts, tokens and the audit log ------------------------------------------------------
+
+const SITI_PASSWORD: &str = "tulungrejo-batu-77";
+const SITI_NEW_PASSWORD: &str = "kalampangan-naga-2024";
+
+/// Neither a password nor an argon2 hash appears in anything the command printed.
+fn assert_no_secret(r: &Run) {
+    for secret in [SITI_PASSWORD, SITI_NEW_PASSWORD, "$argon2"] {
+        assert!(!r.stdout.contains(secret) && !r.stderr.contains(secret), "`{secret}` printed: {r:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn accounts_are_created_listed_and_changed_with_passwords_on_stdin() {
+    use berdaya_domain::access::{Role, Username};
+    use berdaya_store::access::Assigned;
+
+    let env = Env::new();
+    let db = with_one_household(&env).await;
+    let dbs = db.to_str().unwrap();
+    let household =
+        store_at(&db).await.search_households(&berdaya_store::Query::default()).await.expect("households").items[0]
+            .household
+            .id;
+
+    let r = env.run_input(
+        &[
+            "user",
+            "create",
+            "Siti",
+            "--role",
+            "facilitator",
+            "--name",
+            "Siti Rahayu",
+            "--area",
+            "33.16.09",
+            "--password-stdin",
+            "--database",
+            dbs,
+        ],
+        &format!("{SITI_PASSWORD}\n"),
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_no_secret(&r);
+    let r = env.run_input(
+        &[
+            "user",
+            "create",
+            "pemantau",
+            "--role",
+            "viewer",
+            "--name",
+            "Pemantau Blora",
+            "--area",
+            "33.16",
+            "--password-stdin",
+            "--database",
+            dbs,
+        ],
+        "blora-kuat-sekali\n",
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+
+    let r = env.run(&["user", "list", "--database", dbs]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_no_secret(&r);
+    let siti = r.stdout.lines().find(|l| l.starts_with("siti ")).unwrap_or_else(|| panic!("siti listed: {r:?}"));
+    for column in ["Siti Rahayu", "facilitator", "33.16.09 Randublatung", "active"] {
+        assert!(siti.contains(column), "`{column}` in `{siti}`");
+    }
+    assert!(r.stdout.starts_with("USERNAME"), "{r:?}");
+
+    let store = store_at(&db).await;
+    let username = Username::parse("siti").unwrap();
+    let (user, hash) = store.user_for_login(&username).await.expect("login lookup").expect("siti exists");
+    assert_eq!(user.role, Role::Facilitator);
+    assert!(hash.verify(SITI_PASSWORD));
+
+    // A new password replaces the old one.
+    let r = env.run_input(
+        &["user", "passwd", "siti", "--password-stdin", "--database", dbs],
+        &format!("{SITI_NEW_PASSWORD}\r\n"),
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_no_secret(&r);
+    let (_, hash) = store.user_for_login(&username).await.expect("login lookup").expect("siti exists");
+    assert!(hash.verify(SITI_NEW_PASSWORD) && !hash.verify(SITI_PASSWORD));
+
+    // Facilitators are assigned households; other roles are refused.
+    let h = household.to_string();
+    let r = env.run(&["user", "assign", "siti", "--household", &h, "--database", dbs]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(store.assignments(user.id).await.expect("assignments"), vec![Assigned::Household(household)]);
+    let r = env.run(&["user", "assign", "pemantau", "--household", &h, "--database", dbs]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("only a facilitator"), "{r:?}");
+    let r = env.run(&["user", "assign", "siti", "--household", "999", "--database", dbs]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("--household: no household has id 999"), "{r:?}");
+    let r = env.run(&["user", "unassign", "siti", "--household", &h, "--database", dbs]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(store.assignments(user.id).await.expect("assignments").is_empty());
+
+    // Disable, then enable.
+    let r = env.run(&["user", "disable", "siti", "--database", dbs]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let r = env.run(&["user", "list", "--database", dbs]);
+    assert!(r.stdout.lines().any(|l| l.starts_with("siti ") && l.trim_end().ends_with("disabled")), "{r:?}");
+    let r = env.run(&["user", "enable", "siti", "--database", dbs]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(!store.user(user.id).await.expect("siti").disabled);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn account_errors_name_the_field_and_the_rule() {
+    let env = Env::new();
+    let db = env.path("db.sqlite3");
+    drop(seeded(&db).await);
+    let dbs = db.to_str().unwrap();
+    let create = |extra: &[&str], input: Option<&str>| {
+        let mut args = vec!["user", "create", "--database", dbs, "--name", "Budi Santoso"];
+        args.extend_from_slice(extra);
+        match input {
+            Some(i) => env.run_input(&args, i),
+            None => env.run(&args),
+        }
+    };
+    let cases: Vec<(Vec<&str>, Option<&str>, &str)> = vec![
+        (
+            vec!["budi", "--role", "root", "--password-stdin"],
+            Some("a-good-password-1\n"),
+            "--role: `root` is not one of: administrator, program_officer, facilitator, group_officer, evaluator, viewer",
+        ),
+        (
+            vec!["budi", "--role", "viewer", "--area", "33.99", "--password-stdin"],
+            Some("a-good-password-1\n"),
+            "--area: no region has the code 33.99",
+        ),
+        (
+            vec!["budi", "--role", "viewer", "--area", "3x", "--password-stdin"],
+            Some("a-good-password-1\n"),
+            "--area: `3X`",
+        ),
+        (
+            vec!["budi", "--role", "viewer", "--password-stdin"],
+            Some("short\n"),
+            "password: must be at least 10 characters",
+        ),
+        (
+            vec!["budi", "--role", "viewer", "--password-stdin"],
+            Some("budi-budi-budi\n"),
+            "password: must not contain the username",
+        ),
+        (vec!["budi", "--role", "viewer", "--password-stdin"], Some(""), "--password-stdin: standard input is empty"),
+        (vec!["budi", "--role", "viewer"], None, "password: there is no terminal"),
+        (
+            vec!["budi", "--role", "program_officer", "--password-stdin"],
+            Some("a-good-password-1\n"),
+            "--agency: a program officer needs an agency",
+        ),
+        (
+            vec!["budi", "--role", "program_officer", "--agency", "7", "--password-stdin"],
+            Some("a-good-password-1\n"),
+            "--agency: no agency has id 7",
+        ),
+        (
+            vec!["budi", "--role", "group_officer", "--group", "x1", "--password-stdin"],
+            Some("a-good-password-1\n"),
+            "--group: `x1` is not a record id",
+        ),
+        (
+            vec!["b", "--role", "viewer", "--password-stdin"],
+            Some("a-good-password-1\n"),
+            "USERNAME: must be 3 to 32 characters",
+        ),
+    ];
+    for (extra, input, expected) in cases {
+        let r = create(&extra, input);
+        assert_eq!(r.code, 1, "{extra:?}: {r:?}");
+        assert!(r.stderr.contains(expected), "{extra:?}: expected `{expected}` in {r:?}");
+        assert!(!r.stderr.contains("a-good-password-1") && !r.stdout.contains("a-good-password-1"), "{r:?}");
+    }
+    assert!(store_at(&db).await.users().await.expect("users").is_empty(), "no account was made");
+
+    let r = create(&["budi", "--role", "viewer", "--password-stdin"], Some("a-good-password-1\n"));
+    assert_eq!(r.code, 0, "{r:?}");
+    let r = create(&["budi", "--role", "viewer", "--password-stdin"], Some("a-good-password-1\n"));
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("USERNAME: `budi` is taken"), "{r:?}");
+    let r = env.run(&["user", "disable", "nobody", "--database", dbs]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("USERNAME: no account is named `nobody`"), "{r:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_secret_is_printed_once_and_listed_by_its_prefix() {
+    use berdaya_domain::access::secret::secret_hash;
+
+    let env = Env::new();
+    let db = env.path("db.sqlite3");
+    drop(seeded(&db).await);
+    let dbs = db.to_str().unwrap();
+    let r = env.run_input(
+        &["user", "create", "siti", "--role", "evaluator", "--name", "Siti", "--password-stdin", "--database", dbs],
+        &format!("{SITI_PASSWORD}\n"),
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+
+    let r =
+        env.run(&["token", "create", "siti", "--name", "sync kecamatan", "--expires-days", "30", "--database", dbs]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let secret = r.stdout.trim().to_string();
+    assert!(secret.starts_with("bdy_") && secret.len() == 68 && !secret.contains(char::is_whitespace), "{r:?}");
+    assert!(!r.stderr.contains(&secret[4..]), "the secret is printed once: {r:?}");
+    assert!(r.stderr.contains("will not be shown again"), "{r:?}");
+
+    let store = store_at(&db).await;
+    let now = time::OffsetDateTime::now_utc();
+    let (token, user) = store.token_for_secret(&secret_hash(&secret), now).await.expect("lookup").expect("token works");
+    assert_eq!(user.username.as_str(), "siti");
+    assert_eq!(token.prefix, &secret[..12]);
+
+    let r = env.run(&["token", "list", "siti", "--database", dbs]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains(&secret[..12]) && !r.stdout.contains(&secret[..13]), "only the prefix is listed: {r:?}");
+    assert!(r.stdout.contains("sync kecamatan") && r.stdout.contains("active"), "{r:?}");
+
+    let r = env.run(&["token", "create", "siti", "--name", "x", "--expires-days", "0", "--database", dbs]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("--expires-days"), "{r:?}");
+
+    let r = env.run(&["token", "revoke", &token.id.to_string(), "--database", dbs]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(store.token_for_secret(&secret_hash(&secret), now).await.expect("lookup").is_none());
+    let r = env.run(&["token", "list", "--database", dbs]);
+    assert!(r.stdout.contains("revoked"), "{r:?}");
+    let r = env.run(&["token", "revoke", "999", "--database", dbs]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("ID: no API token has id 999"), "{r:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_verify_passes_until_an_entry_is_altered() {
+    let env = Env::new();
+    let db = env.path("db.sqlite3");
+    drop(seeded(&db).await);
+    let dbs = db.to_str().unwrap();
+
+    let r = env.run(&["audit", "verify", "--database", dbs]);
+    assert_eq!(r.code, 0, "{r:?}");
+    for (name, role) in [("siti", "facilitator"), ("budi", "evaluator")] {
+        let mut c = env.command(&[
+            "user",
+            "create",
+            name,
+            "--role",
+            role,
+            "--name",
+            name,
+            "--password-stdin",
+            "--database",
+            dbs,
+        ]);
+        let mut child = c
+            .env("USER", "operator")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"rahasia-yang-panjang\n").unwrap();
+        assert!(child.wait().unwrap().success());
+    }
+    let r = env.run(&["user", "disable", "budi", "--database", dbs]);
+    assert_eq!(r.code, 0, "{r:?}");
+
+    let r = env.run(&["audit", "verify", "--database", dbs]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("Log audit utuh / audit log intact:"), "{r:?}");
+    let entries: u64 =
+        r.stdout.trim().rsplit(": ").next().and_then(|s| s.split_whitespace().next()).unwrap().parse().unwrap();
+    assert!(entries >= 7, "4 regions, 2 accounts and an update: {r:?}");
+
+    // CLI writes are attributed to `cli:$USER`; password hashes never reach the log.
+    let r = env.run(&["audit", "list", "--entity", "users", "--database", dbs]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.lines().filter(|l| l.contains("cli:operator") && l.contains("create")).count() == 2, "{r:?}");
+    assert!(
+        r.stdout.lines().any(|l| l.contains("cli:unknown") && l.contains("update") && l.contains("disabled")),
+        "{r:?}"
+    );
+    let store = store_at(&db).await;
+    let page = store
+        .audit_entries(&berdaya_store::access::AuditFilter::default(), berdaya_store::PageRequest::new(1, 200))
+        .await
+        .expect("entries");
+    assert!(page.items.iter().all(|e| !e.after.as_deref().unwrap_or("").contains("argon2")));
+    let target = page
+        .items
+        .iter()
+        .find(|e| e.entity == "users" && e.action == "create" && e.after.as_deref().unwrap_or("").contains("evaluator"))
+        .expect("budi's entry")
+        .seq;
+    drop(store);
+
+    // Someone with the file drops the guard and edits an entry: verify names it.
+    let conn = rusqlite::Connection::open(&db).expect("open the SQLite file");
+    conn.execute_batch("DROP TRIGGER audit_log_no_update").expect("drop the guard");
+    let changed = conn
+        .execute("UPDATE audit_log SET after = replace(after, 'evaluator', 'administrator') WHERE seq = ?1", [target])
+        .expect("tamper");
+    assert_eq!(changed, 1);
+    let after: String =
+        conn.query_row("SELECT after FROM audit_log WHERE seq = ?1", [target], |row| row.get(0)).expect("read back");
+    assert!(after.contains("administrator"), "{after}");
+    drop(conn);
+
+    let r = env.run(&["audit", "verify", "--database", dbs]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stdout.contains(&format!("entry {target}: its content does not match its hash")), "{r:?}");
+    assert_eq!(r.stdout.lines().count(), 1, "only the altered entry breaks: {r:?}");
+    assert!(r.stderr.contains("audit log BROKEN"), "{r:?}");
+}
+
+/// The hidden `_csrf` field of a page.
+fn csrf_field(html: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let at = html.find(marker).unwrap_or_else(|| panic!("no CSRF field in {html}")) + marker.len();
+    html[at..at + html[at..].find('"').expect("end of the field")].to_string()
+}
+
+/// Reads a child's pipe to the end on a thread.
+fn drain(pipe: impl std::io::Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut out = String::new();
+        let _ = std::io::Read::read_to_string(&mut BufReader::new(pipe), &mut out);
+        out
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn passwords_nik_and_kk_never_reach_the_logs() {
+    const ADMIN_PASSWORD: &str = "dinas-sosial-rahasia-2026";
+    const WRONG_PASSWORD: &str = "tebakan-salah-31337";
+    let env = Env::new();
+    let db = env.path("db.sqlite3");
+    drop(seeded(&db).await);
+    let dbs = db.to_str().unwrap();
+    let r = env.run_input(
+        &[
+            "user",
+            "create",
+            "kepala",
+            "--role",
+            "administrator",
+            "--name",
+            "Kepala",
+            "--password-stdin",
+            "--database",
+            dbs,
+        ],
+        &format!("{ADMIN_PASSWORD}\n"),
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let r = env.run(&["token", "create", "kepala", "--name", "sinkron", "--database", dbs]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let token = r.stdout.trim().to_string();
+
+    // The server, as chatty as an operator can make it.
+    let mut child = env
+        .command(&["serve", "--database", dbs, "--bind", "127.0.0.1:0"])
+        .env("RUST_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start serve");
+    let stderr = drain(child.stderr.take().expect("stderr"));
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut stdout = String::new();
+    let url = loop {
+        let Some(Ok(l)) = lines.next() else {
+            let _ = child.kill();
+            panic!("no address printed: {stdout}");
+        };
+        stdout.push_str(&l);
+        stdout.push('\n');
+        if let Some(at) = l.find("http://") {
+            break l[at..].split_whitespace().next().expect("url").to_string();
+        }
+    };
+    let rest = std::thread::spawn(move || lines.map_while(Result::ok).map(|l| l + "\n").collect::<String>());
+
+    let kk = kk(7);
+    let nik = nik(12, Sex::Female, 3);
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let form = client.get(format!("{url}/login")).send().await.expect("login page").text().await.expect("html");
+    let csrf = csrf_field(&form);
+    for (password, status) in [(WRONG_PASSWORD, 401), (ADMIN_PASSWORD, 303)] {
+        let res = client
+            .post(format!("{url}/login"))
+            .form(&[("username", "kepala"), ("password", password), ("_csrf", csrf.as_str())])
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(res.status().as_u16(), status);
+    }
+    let home = client.get(format!("{url}/")).send().await.expect("home").text().await.expect("html");
+    let csrf = csrf_field(&home);
+    let household =
+        serde_json::json!({"kk": kk, "address": "Jl. Rahasia 7", "region": VILLAGE, "welfare_stage": "sejahtera_1"});
+    let res = client
+        .post(format!("{url}/api/v1/households"))
+        .header("x-csrf-token", &csrf)
+        .json(&household)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status().as_u16(), 201);
+    let id = res.json::<serde_json::Value>().await.expect("json")["id"].as_i64().expect("id");
+    let person = serde_json::json!({"nik": nik, "household_id": id.to_string(), "name": "Sri Lestari", "sex": "female",
+        "birth_date": "1980-05-12", "relation": "head"});
+    let res = client
+        .post(format!("{url}/api/v1/people"))
+        .header("x-csrf-token", &csrf)
+        .json(&person)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status().as_u16(), 201);
+    let person_id = res.json::<serde_json::Value>().await.expect("json")["id"].as_i64().expect("id");
+    // The same NIK again, and a household with the same KK: refused, with the number in the answer only.
+    let res = client
+        .post(format!("{url}/api/v1/people"))
+        .header("x-csrf-token", &csrf)
+        .json(&person)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status().as_u16(), 409);
+    let res = client
+        .post(format!("{url}/api/v1/households"))
+        .header("x-csrf-token", &csrf)
+        .json(&household)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status().as_u16(), 409);
+    for path in [
+        format!("/people?q={nik}"),
+        format!("/api/v1/people?q={nik}"),
+        format!("/households?q={kk}"),
+        format!("/people/{person_id}"),
+        format!("/households/{id}"),
+        "/export/registry.csv".to_string(),
+    ] {
+        let res = client.get(format!("{url}{path}")).send().await.expect("get");
+        assert_eq!(res.status().as_u16(), 200, "{path}");
+    }
+    let res = client.get(format!("{url}/api/v1/people/{person_id}")).bearer_auth(&token).send().await.expect("token");
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.text().await.expect("body").contains(&nik), "the administrator's token sees the NIK");
+
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+    let logs = format!("{stdout}{}{}", rest.join().expect("stdout"), stderr.join().expect("stderr"));
+    assert!(logs.contains("path=/api/v1/people") && logs.contains("TRACE"), "the logs were captured: {logs}");
+    for secret in [ADMIN_PASSWORD, WRONG_PASSWORD, &nik, &kk, &token, &token[4..], "$argon2"] {
+        assert!(!logs.contains(secret), "`{secret}` is in the logs:\n{logs}");
+    }
 }

@@ -185,3 +185,66 @@ async fn demo_refuses_a_database_with_households() {
     assert!(err.to_string().contains("empty database"), "{err:#}");
     assert_eq!(store.setting("demo").await.expect("setting"), None);
 }
+
+#[tokio::test]
+async fn demo_accounts_cover_every_role_and_get_fresh_passwords() {
+    use berdaya_domain::access::{Role, Username};
+    use berdaya_store::access::Assigned;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = fresh_store(&dir).await;
+    let err = demo::demo_accounts(store.as_ref()).await.expect_err("no demo accounts outside a demo database");
+    assert!(err.to_string().contains("`demo` setting"), "{err:#}");
+    assert!(store.users().await.expect("users").is_empty());
+
+    demo::load(store.as_ref()).await.expect("load the demo");
+    let first = demo::demo_accounts(store.as_ref()).await.expect("demo accounts");
+    let mut roles: Vec<Role> = first.iter().map(|a| a.role).collect();
+    roles.sort();
+    assert_eq!(roles, Role::ALL.to_vec(), "one account per role");
+    assert!(!format!("{first:?}").contains(&first[0].password), "Debug hides the password");
+
+    let by_name = |name: &str| first.iter().find(|a| a.username == name).unwrap_or_else(|| panic!("{name}"));
+    assert_eq!(by_name("admin").area, None);
+    assert_eq!(by_name("evaluator").area, None);
+    assert_eq!(by_name("pemantau").area, Some(code("33.16")));
+    assert_eq!(by_name("petugas.pkh").area, Some(code("33.16")));
+    assert_eq!(by_name("pendamping.pkh").area, Some(code(demo::RANDUBLATUNG)));
+    assert_eq!(by_name("pengurus.lkm").area, Some(code(demo::KALIAWI_PERSADA)));
+
+    // Each account is bound to the demo's own records.
+    let users = store.users().await.expect("users");
+    let user = |name: &str| users.iter().find(|u| u.username.as_str() == name).unwrap_or_else(|| panic!("{name}"));
+    let agency = store.agency(user("petugas.pkh").agency_id.expect("an agency")).await.expect("agency");
+    assert_eq!(agency.name, "Dinas Sosial Kabupaten Blora");
+    assert_eq!(user("pengurus.lkm").group_id, Some(group_id(store.as_ref(), "LKM Persada Mandiri").await));
+    let facilitator = user("pendamping.pkh");
+    let assigned = store.assignments(facilitator.id).await.expect("assignments");
+    let p2k2 = group_id(store.as_ref(), "Kelompok P2K2 Desa Pilang").await;
+    assert!(assigned.contains(&Assigned::Group(p2k2)), "{assigned:?}");
+    let households: Vec<Id> = assigned
+        .iter()
+        .filter_map(|a| match a {
+            Assigned::Household(id) => Some(*id),
+            Assigned::Group(_) => None,
+        })
+        .collect();
+    assert_eq!(households.len(), demo::FACILITATOR_HOUSEHOLDS);
+    for id in &households {
+        let h = store.household(*id).await.expect("assigned household");
+        assert_eq!(h.region.as_str(), demo::PILANG, "assigned families live in one Randublatung village");
+    }
+
+    // Running again resets every password: the old ones stop working, the new ones work.
+    let second = demo::demo_accounts(store.as_ref()).await.expect("demo accounts again");
+    assert_eq!(store.users().await.expect("users").len(), 6, "no account is duplicated");
+    assert_eq!(store.assignments(facilitator.id).await.expect("assignments").len(), assigned.len());
+    for (old, new) in first.iter().zip(&second) {
+        assert_eq!(old.username, new.username);
+        assert_ne!(old.password, new.password);
+        let username = Username::parse(&new.username).expect("username");
+        let (_, hash) = store.user_for_login(&username).await.expect("lookup").expect("account");
+        assert!(hash.verify(&new.password), "{}: the new password works", new.username);
+        assert!(!hash.verify(&old.password), "{}: the old password no longer works", new.username);
+    }
+}

@@ -3,5 +3,6 @@
 //! Nothing here does I/O: no files, no network, no SQL, no async. Every value that comes
 //! from a user or a file is parsed into a type whose constructor is the only way to make one.
 
+pub mod access;
 pub mod registry;
 pub mod survey;

@@ -69,6 +69,18 @@ pub(crate) fn constraint(name: &str) -> Option<StoreError> {
             duplicate("subject_id", "this subject is already enrolled in the program")
         }
         "enrollments_dates_check" => Invalid::one("ended_on", "is before the enrollment date").into(),
+        "users_username_key" => duplicate("username", "this username is taken"),
+        "users_area_fkey" => reference("area", "this region does not exist"),
+        "users_agency_id_fkey" => reference("agency_id", "this agency does not exist"),
+        "users_group_id_fkey" => reference("group_id", "this group does not exist"),
+        "users_role_check" => Invalid::one("role", "is not a role").into(),
+        "sessions_pkey" => duplicate("id_hash", "this session already exists"),
+        "sessions_user_id_fkey" | "api_tokens_user_id_fkey" | "assignments_user_id_fkey" => {
+            StoreError::NotFound { entity: "user" }
+        }
+        "api_tokens_secret_hash_key" => duplicate("secret_hash", "this token secret is already in use"),
+        "assignments_household_id_fkey" => reference("household_id", "this household does not exist"),
+        "assignments_group_id_fkey" => reference("group_id", "this group does not exist"),
         _ => return None,
     })
 }
@@ -77,10 +89,17 @@ pub(crate) fn constraint(name: &str) -> Option<StoreError> {
 mod tests {
     use super::*;
 
-    const MIGRATION: &str = include_str!("../migrations/0001_registry.sql");
+    const MIGRATIONS: [&str; 3] = [
+        include_str!("../migrations/0001_registry.sql"),
+        include_str!("../migrations/0002_survey.sql"),
+        include_str!("../migrations/0003_access.sql"),
+    ];
 
     fn migration_constraints() -> Vec<&'static str> {
-        MIGRATION.split("CONSTRAINT ").skip(1).filter_map(|rest| rest.split_whitespace().next()).collect()
+        MIGRATIONS
+            .iter()
+            .flat_map(|m| m.split("CONSTRAINT ").skip(1).filter_map(|rest| rest.split_whitespace().next()))
+            .collect()
     }
 
     /// Every unique key and reference users can hit maps to a field.
@@ -91,6 +110,10 @@ mod tests {
         let internal =
             [&internal[..], &["programs_pkey", "program_regions_pkey", "program_regions_program_id_fkey"]].concat();
         let internal = [&internal[..], &["groups_pkey", "enrollments_pkey"]].concat();
+        // Access: generated ids, assignments (written with ON CONFLICT DO NOTHING), the log.
+        let access = ["users_pkey", "api_tokens_pkey", "assignments_pkey", "audit_log_pkey", "audit_log_seq_key"];
+        let assignment_keys = ["assignments_user_id_household_id_key", "assignments_user_id_group_id_key"];
+        let internal = [&internal[..], &access, &assignment_keys].concat();
         for name in migration_constraints() {
             let keyish = name.ends_with("_key") || name.ends_with("_fkey") || name.ends_with("_pkey");
             if keyish && !internal.contains(&name) {

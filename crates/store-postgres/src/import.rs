@@ -13,8 +13,10 @@ use berdaya_store::registry::RegistryExportRow;
 use berdaya_store::{ImportOptions, ImportReport, RowError, RowSource, StoreResult};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
+use crate::PgStore;
 use crate::error::db;
 use crate::registry::{PERSON_COLS, Where, household_at, key, person_from};
+use crate::write::insert_event;
 
 /// Rows checked and written per round trip.
 const CHUNK: usize = 2000;
@@ -28,24 +30,57 @@ struct State {
     created: HashMap<u64, Id>,
     /// NIKs this import wrote: finding them in the database is not a clash with old data.
     written: HashSet<u64>,
+    /// The lowest and highest id of the households and of the people this import created.
+    household_ids: IdRange,
+    person_ids: IdRange,
+}
+
+/// The span of ids an import created (ids are generated in ascending order).
+#[derive(Default)]
+struct IdRange(Option<(Id, Id)>);
+
+impl IdRange {
+    fn extend(&mut self, ids: impl IntoIterator<Item = Id>) {
+        for id in ids {
+            self.0 = Some(match self.0 {
+                Some((lo, hi)) => (lo.min(id), hi.max(id)),
+                None => (id, id),
+            });
+        }
+    }
+
+    fn first(&self) -> Option<Id> {
+        self.0.map(|(lo, _)| lo)
+    }
+
+    fn last(&self) -> Option<Id> {
+        self.0.map(|(_, hi)| hi)
+    }
 }
 
 /// Reads every row, checks it, and writes the valid ones in one transaction that commits
 /// only when the options allow (no errors, or `skip_invalid`; never on `dry_run`).
+///
+/// The rows are written in bulk mode (`berdaya.bulk`): the audit triggers stay silent, and
+/// the import records one `import` entry of its own, sealed with the commit.
 pub(crate) async fn import(
-    pool: &PgPool,
+    store: &PgStore,
     rows: &mut dyn RowSource,
     options: &ImportOptions,
 ) -> StoreResult<ImportReport> {
-    let regions: Vec<String> = sqlx::query_scalar("SELECT code FROM regions").fetch_all(pool).await.map_err(db)?;
+    let regions: Vec<String> =
+        sqlx::query_scalar("SELECT code FROM regions").fetch_all(&store.pool).await.map_err(db)?;
     let mut state = State {
         report: ImportReport::default(),
         checks: InFileChecks::new(),
         regions: regions.into_iter().collect(),
         created: HashMap::new(),
         written: HashSet::new(),
+        household_ids: IdRange::default(),
+        person_ids: IdRange::default(),
     };
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = store.write().await?;
+    bulk(&mut tx, true).await?;
     loop {
         let mut chunk = Vec::with_capacity(CHUNK);
         while chunk.len() < CHUNK {
@@ -65,14 +100,37 @@ pub(crate) async fn import(
     let mut report = state.report;
     let commit = !options.dry_run && (report.errors.is_empty() || options.skip_invalid);
     if commit {
-        tx.commit().await.map_err(db)?;
+        bulk(&mut tx, false).await?;
+        let details = serde_json::json!({
+            "rows": report.rows,
+            "households_created": report.households_created,
+            "people_created": report.people_created,
+            "rejected_rows": report.rejected_rows,
+            "first_household_id": state.household_ids.first(),
+            "last_household_id": state.household_ids.last(),
+            "first_person_id": state.person_ids.first(),
+            "last_person_id": state.person_ids.last(),
+        });
+        insert_event(&mut tx, "import", "registry", None, &details.to_string()).await?;
+        tx.commit().await?;
     } else {
-        tx.rollback().await.map_err(db)?;
+        // Dropping the transaction rolls it back: nothing written, nothing recorded.
+        drop(tx);
         report.households_created = 0;
         report.people_created = 0;
     }
     report.committed = commit;
     Ok(report)
+}
+
+/// Turns bulk mode (no audit entry per row) on or off for the rest of the transaction.
+async fn bulk(conn: &mut PgConnection, on: bool) -> StoreResult<()> {
+    sqlx::query("SELECT set_config('berdaya.bulk', $1, true)")
+        .bind(if on { "1" } else { "0" })
+        .execute(conn)
+        .await
+        .map_err(db)?;
+    Ok(())
 }
 
 async fn import_chunk(
@@ -169,6 +227,7 @@ async fn import_chunk(
         .fetch_all(&mut *conn)
         .await
         .map_err(db)?;
+        state.household_ids.extend(rows.iter().map(|(id, _)| *id));
         for (id, kk) in rows {
             state.created.insert(kk as u64, id);
         }
@@ -184,10 +243,10 @@ async fn import_chunk(
             })?);
         }
         let p: Vec<&berdaya_domain::registry::NewPerson> = people.iter().map(|r| &r.person).collect();
-        sqlx::query(
+        let ids: Vec<Id> = sqlx::query_scalar(
             "INSERT INTO people (nik, household_id, name, name_key, sex, birth_date, relation, education, occupation, disability) \
              SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::date[], \
-             $7::text[], $8::text[], $9::text[], $10::text[])",
+             $7::text[], $8::text[], $9::text[], $10::text[]) RETURNING id",
         )
         .bind(p.iter().map(|p| p.nik.as_u64() as i64).collect::<Vec<_>>())
         .bind(&household_ids)
@@ -199,9 +258,10 @@ async fn import_chunk(
         .bind(p.iter().map(|p| p.education.code()).collect::<Vec<_>>())
         .bind(p.iter().map(|p| p.occupation.as_deref()).collect::<Vec<_>>())
         .bind(p.iter().map(|p| p.disability.code()).collect::<Vec<_>>())
-        .execute(&mut *conn)
+        .fetch_all(&mut *conn)
         .await
         .map_err(db)?;
+        state.person_ids.extend(ids);
         state.report.people_created += people.len() as u64;
     }
     Ok(())

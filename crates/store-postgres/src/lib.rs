@@ -6,11 +6,13 @@
 //! [`StoreError::Duplicate`] and [`StoreError::Reference`] naming the field, by constraint
 //! name (see `error.rs`); nothing from a row (a NIK, a KK number) reaches an error message.
 
+mod access;
 mod error;
 mod import;
 mod registry;
 mod survey;
 pub mod testing;
+mod write;
 
 use std::path::Path;
 use std::time::Duration;
@@ -106,15 +108,16 @@ impl Store for PgStore {
     }
 
     async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
+        let mut w = self.write().await?;
         sqlx::query(
             "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
         )
         .bind(key)
         .bind(value)
-        .execute(&self.pool)
+        .execute(&mut *w)
         .await
         .map_err(db)?;
-        Ok(())
+        w.commit().await
     }
 }
 
@@ -131,12 +134,14 @@ mod tests {
 
 #[cfg(test)]
 mod vocabulary_checks {
+    use berdaya_domain::access::Role;
     use berdaya_domain::registry::{
         AgencyKind, Disability, Education, EnrollmentStatus, GroupKind, GroupRole, RegionKind, Relation, Sex,
         WelfareStage,
     };
 
-    const MIGRATION: &str = include_str!("../migrations/0001_registry.sql");
+    const MIGRATION: &str =
+        concat!(include_str!("../migrations/0001_registry.sql"), include_str!("../migrations/0003_access.sql"));
 
     /// The codes listed by the CHECK constraint `name` in the migration.
     fn check_codes(name: &str) -> Vec<&'static str> {
@@ -150,7 +155,7 @@ mod vocabulary_checks {
     /// Each CHECK lists exactly the domain vocabulary's codes, in order.
     #[test]
     fn checks_mirror_the_vocabularies() {
-        let cases: [(&str, Vec<&str>); 10] = [
+        let cases: [(&str, Vec<&str>); 11] = [
             ("regions_kind_check", RegionKind::ALL.iter().map(|v| v.code()).collect()),
             ("households_welfare_stage_check", WelfareStage::ALL.iter().map(|v| v.code()).collect()),
             ("people_sex_check", Sex::ALL.iter().map(|v| v.code()).collect()),
@@ -161,6 +166,7 @@ mod vocabulary_checks {
             ("group_members_role_check", GroupRole::ALL.iter().map(|v| v.code()).collect()),
             ("agencies_kind_check", AgencyKind::ALL.iter().map(|v| v.code()).collect()),
             ("enrollments_status_check", EnrollmentStatus::ALL.iter().map(|v| v.code()).collect()),
+            ("users_role_check", Role::ALL.iter().map(|v| v.code()).collect()),
         ];
         for (name, codes) in cases {
             assert_eq!(check_codes(name), codes, "{name}");

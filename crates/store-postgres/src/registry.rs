@@ -9,11 +9,11 @@ use berdaya_domain::registry::{
 };
 use berdaya_store::registry::{
     GroupSummary, HouseholdSummary, ProgramSummary, Query, RegistryCounts, RegistryExportRow, RegistryStore,
-    SubjectEnrollment,
+    SubjectEnrollment, Within,
 };
 use berdaya_store::{COUNT_CAP, ImportOptions, ImportReport, Page, PageRequest, RowSource, StoreError, StoreResult};
 use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder, Row};
 
 use crate::PgStore;
 use crate::error::{corrupt, db};
@@ -27,12 +27,12 @@ where
     row.try_get(col).map_err(db)
 }
 
-fn vocab<T>(row: &PgRow, col: &str, parse: fn(&str) -> Result<T, String>) -> StoreResult<T> {
+pub(crate) fn vocab<T>(row: &PgRow, col: &str, parse: fn(&str) -> Result<T, String>) -> StoreResult<T> {
     let s: String = get(row, col)?;
     parse(&s).map_err(|e| corrupt(col, e))
 }
 
-fn region_code(row: &PgRow, col: &str) -> StoreResult<RegionCode> {
+pub(crate) fn region_code(row: &PgRow, col: &str) -> StoreResult<RegionCode> {
     let s: String = get(row, col)?;
     RegionCode::parse(&s).map_err(|e| corrupt(col, e))
 }
@@ -252,10 +252,10 @@ impl<'a> Where<'a> {
     }
 }
 
-type Filter<'f> = &'f (dyn Fn(&mut Where<'_>) + Send + Sync);
+pub(crate) type Filter<'f> = &'f (dyn Fn(&mut Where<'_>) + Send + Sync);
 
 /// One page of a listing and its total, counted up to [`COUNT_CAP`] + 1.
-async fn page_of<T>(
+pub(crate) async fn page_of<T>(
     pool: &PgPool,
     select: &str,
     from: &str,
@@ -280,7 +280,7 @@ async fn page_of<T>(
 // --- Helpers --------------------------------------------------------------------------------
 
 /// After an update matched no row: was the record gone, or changed?
-async fn missing_or_conflict(
+pub(crate) async fn missing_or_conflict(
     conn: &mut PgConnection,
     table: &str,
     id: Id,
@@ -295,13 +295,13 @@ async fn missing_or_conflict(
     }
 }
 
-async fn exists(pool: &PgPool, table: &str, id: Id) -> StoreResult<bool> {
+async fn exists(ex: impl PgExecutor<'_>, table: &str, id: Id) -> StoreResult<bool> {
     let sql = format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE id = $1)");
-    sqlx::query_scalar(&sql).bind(id).fetch_one(pool).await.map_err(db)
+    sqlx::query_scalar(&sql).bind(id).fetch_one(ex).await.map_err(db)
 }
 
-async fn require(pool: &PgPool, table: &str, id: Id, entity: &'static str) -> StoreResult<()> {
-    if exists(pool, table, id).await? { Ok(()) } else { Err(StoreError::NotFound { entity }) }
+pub(crate) async fn require(ex: impl PgExecutor<'_>, table: &str, id: Id, entity: &'static str) -> StoreResult<()> {
+    if exists(ex, table, id).await? { Ok(()) } else { Err(StoreError::NotFound { entity }) }
 }
 
 async fn fetch_program(conn: &mut PgConnection, id: Id) -> StoreResult<Program> {
@@ -377,6 +377,7 @@ fn subject_column(kind: SubjectKind) -> &'static str {
 impl RegistryStore for PgStore {
     async fn create_region(&self, region: &NewRegion) -> StoreResult<Region> {
         let parent = region.parent();
+        let mut w = self.write().await?;
         let row = sqlx::query(&format!(
             "INSERT INTO regions AS r (code, name, name_key, kind, parent) VALUES ($1, $2, $3, $4, $5) RETURNING {REGION_COLS}"
         ))
@@ -385,13 +386,16 @@ impl RegistryStore for PgStore {
         .bind(key(&region.name))
         .bind(region.kind.code())
         .bind(parent.as_ref().map(|p| p.as_str()))
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *w)
         .await
         .map_err(db)?;
-        region_from(&row)
+        let region = region_from(&row)?;
+        w.commit().await?;
+        Ok(region)
     }
 
     async fn update_region(&self, region: &NewRegion, version: Version) -> StoreResult<Region> {
+        let mut w = self.write().await?;
         let row = sqlx::query(&format!(
             "UPDATE regions r SET name = $2, name_key = $3, kind = $4, version = r.version + 1 \
              WHERE r.code = $1 AND r.version = $5 RETURNING {REGION_COLS}"
@@ -401,15 +405,17 @@ impl RegistryStore for PgStore {
         .bind(key(&region.name))
         .bind(region.kind.code())
         .bind(version)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *w)
         .await
         .map_err(db)?;
         if let Some(row) = row {
-            return region_from(&row);
+            let region = region_from(&row)?;
+            w.commit().await?;
+            return Ok(region);
         }
         let actual: Option<i64> = sqlx::query_scalar("SELECT version FROM regions WHERE code = $1")
             .bind(region.code.as_str())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *w)
             .await
             .map_err(db)?;
         Err(match actual {
@@ -495,6 +501,7 @@ impl RegistryStore for PgStore {
     }
 
     async fn create_household(&self, household: &NewHousehold) -> StoreResult<Household> {
+        let mut w = self.write().await?;
         let h = household;
         let row = sqlx::query(&format!(
             "INSERT INTO households AS h (kk, address, address_key, region, welfare_stage, dtks_listed, dtks_since) \
@@ -507,15 +514,17 @@ impl RegistryStore for PgStore {
         .bind(h.welfare_stage.code())
         .bind(h.dtks_listed)
         .bind(h.dtks_since)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *w)
         .await
         .map_err(db)?;
-        household_from(&row)
+        let stored = household_from(&row)?;
+        w.commit().await?;
+        Ok(stored)
     }
 
     async fn update_household(&self, id: Id, household: &NewHousehold, version: Version) -> StoreResult<Household> {
         let h = household;
-        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let mut w = self.write().await?;
         let row = sqlx::query(&format!(
             "UPDATE households h SET kk = $2, address = $3, address_key = $4, region = $5, welfare_stage = $6, \
              dtks_listed = $7, dtks_since = $8, version = h.version + 1 WHERE h.id = $1 AND h.version = $9 \
@@ -530,13 +539,15 @@ impl RegistryStore for PgStore {
         .bind(h.dtks_listed)
         .bind(h.dtks_since)
         .bind(version)
-        .fetch_optional(&mut *conn)
+        .fetch_optional(&mut *w)
         .await
         .map_err(db)?;
-        match row {
-            Some(row) => household_from(&row),
-            None => Err(missing_or_conflict(&mut conn, "households", id, "household", version).await),
-        }
+        let Some(row) = row else {
+            return Err(missing_or_conflict(&mut w, "households", id, "household", version).await);
+        };
+        let stored = household_from(&row)?;
+        w.commit().await?;
+        Ok(stored)
     }
 
     async fn household(&self, id: Id) -> StoreResult<Household> {
@@ -551,6 +562,7 @@ impl RegistryStore for PgStore {
 
     async fn search_households(&self, query: &Query) -> StoreResult<Page<HouseholdSummary>> {
         let kk = query.as_identity_number().map(|n| n as i64);
+        let within = query.within;
         let text = query.text_str().map(str::to_string);
         let region = query.region.clone();
         let filter = move |w: &mut Where<'_>| {
@@ -565,6 +577,21 @@ impl RegistryStore for PgStore {
             }
             if let Some(r) = &region {
                 w.subtree("h.region", r);
+            }
+            match within {
+                Some(Within::AssignedTo(user)) => {
+                    let qb = w.and();
+                    qb.push("EXISTS (SELECT 1 FROM assignments a WHERE a.user_id = ").push_bind(user);
+                    qb.push(" AND a.household_id = h.id)");
+                }
+                Some(Within::MembersOf(group)) => {
+                    let qb = w.and();
+                    qb.push(
+                        "EXISTS (SELECT 1 FROM group_members m JOIN people x ON x.id = m.person_id WHERE m.group_id = ",
+                    );
+                    qb.push_bind(group).push(" AND x.household_id = h.id)");
+                }
+                None => {}
             }
         };
         page_of(
@@ -601,6 +628,7 @@ impl RegistryStore for PgStore {
     }
 
     async fn create_person(&self, person: &NewPerson) -> StoreResult<Person> {
+        let mut w = self.write().await?;
         let p = person;
         let row = sqlx::query(&format!(
             "INSERT INTO people AS p (nik, household_id, name, name_key, sex, birth_date, relation, education, occupation, disability) \
@@ -616,15 +644,17 @@ impl RegistryStore for PgStore {
         .bind(p.education.code())
         .bind(&p.occupation)
         .bind(p.disability.code())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *w)
         .await
         .map_err(db)?;
-        person_from(&row)
+        let stored = person_from(&row)?;
+        w.commit().await?;
+        Ok(stored)
     }
 
     async fn update_person(&self, id: Id, person: &NewPerson, version: Version) -> StoreResult<Person> {
         let p = person;
-        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let mut w = self.write().await?;
         let row = sqlx::query(&format!(
             "UPDATE people p SET nik = $2, household_id = $3, name = $4, name_key = $5, sex = $6, birth_date = $7, \
              relation = $8, education = $9, occupation = $10, disability = $11, version = p.version + 1 \
@@ -642,13 +672,15 @@ impl RegistryStore for PgStore {
         .bind(&p.occupation)
         .bind(p.disability.code())
         .bind(version)
-        .fetch_optional(&mut *conn)
+        .fetch_optional(&mut *w)
         .await
         .map_err(db)?;
-        match row {
-            Some(row) => person_from(&row),
-            None => Err(missing_or_conflict(&mut conn, "people", id, "person", version).await),
-        }
+        let Some(row) = row else {
+            return Err(missing_or_conflict(&mut w, "people", id, "person", version).await);
+        };
+        let stored = person_from(&row)?;
+        w.commit().await?;
+        Ok(stored)
     }
 
     async fn person(&self, id: Id) -> StoreResult<Person> {
@@ -663,6 +695,7 @@ impl RegistryStore for PgStore {
 
     async fn search_people(&self, query: &Query) -> StoreResult<Page<Person>> {
         let nik = query.as_identity_number().map(|n| n as i64);
+        let within = query.within;
         let prefix = query.text_str().map(key);
         let region = query.region.clone();
         let filter = move |w: &mut Where<'_>| {
@@ -674,6 +707,24 @@ impl RegistryStore for PgStore {
             }
             if let Some(r) = &region {
                 w.subtree("h.region", r);
+            }
+            match within {
+                Some(Within::AssignedTo(user)) => {
+                    // Their households' people, and the members of their groups.
+                    let qb = w.and();
+                    qb.push("(EXISTS (SELECT 1 FROM assignments a WHERE a.user_id = ").push_bind(user);
+                    qb.push(
+                        " AND a.household_id = p.household_id) OR EXISTS (SELECT 1 FROM assignments a \
+                             JOIN group_members m ON m.group_id = a.group_id WHERE a.user_id = ",
+                    );
+                    qb.push_bind(user).push(" AND m.person_id = p.id))");
+                }
+                Some(Within::MembersOf(group)) => {
+                    let qb = w.and();
+                    qb.push("EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = ").push_bind(group);
+                    qb.push(" AND m.person_id = p.id)");
+                }
+                None => {}
             }
         };
         let from = if query.region.is_some() {
@@ -694,6 +745,7 @@ impl RegistryStore for PgStore {
     }
 
     async fn create_group(&self, group: &NewGroup) -> StoreResult<Group> {
+        let mut w = self.write().await?;
         let g = group;
         let row = sqlx::query(&format!(
             "INSERT INTO groups AS g (name, name_key, kind, region, founded_on, description) \
@@ -705,15 +757,17 @@ impl RegistryStore for PgStore {
         .bind(g.region.as_str())
         .bind(g.founded_on)
         .bind(&g.description)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *w)
         .await
         .map_err(db)?;
-        group_from(&row)
+        let stored = group_from(&row)?;
+        w.commit().await?;
+        Ok(stored)
     }
 
     async fn update_group(&self, id: Id, group: &NewGroup, version: Version) -> StoreResult<Group> {
         let g = group;
-        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let mut w = self.write().await?;
         let row = sqlx::query(&format!(
             "UPDATE groups g SET name = $2, name_key = $3, kind = $4, region = $5, founded_on = $6, description = $7, \
              version = g.version + 1 WHERE g.id = $1 AND g.version = $8 RETURNING {GROUP_COLS}"
@@ -726,13 +780,15 @@ impl RegistryStore for PgStore {
         .bind(g.founded_on)
         .bind(&g.description)
         .bind(version)
-        .fetch_optional(&mut *conn)
+        .fetch_optional(&mut *w)
         .await
         .map_err(db)?;
-        match row {
-            Some(row) => group_from(&row),
-            None => Err(missing_or_conflict(&mut conn, "groups", id, "group", version).await),
-        }
+        let Some(row) = row else {
+            return Err(missing_or_conflict(&mut w, "groups", id, "group", version).await);
+        };
+        let stored = group_from(&row)?;
+        w.commit().await?;
+        Ok(stored)
     }
 
     async fn group(&self, id: Id) -> StoreResult<Group> {
@@ -748,12 +804,24 @@ impl RegistryStore for PgStore {
     async fn search_groups(&self, query: &Query) -> StoreResult<Page<GroupSummary>> {
         let text = query.text_str().map(str::to_string);
         let region = query.region.clone();
+        let within = query.within;
         let filter = move |w: &mut Where<'_>| {
             if let Some(t) = &text {
                 w.contains("g.name_key", t);
             }
             if let Some(r) = &region {
                 w.subtree("g.region", r);
+            }
+            match within {
+                Some(Within::AssignedTo(user)) => {
+                    let qb = w.and();
+                    qb.push("EXISTS (SELECT 1 FROM assignments a WHERE a.user_id = ").push_bind(user);
+                    qb.push(" AND a.group_id = g.id)");
+                }
+                Some(Within::MembersOf(group)) => {
+                    w.and().push("g.id = ").push_bind(group);
+                }
+                None => {}
             }
         };
         page_of(
@@ -778,6 +846,7 @@ impl RegistryStore for PgStore {
     }
 
     async fn add_member(&self, group_id: Id, member: &NewMember) -> StoreResult<GroupMember> {
+        let mut w = self.write().await?;
         let row = sqlx::query(&format!(
             "WITH m AS (INSERT INTO group_members (group_id, person_id, role, since, until) \
              VALUES ($1, $2, $3, $4, $5) RETURNING *) \
@@ -788,10 +857,12 @@ impl RegistryStore for PgStore {
         .bind(member.role.code())
         .bind(member.since)
         .bind(member.until)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *w)
         .await
         .map_err(db)?;
-        member_from(&row)
+        let stored = member_from(&row)?;
+        w.commit().await?;
+        Ok(stored)
     }
 
     async fn group_members(&self, group_id: Id) -> StoreResult<Vec<GroupMember>> {
@@ -808,7 +879,8 @@ impl RegistryStore for PgStore {
     }
 
     async fn add_members(&self, group_id: Id, members: &[NewMember]) -> StoreResult<u64> {
-        require(&self.pool, "groups", group_id, "group").await?;
+        let mut w = self.write().await?;
+        require(&mut *w, "groups", group_id, "group").await?;
         if members.is_empty() {
             return Ok(0);
         }
@@ -827,13 +899,15 @@ impl RegistryStore for PgStore {
         .bind(&roles)
         .bind(&since)
         .bind(&until)
-        .execute(&self.pool)
+        .execute(&mut *w)
         .await
         .map_err(db)?;
+        w.commit().await?;
         Ok(done.rows_affected())
     }
 
     async fn create_agency(&self, agency: &NewAgency) -> StoreResult<Agency> {
+        let mut w = self.write().await?;
         let a = agency;
         let row = sqlx::query(&format!(
             "INSERT INTO agencies AS a (name, name_key, kind, region, parent_id) VALUES ($1, $2, $3, $4, $5) \
@@ -844,10 +918,12 @@ impl RegistryStore for PgStore {
         .bind(a.kind.code())
         .bind(a.region.as_str())
         .bind(a.parent_id)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *w)
         .await
         .map_err(db)?;
-        agency_from(&row)
+        let stored = agency_from(&row)?;
+        w.commit().await?;
+        Ok(stored)
     }
 
     async fn update_agency(&self, id: Id, agency: &NewAgency, version: Version) -> StoreResult<Agency> {
@@ -855,7 +931,7 @@ impl RegistryStore for PgStore {
         if a.parent_id == Some(id) {
             return Err(Invalid::one("parent_id", "an agency cannot be its own parent").into());
         }
-        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let mut w = self.write().await?;
         let row = sqlx::query(&format!(
             "UPDATE agencies a SET name = $2, name_key = $3, kind = $4, region = $5, parent_id = $6, \
              version = a.version + 1 WHERE a.id = $1 AND a.version = $7 RETURNING {AGENCY_COLS}"
@@ -867,13 +943,15 @@ impl RegistryStore for PgStore {
         .bind(a.region.as_str())
         .bind(a.parent_id)
         .bind(version)
-        .fetch_optional(&mut *conn)
+        .fetch_optional(&mut *w)
         .await
         .map_err(db)?;
-        match row {
-            Some(row) => agency_from(&row),
-            None => Err(missing_or_conflict(&mut conn, "agencies", id, "agency", version).await),
-        }
+        let Some(row) = row else {
+            return Err(missing_or_conflict(&mut w, "agencies", id, "agency", version).await);
+        };
+        let stored = agency_from(&row)?;
+        w.commit().await?;
+        Ok(stored)
     }
 
     async fn agency(&self, id: Id) -> StoreResult<Agency> {
@@ -922,16 +1000,19 @@ impl RegistryStore for PgStore {
     }
 
     async fn add_staff(&self, agency_id: Id, staff: &NewStaff) -> StoreResult<Staff> {
+        let mut w = self.write().await?;
         let row = sqlx::query(
             "INSERT INTO staff (agency_id, name, position) VALUES ($1, $2, $3) RETURNING id, agency_id, name, position",
         )
         .bind(agency_id)
         .bind(&staff.name)
         .bind(&staff.position)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *w)
         .await
         .map_err(db)?;
-        staff_from(&row)
+        let stored = staff_from(&row)?;
+        w.commit().await?;
+        Ok(stored)
     }
 
     async fn agency_staff(&self, agency_id: Id) -> StoreResult<Vec<Staff>> {
@@ -946,7 +1027,7 @@ impl RegistryStore for PgStore {
 
     async fn create_program(&self, program: &NewProgram) -> StoreResult<Program> {
         let p = program;
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.write().await?;
         let id: Id = sqlx::query_scalar(
             "INSERT INTO programs (name, name_key, agency_id, starts_on, ends_on, description) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -962,13 +1043,13 @@ impl RegistryStore for PgStore {
         .map_err(db)?;
         write_program_regions(&mut tx, id, &p.target_regions).await?;
         let stored = fetch_program(&mut tx, id).await?;
-        tx.commit().await.map_err(db)?;
+        tx.commit().await?;
         Ok(stored)
     }
 
     async fn update_program(&self, id: Id, program: &NewProgram, version: Version) -> StoreResult<Program> {
         let p = program;
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.write().await?;
         let updated: Option<Id> = sqlx::query_scalar(
             "UPDATE programs SET name = $2, name_key = $3, agency_id = $4, starts_on = $5, ends_on = $6, \
              description = $7, version = version + 1 WHERE id = $1 AND version = $8 RETURNING id",
@@ -989,7 +1070,7 @@ impl RegistryStore for PgStore {
         }
         write_program_regions(&mut tx, id, &p.target_regions).await?;
         let stored = fetch_program(&mut tx, id).await?;
-        tx.commit().await.map_err(db)?;
+        tx.commit().await?;
         Ok(stored)
     }
 
@@ -1031,6 +1112,7 @@ impl RegistryStore for PgStore {
     }
 
     async fn enroll(&self, program_id: Id, enrollment: &NewEnrollment) -> StoreResult<Enrollment> {
+        let mut w = self.write().await?;
         let e = enrollment;
         let col = subject_column(e.subject.kind);
         let row = sqlx::query(&format!(
@@ -1043,10 +1125,12 @@ impl RegistryStore for PgStore {
         .bind(e.status.code())
         .bind(e.enrolled_on)
         .bind(e.ended_on)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *w)
         .await
         .map_err(db)?;
-        enrollment_from(&row)
+        let stored = enrollment_from(&row)?;
+        w.commit().await?;
+        Ok(stored)
     }
 
     async fn program_enrollments(&self, program_id: Id, page: PageRequest) -> StoreResult<Page<Enrollment>> {
@@ -1084,7 +1168,7 @@ impl RegistryStore for PgStore {
     }
 
     async fn import_registry(&self, rows: &mut dyn RowSource, options: &ImportOptions) -> StoreResult<ImportReport> {
-        crate::import::import(&self.pool, rows, options).await
+        crate::import::import(self, rows, options).await
     }
 
     async fn export_registry(

@@ -54,6 +54,7 @@ impl SurveyStore for PgStore {
              drop_incomplete, report_json, respondents, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {ALL_COLS}"
         );
+        let mut w = self.write().await?;
         let row = sqlx::query(&sql)
             .bind(a.title.as_str())
             .bind(&a.instrument.name)
@@ -65,10 +66,12 @@ impl SurveyStore for PgStore {
             .bind(&a.report_json)
             .bind(i64::try_from(a.respondents).unwrap_or(i64::MAX))
             .bind(to_micros(a.created_at))
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *w)
             .await
             .map_err(db)?;
-        analysis_from(&row)
+        let stored = analysis_from(&row)?;
+        w.commit().await?;
+        Ok(stored)
     }
 
     #[tracing::instrument(skip(self))]

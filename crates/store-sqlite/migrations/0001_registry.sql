@@ -16,7 +16,7 @@ CREATE INDEX regions_parent ON regions(parent, code);
 
 CREATE TABLE households (
     id            INTEGER PRIMARY KEY,
-    kk            INTEGER NOT NULL UNIQUE,
+    kk            INTEGER NOT NULL,
     address       TEXT NOT NULL,
     address_key   TEXT NOT NULL,
     region        TEXT NOT NULL REFERENCES regions(code),
@@ -25,11 +25,14 @@ CREATE TABLE households (
     dtks_since    TEXT,
     version       INTEGER NOT NULL DEFAULT 1
 );
+-- Unique indexes declared by name rather than inline UNIQUE: a bulk import into empty
+-- tables drops and rebuilds them, which SQLite allows only for named indexes.
+CREATE UNIQUE INDEX households_kk ON households(kk);
 CREATE INDEX households_region ON households(region);
 
 CREATE TABLE people (
     id           INTEGER PRIMARY KEY,
-    nik          INTEGER NOT NULL UNIQUE,
+    nik          INTEGER NOT NULL,
     household_id INTEGER REFERENCES households(id),
     name         TEXT NOT NULL,
     name_key     TEXT NOT NULL,
@@ -41,6 +44,7 @@ CREATE TABLE people (
     disability   TEXT NOT NULL,
     version      INTEGER NOT NULL DEFAULT 1
 );
+CREATE UNIQUE INDEX people_nik ON people(nik);
 CREATE INDEX people_name ON people(name_key, id);
 CREATE INDEX people_household ON people(household_id);
 

@@ -1,15 +1,17 @@
 //! Registry import and export: one transaction, prepared statements, no per-row round trips.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::mpsc;
 
-use berdaya_domain::registry::{Id, RegionCode};
+use berdaya_domain::registry::{Id, NewHousehold, NewPerson, NikMismatch, RegionCode};
 use berdaya_store::import::{HouseholdSeen, InFileChecks};
 use berdaya_store::registry::RegistryExportRow;
-use berdaya_store::{ImportOptions, ImportReport, RowError, RowSource, StoreResult};
-use rusqlite::Connection;
+use berdaya_store::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSource, StoreResult};
+use rusqlite::{Connection, params};
+use time::Date;
 
 use crate::backend;
-use crate::registry::{insert_household, insert_person, person_from};
+use crate::registry::{key, person_from, unique};
 
 /// Reads every row, checks it, and writes the valid ones in one transaction that commits
 /// only when the options allow (no errors, or `skip_invalid`; never on `dry_run`).
@@ -19,9 +21,13 @@ pub(crate) fn import(
     options: &ImportOptions,
 ) -> StoreResult<ImportReport> {
     // A large page cache keeps the NIK, KK and name indexes in memory during a big import.
-    conn.execute_batch("PRAGMA cache_size = -65536").map_err(backend)?;
+    // Sorts go to temporary files rather than memory: SQLite sorts in memory on one thread
+    // only, and the index builds of a bulk load sort millions of keys (see [`BulkLoad`]).
+    let temp_store: i64 = conn.query_row("PRAGMA temp_store", [], |r| r.get(0)).map_err(backend)?;
+    conn.execute_batch("PRAGMA cache_size = -65536; PRAGMA temp_store = FILE").map_err(backend)?;
     let result = import_in(conn, rows, options);
-    conn.execute_batch("PRAGMA cache_size = -2000").map_err(backend)?;
+    conn.execute_batch(&format!("PRAGMA cache_size = -2000; PRAGMA threads = 0; PRAGMA temp_store = {temp_store}"))
+        .map_err(backend)?;
     result
 }
 
@@ -31,73 +37,32 @@ fn import_in(conn: &mut Connection, rows: &mut dyn RowSource, options: &ImportOp
         s.query_map([], |r| r.get::<_, String>(0)).map_err(backend)?.collect::<Result<_, _>>().map_err(backend)?
     };
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
+    // Bulk mode: no audit entry per row; one `import` entry before the commit instead.
+    let audit = crate::audit::begin_import(&tx, &berdaya_store::access::current_actor())?;
+    let bulk = BulkLoad::begin(&tx)?;
     let mut report = ImportReport::default();
-    let mut checks = InFileChecks::new();
-    // KK → id of the household this import created.
-    let mut created: HashMap<u64, Id> = HashMap::new();
-    {
-        let mut kk_exists = tx.prepare_cached("SELECT 1 FROM households WHERE kk = ?1").map_err(backend)?;
-        let mut nik_exists = tx.prepare_cached("SELECT 1 FROM people WHERE nik = ?1").map_err(backend)?;
-        while let Some(next) = rows.next_row() {
-            report.rows += 1;
-            let mut rec = match next {
-                Ok(rec) => rec,
-                Err(errors) => {
-                    report.reject(errors);
-                    continue;
-                }
-            };
-            let mut errors = Vec::new();
-            let err = |column: &str, rule: String| RowError {
-                row: rec.row,
-                column: column.into(),
-                rule,
-                raw: rec.raw.clone(),
-            };
-            if !regions.contains(rec.household.region.as_str()) {
-                errors.push(err("region", format!("region {} does not exist", rec.household.region)));
-            }
-            let kk = rec.household.kk.as_u64();
-            if !created.contains_key(&kk) && kk_exists.exists([kk as i64]).map_err(backend)? {
-                errors.push(err("kk", "KK already registered in the database".into()));
-            }
-            if nik_exists.exists([rec.person.nik.as_u64() as i64]).map_err(backend)? {
-                errors.push(err("nik", "NIK already registered in the database".into()));
-            }
-            let seen = match checks.check(&rec) {
-                Ok(seen) => seen,
-                Err(mut more) => {
-                    errors.append(&mut more);
-                    HouseholdSeen::Earlier(0)
-                }
-            };
-            if !errors.is_empty() {
-                report.reject(errors);
-                continue;
-            }
-            let household_id = match (seen, created.get(&kk)) {
-                (_, Some(&id)) => id,
-                // The first row of this KK was rejected: this row introduces the household.
-                _ => {
-                    let id = insert_household(&tx, &rec.household)?;
-                    created.insert(kk, id);
-                    report.households_created += 1;
-                    id
-                }
-            };
-            rec.person.household_id = Some(household_id);
-            insert_person(&tx, &rec.person)?;
-            report.people_created += 1;
-            report.warn(
-                rec.row,
-                rec.person.nik.check(rec.person.birth_date, rec.person.sex, Some(&rec.household.region)),
-            );
+    // Two stages: a thread runs the checks that need no database, this one writes. The
+    // batches come back to the checking thread to be freed there.
+    std::thread::scope(|scope| {
+        let (to_writer, from_checker) = mpsc::sync_channel::<Vec<Item>>(CHECKED_BATCHES);
+        let (to_free, written) = mpsc::channel::<Vec<Item>>();
+        let checker = scope.spawn(move || check_rows(rows, &regions, to_writer, written));
+        let result = write_rows(&tx, bulk.is_none(), from_checker, to_free, &mut report);
+        // On an early error the channels are gone, which stops the checker.
+        match checker.join() {
+            Ok(()) => result,
+            Err(panic) => std::panic::resume_unwind(panic),
         }
-    }
+    })?;
     let commit = !options.dry_run && (report.errors.is_empty() || options.skip_invalid);
     if commit {
+        if let Some(bulk) = bulk {
+            bulk.finish(&tx)?;
+        }
+        crate::audit::finish_import(&tx, &audit, &report)?;
         tx.commit().map_err(backend)?;
     } else {
+        // The rollback brings back the indexes a bulk load dropped.
         tx.rollback().map_err(backend)?;
     }
     report.committed = commit;
@@ -106,6 +71,337 @@ fn import_in(conn: &mut Connection, rows: &mut dyn RowSource, options: &ImportOp
         report.people_created = 0;
     }
     Ok(report)
+}
+
+/// Rows per batch between the two stages, and batches in flight.
+const CHECKED_BATCH: usize = 256;
+const CHECKED_BATCHES: usize = 8;
+
+/// A row as it comes out of the checking stage.
+enum Item {
+    /// The file reader rejected it.
+    Unreadable(Vec<RowError>),
+    Checked(Box<Checked>),
+}
+
+/// A record with what the checks that need no database found.
+struct Checked {
+    rec: RegistryRecord,
+    /// The region is not in the database (regions are read once, before the rows).
+    region: Option<RowError>,
+    in_file: Result<HouseholdSeen, Vec<RowError>>,
+    /// Reported only if the row is imported.
+    warnings: Vec<NikMismatch>,
+    name_key: String,
+    /// For the first row of a KK only; later rows that must create the household (because
+    /// the first was rejected) compute it when writing.
+    address_key: Option<String>,
+}
+
+/// The checking stage: reads every row, runs the region and in-file checks, and sends the
+/// rows on in file order; then frees the batches the writer sends back until it is done.
+fn check_rows(
+    rows: &mut dyn RowSource,
+    regions: &HashSet<String>,
+    to_writer: mpsc::SyncSender<Vec<Item>>,
+    written: mpsc::Receiver<Vec<Item>>,
+) {
+    let mut checks = InFileChecks::new();
+    let mut batch = Vec::with_capacity(CHECKED_BATCH);
+    while let Some(next) = rows.next_row() {
+        batch.push(match next {
+            Err(errors) => Item::Unreadable(errors),
+            Ok(rec) => {
+                let region = (!regions.contains(rec.household.region.as_str())).then(|| RowError {
+                    row: rec.row,
+                    column: "region".into(),
+                    rule: format!("region {} does not exist", rec.household.region),
+                    raw: rec.raw.clone(),
+                });
+                let in_file = checks.check(&rec);
+                let warnings = rec.person.nik.check(rec.person.birth_date, rec.person.sex, Some(&rec.household.region));
+                let mut name_key = String::new();
+                key_into(&mut name_key, &rec.person.name);
+                let address_key = matches!(in_file, Ok(HouseholdSeen::New)).then(|| {
+                    let mut k = String::new();
+                    key_into(&mut k, &rec.household.address);
+                    k
+                });
+                Item::Checked(Box::new(Checked { rec, region, in_file, warnings, name_key, address_key }))
+            }
+        });
+        if batch.len() == CHECKED_BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(CHECKED_BATCH));
+            if to_writer.send(full).is_err() {
+                return;
+            }
+            while let Ok(done) = written.try_recv() {
+                drop(done);
+            }
+        }
+    }
+    if !batch.is_empty() && to_writer.send(batch).is_err() {
+        return;
+    }
+    drop(to_writer);
+    for done in written {
+        drop(done);
+    }
+}
+
+/// The writing stage: the checks against the database (unless the tables started empty),
+/// then the inserts.
+fn write_rows(
+    tx: &Connection,
+    check_database: bool,
+    from_checker: mpsc::Receiver<Vec<Item>>,
+    to_free: mpsc::Sender<Vec<Item>>,
+    report: &mut ImportReport,
+) -> StoreResult<()> {
+    // KK → id of the household this import created.
+    let mut created: HashMap<u64, Id> = HashMap::new();
+    let mut kk_exists = tx.prepare("SELECT 1 FROM households WHERE kk = ?1").map_err(backend)?;
+    let mut nik_exists = tx.prepare("SELECT 1 FROM people WHERE nik = ?1").map_err(backend)?;
+    let mut insert = Inserts::prepare(tx)?;
+    for mut batch in from_checker {
+        for item in &mut batch {
+            report.rows += 1;
+            let c = match item {
+                Item::Unreadable(errors) => {
+                    report.reject(std::mem::take(errors));
+                    continue;
+                }
+                Item::Checked(c) => c,
+            };
+            let rec = &mut c.rec;
+            let mut errors = Vec::new();
+            let err = |column: &str, rule: &str| RowError {
+                row: rec.row,
+                column: column.into(),
+                rule: rule.into(),
+                raw: rec.raw.clone(),
+            };
+            errors.extend(c.region.take());
+            let kk = rec.household.kk.as_u64();
+            if check_database {
+                if !created.contains_key(&kk) && kk_exists.exists([kk as i64]).map_err(backend)? {
+                    errors.push(err("kk", "KK already registered in the database"));
+                }
+                if nik_exists.exists([rec.person.nik.as_u64() as i64]).map_err(backend)? {
+                    errors.push(err("nik", "NIK already registered in the database"));
+                }
+            }
+            if let Err(more) = &mut c.in_file {
+                errors.append(more);
+            }
+            if !errors.is_empty() {
+                report.reject(errors);
+                continue;
+            }
+            let household_id = match created.get(&kk) {
+                Some(&id) => id,
+                // The first row of this KK, or the first after it was rejected.
+                None => {
+                    let id = insert.household(&rec.household, c.address_key.as_deref())?;
+                    created.insert(kk, id);
+                    report.households_created += 1;
+                    id
+                }
+            };
+            rec.person.household_id = Some(household_id);
+            insert.person(&rec.person, &c.name_key)?;
+            report.people_created += 1;
+            report.warn(rec.row, std::mem::take(&mut c.warnings));
+        }
+        // The checker is gone only after an error of its own making; the batch is freed here.
+        let _ = to_free.send(batch);
+    }
+    Ok(())
+}
+
+/// The import's two inserts, prepared once: the same SQL as
+/// [`insert_household`](crate::registry::insert_household) and
+/// [`insert_person`](crate::registry::insert_person), without a statement-cache lookup and a
+/// lower-cased copy of each name per row.
+struct Inserts<'c> {
+    conn: &'c Connection,
+    household: rusqlite::Statement<'c>,
+    person: rusqlite::Statement<'c>,
+    key: String,
+}
+
+impl<'c> Inserts<'c> {
+    fn prepare(tx: &'c Connection) -> StoreResult<Inserts<'c>> {
+        Ok(Inserts {
+            conn: tx,
+            household: tx
+                .prepare(
+                    "INSERT INTO households (kk, address, address_key, region, welfare_stage, dtks_listed, dtks_since) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .map_err(backend)?,
+            person: tx
+                .prepare(
+                    "INSERT INTO people (nik, household_id, name, name_key, sex, birth_date, relation, education, \
+                     occupation, disability) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )
+                .map_err(backend)?,
+            key: String::new(),
+        })
+    }
+
+    /// `address_key` is `key(&h.address)` when the caller has it.
+    fn household(&mut self, h: &NewHousehold, address_key: Option<&str>) -> StoreResult<Id> {
+        let address_key = match address_key {
+            Some(k) => k,
+            None => {
+                key_into(&mut self.key, &h.address);
+                &self.key
+            }
+        };
+        let mut since = [0; 10];
+        self.household
+            .execute(params![
+                h.kk.as_u64() as i64,
+                h.address,
+                address_key,
+                h.region.as_str(),
+                h.welfare_stage.code(),
+                h.dtks_listed,
+                h.dtks_since.map(|d| SqlDate::new(d, &mut since)),
+            ])
+            .map_err(|e| unique(e, "kk", "this KK number"))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// `name_key` is `key(&p.name)`.
+    fn person(&mut self, p: &NewPerson, name_key: &str) -> StoreResult<Id> {
+        let mut birth = [0; 10];
+        self.person
+            .execute(params![
+                p.nik.as_u64() as i64,
+                p.household_id,
+                p.name,
+                name_key,
+                p.sex.code(),
+                SqlDate::new(p.birth_date, &mut birth),
+                p.relation.code(),
+                p.education.code(),
+                p.occupation,
+                p.disability.code()
+            ])
+            .map_err(|e| unique(e, "nik", "this NIK"))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+}
+
+/// A date bound as rusqlite binds a [`Date`] (`YYYY-MM-DD`), without going through
+/// `time`'s general formatter: two dates per row add up over a million rows.
+enum SqlDate<'a> {
+    Text(&'a str),
+    Other(Date),
+}
+
+impl<'a> SqlDate<'a> {
+    fn new(d: Date, buf: &'a mut [u8; 10]) -> SqlDate<'a> {
+        let Ok(year) = u16::try_from(d.year()) else { return SqlDate::Other(d) };
+        if year > 9999 {
+            return SqlDate::Other(d);
+        }
+        let (month, day) = (u8::from(d.month()), d.day());
+        let digit = |n: u16| b'0' + (n % 10) as u8;
+        *buf = [
+            digit(year / 1000),
+            digit(year / 100),
+            digit(year / 10),
+            digit(year),
+            b'-',
+            digit(month as u16 / 10),
+            digit(month as u16),
+            b'-',
+            digit(day as u16 / 10),
+            digit(day as u16),
+        ];
+        // Only ASCII digits and dashes were written.
+        SqlDate::Text(std::str::from_utf8(buf).unwrap_or_default())
+    }
+}
+
+impl rusqlite::ToSql for SqlDate<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        match self {
+            SqlDate::Text(s) => Ok(rusqlite::types::ToSqlOutput::from(*s)),
+            SqlDate::Other(d) => d.to_sql(),
+        }
+    }
+}
+
+/// [`key`] into a reused buffer; ASCII text (nearly every name) needs no Unicode tables.
+fn key_into(buf: &mut String, s: &str) {
+    buf.clear();
+    if s.is_ascii() {
+        buf.push_str(s);
+        buf.make_ascii_lowercase();
+    } else {
+        buf.push_str(&key(s));
+    }
+}
+
+/// A load into empty `households` and `people` tables (the first national import): their
+/// indexes are dropped at the start and built again before the commit, since sorting
+/// a million keys once is several times cheaper than inserting them one by one into
+/// B-trees. It all happens inside the import's transaction, so a rollback (errors, a
+/// dry run, a failure) restores the indexes with the empty tables.
+struct BulkLoad {
+    /// The `CREATE INDEX` statements of the dropped indexes, as the schema holds them.
+    indexes: Vec<String>,
+}
+
+impl BulkLoad {
+    /// Drops the indexes when both tables are empty; `None` otherwise. Only named indexes can
+    /// go: the automatic ones of an inline `UNIQUE` (databases made before 0001 named them)
+    /// stay, and are kept up to date row by row.
+    fn begin(tx: &Connection) -> StoreResult<Option<BulkLoad>> {
+        let empty: bool = tx
+            .query_row("SELECT NOT EXISTS (SELECT 1 FROM households) AND NOT EXISTS (SELECT 1 FROM people)", [], |r| {
+                r.get(0)
+            })
+            .map_err(backend)?;
+        if !empty {
+            return Ok(None);
+        }
+        let dropped: Vec<(String, String)> = {
+            let mut s = tx
+                .prepare(
+                    "SELECT name, sql FROM sqlite_schema \
+                     WHERE type = 'index' AND tbl_name IN ('households', 'people') AND sql IS NOT NULL \
+                     ORDER BY tbl_name, name",
+                )
+                .map_err(backend)?;
+            s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(backend)?
+                .collect::<Result<_, _>>()
+                .map_err(backend)?
+        };
+        for (name, _) in &dropped {
+            tx.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\""))).map_err(backend)?;
+        }
+        Ok(Some(BulkLoad { indexes: dropped.into_iter().map(|(_, sql)| sql).collect() }))
+    }
+
+    /// Builds the dropped indexes again. A `UNIQUE` one fails if the rows broke it, which the
+    /// in-file checks rule out; the error then aborts the import like any other.
+    fn finish(self, tx: &Connection) -> StoreResult<()> {
+        // The sorts behind CREATE INDEX run in a helper thread too (the file reader is done)
+        // when they spill; a small cache makes them spill early, in smaller runs that sort
+        // faster and take less memory.
+        let cache: i64 = tx.query_row("PRAGMA cache_size", [], |r| r.get(0)).map_err(backend)?;
+        tx.execute_batch("PRAGMA threads = 2; PRAGMA cache_size = -8192").map_err(backend)?;
+        let built = self.indexes.iter().try_for_each(|sql| tx.execute_batch(sql));
+        // The connection goes back to the pool with its usual settings, whatever happened.
+        tx.execute_batch(&format!("PRAGMA threads = 0; PRAGMA cache_size = {cache}")).map_err(backend)?;
+        built.map_err(backend)
+    }
 }
 
 /// Streams people with their households, by household id then person id, people without
@@ -168,4 +464,213 @@ fn household_at(row: &rusqlite::Row) -> rusqlite::Result<berdaya_domain::registr
         dtks_since: row.get("dtks_since")?,
         version: row.get("h_version")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use berdaya_domain::registry::{HouseholdDraft, PersonDraft};
+    use berdaya_store::{ImportOptions, ImportReport, RegistryRecord, RowError};
+
+    use super::*;
+    use crate::SqliteStore;
+
+    fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStore::open_blocking(dir.path().join("t.db")).unwrap();
+        s.pool
+            .get()
+            .unwrap()
+            .execute_batch(
+                "INSERT INTO regions (code, name, name_key, kind, parent) VALUES \
+                 ('33', 'Jawa Tengah', 'jawa tengah', 'province', NULL), \
+                 ('33.16', 'Blora', 'blora', 'regency', '33'), \
+                 ('33.16.09', 'Randublatung', 'randublatung', 'district', '33.16'), \
+                 ('33.16.09.2001', 'Pilang', 'pilang', 'village', '33.16.09')",
+            )
+            .unwrap();
+        (dir, s)
+    }
+
+    /// A row of household `kk` (its last digits) and person `nik` (its last digits).
+    fn row(row: u64, kk: u32, nik: u32, region: &str) -> Result<RegistryRecord, Vec<RowError>> {
+        let household = HouseholdDraft {
+            kk: format!("331609010120{kk:04}"),
+            address: format!("Jl. Pilang {kk}"),
+            region: region.into(),
+            welfare_stage: "pra_sejahtera".into(),
+            dtks_listed: false,
+            dtks_since: None,
+        }
+        .parse()
+        .unwrap();
+        let person = PersonDraft {
+            nik: format!("331609120385{nik:04}"),
+            name: format!("Budi Ke-{nik}"),
+            sex: "L".into(),
+            birth_date: "1985-03-12".into(),
+            relation: "head".into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap();
+        Ok(RegistryRecord { row, household, person, raw: vec![format!("row {row}")] })
+    }
+
+    fn run(s: &SqliteStore, rows: Vec<Result<RegistryRecord, Vec<RowError>>>, options: ImportOptions) -> ImportReport {
+        let mut source = (rows.into_iter(), 0u64);
+        import(&mut s.pool.get().unwrap(), &mut source, &options).unwrap()
+    }
+
+    /// The indexes of the registry tables, with their SQL.
+    fn indexes(s: &SqliteStore) -> Vec<(String, Option<String>)> {
+        let c = s.pool.get().unwrap();
+        let mut q = c
+            .prepare(
+                "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name IN ('households', 'people') \
+                 ORDER BY name",
+            )
+            .unwrap();
+        q.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().collect::<Result<_, _>>().unwrap()
+    }
+
+    fn counts(s: &SqliteStore) -> (i64, i64) {
+        s.pool
+            .get()
+            .unwrap()
+            .query_row("SELECT (SELECT count(*) FROM households), (SELECT count(*) FROM people)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap()
+    }
+
+    fn rules(report: &ImportReport) -> Vec<(u64, &str, &str)> {
+        report.errors.iter().map(|e| (e.row, e.column.as_str(), e.rule.as_str())).collect()
+    }
+
+    const VILLAGE: &str = "33.16.09.2001";
+
+    #[test]
+    fn bulk_load_into_empty_tables_rebuilds_every_index() {
+        let (_dir, s) = store();
+        let before = indexes(&s);
+        assert!(before.iter().any(|(n, _)| n == "people_nik"), "{before:?}");
+        assert!(before.iter().any(|(n, _)| n == "households_kk"), "{before:?}");
+        let rep = run(
+            &s,
+            vec![row(2, 1, 1, VILLAGE), row(3, 1, 2, VILLAGE), row(4, 2, 3, VILLAGE)],
+            ImportOptions::default(),
+        );
+        assert!(rep.committed && rep.households_created == 2 && rep.people_created == 3, "{rep:?}");
+        assert_eq!(indexes(&s), before, "the dropped indexes are back, as they were declared");
+        assert_eq!(counts(&s), (2, 3));
+        let c = s.pool.get().unwrap();
+        let check: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(check, "ok");
+        let plan: String =
+            c.query_row("EXPLAIN QUERY PLAN SELECT id FROM people WHERE nik = 1", [], |r| r.get(3)).unwrap();
+        assert!(plan.contains("people_nik"), "{plan}");
+        drop(c);
+
+        // The tables are no longer empty: the next import checks against the database.
+        let rep = run(
+            &s,
+            vec![row(2, 3, 1, VILLAGE), row(3, 1, 4, VILLAGE), row(4, 4, 5, VILLAGE)],
+            ImportOptions::default(),
+        );
+        assert!(!rep.committed, "{rep:?}");
+        assert_eq!(
+            rules(&rep),
+            [(2, "nik", "NIK already registered in the database"), (3, "kk", "KK already registered in the database")]
+        );
+        assert_eq!(counts(&s), (2, 3));
+        let rep = run(
+            &s,
+            vec![row(2, 3, 1, VILLAGE), row(3, 1, 4, VILLAGE), row(4, 4, 5, VILLAGE)],
+            ImportOptions { skip_invalid: true, dry_run: false },
+        );
+        assert!(rep.committed && rep.rejected_rows == 2, "{rep:?}");
+        assert_eq!((rep.households_created, rep.people_created), (1, 1));
+        assert_eq!(counts(&s), (3, 4), "a rejected row leaves nothing behind, not even its new household");
+        assert_eq!(indexes(&s), before);
+    }
+
+    #[test]
+    fn failed_bulk_load_leaves_the_indexes_and_empty_tables() {
+        let (_dir, s) = store();
+        let before = indexes(&s);
+        let rows = || vec![row(2, 1, 1, VILLAGE), row(3, 2, 2, "33.16.09.2099"), row(4, 3, 1, VILLAGE)];
+        let rep = run(&s, rows(), ImportOptions::default());
+        assert!(!rep.committed, "{rep:?}");
+        assert_eq!(
+            rules(&rep),
+            [
+                (3, "region", "region 33.16.09.2099 does not exist"),
+                (4, "nik", "duplicate NIK: the same NIK is on row 2")
+            ]
+        );
+        assert_eq!((rep.households_created, rep.people_created), (0, 0));
+        assert_eq!(counts(&s), (0, 0));
+        assert_eq!(indexes(&s), before, "the rollback restores the dropped indexes");
+
+        let rep = run(&s, rows(), ImportOptions { skip_invalid: false, dry_run: true });
+        assert!(!rep.committed && rep.rejected_rows == 2, "{rep:?}");
+        assert_eq!(counts(&s), (0, 0));
+        assert_eq!(indexes(&s), before);
+
+        let rep = run(&s, rows(), ImportOptions { skip_invalid: true, dry_run: false });
+        assert!(rep.committed && rep.rejected_rows == 2 && rep.people_created == 1, "{rep:?}");
+        assert_eq!(counts(&s), (1, 1));
+        assert_eq!(indexes(&s), before);
+    }
+
+    #[test]
+    fn database_with_inline_unique_constraints_still_imports() {
+        // Databases made before 0001 declared its unique indexes by name.
+        let (_dir, s) = store();
+        s.pool
+            .get()
+            .unwrap()
+            .execute_batch(
+                "DROP TABLE people; DROP TABLE households;
+                 CREATE TABLE households (id INTEGER PRIMARY KEY, kk INTEGER NOT NULL UNIQUE, address TEXT NOT NULL,
+                     address_key TEXT NOT NULL, region TEXT NOT NULL REFERENCES regions(code),
+                     welfare_stage TEXT NOT NULL, dtks_listed INTEGER NOT NULL, dtks_since TEXT,
+                     version INTEGER NOT NULL DEFAULT 1);
+                 CREATE INDEX households_region ON households(region);
+                 CREATE TABLE people (id INTEGER PRIMARY KEY, nik INTEGER NOT NULL UNIQUE,
+                     household_id INTEGER REFERENCES households(id), name TEXT NOT NULL, name_key TEXT NOT NULL,
+                     sex TEXT NOT NULL, birth_date TEXT NOT NULL, relation TEXT NOT NULL, education TEXT NOT NULL,
+                     occupation TEXT, disability TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1);
+                 CREATE INDEX people_name ON people(name_key, id);
+                 CREATE INDEX people_household ON people(household_id);",
+            )
+            .unwrap();
+        let before = indexes(&s);
+        assert!(before.iter().any(|(n, sql)| n.starts_with("sqlite_autoindex_people") && sql.is_none()));
+        let rep = run(&s, vec![row(2, 1, 1, VILLAGE), row(3, 1, 2, VILLAGE)], ImportOptions::default());
+        assert!(rep.committed && rep.people_created == 2, "{rep:?}");
+        assert_eq!(indexes(&s), before);
+        let rep = run(&s, vec![row(2, 2, 2, VILLAGE)], ImportOptions::default());
+        assert_eq!(rules(&rep), [(2, "nik", "NIK already registered in the database")]);
+    }
+
+    #[test]
+    fn dates_bind_as_rusqlite_binds_them() {
+        for d in [
+            time::macros::date!(1985 - 03 - 12),
+            time::macros::date!(2024 - 12 - 31),
+            time::macros::date!(0001 - 01 - 01),
+            time::macros::date!(9999 - 12 - 31),
+        ] {
+            let mut buf = [0; 10];
+            let ours = SqlDate::new(d, &mut buf);
+            let (ours, theirs) = (rusqlite::ToSql::to_sql(&ours).unwrap(), rusqlite::ToSql::to_sql(&d).unwrap());
+            let text = |o: &rusqlite::types::ToSqlOutput| match o {
+                rusqlite::types::ToSqlOutput::Borrowed(v) => v.as_str().unwrap().to_string(),
+                rusqlite::types::ToSqlOutput::Owned(rusqlite::types::Value::Text(t)) => t.clone(),
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(text(&ours), text(&theirs));
+        }
+    }
 }

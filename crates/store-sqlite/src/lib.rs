@@ -1,8 +1,12 @@
 //! Embedded SQLite implementation of Berdaya's store: the default for one office or one laptop.
 //!
 //! Connections run in WAL mode with foreign keys on, from a small pool; every call runs on
-//! tokio's blocking pool. Bulk work (import, export) runs on the caller's thread.
+//! tokio's blocking pool. Bulk work (import, export) runs on the caller's thread. Every write
+//! goes through `SqliteStore::write`, one transaction that attributes its audit entries to
+//! the task's actor and seals them before it commits (see `audit`).
 
+mod access;
+mod audit;
 mod conn;
 mod import;
 mod registry;
@@ -21,6 +25,7 @@ use conn::Pool;
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_registry", include_str!("../migrations/0001_registry.sql")),
     ("0002_survey", include_str!("../migrations/0002_survey.sql")),
+    ("0003_access", include_str!("../migrations/0003_access.sql")),
 ];
 
 /// The SQLite store.
@@ -124,6 +129,19 @@ impl SqliteStore {
         .map_err(|e| StoreError::Backend(format!("store task failed: {e}")))?
     }
 
+    /// Runs `body` as one write: an `IMMEDIATE` transaction attributed to the task's
+    /// [`current_actor`](berdaya_store::access::current_actor), whose audit entries are sealed
+    /// before it commits (see [`audit`]). Every write of this backend goes through here.
+    async fn write<T, F>(&self, body: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T> + Send + 'static,
+    {
+        // Task-locals stay on this side of spawn_blocking: read the actor here.
+        let actor = berdaya_store::access::current_actor();
+        self.call(move |c| audit::write_tx(c, &actor, body)).await
+    }
+
     /// Runs `f` with a pooled connection on this thread, for work that borrows the caller's
     /// data (imports read from the caller's file). On a multi-threaded runtime the thread is
     /// handed over to blocking work first.
@@ -194,7 +212,7 @@ impl Store for SqliteStore {
 
     async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
         let (key, value) = (key.to_string(), value.to_string());
-        self.call(move |c| {
+        self.write(move |c| {
             c.execute(
                 "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 [&key, &value],

@@ -9,7 +9,7 @@ use berdaya_domain::registry::{
 };
 use berdaya_store::registry::{
     GroupSummary, HouseholdSummary, ProgramSummary, Query, RegistryCounts, RegistryExportRow, RegistryStore,
-    SubjectEnrollment,
+    SubjectEnrollment, Within,
 };
 use berdaya_store::{COUNT_CAP, ImportOptions, ImportReport, Page, PageRequest, RowSource, StoreError, StoreResult};
 use rusqlite::types::ToSql;
@@ -165,11 +165,11 @@ pub(crate) fn unique(e: rusqlite::Error, field: &'static str, what: &str) -> Sto
     }
 }
 
-fn exists(conn: &Connection, sql: &str, param: &dyn ToSql) -> StoreResult<bool> {
+pub(crate) fn exists(conn: &Connection, sql: &str, param: &dyn ToSql) -> StoreResult<bool> {
     conn.prepare_cached(sql).and_then(|mut s| s.exists([param])).map_err(backend)
 }
 
-fn require_region(conn: &Connection, field: &'static str, code: &RegionCode) -> StoreResult<()> {
+pub(crate) fn require_region(conn: &Connection, field: &'static str, code: &RegionCode) -> StoreResult<()> {
     if exists(conn, "SELECT 1 FROM regions WHERE code = ?1", &code.as_str())? {
         Ok(())
     } else {
@@ -178,7 +178,7 @@ fn require_region(conn: &Connection, field: &'static str, code: &RegionCode) -> 
 }
 
 /// After an update matched no row: was the record gone, or changed?
-fn missing_or_conflict(
+pub(crate) fn missing_or_conflict(
     conn: &Connection,
     table: &str,
     key_col: &str,
@@ -194,7 +194,7 @@ fn missing_or_conflict(
     }
 }
 
-fn not_found(entity: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+pub(crate) fn not_found(entity: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
     move |e| match e {
         rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound { entity },
         e => backend(e),
@@ -207,12 +207,20 @@ fn subtree(col: &str, n: usize) -> String {
 }
 
 /// `WHERE a AND b …`, or nothing when there are no conditions.
-fn where_clause(conds: &[String]) -> String {
+pub(crate) fn where_clause(conds: &[String]) -> String {
     if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) }
 }
 
+/// A [`Within`] restriction and the id it binds (a user's or a group's).
+fn within_id(w: Within) -> (Within, i64) {
+    match w {
+        Within::AssignedTo(user) => (w, user),
+        Within::MembersOf(group) => (w, group),
+    }
+}
+
 /// Counts rows of a query up to the cap, fast however many match.
-fn count_capped(conn: &Connection, from_where: &str, params: &[&dyn ToSql]) -> StoreResult<u64> {
+pub(crate) fn count_capped(conn: &Connection, from_where: &str, params: &[&dyn ToSql]) -> StoreResult<u64> {
     let sql = format!("SELECT count(*) FROM (SELECT 1 {from_where} LIMIT {})", COUNT_CAP + 1);
     conn.prepare_cached(&sql)
         .and_then(|mut s| s.query_row(params, |r| r.get::<_, i64>(0)))
@@ -220,7 +228,7 @@ fn count_capped(conn: &Connection, from_where: &str, params: &[&dyn ToSql]) -> S
         .map_err(backend)
 }
 
-fn page_of<T>(
+pub(crate) fn page_of<T>(
     conn: &Connection,
     select: &str,
     from_where: &str,
@@ -398,7 +406,7 @@ pub(crate) fn insert_person(conn: &Connection, p: &NewPerson) -> StoreResult<Id>
 impl RegistryStore for SqliteStore {
     async fn create_region(&self, region: &NewRegion) -> StoreResult<Region> {
         let r = region.clone();
-        self.call(move |c| {
+        self.write(move |c| {
             let parent = r.parent();
             if let Some(p) = &parent
                 && !exists(c, "SELECT 1 FROM regions WHERE code = ?1", &p.as_str())?
@@ -420,7 +428,7 @@ impl RegistryStore for SqliteStore {
 
     async fn update_region(&self, region: &NewRegion, version: Version) -> StoreResult<Region> {
         let r = region.clone();
-        self.call(move |c| {
+        self.write(move |c| {
             let n = c
                 .execute(
                     "UPDATE regions SET name = ?2, name_key = ?3, kind = ?4, version = version + 1 WHERE code = ?1 AND version = ?5",
@@ -523,7 +531,7 @@ impl RegistryStore for SqliteStore {
 
     async fn create_household(&self, household: &NewHousehold) -> StoreResult<Household> {
         let h = household.clone();
-        self.call(move |c| {
+        self.write(move |c| {
             require_region(c, "region", &h.region)?;
             let id = insert_household(c, &h)?;
             get_household(c, id)
@@ -533,7 +541,7 @@ impl RegistryStore for SqliteStore {
 
     async fn update_household(&self, id: Id, household: &NewHousehold, version: Version) -> StoreResult<Household> {
         let h = household.clone();
-        self.call(move |c| {
+        self.write(move |c| {
             require_region(c, "region", &h.region)?;
             let n = c
                 .execute(
@@ -587,6 +595,20 @@ impl RegistryStore for SqliteStore {
                 conds.push(subtree("h.region", params.len() + 1));
                 params.push(r);
             }
+            let within = q.within.map(within_id);
+            if let Some((w, id)) = &within {
+                let n = params.len() + 1;
+                conds.push(match w {
+                    Within::AssignedTo(_) => format!(
+                        "h.id IN (SELECT a.household_id FROM assignments a WHERE a.user_id = ?{n} AND a.household_id IS NOT NULL)"
+                    ),
+                    Within::MembersOf(_) => format!(
+                        "h.id IN (SELECT x.household_id FROM group_members m JOIN people x ON x.id = m.person_id \
+                         WHERE m.group_id = ?{n} AND x.household_id IS NOT NULL)"
+                    ),
+                });
+                params.push(id);
+            }
             let where_ = where_clause(&conds);
             page_of(
                 c,
@@ -625,7 +647,7 @@ impl RegistryStore for SqliteStore {
 
     async fn create_person(&self, person: &NewPerson) -> StoreResult<Person> {
         let p = person.clone();
-        self.call(move |c| {
+        self.write(move |c| {
             check_person_refs(c, &p)?;
             let id = insert_person(c, &p)?;
             get_person(c, id)
@@ -635,7 +657,7 @@ impl RegistryStore for SqliteStore {
 
     async fn update_person(&self, id: Id, person: &NewPerson, version: Version) -> StoreResult<Person> {
         let p = person.clone();
-        self.call(move |c| {
+        self.write(move |c| {
             check_person_refs(c, &p)?;
             let n = c
                 .execute(
@@ -700,6 +722,21 @@ impl RegistryStore for SqliteStore {
             } else {
                 ""
             };
+            let within = q.within.map(within_id);
+            if let Some((w, id)) = &within {
+                let n = params.len() + 1;
+                conds.push(match w {
+                    Within::AssignedTo(_) => format!(
+                        "(p.household_id IN (SELECT a.household_id FROM assignments a WHERE a.user_id = ?{n} \
+                         AND a.household_id IS NOT NULL) OR p.id IN (SELECT m.person_id FROM group_members m \
+                         JOIN assignments a ON a.group_id = m.group_id WHERE a.user_id = ?{n}))"
+                    ),
+                    Within::MembersOf(_) => {
+                        format!("p.id IN (SELECT m.person_id FROM group_members m WHERE m.group_id = ?{n})")
+                    }
+                });
+                params.push(id);
+            }
             let where_ = where_clause(&conds);
             page_of(
                 c,
@@ -716,7 +753,7 @@ impl RegistryStore for SqliteStore {
 
     async fn create_group(&self, group: &NewGroup) -> StoreResult<Group> {
         let g = group.clone();
-        self.call(move |c| {
+        self.write(move |c| {
             require_region(c, "region", &g.region)?;
             c.execute(
                 "INSERT INTO groups (name, name_key, kind, region, founded_on, description) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -730,7 +767,7 @@ impl RegistryStore for SqliteStore {
 
     async fn update_group(&self, id: Id, group: &NewGroup, version: Version) -> StoreResult<Group> {
         let g = group.clone();
-        self.call(move |c| {
+        self.write(move |c| {
             require_region(c, "region", &g.region)?;
             let n = c
                 .execute(
@@ -766,6 +803,17 @@ impl RegistryStore for SqliteStore {
                 conds.push(subtree("g.region", params.len() + 1));
                 params.push(r);
             }
+            let within = q.within.map(within_id);
+            if let Some((w, id)) = &within {
+                let n = params.len() + 1;
+                conds.push(match w {
+                    Within::AssignedTo(_) => format!(
+                        "g.id IN (SELECT a.group_id FROM assignments a WHERE a.user_id = ?{n} AND a.group_id IS NOT NULL)"
+                    ),
+                    Within::MembersOf(_) => format!("g.id = ?{n}"),
+                });
+                params.push(id);
+            }
             let where_ = where_clause(&conds);
             page_of(
                 c,
@@ -782,7 +830,7 @@ impl RegistryStore for SqliteStore {
 
     async fn add_member(&self, group_id: Id, member: &NewMember) -> StoreResult<GroupMember> {
         let m = member.clone();
-        self.call(move |c| {
+        self.write(move |c| {
             get_group(c, group_id)?;
             let id = insert_member(c, group_id, &m)?;
             let name: String =
@@ -829,13 +877,11 @@ impl RegistryStore for SqliteStore {
 
     async fn add_members(&self, group_id: Id, members: &[NewMember]) -> StoreResult<u64> {
         let members = members.to_vec();
-        self.call(move |c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
-            get_group(&tx, group_id)?;
+        self.write(move |tx| {
+            get_group(tx, group_id)?;
             for m in &members {
-                insert_member(&tx, group_id, m)?;
+                insert_member(tx, group_id, m)?;
             }
-            tx.commit().map_err(backend)?;
             Ok(members.len() as u64)
         })
         .await
@@ -843,7 +889,7 @@ impl RegistryStore for SqliteStore {
 
     async fn create_agency(&self, agency: &NewAgency) -> StoreResult<Agency> {
         let a = agency.clone();
-        self.call(move |c| {
+        self.write(move |c| {
             check_agency_refs(c, &a, None)?;
             c.execute(
                 "INSERT INTO agencies (name, name_key, kind, region, parent_id) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -857,7 +903,7 @@ impl RegistryStore for SqliteStore {
 
     async fn update_agency(&self, id: Id, agency: &NewAgency, version: Version) -> StoreResult<Agency> {
         let a = agency.clone();
-        self.call(move |c| {
+        self.write(move |c| {
             check_agency_refs(c, &a, Some(id))?;
             let n = c
                 .execute(
@@ -912,7 +958,7 @@ impl RegistryStore for SqliteStore {
 
     async fn add_staff(&self, agency_id: Id, staff: &NewStaff) -> StoreResult<Staff> {
         let s = staff.clone();
-        self.call(move |c| {
+        self.write(move |c| {
             get_agency(c, agency_id)?;
             c.execute(
                 "INSERT INTO staff (agency_id, name, position) VALUES (?1, ?2, ?3)",
@@ -942,9 +988,8 @@ impl RegistryStore for SqliteStore {
 
     async fn create_program(&self, program: &NewProgram) -> StoreResult<Program> {
         let p = program.clone();
-        self.call(move |c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
-            if !exists(&tx, "SELECT 1 FROM agencies WHERE id = ?1", &p.agency_id)? {
+        self.write(move |tx| {
+            if !exists(tx, "SELECT 1 FROM agencies WHERE id = ?1", &p.agency_id)? {
                 return Err(StoreError::Reference { field: "agency_id", message: format!("agency {} does not exist", p.agency_id) });
             }
             tx.execute(
@@ -953,18 +998,16 @@ impl RegistryStore for SqliteStore {
             )
             .map_err(backend)?;
             let id = tx.last_insert_rowid();
-            write_program_regions(&tx, id, &p.target_regions)?;
-            tx.commit().map_err(backend)?;
-            get_program(c, id)
+            write_program_regions(tx, id, &p.target_regions)?;
+            get_program(tx, id)
         })
         .await
     }
 
     async fn update_program(&self, id: Id, program: &NewProgram, version: Version) -> StoreResult<Program> {
         let p = program.clone();
-        self.call(move |c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
-            if !exists(&tx, "SELECT 1 FROM agencies WHERE id = ?1", &p.agency_id)? {
+        self.write(move |tx| {
+            if !exists(tx, "SELECT 1 FROM agencies WHERE id = ?1", &p.agency_id)? {
                 return Err(StoreError::Reference { field: "agency_id", message: format!("agency {} does not exist", p.agency_id) });
             }
             let n = tx
@@ -975,11 +1018,10 @@ impl RegistryStore for SqliteStore {
                 )
                 .map_err(backend)?;
             if n == 0 {
-                return Err(missing_or_conflict(&tx, "programs", "id", &id, "program", version));
+                return Err(missing_or_conflict(tx, "programs", "id", &id, "program", version));
             }
-            write_program_regions(&tx, id, &p.target_regions)?;
-            tx.commit().map_err(backend)?;
-            get_program(c, id)
+            write_program_regions(tx, id, &p.target_regions)?;
+            get_program(tx, id)
         })
         .await
     }
@@ -1019,7 +1061,7 @@ impl RegistryStore for SqliteStore {
 
     async fn enroll(&self, program_id: Id, enrollment: &NewEnrollment) -> StoreResult<Enrollment> {
         let e = enrollment.clone();
-        self.call(move |c| {
+        self.write(move |c| {
             get_program(c, program_id)?;
             let (table, col) = match e.subject.kind {
                 SubjectKind::Household => ("households", "household_id"),

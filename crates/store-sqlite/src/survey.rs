@@ -63,7 +63,7 @@ const ALL_COLS: &str = "id, title, instrument_name, instrument, responses_name, 
 impl SurveyStore for SqliteStore {
     async fn save_analysis(&self, a: &NewAnalysis) -> StoreResult<StoredAnalysis> {
         let a = a.clone();
-        self.call(move |c| {
+        self.write(move |c| {
             let sql = format!(
                 "INSERT INTO survey_analyses (title, instrument_name, instrument, responses_name, responses, alpha, \
                  drop_incomplete, report_json, respondents, created_at_us) \

@@ -119,8 +119,52 @@ impl ImportReport {
 /// sharing a KK that disagree on the household. Backends run every record through it.
 #[derive(Debug, Default)]
 pub struct InFileChecks {
-    niks: HashMap<u64, u64>,
-    households: HashMap<u64, (u64, NewHousehold)>,
+    niks: HashMap<u64, u64, NumberHash>,
+    households: HashMap<u64, (u64, NewHousehold), NumberHash>,
+}
+
+/// Hashes the NIK and KK numbers the checks key on with a seeded mix of the number
+/// (SplitMix64's finaliser) instead of SipHash, which costs more than a national import
+/// can spare. The random seed keeps a file from choosing numbers that collide.
+#[derive(Debug, Clone, Copy)]
+struct NumberHash {
+    seed: u64,
+}
+
+impl Default for NumberHash {
+    fn default() -> Self {
+        NumberHash { seed: std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), 0u64) }
+    }
+}
+
+impl std::hash::BuildHasher for NumberHash {
+    type Hasher = NumberHasher;
+
+    fn build_hasher(&self) -> NumberHasher {
+        NumberHasher(self.seed)
+    }
+}
+
+#[derive(Debug)]
+struct NumberHasher(u64);
+
+impl std::hash::Hasher for NumberHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        let mut z = (self.0 ^ n).wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        self.0 = z ^ (z >> 31);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// What the in-file check says of a record's household.

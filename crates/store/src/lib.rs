@@ -5,6 +5,7 @@
 //! transaction. Updates carry the version the caller read; a stale version is a
 //! [`StoreError::Conflict`], never a silent overwrite.
 
+pub mod access;
 pub mod import;
 pub mod registry;
 pub mod survey;
@@ -15,6 +16,7 @@ use async_trait::async_trait;
 use berdaya_domain::registry::{Invalid, Version};
 use serde::Serialize;
 
+pub use access::AccessStore;
 pub use import::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSource};
 pub use registry::*;
 pub use survey::SurveyStore;
@@ -118,7 +120,7 @@ impl<T> Page<T> {
 
 /// The whole store. Both backends pass the same test suite.
 #[async_trait]
-pub trait Store: registry::RegistryStore + survey::SurveyStore + Send + Sync + 'static {
+pub trait Store: registry::RegistryStore + survey::SurveyStore + access::AccessStore + Send + Sync + 'static {
     /// Which backend this is (`sqlite` or `postgres`), for health checks and logs.
     fn backend(&self) -> &'static str;
 

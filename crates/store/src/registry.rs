@@ -18,6 +18,18 @@ pub struct Query {
     /// Only records in this region or below it.
     pub region: Option<RegionCode>,
     pub page: PageRequest,
+    /// Only records a facilitator is assigned or a group's members (access scoping).
+    pub within: Option<Within>,
+}
+
+/// A restriction of a search to what one user may see beyond their area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Within {
+    /// Households assigned to the user, the people of those households, and groups assigned
+    /// to the user (with, for people, the members of those groups).
+    AssignedTo(berdaya_domain::access::UserId),
+    /// The group itself, the people who are its members, and those members' households.
+    MembersOf(Id),
 }
 
 impl Query {

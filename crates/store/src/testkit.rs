@@ -3,8 +3,9 @@
 //! Each check gets a fresh, empty, migrated store and asserts the contract written on
 //! [`Store`] and [`RegistryStore`]: create/read/update of every record, versions and
 //! conflicts, the error variants and field names both backends must produce, search and
-//! pagination semantics, the import contract, export order, counts, settings, and two
-//! concurrent edits of one record.
+//! pagination semantics, the import contract, export order, counts, settings, two
+//! concurrent edits of one record, and (in `access`) accounts, sessions, tokens, scoped
+//! searches and the audit log.
 //!
 //! A backend crate runs the suite from an integration test, one `#[tokio::test]` per check
 //! (it needs `tokio` with the `macros` and `rt-multi-thread` features as a dev-dependency):
@@ -134,6 +135,17 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("registry_counts", |s| Box::pin(checks::registry_counts(s))),
     ("concurrent_updates", |s| Box::pin(checks::concurrent_updates(s))),
     ("survey_analyses", |s| Box::pin(checks::survey_analyses(s))),
+    ("access_users", |s| Box::pin(checks::access_users(s))),
+    ("access_passwords", |s| Box::pin(checks::access_passwords(s))),
+    ("access_sessions", |s| Box::pin(checks::access_sessions(s))),
+    ("access_tokens", |s| Box::pin(checks::access_tokens(s))),
+    ("access_assignments", |s| Box::pin(checks::access_assignments(s))),
+    ("access_within", |s| Box::pin(checks::access_within(s))),
+    ("audit_row_changes", |s| Box::pin(checks::audit_row_changes(s))),
+    ("audit_failed_writes_leave_nothing", |s| Box::pin(checks::audit_failed_writes_leave_nothing(s))),
+    ("audit_events_and_filters", |s| Box::pin(checks::audit_events_and_filters(s))),
+    ("audit_chain_under_concurrency", |s| Box::pin(checks::audit_chain_under_concurrency(s))),
+    ("audit_import", |s| Box::pin(checks::audit_import(s))),
 ];
 
 /// Runs every check in turn, each on a fresh store from `factory`. Prefer
@@ -184,6 +196,17 @@ macro_rules! store_conformance {
             registry_counts
             concurrent_updates
             survey_analyses
+            access_users
+            access_passwords
+            access_sessions
+            access_tokens
+            access_assignments
+            access_within
+            audit_row_changes
+            audit_failed_writes_leave_nothing
+            audit_events_and_filters
+            audit_chain_under_concurrency
+            audit_import
         );
     };
 }
@@ -466,9 +489,17 @@ fn assert_no_number(e: &StoreError, number: &str) {
     assert!(!format!("{e:?}").contains(number), "error debug leaks an identity number: {e:?}");
 }
 
+mod access;
+
 /// The conformance checks, one function each; see the module documentation.
 pub mod checks {
     use super::*;
+
+    pub use super::access::{
+        access_assignments, access_passwords, access_sessions, access_tokens, access_users, access_within,
+        audit_chain_under_concurrency, audit_events_and_filters, audit_failed_writes_leave_nothing, audit_import,
+        audit_row_changes,
+    };
 
     /// Settings round-trip and overwrite; the backend names itself and answers a ping.
     pub async fn settings_and_health(s: Arc<dyn Store>) {

@@ -81,7 +81,7 @@ pub const MAX_QUERY_CHARS: usize = 200;
 
 impl ListParams {
     pub fn query(&self) -> berdaya_store::Query {
-        berdaya_store::Query { text: self.q.clone(), region: self.region.clone(), page: self.page }
+        berdaya_store::Query { text: self.q.clone(), region: self.region.clone(), page: self.page, within: None }
     }
 
     /// The search text, or empty.

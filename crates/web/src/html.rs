@@ -20,6 +20,12 @@ pub struct Layout {
     pub section: &'static str,
     /// The link that switches language (relative: keeps the current path).
     pub switch_href: String,
+    /// Who is signed in (`Siti (Pendamping)`), if anyone.
+    pub user: Option<String>,
+    /// The CSRF token forms on this page carry.
+    pub csrf: String,
+    /// The menu entries the signed-in role may use: (section, label, href).
+    pub menu: Vec<(&'static str, &'static str, &'static str)>,
 }
 
 impl Layout {
@@ -30,7 +36,39 @@ impl Layout {
             title: title.into(),
             section,
             switch_href: format!("?lang={}", lang.other().code()),
+            user: None,
+            csrf: crate::access::csrf_token(),
+            menu: Vec::new(),
         }
+        .for_principal(crate::access::current_principal())
+    }
+
+    /// Fills the user menu for whoever is signed in: each role sees only the entries it may use.
+    fn for_principal(mut self, principal: Option<berdaya_domain::access::Principal>) -> Layout {
+        let t = self.t;
+        let Some(p) = principal else { return self };
+        self.user = Some(format!("{} ({})", p.user.display_name, p.role().label(self.lang.code())));
+        let mut menu = vec![("regions", t.t("nav.regions"), "/regions")];
+        if p.reads_registry() && p.role() != berdaya_domain::access::Role::Evaluator {
+            menu.push(("households", t.t("nav.households"), "/households"));
+            menu.push(("people", t.t("nav.people"), "/people"));
+            menu.push(("groups", t.t("nav.groups"), "/groups"));
+        }
+        if p.reads_programs() {
+            menu.push(("agencies", t.t("nav.agencies"), "/agencies"));
+            menu.push(("programs", t.t("nav.programs"), "/programs"));
+        }
+        if p.reads_surveys() {
+            menu.push(("survey", t.t("nav.survey"), "/survey"));
+        }
+        if p.exports_registry() || p.exports_deidentified() {
+            menu.push(("export", t.t("nav.export"), "/export"));
+        }
+        if p.administers() {
+            menu.push(("audit", t.t("nav.audit"), "/audit"));
+        }
+        self.menu = menu;
+        self
     }
 
     /// `class="active"` for the current menu entry.
@@ -339,6 +377,7 @@ pub fn error_page(lang: Lang, status: StatusCode, message: &str, fields: &[Field
     let t = lang.tr();
     let heading = match status {
         StatusCode::NOT_FOUND => t.t("error.not_found"),
+        StatusCode::FORBIDDEN => t.t("error.forbidden"),
         StatusCode::CONFLICT => t.t("error.conflict"),
         StatusCode::PAYLOAD_TOO_LARGE => t.t("error.too_large"),
         s if s.is_server_error() => t.t("error.internal"),
@@ -349,7 +388,8 @@ pub fn error_page(lang: Lang, status: StatusCode, message: &str, fields: &[Field
         &ErrorPage {
             l: Layout::new(lang, heading, ""),
             heading: heading.to_string(),
-            message: message.to_string(),
+            // A refusal is the same for every page: say it in the page's language.
+            message: if status == StatusCode::FORBIDDEN { t.t("error.forbidden_note") } else { message }.to_string(),
             fields: fields.to_vec(),
         },
     )

@@ -5,6 +5,7 @@
 //! (`registry::households`, …) exposing `router()`; the layers (request id, structured request
 //! logs, body limit, language) are applied once, here.
 
+pub mod access;
 pub mod assets;
 pub mod error;
 pub mod extract;
@@ -38,16 +39,24 @@ pub use error::Error;
 /// The largest request body accepted, in bytes; a longer one is answered 413.
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
-/// What every handler shares: the store.
+/// What every handler shares: the store, how sessions behave, the login throttle.
 #[derive(Clone)]
 pub struct AppState {
     store: Arc<dyn Store>,
+    pub access: Arc<access::AccessConfig>,
+    pub throttle: Arc<access::throttle::Throttle>,
 }
 
 impl AppState {
-    /// Wraps the opened store.
+    /// Wraps the opened store, with the default session and login policy.
     pub fn new(store: Arc<dyn Store>) -> AppState {
-        AppState { store }
+        AppState::with_access(store, access::AccessConfig::default())
+    }
+
+    /// Wraps the opened store with a session and login policy (tests shorten the delays).
+    pub fn with_access(store: Arc<dyn Store>, config: access::AccessConfig) -> AppState {
+        let throttle = Arc::new(access::throttle::Throttle::new(config.throttle.clone()));
+        AppState { store, access: Arc::new(config), throttle }
     }
 
     /// The store behind the server.
@@ -75,12 +84,14 @@ pub fn router(state: AppState) -> Router {
         });
     Router::new()
         .merge(dashboard::router())
+        .merge(access::router())
         .merge(registry::router())
         .merge(survey::router())
         .merge(openapi::router())
         .merge(assets::router())
         .route("/healthz", get(healthz))
         .fallback(fallback)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), access::authenticate))
         .layer(axum::middleware::from_fn(i18n::language))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(

@@ -1,21 +1,27 @@
-//! The operational commands of `berdaya`: `serve`, `migrate`, `import`, `export`, `backup`
-//! and `restore`. Each lives in its own module; this one holds what they share (the
-//! `--database` option, logging, the async runtime).
+//! The operational commands of `berdaya`: `serve`, `migrate`, `import`, `export`, `backup`,
+//! `restore`, `user`, `token` and `audit`. Each lives in its own module; this one holds what
+//! they share (the `--database` option, logging, the async runtime, and who the audit log
+//! says acted).
 //!
 //! Exit codes: 0 success; 1 for any failure, including an import with invalid rows when
-//! `--skip-invalid` is not given.
+//! `--skip-invalid` is not given and an audit log whose chain is broken.
 
+mod audit;
 mod backup;
 mod export;
 mod import;
 mod migrate;
 mod serve;
+mod token;
+mod user;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use berdaya::store::{DatabaseUrl, default_database_path};
+use berdaya_store::StoreError;
+use berdaya_store::access::{Actor, acting_as};
 
 /// The operational subcommands, flattened into the top-level command.
 #[derive(Debug, clap::Subcommand)]
@@ -38,6 +44,21 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Replace the SQLite database with a backup.
     Restore(backup::RestoreArgs),
+    /// User accounts: create, change password, disable, list, assign to facilitators.
+    User {
+        #[command(subcommand)]
+        command: user::UserCommand,
+    },
+    /// API tokens for machine clients: create (the secret is shown once), list, revoke.
+    Token {
+        #[command(subcommand)]
+        command: token::TokenCommand,
+    },
+    /// The audit log: verify its hash chain, list entries.
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
+    },
 }
 
 /// Where the data lives; shared by every command that opens the store.
@@ -59,12 +80,15 @@ impl DatabaseArg {
     }
 }
 
-/// Runs one command: starts logging and the runtime, then the command.
+/// Runs one command: starts logging and the runtime, then the command, with every write it
+/// makes attributed in the audit log to `cli:$USER` (the web server attributes each request
+/// to its signed-in user itself).
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     init_tracing();
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
-    runtime.block_on(async move {
+    let actor = Actor::system(cli_actor_name(std::env::var("USER").ok().as_deref()));
+    runtime.block_on(acting_as(actor, async move {
         match command {
             Command::Serve(args) => serve::run(args).await,
             Command::Migrate(args) => migrate::run(args).await,
@@ -72,8 +96,75 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             Command::Export { command } => export::run(command).await,
             Command::Backup(args) => backup::backup(args).await,
             Command::Restore(args) => backup::restore(args).await,
+            Command::User { command } => user::run(command).await,
+            Command::Token { command } => token::run(command).await,
+            Command::Audit { command } => audit::run(command).await,
         }
-    })
+    }))
+}
+
+/// `cli:USER`, or `cli:unknown` without a usable `$USER`.
+fn cli_actor_name(user: Option<&str>) -> String {
+    match user.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(u) => format!("cli:{}", u.chars().take(64).collect::<String>()),
+        None => "cli:unknown".into(),
+    }
+}
+
+/// A store error in the terms of the command line: a field the store names becomes the
+/// option that carried it (`agency_id` → `--agency`).
+pub(crate) fn store_error(e: StoreError) -> anyhow::Error {
+    match e {
+        StoreError::Duplicate { field, message } | StoreError::Reference { field, message } => {
+            anyhow::anyhow!("{}: {message}", option_of(field))
+        }
+        StoreError::Invalid(invalid) => anyhow::anyhow!(
+            "{}",
+            invalid.0.iter().map(|f| format!("{}: {}", option_of(&f.field), f.message)).collect::<Vec<_>>().join("; ")
+        ),
+        other => anyhow::Error::new(other),
+    }
+}
+
+/// The command-line name of a field of a user, token or assignment.
+pub(crate) fn option_of(field: &str) -> &str {
+    match field {
+        "username" => "USERNAME",
+        "display_name" => "--name",
+        "role" => "--role",
+        "area" => "--area",
+        "agency_id" => "--agency",
+        "group_id" => "--group",
+        "household_id" => "--household",
+        other => other,
+    }
+}
+
+/// Prints rows as a table with a header, columns padded to their widest cell.
+pub(crate) fn print_table(header: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut out = String::new();
+        for (i, (cell, w)) in cells.zip(&widths).enumerate() {
+            if i > 0 {
+                out.push_str("  ");
+            }
+            out.push_str(cell);
+            if i + 1 < widths.len() {
+                out.extend(std::iter::repeat_n(' ', w.saturating_sub(cell.chars().count())));
+            }
+        }
+        println!("{}", out.trim_end());
+    };
+    line(&mut header.iter().copied());
+    for row in rows {
+        line(&mut row.iter().map(String::as_str));
+    }
 }
 
 /// Logs go to stderr, filtered by `RUST_LOG` (default `info`); stdout stays for output.
@@ -87,4 +178,16 @@ fn init_tracing() {
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cli_acts_as_its_unix_user() {
+        assert_eq!(cli_actor_name(Some("siti")), "cli:siti");
+        assert_eq!(cli_actor_name(Some("  ")), "cli:unknown");
+        assert_eq!(cli_actor_name(None), "cli:unknown");
+    }
 }

@@ -50,12 +50,12 @@ async fn load_demo(store: &dyn Store) -> anyhow::Result<bool> {
                  {} programs, {} enrollments (all people are fictional)",
                 s.regions, s.households, s.people, s.groups, s.agencies, s.programs, s.enrollments
             );
-            Ok(true)
+            show_demo_accounts(store).await
         }
         Err(e) => match e.downcast_ref::<DemoRefused>() {
             Some(DemoRefused::AlreadyLoaded(_)) => {
                 println!("Data demo sudah ada / the demo data is already in this database; starting as it is.");
-                Ok(true)
+                show_demo_accounts(store).await
             }
             Some(refused @ DemoRefused::NotEmpty { .. }) => {
                 eprintln!("error: not loading the demo: {refused}. Use a new database (--database) for the demo.");
@@ -64,6 +64,18 @@ async fn load_demo(store: &dyn Store) -> anyhow::Result<bool> {
             None => Err(e.context("loading the demo data")),
         },
     }
+}
+
+/// Gives the demo accounts fresh passwords and prints them (they exist only in a demo database).
+async fn show_demo_accounts(store: &dyn Store) -> anyhow::Result<bool> {
+    let accounts = demo::demo_accounts(store).await.context("preparing the demo accounts")?;
+    println!("Akun demo, kata sandi baru setiap kali dijalankan / demo accounts, new passwords on every start:");
+    let rows: Vec<Vec<String>> = accounts
+        .iter()
+        .map(|a| vec![a.username.clone(), a.role.code().into(), a.area_label(), a.password.clone()])
+        .collect();
+    super::print_table(&["USERNAME", "ROLE", "AREA", "PASSWORD"], &rows);
+    Ok(true)
 }
 
 /// Resolves on Ctrl-C, or SIGTERM on Unix.

@@ -15,7 +15,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
 use crate::api::fixtures;
-use crate::helpers::{Backend, spawn_app};
+use crate::helpers::{Backend, PASSWORD, spawn_app};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -158,6 +158,12 @@ async fn drive(
 ) -> Result<(), String> {
     let step = |what: &str, e: fantoccini::error::CmdError| format!("{what}: {e}");
 
+    // 0. Every page asks for a login first; the administrator signs in and lands on the list.
+    client.goto(&format!("{base}/households")).await.map_err(|e| step("open the list", e))?;
+    wait_for(client, |url, _| url.contains("/login?next=")).await?;
+    sign_in(client, "admin", PASSWORD).await?;
+    wait_for(client, |url, _| url.ends_with("/households")).await?;
+
     // 1. The list of households, in Indonesian.
     client.goto(&format!("{base}/households")).await.map_err(|e| step("open the list", e))?;
     snap(client, "1-list").await;
@@ -280,6 +286,31 @@ async fn drive(
     Ok(())
 }
 
+/// Fills in and sends the login form on the current page.
+async fn sign_in(client: &Client, username: &str, password: &str) -> Result<(), String> {
+    let step = |what: &str, e: fantoccini::error::CmdError| format!("sign in as {username}: {what}: {e}");
+    let field = |css: &'static str| async move { client.find(Locator::Css(css)).await };
+    field("#login-username")
+        .await
+        .map_err(|e| step("user name", e))?
+        .send_keys(username)
+        .await
+        .map_err(|e| step("type", e))?;
+    field("#login-password")
+        .await
+        .map_err(|e| step("password", e))?
+        .send_keys(password)
+        .await
+        .map_err(|e| step("type", e))?;
+    field("#login button[type=submit]")
+        .await
+        .map_err(|e| step("button", e))?
+        .click()
+        .await
+        .map_err(|e| step("send", e))?;
+    wait_for(client, |url, _| !url.contains("/login")).await
+}
+
 /// Waits (up to 10 s) until the current address satisfies `done`.
 async fn wait_for(client: &Client, done: impl Fn(&str, &Client) -> bool) -> Result<(), String> {
     let started = Instant::now();
@@ -293,4 +324,210 @@ async fn wait_for(client: &Client, done: impl Fn(&str, &Client) -> bool) -> Resu
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// The menu each demo role is shown, in order.
+const MENUS: [(&str, &[&str]); 6] = [
+    ("admin", &["Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program", "Survei", "Ekspor", "Log audit"]),
+    ("petugas.pkh", &["Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program", "Survei", "Ekspor"]),
+    ("pendamping.pkh", &["Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program", "Ekspor"]),
+    ("pengurus.lkm", &["Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program"]),
+    ("evaluator", &["Wilayah", "Instansi", "Program", "Survei", "Ekspor"]),
+    ("pemantau", &["Wilayah"]),
+];
+
+/// What a page shows: a marker that must be on it, and markers that must not be.
+struct Expect {
+    path: String,
+    shows: Vec<String>,
+    hides: Vec<String>,
+}
+
+fn expect(path: impl Into<String>, shows: &[&str], hides: &[&str]) -> Expect {
+    Expect {
+        path: path.into(),
+        shows: shows.iter().map(|s| s.to_string()).collect(),
+        hides: hides.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_shows_each_demo_role_its_share() {
+    use berdaya::demo::{FACILITATOR_HOUSEHOLDS, demo_accounts};
+    use berdaya_store::access::Assigned;
+
+    let required = std::env::var("BERDAYA_REQUIRE_BROWSER").as_deref() == Ok("1");
+    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
+        assert!(!required, "BERDAYA_REQUIRE_BROWSER=1 but chromium-driver is not installed");
+        eprintln!("skipped: chromium-driver not installed (run scripts/install-browser)");
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
+    let store = &*app.store;
+    berdaya::demo::load(store).await.expect("demo data");
+    let accounts = demo_accounts(store).await.expect("demo accounts");
+
+    // What each role should find, read straight from the store.
+    let all = store.search_households(&Query::default()).await.expect("households");
+    let blora_query =
+        Query { region: Some(berdaya_domain::registry::RegionCode::parse("33.16").unwrap()), ..Default::default() };
+    let blora = store.search_households(&blora_query).await.expect("Blora households");
+    let mut page_no = 1;
+    let outside = loop {
+        let page = store
+            .search_households(&Query {
+                page: PageRequest::new(page_no, PageRequest::MAX_PER_PAGE),
+                ..Default::default()
+            })
+            .await
+            .expect("households");
+        if let Some(h) = page.items.iter().find(|h| !h.household.region.as_str().starts_with("33.16")) {
+            break h.household.clone();
+        }
+        assert!(page_no < page.pages(), "the demo has households outside Blora");
+        page_no += 1;
+    };
+    let users = store.users().await.expect("users");
+    let facilitator = users.iter().find(|u| u.username.as_str() == "pendamping.pkh").expect("facilitator");
+    let assigned = store.assignments(facilitator.id).await.expect("assignments");
+    let Some(Assigned::Household(own)) = assigned.first().copied() else { panic!("assignments: {assigned:?}") };
+    let own = store.household(own).await.expect("assigned household");
+    let unassigned = blora
+        .items
+        .iter()
+        .find(|h| !assigned.contains(&Assigned::Household(h.household.id)))
+        .expect("an unassigned Blora household")
+        .household
+        .clone();
+    let officer = users.iter().find(|u| u.username.as_str() == "pengurus.lkm").expect("group officer");
+    let lkm = officer.group_id.expect("the officer's group");
+    let member = store.group_members(lkm).await.expect("members").into_iter().next().expect("a member");
+    let member_nik = store.person(member.person_id).await.expect("member").nik;
+
+    let not_found = "Halaman tidak ditemukan";
+    let refused = "Akses ditolak";
+    let h = |id: i64| format!("/households/{id}");
+    let plan: Vec<(&str, Vec<Expect>)> = vec![
+        (
+            "admin",
+            vec![
+                expect("/households", &[&format!("· {} data", all.total)], &[]),
+                expect(h(outside.id), &[&outside.kk.reveal()], &[]),
+                expect("/audit", &["Log audit", "login"], &[]),
+            ],
+        ),
+        (
+            "petugas.pkh",
+            vec![
+                expect("/households", &[&format!("· {} data", blora.total)], &[]),
+                expect(h(unassigned.id), &[&unassigned.kk.reveal()], &[]),
+                expect(h(outside.id), &[not_found], &[&outside.kk.masked(), &outside.address]),
+                expect("/audit", &[refused], &[]),
+            ],
+        ),
+        (
+            "pendamping.pkh",
+            vec![
+                expect("/households", &[&format!("· {FACILITATOR_HOUSEHOLDS} data")], &[]),
+                expect(h(own.id), &[&own.kk.reveal()], &[]),
+                expect(h(unassigned.id), &[not_found], &[&unassigned.address]),
+                expect("/survey", &[refused], &[]),
+            ],
+        ),
+        (
+            "pengurus.lkm",
+            vec![
+                expect("/groups", &["LKM Persada Mandiri", "· 1 data"], &[]),
+                expect(format!("/people/{}", member.person_id), &[&member_nik.masked()], &[&member_nik.reveal()]),
+                expect(h(outside.id), &[not_found], &[&outside.address]),
+                expect("/export", &[refused], &[]),
+            ],
+        ),
+        (
+            "evaluator",
+            vec![
+                expect("/households", &[refused], &[&outside.address]),
+                expect("/survey", &["Survei"], &[refused]),
+                expect("/export", &["Ekspor tanpa identitas"], &["Ekspor lengkap"]),
+            ],
+        ),
+        (
+            "pemantau",
+            vec![
+                expect("/", &["Beranda"], &[refused]),
+                expect("/households", &[refused], &[]),
+                expect("/programs", &[refused], &[]),
+                expect(h(own.id), &[refused], &[&own.address]),
+            ],
+        ),
+    ];
+
+    let (driver, driver_url) = start_driver().await;
+    let profile = tempfile::tempdir().expect("profile dir");
+    let client = connect(&driver_url, profile.path()).await;
+    let mut result = Ok(());
+    for (username, checks) in &plan {
+        let account = accounts.iter().find(|a| a.username == *username).expect("demo account");
+        let menu = MENUS.iter().find(|(u, _)| u == username).expect("menu").1;
+        result = see_as(&client, &app.address, account, menu, checks).await;
+        if result.is_err() {
+            break;
+        }
+    }
+    let _ = client.close().await;
+    drop(driver);
+    if let Err(err) = result {
+        panic!("{err}");
+    }
+}
+
+/// Signs in as `account`, checks the menu and each page of `checks`, then signs out.
+async fn see_as(
+    client: &Client,
+    base: &str,
+    account: &berdaya::demo::DemoAccount,
+    menu: &[&str],
+    checks: &[Expect],
+) -> Result<(), String> {
+    let who = &account.username;
+    let step = |what: &str, e: fantoccini::error::CmdError| format!("{who}: {what}: {e}");
+    client.goto(&format!("{base}/login")).await.map_err(|e| step("open the login page", e))?;
+    sign_in(client, who, &account.password).await?;
+    let signed_in = client.find(Locator::Css("#signed-in")).await.map_err(|e| step("who is signed in", e))?;
+    let name = signed_in.text().await.map_err(|e| step("name", e))?;
+    if !name.contains(&account.display_name) {
+        return Err(format!("{who}: the header names `{name}`"));
+    }
+    let mut shown = Vec::new();
+    for link in client.find_all(Locator::Css("#menu a")).await.map_err(|e| step("menu", e))? {
+        shown.push(link.text().await.map_err(|e| step("menu entry", e))?);
+    }
+    if shown != menu {
+        return Err(format!("{who}: the menu shows {shown:?}, expected {menu:?}"));
+    }
+    for check in checks {
+        client.goto(&format!("{base}{}", check.path)).await.map_err(|e| step(&check.path, e))?;
+        snap(client, &format!("role-{who}-{}", check.path.replace('/', "_"))).await;
+        let text = body_text(client).await;
+        for want in &check.shows {
+            if !text.contains(want.as_str()) {
+                return Err(format!("{who} at {}: `{want}` is not shown: {text}", check.path));
+            }
+        }
+        for unwanted in &check.hides {
+            if text.contains(unwanted.as_str()) {
+                return Err(format!("{who} at {}: `{unwanted}` is shown: {text}", check.path));
+            }
+        }
+    }
+    client
+        .find(Locator::Css("#logout"))
+        .await
+        .map_err(|e| step("log-out button", e))?
+        .click()
+        .await
+        .map_err(|e| step("log out", e))?;
+    wait_for(client, |url, _| url.contains("/login")).await?;
+    client.goto(&format!("{base}/households")).await.map_err(|e| step("after logging out", e))?;
+    wait_for(client, |url, _| url.contains("/login?next=")).await
 }

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, every test against a fresh database, each run on SQLite
 //! and on PostgreSQL (when `BERDAYA_TEST_PG_URL` names a server).
 
+mod access;
 mod api;
 mod bad_input;
 mod browser;

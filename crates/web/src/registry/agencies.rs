@@ -6,12 +6,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use berdaya_domain::registry::{Agency, AgencyDraft, AgencyKind, Id, Staff, StaffDraft};
-use berdaya_store::{PageRequest, Query};
+use berdaya_store::{Page, PageRequest, Query};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{PageDto, SearchParams, created, crumbs, form_failed, list_href, section_form_failed};
 use crate::AppState;
+use crate::access::guard::{Auth, hidden};
 use crate::error::{Error, ErrorBody};
 use crate::extract::{FormData, IdPath, JsonBody, ListParams};
 use crate::html::{
@@ -75,26 +76,55 @@ impl From<Staff> for StaffDto {
 
 /// Agencies whose name contains `q`.
 #[utoipa::path(get, path = "/api/v1/agencies", tag = "agencies", params(SearchParams),
-    responses((status = 200, body = PageDto<AgencyDto>), (status = 400, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, params: ListParams) -> Result<Json<PageDto<AgencyDto>>, Error> {
-    let page = state.store().search_agencies(&params.query()).await?;
+    responses((status = 200, body = PageDto<AgencyDto>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    params: ListParams,
+) -> Result<Json<PageDto<AgencyDto>>, Error> {
+    let page = search(&state, &auth, &params).await?;
     Ok(Json(PageDto::from_page(page, AgencyDto::from)))
+}
+
+/// The agencies in the principal's area that match the search.
+async fn search(state: &AppState, auth: &Auth, params: &ListParams) -> Result<Page<Agency>, Error> {
+    auth.require(auth.principal().reads_programs())?;
+    match auth.scope(params.query()) {
+        Some(q) => Ok(state.store().search_agencies(&q).await?),
+        None => Ok(Page::new(Vec::new(), params.page, 0)),
+    }
+}
+
+/// An agency the principal may read; one outside their area reads as missing.
+async fn readable(state: &AppState, auth: &Auth, id: Id) -> Result<Agency, Error> {
+    auth.require(auth.principal().reads_programs())?;
+    let a = state.store().agency(id).await?;
+    if auth.region_code_visible(&a.region) { Ok(a) } else { Err(hidden("agency")) }
+}
+
+/// An agency the principal may change (administrators only).
+async fn editable(state: &AppState, auth: &Auth, id: Id) -> Result<Agency, Error> {
+    auth.require(auth.principal().manages_reference_data())?;
+    readable(state, auth, id).await
 }
 
 /// Adds an agency or unit; its region (and parent agency, if any) must exist.
 #[utoipa::path(post, path = "/api/v1/agencies", tag = "agencies", request_body = crate::openapi::AgencyInput,
     responses((status = 201, body = AgencyDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, body: JsonBody) -> Result<Response, Error> {
+pub async fn create(State(state): State<AppState>, auth: Auth, body: JsonBody) -> Result<Response, Error> {
+    auth.require(auth.principal().manages_reference_data())?;
     let draft: AgencyDraft = body.decode()?;
-    let agency = state.store().create_agency(&draft.parse()?).await?;
+    let new = draft.parse()?;
+    auth.check_in_area("region", &new.region)?;
+    let agency = state.store().create_agency(&new).await?;
     Ok(created(AgencyDto::from(agency)))
 }
 
 /// One agency.
 #[utoipa::path(get, path = "/api/v1/agencies/{id}", tag = "agencies", params(("id" = i64, Path, description = "Agency id")),
     responses((status = 200, body = AgencyDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn show(State(state): State<AppState>, IdPath(id): IdPath) -> Result<Json<AgencyDto>, Error> {
-    Ok(Json(state.store().agency(id).await?.into()))
+pub async fn show(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<AgencyDto>, Error> {
+    Ok(Json(readable(&state, &auth, id).await?.into()))
 }
 
 /// Changes an agency; `version` must be the one read, else 409.
@@ -103,28 +133,40 @@ pub async fn show(State(state): State<AppState>, IdPath(id): IdPath) -> Result<J
     responses((status = 200, body = AgencyDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
+    auth: Auth,
     IdPath(id): IdPath,
     body: JsonBody,
 ) -> Result<Json<AgencyDto>, Error> {
+    editable(&state, &auth, id).await?;
     let draft: AgencyDraft = body.decode()?;
     let version = body.version()?;
-    Ok(Json(state.store().update_agency(id, &draft.parse()?, version).await?.into()))
+    let new = draft.parse()?;
+    auth.check_in_area("region", &new.region)?;
+    Ok(Json(state.store().update_agency(id, &new, version).await?.into()))
 }
 
 /// The agency's units (a Dinas's UPTD).
 #[utoipa::path(get, path = "/api/v1/agencies/{id}/units", tag = "agencies", params(("id" = i64, Path, description = "Agency id")),
     responses((status = 200, body = Vec<AgencyDto>), (status = 404, body = ErrorBody)))]
-pub async fn units(State(state): State<AppState>, IdPath(id): IdPath) -> Result<Json<Vec<AgencyDto>>, Error> {
-    state.store().agency(id).await?;
+pub async fn units(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Json<Vec<AgencyDto>>, Error> {
+    readable(&state, &auth, id).await?;
     let list = state.store().agency_units(id).await?;
-    Ok(Json(list.into_iter().map(AgencyDto::from).collect()))
+    Ok(Json(list.into_iter().filter(|u| auth.region_code_visible(&u.region)).map(AgencyDto::from).collect()))
 }
 
 /// The agency's staff.
 #[utoipa::path(get, path = "/api/v1/agencies/{id}/staff", tag = "agencies", params(("id" = i64, Path, description = "Agency id")),
     responses((status = 200, body = Vec<StaffDto>), (status = 404, body = ErrorBody)))]
-pub async fn staff(State(state): State<AppState>, IdPath(id): IdPath) -> Result<Json<Vec<StaffDto>>, Error> {
-    state.store().agency(id).await?;
+pub async fn staff(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Json<Vec<StaffDto>>, Error> {
+    readable(&state, &auth, id).await?;
     let list = state.store().agency_staff(id).await?;
     Ok(Json(list.into_iter().map(StaffDto::from).collect()))
 }
@@ -133,7 +175,13 @@ pub async fn staff(State(state): State<AppState>, IdPath(id): IdPath) -> Result<
 #[utoipa::path(post, path = "/api/v1/agencies/{id}/staff", tag = "agencies", params(("id" = i64, Path, description = "Agency id")),
     request_body = crate::openapi::StaffInput,
     responses((status = 201, body = StaffDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn add_staff(State(state): State<AppState>, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
+pub async fn add_staff(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Response, Error> {
+    editable(&state, &auth, id).await?;
     let draft: StaffDraft = body.decode()?;
     let staff = state.store().add_staff(id, &draft.parse()?).await?;
     Ok(created(StaffDto::from(staff)))
@@ -159,9 +207,14 @@ fn agency_table(lang: Lang, list: Vec<Agency>) -> Table {
     }
 }
 
-async fn list_page(State(state): State<AppState>, lang: Lang, params: ListParams) -> Result<Response, Error> {
+async fn list_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    params: ListParams,
+) -> Result<Response, Error> {
     let t = lang.tr();
-    let page = state.store().search_agencies(&params.query()).await.map_err(|e| Error::from(e).page(lang))?;
+    let page = search(&state, &auth, &params).await.map_err(|e| e.page(lang))?;
     let pager = Pager::new(t, &page, |n| list_href("/agencies", &params, n));
     Ok(render(&ListPage {
         l: Layout::new(lang, t.t("agencies.title"), "agencies"),
@@ -174,7 +227,11 @@ async fn list_page(State(state): State<AppState>, lang: Lang, params: ListParams
             placeholder: t.t("agencies.search_placeholder").into(),
             region: None,
         }),
-        actions: vec![Link::new(t.t("agencies.add"), "/agencies/new")],
+        actions: if auth.principal().manages_reference_data() {
+            vec![Link::new(t.t("agencies.add"), "/agencies/new")]
+        } else {
+            Vec::new()
+        },
         table: agency_table(lang, page.items),
         pager: Some(pager),
     }))
@@ -193,15 +250,17 @@ fn staff_form(lang: Lang, id: Id, d: &StaffDraft) -> Form {
     )
 }
 
-async fn view(state: &AppState, lang: Lang, id: Id, staff: Option<StaffDraft>) -> Result<ViewPage, Error> {
+async fn view(state: &AppState, auth: &Auth, lang: Lang, id: Id, staff: Option<StaffDraft>) -> Result<ViewPage, Error> {
     let t = lang.tr();
     let store = state.store();
-    let a = store.agency(id).await?;
+    let a = readable(state, auth, id).await?;
+    let manages = auth.principal().manages_reference_data();
     let parent = match a.parent_id {
-        Some(p) => store.agency(p).await.ok(),
+        Some(p) => store.agency(p).await.ok().filter(|p| auth.region_code_visible(&p.region)),
         None => None,
     };
-    let units = store.agency_units(id).await?;
+    let mut units = store.agency_units(id).await?;
+    units.retain(|u| auth.region_code_visible(&u.region));
     let members = store.agency_staff(id).await?;
     let staff_table = Table {
         headers: vec![t.t("agencies.staff_name").into(), t.t("agencies.position").into()],
@@ -213,10 +272,15 @@ async fn view(state: &AppState, lang: Lang, id: Id, staff: Option<StaffDraft>) -
         l: Layout::new(lang, a.name.clone(), "agencies"),
         heading: a.name.clone(),
         breadcrumbs: crumbs(lang, "nav.agencies", "/agencies"),
-        actions: vec![
-            Link::new(t.t("common.edit"), format!("/agencies/{id}/edit")),
-            Link::new(t.t("programs.add"), format!("/programs/new?agency={id}")),
-        ],
+        actions: [
+            manages.then(|| Link::new(t.t("common.edit"), format!("/agencies/{id}/edit"))),
+            auth.principal()
+                .manages_program(id)
+                .then(|| Link::new(t.t("programs.add"), format!("/programs/new?agency={id}"))),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
         warnings: Vec::new(),
         facts: vec![
             (t.t("agencies.name").into(), Cell::text(a.name.clone())),
@@ -231,40 +295,50 @@ async fn view(state: &AppState, lang: Lang, id: Id, staff: Option<StaffDraft>) -
             ),
             (t.t("common.version").into(), Cell::text(a.version.to_string())),
         ],
-        sections: vec![
-            Section {
+        sections: [
+            Some(Section {
                 id: "units".into(),
                 title: t.t("agencies.units").into(),
                 table: Some(agency_table(lang, units)),
                 ..Default::default()
-            },
-            Section {
+            }),
+            Some(Section {
                 id: "staff".into(),
                 title: t.t("agencies.staff").into(),
                 table: Some(staff_table),
                 ..Default::default()
-            },
-            Section {
+            }),
+            manages.then(|| Section {
                 id: "add-staff".into(),
                 title: t.t("agencies.add_staff").into(),
                 form: Some(staff_form(lang, id, &staff)),
                 ..Default::default()
-            },
-        ],
+            }),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
     })
 }
 
-async fn view_page(State(state): State<AppState>, lang: Lang, IdPath(id): IdPath) -> Result<Response, Error> {
-    let page = view(&state, lang, id, None).await.map_err(|e| e.page(lang))?;
+async fn view_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Response, Error> {
+    let page = view(&state, &auth, lang, id, None).await.map_err(|e| e.page(lang))?;
     Ok(render(&page))
 }
 
 async fn add_staff_page(
     State(state): State<AppState>,
     lang: Lang,
+    auth: Auth,
     IdPath(id): IdPath,
     form: FormData,
 ) -> Result<Response, Error> {
+    editable(&state, &auth, id).await.map_err(|e| e.page(lang))?;
     let draft = StaffDraft { name: form.get("name"), position: form.get("position") };
     let result = match draft.parse() {
         Ok(new) => state.store().add_staff(id, &new).await.map_err(Error::from),
@@ -273,7 +347,7 @@ async fn add_staff_page(
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/agencies/{id}#staff")).into_response()),
         Err(err) => {
-            let page = view(&state, lang, id, Some(draft)).await.map_err(|e| e.page(lang))?;
+            let page = view(&state, &auth, lang, id, Some(draft)).await.map_err(|e| e.page(lang))?;
             Ok(section_form_failed(lang, err, page, "add-staff"))
         }
     }
@@ -327,8 +401,9 @@ fn form_page(lang: Lang, heading: &str, form: Form) -> FormPage {
     }
 }
 
-async fn new_page(State(state): State<AppState>, lang: Lang) -> Result<Response, Error> {
+async fn new_page(State(state): State<AppState>, lang: Lang, auth: Auth) -> Result<Response, Error> {
     let t = lang.tr();
+    auth.require(auth.principal().manages_reference_data()).map_err(|e| e.page(lang))?;
     let parents = parent_choices(&state, None).await.map_err(|e| e.page(lang))?;
     Ok(render(&form_page(
         lang,
@@ -337,11 +412,15 @@ async fn new_page(State(state): State<AppState>, lang: Lang) -> Result<Response,
     )))
 }
 
-async fn create_page(State(state): State<AppState>, lang: Lang, form: FormData) -> Result<Response, Error> {
+async fn create_page(State(state): State<AppState>, lang: Lang, auth: Auth, form: FormData) -> Result<Response, Error> {
     let t = lang.tr();
+    auth.require(auth.principal().manages_reference_data()).map_err(|e| e.page(lang))?;
     let draft = draft_from(&form);
     let result = match draft.parse() {
-        Ok(new) => state.store().create_agency(&new).await.map_err(Error::from),
+        Ok(new) => match auth.check_in_area("region", &new.region) {
+            Ok(()) => state.store().create_agency(&new).await.map_err(Error::from),
+            Err(e) => Err(e),
+        },
         Err(invalid) => Err(invalid.into()),
     };
     Ok(match result {
@@ -357,9 +436,14 @@ async fn create_page(State(state): State<AppState>, lang: Lang, form: FormData) 
     })
 }
 
-async fn edit_page(State(state): State<AppState>, lang: Lang, IdPath(id): IdPath) -> Result<Response, Error> {
+async fn edit_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Response, Error> {
     let t = lang.tr();
-    let a = state.store().agency(id).await.map_err(|e| Error::from(e).page(lang))?;
+    let a = editable(&state, &auth, id).await.map_err(|e| e.page(lang))?;
     let parents = parent_choices(&state, Some(id)).await.map_err(|e| e.page(lang))?;
     let form = agency_form(lang, &AgencyDraft::from(&a), format!("/agencies/{id}/edit"), parents)
         .hidden("version", a.version.to_string());
@@ -369,14 +453,19 @@ async fn edit_page(State(state): State<AppState>, lang: Lang, IdPath(id): IdPath
 async fn update_page(
     State(state): State<AppState>,
     lang: Lang,
+    auth: Auth,
     IdPath(id): IdPath,
     form: FormData,
 ) -> Result<Response, Error> {
     let t = lang.tr();
+    editable(&state, &auth, id).await.map_err(|e| e.page(lang))?;
     let draft = draft_from(&form);
     let version = form.version().unwrap_or(0);
     let result = match draft.parse() {
-        Ok(new) => state.store().update_agency(id, &new, version).await.map_err(Error::from),
+        Ok(new) => match auth.check_in_area("region", &new.region) {
+            Ok(()) => state.store().update_agency(id, &new, version).await.map_err(Error::from),
+            Err(e) => Err(e),
+        },
         Err(invalid) => Err(invalid.into()),
     };
     Ok(match result {

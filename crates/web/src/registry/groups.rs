@@ -5,16 +5,18 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use berdaya_domain::access::RecordAccess;
 use berdaya_domain::registry::{
     Group, GroupDraft, GroupKind, GroupMember, GroupRole, Id, MemberDraft, Subject, SubjectKind,
 };
-use berdaya_store::GroupSummary;
+use berdaya_store::{GroupSummary, Page};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::programs::enrollments_table;
 use super::{PageDto, SearchParams, created, crumbs, form_failed, iso, list_href, section_form_failed};
 use crate::AppState;
+use crate::access::guard::Auth;
 use crate::error::{Error, ErrorBody};
 use crate::extract::{FormData, IdPath, JsonBody, ListParams};
 use crate::html::{
@@ -107,26 +109,43 @@ impl From<GroupMember> for MemberDto {
 
 /// Groups whose name contains `q`.
 #[utoipa::path(get, path = "/api/v1/groups", tag = "groups", params(SearchParams),
-    responses((status = 200, body = PageDto<GroupSummaryDto>), (status = 400, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, params: ListParams) -> Result<Json<PageDto<GroupSummaryDto>>, Error> {
-    let page = state.store().search_groups(&params.query()).await?;
+    responses((status = 200, body = PageDto<GroupSummaryDto>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    params: ListParams,
+) -> Result<Json<PageDto<GroupSummaryDto>>, Error> {
+    let page = search(&state, &auth, &params).await?;
     Ok(Json(PageDto::from_page(page, GroupSummaryDto::from)))
+}
+
+/// The groups the principal may see that match the search.
+async fn search(state: &AppState, auth: &Auth, params: &ListParams) -> Result<Page<GroupSummary>, Error> {
+    auth.require(auth.reads_people())?;
+    match auth.scope(params.query()) {
+        Some(q) => Ok(state.store().search_groups(&q).await?),
+        None => Ok(Page::new(Vec::new(), params.page, 0)),
+    }
 }
 
 /// Adds a group; its region must exist.
 #[utoipa::path(post, path = "/api/v1/groups", tag = "groups", request_body = crate::openapi::GroupInput,
     responses((status = 201, body = GroupDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, body: JsonBody) -> Result<Response, Error> {
+pub async fn create(State(state): State<AppState>, auth: Auth, body: JsonBody) -> Result<Response, Error> {
+    auth.require(auth.principal().creates_registry())?;
     let draft: GroupDraft = body.decode()?;
-    let group = state.store().create_group(&draft.parse()?).await?;
+    let new = draft.parse()?;
+    auth.check_in_area("region", &new.region)?;
+    let group = state.store().create_group(&new).await?;
     Ok(created(GroupDto::from(group)))
 }
 
 /// One group.
 #[utoipa::path(get, path = "/api/v1/groups/{id}", tag = "groups", params(("id" = i64, Path, description = "Group id")),
     responses((status = 200, body = GroupDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn show(State(state): State<AppState>, IdPath(id): IdPath) -> Result<Json<GroupDto>, Error> {
-    Ok(Json(state.store().group(id).await?.into()))
+pub async fn show(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<GroupDto>, Error> {
+    let (g, _) = auth.readable_group(state.store(), id).await?;
+    Ok(Json(g.into()))
 }
 
 /// Changes a group; `version` must be the one read, else 409.
@@ -135,19 +154,27 @@ pub async fn show(State(state): State<AppState>, IdPath(id): IdPath) -> Result<J
     responses((status = 200, body = GroupDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
+    auth: Auth,
     IdPath(id): IdPath,
     body: JsonBody,
 ) -> Result<Json<GroupDto>, Error> {
+    auth.editable_group(state.store(), id).await?;
     let draft: GroupDraft = body.decode()?;
     let version = body.version()?;
-    Ok(Json(state.store().update_group(id, &draft.parse()?, version).await?.into()))
+    let new = draft.parse()?;
+    auth.check_in_area("region", &new.region)?;
+    Ok(Json(state.store().update_group(id, &new, version).await?.into()))
 }
 
 /// The group's members.
 #[utoipa::path(get, path = "/api/v1/groups/{id}/members", tag = "groups", params(("id" = i64, Path, description = "Group id")),
     responses((status = 200, body = Vec<MemberDto>), (status = 404, body = ErrorBody)))]
-pub async fn members(State(state): State<AppState>, IdPath(id): IdPath) -> Result<Json<Vec<MemberDto>>, Error> {
-    state.store().group(id).await?;
+pub async fn members(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Json<Vec<MemberDto>>, Error> {
+    auth.readable_group(state.store(), id).await?;
     let list = state.store().group_members(id).await?;
     Ok(Json(list.into_iter().map(MemberDto::from).collect()))
 }
@@ -156,7 +183,13 @@ pub async fn members(State(state): State<AppState>, IdPath(id): IdPath) -> Resul
 #[utoipa::path(post, path = "/api/v1/groups/{id}/members", tag = "groups", params(("id" = i64, Path, description = "Group id")),
     request_body = crate::openapi::MemberInput,
     responses((status = 201, body = MemberDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn add_member(State(state): State<AppState>, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
+pub async fn add_member(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Response, Error> {
+    auth.editable_group(state.store(), id).await?;
     let draft: MemberDraft = body.decode()?;
     let member = state.store().add_member(id, &draft.parse()?).await?;
     Ok(created(MemberDto::from(member)))
@@ -164,9 +197,14 @@ pub async fn add_member(State(state): State<AppState>, IdPath(id): IdPath, body:
 
 // Pages ------------------------------------------------------------------------------------
 
-async fn list_page(State(state): State<AppState>, lang: Lang, params: ListParams) -> Result<Response, Error> {
+async fn list_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    params: ListParams,
+) -> Result<Response, Error> {
     let t = lang.tr();
-    let page = state.store().search_groups(&params.query()).await.map_err(|e| Error::from(e).page(lang))?;
+    let page = search(&state, &auth, &params).await.map_err(|e| e.page(lang))?;
     let pager = Pager::new(t, &page, |n| list_href("/groups", &params, n));
     let table = Table {
         headers: vec![
@@ -200,7 +238,11 @@ async fn list_page(State(state): State<AppState>, lang: Lang, params: ListParams
             placeholder: t.t("groups.search_placeholder").into(),
             region: None,
         }),
-        actions: vec![Link::new(t.t("groups.add"), "/groups/new")],
+        actions: if auth.principal().creates_registry() {
+            vec![Link::new(t.t("groups.add"), "/groups/new")]
+        } else {
+            Vec::new()
+        },
         table,
         pager: Some(pager),
     }))
@@ -224,10 +266,17 @@ fn member_form(lang: Lang, id: Id, d: &MemberDraft) -> Form {
     )
 }
 
-async fn view(state: &AppState, lang: Lang, id: Id, member: Option<MemberDraft>) -> Result<ViewPage, Error> {
+async fn view(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    id: Id,
+    member: Option<MemberDraft>,
+) -> Result<ViewPage, Error> {
     let t = lang.tr();
     let store = state.store();
-    let g = store.group(id).await?;
+    let (g, access) = auth.readable_group(store, id).await?;
+    let editable = auth.principal().edits_registry() && access == RecordAccess::Full;
     let region = store.region(&g.region).await.ok();
     let members = store.group_members(id).await?;
     let enrolled = store.subject_enrollments(Subject { kind: SubjectKind::Group, id }).await?;
@@ -256,7 +305,7 @@ async fn view(state: &AppState, lang: Lang, id: Id, member: Option<MemberDraft>)
         l: Layout::new(lang, g.name.clone(), "groups"),
         heading: g.name.clone(),
         breadcrumbs: crumbs(lang, "nav.groups", "/groups"),
-        actions: vec![Link::new(t.t("common.edit"), format!("/groups/{id}/edit"))],
+        actions: if editable { vec![Link::new(t.t("common.edit"), format!("/groups/{id}/edit"))] } else { Vec::new() },
         warnings: Vec::new(),
         facts: vec![
             (t.t("groups.name").into(), Cell::text(g.name.clone())),
@@ -272,40 +321,50 @@ async fn view(state: &AppState, lang: Lang, id: Id, member: Option<MemberDraft>)
             (t.t("groups.description").into(), Cell::text(g.description.clone().unwrap_or_else(|| "—".into()))),
             (t.t("common.version").into(), Cell::text(g.version.to_string())),
         ],
-        sections: vec![
-            Section {
+        sections: [
+            Some(Section {
                 id: "members".into(),
                 title: t.t("groups.members").into(),
                 table: Some(table),
                 ..Default::default()
-            },
-            Section {
+            }),
+            editable.then(|| Section {
                 id: "add-member".into(),
                 title: t.t("groups.add_member").into(),
                 form: Some(member_form(lang, id, &member)),
                 ..Default::default()
-            },
-            Section {
+            }),
+            Some(Section {
                 id: "enrollments".into(),
                 title: t.t("enrollments.title").into(),
                 table: Some(enrollments_table(lang, enrolled)),
                 ..Default::default()
-            },
-        ],
+            }),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
     })
 }
 
-async fn view_page(State(state): State<AppState>, lang: Lang, IdPath(id): IdPath) -> Result<Response, Error> {
-    let page = view(&state, lang, id, None).await.map_err(|e| e.page(lang))?;
+async fn view_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Response, Error> {
+    let page = view(&state, &auth, lang, id, None).await.map_err(|e| e.page(lang))?;
     Ok(render(&page))
 }
 
 async fn add_member_page(
     State(state): State<AppState>,
     lang: Lang,
+    auth: Auth,
     IdPath(id): IdPath,
     form: FormData,
 ) -> Result<Response, Error> {
+    auth.editable_group(state.store(), id).await.map_err(|e| e.page(lang))?;
     let draft = MemberDraft {
         person_id: form.get("person_id"),
         role: form.get("role"),
@@ -319,7 +378,7 @@ async fn add_member_page(
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/groups/{id}#members")).into_response()),
         Err(err) => {
-            let page = view(&state, lang, id, Some(draft)).await.map_err(|e| e.page(lang))?;
+            let page = view(&state, &auth, lang, id, Some(draft)).await.map_err(|e| e.page(lang))?;
             Ok(section_form_failed(lang, err, page, "add-member"))
         }
     }
@@ -361,16 +420,23 @@ fn form_page(lang: Lang, heading: &str, form: Form) -> FormPage {
     }
 }
 
-async fn new_page(lang: Lang) -> Response {
+async fn new_page(lang: Lang, auth: Auth) -> Result<Response, Error> {
     let t = lang.tr();
-    render(&form_page(lang, t.t("groups.new"), group_form(lang, &GroupDraft::default(), "/groups".into())))
+    auth.require(auth.principal().creates_registry()).map_err(|e| e.page(lang))?;
+    Ok(render(&form_page(lang, t.t("groups.new"), group_form(lang, &GroupDraft::default(), "/groups".into()))))
 }
 
-async fn create_page(State(state): State<AppState>, lang: Lang, form: FormData) -> Response {
+async fn create_page(State(state): State<AppState>, lang: Lang, auth: Auth, form: FormData) -> Response {
     let t = lang.tr();
+    if let Err(e) = auth.require(auth.principal().creates_registry()) {
+        return e.page(lang).into_response();
+    }
     let draft = draft_from(&form);
     let result = match draft.parse() {
-        Ok(new) => state.store().create_group(&new).await.map_err(Error::from),
+        Ok(new) => match auth.check_in_area("region", &new.region) {
+            Ok(()) => state.store().create_group(&new).await.map_err(Error::from),
+            Err(e) => Err(e),
+        },
         Err(invalid) => Err(invalid.into()),
     };
     match result {
@@ -381,20 +447,37 @@ async fn create_page(State(state): State<AppState>, lang: Lang, form: FormData) 
     }
 }
 
-async fn edit_page(State(state): State<AppState>, lang: Lang, IdPath(id): IdPath) -> Result<Response, Error> {
+async fn edit_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Response, Error> {
     let t = lang.tr();
-    let g = state.store().group(id).await.map_err(|e| Error::from(e).page(lang))?;
+    let g = auth.editable_group(state.store(), id).await.map_err(|e| e.page(lang))?;
     let form =
         group_form(lang, &GroupDraft::from(&g), format!("/groups/{id}/edit")).hidden("version", g.version.to_string());
     Ok(render(&form_page(lang, t.t("groups.edit"), form)))
 }
 
-async fn update_page(State(state): State<AppState>, lang: Lang, IdPath(id): IdPath, form: FormData) -> Response {
+async fn update_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    IdPath(id): IdPath,
+    form: FormData,
+) -> Response {
     let t = lang.tr();
+    if let Err(e) = auth.editable_group(state.store(), id).await {
+        return e.page(lang).into_response();
+    }
     let draft = draft_from(&form);
     let version = form.version().unwrap_or(0);
     let result = match draft.parse() {
-        Ok(new) => state.store().update_group(id, &new, version).await.map_err(Error::from),
+        Ok(new) => match auth.check_in_area("region", &new.region) {
+            Ok(()) => state.store().update_group(id, &new, version).await.map_err(Error::from),
+            Err(e) => Err(e),
+        },
         Err(invalid) => Err(invalid.into()),
     };
     match result {

@@ -4,8 +4,9 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use berdaya_domain::access::RecordAccess;
 use berdaya_domain::registry::{Household, HouseholdDraft, Id, Subject, SubjectKind, WelfareStage};
-use berdaya_store::HouseholdSummary;
+use berdaya_store::{HouseholdSummary, Page};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -13,6 +14,7 @@ use super::people::PersonSummaryDto;
 use super::programs::{EnrollInput, SubjectEnrollmentDto, enroll_form, enrollments_table};
 use super::{PageDto, SearchParams, created, crumbs, form_failed, iso, list_href, section_form_failed};
 use crate::AppState;
+use crate::access::guard::{Auth, record_reveal};
 use crate::error::{Error, ErrorBody};
 use crate::extract::{FormData, IdPath, JsonBody, ListParams};
 use crate::html::{
@@ -34,7 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/households/{id}/enrollments", post(enroll_page))
 }
 
-/// A household, with its full KK number.
+/// A household. The KK number is in full for roles that may see it (each such answer is
+/// recorded in the audit log), masked otherwise.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HouseholdDto {
     pub id: i64,
@@ -49,11 +52,12 @@ pub struct HouseholdDto {
     pub version: i64,
 }
 
-impl From<Household> for HouseholdDto {
-    fn from(h: Household) -> Self {
+impl HouseholdDto {
+    /// The household as `access` allows: the KK in full only with [`RecordAccess::Full`].
+    fn new(h: Household, access: RecordAccess) -> Self {
         HouseholdDto {
             id: h.id,
-            kk: h.kk.reveal(),
+            kk: if access == RecordAccess::Full { h.kk.reveal() } else { h.kk.masked() },
             address: h.address,
             region: h.region.to_string(),
             welfare_stage: h.welfare_stage.code().into(),
@@ -100,26 +104,50 @@ impl From<HouseholdSummary> for HouseholdSummaryDto {
     responses((status = 200, body = PageDto<HouseholdSummaryDto>), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
+    auth: Auth,
     params: ListParams,
 ) -> Result<Json<PageDto<HouseholdSummaryDto>>, Error> {
-    let page = state.store().search_households(&params.query()).await?;
+    let page = search(&state, &auth, &params).await?;
     Ok(Json(PageDto::from_page(page, HouseholdSummaryDto::from)))
 }
 
 /// Adds a household; its region must exist and its KK number be new.
 #[utoipa::path(post, path = "/api/v1/households", tag = "households", request_body = crate::openapi::HouseholdInput,
     responses((status = 201, body = HouseholdDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, body: JsonBody) -> Result<Response, Error> {
+pub async fn create(State(state): State<AppState>, auth: Auth, body: JsonBody) -> Result<Response, Error> {
+    auth.require(auth.principal().creates_registry())?;
     let draft: HouseholdDraft = body.decode()?;
-    let household = state.store().create_household(&draft.parse()?).await?;
-    Ok(created(HouseholdDto::from(household)))
+    let new = draft.parse()?;
+    auth.check_in_area("region", &new.region)?;
+    let household = state.store().create_household(&new).await?;
+    record_reveal(state.store(), "households", household.id, "kk").await?;
+    Ok(created(HouseholdDto::new(household, RecordAccess::Full)))
+}
+
+/// The households the principal may see that match the search.
+async fn search(state: &AppState, auth: &Auth, params: &ListParams) -> Result<Page<HouseholdSummary>, Error> {
+    auth.require(auth.reads_people())?;
+    match auth.scope(params.query()) {
+        Some(q) => Ok(state.store().search_households(&q).await?),
+        None => Ok(Page::new(Vec::new(), params.page, 0)),
+    }
+}
+
+/// The household, as the principal may see it; a full KK is recorded as a reveal.
+async fn shown(state: &AppState, auth: &Auth, id: Id) -> Result<(Household, RecordAccess), Error> {
+    let (h, access) = auth.readable_household(state.store(), id).await?;
+    if access == RecordAccess::Full {
+        record_reveal(state.store(), "households", id, "kk").await?;
+    }
+    Ok((h, access))
 }
 
 /// One household.
 #[utoipa::path(get, path = "/api/v1/households/{id}", tag = "households", params(("id" = i64, Path, description = "Household id")),
     responses((status = 200, body = HouseholdDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn show(State(state): State<AppState>, IdPath(id): IdPath) -> Result<Json<HouseholdDto>, Error> {
-    Ok(Json(state.store().household(id).await?.into()))
+pub async fn show(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<HouseholdDto>, Error> {
+    let (h, access) = shown(&state, &auth, id).await?;
+    Ok(Json(HouseholdDto::new(h, access)))
 }
 
 /// Changes a household; `version` must be the one read, else 409.
@@ -128,19 +156,29 @@ pub async fn show(State(state): State<AppState>, IdPath(id): IdPath) -> Result<J
     responses((status = 200, body = HouseholdDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
+    auth: Auth,
     IdPath(id): IdPath,
     body: JsonBody,
 ) -> Result<Json<HouseholdDto>, Error> {
+    auth.editable_household(state.store(), id).await?;
     let draft: HouseholdDraft = body.decode()?;
     let version = body.version()?;
-    Ok(Json(state.store().update_household(id, &draft.parse()?, version).await?.into()))
+    let new = draft.parse()?;
+    auth.check_in_area("region", &new.region)?;
+    let h = state.store().update_household(id, &new, version).await?;
+    record_reveal(state.store(), "households", id, "kk").await?;
+    Ok(Json(HouseholdDto::new(h, RecordAccess::Full)))
 }
 
 /// The household's members (NIK masked).
 #[utoipa::path(get, path = "/api/v1/households/{id}/members", tag = "households", params(("id" = i64, Path, description = "Household id")),
     responses((status = 200, body = Vec<PersonSummaryDto>), (status = 404, body = ErrorBody)))]
-pub async fn members(State(state): State<AppState>, IdPath(id): IdPath) -> Result<Json<Vec<PersonSummaryDto>>, Error> {
-    state.store().household(id).await?;
+pub async fn members(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Json<Vec<PersonSummaryDto>>, Error> {
+    auth.readable_household(state.store(), id).await?;
     let people = state.store().household_members(id).await?;
     Ok(Json(people.into_iter().map(PersonSummaryDto::from).collect()))
 }
@@ -150,18 +188,24 @@ pub async fn members(State(state): State<AppState>, IdPath(id): IdPath) -> Resul
     responses((status = 200, body = Vec<SubjectEnrollmentDto>), (status = 404, body = ErrorBody)))]
 pub async fn enrollments(
     State(state): State<AppState>,
+    auth: Auth,
     IdPath(id): IdPath,
 ) -> Result<Json<Vec<SubjectEnrollmentDto>>, Error> {
-    state.store().household(id).await?;
+    auth.readable_household(state.store(), id).await?;
     let list = state.store().subject_enrollments(Subject { kind: SubjectKind::Household, id }).await?;
     Ok(Json(list.into_iter().map(SubjectEnrollmentDto::from).collect()))
 }
 
 // Pages ------------------------------------------------------------------------------------
 
-async fn list_page(State(state): State<AppState>, lang: Lang, params: ListParams) -> Result<Response, Error> {
+async fn list_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    params: ListParams,
+) -> Result<Response, Error> {
     let t = lang.tr();
-    let page = state.store().search_households(&params.query()).await.map_err(|e| Error::from(e).page(lang))?;
+    let page = search(&state, &auth, &params).await.map_err(|e| e.page(lang))?;
     let pager = Pager::new(t, &page, |n| list_href("/households", &params, n));
     let table = Table {
         headers: vec![
@@ -200,17 +244,28 @@ async fn list_page(State(state): State<AppState>, lang: Lang, params: ListParams
             placeholder: t.t("households.search_placeholder").into(),
             region: Some(params.region.as_ref().map(|r| r.to_string()).unwrap_or_default()),
         }),
-        actions: vec![Link::new(t.t("households.add"), "/households/new")],
+        actions: if auth.principal().creates_registry() {
+            vec![Link::new(t.t("households.add"), "/households/new")]
+        } else {
+            Vec::new()
+        },
         table,
         pager: Some(pager),
     }))
 }
 
 /// The household page; `enroll` replaces the blank enroll form (to show its errors).
-async fn view(state: &AppState, lang: Lang, id: Id, enroll: Option<EnrollInput>) -> Result<ViewPage, Error> {
+async fn view(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    id: Id,
+    enroll: Option<EnrollInput>,
+) -> Result<ViewPage, Error> {
     let t = lang.tr();
     let store = state.store();
-    let h = store.household(id).await?;
+    let (h, access) = shown(state, auth, id).await?;
+    let editable = auth.principal().edits_registry() && access == RecordAccess::Full;
     let region = store.region(&h.region).await.ok();
     let members = store.household_members(id).await?;
     let enrolled = store.subject_enrollments(Subject { kind: SubjectKind::Household, id }).await?;
@@ -242,16 +297,28 @@ async fn view(state: &AppState, lang: Lang, id: Id, enroll: Option<EnrollInput>)
             .collect(),
         empty: t.t("households.no_members").into(),
     };
-    let program_choices = programs.items.iter().map(|p| (p.program.id.to_string(), p.program.name.clone())).collect();
+    let program_choices: Vec<(String, String)> = programs
+        .items
+        .iter()
+        .filter(|p| auth.principal().manages_program(p.program.agency_id) && auth.program_in_area(&p.program))
+        .map(|p| (p.program.id.to_string(), p.program.name.clone()))
+        .collect();
     let input = enroll.unwrap_or_else(|| EnrollInput::blank("household", id));
     Ok(ViewPage {
         l: Layout::new(lang, heading.clone(), "households"),
         heading,
         breadcrumbs: crumbs(lang, "nav.households", "/households"),
-        actions: vec![Link::new(t.t("common.edit"), format!("/households/{id}/edit"))],
+        actions: if editable {
+            vec![Link::new(t.t("common.edit"), format!("/households/{id}/edit"))]
+        } else {
+            Vec::new()
+        },
         warnings: Vec::new(),
         facts: vec![
-            (t.t("households.kk").into(), Cell::text(h.kk.reveal())),
+            (
+                t.t("households.kk").into(),
+                Cell::text(if access == RecordAccess::Full { h.kk.reveal() } else { h.kk.masked() }),
+            ),
             (t.t("households.address").into(), Cell::text(h.address.clone())),
             (
                 t.t("households.region").into(),
@@ -270,7 +337,11 @@ async fn view(state: &AppState, lang: Lang, id: Id, enroll: Option<EnrollInput>)
                 id: "members".into(),
                 title: t.t("households.members").into(),
                 table: Some(member_table),
-                links: vec![Link::new(t.t("households.add_member"), format!("/people/new?household={id}"))],
+                links: if editable {
+                    vec![Link::new(t.t("households.add_member"), format!("/people/new?household={id}"))]
+                } else {
+                    Vec::new()
+                },
                 ..Default::default()
             },
             Section {
@@ -279,32 +350,41 @@ async fn view(state: &AppState, lang: Lang, id: Id, enroll: Option<EnrollInput>)
                 table: Some(enrollments_table(lang, enrolled)),
                 ..Default::default()
             },
-            Section {
-                id: "enroll".into(),
-                title: t.t("enrollments.enroll_household").into(),
-                form: Some(enroll_form(lang, &format!("/households/{id}/enrollments"), &input, Some(program_choices))),
-                ..Default::default()
-            },
-        ],
+        ]
+        .into_iter()
+        .chain((!program_choices.is_empty()).then(|| Section {
+            id: "enroll".into(),
+            title: t.t("enrollments.enroll_household").into(),
+            form: Some(enroll_form(lang, &format!("/households/{id}/enrollments"), &input, Some(program_choices))),
+            ..Default::default()
+        }))
+        .collect(),
     })
 }
 
-async fn view_page(State(state): State<AppState>, lang: Lang, IdPath(id): IdPath) -> Result<Response, Error> {
-    let page = view(&state, lang, id, None).await.map_err(|e| e.page(lang))?;
+async fn view_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Response, Error> {
+    let page = view(&state, &auth, lang, id, None).await.map_err(|e| e.page(lang))?;
     Ok(render(&page))
 }
 
 async fn enroll_page(
     State(state): State<AppState>,
     lang: Lang,
+    auth: Auth,
     IdPath(id): IdPath,
     form: FormData,
 ) -> Result<Response, Error> {
+    auth.readable_household(state.store(), id).await.map_err(|e| e.page(lang))?;
     let input = EnrollInput::from_form(&form, Some(("household", id)));
-    match input.submit(&state, None).await {
+    match input.submit(&state, &auth, None).await {
         Ok(_) => Ok(Redirect::to(&format!("/households/{id}#enrollments")).into_response()),
         Err(err) => {
-            let page = view(&state, lang, id, Some(input)).await.map_err(|e| e.page(lang))?;
+            let page = view(&state, &auth, lang, id, Some(input)).await.map_err(|e| e.page(lang))?;
             Ok(section_form_failed(lang, err, page, "enroll"))
         }
     }
@@ -355,18 +435,25 @@ fn form_page(lang: Lang, heading: &str, form: Form) -> FormPage {
     }
 }
 
-async fn new_page(lang: Lang, params: ListParams) -> Response {
+async fn new_page(lang: Lang, auth: Auth, params: ListParams) -> Result<Response, Error> {
     let t = lang.tr();
+    auth.require(auth.principal().creates_registry()).map_err(|e| e.page(lang))?;
     let draft =
         HouseholdDraft { region: params.region.map(|r| r.to_string()).unwrap_or_default(), ..Default::default() };
-    render(&form_page(lang, t.t("households.new"), household_form(lang, &draft, "/households".into())))
+    Ok(render(&form_page(lang, t.t("households.new"), household_form(lang, &draft, "/households".into()))))
 }
 
-async fn create_page(State(state): State<AppState>, lang: Lang, form: FormData) -> Response {
+async fn create_page(State(state): State<AppState>, lang: Lang, auth: Auth, form: FormData) -> Response {
     let t = lang.tr();
+    if let Err(e) = auth.require(auth.principal().creates_registry()) {
+        return e.page(lang).into_response();
+    }
     let draft = draft_from(&form);
     let result = match draft.parse() {
-        Ok(new) => state.store().create_household(&new).await.map_err(Error::from),
+        Ok(new) => match auth.check_in_area("region", &new.region) {
+            Ok(()) => state.store().create_household(&new).await.map_err(Error::from),
+            Err(e) => Err(e),
+        },
         Err(invalid) => Err(invalid.into()),
     };
     match result {
@@ -379,20 +466,37 @@ async fn create_page(State(state): State<AppState>, lang: Lang, form: FormData) 
     }
 }
 
-async fn edit_page(State(state): State<AppState>, lang: Lang, IdPath(id): IdPath) -> Result<Response, Error> {
+async fn edit_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Response, Error> {
     let t = lang.tr();
-    let h = state.store().household(id).await.map_err(|e| Error::from(e).page(lang))?;
+    let h = auth.editable_household(state.store(), id).await.map_err(|e| e.page(lang))?;
     let form = household_form(lang, &HouseholdDraft::from(&h), format!("/households/{id}/edit"))
         .hidden("version", h.version.to_string());
     Ok(render(&form_page(lang, t.t("households.edit"), form)))
 }
 
-async fn update_page(State(state): State<AppState>, lang: Lang, IdPath(id): IdPath, form: FormData) -> Response {
+async fn update_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    IdPath(id): IdPath,
+    form: FormData,
+) -> Response {
     let t = lang.tr();
+    if let Err(e) = auth.editable_household(state.store(), id).await {
+        return e.page(lang).into_response();
+    }
     let draft = draft_from(&form);
     let version = form.version().unwrap_or(0);
     let result = match draft.parse() {
-        Ok(new) => state.store().update_household(id, &new, version).await.map_err(Error::from),
+        Ok(new) => match auth.check_in_area("region", &new.region) {
+            Ok(()) => state.store().update_household(id, &new, version).await.map_err(Error::from),
+            Err(e) => Err(e),
+        },
         Err(invalid) => Err(invalid.into()),
     };
     match result {

@@ -2,6 +2,7 @@
 //! as JSON under `/api/v1` and as pages.
 
 pub mod agencies;
+pub mod export;
 pub mod groups;
 pub mod households;
 pub mod people;
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .merge(groups::router())
         .merge(agencies::router())
         .merge(programs::router())
+        .merge(export::router())
 }
 
 /// One page of a listing.

@@ -14,12 +14,15 @@ use utoipa::ToSchema;
 use super::programs::{SubjectEnrollmentDto, enrollments_table};
 use super::{PageDto, SearchParams, created, crumbs, form_failed, iso, list_href};
 use crate::AppState;
+use crate::access::guard::{Auth, record_reveal};
 use crate::error::{Error, ErrorBody};
 use crate::extract::{FormData, IdPath, JsonBody, ListParams};
 use crate::html::{
     Cell, Field, Form, FormPage, Layout, Link, ListPage, Pager, Search, Section, Table, ViewPage, render, vocabulary,
 };
 use crate::i18n::Lang;
+use berdaya_domain::access::RecordAccess;
+use berdaya_store::Page;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -72,11 +75,11 @@ pub struct PersonDto {
 }
 
 impl PersonDto {
-    fn new(p: Person, region: Option<&RegionCode>) -> PersonDto {
+    fn new(p: Person, region: Option<&RegionCode>, access: RecordAccess) -> PersonDto {
         let nik_mismatches = p.nik_mismatches(region).iter().map(NikWarningDto::from).collect();
         PersonDto {
             id: p.id,
-            nik: p.nik.reveal(),
+            nik: if access == RecordAccess::Full { p.nik.reveal() } else { p.nik.masked() },
             household_id: p.household_id,
             name: p.name,
             sex: p.sex.code().into(),
@@ -126,34 +129,70 @@ async fn household_region(state: &AppState, p: &Person) -> Option<RegionCode> {
     }
 }
 
-async fn dto(state: &AppState, p: Person) -> PersonDto {
+/// The person as `access` allows; a full NIK is recorded as a reveal.
+async fn dto(state: &AppState, p: Person, access: RecordAccess) -> Result<PersonDto, Error> {
+    if access == RecordAccess::Full {
+        record_reveal(state.store(), "people", p.id, "nik").await?;
+    }
     let region = household_region(state, &p).await;
-    PersonDto::new(p, region.as_ref())
+    Ok(PersonDto::new(p, region.as_ref(), access))
+}
+
+/// The people the principal may see that match the search.
+async fn search(state: &AppState, auth: &Auth, params: &ListParams) -> Result<Page<Person>, Error> {
+    auth.require(auth.reads_people())?;
+    match auth.scope(params.query()) {
+        Some(q) => Ok(state.store().search_people(&q).await?),
+        None => Ok(Page::new(Vec::new(), params.page, 0)),
+    }
+}
+
+/// A new or changed person must belong to a household the principal may change; a person
+/// without a household only to a national user who may create records.
+async fn check_household(state: &AppState, auth: &Auth, household_id: Option<Id>) -> Result<(), Error> {
+    match household_id {
+        Some(h) => match auth.editable_household(state.store(), h).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.status() == axum::http::StatusCode::NOT_FOUND => {
+                Err(Error::unprocessable("household_id", format!("household {h} does not exist")))
+            }
+            Err(e) => Err(e),
+        },
+        None if auth.principal().user.area.is_none() && auth.principal().creates_registry() => Ok(()),
+        None => Err(Error::unprocessable("household_id", "is required for your role")),
+    }
 }
 
 /// Individuals whose NIK is `q` or whose name starts with it.
 #[utoipa::path(get, path = "/api/v1/people", tag = "people", params(SearchParams),
     responses((status = 200, body = PageDto<PersonSummaryDto>), (status = 400, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, params: ListParams) -> Result<Json<PageDto<PersonSummaryDto>>, Error> {
-    let page = state.store().search_people(&params.query()).await?;
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    params: ListParams,
+) -> Result<Json<PageDto<PersonSummaryDto>>, Error> {
+    let page = search(&state, &auth, &params).await?;
     Ok(Json(PageDto::from_page(page, PersonSummaryDto::from)))
 }
 
 /// Adds an individual; the NIK must be new. Mismatches with the NIK come back as warnings.
 #[utoipa::path(post, path = "/api/v1/people", tag = "people", request_body = crate::openapi::PersonInput,
     responses((status = 201, body = PersonDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, body: JsonBody) -> Result<Response, Error> {
+pub async fn create(State(state): State<AppState>, auth: Auth, body: JsonBody) -> Result<Response, Error> {
+    auth.require(auth.principal().edits_registry())?;
     let draft: PersonDraft = body.decode()?;
-    let person = state.store().create_person(&draft.parse()?).await?;
-    Ok(created(dto(&state, person).await))
+    let new = draft.parse()?;
+    check_household(&state, &auth, new.household_id).await?;
+    let person = state.store().create_person(&new).await?;
+    Ok(created(dto(&state, person, RecordAccess::Full).await?))
 }
 
 /// One individual.
 #[utoipa::path(get, path = "/api/v1/people/{id}", tag = "people", params(("id" = i64, Path, description = "Person id")),
     responses((status = 200, body = PersonDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn show(State(state): State<AppState>, IdPath(id): IdPath) -> Result<Json<PersonDto>, Error> {
-    let person = state.store().person(id).await?;
-    Ok(Json(dto(&state, person).await))
+pub async fn show(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<PersonDto>, Error> {
+    let (person, access) = auth.readable_person(state.store(), id).await?;
+    Ok(Json(dto(&state, person, access).await?))
 }
 
 /// Changes an individual; `version` must be the one read, else 409.
@@ -162,13 +201,19 @@ pub async fn show(State(state): State<AppState>, IdPath(id): IdPath) -> Result<J
     responses((status = 200, body = PersonDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
+    auth: Auth,
     IdPath(id): IdPath,
     body: JsonBody,
 ) -> Result<Json<PersonDto>, Error> {
+    let old = auth.editable_person(state.store(), id).await?;
     let draft: PersonDraft = body.decode()?;
     let version = body.version()?;
-    let person = state.store().update_person(id, &draft.parse()?, version).await?;
-    Ok(Json(dto(&state, person).await))
+    let new = draft.parse()?;
+    if new.household_id != old.household_id {
+        check_household(&state, &auth, new.household_id).await?;
+    }
+    let person = state.store().update_person(id, &new, version).await?;
+    Ok(Json(dto(&state, person, RecordAccess::Full).await?))
 }
 
 /// The programs the individual is enrolled in.
@@ -176,9 +221,10 @@ pub async fn update(
     responses((status = 200, body = Vec<SubjectEnrollmentDto>), (status = 404, body = ErrorBody)))]
 pub async fn enrollments(
     State(state): State<AppState>,
+    auth: Auth,
     IdPath(id): IdPath,
 ) -> Result<Json<Vec<SubjectEnrollmentDto>>, Error> {
-    state.store().person(id).await?;
+    auth.readable_person(state.store(), id).await?;
     let list = state.store().subject_enrollments(Subject { kind: SubjectKind::Person, id }).await?;
     Ok(Json(list.into_iter().map(SubjectEnrollmentDto::from).collect()))
 }
@@ -202,9 +248,14 @@ fn warning(lang: Lang, m: &NikMismatch) -> String {
     template.replace("{nik}", &nik).replace("{recorded}", &recorded)
 }
 
-async fn list_page(State(state): State<AppState>, lang: Lang, params: ListParams) -> Result<Response, Error> {
+async fn list_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    params: ListParams,
+) -> Result<Response, Error> {
     let t = lang.tr();
-    let page = state.store().search_people(&params.query()).await.map_err(|e| Error::from(e).page(lang))?;
+    let page = search(&state, &auth, &params).await.map_err(|e| e.page(lang))?;
     let pager = Pager::new(t, &page, |n| list_href("/people", &params, n));
     let table = Table {
         headers: vec![
@@ -251,11 +302,20 @@ async fn list_page(State(state): State<AppState>, lang: Lang, params: ListParams
     }))
 }
 
-async fn view_page(State(state): State<AppState>, lang: Lang, IdPath(id): IdPath) -> Result<Response, Error> {
+async fn view_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Response, Error> {
     let t = lang.tr();
     let store = state.store();
     let shape = |e: berdaya_store::StoreError| Error::from(e).page(lang);
-    let p = store.person(id).await.map_err(shape)?;
+    let (p, access) = auth.readable_person(store, id).await.map_err(|e| e.page(lang))?;
+    if access == RecordAccess::Full {
+        record_reveal(store, "people", id, "nik").await.map_err(|e| e.page(lang))?;
+    }
+    let editable = auth.principal().edits_registry() && access == RecordAccess::Full;
     let region = household_region(&state, &p).await;
     let warnings = p.nik_mismatches(region.as_ref()).iter().map(|m| warning(lang, m)).collect();
     let enrolled = store.subject_enrollments(Subject { kind: SubjectKind::Person, id }).await.map_err(shape)?;
@@ -267,10 +327,13 @@ async fn view_page(State(state): State<AppState>, lang: Lang, IdPath(id): IdPath
         l: Layout::new(lang, p.name.clone(), "people"),
         heading: p.name.clone(),
         breadcrumbs: crumbs(lang, "nav.people", "/people"),
-        actions: vec![Link::new(t.t("common.edit"), format!("/people/{id}/edit"))],
+        actions: if editable { vec![Link::new(t.t("common.edit"), format!("/people/{id}/edit"))] } else { Vec::new() },
         warnings,
         facts: vec![
-            (t.t("people.nik").into(), Cell::text(p.nik.reveal())),
+            (
+                t.t("people.nik").into(),
+                Cell::text(if access == RecordAccess::Full { p.nik.reveal() } else { p.nik.masked() }),
+            ),
             (t.t("people.name").into(), Cell::text(p.name.clone())),
             (t.t("people.sex").into(), Cell::text(p.sex.label(lang.code()))),
             (t.t("people.birth_date").into(), Cell::text(iso(p.birth_date))),
@@ -339,8 +402,9 @@ fn form_page(lang: Lang, heading: &str, form: Form) -> FormPage {
     }
 }
 
-async fn new_page(lang: Lang, params: ListParams) -> Response {
+async fn new_page(lang: Lang, auth: Auth, params: ListParams) -> Result<Response, Error> {
     let t = lang.tr();
+    auth.require(auth.principal().edits_registry()).map_err(|e| e.page(lang))?;
     let household: Option<Id> = params.other.get("household").and_then(|h| h.trim().parse().ok());
     let draft = PersonDraft {
         household_id: household.map(|h| h.to_string()),
@@ -348,14 +412,20 @@ async fn new_page(lang: Lang, params: ListParams) -> Response {
         disability: Disability::None.code().into(),
         ..Default::default()
     };
-    render(&form_page(lang, t.t("people.new"), person_form(lang, &draft, "/people".into())))
+    Ok(render(&form_page(lang, t.t("people.new"), person_form(lang, &draft, "/people".into()))))
 }
 
-async fn create_page(State(state): State<AppState>, lang: Lang, form: FormData) -> Response {
+async fn create_page(State(state): State<AppState>, lang: Lang, auth: Auth, form: FormData) -> Response {
     let t = lang.tr();
+    if let Err(e) = auth.require(auth.principal().edits_registry()) {
+        return e.page(lang).into_response();
+    }
     let draft = draft_from(&form);
     let result = match draft.parse() {
-        Ok(new) => state.store().create_person(&new).await.map_err(Error::from),
+        Ok(new) => match check_household(&state, &auth, new.household_id).await {
+            Ok(()) => state.store().create_person(&new).await.map_err(Error::from),
+            Err(e) => Err(e),
+        },
         Err(invalid) => Err(invalid.into()),
     };
     match result {
@@ -366,20 +436,45 @@ async fn create_page(State(state): State<AppState>, lang: Lang, form: FormData) 
     }
 }
 
-async fn edit_page(State(state): State<AppState>, lang: Lang, IdPath(id): IdPath) -> Result<Response, Error> {
+async fn edit_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Response, Error> {
     let t = lang.tr();
-    let p = state.store().person(id).await.map_err(|e| Error::from(e).page(lang))?;
+    let p = auth.editable_person(state.store(), id).await.map_err(|e| e.page(lang))?;
     let form = person_form(lang, &PersonDraft::from(&p), format!("/people/{id}/edit"))
         .hidden("version", p.version.to_string());
     Ok(render(&form_page(lang, t.t("people.edit"), form)))
 }
 
-async fn update_page(State(state): State<AppState>, lang: Lang, IdPath(id): IdPath, form: FormData) -> Response {
+async fn update_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    IdPath(id): IdPath,
+    form: FormData,
+) -> Response {
     let t = lang.tr();
+    let old = match auth.editable_person(state.store(), id).await {
+        Ok(p) => p,
+        Err(e) => return e.page(lang).into_response(),
+    };
     let draft = draft_from(&form);
     let version = form.version().unwrap_or(0);
     let result = match draft.parse() {
-        Ok(new) => state.store().update_person(id, &new, version).await.map_err(Error::from),
+        Ok(new) => {
+            let checked = if new.household_id != old.household_id {
+                check_household(&state, &auth, new.household_id).await
+            } else {
+                Ok(())
+            };
+            match checked {
+                Ok(()) => state.store().update_person(id, &new, version).await.map_err(Error::from),
+                Err(e) => Err(e),
+            }
+        }
         Err(invalid) => Err(invalid.into()),
     };
     match result {

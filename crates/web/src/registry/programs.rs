@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 
 use super::{PageDto, PageParams, SearchParams, created, crumbs, form_failed, iso, list_href, section_form_failed};
 use crate::AppState;
+use crate::access::guard::{Auth, hidden};
 use crate::error::{Error, ErrorBody};
 use crate::extract::{FormData, IdPath, JsonBody, ListParams};
 use crate::html::{
@@ -129,26 +130,64 @@ impl From<SubjectEnrollment> for SubjectEnrollmentDto {
     responses((status = 200, body = PageDto<ProgramSummaryDto>), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
+    auth: Auth,
     params: ListParams,
 ) -> Result<Json<PageDto<ProgramSummaryDto>>, Error> {
-    let page = state.store().search_programs(&params.query()).await?;
+    let page = search(&state, &auth, &params).await?;
     Ok(Json(PageDto::from_page(page, ProgramSummaryDto::from)))
 }
 
 /// Adds a program; its agency and every target region must exist.
 #[utoipa::path(post, path = "/api/v1/programs", tag = "programs", request_body = crate::openapi::ProgramInput,
     responses((status = 201, body = ProgramDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, body: JsonBody) -> Result<Response, Error> {
+pub async fn create(State(state): State<AppState>, auth: Auth, body: JsonBody) -> Result<Response, Error> {
+    auth.require(matches!(
+        auth.role(),
+        berdaya_domain::access::Role::Administrator | berdaya_domain::access::Role::ProgramOfficer
+    ))?;
     let draft: ProgramDraft = body.decode()?;
-    let program = state.store().create_program(&draft.parse()?).await?;
+    let new = draft.parse()?;
+    check_manageable(&auth, new.agency_id, &new.target_regions)?;
+    let program = state.store().create_program(&new).await?;
     Ok(created(ProgramDto::from(program)))
+}
+
+/// Programs the principal may see (in their area) that match the search.
+async fn search(
+    state: &AppState,
+    auth: &Auth,
+    params: &ListParams,
+) -> Result<berdaya_store::Page<berdaya_store::ProgramSummary>, Error> {
+    auth.require(auth.principal().reads_programs())?;
+    let mut page = state.store().search_programs(&params.query()).await?;
+    page.items.retain(|s| auth.program_in_area(&s.program));
+    Ok(page)
+}
+
+/// A program the principal may see; out of the area reads as missing.
+pub(crate) async fn readable_program(state: &AppState, auth: &Auth, id: Id) -> Result<Program, Error> {
+    auth.require(auth.principal().reads_programs())?;
+    let p = state.store().program(id).await?;
+    if auth.program_in_area(&p) { Ok(p) } else { Err(hidden("program")) }
+}
+
+/// A program (new or changed) must belong to an agency the principal manages and target
+/// only regions in their area.
+fn check_manageable(auth: &Auth, agency_id: Id, regions: &[berdaya_domain::registry::RegionCode]) -> Result<(), Error> {
+    if !auth.principal().manages_program(agency_id) {
+        return Err(Error::unprocessable("agency_id", "you may manage only the programs of your own agency"));
+    }
+    for r in regions {
+        auth.check_in_area("target_regions", r)?;
+    }
+    Ok(())
 }
 
 /// One program.
 #[utoipa::path(get, path = "/api/v1/programs/{id}", tag = "programs", params(("id" = i64, Path, description = "Program id")),
     responses((status = 200, body = ProgramDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn show(State(state): State<AppState>, IdPath(id): IdPath) -> Result<Json<ProgramDto>, Error> {
-    Ok(Json(state.store().program(id).await?.into()))
+pub async fn show(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<ProgramDto>, Error> {
+    Ok(Json(readable_program(&state, &auth, id).await?.into()))
 }
 
 /// Changes a program; `version` must be the one read, else 409.
@@ -157,12 +196,17 @@ pub async fn show(State(state): State<AppState>, IdPath(id): IdPath) -> Result<J
     responses((status = 200, body = ProgramDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
+    auth: Auth,
     IdPath(id): IdPath,
     body: JsonBody,
 ) -> Result<Json<ProgramDto>, Error> {
+    let old = readable_program(&state, &auth, id).await?;
+    auth.require(auth.principal().manages_program(old.agency_id))?;
     let draft: ProgramDraft = body.decode()?;
     let version = body.version()?;
-    Ok(Json(state.store().update_program(id, &draft.parse()?, version).await?.into()))
+    let new = draft.parse()?;
+    check_manageable(&auth, new.agency_id, &new.target_regions)?;
+    Ok(Json(state.store().update_program(id, &new, version).await?.into()))
 }
 
 /// The program's enrollments, a page at a time.
@@ -171,10 +215,12 @@ pub async fn update(
     responses((status = 200, body = PageDto<EnrollmentDto>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn enrollments(
     State(state): State<AppState>,
+    auth: Auth,
     IdPath(id): IdPath,
     params: ListParams,
 ) -> Result<Json<PageDto<EnrollmentDto>>, Error> {
-    state.store().program(id).await?;
+    let p = readable_program(&state, &auth, id).await?;
+    auth.require(auth.principal().manages_program(p.agency_id))?;
     let page = state.store().program_enrollments(id, params.page).await?;
     Ok(Json(PageDto::from_page(page, EnrollmentDto::from)))
 }
@@ -183,10 +229,42 @@ pub async fn enrollments(
 #[utoipa::path(post, path = "/api/v1/programs/{id}/enrollments", tag = "programs", params(("id" = i64, Path, description = "Program id")),
     request_body = crate::openapi::EnrollmentInput,
     responses((status = 201, body = EnrollmentDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn enroll(State(state): State<AppState>, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
+pub async fn enroll(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Response, Error> {
     let draft: EnrollmentDraft = body.decode()?;
-    let enrollment = state.store().enroll(id, &draft.parse()?).await?;
+    let new = draft.parse()?;
+    check_enroll(&state, &auth, id, &new).await?;
+    let enrollment = state.store().enroll(id, &new).await?;
     Ok(created(EnrollmentDto::from(enrollment)))
+}
+
+/// Enrolling needs a program the principal manages and a subject they may change; a subject
+/// out of scope is answered as a missing one.
+async fn check_enroll(
+    state: &AppState,
+    auth: &Auth,
+    program_id: Id,
+    new: &berdaya_domain::registry::NewEnrollment,
+) -> Result<(), Error> {
+    let p = readable_program(state, auth, program_id).await?;
+    auth.require(auth.principal().manages_program(p.agency_id))?;
+    let store = state.store();
+    let id = new.subject.id;
+    let result = match new.subject.kind {
+        SubjectKind::Household => auth.editable_household(store, id).await.map(|_| ()),
+        SubjectKind::Person => auth.editable_person(store, id).await.map(|_| ()),
+        SubjectKind::Group => auth.editable_group(store, id).await.map(|_| ()),
+    };
+    match result {
+        Err(e) if e.status() == axum::http::StatusCode::NOT_FOUND => {
+            Err(Error::unprocessable("subject_id", format!("{} {id} does not exist", new.subject.kind.code())))
+        }
+        other => other,
+    }
 }
 
 // Enrollment forms, shared with the household, person and group pages ------------------------
@@ -231,7 +309,7 @@ impl EnrollInput {
     }
 
     /// Validates and stores the enrollment in `program` (or the chosen `program_id`).
-    pub async fn submit(&self, state: &AppState, program: Option<Id>) -> Result<Enrollment, Error> {
+    pub async fn submit(&self, state: &AppState, auth: &Auth, program: Option<Id>) -> Result<Enrollment, Error> {
         let program_id = match program {
             Some(id) => Some(id),
             None => match text::id(&self.program_id) {
@@ -248,6 +326,7 @@ impl EnrollInput {
         };
         let new = draft.parse()?;
         let program_id = program_id.unwrap_or_default();
+        check_enroll(state, auth, program_id, &new).await?;
         Ok(state.store().enroll(program_id, &new).await?)
     }
 }
@@ -327,9 +406,14 @@ pub fn enrollments_table(lang: Lang, list: Vec<SubjectEnrollment>) -> Table {
 
 // Pages ------------------------------------------------------------------------------------
 
-async fn list_page(State(state): State<AppState>, lang: Lang, params: ListParams) -> Result<Response, Error> {
+async fn list_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    params: ListParams,
+) -> Result<Response, Error> {
     let t = lang.tr();
-    let page = state.store().search_programs(&params.query()).await.map_err(|e| Error::from(e).page(lang))?;
+    let page = search(&state, &auth, &params).await.map_err(|e| e.page(lang))?;
     let pager = Pager::new(t, &page, |n| list_href("/programs", &params, n));
     let table = Table {
         headers: vec![
@@ -365,7 +449,14 @@ async fn list_page(State(state): State<AppState>, lang: Lang, params: ListParams
             placeholder: t.t("programs.search_placeholder").into(),
             region: None,
         }),
-        actions: vec![Link::new(t.t("programs.add"), "/programs/new")],
+        actions: if matches!(
+            auth.role(),
+            berdaya_domain::access::Role::Administrator | berdaya_domain::access::Role::ProgramOfficer
+        ) {
+            vec![Link::new(t.t("programs.add"), "/programs/new")]
+        } else {
+            Vec::new()
+        },
         table,
         pager: Some(pager),
     }))
@@ -373,6 +464,7 @@ async fn list_page(State(state): State<AppState>, lang: Lang, params: ListParams
 
 async fn view(
     state: &AppState,
+    auth: &Auth,
     lang: Lang,
     id: Id,
     page: PageRequest,
@@ -380,9 +472,15 @@ async fn view(
 ) -> Result<ViewPage, Error> {
     let t = lang.tr();
     let store = state.store();
-    let p = store.program(id).await?;
+    let p = readable_program(state, auth, id).await?;
+    let manages = auth.principal().manages_program(p.agency_id);
     let agency = store.agency(p.agency_id).await.ok();
-    let enrolled = store.program_enrollments(id, page).await?;
+    // Who is enrolled is personal: only for those who manage the program.
+    let enrolled = if manages {
+        store.program_enrollments(id, page).await?
+    } else {
+        berdaya_store::Page::new(Vec::new(), page, 0)
+    };
     let pager = Pager::new(t, &enrolled, |n| format!("/programs/{id}?page={n}#enrollments"));
     let table = Table {
         headers: vec![
@@ -417,7 +515,7 @@ async fn view(
         l: Layout::new(lang, p.name.clone(), "programs"),
         heading: p.name.clone(),
         breadcrumbs: crumbs(lang, "nav.programs", "/programs"),
-        actions: vec![Link::new(t.t("common.edit"), format!("/programs/{id}/edit"))],
+        actions: if manages { vec![Link::new(t.t("common.edit"), format!("/programs/{id}/edit"))] } else { Vec::new() },
         warnings: Vec::new(),
         facts: vec![
             (t.t("programs.name").into(), Cell::text(p.name.clone())),
@@ -434,45 +532,48 @@ async fn view(
             (t.t("programs.description").into(), Cell::text(p.description.clone().unwrap_or_else(|| "—".into()))),
             (t.t("common.version").into(), Cell::text(p.version.to_string())),
         ],
-        sections: vec![
-            Section {
-                id: "enrollments".into(),
-                title: t.t("enrollments.title").into(),
-                table: Some(table),
-                pager: Some(pager),
-                ..Default::default()
-            },
-            Section {
-                id: "enroll".into(),
-                title: t.t("enrollments.enroll").into(),
-                form: Some(enroll_form(lang, &format!("/programs/{id}/enrollments"), &input, None)),
-                ..Default::default()
-            },
-        ],
+        sections: vec![Section {
+            id: "enrollments".into(),
+            title: t.t("enrollments.title").into(),
+            table: Some(table),
+            pager: Some(pager),
+            ..Default::default()
+        }]
+        .into_iter()
+        .chain(manages.then(|| Section {
+            id: "enroll".into(),
+            title: t.t("enrollments.enroll").into(),
+            form: Some(enroll_form(lang, &format!("/programs/{id}/enrollments"), &input, None)),
+            ..Default::default()
+        }))
+        .collect(),
     })
 }
 
 async fn view_page(
     State(state): State<AppState>,
     lang: Lang,
+    auth: Auth,
     IdPath(id): IdPath,
     params: ListParams,
 ) -> Result<Response, Error> {
-    let page = view(&state, lang, id, params.page, None).await.map_err(|e| e.page(lang))?;
+    let page = view(&state, &auth, lang, id, params.page, None).await.map_err(|e| e.page(lang))?;
     Ok(render(&page))
 }
 
 async fn enroll_page(
     State(state): State<AppState>,
     lang: Lang,
+    auth: Auth,
     IdPath(id): IdPath,
     form: FormData,
 ) -> Result<Response, Error> {
     let input = EnrollInput::from_form(&form, None);
-    match input.submit(&state, Some(id)).await {
+    match input.submit(&state, &auth, Some(id)).await {
         Ok(_) => Ok(Redirect::to(&format!("/programs/{id}#enrollments")).into_response()),
         Err(err) => {
-            let page = view(&state, lang, id, PageRequest::default(), Some(input)).await.map_err(|e| e.page(lang))?;
+            let page =
+                view(&state, &auth, lang, id, PageRequest::default(), Some(input)).await.map_err(|e| e.page(lang))?;
             Ok(section_form_failed(lang, err, page, "enroll"))
         }
     }
@@ -525,19 +626,37 @@ fn form_page(lang: Lang, heading: &str, form: Form) -> FormPage {
     }
 }
 
-async fn new_page(State(state): State<AppState>, lang: Lang, params: ListParams) -> Result<Response, Error> {
+async fn new_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    params: ListParams,
+) -> Result<Response, Error> {
     let t = lang.tr();
+    auth.require(matches!(
+        auth.role(),
+        berdaya_domain::access::Role::Administrator | berdaya_domain::access::Role::ProgramOfficer
+    ))
+    .map_err(|e| e.page(lang))?;
     let agencies = agency_choices(&state).await.map_err(|e| e.page(lang))?;
     let draft =
         ProgramDraft { agency_id: params.other.get("agency").cloned().unwrap_or_default(), ..Default::default() };
     Ok(render(&form_page(lang, t.t("programs.new"), program_form(lang, &draft, "/programs".into(), agencies))))
 }
 
-async fn create_page(State(state): State<AppState>, lang: Lang, form: FormData) -> Result<Response, Error> {
+async fn create_page(State(state): State<AppState>, lang: Lang, auth: Auth, form: FormData) -> Result<Response, Error> {
     let t = lang.tr();
+    auth.require(matches!(
+        auth.role(),
+        berdaya_domain::access::Role::Administrator | berdaya_domain::access::Role::ProgramOfficer
+    ))
+    .map_err(|e| e.page(lang))?;
     let draft = draft_from(&form);
     let result = match draft.parse() {
-        Ok(new) => state.store().create_program(&new).await.map_err(Error::from),
+        Ok(new) => match check_manageable(&auth, new.agency_id, &new.target_regions) {
+            Ok(()) => state.store().create_program(&new).await.map_err(Error::from),
+            Err(e) => Err(e),
+        },
         Err(invalid) => Err(invalid.into()),
     };
     Ok(match result {
@@ -553,9 +672,15 @@ async fn create_page(State(state): State<AppState>, lang: Lang, form: FormData) 
     })
 }
 
-async fn edit_page(State(state): State<AppState>, lang: Lang, IdPath(id): IdPath) -> Result<Response, Error> {
+async fn edit_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Response, Error> {
     let t = lang.tr();
-    let p = state.store().program(id).await.map_err(|e| Error::from(e).page(lang))?;
+    let p = readable_program(&state, &auth, id).await.map_err(|e| e.page(lang))?;
+    auth.require(auth.principal().manages_program(p.agency_id)).map_err(|e| e.page(lang))?;
     let agencies = agency_choices(&state).await.map_err(|e| e.page(lang))?;
     let form = program_form(lang, &ProgramDraft::from(&p), format!("/programs/{id}/edit"), agencies)
         .hidden("version", p.version.to_string());
@@ -565,14 +690,20 @@ async fn edit_page(State(state): State<AppState>, lang: Lang, IdPath(id): IdPath
 async fn update_page(
     State(state): State<AppState>,
     lang: Lang,
+    auth: Auth,
     IdPath(id): IdPath,
     form: FormData,
 ) -> Result<Response, Error> {
     let t = lang.tr();
+    let old = readable_program(&state, &auth, id).await.map_err(|e| e.page(lang))?;
+    auth.require(auth.principal().manages_program(old.agency_id)).map_err(|e| e.page(lang))?;
     let draft = draft_from(&form);
     let version = form.version().unwrap_or(0);
     let result = match draft.parse() {
-        Ok(new) => state.store().update_program(id, &new, version).await.map_err(Error::from),
+        Ok(new) => match check_manageable(&auth, new.agency_id, &new.target_regions) {
+            Ok(()) => state.store().update_program(id, &new, version).await.map_err(Error::from),
+            Err(e) => Err(e),
+        },
         Err(invalid) => Err(invalid.into()),
     };
     Ok(match result {

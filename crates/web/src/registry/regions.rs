@@ -4,12 +4,14 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use berdaya_domain::registry::{Region, RegionDraft, RegionKind};
+use berdaya_domain::registry::{Region, RegionCode, RegionDraft, RegionKind};
+use berdaya_store::Page;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{PageDto, SearchParams, created, crumbs, form_failed, list_href};
 use crate::AppState;
+use crate::access::guard::{Auth, hidden};
 use crate::error::{Error, ErrorBody};
 use crate::extract::{CodePath, FormData, JsonBody, ListParams};
 use crate::html::{
@@ -65,26 +67,64 @@ pub struct RegionTreeDto {
 
 /// Regions whose name contains `q` or whose code starts with it.
 #[utoipa::path(get, path = "/api/v1/regions", tag = "regions", params(SearchParams),
-    responses((status = 200, body = PageDto<RegionDto>), (status = 400, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, params: ListParams) -> Result<Json<PageDto<RegionDto>>, Error> {
-    let page = state.store().search_regions(&params.query()).await?;
+    responses((status = 200, body = PageDto<RegionDto>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    params: ListParams,
+) -> Result<Json<PageDto<RegionDto>>, Error> {
+    let page = search(&state, &auth, &params).await?;
     Ok(Json(PageDto::from_page(page, RegionDto::from)))
+}
+
+/// The regions matching the search, narrowed to the principal's area.
+async fn search(state: &AppState, auth: &Auth, params: &ListParams) -> Result<Page<Region>, Error> {
+    let mut query = params.query();
+    match auth.principal().narrow(query.region.as_ref()) {
+        Ok(region) => {
+            query.region = region;
+            Ok(state.store().search_regions(&query).await?)
+        }
+        Err(_) => Ok(Page::new(Vec::new(), params.page, 0)),
+    }
+}
+
+/// A region the principal may see (in their area or one of its ancestors); else as missing.
+async fn visible(state: &AppState, auth: &Auth, code: &RegionCode) -> Result<Region, Error> {
+    if !auth.region_code_visible(code) {
+        return Err(hidden("region"));
+    }
+    Ok(state.store().region(code).await?)
+}
+
+/// The children of a region (or the provinces) the principal may see.
+async fn visible_children(state: &AppState, auth: &Auth, code: Option<&RegionCode>) -> Result<Vec<Region>, Error> {
+    let mut children = state.store().region_children(code).await?;
+    children.retain(|r| auth.region_visible(r));
+    Ok(children)
 }
 
 /// Adds a region; its parent (implied by the code) must exist.
 #[utoipa::path(post, path = "/api/v1/regions", tag = "regions", request_body = crate::openapi::RegionInput,
     responses((status = 201, body = RegionDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, body: JsonBody) -> Result<Response, Error> {
+pub async fn create(State(state): State<AppState>, auth: Auth, body: JsonBody) -> Result<Response, Error> {
+    auth.require(auth.principal().manages_reference_data())?;
     let draft: RegionDraft = body.decode()?;
-    let region = state.store().create_region(&draft.parse()?).await?;
+    let new = draft.parse()?;
+    auth.check_in_area("code", &new.code)?;
+    let region = state.store().create_region(&new).await?;
     Ok(created(RegionDto::from(region)))
 }
 
 /// One region.
 #[utoipa::path(get, path = "/api/v1/regions/{code}", tag = "regions", params(("code" = String, Path, description = "Region code")),
     responses((status = 200, body = RegionDto), (status = 404, body = ErrorBody)))]
-pub async fn show(State(state): State<AppState>, CodePath(code): CodePath) -> Result<Json<RegionDto>, Error> {
-    Ok(Json(state.store().region(&code).await?.into()))
+pub async fn show(
+    State(state): State<AppState>,
+    auth: Auth,
+    CodePath(code): CodePath,
+) -> Result<Json<RegionDto>, Error> {
+    Ok(Json(visible(&state, &auth, &code).await?.into()))
 }
 
 /// Changes a region's name and kind; the code in the path is its identity.
@@ -93,22 +133,31 @@ pub async fn show(State(state): State<AppState>, CodePath(code): CodePath) -> Re
     responses((status = 200, body = RegionDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
+    auth: Auth,
     CodePath(code): CodePath,
     body: JsonBody,
 ) -> Result<Json<RegionDto>, Error> {
+    auth.require(auth.principal().manages_reference_data())?;
+    visible(&state, &auth, &code).await?;
     let body = body.with("code", code.as_str())?;
     let draft: RegionDraft = body.decode()?;
     let version = body.version()?;
-    let region = state.store().update_region(&draft.parse()?, version).await?;
+    let new = draft.parse()?;
+    auth.check_in_area("code", &new.code)?;
+    let region = state.store().update_region(&new, version).await?;
     Ok(Json(region.into()))
 }
 
 /// The direct children of a region.
 #[utoipa::path(get, path = "/api/v1/regions/{code}/children", tag = "regions", params(("code" = String, Path, description = "Region code")),
     responses((status = 200, body = Vec<RegionDto>), (status = 404, body = ErrorBody)))]
-pub async fn children(State(state): State<AppState>, CodePath(code): CodePath) -> Result<Json<Vec<RegionDto>>, Error> {
-    state.store().region(&code).await?;
-    let children = state.store().region_children(Some(&code)).await?;
+pub async fn children(
+    State(state): State<AppState>,
+    auth: Auth,
+    CodePath(code): CodePath,
+) -> Result<Json<Vec<RegionDto>>, Error> {
+    visible(&state, &auth, &code).await?;
+    let children = visible_children(&state, &auth, Some(&code)).await?;
     Ok(Json(children.into_iter().map(RegionDto::from).collect()))
 }
 
@@ -116,13 +165,14 @@ pub async fn children(State(state): State<AppState>, CodePath(code): CodePath) -
 #[utoipa::path(get, path = "/api/v1/regions/tree", tag = "regions",
     params(("parent" = Option<String>, Query, description = "Region code; the provinces when absent")),
     responses((status = 200, body = RegionTreeDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn tree(State(state): State<AppState>, params: ListParams) -> Result<Json<RegionTreeDto>, Error> {
+pub async fn tree(State(state): State<AppState>, auth: Auth, params: ListParams) -> Result<Json<RegionTreeDto>, Error> {
     let store = state.store();
     let path = match &params.parent {
+        Some(code) if !auth.region_code_visible(code) => return Err(hidden("region")),
         Some(code) => store.region_path(code).await?,
         None => Vec::new(),
     };
-    let children = store.region_children(params.parent.as_ref()).await?;
+    let children = visible_children(&state, &auth, params.parent.as_ref()).await?;
     Ok(Json(RegionTreeDto {
         path: path.into_iter().map(RegionDto::from).collect(),
         children: children.into_iter().map(RegionDto::from).collect(),
@@ -151,16 +201,19 @@ fn region_table(lang: Lang, regions: Vec<Region>) -> Table {
 }
 
 /// The provinces (the top of the tree), or search results when `q` is given.
-async fn list_page(State(state): State<AppState>, lang: Lang, params: ListParams) -> Result<Response, Error> {
+async fn list_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    params: ListParams,
+) -> Result<Response, Error> {
     let t = lang.tr();
-    let store = state.store();
-    let shape = |e: berdaya_store::StoreError| Error::from(e).page(lang);
     let (table, pager, intro) = if params.q.is_some() {
-        let page = store.search_regions(&params.query()).await.map_err(shape)?;
+        let page = search(&state, &auth, &params).await.map_err(|e| e.page(lang))?;
         let pager = Pager::new(t, &page, |n| list_href("/regions", &params, n));
         (region_table(lang, page.items), Some(pager), None)
     } else {
-        let top = store.region_children(None).await.map_err(shape)?;
+        let top = visible_children(&state, &auth, None).await.map_err(|e| e.page(lang))?;
         (region_table(lang, top), None, Some(t.t("regions.tree_intro").to_string()))
     };
     Ok(render(&ListPage {
@@ -174,7 +227,11 @@ async fn list_page(State(state): State<AppState>, lang: Lang, params: ListParams
             placeholder: t.t("regions.search_placeholder").into(),
             region: None,
         }),
-        actions: vec![Link::new(t.t("regions.add"), "/regions/new")],
+        actions: if auth.principal().manages_reference_data() {
+            vec![Link::new(t.t("regions.add"), "/regions/new")]
+        } else {
+            Vec::new()
+        },
         table,
         pager,
     }))
@@ -187,13 +244,19 @@ fn tree_crumbs(lang: Lang, path: &[Region]) -> Vec<Link> {
     links
 }
 
-async fn view_page(State(state): State<AppState>, lang: Lang, CodePath(code): CodePath) -> Result<Response, Error> {
+async fn view_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    CodePath(code): CodePath,
+) -> Result<Response, Error> {
     let t = lang.tr();
     let store = state.store();
     let shape = |e: berdaya_store::StoreError| Error::from(e).page(lang);
-    let region = store.region(&code).await.map_err(shape)?;
+    let region = visible(&state, &auth, &code).await.map_err(|e| e.page(lang))?;
     let path = store.region_path(&code).await.map_err(shape)?;
-    let children = store.region_children(Some(&code)).await.map_err(shape)?;
+    let children = visible_children(&state, &auth, Some(&code)).await.map_err(|e| e.page(lang))?;
+    let manages = auth.principal().manages_reference_data();
     let parent = match &region.parent {
         Some(p) => Cell::link(
             path.iter().find(|r| &r.code == p).map(|r| format!("{} ({p})", r.name)).unwrap_or_else(|| p.to_string()),
@@ -206,7 +269,11 @@ async fn view_page(State(state): State<AppState>, lang: Lang, CodePath(code): Co
         l: Layout::new(lang, heading.clone(), "regions"),
         heading,
         breadcrumbs: tree_crumbs(lang, &path),
-        actions: vec![Link::new(t.t("common.edit"), format!("/regions/{code}/edit"))],
+        actions: if manages && auth.principal().in_area(&code) {
+            vec![Link::new(t.t("common.edit"), format!("/regions/{code}/edit"))]
+        } else {
+            Vec::new()
+        },
         warnings: Vec::new(),
         facts: vec![
             (t.t("regions.code").into(), Cell::text(region.code.to_string())),
@@ -219,10 +286,14 @@ async fn view_page(State(state): State<AppState>, lang: Lang, CodePath(code): Co
             id: "children".into(),
             title: t.t("regions.children").into(),
             table: Some(region_table(lang, children)),
-            links: vec![
-                Link::new(t.t("regions.add_child"), format!("/regions/new?parent={code}")),
-                Link::new(t.t("nav.households"), format!("/households?region={code}")),
-            ],
+            links: [
+                (manages && auth.principal().in_area(&code))
+                    .then(|| Link::new(t.t("regions.add_child"), format!("/regions/new?parent={code}"))),
+                auth.reads_people().then(|| Link::new(t.t("nav.households"), format!("/households?region={code}"))),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
             ..Default::default()
         }],
     }))
@@ -260,8 +331,9 @@ fn form_page(lang: Lang, heading: &str, form: Form) -> FormPage {
     }
 }
 
-async fn new_page(lang: Lang, params: ListParams) -> Response {
+async fn new_page(lang: Lang, auth: Auth, params: ListParams) -> Result<Response, Error> {
     let t = lang.tr();
+    auth.require(auth.principal().manages_reference_data()).map_err(|e| e.page(lang))?;
     // The child's kind follows from the parent's depth; the user types the last segment.
     let draft = RegionDraft {
         code: params.parent.as_ref().map(|p| format!("{p}.")).unwrap_or_default(),
@@ -275,14 +347,20 @@ async fn new_page(lang: Lang, params: ListParams) -> Response {
         .into(),
         ..Default::default()
     };
-    render(&form_page(lang, t.t("regions.new"), region_form(lang, &draft, "/regions".into(), false)))
+    Ok(render(&form_page(lang, t.t("regions.new"), region_form(lang, &draft, "/regions".into(), false))))
 }
 
-async fn create_page(State(state): State<AppState>, lang: Lang, form: FormData) -> Response {
+async fn create_page(State(state): State<AppState>, lang: Lang, auth: Auth, form: FormData) -> Response {
     let t = lang.tr();
+    if let Err(e) = auth.require(auth.principal().manages_reference_data()) {
+        return e.page(lang).into_response();
+    }
     let draft = draft_from(&form);
     let result = match draft.parse() {
-        Ok(new) => state.store().create_region(&new).await.map_err(Error::from),
+        Ok(new) => match auth.check_in_area("code", &new.code) {
+            Ok(()) => state.store().create_region(&new).await.map_err(Error::from),
+            Err(e) => Err(e),
+        },
         Err(invalid) => Err(invalid.into()),
     };
     match result {
@@ -295,22 +373,43 @@ async fn create_page(State(state): State<AppState>, lang: Lang, form: FormData) 
     }
 }
 
-async fn edit_page(State(state): State<AppState>, lang: Lang, CodePath(code): CodePath) -> Result<Response, Error> {
+async fn edit_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    CodePath(code): CodePath,
+) -> Result<Response, Error> {
     let t = lang.tr();
-    let region = state.store().region(&code).await.map_err(|e| Error::from(e).page(lang))?;
+    auth.require(auth.principal().manages_reference_data()).map_err(|e| e.page(lang))?;
+    let region = visible(&state, &auth, &code).await.map_err(|e| e.page(lang))?;
     let draft = RegionDraft { code: region.code.to_string(), name: region.name, kind: region.kind.code().into() };
     let form =
         region_form(lang, &draft, format!("/regions/{code}/edit"), true).hidden("version", region.version.to_string());
     Ok(render(&form_page(lang, t.t("regions.edit"), form)))
 }
 
-async fn update_page(State(state): State<AppState>, lang: Lang, CodePath(code): CodePath, form: FormData) -> Response {
+async fn update_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    CodePath(code): CodePath,
+    form: FormData,
+) -> Response {
     let t = lang.tr();
+    if let Err(e) = auth.require(auth.principal().manages_reference_data()) {
+        return e.page(lang).into_response();
+    }
+    if let Err(e) = visible(&state, &auth, &code).await {
+        return e.page(lang).into_response();
+    }
     let mut draft = draft_from(&form);
     draft.code = code.to_string();
     let version = form.version().unwrap_or(0);
     let result = match draft.parse() {
-        Ok(new) => state.store().update_region(&new, version).await.map_err(Error::from),
+        Ok(new) => match auth.check_in_area("code", &new.code) {
+            Ok(()) => state.store().update_region(&new, version).await.map_err(Error::from),
+            Err(e) => Err(e),
+        },
         Err(invalid) => Err(invalid.into()),
     };
     match result {

@@ -30,6 +30,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use crate::AppState;
+use crate::access::guard::Auth;
 use crate::error::{Error, ErrorBody};
 use crate::extract::{IdPath, ListParams};
 use crate::html::{Cell, Layout, Link, ListPage, Pager, Table, render, render_with};
@@ -413,11 +414,14 @@ impl AnalysisDto {
 #[utoipa::path(post, path = "/api/v1/survey/analyses", tag = "survey",
     request_body(content = AnalysisUpload, content_type = "multipart/form-data"),
     responses((status = 201, body = AnalysisDto), (status = 413, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
+    auth: Auth,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, Error> {
+    auth.require(auth.principal().writes_surveys())?;
     let sub = read_submission(multipart).await?;
     let saved = run(&state, sub).await.map_err(Rejected::into_error)?;
     let location = format!("/api/v1/survey/analyses/{}", saved.id);
@@ -430,11 +434,14 @@ pub async fn create(
 
 /// Saved analyses, newest first.
 #[utoipa::path(get, path = "/api/v1/survey/analyses", tag = "survey", params(PageParams),
-    responses((status = 200, body = PageDto<AnalysisSummaryDto>), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = PageDto<AnalysisSummaryDto>), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
+    auth: Auth,
     params: ListParams,
 ) -> Result<Json<PageDto<AnalysisSummaryDto>>, Error> {
+    auth.require(auth.principal().reads_surveys())?;
     let page = state.store().list_analyses(params.page).await?;
     Ok(Json(PageDto::from_page(page, AnalysisSummaryDto::from)))
 }
@@ -442,8 +449,10 @@ pub async fn list(
 /// One saved analysis with its report.
 #[utoipa::path(get, path = "/api/v1/survey/analyses/{id}", tag = "survey",
     params(("id" = i64, Path, description = "Analysis id")),
-    responses((status = 200, body = AnalysisDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn show(State(state): State<AppState>, IdPath(id): IdPath) -> Result<Json<AnalysisDto>, Error> {
+    responses((status = 200, body = AnalysisDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn show(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<AnalysisDto>, Error> {
+    auth.require(auth.principal().reads_surveys())?;
     Ok(Json(AnalysisDto::new(state.store().analysis(id).await?)?))
 }
 
@@ -458,12 +467,19 @@ fn download(content_type: &'static str, name: &str, body: Vec<u8>) -> Response {
     ([(CONTENT_TYPE, HeaderValue::from_static(content_type)), (CONTENT_DISPOSITION, disposition)], body).into_response()
 }
 
-async fn load(state: &AppState, lang: Lang, id: Id) -> Result<StoredAnalysis, Error> {
+/// A saved analysis, for a role that reads surveys (errors as pages).
+async fn load(state: &AppState, auth: &Auth, lang: Lang, id: Id) -> Result<StoredAnalysis, Error> {
+    auth.require(auth.principal().reads_surveys()).map_err(|e| e.page(lang))?;
     state.store().analysis(id).await.map_err(|e| Error::from(e).page(lang))
 }
 
-async fn report_xlsx(State(state): State<AppState>, lang: Lang, IdPath(id): IdPath) -> Result<Response, Error> {
-    let a = load(&state, lang, id).await?;
+async fn report_xlsx(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Response, Error> {
+    let a = load(&state, &auth, lang, id).await?;
     let report = stored_report(&a).map_err(|e| e.page(lang))?;
     let bytes = tokio::task::spawn_blocking(move || files::report_to_xlsx_bytes(&report))
         .await
@@ -481,8 +497,13 @@ async fn report_xlsx(State(state): State<AppState>, lang: Lang, IdPath(id): IdPa
     Ok(download(XLSX_TYPE, &format!("analisis-survei-{id}.xlsx"), bytes))
 }
 
-async fn report_json(State(state): State<AppState>, lang: Lang, IdPath(id): IdPath) -> Result<Response, Error> {
-    let a = load(&state, lang, id).await?;
+async fn report_json(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Response, Error> {
+    let a = load(&state, &auth, lang, id).await?;
     Ok(download("application/json", &format!("analisis-survei-{id}.json"), a.report_json.into_bytes()))
 }
 
@@ -494,17 +515,28 @@ fn file_type(name: &str) -> &'static str {
     }
 }
 
-async fn instrument_file(State(state): State<AppState>, lang: Lang, IdPath(id): IdPath) -> Result<Response, Error> {
-    let a = load(&state, lang, id).await?;
+async fn instrument_file(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Response, Error> {
+    let a = load(&state, &auth, lang, id).await?;
     Ok(download(file_type(&a.instrument.name), &a.instrument.name, a.instrument.bytes))
 }
 
-async fn responses_file(State(state): State<AppState>, lang: Lang, IdPath(id): IdPath) -> Result<Response, Error> {
-    let a = load(&state, lang, id).await?;
+async fn responses_file(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Response, Error> {
+    let a = load(&state, &auth, lang, id).await?;
     Ok(download(file_type(&a.responses.name), &a.responses.name, a.responses.bytes))
 }
 
-async fn example_instrument(lang: Lang) -> Result<Response, Error> {
+async fn example_instrument(lang: Lang, auth: Auth) -> Result<Response, Error> {
+    auth.require(auth.principal().reads_surveys()).map_err(|e| e.page(lang))?;
     let bytes = files::xlsform_to_bytes(&seed004::xlsform()).map_err(|e| {
         tracing::error!(cause = %chain(&e), "built-in instrument workbook failed");
         Error::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error: the workbook could not be written")
@@ -519,14 +551,15 @@ fn csv_field(s: &str) -> String {
 }
 
 /// 43 synthetic respondents to the built-in instrument (the paper's sample size).
-async fn example_responses() -> Response {
+async fn example_responses(lang: Lang, auth: Auth) -> Result<Response, Error> {
+    auth.require(auth.principal().reads_surveys()).map_err(|e| e.page(lang))?;
     let table = seed004::example_responses(43, 4);
     let mut out = String::new();
     for row in std::iter::once(&table.columns).chain(table.rows.iter().map(|r| &r.cells)) {
         out.push_str(&row.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","));
         out.push('\n');
     }
-    download("text/csv; charset=utf-8", "jawaban-contoh-seed-004.csv", out.into_bytes())
+    Ok(download("text/csv; charset=utf-8", "jawaban-contoh-seed-004.csv", out.into_bytes()))
 }
 
 // Pages ------------------------------------------------------------------------------------
@@ -542,8 +575,14 @@ fn when(t: OffsetDateTime) -> String {
     format!("{}-{:02}-{:02} {:02}:{:02} UTC", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
 }
 
-async fn list_page(State(state): State<AppState>, lang: Lang, params: ListParams) -> Result<Response, Error> {
+async fn list_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    params: ListParams,
+) -> Result<Response, Error> {
     let t = lang.tr();
+    auth.require(auth.principal().reads_surveys()).map_err(|e| e.page(lang))?;
     let page = state.store().list_analyses(params.page).await.map_err(|e| Error::from(e).page(lang))?;
     let per_page = params.page.per_page;
     let pager = Pager::new(t, &page, |n| format!("/survey?page={n}&per_page={per_page}"));
@@ -576,11 +615,16 @@ async fn list_page(State(state): State<AppState>, lang: Lang, params: ListParams
         breadcrumbs: vec![Link::new(t.t("nav.home"), "/")],
         intro: Some(t.t("survey.intro").into()),
         search: None,
-        actions: vec![
-            Link::new(t.t("survey.new"), "/survey/new"),
-            Link::new(t.t("survey.example_instrument"), "/survey/example.xlsx"),
-            Link::new(t.t("survey.example_responses"), "/survey/example-responses.csv"),
-        ],
+        actions: auth
+            .principal()
+            .writes_surveys()
+            .then(|| Link::new(t.t("survey.new"), "/survey/new"))
+            .into_iter()
+            .chain([
+                Link::new(t.t("survey.example_instrument"), "/survey/example.xlsx"),
+                Link::new(t.t("survey.example_responses"), "/survey/example-responses.csv"),
+            ])
+            .collect(),
         table,
         pager: Some(pager),
     }))
@@ -626,15 +670,20 @@ impl NewPage {
     }
 }
 
-async fn new_page(lang: Lang) -> Response {
-    render(&NewPage::new(lang))
+async fn new_page(lang: Lang, auth: Auth) -> Result<Response, Error> {
+    auth.require(auth.principal().writes_surveys()).map_err(|e| e.page(lang))?;
+    Ok(render(&NewPage::new(lang)))
 }
 
 async fn create_page(
     State(state): State<AppState>,
     lang: Lang,
+    auth: Auth,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
+    if let Err(e) = auth.require(auth.principal().writes_surveys()) {
+        return e.page(lang).into_response();
+    }
     let sub = match read_submission(multipart).await {
         Ok(sub) => sub,
         Err(e) => return e.page(lang).into_response(),
@@ -682,8 +731,13 @@ async fn create_page(
     render_with(status, &page)
 }
 
-async fn report_page(State(state): State<AppState>, lang: Lang, IdPath(id): IdPath) -> Result<Response, Error> {
-    let a = load(&state, lang, id).await?;
+async fn report_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Response, Error> {
+    let a = load(&state, &auth, lang, id).await?;
     let report = stored_report(&a).map_err(|e| e.page(lang))?;
     let mut page = ReportPage::build(lang, &a, &report);
     page.breadcrumbs = crumbs(lang);

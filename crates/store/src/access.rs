@@ -1,0 +1,191 @@
+//! Storage of access: accounts, sessions, API tokens, facilitator assignments, and the
+//! audit log.
+//!
+//! # Who acts
+//! Every write a backend makes is attributed to the [`Actor`] of the task that asked for it:
+//! the web layer runs each request inside [`acting_as`], the CLI runs its commands as
+//! `cli`. Backends read it with [`current_actor`] when they open a write transaction.
+//!
+//! # The audit log
+//! Backends keep the log with database triggers on every registry, program, survey and
+//! account table, so a create, update or delete is recorded (who, when, what, before and
+//! after) in the same transaction as the change, whichever code path made it. Before a write
+//! transaction commits, the backend *seals* the entries it added: it numbers them and chains
+//! their hashes with [`berdaya_domain::access::chain_hash`]. The log is append-only: a trigger
+//! refuses updates of sealed entries and every delete, and no method here changes it.
+
+use async_trait::async_trait;
+use berdaya_domain::access::{AuditEntry, NewUser, PasswordHash, User, UserId, Username};
+use berdaya_domain::registry::{Id, Version};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::{Page, PageRequest, StoreResult};
+
+/// Who a write is attributed to in the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The user; `None` for the system itself (CLI, demo loader, migrations).
+    pub user_id: Option<UserId>,
+    /// How the actor is named in the log.
+    pub name: String,
+}
+
+impl Actor {
+    pub fn user(id: UserId, name: impl Into<String>) -> Actor {
+        Actor { user_id: Some(id), name: name.into() }
+    }
+
+    pub fn system(name: impl Into<String>) -> Actor {
+        Actor { user_id: None, name: name.into() }
+    }
+}
+
+tokio::task_local! {
+    static ACTOR: Actor;
+}
+
+/// Runs `f` with every store write inside it attributed to `actor`.
+pub async fn acting_as<F: std::future::Future>(actor: Actor, f: F) -> F::Output {
+    ACTOR.scope(actor, f).await
+}
+
+/// The actor of the current task, or `system` outside any [`acting_as`].
+pub fn current_actor() -> Actor {
+    ACTOR.try_with(Actor::clone).unwrap_or_else(|_| Actor::system("system"))
+}
+
+/// A signed-in session. The store keeps only the SHA-256 of the session id, so a stolen
+/// database does not hand out live sessions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id_hash: String,
+    pub user_id: UserId,
+    /// The token every state-changing request of this session must carry.
+    pub csrf_token: String,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+/// An API token for a machine client; acts as its user, with that user's role and area.
+/// Only the SHA-256 of the secret is stored; the secret is shown once, at creation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub user_id: UserId,
+    /// What the token is for, as its owner named it.
+    pub name: String,
+    /// The first characters of the secret, to tell tokens apart (`bdy_3f9a…`).
+    pub prefix: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// A new API token: its owner, name, prefix and the SHA-256 of its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApiToken {
+    pub user_id: UserId,
+    pub name: String,
+    pub prefix: String,
+    pub secret_hash: String,
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+/// What a facilitator is assigned to carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Assigned {
+    Household(Id),
+    Group(Id),
+}
+
+/// An event the audit log records that is not a row change: a login, a failed login, a
+/// logout, an unmasked view of a NIK or KK, an export, an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<String>,
+    /// Details as a JSON object (never a password, NIK or KK).
+    pub details: serde_json::Value,
+}
+
+/// Filters of the audit page; every one optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Entries of this actor name (exact).
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    /// Entries at or after this time (an RFC 3339 prefix compares as text: `2026-11-24`).
+    pub from: Option<String>,
+    /// Entries before this time (exclusive, same form).
+    pub until: Option<String>,
+}
+
+#[async_trait]
+pub trait AccessStore {
+    // Accounts ----------------------------------------------------------------------------
+
+    /// Adds an account; the username must be free (else [`crate::StoreError::Duplicate`]
+    /// on `username`), the agency and group must exist.
+    async fn create_user(&self, user: &NewUser, password: &PasswordHash) -> StoreResult<User>;
+    /// Changes an account's name, role, area, agency and group.
+    async fn update_user(&self, id: UserId, user: &NewUser, version: Version) -> StoreResult<User>;
+    /// Replaces the password and ends every session of the user.
+    async fn set_password(&self, id: UserId, password: &PasswordHash) -> StoreResult<()>;
+    /// Disables or re-enables an account; disabling ends its sessions. A disabled user's
+    /// tokens stop working with it.
+    async fn set_user_disabled(&self, id: UserId, disabled: bool) -> StoreResult<User>;
+    async fn user(&self, id: UserId) -> StoreResult<User>;
+    /// The account and its password hash, for a login.
+    async fn user_for_login(&self, username: &Username) -> StoreResult<Option<(User, PasswordHash)>>;
+    /// Every account, by username.
+    async fn users(&self) -> StoreResult<Vec<User>>;
+
+    // Sessions ----------------------------------------------------------------------------
+
+    async fn create_session(&self, session: &Session) -> StoreResult<()>;
+    /// The session and its (enabled) user, if the session exists and has not expired.
+    async fn session(&self, id_hash: &str, now: OffsetDateTime) -> StoreResult<Option<(Session, User)>>;
+    /// Ends one session (logout). Ending a session that does not exist is not an error.
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
+
+    // API tokens --------------------------------------------------------------------------
+
+    async fn create_token(&self, token: &NewApiToken) -> StoreResult<ApiToken>;
+    /// The token and its (enabled) user, if the secret hash matches a token that is neither
+    /// revoked nor expired.
+    async fn token_for_secret(&self, secret_hash: &str, now: OffsetDateTime) -> StoreResult<Option<(ApiToken, User)>>;
+    /// Tokens of one user, or of everyone, newest first.
+    async fn tokens(&self, user_id: Option<UserId>) -> StoreResult<Vec<ApiToken>>;
+    /// Revokes a token for good.
+    async fn revoke_token(&self, id: i64) -> StoreResult<ApiToken>;
+
+    // Facilitator assignments -------------------------------------------------------------
+
+    /// Assigns a household or group to a facilitator (idempotent).
+    async fn assign(&self, user_id: UserId, what: Assigned) -> StoreResult<()>;
+    async fn unassign(&self, user_id: UserId, what: Assigned) -> StoreResult<()>;
+    async fn assignments(&self, user_id: UserId) -> StoreResult<Vec<Assigned>>;
+    /// Whether a household is assigned to the user, directly.
+    async fn is_assigned(&self, user_id: UserId, what: Assigned) -> StoreResult<bool>;
+    /// Whether the person is a member of the group.
+    async fn is_member(&self, group_id: Id, person_id: Id) -> StoreResult<bool>;
+
+    // Audit log ---------------------------------------------------------------------------
+
+    /// Records an event (login, reveal, export…) in its own sealed entry, attributed to the
+    /// current actor.
+    async fn record_event(&self, event: &AuditEvent) -> StoreResult<()>;
+    /// Entries matching the filter, newest first.
+    async fn audit_entries(&self, filter: &AuditFilter, page: PageRequest) -> StoreResult<Page<AuditEntry>>;
+    /// Every sealed entry in chain order, for `berdaya audit verify`. `sink` returns `false`
+    /// to stop. Returns the number of entries read.
+    async fn audit_chain(&self, sink: &mut (dyn FnMut(AuditEntry) -> bool + Send)) -> StoreResult<u64>;
+}

@@ -1,0 +1,182 @@
+//! The audit log for administrators: a filtered, paginated page at `/audit` and the same as
+//! JSON at `/api/v1/audit`. Read-only: there is no route that changes the log.
+
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use berdaya_domain::access::AuditEntry;
+use berdaya_store::PageRequest;
+use berdaya_store::access::AuditFilter;
+
+use super::guard::Auth;
+use crate::AppState;
+use crate::error::Error;
+use crate::html::{Cell, Layout, Link, Pager, Table, enc, render};
+use crate::i18n::Lang;
+use crate::registry::PageDto;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/audit", get(audit_page)).route("/api/v1/audit", get(audit_api))
+}
+
+const FILTERS: [&str; 6] = ["actor", "action", "entity", "entity_id", "from", "until"];
+
+/// Reads the filters and the page from the query string; unknown parameters are a 400.
+fn parse(query: Option<&str>) -> Result<(AuditFilter, PageRequest), Error> {
+    let mut f = AuditFilter::default();
+    let (mut page, mut per_page) = (1u32, 50u32);
+    for kv in query.unwrap_or("").split('&').filter(|kv| !kv.is_empty()) {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        let v = decode(v);
+        let v = v.trim();
+        if v.chars().count() > 100 {
+            return Err(Error::bad_request(k, "is longer than 100 characters"));
+        }
+        let set = (!v.is_empty()).then(|| v.to_string());
+        match k {
+            "actor" => f.actor = set,
+            "action" => f.action = set,
+            "entity" => f.entity = set,
+            "entity_id" => f.entity_id = set,
+            "from" => f.from = set,
+            "until" => f.until = set,
+            "page" => {
+                page = v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| Error::bad_request("page", "must be a whole number from 1"))?
+            }
+            "per_page" => {
+                per_page = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=PageRequest::MAX_PER_PAGE).contains(n))
+                    .ok_or_else(|| Error::bad_request("per_page", "must be a whole number from 1 to 200"))?
+            }
+            "lang" => {}
+            other => {
+                return Err(Error::bad_request(
+                    other,
+                    "is not a known filter (actor, action, entity, entity_id, from, until, page, per_page)",
+                ));
+            }
+        }
+    }
+    Ok((f, PageRequest::new(page, per_page)))
+}
+
+fn decode(v: &str) -> String {
+    let v = v.replace('+', " ");
+    let bytes = v.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&v[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The audit log, newest first (administrators only).
+async fn audit_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    RawQuery(q): RawQuery,
+) -> Result<Json<PageDto<AuditEntry>>, Error> {
+    auth.require(auth.principal().administers())?;
+    let (filter, page) = parse(q.as_deref())?;
+    let entries = state.store().audit_entries(&filter, page).await?;
+    Ok(Json(PageDto::from_page(entries, |e| e)))
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    l: Layout,
+    heading: String,
+    breadcrumbs: Vec<Link>,
+    filters: Vec<(&'static str, String, String)>,
+    table: Table,
+    pager: Option<Pager>,
+}
+
+async fn audit_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    RawQuery(q): RawQuery,
+) -> Result<Response, Error> {
+    let t = lang.tr();
+    auth.require(auth.principal().administers()).map_err(|e| e.page(lang))?;
+    let (filter, page) = parse(q.as_deref()).map_err(|e| e.page(lang))?;
+    let entries = state.store().audit_entries(&filter, page).await.map_err(|e| Error::from(e).page(lang))?;
+    let values = [&filter.actor, &filter.action, &filter.entity, &filter.entity_id, &filter.from, &filter.until];
+    let filters = FILTERS
+        .iter()
+        .zip(values)
+        .map(|(name, v)| (*name, t.t(&format!("audit.{name}")).to_string(), v.clone().unwrap_or_default()))
+        .collect::<Vec<_>>();
+    let href = |n: u32| {
+        let mut h = format!("/audit?page={n}");
+        for (name, _, v) in &filters {
+            if !v.is_empty() {
+                h.push_str(&format!("&{name}={}", enc(v)));
+            }
+        }
+        h
+    };
+    let pager = Some(Pager::new(t, &entries, href));
+    let short = |s: &Option<String>| s.as_deref().map(|s| s.chars().take(160).collect::<String>()).unwrap_or_default();
+    let table = Table {
+        headers: [
+            "audit.seq",
+            "audit.at",
+            "audit.actor",
+            "audit.action",
+            "audit.entity",
+            "audit.entity_id",
+            "audit.before",
+            "audit.after",
+        ]
+        .iter()
+        .map(|k| t.t(k).to_string())
+        .collect(),
+        rows: entries
+            .items
+            .iter()
+            .map(|e| {
+                vec![
+                    Cell::text(e.seq.to_string()),
+                    Cell::text(e.at.clone()),
+                    Cell::text(e.actor.clone()),
+                    Cell::text(e.action.clone()),
+                    Cell::text(e.entity.clone()),
+                    Cell::text(e.entity_id.clone().unwrap_or_default()),
+                    Cell::text(short(&e.before)),
+                    Cell::text(short(&e.after)),
+                ]
+            })
+            .collect(),
+        empty: t.t("audit.none").to_string(),
+    };
+    let page = AuditPage {
+        l: Layout::new(lang, t.t("audit.title"), "audit"),
+        heading: t.t("audit.title").to_string(),
+        breadcrumbs: vec![Link::new(t.t("nav.home"), "/"), Link::new(t.t("audit.title"), "/audit")],
+        filters,
+        table,
+        pager,
+    };
+    Ok(render(&page))
+}

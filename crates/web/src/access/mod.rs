@@ -1,0 +1,290 @@
+//! Access over HTTP: who a request acts as (a session cookie or an API token), CSRF
+//! protection of every state-changing request, login with rate limiting and lockout,
+//! logout, and the audit log page.
+//!
+//! [`authenticate`] runs once for every request, before any handler. It resolves the
+//! principal, refuses unauthenticated requests to anything but the public paths, checks the
+//! CSRF token of every unsafe request made with a session, and runs the handler inside
+//! [`berdaya_store::access::acting_as`] so the store attributes each write, and inside a
+//! task-local [`RequestAccess`] that the page layout reads (user menu, CSRF field).
+
+pub mod audit;
+pub mod guard;
+pub mod login;
+pub mod throttle;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, LOCATION};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use berdaya_domain::access::Principal;
+use berdaya_domain::access::secret::{TOKEN_PREFIX, same_secret, secret_hash};
+use berdaya_store::access::{Actor, acting_as};
+use time::OffsetDateTime;
+
+pub use guard::Auth;
+
+use crate::AppState;
+use crate::error::Error;
+use crate::extract::is_api;
+use crate::i18n::Lang;
+
+/// The session cookie.
+pub const SESSION_COOKIE: &str = "berdaya_session";
+/// The cookie carrying the CSRF token of a visitor who has not signed in (the login form).
+pub const LOGIN_CSRF_COOKIE: &str = "berdaya_login_csrf";
+/// The form field carrying the CSRF token.
+pub const CSRF_FIELD: &str = "_csrf";
+/// The header carrying the CSRF token (htmx and scripts).
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// How sessions and logins behave.
+#[derive(Debug, Clone)]
+pub struct AccessConfig {
+    /// How long a session lasts after login.
+    pub session_ttl: Duration,
+    /// Mark cookies `Secure`: set when Berdaya is served over TLS (directly or behind a proxy).
+    /// Requests that arrive with `X-Forwarded-Proto: https` get `Secure` cookies regardless.
+    pub secure_cookies: bool,
+    pub throttle: throttle::Policy,
+}
+
+impl Default for AccessConfig {
+    fn default() -> Self {
+        AccessConfig { session_ttl: Duration::from_secs(8 * 3600), secure_cookies: false, throttle: Default::default() }
+    }
+}
+
+/// What the current request acts as, for the page layout.
+#[derive(Debug, Clone)]
+pub struct RequestAccess {
+    pub principal: Option<Principal>,
+    /// The token forms must carry: the session's, or the login form's.
+    pub csrf: String,
+}
+
+tokio::task_local! {
+    static REQUEST: RequestAccess;
+}
+
+/// The principal of the current request, if signed in.
+pub fn current_principal() -> Option<Principal> {
+    REQUEST.try_with(|r| r.principal.clone()).ok().flatten()
+}
+
+/// The CSRF token every form of the current page must carry.
+pub fn csrf_token() -> String {
+    REQUEST.try_with(|r| r.csrf.clone()).unwrap_or_default()
+}
+
+/// Login, logout, the audit log.
+pub fn router() -> Router<AppState> {
+    Router::new().merge(login::router()).merge(audit::router())
+}
+
+/// Paths anyone may reach without signing in.
+fn is_public(path: &str) -> bool {
+    matches!(path, "/login" | "/healthz" | "/api/openapi.json" | "/favicon.ico")
+        || path.starts_with("/assets/")
+        || path == "/api/docs"
+        || path.starts_with("/api/docs/")
+}
+
+/// The value of one cookie.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(name).and_then(|rest| rest.strip_prefix('=')))
+        .filter(|v| !v.is_empty())
+}
+
+/// Whether a request reached us over TLS (directly configured, or through a proxy that says so).
+pub fn over_tls(config: &AccessConfig, headers: &HeaderMap) -> bool {
+    config.secure_cookies
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Strict, Path=/, Secure over TLS.
+pub fn cookie_header(name: &str, value: &str, max_age: Option<Duration>, secure: bool) -> String {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");
+    match max_age {
+        Some(d) => c.push_str(&format!("; Max-Age={}", d.as_secs())),
+        None => c.push_str("; Max-Age=0"),
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    c
+}
+
+/// The middleware: see the module documentation.
+pub async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let api = is_api(&path);
+    let lang = req.extensions().get::<Lang>().copied().unwrap_or_default();
+    let shape = |e: Error| if api { e.into_response() } else { e.page(lang).into_response() };
+    let now = OffsetDateTime::now_utc();
+
+    // Who is asking: an API token (API only), else a session cookie.
+    let bearer = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|s| s.trim().to_string());
+    let mut session_csrf = None;
+    let principal = match (&bearer, cookie(req.headers(), SESSION_COOKIE)) {
+        (Some(secret), _) if api => {
+            if !secret.starts_with(TOKEN_PREFIX) {
+                return shape(unauthorized());
+            }
+            match state.store().token_for_secret(&secret_hash(secret), now).await {
+                Ok(Some((token, user))) => Some(Principal { user, token_id: Some(token.id) }),
+                Ok(None) => return shape(unauthorized()),
+                Err(e) => return shape(e.into()),
+            }
+        }
+        (_, Some(sid)) => match state.store().session(&secret_hash(sid), now).await {
+            Ok(Some((session, user))) => {
+                session_csrf = Some(session.csrf_token);
+                Some(Principal { user, token_id: None })
+            }
+            Ok(None) => None,
+            Err(e) => return shape(e.into()),
+        },
+        _ => None,
+    };
+
+    let public = is_public(&path);
+    if principal.is_none() && !public {
+        if api {
+            return unauthorized().into_response();
+        }
+        if req.method() == Method::GET || req.method() == Method::HEAD {
+            let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            let location = format!("/login?next={}", crate::html::enc(target));
+            return (StatusCode::SEE_OTHER, [(LOCATION, location)]).into_response();
+        }
+        return unauthorized().page(lang).into_response();
+    }
+
+    // CSRF: every unsafe request made with a session (or to the login form) carries the token.
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let expected = match (&principal, &session_csrf) {
+        (Some(_), Some(token)) => Some(token.clone()),
+        (Some(_), None) => None, // an API token: no cookie, so no cross-site request to forge
+        (None, _) => Some(cookie(req.headers(), LOGIN_CSRF_COOKIE).unwrap_or("").to_string()),
+    };
+    let req = match (unsafe_method, expected) {
+        (true, Some(expected)) => match check_csrf(req, &expected).await {
+            Ok(req) => req,
+            Err(e) => return shape(e),
+        },
+        _ => req,
+    };
+
+    let csrf = match &session_csrf {
+        Some(t) => t.clone(),
+        None => cookie(req.headers(), LOGIN_CSRF_COOKIE).unwrap_or("").to_string(),
+    };
+    let actor = match &principal {
+        Some(p) => Actor::user(p.user.id, p.actor_name()),
+        None => Actor::system("anonymous"),
+    };
+    let mut req = req;
+    if let Some(p) = &principal {
+        req.extensions_mut().insert(p.clone());
+    }
+    let ctx = RequestAccess { principal, csrf };
+    REQUEST.scope(ctx, acting_as(actor, next.run(req))).await
+}
+
+fn unauthorized() -> Error {
+    Error::new(
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "sign in first (a session, or an API token as `Authorization: Bearer …`)",
+    )
+}
+
+fn csrf_refused() -> Error {
+    Error::new(StatusCode::FORBIDDEN, "csrf", "the request carries no valid CSRF token; reload the page and try again")
+}
+
+/// Checks the CSRF token of an unsafe request: the `X-CSRF-Token` header, or the `_csrf`
+/// field of a form (urlencoded or multipart). The body is read and put back.
+async fn check_csrf(req: Request, expected: &str) -> Result<Request, Error> {
+    if expected.is_empty() {
+        return Err(csrf_refused());
+    }
+    if let Some(given) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+        return if same_secret(given, expected) { Ok(req) } else { Err(csrf_refused()) };
+    }
+    let (parts, body) = req.into_parts();
+    let bytes: Bytes = axum::body::to_bytes(body, crate::BODY_LIMIT).await.map_err(|_| Error::too_large())?;
+    let content_type = parts.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let given = if content_type.starts_with("application/x-www-form-urlencoded") {
+        form_field(&bytes, CSRF_FIELD)
+    } else if content_type.starts_with("multipart/form-data") {
+        multipart_field(&bytes, CSRF_FIELD)
+    } else {
+        None
+    };
+    match given {
+        Some(given) if same_secret(&given, expected) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        _ => Err(csrf_refused()),
+    }
+}
+
+/// One field of an urlencoded body (tokens are hex: no decoding needed beyond `+`/`%`).
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    text.split('&').find_map(|kv| kv.strip_prefix(name).and_then(|v| v.strip_prefix('='))).map(str::to_string)
+}
+
+/// One text field of a multipart body.
+fn multipart_field(body: &[u8], name: &str) -> Option<String> {
+    let needle = format!("name=\"{name}\"");
+    let at = find(body, needle.as_bytes())?;
+    let rest = &body[at..];
+    let start = find(rest, b"\r\n\r\n")? + 4;
+    let value = &rest[start..];
+    let end = find(value, b"\r\n")?;
+    std::str::from_utf8(&value[..end]).ok().map(|s| s.trim().to_string())
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_found_in_both_form_encodings() {
+        assert_eq!(form_field(b"a=1&_csrf=abc&b=2", "_csrf").as_deref(), Some("abc"));
+        assert_eq!(form_field(b"x_csrf=abc", "_csrf"), None);
+        let multipart = b"--b\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\nabc123\r\n--b--\r\n";
+        assert_eq!(multipart_field(multipart, "_csrf").as_deref(), Some("abc123"));
+    }
+
+    #[test]
+    fn cookies_are_read_by_exact_name() {
+        let mut h = HeaderMap::new();
+        h.insert(COOKIE, "lang=en; berdaya_session=s1; berdaya_session_x=s2".parse().unwrap());
+        assert_eq!(cookie(&h, SESSION_COOKIE), Some("s1"));
+        assert_eq!(cookie(&h, "berdaya"), None);
+    }
+}
