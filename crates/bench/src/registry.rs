@@ -457,7 +457,8 @@ fn import(berdaya: &Path, data: &Data) -> anyhow::Result<Imported> {
     let t = Instant::now();
     let output = Command::new(berdaya)
         .args(args)
-        .env("RUST_LOG", "warn")
+        // Quiet unless asked: `RUST_LOG=debug` shows the import's phases.
+        .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
         .stdin(Stdio::null())
         .output()
         .with_context(|| format!("running {}", berdaya.display()))?;

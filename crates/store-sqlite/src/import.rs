@@ -41,26 +41,30 @@ fn import_in(conn: &mut Connection, rows: &mut dyn RowSource, options: &ImportOp
     let audit = crate::audit::begin_import(&tx, &berdaya_store::access::current_actor())?;
     let bulk = BulkLoad::begin(&tx)?;
     let mut report = ImportReport::default();
+    let started = std::time::Instant::now();
     // Two stages: a thread runs the checks that need no database, this one writes. The
     // batches come back to the checking thread to be freed there.
     std::thread::scope(|scope| {
         let (to_writer, from_checker) = mpsc::sync_channel::<Vec<Item>>(CHECKED_BATCHES);
         let (to_free, written) = mpsc::channel::<Vec<Item>>();
         let checker = scope.spawn(move || check_rows(rows, &regions, to_writer, written));
-        let result = write_rows(&tx, bulk.is_none(), from_checker, to_free, &mut report);
+        let result = write_rows(&tx, bulk.is_some(), from_checker, to_free, &mut report);
         // On an early error the channels are gone, which stops the checker.
         match checker.join() {
             Ok(()) => result,
             Err(panic) => std::panic::resume_unwind(panic),
         }
     })?;
+    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, bulk = bulk.is_some(), "import: rows written");
     let commit = !options.dry_run && (report.errors.is_empty() || options.skip_invalid);
     if commit {
         if let Some(bulk) = bulk {
             bulk.finish(&tx)?;
         }
         crate::audit::finish_import(&tx, &audit, &report)?;
+        let committing = std::time::Instant::now();
         tx.commit().map_err(backend)?;
+        tracing::debug!(elapsed_ms = committing.elapsed().as_millis() as u64, "import: committed");
     } else {
         // The rollback brings back the indexes a bulk load dropped.
         tx.rollback().map_err(backend)?;
@@ -150,10 +154,10 @@ fn check_rows(
 }
 
 /// The writing stage: the checks against the database (unless the tables started empty),
-/// then the inserts.
+/// then the inserts. A bulk load into empty tables writes many rows per statement instead.
 fn write_rows(
     tx: &Connection,
-    check_database: bool,
+    bulk: bool,
     from_checker: mpsc::Receiver<Vec<Item>>,
     to_free: mpsc::Sender<Vec<Item>>,
     report: &mut ImportReport,
@@ -163,8 +167,13 @@ fn write_rows(
     let mut kk_exists = tx.prepare("SELECT 1 FROM households WHERE kk = ?1").map_err(backend)?;
     let mut nik_exists = tx.prepare("SELECT 1 FROM people WHERE nik = ?1").map_err(backend)?;
     let mut insert = Inserts::prepare(tx)?;
+    let mut many = if bulk { Some(BulkInserts::new(tx)?) } else { None };
+    // Positions in the batch of the rows that create a household, and of every row to write.
+    let (mut new_households, mut new_people) = (Vec::new(), Vec::new());
     for mut batch in from_checker {
-        for item in &mut batch {
+        new_households.clear();
+        new_people.clear();
+        for (at, item) in batch.iter_mut().enumerate() {
             report.rows += 1;
             let c = match item {
                 Item::Unreadable(errors) => {
@@ -183,7 +192,7 @@ fn write_rows(
             };
             errors.extend(c.region.take());
             let kk = rec.household.kk.as_u64();
-            if check_database {
+            if !bulk {
                 if !created.contains_key(&kk) && kk_exists.exists([kk as i64]).map_err(backend)? {
                     errors.push(err("kk", "KK already registered in the database"));
                 }
@@ -202,21 +211,159 @@ fn write_rows(
                 Some(&id) => id,
                 // The first row of this KK, or the first after it was rejected.
                 None => {
-                    let id = insert.household(&rec.household, c.address_key.as_deref())?;
+                    let id = match &mut many {
+                        Some(many) => {
+                            if c.address_key.is_none() {
+                                c.address_key = Some(key(&rec.household.address));
+                            }
+                            new_households.push(at);
+                            many.next_household_id()
+                        }
+                        None => insert.household(&rec.household, c.address_key.as_deref())?,
+                    };
                     created.insert(kk, id);
                     report.households_created += 1;
                     id
                 }
             };
             rec.person.household_id = Some(household_id);
-            insert.person(&rec.person, &c.name_key)?;
+            match many {
+                Some(_) => new_people.push(at),
+                None => {
+                    insert.person(&rec.person, &c.name_key)?;
+                }
+            }
             report.people_created += 1;
             report.warn(rec.row, std::mem::take(&mut c.warnings));
+        }
+        if let Some(many) = &mut many {
+            many.write(&batch, &new_households, &new_people)?;
         }
         // The checker is gone only after an error of its own making; the batch is freed here.
         let _ = to_free.send(batch);
     }
     Ok(())
+}
+
+/// Rows per statement in a bulk load: fewer statements to run, well under SQLite's limit of
+/// bound parameters.
+const BULK_ROWS: usize = 64;
+
+/// The inserts of a bulk load: up to [`BULK_ROWS`] rows per statement, households with ids
+/// chosen here (the table is empty) so that their people can refer to them before they are
+/// written. Nothing can conflict: the unique indexes are gone and the in-file checks have
+/// ruled out duplicates, so any failure aborts the import.
+struct BulkInserts<'c> {
+    tx: &'c Connection,
+    /// The statement for n rows at `[n - 1]`, prepared when first needed.
+    households: Vec<Option<rusqlite::Statement<'c>>>,
+    people: Vec<Option<rusqlite::Statement<'c>>>,
+    next_household: Id,
+}
+
+impl<'c> BulkInserts<'c> {
+    fn new(tx: &'c Connection) -> StoreResult<BulkInserts<'c>> {
+        let next_household =
+            tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM households", [], |r| r.get(0)).map_err(backend)?;
+        Ok(BulkInserts {
+            tx,
+            households: (0..BULK_ROWS).map(|_| None).collect(),
+            people: (0..BULK_ROWS).map(|_| None).collect(),
+            next_household,
+        })
+    }
+
+    fn next_household_id(&mut self) -> Id {
+        let id = self.next_household;
+        self.next_household += 1;
+        id
+    }
+
+    /// The statement inserting `rows` rows of `columns` into `table`.
+    fn statement<'s>(
+        tx: &'c Connection,
+        cache: &'s mut [Option<rusqlite::Statement<'c>>],
+        table: &str,
+        columns: &[&str],
+        rows: usize,
+    ) -> StoreResult<&'s mut rusqlite::Statement<'c>> {
+        let slot = &mut cache[rows - 1];
+        if slot.is_none() {
+            let one = format!("({})", vec!["?"; columns.len()].join(", "));
+            let sql = format!("INSERT INTO {table} ({}) VALUES {}", columns.join(", "), vec![one; rows].join(", "));
+            *slot = Some(tx.prepare(&sql).map_err(backend)?);
+        }
+        Ok(slot.as_mut().expect("prepared above"))
+    }
+
+    /// Writes the households, then the people, at the given positions of `batch`.
+    fn write(&mut self, batch: &[Item], households: &[usize], people: &[usize]) -> StoreResult<()> {
+        let checked = |at: usize| match &batch[at] {
+            Item::Checked(c) => Some(c),
+            Item::Unreadable(_) => None,
+        };
+        const HOUSEHOLD: [&str; 8] =
+            ["id", "kk", "address", "address_key", "region", "welfare_stage", "dtks_listed", "dtks_since"];
+        for chunk in households.chunks(BULK_ROWS) {
+            let st = Self::statement(self.tx, &mut self.households, "households", &HOUSEHOLD, chunk.len())?;
+            let mut p = 0;
+            let mut bind = |v: &dyn rusqlite::ToSql| {
+                p += 1;
+                st.raw_bind_parameter(p, v)
+            };
+            for c in chunk.iter().filter_map(|&at| checked(at)) {
+                let h = &c.rec.household;
+                let mut since = [0; 10];
+                bind(&c.rec.person.household_id)
+                    .and_then(|_| bind(&(h.kk.as_u64() as i64)))
+                    .and_then(|_| bind(&h.address))
+                    .and_then(|_| bind(&c.address_key.as_deref().unwrap_or_default()))
+                    .and_then(|_| bind(&h.region.as_str()))
+                    .and_then(|_| bind(&h.welfare_stage.code()))
+                    .and_then(|_| bind(&h.dtks_listed))
+                    .and_then(|_| bind(&h.dtks_since.map(|d| SqlDate::new(d, &mut since))))
+                    .map_err(backend)?;
+            }
+            st.raw_execute().map_err(backend)?;
+        }
+        const PERSON: [&str; 10] = [
+            "nik",
+            "household_id",
+            "name",
+            "name_key",
+            "sex",
+            "birth_date",
+            "relation",
+            "education",
+            "occupation",
+            "disability",
+        ];
+        for chunk in people.chunks(BULK_ROWS) {
+            let st = Self::statement(self.tx, &mut self.people, "people", &PERSON, chunk.len())?;
+            let mut p = 0;
+            let mut bind = |v: &dyn rusqlite::ToSql| {
+                p += 1;
+                st.raw_bind_parameter(p, v)
+            };
+            for c in chunk.iter().filter_map(|&at| checked(at)) {
+                let person = &c.rec.person;
+                let mut birth = [0; 10];
+                bind(&(person.nik.as_u64() as i64))
+                    .and_then(|_| bind(&person.household_id))
+                    .and_then(|_| bind(&person.name))
+                    .and_then(|_| bind(&c.name_key))
+                    .and_then(|_| bind(&person.sex.code()))
+                    .and_then(|_| bind(&SqlDate::new(person.birth_date, &mut birth)))
+                    .and_then(|_| bind(&person.relation.code()))
+                    .and_then(|_| bind(&person.education.code()))
+                    .and_then(|_| bind(&person.occupation))
+                    .and_then(|_| bind(&person.disability.code()))
+                    .map_err(backend)?;
+            }
+            st.raw_execute().map_err(backend)?;
+        }
+        Ok(())
+    }
 }
 
 /// The import's two inserts, prepared once: the same SQL as
@@ -350,11 +497,15 @@ fn key_into(buf: &mut String, s: &str) {
 /// A load into empty `households` and `people` tables (the first national import): their
 /// indexes are dropped at the start and built again before the commit, since sorting
 /// a million keys once is several times cheaper than inserting them one by one into
-/// B-trees. It all happens inside the import's transaction, so a rollback (errors, a
-/// dry run, a failure) restores the indexes with the empty tables.
+/// B-trees. Their audit triggers go too: in an import they record nothing (one `import`
+/// entry stands for the rows), but firing them costs a statement journal per row. It all
+/// happens inside the import's transaction, so a rollback (errors, a dry run, a failure)
+/// restores the indexes and triggers with the empty tables.
 struct BulkLoad {
     /// The `CREATE INDEX` statements of the dropped indexes, as the schema holds them.
     indexes: Vec<String>,
+    /// The `CREATE TRIGGER` statements of the dropped triggers.
+    triggers: Vec<String>,
 }
 
 impl BulkLoad {
@@ -383,10 +534,28 @@ impl BulkLoad {
                 .collect::<Result<_, _>>()
                 .map_err(backend)?
         };
+        let triggers: Vec<(String, String)> = {
+            let mut s = tx
+                .prepare(
+                    "SELECT name, sql FROM sqlite_schema \
+                     WHERE type = 'trigger' AND tbl_name IN ('households', 'people') ORDER BY name",
+                )
+                .map_err(backend)?;
+            s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(backend)?
+                .collect::<Result<_, _>>()
+                .map_err(backend)?
+        };
         for (name, _) in &dropped {
             tx.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\""))).map_err(backend)?;
         }
-        Ok(Some(BulkLoad { indexes: dropped.into_iter().map(|(_, sql)| sql).collect() }))
+        for (name, _) in &triggers {
+            tx.execute_batch(&format!("DROP TRIGGER \"{}\"", name.replace('"', "\"\""))).map_err(backend)?;
+        }
+        Ok(Some(BulkLoad {
+            indexes: dropped.into_iter().map(|(_, sql)| sql).collect(),
+            triggers: triggers.into_iter().map(|(_, sql)| sql).collect(),
+        }))
     }
 
     /// Builds the dropped indexes again. A `UNIQUE` one fails if the rows broke it, which the
@@ -397,7 +566,9 @@ impl BulkLoad {
         // faster and take less memory.
         let cache: i64 = tx.query_row("PRAGMA cache_size", [], |r| r.get(0)).map_err(backend)?;
         tx.execute_batch("PRAGMA threads = 2; PRAGMA cache_size = -8192").map_err(backend)?;
-        let built = self.indexes.iter().try_for_each(|sql| tx.execute_batch(sql));
+        let started = std::time::Instant::now();
+        let built = self.indexes.iter().chain(&self.triggers).try_for_each(|sql| tx.execute_batch(sql));
+        tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "bulk import: indexes and triggers rebuilt");
         // The connection goes back to the pool with its usual settings, whatever happened.
         tx.execute_batch(&format!("PRAGMA threads = 0; PRAGMA cache_size = {cache}")).map_err(backend)?;
         built.map_err(backend)
@@ -521,13 +692,13 @@ mod tests {
         import(&mut s.pool.get().unwrap(), &mut source, &options).unwrap()
     }
 
-    /// The indexes of the registry tables, with their SQL.
+    /// The indexes and triggers of the registry tables, with their SQL.
     fn indexes(s: &SqliteStore) -> Vec<(String, Option<String>)> {
         let c = s.pool.get().unwrap();
         let mut q = c
             .prepare(
-                "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name IN ('households', 'people') \
-                 ORDER BY name",
+                "SELECT name, sql FROM sqlite_schema WHERE type IN ('index', 'trigger') \
+                 AND tbl_name IN ('households', 'people') ORDER BY name",
             )
             .unwrap();
         q.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().collect::<Result<_, _>>().unwrap()
@@ -592,6 +763,47 @@ mod tests {
         assert_eq!((rep.households_created, rep.people_created), (1, 1));
         assert_eq!(counts(&s), (3, 4), "a rejected row leaves nothing behind, not even its new household");
         assert_eq!(indexes(&s), before);
+    }
+
+    #[test]
+    fn bulk_load_writes_many_rows_per_statement_in_file_order() {
+        let (_dir, s) = store();
+        let before = indexes(&s);
+        assert!(before.iter().any(|(n, _)| n == "people_audit_insert"), "{before:?}");
+        // 700 people in 175 households of four: batches of 256 rows, statements of 64.
+        let rows: Vec<_> = (0..700u32).map(|i| row(u64::from(i) + 2, i / 4 + 1, i + 1, VILLAGE)).collect();
+        let rep = run(&s, rows, ImportOptions::default());
+        assert!(rep.committed && rep.households_created == 175 && rep.people_created == 700, "{rep:?}");
+        assert_eq!(indexes(&s), before, "indexes and audit triggers are back");
+        let c = s.pool.get().unwrap();
+        // Every person is in the household of their row's KK, and ids follow the file.
+        let wrong: i64 = c
+            .query_row(
+                "SELECT count(*) FROM people p JOIN households h ON h.id = p.household_id \
+                 WHERE (p.nik % 10000 - 1) / 4 + 1 != h.kk % 10000 OR p.id != p.nik % 10000 \
+                 OR h.address != 'Jl. Pilang ' || (h.kk % 10000) OR h.address_key != lower(h.address)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(wrong, 0);
+        let ids: (i64, i64) =
+            c.query_row("SELECT min(id), max(id) FROM households", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        assert_eq!(ids, (1, 175));
+        drop(c);
+        // The audit triggers work again after the load: an edit is recorded.
+        let entries = |c: &Connection| -> i64 {
+            c.query_row("SELECT count(*) FROM audit_log WHERE entity = 'people'", [], |r| r.get(0)).unwrap()
+        };
+        let c = s.pool.get().unwrap();
+        let logged = entries(&c);
+        drop(c);
+        let mut c = s.pool.get().unwrap();
+        crate::audit::write_tx(&mut c, &berdaya_store::access::Actor::system("test"), |tx| {
+            tx.execute("UPDATE people SET name = 'Budi Baru' WHERE id = 1", []).map_err(backend)
+        })
+        .unwrap();
+        assert_eq!(entries(&c), logged + 1);
     }
 
     #[test]

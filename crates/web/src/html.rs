@@ -65,6 +65,7 @@ impl Layout {
             menu.push(("export", t.t("nav.export"), "/export"));
         }
         if p.administers() {
+            menu.push(("users", t.t("nav.users"), "/users"));
             menu.push(("audit", t.t("nav.audit"), "/audit"));
         }
         self.menu = menu;

@@ -9,6 +9,7 @@ use axum::{Json, Router};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::AppState;
+use crate::access::users;
 use crate::registry::{agencies, groups, households, people, programs, regions};
 use crate::survey;
 
@@ -27,6 +28,10 @@ use crate::survey;
         agencies::list, agencies::create, agencies::show, agencies::update, agencies::units, agencies::staff, agencies::add_staff,
         programs::list, programs::create, programs::show, programs::update, programs::enrollments, programs::enroll,
         survey::create, survey::list, survey::show,
+        users::me, users::list, users::create, users::show, users::disable, users::enable, users::tokens,
+        users::create_token, users::revoke,
+        crate::access::audit::audit_api,
+        crate::registry::export::identified, crate::registry::export::deidentified,
     ),
     components(schemas(
         crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldErrorDto, crate::Health,
@@ -39,6 +44,7 @@ use crate::survey;
         RegionInput, RegionUpdate, HouseholdInput, HouseholdUpdate, PersonInput, PersonUpdate, GroupInput, GroupUpdate,
         MemberInput, AgencyInput, AgencyUpdate, StaffInput, ProgramInput, ProgramUpdate, EnrollmentInput,
         survey::AnalysisDto, survey::AnalysisSummaryDto, survey::AnalysisLinks, survey::AnalysisUpload,
+        users::UserDto, users::TokenDto, users::NewTokenDto, users::MeDto, UserInput, TokenInput,
     )),
     tags(
         (name = "regions", description = "Province → regency/city → district → village → dusun/lingkungan/RW/RT"),
@@ -48,10 +54,34 @@ use crate::survey;
         (name = "agencies", description = "Agencies, their units and staff"),
         (name = "programs", description = "Programs and enrollment"),
         (name = "survey", description = "Survey evaluation: upload an XLSForm instrument and responses, get the analysis"),
+        (name = "access", description = "Who the request acts as; accounts and API tokens (administrators)"),
+        (name = "export", description = "Registry exports, by the caller's role and area"),
         (name = "health", description = "Liveness"),
-    )
+    ),
+    modifiers(&Security),
+    security(("token" = []), ("session" = [])),
 )]
 pub struct ApiDoc;
+
+/// How a client signs in: an API token (`Authorization: Bearer bdy_…`, made with
+/// `berdaya token create` or on `/users`), or the session cookie of a browser that logged in
+/// at `/login` (its unsafe requests then carry the `x-csrf-token` header).
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("bdy_…").build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::access::SESSION_COOKIE))),
+        );
+    }
+}
 
 /// `/api/openapi.json`.
 pub fn router() -> Router<AppState> {
@@ -235,6 +265,35 @@ pub struct EnrollmentInput {
     ended_on: Option<String>,
 }
 
+/// A new account (`UserDraft`) with its password.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UserInput {
+    /// 3 to 32 of `a-z 0-9 . _ -`, starting with a letter or digit.
+    username: String,
+    display_name: String,
+    /// `administrator`, `program_officer`, `facilitator`, `group_officer`, `evaluator`, `viewer`.
+    role: String,
+    /// Region code the account is bound to; none is national.
+    area: Option<String>,
+    /// Required for a program officer, refused for other roles but administrators.
+    agency_id: Option<i64>,
+    /// Required for a group officer, refused for other roles.
+    group_id: Option<i64>,
+    /// At least 10 characters, not containing the username. Never stored or sent back.
+    password: String,
+}
+
+/// A new API token.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct TokenInput {
+    /// What the token is for (1 to 80 characters).
+    name: String,
+    /// Days until it expires, 1 to 3650; none never expires.
+    expires_days: Option<u32>,
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -278,6 +337,9 @@ mod tests {
             "/api/v1/regions/{code}",
             "/api/v1/households/{id}/enrollments",
             "/api/v1/programs/{id}/enrollments",
+            "/api/v1/me",
+            "/api/v1/users/{id}/tokens",
+            "/api/v1/tokens/{id}/revoke",
             "/healthz",
         ] {
             assert!(paths.contains_key(p), "{p} is missing");

@@ -58,9 +58,10 @@ async fn registry(args: RegistryArgs) -> anyhow::Result<ExitCode> {
     let (source, header, total): (Box<dyn RowSource>, Vec<String>, u64) = match format {
         FileFormat::Csv => {
             let reader = CsvRegistryReader::open(file).with_context(|| format!("reading {}", file.display()))?;
-            let lines = files::count_lines(file).unwrap_or(0).saturating_sub(1);
             let header = reader.header().to_vec();
-            (Box::new(reader), header, lines)
+            // Counted beside the import, which need not wait for it: the bar gets its length
+            // a moment after it starts.
+            (Box::new(reader), header, 0)
         }
         FileFormat::Xlsx => {
             let reader = XlsxRegistryReader::open(file).with_context(|| format!("reading {}", file.display()))?;
@@ -73,6 +74,14 @@ async fn registry(args: RegistryArgs) -> anyhow::Result<ExitCode> {
     let store = berdaya::store::open(&url).await?;
 
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if format == FileFormat::Csv {
+        let (bar, file) = (bar.clone(), file.clone());
+        std::thread::spawn(move || {
+            if let Ok(lines) = files::count_lines(&file) {
+                bar.set_length(lines.saturating_sub(1));
+            }
+        });
+    }
     bar.set_style(
         ProgressStyle::with_template(
             "{spinner} {elapsed_precise} [{wide_bar}] {human_pos}/{human_len} rows ({per_sec}, {eta})",

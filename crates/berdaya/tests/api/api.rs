@@ -310,12 +310,19 @@ backend_tests! {
             "/api/v1/people", "/api/v1/people/{id}", "/api/v1/groups", "/api/v1/groups/{id}", "/api/v1/groups/{id}/members",
             "/api/v1/agencies", "/api/v1/agencies/{id}", "/api/v1/agencies/{id}/units", "/api/v1/agencies/{id}/staff",
             "/api/v1/programs", "/api/v1/programs/{id}", "/api/v1/programs/{id}/enrollments", "/healthz",
+            "/api/v1/audit", "/api/v1/export/registry.csv", "/api/v1/export/registry-deidentified.csv", "/api/v1/me",
+            "/api/v1/users", "/api/v1/users/{id}/tokens",
         ] {
             assert!(paths.contains_key(p), "{p} missing from the OpenAPI document");
         }
         assert!(paths["/api/v1/households/{id}"]["put"].is_object());
         assert!(doc["components"]["schemas"]["HouseholdDto"].is_object());
         assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+        // How to sign in is part of the document: a bearer token or the session cookie.
+        let schemes = &doc["components"]["securitySchemes"];
+        assert_eq!(schemes["token"]["scheme"], "bearer", "{schemes}");
+        assert_eq!(schemes["session"]["in"], "cookie", "{schemes}");
+        assert_eq!(schemes["session"]["name"], "berdaya_session", "{schemes}");
 
         let (s, health) = get(&app, "/healthz").await;
         assert_eq!(s, 200);

@@ -328,7 +328,21 @@ async fn wait_for(client: &Client, done: impl Fn(&str, &Client) -> bool) -> Resu
 
 /// The menu each demo role is shown, in order.
 const MENUS: [(&str, &[&str]); 6] = [
-    ("admin", &["Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program", "Survei", "Ekspor", "Log audit"]),
+    (
+        "admin",
+        &[
+            "Wilayah",
+            "Keluarga",
+            "Individu",
+            "Kelompok",
+            "Instansi",
+            "Program",
+            "Survei",
+            "Ekspor",
+            "Pengguna",
+            "Log audit",
+        ],
+    ),
     ("petugas.pkh", &["Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program", "Survei", "Ekspor"]),
     ("pendamping.pkh", &["Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program", "Ekspor"]),
     ("pengurus.lkm", &["Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program"]),

@@ -8,3 +8,4 @@ mod browser;
 mod helpers;
 mod pages;
 mod survey;
+mod users;

@@ -142,23 +142,35 @@ impl Nik {
     /// Every way this NIK disagrees with the recorded sex, birth date and region.
     /// The region check applies when the region is at district level or below.
     pub fn check(&self, birth_date: Date, sex: Sex, region: Option<&RegionCode>) -> Vec<NikMismatch> {
+        // Compared as numbers; the texts of the report are made only for a mismatch (an
+        // import checks a million of these).
         let mut out = Vec::new();
         if self.sex() != sex {
             out.push(NikMismatch::Sex { nik_says: self.sex(), recorded: sex });
         }
-        let recorded = format!(
-            "{:02}-{:02}-{:02}",
-            birth_date.day(),
-            u8::from(birth_date.month()),
-            birth_date.year().rem_euclid(100)
-        );
-        if self.birth_ddmmyy() != recorded {
+        let day = match self.day_field() {
+            d if d > 40 => d - 40,
+            d => d,
+        };
+        let (month, yy) = (((self.0 / 10u64.pow(6)) % 100) as u8, ((self.0 / 10u64.pow(4)) % 100) as i32);
+        if (day, month, yy)
+            != (u32::from(birth_date.day()), u8::from(birth_date.month()), birth_date.year().rem_euclid(100))
+        {
+            let recorded = format!(
+                "{:02}-{:02}-{:02}",
+                birth_date.day(),
+                u8::from(birth_date.month()),
+                birth_date.year().rem_euclid(100)
+            );
             out.push(NikMismatch::BirthDate { nik_says: self.birth_ddmmyy(), recorded });
         }
-        if let Some(district) = region.and_then(RegionCode::district_digits)
-            && district != self.district_digits()
+        if let Some(district) = region.and_then(RegionCode::district_number)
+            && district != self.0 / 10u64.pow(10)
         {
-            out.push(NikMismatch::Region { nik_district: self.district_digits(), recorded_district: district });
+            out.push(NikMismatch::Region {
+                nik_district: self.district_digits(),
+                recorded_district: format!("{district:06}"),
+            });
         }
         out
     }

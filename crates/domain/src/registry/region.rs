@@ -121,6 +121,18 @@ impl RegionCode {
         (segs.len() >= 3).then(|| segs[..3].concat())
     }
 
+    /// [`district_digits`](Self::district_digits) as a number, without allocating.
+    pub fn district_number(&self) -> Option<u64> {
+        let mut segs = self.0.split('.');
+        let mut n = 0u64;
+        for _ in 0..3 {
+            for b in segs.next()?.bytes() {
+                n = n * 10 + u64::from(b.checked_sub(b'0').filter(|d| *d <= 9)?);
+            }
+        }
+        Some(n)
+    }
+
     /// Whether `other` is this region or lies inside it.
     pub fn contains(&self, other: &RegionCode) -> bool {
         other.0 == self.0 || (other.0.starts_with(&self.0) && other.0.as_bytes().get(self.0.len()) == Some(&b'.'))
@@ -199,6 +211,17 @@ impl RegionDraft {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn district_number_reads_the_first_three_segments() {
+        let code = |s: &str| RegionCode::parse(s).unwrap();
+        assert_eq!(code("33.16.09.2001").district_number(), Some(331609));
+        assert_eq!(code("62.71.04").district_number(), Some(627104));
+        assert_eq!(code("33.16").district_number(), None);
+        for c in ["33.16.09", "35.79.01.1001", "62.71.04.1005"] {
+            assert_eq!(code(c).district_number().map(|n| format!("{n:06}")), code(c).district_digits());
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -88,8 +88,21 @@ fn decode(v: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The audit log, newest first (administrators only).
-async fn audit_api(
+/// The audit log, newest first (administrators only): who, when, what, before and after.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "access",
+    params(
+        ("actor" = Option<String>, Query, description = "Username (or `cli:…`, `demo`) that acted"),
+        ("action" = Option<String>, Query, description = "`create`, `update`, `delete`, `login`, `login_failed`, `reveal`, `export`, `import`, …"),
+        ("entity" = Option<String>, Query, description = "Table: `households`, `people`, `users`, …"),
+        ("entity_id" = Option<String>, Query, description = "Record id"),
+        ("from" = Option<String>, Query, description = "From this date (`YYYY-MM-DD`)"),
+        ("until" = Option<String>, Query, description = "Up to this date (`YYYY-MM-DD`)"),
+        ("page" = Option<u32>, Query), ("per_page" = Option<u32>, Query),
+    ),
+    responses((status = 200, description = "A page of entries: `{items, page, per_page, total}`"),
+        (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody)))]
+pub async fn audit_api(
     State(state): State<AppState>,
     auth: Auth,
     RawQuery(q): RawQuery,

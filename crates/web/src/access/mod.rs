@@ -12,6 +12,7 @@ pub mod audit;
 pub mod guard;
 pub mod login;
 pub mod throttle;
+pub mod users;
 
 use std::time::Duration;
 
@@ -84,7 +85,7 @@ pub fn csrf_token() -> String {
 
 /// Login, logout, the audit log.
 pub fn router() -> Router<AppState> {
-    Router::new().merge(login::router()).merge(audit::router())
+    Router::new().merge(login::router()).merge(users::router()).merge(audit::router())
 }
 
 /// Paths anyone may reach without signing in.

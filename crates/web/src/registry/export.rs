@@ -112,7 +112,10 @@ async fn record(state: &AppState, kind: &str, rows: usize, auth: &Auth) -> Resul
 /// Households and people with their identities: NIK and KK in full for roles that see them
 /// in full (administrators and program officers in their area, facilitators for their
 /// households).
-async fn identified(State(state): State<AppState>, auth: Auth) -> Result<Response, Error> {
+#[utoipa::path(get, path = "/api/v1/export/registry.csv", tag = "export",
+    responses((status = 200, content_type = "text/csv", description = "The registry CSV (the import's columns), NIK and KK masked unless the role sees them; recorded in the audit log"),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn identified(State(state): State<AppState>, auth: Auth) -> Result<Response, Error> {
     auth.require(auth.principal().exports_registry())?;
     let rows = rows(&state, &auth).await?;
     let failed = |e: berdaya_files::registry::RegistryFileError| {
@@ -159,7 +162,10 @@ async fn pseudonymizer(state: &AppState) -> Result<Pseudonymizer, Error> {
 }
 
 /// People with pseudonyms instead of NIK and names, ages in bands, no address or birth date.
-async fn deidentified(State(state): State<AppState>, auth: Auth) -> Result<Response, Error> {
+#[utoipa::path(get, path = "/api/v1/export/registry-deidentified.csv", tag = "export",
+    responses((status = 200, content_type = "text/csv", description = "One row per person: stable pseudonym, household pseudonym, region, sex, five-year age band, welfare stage and the other non-identifying columns"),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn deidentified(State(state): State<AppState>, auth: Auth) -> Result<Response, Error> {
     auth.require(auth.principal().exports_deidentified())?;
     let rows = rows(&state, &auth).await?;
     let pseudo = pseudonymizer(&state).await?;
