@@ -83,9 +83,10 @@ pub fn run_search(args: &SearchArgs) -> anyhow::Result<()> {
     let work = Workdir::new(args.dir.as_deref())?;
     let data = generate_and_seed(&work, args.rows)?;
     import(&berdaya, &data)?;
+    let token = api_token(&berdaya, &data.database)?;
     let mut server = Server::start(&berdaya, &data.database)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting tokio")?;
-    let result = runtime.block_on(search(&server.address, &data, args.queries));
+    let result = runtime.block_on(search(&server.address, &token, &data, args.queries));
     server.stop();
     let (names, niks) = result?;
     println!();
@@ -485,6 +486,37 @@ fn children_peak_rss_mb() -> f64 {
     kb * 1024.0 / 1e6
 }
 
+/// An administrator account and an API token for it, made with the CLI as an operator would;
+/// the API answers nobody without one. Returns the token's secret.
+fn api_token(berdaya: &Path, database: &Path) -> anyhow::Result<String> {
+    let run = |args: &[&str], input: Option<&str>| -> anyhow::Result<String> {
+        let mut child = Command::new(berdaya)
+            .args(args)
+            .arg("--database")
+            .arg(database)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("running berdaya {}", args.join(" ")))?;
+        if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
+            stdin.write_all(input.as_bytes()).context("writing the password")?;
+        }
+        let out = child.wait_with_output().context("waiting for berdaya")?;
+        if !out.status.success() {
+            bail!("berdaya {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    let password = format!("bangku-{:016x}", rand::random::<u64>());
+    run(
+        &["user", "create", "bench", "--role", "administrator", "--name", "Benchmark", "--password-stdin"],
+        Some(&format!("{password}\n")),
+    )?;
+    run(&["token", "create", "bench", "--name", "search benchmark"], None)
+}
+
 /// A running `berdaya serve`.
 struct Server {
     child: Child,
@@ -551,8 +583,15 @@ impl Drop for Server {
 // Searching ------------------------------------------------------------------------------------
 
 /// Sequential queries; latencies in milliseconds for name prefixes and for NIKs.
-async fn search(address: &str, data: &Data, queries: usize) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().context("HTTP client")?;
+async fn search(address: &str, token: &str, data: &Data, queries: usize) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let bearer = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).context("the token")?;
+    headers.insert(reqwest::header::AUTHORIZATION, bearer);
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .default_headers(headers)
+        .build()
+        .context("HTTP client")?;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         match client.get(format!("{address}/healthz")).send().await {
