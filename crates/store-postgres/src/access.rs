@@ -7,7 +7,9 @@
 use async_trait::async_trait;
 use berdaya_domain::access::{AuditEntry, NewUser, PasswordHash, Role, User, UserId, Username};
 use berdaya_domain::registry::{Id, Version};
-use berdaya_store::access::{AccessStore, ApiToken, Assigned, AuditEvent, AuditFilter, NewApiToken, Session};
+use berdaya_store::access::{
+    AccessStore, ApiToken, Assigned, AuditEvent, AuditFilter, AuditSqlDialect, NewApiToken, Session, audit_region_sql,
+};
 use berdaya_store::{Page, PageRequest, StoreError, StoreResult};
 use sqlx::postgres::PgRow;
 use time::OffsetDateTime;
@@ -441,6 +443,18 @@ impl AccessStore for PgStore {
             }
             if let Some(until) = &f.until {
                 w.and().push("a.at < ").push_bind(until.clone());
+            }
+            if let Some(area) = &f.area {
+                const PG_AUDIT: AuditSqlDialect = AuditSqlDialect {
+                    entry: "a.",
+                    entity_id: "a.entity_id::bigint",
+                    json_id: "(COALESCE(a.after, a.before)::jsonb ->> '{}')::bigint",
+                    json_text: "(COALESCE(a.after, a.before)::jsonb ->> '{}')",
+                };
+                w.and()
+                    .push(format!("({}) || '.' LIKE ", audit_region_sql(&PG_AUDIT)))
+                    .push_bind(area.as_str().to_string())
+                    .push(" || '.%'");
             }
         };
         page_of(

@@ -865,6 +865,23 @@ impl RegistryStore for PgStore {
         Ok(stored)
     }
 
+    async fn remove_member(&self, group_id: Id, person_id: Id) -> StoreResult<()> {
+        let mut w = self.write().await?;
+        require(&mut *w, "groups", group_id, "group").await?;
+        let n = sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND person_id = $2")
+            .bind(group_id)
+            .bind(person_id)
+            .execute(&mut *w)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound { entity: "member" });
+        }
+        w.commit().await?;
+        Ok(())
+    }
+
     async fn group_members(&self, group_id: Id) -> StoreResult<Vec<GroupMember>> {
         require(&self.pool, "groups", group_id, "group").await?;
         let rows = sqlx::query(&format!(

@@ -4,7 +4,9 @@
 use async_trait::async_trait;
 use berdaya_domain::access::{AuditEntry, NewUser, PasswordHash, Role, User, UserId, Username};
 use berdaya_domain::registry::{Id, RegionCode, Version};
-use berdaya_store::access::{AccessStore, ApiToken, Assigned, AuditEvent, AuditFilter, NewApiToken, Session};
+use berdaya_store::access::{
+    AccessStore, ApiToken, Assigned, AuditEvent, AuditFilter, AuditSqlDialect, NewApiToken, Session, audit_region_sql,
+};
 use berdaya_store::{Page, PageRequest, StoreError, StoreResult};
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -477,6 +479,12 @@ impl AccessStore for SqliteStore {
     }
 
     async fn audit_entries(&self, filter: &AuditFilter, page: PageRequest) -> StoreResult<Page<AuditEntry>> {
+        const SQLITE_AUDIT: AuditSqlDialect = AuditSqlDialect {
+            entry: "audit_log.",
+            entity_id: "CAST(audit_log.entity_id AS INTEGER)",
+            json_id: "json_extract(COALESCE(audit_log.after, audit_log.before), '$.{}')",
+            json_text: "json_extract(COALESCE(audit_log.after, audit_log.before), '$.{}')",
+        };
         let f = filter.clone();
         self.call(move |c| {
             let mut conds = vec!["seq IS NOT NULL".to_string()];
@@ -496,6 +504,11 @@ impl AccessStore for SqliteStore {
             if let Some(until) = &f.until {
                 conds.push(format!("at < ?{}", params.len() + 1));
                 params.push(until);
+            }
+            let area = f.area.as_ref().map(|a| a.as_str().to_string());
+            if let Some(area) = &area {
+                conds.push(format!("({}) || '.' LIKE ?{} || '.%'", audit_region_sql(&SQLITE_AUDIT), params.len() + 1));
+                params.push(area);
             }
             let where_ = where_clause(&conds);
             page_of(

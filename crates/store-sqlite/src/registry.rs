@@ -875,6 +875,17 @@ impl RegistryStore for SqliteStore {
         .await
     }
 
+    async fn remove_member(&self, group_id: Id, person_id: Id) -> StoreResult<()> {
+        self.write(move |c| {
+            get_group(c, group_id)?;
+            let n = c
+                .execute("DELETE FROM group_members WHERE group_id = ?1 AND person_id = ?2", [group_id, person_id])
+                .map_err(backend)?;
+            if n == 0 { Err(StoreError::NotFound { entity: "member" }) } else { Ok(()) }
+        })
+        .await
+    }
+
     async fn add_members(&self, group_id: Id, members: &[NewMember]) -> StoreResult<u64> {
         let members = members.to_vec();
         self.write(move |tx| {

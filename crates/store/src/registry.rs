@@ -133,6 +133,9 @@ pub trait RegistryStore {
     /// Adds a member; a person is at most once in a group.
     async fn add_member(&self, group_id: Id, member: &NewMember) -> StoreResult<GroupMember>;
     async fn group_members(&self, group_id: Id) -> StoreResult<Vec<GroupMember>>;
+    /// Ends a person's membership by removing it (the audit log keeps the row as it was);
+    /// `NotFound { entity: "member" }` when the person is not a member.
+    async fn remove_member(&self, group_id: Id, person_id: Id) -> StoreResult<()>;
     /// Adds many members in one transaction: all or none.
     async fn add_members(&self, group_id: Id, members: &[NewMember]) -> StoreResult<u64>;
 

@@ -48,6 +48,35 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
     }
 }
 
+/// Two record ids from the path (`/groups/{id}/members/{person_id}`): each a positive whole
+/// number, else a 400 naming the parameter.
+#[derive(Debug, Clone, Copy)]
+pub struct IdsPath(pub Id, pub Id);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdsPath {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let raw = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| shaped(parts, Error::bad_request("id", e.body_text())))?;
+        let mut ids = Vec::with_capacity(2);
+        for (name, value) in &raw.0 {
+            match value.trim().parse::<Id>() {
+                Ok(id) if id > 0 => ids.push(id),
+                _ => {
+                    let message = format!("`{}` is not a record id (a whole number from 1)", short(value));
+                    return Err(shaped(parts, Error::bad_request(name, message)));
+                }
+            }
+        }
+        match ids[..] {
+            [a, b] => Ok(IdsPath(a, b)),
+            _ => Err(shaped(parts, Error::bad_request("id", "two record ids expected in the path"))),
+        }
+    }
+}
+
 /// A region code from the path (`/regions/{code}`), parsed; else a 400 naming `code`.
 #[derive(Debug, Clone)]
 pub struct CodePath(pub RegionCode);

@@ -96,15 +96,22 @@ impl Link {
 pub struct Cell {
     pub text: String,
     pub href: Option<String>,
+    /// A button that POSTs (with the page's CSRF token) to this address: the cell's action.
+    pub post: Option<String>,
 }
 
 impl Cell {
     pub fn text(text: impl Into<String>) -> Cell {
-        Cell { text: text.into(), href: None }
+        Cell { text: text.into(), href: None, post: None }
     }
 
     pub fn link(text: impl Into<String>, href: impl Into<String>) -> Cell {
-        Cell { text: text.into(), href: Some(href.into()) }
+        Cell { text: text.into(), href: Some(href.into()), post: None }
+    }
+
+    /// A button labelled `text` that posts to `action`.
+    pub fn button(text: impl Into<String>, action: impl Into<String>) -> Cell {
+        Cell { text: text.into(), href: None, post: Some(action.into()) }
     }
 }
 

@@ -24,7 +24,7 @@ use crate::survey;
         regions::list, regions::create, regions::show, regions::update, regions::children, regions::tree,
         households::list, households::create, households::show, households::update, households::members, households::enrollments,
         people::list, people::create, people::show, people::update, people::enrollments,
-        groups::list, groups::create, groups::show, groups::update, groups::members, groups::add_member,
+        groups::list, groups::create, groups::show, groups::update, groups::members, groups::add_member, groups::remove_member,
         agencies::list, agencies::create, agencies::show, agencies::update, agencies::units, agencies::staff, agencies::add_staff,
         programs::list, programs::create, programs::show, programs::update, programs::enrollments, programs::enroll,
         survey::create, survey::list, survey::show,

@@ -98,6 +98,7 @@ async fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
         entity_id: nonempty(&args.entity_id),
         from: nonempty(&args.from),
         until: nonempty(&args.until),
+        area: None,
     };
     if !(1..=PageRequest::MAX_PER_PAGE).contains(&args.limit) {
         anyhow::bail!("--limit: must be from 1 to {}", PageRequest::MAX_PER_PAGE);

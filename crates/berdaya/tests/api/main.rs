@@ -7,5 +7,6 @@ mod bad_input;
 mod browser;
 mod helpers;
 mod pages;
+mod scope;
 mod survey;
 mod users;

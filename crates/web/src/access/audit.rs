@@ -7,7 +7,8 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use berdaya_domain::access::AuditEntry;
-use berdaya_store::PageRequest;
+use berdaya_store::{Page, PageRequest};
+use serde_json::Value;
 use berdaya_store::access::AuditFilter;
 
 use super::guard::Auth;
@@ -107,10 +108,89 @@ pub async fn audit_api(
     auth: Auth,
     RawQuery(q): RawQuery,
 ) -> Result<Json<PageDto<AuditEntry>>, Error> {
-    auth.require(auth.principal().administers())?;
-    let (filter, page) = parse(q.as_deref())?;
-    let entries = state.store().audit_entries(&filter, page).await?;
+    let entries = read(&state, &auth, q.as_deref()).await?.1;
     Ok(Json(PageDto::from_page(entries, |e| e)))
+}
+
+/// The page of entries the query asks for, as the reader may see them: only entries about
+/// records inside the reader's area (an administrator bound to a region sees nothing of
+/// another), with every NIK and KK in them masked.
+async fn read(state: &AppState, auth: &Auth, query: Option<&str>) -> Result<(AuditFilter, Page<AuditEntry>), Error> {
+    auth.require(auth.principal().administers())?;
+    let (mut filter, page) = parse(query)?;
+    filter.area = auth.principal().user.area.clone();
+    let mut entries = state.store().audit_entries(&filter, page).await?;
+    for e in &mut entries.items {
+        for side in [&mut e.before, &mut e.after] {
+            if let Some(json) = side {
+                *json = mask_identifiers(json);
+            }
+        }
+    }
+    Ok((filter, entries))
+}
+
+/// An entry's JSON with every `nik` and `kk` masked (`3316••••••••0012`). The audit log shows
+/// who changed what; the full numbers are on the record's page, for those who may see them,
+/// where each view is audited in turn.
+fn mask_identifiers(json: &str) -> String {
+    match serde_json::from_str::<Value>(json) {
+        Ok(mut v) => {
+            mask_value(&mut v);
+            v.to_string()
+        }
+        // Not JSON (written outside Berdaya): mask every run of digits long enough to be one.
+        Err(_) => mask_digit_runs(json),
+    }
+}
+
+fn mask_value(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            for (k, x) in map.iter_mut() {
+                if matches!(k.as_str(), "nik" | "kk") && !x.is_null() {
+                    let digits = match x {
+                        Value::Number(n) => n.as_i64().map(|n| format!("{n:016}")).unwrap_or_default(),
+                        Value::String(s) => s.clone(),
+                        _ => String::new(),
+                    };
+                    *x = Value::String(mask_number(&digits));
+                } else {
+                    mask_value(x);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(mask_value),
+        _ => {}
+    }
+}
+
+fn mask_number(digits: &str) -> String {
+    if digits.len() == 16 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{}••••••••{}", &digits[..4], &digits[12..])
+    } else {
+        "••••••••".to_string()
+    }
+}
+
+fn mask_digit_runs(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_digit() {
+            run.push(c);
+            continue;
+        }
+        if run.len() >= 12 {
+            out.push_str(&mask_number(&run));
+        } else {
+            out.push_str(&run);
+        }
+        run.clear();
+        out.push(c);
+    }
+    out.pop();
+    out
 }
 
 #[derive(Template)]
@@ -131,9 +211,7 @@ async fn audit_page(
     RawQuery(q): RawQuery,
 ) -> Result<Response, Error> {
     let t = lang.tr();
-    auth.require(auth.principal().administers()).map_err(|e| e.page(lang))?;
-    let (filter, page) = parse(q.as_deref()).map_err(|e| e.page(lang))?;
-    let entries = state.store().audit_entries(&filter, page).await.map_err(|e| Error::from(e).page(lang))?;
+    let (filter, entries) = read(&state, &auth, q.as_deref()).await.map_err(|e| e.page(lang))?;
     let values = [&filter.actor, &filter.action, &filter.entity, &filter.entity_id, &filter.from, &filter.until];
     let filters = FILTERS
         .iter()
@@ -192,4 +270,20 @@ async fn audit_page(
         pager,
     };
     Ok(render(&page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_in_entries_are_masked() {
+        let masked = mask_identifiers(r#"{"id":3,"nik":3316020101900012,"name":"Siti","kk":"3316020101900099"}"#);
+        assert!(masked.contains(r#""nik":"3316••••••••0012""#), "{masked}");
+        assert!(masked.contains(r#""kk":"3316••••••••0099""#), "{masked}");
+        assert!(!masked.contains("020101900012") && !masked.contains("020101900099"), "{masked}");
+        assert_eq!(mask_identifiers(r#"{"nik":null}"#), r#"{"nik":null}"#);
+        assert_eq!(mask_identifiers("nik 3316020101900012 x"), "nik 3316••••••••0012 x");
+        assert_eq!(mask_identifiers("id 42"), "id 42");
+    }
 }

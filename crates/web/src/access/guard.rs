@@ -226,3 +226,70 @@ impl Auth {
         self.0.reads_registry() && self.role() != Role::Evaluator
     }
 }
+
+/// The refusal of a reference a request carries (in its body or query) that names nothing the
+/// caller may see: the same answer whether the record is missing or out of scope, so a
+/// reference never tells whether a record exists.
+pub fn missing_reference(field: &'static str, kind: &str, id: impl std::fmt::Display) -> Error {
+    StoreError::Reference { field, message: format!("{kind} {id} does not exist") }.into()
+}
+
+/// Maps a refusal of a record (missing, hidden, or a role that may not read it) to
+/// [`missing_reference`]; other failures (the database) pass on.
+fn as_reference<T>(
+    result: Result<T, Error>,
+    field: &'static str,
+    kind: &str,
+    id: impl std::fmt::Display,
+) -> Result<T, Error> {
+    match result {
+        Err(e) if matches!(e.status(), StatusCode::NOT_FOUND | StatusCode::FORBIDDEN) => {
+            Err(missing_reference(field, kind, id))
+        }
+        other => other,
+    }
+}
+
+/// References carried in a request's body or query, resolved through the caller's area and
+/// scope. Every write route resolves each id it is given with one of these before it writes.
+impl Auth {
+    /// A person the caller may read, named by `field`.
+    pub async fn person_ref(&self, store: &dyn Store, field: &'static str, id: i64) -> Result<Person, Error> {
+        as_reference(self.readable_person(store, id).await.map(|(p, _)| p), field, "person", id)
+    }
+
+    /// A household the caller may change, named by `field`.
+    pub async fn household_ref(&self, store: &dyn Store, field: &'static str, id: i64) -> Result<Household, Error> {
+        as_reference(self.editable_household(store, id).await, field, "household", id)
+    }
+
+    /// A group the caller may read, named by `field`.
+    pub async fn group_ref(&self, store: &dyn Store, field: &'static str, id: i64) -> Result<Group, Error> {
+        as_reference(self.readable_group(store, id).await.map(|(g, _)| g), field, "group", id)
+    }
+
+    /// An agency in the caller's area, named by `field`.
+    pub async fn agency_ref(
+        &self,
+        store: &dyn Store,
+        field: &'static str,
+        id: i64,
+    ) -> Result<berdaya_domain::registry::Agency, Error> {
+        let found = store.agency(id).await.map_err(Error::from);
+        let visible = found.and_then(|a| if self.in_area(&a.region) { Ok(a) } else { Err(hidden("agency")) });
+        as_reference(visible, field, "agency", id)
+    }
+
+    /// A region that exists and lies in the caller's area, named by `field`.
+    pub async fn region_ref(&self, store: &dyn Store, field: &'static str, code: &RegionCode) -> Result<(), Error> {
+        if !self.in_area(code) {
+            return Err(missing_reference(field, "region", code));
+        }
+        as_reference(store.region(code).await.map(|_| ()).map_err(Error::from), field, "region", code)
+    }
+
+    /// Whether a record in `region` lies inside the caller's area (or the caller has none).
+    pub fn in_area(&self, region: &RegionCode) -> bool {
+        self.0.in_area(region)
+    }
+}

@@ -278,8 +278,9 @@ fn check_new_user(
     }
     if let (Ok(new), Some(area)) = (&parsed, &auth.principal().user.area) {
         match &new.area {
-            Some(a) if area.contains(a) => {}
-            Some(a) => errors.push(FieldError::new("area", format!("{a} is outside your area ({area})"))),
+            // A region outside the area is a reference the administrator may not see: `add_user`
+            // refuses it exactly like a missing one.
+            Some(_) => {}
             None => errors.push(FieldError::new(
                 "area",
                 format!("is required: an administrator bound to {area} makes accounts inside it"),
@@ -318,7 +319,17 @@ async fn hash_password(password: String) -> Result<PasswordHash, Error> {
 }
 
 /// Creates an account after every check.
-async fn add_user(state: &AppState, new: &NewUser, password: String) -> Result<User, Error> {
+async fn add_user(state: &AppState, auth: &Auth, new: &NewUser, password: String) -> Result<User, Error> {
+    let store = state.store();
+    if let Some(area) = &new.area {
+        auth.region_ref(store, "area", area).await?;
+    }
+    if let Some(agency) = new.agency_id {
+        auth.agency_ref(store, "agency_id", agency).await?;
+    }
+    if let Some(group) = new.group_id {
+        auth.group_ref(store, "group_id", group).await?;
+    }
     let hash = hash_password(password).await?;
     Ok(state.store().create_user(new, &hash).await?)
 }
@@ -434,7 +445,7 @@ pub async fn create(State(state): State<AppState>, auth: Auth, body: JsonBody) -
     let draft: UserDraft = body.decode()?;
     let PasswordInput { password } = body.decode()?;
     let new = check_new_user(&auth, &draft, &password, None, Vec::new())?;
-    let user = add_user(&state, &new, password).await?;
+    let user = add_user(&state, &auth, &new, password).await?;
     Ok(created(UserDto::from(user)))
 }
 
@@ -717,7 +728,7 @@ async fn create_page(State(state): State<AppState>, lang: Lang, auth: Auth, form
     };
     let password = form.get("password");
     let result = match check_new_user(&auth, &draft, &password, Some(&form.get("password_confirm")), pre) {
-        Ok(new) => add_user(&state, &new, password).await,
+        Ok(new) => add_user(&state, &auth, &new, password).await,
         Err(e) => Err(e),
     };
     match result {

@@ -115,7 +115,7 @@ pub async fn create(State(state): State<AppState>, auth: Auth, body: JsonBody) -
     auth.require(auth.principal().manages_reference_data())?;
     let draft: AgencyDraft = body.decode()?;
     let new = draft.parse()?;
-    auth.check_in_area("region", &new.region)?;
+    check_refs(&state, &auth, &new).await?;
     let agency = state.store().create_agency(&new).await?;
     Ok(created(AgencyDto::from(agency)))
 }
@@ -141,7 +141,7 @@ pub async fn update(
     let draft: AgencyDraft = body.decode()?;
     let version = body.version()?;
     let new = draft.parse()?;
-    auth.check_in_area("region", &new.region)?;
+    check_refs(&state, &auth, &new).await?;
     Ok(Json(state.store().update_agency(id, &new, version).await?.into()))
 }
 
@@ -417,7 +417,7 @@ async fn create_page(State(state): State<AppState>, lang: Lang, auth: Auth, form
     auth.require(auth.principal().manages_reference_data()).map_err(|e| e.page(lang))?;
     let draft = draft_from(&form);
     let result = match draft.parse() {
-        Ok(new) => match auth.check_in_area("region", &new.region) {
+        Ok(new) => match check_refs(&state, &auth, &new).await {
             Ok(()) => state.store().create_agency(&new).await.map_err(Error::from),
             Err(e) => Err(e),
         },
@@ -462,7 +462,7 @@ async fn update_page(
     let draft = draft_from(&form);
     let version = form.version().unwrap_or(0);
     let result = match draft.parse() {
-        Ok(new) => match auth.check_in_area("region", &new.region) {
+        Ok(new) => match check_refs(&state, &auth, &new).await {
             Ok(()) => state.store().update_agency(id, &new, version).await.map_err(Error::from),
             Err(e) => Err(e),
         },
@@ -477,4 +477,14 @@ async fn update_page(
             form_failed(lang, err, form_page(lang, t.t("agencies.edit"), form))
         }
     })
+}
+
+/// Resolves the references of a new or changed agency (its region, its parent) through the
+/// caller's scope.
+async fn check_refs(state: &AppState, auth: &Auth, new: &berdaya_domain::registry::NewAgency) -> Result<(), Error> {
+    auth.region_ref(state.store(), "region", &new.region).await?;
+    if let Some(parent) = new.parent_id {
+        auth.agency_ref(state.store(), "parent_id", parent).await?;
+    }
+    Ok(())
 }

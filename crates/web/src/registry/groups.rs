@@ -16,9 +16,9 @@ use utoipa::ToSchema;
 use super::programs::enrollments_table;
 use super::{PageDto, SearchParams, created, crumbs, form_failed, iso, list_href, section_form_failed};
 use crate::AppState;
-use crate::access::guard::Auth;
+use crate::access::guard::{Auth, hidden};
 use crate::error::{Error, ErrorBody};
-use crate::extract::{FormData, IdPath, JsonBody, ListParams};
+use crate::extract::{FormData, IdPath, IdsPath, JsonBody, ListParams};
 use crate::html::{
     Cell, Field, Form, FormPage, Layout, Link, ListPage, Pager, Search, Section, Table, ViewPage, date_or_dash, render,
     vocabulary,
@@ -35,6 +35,8 @@ pub fn router() -> Router<AppState> {
         .route("/groups/{id}", get(view_page))
         .route("/groups/{id}/edit", get(edit_page).post(update_page))
         .route("/groups/{id}/members", post(add_member_page))
+        .route("/api/v1/groups/{id}/members/{person_id}", axum::routing::delete(remove_member))
+        .route("/groups/{id}/members/{person_id}/remove", post(remove_member_page))
 }
 
 /// A group.
@@ -135,7 +137,7 @@ pub async fn create(State(state): State<AppState>, auth: Auth, body: JsonBody) -
     auth.require(auth.principal().creates_registry())?;
     let draft: GroupDraft = body.decode()?;
     let new = draft.parse()?;
-    auth.check_in_area("region", &new.region)?;
+    check_refs(&state, &auth, &new).await?;
     let group = state.store().create_group(&new).await?;
     Ok(created(GroupDto::from(group)))
 }
@@ -162,7 +164,7 @@ pub async fn update(
     let draft: GroupDraft = body.decode()?;
     let version = body.version()?;
     let new = draft.parse()?;
-    auth.check_in_area("region", &new.region)?;
+    check_refs(&state, &auth, &new).await?;
     Ok(Json(state.store().update_group(id, &new, version).await?.into()))
 }
 
@@ -191,8 +193,34 @@ pub async fn add_member(
 ) -> Result<Response, Error> {
     auth.editable_group(state.store(), id).await?;
     let draft: MemberDraft = body.decode()?;
-    let member = state.store().add_member(id, &draft.parse()?).await?;
+    let new = draft.parse()?;
+    auth.person_ref(state.store(), "person_id", new.person_id).await?;
+    let member = state.store().add_member(id, &new).await?;
     Ok(created(MemberDto::from(member)))
+}
+
+/// Removes a member; the audit log keeps the membership as it was.
+#[utoipa::path(delete, path = "/api/v1/groups/{id}/members/{person_id}", tag = "groups",
+    params(("id" = i64, Path, description = "Group id"), ("person_id" = i64, Path, description = "Person id")),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn remove_member(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdsPath(id, person_id): IdsPath,
+) -> Result<Response, Error> {
+    remove(&state, &auth, id, person_id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+/// Removing needs a group the principal may change and a member they may see; a member out of
+/// scope reads as one that is not there.
+async fn remove(state: &AppState, auth: &Auth, id: Id, person_id: Id) -> Result<(), Error> {
+    auth.editable_group(state.store(), id).await?;
+    auth.readable_person(state.store(), person_id).await.map_err(|e| match e.status() {
+        axum::http::StatusCode::NOT_FOUND => hidden("member"),
+        _ => e,
+    })?;
+    Ok(state.store().remove_member(id, person_id).await?)
 }
 
 // Pages ------------------------------------------------------------------------------------
@@ -280,22 +308,33 @@ async fn view(
     let region = store.region(&g.region).await.ok();
     let members = store.group_members(id).await?;
     let enrolled = store.subject_enrollments(Subject { kind: SubjectKind::Group, id }).await?;
+    let mut headers = vec![
+        t.t("people.name").into(),
+        t.t("groups.role").into(),
+        t.t("groups.since").into(),
+        t.t("groups.until").into(),
+    ];
+    if editable {
+        headers.push(t.t("common.actions").into());
+    }
     let table = Table {
-        headers: vec![
-            t.t("people.name").into(),
-            t.t("groups.role").into(),
-            t.t("groups.since").into(),
-            t.t("groups.until").into(),
-        ],
+        headers,
         rows: members
             .into_iter()
             .map(|m| {
-                vec![
+                let mut row = vec![
                     Cell::link(m.person_name, format!("/people/{}", m.person_id)),
                     Cell::text(m.role.label(lang.code())),
                     Cell::text(date_or_dash(m.since)),
                     Cell::text(date_or_dash(m.until)),
-                ]
+                ];
+                if editable {
+                    row.push(Cell::button(
+                        t.t("groups.remove_member"),
+                        format!("/groups/{id}/members/{}/remove", m.person_id),
+                    ));
+                }
+                row
             })
             .collect(),
         empty: t.t("groups.no_members").into(),
@@ -372,7 +411,10 @@ async fn add_member_page(
         until: form.opt("until"),
     };
     let result = match draft.parse() {
-        Ok(new) => state.store().add_member(id, &new).await.map_err(Error::from),
+        Ok(new) => match auth.person_ref(state.store(), "person_id", new.person_id).await {
+            Ok(_) => state.store().add_member(id, &new).await.map_err(Error::from),
+            Err(e) => Err(e),
+        },
         Err(invalid) => Err(invalid.into()),
     };
     match result {
@@ -382,6 +424,16 @@ async fn add_member_page(
             Ok(section_form_failed(lang, err, page, "add-member"))
         }
     }
+}
+
+async fn remove_member_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    IdsPath(id, person_id): IdsPath,
+) -> Result<Response, Error> {
+    remove(&state, &auth, id, person_id).await.map_err(|e| e.page(lang))?;
+    Ok(Redirect::to(&format!("/groups/{id}#members")).into_response())
 }
 
 fn group_form(lang: Lang, d: &GroupDraft, action: String) -> Form {
@@ -433,7 +485,7 @@ async fn create_page(State(state): State<AppState>, lang: Lang, auth: Auth, form
     }
     let draft = draft_from(&form);
     let result = match draft.parse() {
-        Ok(new) => match auth.check_in_area("region", &new.region) {
+        Ok(new) => match check_refs(&state, &auth, &new).await {
             Ok(()) => state.store().create_group(&new).await.map_err(Error::from),
             Err(e) => Err(e),
         },
@@ -474,7 +526,7 @@ async fn update_page(
     let draft = draft_from(&form);
     let version = form.version().unwrap_or(0);
     let result = match draft.parse() {
-        Ok(new) => match auth.check_in_area("region", &new.region) {
+        Ok(new) => match check_refs(&state, &auth, &new).await {
             Ok(()) => state.store().update_group(id, &new, version).await.map_err(Error::from),
             Err(e) => Err(e),
         },
@@ -487,4 +539,9 @@ async fn update_page(
             form_failed(lang, err, form_page(lang, t.t("groups.edit"), form))
         }
     }
+}
+
+/// Resolves the references of a new or changed group through the caller's scope.
+async fn check_refs(state: &AppState, auth: &Auth, new: &berdaya_domain::registry::NewGroup) -> Result<(), Error> {
+    auth.region_ref(state.store(), "region", &new.region).await
 }

@@ -118,7 +118,7 @@ pub async fn create(State(state): State<AppState>, auth: Auth, body: JsonBody) -
     auth.require(auth.principal().creates_registry())?;
     let draft: HouseholdDraft = body.decode()?;
     let new = draft.parse()?;
-    auth.check_in_area("region", &new.region)?;
+    check_refs(&state, &auth, &new).await?;
     let household = state.store().create_household(&new).await?;
     record_reveal(state.store(), "households", household.id, "kk").await?;
     Ok(created(HouseholdDto::new(household, RecordAccess::Full)))
@@ -164,7 +164,7 @@ pub async fn update(
     let draft: HouseholdDraft = body.decode()?;
     let version = body.version()?;
     let new = draft.parse()?;
-    auth.check_in_area("region", &new.region)?;
+    check_refs(&state, &auth, &new).await?;
     let h = state.store().update_household(id, &new, version).await?;
     record_reveal(state.store(), "households", id, "kk").await?;
     Ok(Json(HouseholdDto::new(h, RecordAccess::Full)))
@@ -450,7 +450,7 @@ async fn create_page(State(state): State<AppState>, lang: Lang, auth: Auth, form
     }
     let draft = draft_from(&form);
     let result = match draft.parse() {
-        Ok(new) => match auth.check_in_area("region", &new.region) {
+        Ok(new) => match check_refs(&state, &auth, &new).await {
             Ok(()) => state.store().create_household(&new).await.map_err(Error::from),
             Err(e) => Err(e),
         },
@@ -493,7 +493,7 @@ async fn update_page(
     let draft = draft_from(&form);
     let version = form.version().unwrap_or(0);
     let result = match draft.parse() {
-        Ok(new) => match auth.check_in_area("region", &new.region) {
+        Ok(new) => match check_refs(&state, &auth, &new).await {
             Ok(()) => state.store().update_household(id, &new, version).await.map_err(Error::from),
             Err(e) => Err(e),
         },
@@ -507,4 +507,13 @@ async fn update_page(
             form_failed(lang, err, form_page(lang, t.t("households.edit"), form))
         }
     }
+}
+
+/// Resolves the references of a new or changed household through the caller's scope.
+async fn check_refs(
+    state: &AppState,
+    auth: &Auth,
+    new: &berdaya_domain::registry::NewHousehold,
+) -> Result<(), Error> {
+    auth.region_ref(state.store(), "region", &new.region).await
 }

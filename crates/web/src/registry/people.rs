@@ -151,13 +151,7 @@ async fn search(state: &AppState, auth: &Auth, params: &ListParams) -> Result<Pa
 /// without a household only to a national user who may create records.
 async fn check_household(state: &AppState, auth: &Auth, household_id: Option<Id>) -> Result<(), Error> {
     match household_id {
-        Some(h) => match auth.editable_household(state.store(), h).await {
-            Ok(_) => Ok(()),
-            Err(e) if e.status() == axum::http::StatusCode::NOT_FOUND => {
-                Err(Error::unprocessable("household_id", format!("household {h} does not exist")))
-            }
-            Err(e) => Err(e),
-        },
+        Some(h) => auth.household_ref(state.store(), "household_id", h).await.map(|_| ()),
         None if auth.principal().user.area.is_none() && auth.principal().creates_registry() => Ok(()),
         None => Err(Error::unprocessable("household_id", "is required for your role")),
     }

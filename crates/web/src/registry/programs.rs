@@ -147,7 +147,7 @@ pub async fn create(State(state): State<AppState>, auth: Auth, body: JsonBody) -
     ))?;
     let draft: ProgramDraft = body.decode()?;
     let new = draft.parse()?;
-    check_manageable(&auth, new.agency_id, &new.target_regions)?;
+    check_manageable(&state, &auth, new.agency_id, &new.target_regions).await?;
     let program = state.store().create_program(&new).await?;
     Ok(created(ProgramDto::from(program)))
 }
@@ -173,12 +173,20 @@ pub(crate) async fn readable_program(state: &AppState, auth: &Auth, id: Id) -> R
 
 /// A program (new or changed) must belong to an agency the principal manages and target
 /// only regions in their area.
-fn check_manageable(auth: &Auth, agency_id: Id, regions: &[berdaya_domain::registry::RegionCode]) -> Result<(), Error> {
+/// Both are references, resolved through the caller's scope: an agency or region outside it
+/// reads as a missing one.
+async fn check_manageable(
+    state: &AppState,
+    auth: &Auth,
+    agency_id: Id,
+    regions: &[berdaya_domain::registry::RegionCode],
+) -> Result<(), Error> {
+    auth.agency_ref(state.store(), "agency_id", agency_id).await?;
     if !auth.principal().manages_program(agency_id) {
         return Err(Error::unprocessable("agency_id", "you may manage only the programs of your own agency"));
     }
     for r in regions {
-        auth.check_in_area("target_regions", r)?;
+        auth.region_ref(state.store(), "target_regions", r).await?;
     }
     Ok(())
 }
@@ -205,7 +213,7 @@ pub async fn update(
     let draft: ProgramDraft = body.decode()?;
     let version = body.version()?;
     let new = draft.parse()?;
-    check_manageable(&auth, new.agency_id, &new.target_regions)?;
+    check_manageable(&state, &auth, new.agency_id, &new.target_regions).await?;
     Ok(Json(state.store().update_program(id, &new, version).await?.into()))
 }
 
@@ -653,7 +661,7 @@ async fn create_page(State(state): State<AppState>, lang: Lang, auth: Auth, form
     .map_err(|e| e.page(lang))?;
     let draft = draft_from(&form);
     let result = match draft.parse() {
-        Ok(new) => match check_manageable(&auth, new.agency_id, &new.target_regions) {
+        Ok(new) => match check_manageable(&state, &auth, new.agency_id, &new.target_regions).await {
             Ok(()) => state.store().create_program(&new).await.map_err(Error::from),
             Err(e) => Err(e),
         },
@@ -700,7 +708,7 @@ async fn update_page(
     let draft = draft_from(&form);
     let version = form.version().unwrap_or(0);
     let result = match draft.parse() {
-        Ok(new) => match check_manageable(&auth, new.agency_id, &new.target_regions) {
+        Ok(new) => match check_manageable(&state, &auth, new.agency_id, &new.target_regions).await {
             Ok(()) => state.store().update_program(id, &new, version).await.map_err(Error::from),
             Err(e) => Err(e),
         },
