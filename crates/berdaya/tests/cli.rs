@@ -188,6 +188,16 @@ async fn csv_and_xlsx_import_and_export_round_trip() {
     // A masked export hides NIK and KK.
     let r = env.run(&["export", "registry", "--database", db_c.to_str().unwrap(), "--mask"]);
     assert!(!r.stdout.contains(&nik(2, Sex::Female, 1)) && r.stdout.contains("••••"), "{r:?}");
+
+    // Each export is in the audit log: the identified one is a view of every NIK and KK.
+    let store = store_at(&db_c).await;
+    let filter = berdaya_store::access::AuditFilter { action: Some("export".into()), ..Default::default() };
+    let log = store.audit_entries(&filter, berdaya_store::PageRequest::new(1, 50)).await.unwrap();
+    let details: Vec<String> = log.items.iter().map(|e| e.after.clone().unwrap_or_default()).collect();
+    assert_eq!(details.len(), 2, "{details:?}");
+    assert!(details[1].contains("\"identified\"") && details[1].contains("33.16.09"), "{details:?}");
+    assert!(details[0].contains("\"masked\"") && details[0].contains("\"rows\":7"), "{details:?}");
+    assert!(log.items.iter().all(|e| e.actor.starts_with("cli")), "{:?}", log.items);
 }
 
 /// A database holding one household (KK 1) with one person (NIK day 20), for the checks

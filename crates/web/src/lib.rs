@@ -91,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::router())
         .route("/healthz", get(healthz))
         .fallback(fallback)
+        .layer(axum::middleware::map_response(security_headers))
         .layer(axum::middleware::from_fn_with_state(state.clone(), access::authenticate))
         .layer(axum::middleware::from_fn(i18n::language))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -101,6 +102,34 @@ pub fn router(state: AppState) -> Router {
                 .layer(PropagateRequestIdLayer::x_request_id()),
         )
         .with_state(state)
+}
+
+/// The Content-Security-Policy of every page: only Berdaya's own (vendored) scripts, styles
+/// and images, never framed, forms posting only to Berdaya.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+     form-action 'self'; frame-ancestors 'none'";
+
+/// The API browser's policy: Swagger UI sets inline styles.
+const API_DOCS_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+     form-action 'self'; frame-ancestors 'none'";
+
+/// Headers on every answer: no sniffing, no framing, a content policy; and, on everything but
+/// the vendored assets, `Cache-Control: no-store`, since pages and API answers may hold personal
+/// data that must not stay in a browser's or a proxy's cache.
+async fn security_headers(uri: Uri, mut res: Response<Body>) -> Response<Body> {
+    use axum::http::HeaderValue;
+    use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY as CSP, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
+    let h = res.headers_mut();
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    let policy = if uri.path() == "/api/docs" { API_DOCS_POLICY } else { CONTENT_SECURITY_POLICY };
+    h.insert(CSP, HeaderValue::from_static(policy));
+    if !uri.path().starts_with("/assets/") {
+        h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
 }
 
 /// The answer of `/healthz`.

@@ -9,6 +9,8 @@ use anyhow::Context;
 use berdaya_domain::registry::RegionCode;
 use berdaya_files::registry::{CsvRegistryWriter, FileFormat, RegistryFileError, XlsxRegistryWriter};
 use berdaya_store::RegistryExportRow;
+use berdaya_store::access::AuditEvent;
+use serde_json::json;
 
 use super::DatabaseArg;
 
@@ -99,6 +101,19 @@ async fn registry(args: RegistryArgs) -> anyhow::Result<ExitCode> {
     if let Some(e) = failed {
         return Err(e).context("writing the export");
     }
+    // Recorded like an export from the web: an identified one is a view of every NIK and KK.
+    let event = AuditEvent {
+        action: "export".into(),
+        entity: "registry".into(),
+        entity_id: None,
+        details: json!({
+            "kind": if reveal { "identified" } else { "masked" },
+            "rows": count,
+            "area": region.as_ref().map(|r| r.to_string()),
+            "via": "cli",
+        }),
+    };
+    store.record_event(&event).await.context("recording the export in the audit log")?;
     tracing::info!(people = count, "registry export finished");
     match &args.out {
         Some(out) => eprintln!("Exported {count} people to {}", out.display()),

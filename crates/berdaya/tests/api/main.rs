@@ -5,6 +5,7 @@ mod access;
 mod api;
 mod bad_input;
 mod browser;
+mod hardening;
 mod helpers;
 mod pages;
 mod scope;

@@ -474,6 +474,8 @@ async fn edit_page(
 ) -> Result<Response, Error> {
     let t = lang.tr();
     let h = auth.editable_household(state.store(), id).await.map_err(|e| e.page(lang))?;
+    // The form holds the full KK: a view like any other.
+    record_reveal(state.store(), "households", id, "kk").await.map_err(|e| e.page(lang))?;
     let form = household_form(lang, &HouseholdDraft::from(&h), format!("/households/{id}/edit"))
         .hidden("version", h.version.to_string());
     Ok(render(&form_page(lang, t.t("households.edit"), form)))

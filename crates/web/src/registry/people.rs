@@ -438,6 +438,8 @@ async fn edit_page(
 ) -> Result<Response, Error> {
     let t = lang.tr();
     let p = auth.editable_person(state.store(), id).await.map_err(|e| e.page(lang))?;
+    // The form holds the full NIK: a view like any other.
+    record_reveal(state.store(), "people", id, "nik").await.map_err(|e| e.page(lang))?;
     let form = person_form(lang, &PersonDraft::from(&p), format!("/people/{id}/edit"))
         .hidden("version", p.version.to_string());
     Ok(render(&form_page(lang, t.t("people.edit"), form)))
