@@ -20,6 +20,9 @@ pub struct Error {
     fields: Vec<FieldError>,
     /// Render as an HTML page in this language instead of JSON.
     page: Option<Lang>,
+    /// The message as a translation key and its `{name}` values, for pages in the user's
+    /// language (the JSON message stays `message`).
+    note: Option<(&'static str, Vec<(&'static str, String)>)>,
 }
 
 /// The JSON body of every API error.
@@ -48,7 +51,7 @@ pub struct FieldErrorDto {
 
 impl Error {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Error { status, code, message: message.into(), fields: Vec::new(), page: None }
+        Error { status, code, message: message.into(), fields: Vec::new(), page: None, note: None }
     }
 
     /// A 400 naming the field (a query parameter, a path parameter, the body).
@@ -73,12 +76,17 @@ impl Error {
         Error::new(StatusCode::NOT_FOUND, "not_found", message)
     }
 
-    pub fn too_large() -> Self {
-        Error::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("the request body is larger than {} MiB", crate::BODY_LIMIT / (1024 * 1024)),
-        )
+    /// A 413 naming the limit (`crate::BODY_LIMIT` or `crate::UPLOAD_LIMIT`) in MiB.
+    pub fn too_large(limit: usize) -> Self {
+        let mib = (limit / (1024 * 1024)).to_string();
+        Error {
+            note: Some(("error.too_large_note", vec![("mib", mib.clone())])),
+            ..Error::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("the request body is larger than the limit of {mib} MiB"),
+            )
+        }
     }
 
     /// Answers with an HTML page in `lang` rather than JSON.
@@ -141,7 +149,13 @@ impl IntoResponse for Error {
         }
         match self.page {
             Some(lang) => {
-                (self.status, crate::html::error_page(lang, self.status, &self.message, &self.fields)).into_response()
+                let message = match &self.note {
+                    Some((key, values)) => values
+                        .iter()
+                        .fold(lang.tr().t(key).to_string(), |m, (name, v)| m.replace(&format!("{{{name}}}"), v)),
+                    None => self.message,
+                };
+                (self.status, crate::html::error_page(lang, self.status, &message, &self.fields)).into_response()
             }
             None => {
                 let body = ErrorBody {

@@ -203,7 +203,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Error::too_large()
+                Error::too_large(crate::BODY_LIMIT)
             } else {
                 Error::bad_request("body", e.body_text())
             }
@@ -306,7 +306,7 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
         let shape = |e: Error| if api { e } else { e.page(lang) };
         match axum::Form::<Vec<(String, String)>>::from_request(req, state).await {
             Ok(form) => Ok(FormData(form.0.into_iter().collect())),
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(shape(Error::too_large())),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(shape(Error::too_large(crate::BODY_LIMIT))),
             Err(e) if e.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE => Err(shape(Error::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",

@@ -50,7 +50,10 @@ impl Layout {
         self.user = Some(format!("{} ({})", p.user.display_name, p.role().label(self.lang.code())));
         let mut menu = vec![("regions", t.t("nav.regions"), "/regions")];
         if p.reads_registry() && p.role() != berdaya_domain::access::Role::Evaluator {
-            menu.push(("households", t.t("nav.households"), "/households"));
+            // Group officers open no household: no entry that lists them.
+            if p.role() != berdaya_domain::access::Role::GroupOfficer {
+                menu.push(("households", t.t("nav.households"), "/households"));
+            }
             menu.push(("people", t.t("nav.people"), "/people"));
             menu.push(("groups", t.t("nav.groups"), "/groups"));
         }

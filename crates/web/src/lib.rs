@@ -39,6 +39,10 @@ pub use error::Error;
 /// The largest request body accepted, in bytes; a longer one is answered 413.
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
+/// The largest file upload (a form's or the API's: one limit for both), stated on every upload
+/// form.
+pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
+
 /// What every handler shares: the store, how sessions behave, the login throttle.
 #[derive(Clone)]
 pub struct AppState {

@@ -62,3 +62,79 @@ backend_tests! {
         }
     }
 }
+
+backend_tests! {
+    async fn the_group_officer_lists_no_household_it_cannot_open(app: TestApp) {
+        let (w, clients) = world(&app).await;
+        let leader = &clients["leader"];
+        // Its member Slamet's household is in the officer's area, but it may not open it…
+        let res = leader.get(app.url(&format!("/households/{}", w.h_assigned))).send().await.expect("get");
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        // …so neither the list nor the API shows it, nor its welfare stage, DTKS flag or address.
+        let html = leader.get(app.url("/households")).send().await.expect("get").text().await.expect("html");
+        assert!(!html.contains("Jl. Uji") && !html.contains(&format!("/households/{}", w.h_assigned)), "{html}");
+        assert!(!html.contains("href=\"/households\""), "the menu offers the household list");
+        let page: Value = leader.get(app.url("/api/v1/households")).send().await.expect("get").json().await.expect("json");
+        assert_eq!(page["total"], 0, "{page}");
+        // Its members are still there, masked.
+        let page: Value = leader.get(app.url("/api/v1/people")).send().await.expect("get").json().await.expect("json");
+        assert_eq!(page["total"], 1, "{page}");
+    }
+
+    async fn a_registered_number_is_refused_without_saying_where(app: TestApp) {
+        let (w, clients) = world(&app).await;
+        let officer = &clients["officer"];
+        // Batu's NIK and KK, outside Blora: refused, without "already registered", and recorded.
+        let person = serde_json::json!({"nik": w.nik_batu, "household_id": w.h_assigned.to_string(), "name": "Uji",
+            "sex": "male", "birth_date": "1990-01-01", "relation": "child", "education": "sd", "disability": "none"});
+        let res = officer.post(app.url("/api/v1/people")).json(&person).send().await.expect("post");
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let text = res.text().await.expect("body");
+        assert!(text.contains("cannot be used") && !text.contains("registered") && !text.contains("duplicate"), "{text}");
+        let household = serde_json::json!({"kk": "3579010101200003", "address": "Jl. Baru", "region": "33.16.02.2001",
+            "welfare_stage": "pra_sejahtera"});
+        let res = officer.post(app.url("/api/v1/households")).json(&household).send().await.expect("post");
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let text = res.text().await.expect("body");
+        assert!(text.contains("cannot be used") && !text.contains("registered"), "{text}");
+        let log: Value = app.client.get(app.url("/api/v1/audit?action=identity_refused")).send().await.expect("get").json().await.expect("json");
+        assert_eq!(log["total"], 2, "{log}");
+        assert!(!log.to_string().contains(&w.nik_batu[4..]), "the attempt's record holds the number: {log}");
+    }
+
+    async fn names_with_invisible_characters_are_refused(app: TestApp) {
+        let (w, _) = world(&app).await;
+        for name in ["Siti\u{202E}nimA", "\u{FEFF}Siti", "Si\u{200B}ti", "Siti\u{FFFF}", "Siti\u{E000}"] {
+            let person = serde_json::json!({"nik": "3316024101900077", "household_id": w.h_assigned.to_string(), "name": name,
+                "sex": "female", "birth_date": "1990-01-01", "relation": "child", "education": "sd", "disability": "none"});
+            let res = app.client.post(app.url("/api/v1/people")).json(&person).send().await.expect("post");
+            assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
+            let v: Value = res.json().await.expect("json");
+            assert_eq!(v["error"]["fields"][0]["field"], "name", "{v}");
+        }
+    }
+
+    async fn uploads_have_one_limit_stated_on_the_form(app: TestApp) {
+        let html = app.client.get(app.url("/survey/new")).send().await.expect("get").text().await.expect("html");
+        assert!(html.contains("20 MiB"), "the upload form does not state its limit");
+        let csrf = crate::helpers::csrf_in(&html).expect("csrf");
+        // 3 MiB: over the forms' 2 MiB, under the uploads' 20 MiB: the form takes it like the API
+        // (and refuses the content, not the size).
+        let big = vec![b'a'; 3 * 1024 * 1024];
+        let form = reqwest::multipart::Form::new()
+            .text("_csrf", csrf.clone())
+            .text("title", "Uji")
+            .part("responses", reqwest::multipart::Part::bytes(big).file_name("r.csv"));
+        let res = app.client.post(app.url("/survey")).multipart(form).send().await.expect("post");
+        assert_ne!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        // 21 MiB: refused with an Indonesian page naming the limit.
+        let huge = vec![b'a'; 21 * 1024 * 1024];
+        let form = reqwest::multipart::Form::new()
+            .text("_csrf", csrf)
+            .part("responses", reqwest::multipart::Part::bytes(huge).file_name("r.csv"));
+        let res = app.client.post(app.url("/survey")).multipart(form).send().await.expect("post");
+        assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let page = res.text().await.expect("html");
+        assert!(page.contains("melebihi batas 20 MiB"), "{page}");
+    }
+}

@@ -91,7 +91,28 @@ pub fn text(raw: &str, min: usize, max: usize) -> Result<String, String> {
     if s.chars().any(|c| c.is_control()) {
         return Err("contains control characters".into());
     }
+    if let Some(c) = s.chars().find(|&c| hidden_char(c)) {
+        return Err(format!("contains an invisible or reserved character (U+{:04X})", c as u32));
+    }
     Ok(s.to_string())
+}
+
+/// Characters a name must not hold: they are invisible or reorder what is shown (bidi controls,
+/// zero-width characters, the byte-order mark), reserved (noncharacters such as U+FFFF), or
+/// private-use, so two names that look the same could differ and a name could disguise another.
+pub fn hidden_char(c: char) -> bool {
+    let u = c as u32;
+    matches!(u,
+        0x200B..=0x200F            // zero-width space, joiners, LRM/RLM
+        | 0x2028..=0x202E          // line/paragraph separators, bidi embeddings and overrides
+        | 0x2060..=0x206F          // word joiner, invisible operators, bidi isolates
+        | 0x061C | 0x180E | 0xFEFF // Arabic letter mark, Mongolian vowel separator, BOM
+        | 0xFFF9..=0xFFFB          // interlinear annotation
+        | 0xFDD0..=0xFDEF          // noncharacters
+        | 0xE000..=0xF8FF          // private use
+        | 0xF0000..=0x10FFFF       // supplementary private use
+        | 0xE0000..=0xE007F        // tags
+    ) || u & 0xFFFE == 0xFFFE // U+FFFE, U+FFFF and their kin in every plane
 }
 
 /// Optional text: blank means none.
@@ -207,5 +228,31 @@ mod tests {
         assert!(date("2019-02-30").is_err());
         assert!(date("28/02/2019").unwrap_err().contains("YYYY-MM-DD"));
         assert_eq!(optional_date(Some(" ")).unwrap(), None);
+    }
+}
+
+#[cfg(test)]
+mod hidden_tests {
+    use super::*;
+
+    #[test]
+    fn invisible_reordering_and_reserved_characters_are_refused() {
+        for bad in [
+            "Siti\u{202E}",
+            "\u{FEFF}Siti",
+            "Si\u{200B}ti",
+            "Siti\u{FFFF}",
+            "Siti\u{E000}",
+            "Siti\u{2066}x",
+            "Siti\u{200D}",
+            "Siti\u{10FFFD}",
+            "Siti\u{E0041}",
+        ] {
+            let err = text(bad, 1, 50).expect_err(bad);
+            assert!(err.contains("invisible or reserved"), "{bad:?}: {err}");
+        }
+        for good in ["Siti Aminah", "Ni Luh Putu Ayu", "Muhammad 'Ali", "Dewi Sartika-Ningsih", "Ñoño", "سيتي"] {
+            assert_eq!(text(good, 1, 50).as_deref(), Ok(good));
+        }
     }
 }

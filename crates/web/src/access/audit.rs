@@ -7,9 +7,9 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use berdaya_domain::access::AuditEntry;
+use berdaya_store::access::AuditFilter;
 use berdaya_store::{Page, PageRequest};
 use serde_json::Value;
-use berdaya_store::access::AuditFilter;
 
 use super::guard::Auth;
 use crate::AppState;

@@ -293,3 +293,28 @@ impl Auth {
         self.0.in_area(region)
     }
 }
+
+/// A write's result, with a NIK or KK that is already registered — anywhere in the country,
+/// perhaps outside the caller's area — refused without confirming it: the answer says only
+/// that the number cannot be used, and the attempt is recorded (without the number).
+pub async fn identity_checked<T>(
+    store: &dyn Store,
+    entity: &'static str,
+    result: Result<T, StoreError>,
+) -> Result<T, Error> {
+    match result {
+        Err(StoreError::Duplicate { field: field @ ("nik" | "kk"), .. }) => {
+            store
+                .record_event(&AuditEvent {
+                    action: "identity_refused".into(),
+                    entity: entity.into(),
+                    entity_id: None,
+                    details: json!({ "field": field }),
+                })
+                .await?;
+            let label = field.to_uppercase();
+            Err(Error::unprocessable(field, format!("this {label} cannot be used; check the number on the card")))
+        }
+        other => Ok(other?),
+    }
+}

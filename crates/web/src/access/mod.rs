@@ -233,8 +233,10 @@ async fn check_csrf(req: Request, expected: &str) -> Result<Request, Error> {
         return if same_secret(given, expected) { Ok(req) } else { Err(csrf_refused()) };
     }
     let (parts, body) = req.into_parts();
-    let bytes: Bytes = axum::body::to_bytes(body, crate::BODY_LIMIT).await.map_err(|_| Error::too_large())?;
     let content_type = parts.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    // A multipart form is a file upload: it may be as large as the API's uploads.
+    let limit = if content_type.starts_with("multipart/form-data") { crate::UPLOAD_LIMIT } else { crate::BODY_LIMIT };
+    let bytes: Bytes = axum::body::to_bytes(body, limit).await.map_err(|_| Error::too_large(limit))?;
     let given = if content_type.starts_with("application/x-www-form-urlencoded") {
         form_field(&bytes, CSRF_FIELD)
     } else if content_type.starts_with("multipart/form-data") {

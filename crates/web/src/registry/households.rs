@@ -14,7 +14,7 @@ use super::people::PersonSummaryDto;
 use super::programs::{EnrollInput, SubjectEnrollmentDto, enroll_form, enrollments_table};
 use super::{PageDto, SearchParams, created, crumbs, form_failed, iso, list_href, section_form_failed};
 use crate::AppState;
-use crate::access::guard::{Auth, record_reveal};
+use crate::access::guard::{Auth, identity_checked, record_reveal};
 use crate::error::{Error, ErrorBody};
 use crate::extract::{FormData, IdPath, JsonBody, ListParams};
 use crate::html::{
@@ -119,7 +119,7 @@ pub async fn create(State(state): State<AppState>, auth: Auth, body: JsonBody) -
     let draft: HouseholdDraft = body.decode()?;
     let new = draft.parse()?;
     check_refs(&state, &auth, &new).await?;
-    let household = state.store().create_household(&new).await?;
+    let household = identity_checked(state.store(), "households", state.store().create_household(&new).await).await?;
     record_reveal(state.store(), "households", household.id, "kk").await?;
     Ok(created(HouseholdDto::new(household, RecordAccess::Full)))
 }
@@ -127,6 +127,11 @@ pub async fn create(State(state): State<AppState>, auth: Auth, body: JsonBody) -
 /// The households the principal may see that match the search.
 async fn search(state: &AppState, auth: &Auth, params: &ListParams) -> Result<Page<HouseholdSummary>, Error> {
     auth.require(auth.reads_people())?;
+    // A group officer sees its members, never their households: list none of what it could
+    // not open (their welfare stage, DTKS listing, heads and addresses).
+    if auth.role() == berdaya_domain::access::Role::GroupOfficer {
+        return Ok(Page::new(Vec::new(), params.page, 0));
+    }
     match auth.scope(params.query()) {
         Some(q) => Ok(state.store().search_households(&q).await?),
         None => Ok(Page::new(Vec::new(), params.page, 0)),
@@ -165,7 +170,8 @@ pub async fn update(
     let version = body.version()?;
     let new = draft.parse()?;
     check_refs(&state, &auth, &new).await?;
-    let h = state.store().update_household(id, &new, version).await?;
+    let h =
+        identity_checked(state.store(), "households", state.store().update_household(id, &new, version).await).await?;
     record_reveal(state.store(), "households", id, "kk").await?;
     Ok(Json(HouseholdDto::new(h, RecordAccess::Full)))
 }
@@ -451,7 +457,7 @@ async fn create_page(State(state): State<AppState>, lang: Lang, auth: Auth, form
     let draft = draft_from(&form);
     let result = match draft.parse() {
         Ok(new) => match check_refs(&state, &auth, &new).await {
-            Ok(()) => state.store().create_household(&new).await.map_err(Error::from),
+            Ok(()) => identity_checked(state.store(), "households", state.store().create_household(&new).await).await,
             Err(e) => Err(e),
         },
         Err(invalid) => Err(invalid.into()),
@@ -496,7 +502,10 @@ async fn update_page(
     let version = form.version().unwrap_or(0);
     let result = match draft.parse() {
         Ok(new) => match check_refs(&state, &auth, &new).await {
-            Ok(()) => state.store().update_household(id, &new, version).await.map_err(Error::from),
+            Ok(()) => {
+                identity_checked(state.store(), "households", state.store().update_household(id, &new, version).await)
+                    .await
+            }
             Err(e) => Err(e),
         },
         Err(invalid) => Err(invalid.into()),
@@ -512,10 +521,6 @@ async fn update_page(
 }
 
 /// Resolves the references of a new or changed household through the caller's scope.
-async fn check_refs(
-    state: &AppState,
-    auth: &Auth,
-    new: &berdaya_domain::registry::NewHousehold,
-) -> Result<(), Error> {
+async fn check_refs(state: &AppState, auth: &Auth, new: &berdaya_domain::registry::NewHousehold) -> Result<(), Error> {
     auth.region_ref(state.store(), "region", &new.region).await
 }

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use super::programs::{SubjectEnrollmentDto, enrollments_table};
 use super::{PageDto, SearchParams, created, crumbs, form_failed, iso, list_href};
 use crate::AppState;
-use crate::access::guard::{Auth, record_reveal};
+use crate::access::guard::{Auth, identity_checked, record_reveal};
 use crate::error::{Error, ErrorBody};
 use crate::extract::{FormData, IdPath, JsonBody, ListParams};
 use crate::html::{
@@ -177,7 +177,7 @@ pub async fn create(State(state): State<AppState>, auth: Auth, body: JsonBody) -
     let draft: PersonDraft = body.decode()?;
     let new = draft.parse()?;
     check_household(&state, &auth, new.household_id).await?;
-    let person = state.store().create_person(&new).await?;
+    let person = identity_checked(state.store(), "people", state.store().create_person(&new).await).await?;
     Ok(created(dto(&state, person, RecordAccess::Full).await?))
 }
 
@@ -206,7 +206,8 @@ pub async fn update(
     if new.household_id != old.household_id {
         check_household(&state, &auth, new.household_id).await?;
     }
-    let person = state.store().update_person(id, &new, version).await?;
+    let person =
+        identity_checked(state.store(), "people", state.store().update_person(id, &new, version).await).await?;
     Ok(Json(dto(&state, person, RecordAccess::Full).await?))
 }
 
@@ -417,7 +418,7 @@ async fn create_page(State(state): State<AppState>, lang: Lang, auth: Auth, form
     let draft = draft_from(&form);
     let result = match draft.parse() {
         Ok(new) => match check_household(&state, &auth, new.household_id).await {
-            Ok(()) => state.store().create_person(&new).await.map_err(Error::from),
+            Ok(()) => identity_checked(state.store(), "people", state.store().create_person(&new).await).await,
             Err(e) => Err(e),
         },
         Err(invalid) => Err(invalid.into()),
@@ -467,7 +468,10 @@ async fn update_page(
                 Ok(())
             };
             match checked {
-                Ok(()) => state.store().update_person(id, &new, version).await.map_err(Error::from),
+                Ok(()) => {
+                    identity_checked(state.store(), "people", state.store().update_person(id, &new, version).await)
+                        .await
+                }
                 Err(e) => Err(e),
             }
         }

@@ -39,8 +39,7 @@ use crate::registry::{PageDto, PageParams};
 
 pub use report_page::ReportPage;
 
-/// The largest upload accepted by the analysis routes (an instrument and its responses).
-pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
+pub use crate::UPLOAD_LIMIT;
 
 /// The longest uploaded file name kept, in characters.
 const MAX_FILE_NAME: usize = 255;
@@ -114,11 +113,7 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> Error {
 }
 
 fn too_large() -> Error {
-    Error::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-        format!("the upload is larger than {} MiB", UPLOAD_LIMIT / (1024 * 1024)),
-    )
+    Error::too_large(UPLOAD_LIMIT)
 }
 
 async fn read_submission(multipart: Result<Multipart, MultipartRejection>) -> Result<Submission, Error> {
@@ -647,6 +642,8 @@ pub struct NewPage {
     pub problems: Vec<[String; 4]>,
     /// Bad answers: row, respondent, column, message.
     pub answers: Vec<[String; 4]>,
+    /// The upload limit, stated on the form.
+    pub limit_mib: usize,
 }
 
 impl NewPage {
@@ -659,6 +656,7 @@ impl NewPage {
             drop_incomplete: false,
             message: None,
             errors: Vec::new(),
+            limit_mib: UPLOAD_LIMIT / (1024 * 1024),
             problems: Vec::new(),
             answers: Vec::new(),
         }
