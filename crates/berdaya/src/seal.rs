@@ -235,16 +235,27 @@ impl Sealer {
 
     /// Seals the log's current head, unless it is already sealed or is behind the last seal.
     pub async fn seal(&mut self, store: &dyn Store) -> anyhow::Result<Sealed> {
-        let Some(head) = store.audit_head().await.context("reading the head of the audit log")? else {
+        let head = store.audit_head().await.context("reading the head of the audit log")?;
+        if head.is_some() && self.last == head {
+            return Ok(head.map_or(Sealed::Nothing, Sealed::Unchanged));
+        }
+        if head.is_none() && !self.files.has_seal_lines()? {
             return Ok(Sealed::Nothing);
-        };
-        if self.last.as_ref() == Some(&head) {
-            return Ok(Sealed::Unchanged(head));
         }
         let key = self.key()?;
         let log = self.files.read(&key)?;
         let from = log.seals.iter().rposition(|s| s.kind == SealKind::Restore).unwrap_or(0);
-        if let Some(top) = log.seals[from..].iter().max_by_key(|s| s.seq) {
+        let top = log.seals[from..].iter().max_by_key(|s| s.seq);
+        let Some(head) = head else {
+            return Ok(match top.filter(|t| t.seq > 0) {
+                Some(top) => Sealed::Refused(format!(
+                    "the audit log is empty but was sealed up to entry {} on {}",
+                    top.seq, top.at
+                )),
+                None => Sealed::Nothing,
+            });
+        };
+        if let Some(top) = top {
             if head.seq < top.seq {
                 return Ok(Sealed::Refused(format!(
                     "the audit log ends at entry {} but was sealed up to entry {} on {}",

@@ -1160,6 +1160,9 @@ async fn seals_show_cuts_and_rewrites(env: &Env, (a, mut owner_a): (&str, Owner)
     let r = verify(b);
     assert_eq!(r.code, 1, "{r:?}");
     assert!(r.stdout.contains("truncated: 62 sealed entries missing after entry 0"), "{r:?}");
+    let r = env.run(&["audit", "seal", "--database", b]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("the audit log is empty but was sealed up to entry 62"), "{r:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1228,4 +1231,54 @@ async fn a_restore_starts_the_seals_again_and_a_forged_seal_shows() {
     let r = env.run(&["audit", "verify", "--database", dbs]);
     assert_eq!(r.code, 1, "{r:?}");
     assert!(r.stdout.contains("seal line 4 of") && r.stdout.contains("signature does not match"), "{r:?}");
+}
+
+/// Starts `berdaya serve` and waits for its address line.
+fn start_server(env: &Env, args: &[&str]) -> std::process::Child {
+    let mut child = env.command(args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("start serve");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let started = lines.any(|l| l.is_ok_and(|l| l.contains("Berdaya berjalan di http://")));
+    if !started {
+        let _ = child.kill();
+        panic!("the server did not start");
+    }
+    // Keep reading: the server prints more, and a closed pipe would stop it.
+    std::thread::spawn(move || lines.for_each(drop));
+    child
+}
+
+/// Waits up to ten seconds for `file` to hold `text`.
+fn wait_for(file: &Path, text: &str) -> bool {
+    (0..100).any(|_| {
+        let found = std::fs::read_to_string(file).is_ok_and(|t| t.contains(text));
+        if !found {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        found
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_seals_the_log_as_it_grows_and_on_shutdown() {
+    let env = Env::new();
+    let db = env.path("db.sqlite3");
+    let dbs = db.to_str().unwrap();
+    let seals = env.path("db.sqlite3.seals");
+    let store = seeded(&db).await;
+    let region = |code: &str| RegionDraft { code: code.into(), name: code.into(), kind: "regency".into() }.parse();
+
+    let mut child = start_server(&env, &["serve", "--database", dbs, "--bind", "127.0.0.1:0", "--seal-every", "1"]);
+    assert!(wait_for(&seals, "seal 4 "), "the log is sealed when the server starts");
+    store.create_region(&region("33.17").expect("region")).await.expect("create");
+    assert!(wait_for(&seals, "seal 5 "), "and again once it grew");
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    assert!(child.wait().expect("wait").success());
+
+    let mut child = start_server(&env, &["serve", "--database", dbs, "--bind", "127.0.0.1:0", "--seal-every", "3600"]);
+    store.create_region(&region("33.18").expect("region")).await.expect("create");
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    assert!(child.wait().expect("wait").success());
+    assert!(wait_for(&seals, "seal 6 "), "the last seal is made on shutdown");
+    let r = env.run(&["audit", "verify", "--require-sealed", "--database", dbs]);
+    assert_eq!(r.code, 0, "{r:?}");
 }

@@ -56,7 +56,7 @@ pub enum Command {
         #[command(subcommand)]
         command: token::TokenCommand,
     },
-    /// The audit log: verify its hash chain, list entries.
+    /// The audit log: verify its hash chain against its seals, seal it, list entries.
     Audit {
         #[command(subcommand)]
         command: audit::AuditCommand,
