@@ -54,7 +54,12 @@ impl SealFiles {
     /// The files for `url`: the ones given, else the defaults (see the module).
     pub fn new(url: &DatabaseUrl, key: Option<PathBuf>, log: Option<PathBuf>) -> anyhow::Result<SealFiles> {
         let data_dir = || -> anyhow::Result<PathBuf> {
-            let db = default_database_path().context("finding the data directory for the audit seals")?;
+            let db = default_database_path().map_err(|_| {
+                anyhow::anyhow!(
+                    "no data directory for the audit key and seals: pass --audit-key FILE (and --audit-seals FILE \
+                     for PostgreSQL)"
+                )
+            })?;
             Ok(db.parent().map(Path::to_path_buf).unwrap_or_default())
         };
         let key = match key {

@@ -1233,17 +1233,24 @@ async fn a_restore_starts_the_seals_again_and_a_forged_seal_shows() {
     assert!(r.stdout.contains("seal line 4 of") && r.stdout.contains("signature does not match"), "{r:?}");
 }
 
-/// Starts `berdaya serve` and waits for its address line.
-fn start_server(env: &Env, args: &[&str]) -> std::process::Child {
+/// Starts `berdaya serve` and waits until it answers, so that it stops gracefully on SIGTERM.
+async fn start_server(env: &Env, args: &[&str]) -> std::process::Child {
     let mut child = env.command(args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("start serve");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let started = lines.any(|l| l.is_ok_and(|l| l.contains("Berdaya berjalan di http://")));
-    if !started {
+    let marker = "Berdaya berjalan di ";
+    let url = lines.find_map(|l| {
+        let l = l.ok()?;
+        let at = l.find(marker)?;
+        l[at + marker.len()..].split_whitespace().next().map(str::to_string)
+    });
+    let Some(url) = url else {
         let _ = child.kill();
         panic!("the server did not start");
-    }
+    };
     // Keep reading: the server prints more, and a closed pipe would stop it.
     std::thread::spawn(move || lines.for_each(drop));
+    let health = reqwest::get(format!("{url}/healthz")).await.expect("health");
+    assert!(health.status().is_success());
     child
 }
 
@@ -1267,14 +1274,16 @@ async fn serve_seals_the_log_as_it_grows_and_on_shutdown() {
     let store = seeded(&db).await;
     let region = |code: &str| RegionDraft { code: code.into(), name: code.into(), kind: "regency".into() }.parse();
 
-    let mut child = start_server(&env, &["serve", "--database", dbs, "--bind", "127.0.0.1:0", "--seal-every", "1"]);
+    let mut child =
+        start_server(&env, &["serve", "--database", dbs, "--bind", "127.0.0.1:0", "--seal-every", "1"]).await;
     assert!(wait_for(&seals, "seal 4 "), "the log is sealed when the server starts");
     store.create_region(&region("33.17").expect("region")).await.expect("create");
     assert!(wait_for(&seals, "seal 5 "), "and again once it grew");
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     assert!(child.wait().expect("wait").success());
 
-    let mut child = start_server(&env, &["serve", "--database", dbs, "--bind", "127.0.0.1:0", "--seal-every", "3600"]);
+    let mut child =
+        start_server(&env, &["serve", "--database", dbs, "--bind", "127.0.0.1:0", "--seal-every", "3600"]).await;
     store.create_region(&region("33.18").expect("region")).await.expect("create");
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     assert!(child.wait().expect("wait").success());

@@ -81,6 +81,7 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
+    let mut sealer = Sealer::new(args.db.seal_files()?);
     if !args.from.is_file() {
         anyhow::bail!("there is no backup file at {}", args.from.display());
     }
@@ -103,7 +104,7 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<ExitCode> {
     let counts = store.registry_counts().await?;
     // The log now ends where the backup's did: say so in the seals, signed, or every later
     // `audit verify` would call the entries after the backup cut off.
-    Sealer::new(args.db.seal_files()?).restored(store.as_ref()).await.context("sealing the restored audit log")?;
+    sealer.restored(store.as_ref()).await.context("sealing the restored audit log")?;
     tracing::info!("restore finished");
     println!(
         "Restored {} into {}: {} regions, {} households, {} people",

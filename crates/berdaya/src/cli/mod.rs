@@ -4,7 +4,8 @@
 //! acted, and sealing the audit log after every command that writes).
 //!
 //! Exit codes: 0 success; 1 for any failure, including an import with invalid rows when
-//! `--skip-invalid` is not given and an audit log whose chain is broken.
+//! `--skip-invalid` is not given and an audit log whose chain is broken or that its seals
+//! show cut or rewritten.
 
 mod audit;
 mod backup;

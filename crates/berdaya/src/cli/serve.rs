@@ -31,6 +31,7 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let url = args.db.url()?;
+    let sealer = Sealer::new(args.db.seal_files()?);
     let store = berdaya::store::open(&url).await?;
     if args.demo && !load_demo(store.as_ref()).await? {
         return Ok(ExitCode::FAILURE);
@@ -44,12 +45,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     println!("Basis data / database: {}", url.redacted());
     println!("Tekan Ctrl-C untuk berhenti (press Ctrl-C to stop).");
     let (stop, stopped) = tokio::sync::oneshot::channel();
-    let sealing = tokio::spawn(seal_periodically(
-        store.clone(),
-        Sealer::new(args.db.seal_files()?),
-        Duration::from_secs(args.seal_every),
-        stopped,
-    ));
+    let sealing = tokio::spawn(seal_periodically(store.clone(), sealer, Duration::from_secs(args.seal_every), stopped));
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
     let _ = stop.send(());
     if let Err(e) = sealing.await {
