@@ -312,7 +312,8 @@ fn random_date(rng: &mut SmallRng, from_year: i32, to_year: i32) -> anyhow::Resu
 fn generate_and_seed(work: &Workdir, rows: usize) -> anyhow::Result<Data> {
     let csv = work.path.join(format!("registry-{rows}.csv"));
     let database = work.path.join(format!("registry-{rows}.sqlite3"));
-    for suffix in ["", "-wal", "-shm"] {
+    // The audit seals go with the database they seal.
+    for suffix in ["", "-wal", "-shm", ".seals"] {
         let mut p = database.as_os_str().to_owned();
         p.push(suffix);
         let _ = std::fs::remove_file(PathBuf::from(p));

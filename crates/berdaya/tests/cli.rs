@@ -1018,3 +1018,286 @@ async fn passwords_nik_and_kk_never_reach_the_logs() {
         assert!(!logs.contains(secret), "`{secret}` is in the logs:\n{logs}");
     }
 }
+
+// Audit seals: what the chain alone cannot show ------------------------------------------
+
+/// A connection to the database as its owner, who can switch the log's guards off: the
+/// attacker the seals are for. The seals and their key stay out of its reach.
+enum Owner {
+    Sqlite(rusqlite::Connection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl Owner {
+    async fn execute(&mut self, sql: &str) {
+        match self {
+            Owner::Sqlite(c) => c.execute_batch(sql).unwrap_or_else(|e| panic!("{sql}: {e}")),
+            Owner::Postgres(c) => {
+                sqlx::Executor::execute(&mut *c, sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            }
+        }
+    }
+
+    async fn guards_off(&mut self) {
+        match self {
+            Owner::Sqlite(_) => {
+                self.execute("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete").await
+            }
+            Owner::Postgres(_) => self.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_guard").await,
+        }
+    }
+
+    async fn set_entry(&mut self, e: &berdaya_domain::access::AuditEntry) {
+        match self {
+            Owner::Sqlite(c) => {
+                c.execute(
+                    "UPDATE audit_log SET after = ?2, prev_hash = ?3, hash = ?4 WHERE seq = ?1",
+                    rusqlite::params![e.seq, e.after, e.prev_hash, e.hash],
+                )
+                .expect("rewrite entry");
+            }
+            Owner::Postgres(c) => {
+                sqlx::query("UPDATE audit_log SET after = $2, prev_hash = $3, hash = $4 WHERE seq = $1")
+                    .bind(e.seq)
+                    .bind(&e.after)
+                    .bind(&e.prev_hash)
+                    .bind(&e.hash)
+                    .execute(&mut *c)
+                    .await
+                    .expect("rewrite entry");
+            }
+        }
+    }
+
+    /// Edits entry `seq` and recomputes the hash of every entry from it on, as
+    /// `berdaya_domain::access::chain_hash` does: a chain consistent with itself.
+    async fn rechain(&mut self, store: &dyn Store, seq: i64) {
+        let mut entries = Vec::new();
+        store
+            .audit_chain(&mut |e| {
+                entries.push(e);
+                true
+            })
+            .await
+            .expect("read the chain");
+        self.guards_off().await;
+        let mut prev = entries[seq as usize - 2].hash.clone();
+        for mut e in entries.into_iter().skip(seq as usize - 1) {
+            if e.seq == seq {
+                e.after = e.after.map(|a| a.replace("Kabupaten", "Kota"));
+            }
+            e.prev_hash = prev;
+            e.hash = e.expected_hash();
+            prev = e.hash.clone();
+            self.set_entry(&e).await;
+        }
+    }
+}
+
+/// 61 sealed entries made through the store (the test process does not seal them).
+async fn sixty_one_entries(url: &str) -> Arc<dyn Store> {
+    let store = open(&DatabaseUrl::parse(url).expect("url")).await.expect("open store");
+    let mut regions = vec![("33".to_string(), "Jawa Tengah".to_string(), "province")];
+    regions.extend((10..70).map(|n| (format!("33.{n}"), format!("Kabupaten {n}"), "regency")));
+    for (code, name, kind) in regions {
+        let region = RegionDraft { code, name, kind: kind.into() }.parse().expect("region");
+        store.create_region(&region).await.expect("create region");
+    }
+    store
+}
+
+/// Cut, rewritten and unsealed logs, on one backend. `a` and `b` are empty databases, each
+/// with its owner's connection.
+async fn seals_show_cuts_and_rewrites(env: &Env, (a, mut owner_a): (&str, Owner), (b, mut owner_b): (&str, Owner)) {
+    let verify = |db: &str| env.run(&["audit", "verify", "--database", db]);
+
+    // A log nobody sealed is intact by its chain, with a warning.
+    let store = sixty_one_entries(a).await;
+    let r = verify(a);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stderr.contains("all 61 entries are unsealed"), "{r:?}");
+
+    let r = env.run(&["audit", "seal", "--database", a]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("sealed: up to entry 61"), "{r:?}");
+    let r = verify(a);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("seals: 1 in") && r.stdout.contains("up to entry 61"), "{r:?}");
+    assert!(r.stdout.ends_with("audit log intact: 61 entries\n"), "{r:?}");
+    assert!(!r.stderr.contains("unsealed"), "{r:?}");
+
+    // A write after the last seal is reported, and fails only on request.
+    let region = RegionDraft { code: "33.70".into(), name: "Kabupaten 70".into(), kind: "regency".into() };
+    store.create_region(&region.parse().expect("region")).await.expect("create region");
+    let r = verify(a);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stderr.contains("1 unsealed entries (after entry 61)"), "{r:?}");
+    let r = env.run(&["audit", "verify", "--require-sealed", "--database", a]);
+    assert_eq!(r.code, 1, "{r:?}");
+
+    // Entry 30 edited and every hash after it recomputed: the chain holds, the seal does not.
+    owner_a.rechain(store.as_ref(), 30).await;
+    let r = verify(a);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(!r.stdout.contains("does not match its hash"), "the chain itself is consistent: {r:?}");
+    assert!(r.stdout.contains("re-chained at or before entry 61"), "{r:?}");
+    assert!(r.stderr.contains("audit log BROKEN"), "{r:?}");
+    drop(store);
+
+    // A CLI command that writes seals the log after it.
+    drop(sixty_one_entries(b).await);
+    let r = env.run_input(
+        &["user", "create", "siti", "--role", "viewer", "--name", "Siti", "--password-stdin", "--database", b],
+        "rahasia-yang-panjang\n",
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let r = verify(b);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("up to entry 62") && !r.stderr.contains("unsealed"), "{r:?}");
+
+    // The newest 50 entries deleted.
+    owner_b.guards_off().await;
+    owner_b.execute("DELETE FROM audit_log WHERE seq > 12").await;
+    let r = verify(b);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stdout.contains("truncated: 50 sealed entries missing after entry 12"), "{r:?}");
+    let r = env.run(&["audit", "seal", "--database", b]);
+    assert_eq!(r.code, 1, "a cut log is not sealed as if it were whole: {r:?}");
+    assert!(r.stderr.contains("ends at entry 12 but was sealed up to entry 62"), "{r:?}");
+
+    // Every entry deleted.
+    owner_b.execute("DELETE FROM audit_log").await;
+    let r = verify(b);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stdout.contains("truncated: 62 sealed entries missing after entry 0"), "{r:?}");
+    let r = env.run(&["audit", "seal", "--database", b]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("the audit log is empty but was sealed up to entry 62"), "{r:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_seals_show_cuts_and_rewrites_on_sqlite() {
+    let env = Env::new();
+    let (a, b) = (env.path("a.sqlite3"), env.path("b.sqlite3"));
+    let owner = |p: &Path| Owner::Sqlite(rusqlite::Connection::open(p).expect("open the SQLite file"));
+    let (owner_a, owner_b) = (owner(&a), owner(&b));
+    seals_show_cuts_and_rewrites(&env, (a.to_str().unwrap(), owner_a), (b.to_str().unwrap(), owner_b)).await;
+    assert!(env.path("a.sqlite3.seals").is_file(), "the seals sit beside the database");
+    let key = walk(&env.path("data")).into_iter().find(|p| p.ends_with("audit.key")).expect("a key in the data dir");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).expect("key").permissions().mode() & 0o777, 0o600);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_seals_show_cuts_and_rewrites_on_postgres() {
+    use berdaya_store_postgres::testing::{TestDatabase, server_url};
+    use sqlx::Connection;
+    let Some(server) = server_url() else { return };
+    let env = Env::new();
+    let a = TestDatabase::create(&server).await.expect("create a test database");
+    let b = TestDatabase::create(&server).await.expect("create a test database");
+    // Migrated first, so the owner's connection sees the tables.
+    drop(open(&DatabaseUrl::parse(&a.url).expect("url")).await.expect("migrate"));
+    drop(open(&DatabaseUrl::parse(&b.url).expect("url")).await.expect("migrate"));
+    let owner_a = Owner::Postgres(sqlx::PgConnection::connect(&a.url).await.expect("connect"));
+    let owner_b = Owner::Postgres(sqlx::PgConnection::connect(&b.url).await.expect("connect"));
+    seals_show_cuts_and_rewrites(&env, (&a.url, owner_a), (&b.url, owner_b)).await;
+    a.drop_database().await.expect("drop");
+    b.drop_database().await.expect("drop");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restore_starts_the_seals_again_and_a_forged_seal_shows() {
+    let env = Env::new();
+    let db = env.path("db.sqlite3");
+    let dbs = db.to_str().unwrap();
+    drop(seeded(&db).await);
+    assert_eq!(env.run(&["audit", "seal", "--database", dbs]).code, 0);
+    let backup = env.path("backup.sqlite3");
+    let r = env.run(&["backup", "--out", backup.to_str().unwrap(), "--database", dbs]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let r = env.run_input(
+        &["user", "create", "siti", "--role", "viewer", "--name", "Siti", "--password-stdin", "--database", dbs],
+        "rahasia-yang-panjang\n",
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+
+    // The backup has 4 entries, the seals reach 5: a restore says so, signed.
+    let r = env.run(&["restore", "--from", backup.to_str().unwrap(), "--force", "--database", dbs]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let r = env.run(&["audit", "verify", "--database", dbs]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("restored from a backup: 2 earlier seals"), "{r:?}");
+
+    // A seal line edited by hand (here: moved to another entry) does not verify.
+    let seals = env.path("db.sqlite3.seals");
+    let text = std::fs::read_to_string(&seals).expect("seals");
+    let forged = text.replacen("restore 4 ", "restore 3 ", 1);
+    assert_ne!(forged, text);
+    std::fs::write(&seals, forged).expect("forge");
+    let r = env.run(&["audit", "verify", "--database", dbs]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stdout.contains("seal line 4 of") && r.stdout.contains("signature does not match"), "{r:?}");
+}
+
+/// Starts `berdaya serve` and waits until it answers, so that it stops gracefully on SIGTERM.
+async fn start_server(env: &Env, args: &[&str]) -> std::process::Child {
+    let mut child = env.command(args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("start serve");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let marker = "Berdaya berjalan di ";
+    let url = lines.find_map(|l| {
+        let l = l.ok()?;
+        let at = l.find(marker)?;
+        l[at + marker.len()..].split_whitespace().next().map(str::to_string)
+    });
+    let Some(url) = url else {
+        let _ = child.kill();
+        panic!("the server did not start");
+    };
+    // Keep reading: the server prints more, and a closed pipe would stop it.
+    std::thread::spawn(move || lines.for_each(drop));
+    let health = reqwest::get(format!("{url}/healthz")).await.expect("health");
+    assert!(health.status().is_success());
+    child
+}
+
+/// Waits up to ten seconds for `file` to hold `text`.
+fn wait_for(file: &Path, text: &str) -> bool {
+    (0..100).any(|_| {
+        let found = std::fs::read_to_string(file).is_ok_and(|t| t.contains(text));
+        if !found {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        found
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_seals_the_log_as_it_grows_and_on_shutdown() {
+    let env = Env::new();
+    let db = env.path("db.sqlite3");
+    let dbs = db.to_str().unwrap();
+    let seals = env.path("db.sqlite3.seals");
+    let store = seeded(&db).await;
+    let region = |code: &str| RegionDraft { code: code.into(), name: code.into(), kind: "regency".into() }.parse();
+
+    let mut child =
+        start_server(&env, &["serve", "--database", dbs, "--bind", "127.0.0.1:0", "--seal-every", "1"]).await;
+    assert!(wait_for(&seals, "seal 4 "), "the log is sealed when the server starts");
+    store.create_region(&region("33.17").expect("region")).await.expect("create");
+    assert!(wait_for(&seals, "seal 5 "), "and again once it grew");
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    assert!(child.wait().expect("wait").success());
+
+    let mut child =
+        start_server(&env, &["serve", "--database", dbs, "--bind", "127.0.0.1:0", "--seal-every", "3600"]).await;
+    store.create_region(&region("33.18").expect("region")).await.expect("create");
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    assert!(child.wait().expect("wait").success());
+    assert!(wait_for(&seals, "seal 6 "), "the last seal is made on shutdown");
+    let r = env.run(&["audit", "verify", "--require-sealed", "--database", dbs]);
+    assert_eq!(r.code, 0, "{r:?}");
+}

@@ -5,6 +5,7 @@
 //! audited; a login is recorded as an event by the web layer.
 
 use async_trait::async_trait;
+use berdaya_domain::access::seal::AuditHead;
 use berdaya_domain::access::{AuditEntry, NewUser, PasswordHash, Role, User, UserId, Username};
 use berdaya_domain::registry::{Id, Version};
 use berdaya_store::access::{
@@ -500,5 +501,13 @@ impl AccessStore for PgStore {
                 return Ok(read);
             }
         }
+    }
+    #[tracing::instrument(skip_all)]
+    async fn audit_head(&self) -> StoreResult<Option<AuditHead>> {
+        let row = sqlx::query("SELECT seq, hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(|row| Ok(AuditHead { seq: get(&row, "seq")?, hash: get(&row, "hash")? })).transpose()
     }
 }

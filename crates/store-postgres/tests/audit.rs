@@ -104,7 +104,8 @@ async fn tampering_with_the_guard_off_breaks_the_chain_at_that_entry() {
     assert!(check.breaks[0].problem.contains("altered"), "{}", check.breaks[0].problem);
 
     // Removing an entry inside the chain shows at the entry after it. (Cutting the tail is
-    // what a chain alone cannot show: compare the head with a copy kept elsewhere.)
+    // what a chain alone cannot show: the seals kept outside the database do, see
+    // `berdaya_domain::access::seal` and the CLI tests.)
     raw.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_guard").await.expect("disable guard");
     raw.execute("UPDATE audit_log SET after = replace(after, 'Blitar', 'Blora') WHERE seq = 2").await.expect("undo");
     raw.execute("DELETE FROM audit_log WHERE seq = 2").await.expect("delete");

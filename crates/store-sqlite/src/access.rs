@@ -2,6 +2,7 @@
 //! audit log (its rows are written by triggers and sealed by [`crate::audit`]).
 
 use async_trait::async_trait;
+use berdaya_domain::access::seal::AuditHead;
 use berdaya_domain::access::{AuditEntry, NewUser, PasswordHash, Role, User, UserId, Username};
 use berdaya_domain::registry::{Id, RegionCode, Version};
 use berdaya_store::access::{
@@ -541,5 +542,14 @@ impl AccessStore for SqliteStore {
             }
             Ok(n)
         })
+    }
+
+    async fn audit_head(&self) -> StoreResult<Option<AuditHead>> {
+        self.call(|c| {
+            c.prepare_cached("SELECT seq, hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")
+                .and_then(|mut s| s.query_row([], |r| Ok(AuditHead { seq: r.get(0)?, hash: r.get(1)? })).optional())
+                .map_err(backend)
+        })
+        .await
     }
 }

@@ -15,6 +15,7 @@
 //! refuses updates of sealed entries and every delete, and no method here changes it.
 
 use async_trait::async_trait;
+use berdaya_domain::access::seal::AuditHead;
 use berdaya_domain::access::{AuditEntry, NewUser, PasswordHash, User, UserId, Username};
 use berdaya_domain::registry::{Id, RegionCode, Version};
 use serde::Serialize;
@@ -245,4 +246,7 @@ pub trait AccessStore {
     /// Every sealed entry in chain order, for `berdaya audit verify`. `sink` returns `false`
     /// to stop. Returns the number of entries read.
     async fn audit_chain(&self, sink: &mut (dyn FnMut(AuditEntry) -> bool + Send)) -> StoreResult<u64>;
+    /// The last sealed entry's `seq` and hash (`None` for an empty log): what a seal signs,
+    /// read without walking the chain.
+    async fn audit_head(&self) -> StoreResult<Option<AuditHead>>;
 }

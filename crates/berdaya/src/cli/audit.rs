@@ -1,14 +1,21 @@
-//! `berdaya audit`: check the audit log's hash chain, and read its latest entries.
+//! `berdaya audit`: check the audit log's hash chain against its seals, seal it, and read
+//! its latest entries.
 //!
 //! `verify` recomputes every entry's hash from its fields and the entry before it (as the
 //! store sealed them), so an entry altered, removed or inserted behind the application's
-//! back shows up by its position (`seq`).
+//! back shows up by its position (`seq`). It then compares the log with its seals (signed
+//! checkpoints kept outside the database, see [`berdaya::seal`]): a log shorter than its
+//! seals was cut, a sealed entry with another hash means the chain was rewritten, a seal
+//! whose signature fails was forged or edited. Entries after the last seal are reported as
+//! unsealed: nothing can yet tell whether they were cut or rewritten.
 
 use std::process::ExitCode;
 
 use anyhow::Context;
+use berdaya::seal::{SealFiles, SealLog, Sealed, Sealer};
 use berdaya_domain::access::AuditEntry;
 use berdaya_domain::access::audit::ChainCheck;
+use berdaya_domain::access::seal::SealCheck;
 use berdaya_store::PageRequest;
 use berdaya_store::access::AuditFilter;
 
@@ -16,14 +23,26 @@ use super::{DatabaseArg, print_table};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum AuditCommand {
-    /// Check the hash chain of the whole log; exit 1 and name every broken entry if it is broken.
+    /// Check the hash chain of the whole log and compare it with its seals; exit 1 and name every
+    /// broken entry, a cut tail, a rewritten chain or a forged seal.
     Verify(VerifyArgs),
     /// The latest entries, newest first (no record contents: open them in the web interface).
     List(ListArgs),
+    /// Seal the log now: sign its length and last hash into the seal file, outside the database.
+    Seal(SealArgs),
 }
 
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
+    #[command(flatten)]
+    db: DatabaseArg,
+    /// Fail also when entries exist that no seal covers yet.
+    #[arg(long)]
+    require_sealed: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SealArgs {
     #[command(flatten)]
     db: DatabaseArg,
 }
@@ -59,34 +78,107 @@ pub async fn run(command: AuditCommand) -> anyhow::Result<ExitCode> {
     match command {
         AuditCommand::Verify(args) => verify(args).await,
         AuditCommand::List(args) => list(args).await,
+        AuditCommand::Seal(args) => seal(args).await,
     }
 }
 
 async fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let files = args.db.seal_files()?;
+    let seals = read_seals(&files)?;
     let store = berdaya::store::open(&args.db.url()?).await?;
     let mut check = ChainCheck::new();
+    let mut sealed = SealCheck::new(&seals.seals);
     let read = store
         .audit_chain(&mut |entry| {
             check.push(&entry);
+            sealed.push(&entry);
             true
         })
         .await
         .context("reading the audit log")?;
-    tracing::info!(entries = read, breaks = check.breaks.len(), "audit chain checked");
-    if check.is_intact() {
-        println!("Log audit utuh / audit log intact: {} entries", check.checked);
-        return Ok(ExitCode::SUCCESS);
-    }
+    let sealed = sealed.finish();
+    tracing::info!(entries = read, breaks = check.breaks.len(), seals = sealed.seals, "audit chain checked");
+
     for b in &check.breaks {
         println!("entry {}: {}", b.seq, b.problem);
     }
-    eprintln!(
-        "error: Log audit RUSAK / audit log BROKEN: {} problems in {} entries; the entries named above were changed, \
-         removed or inserted outside Berdaya",
-        check.breaks.len(),
-        check.checked
-    );
-    Ok(ExitCode::FAILURE)
+    for bad in &seals.bad {
+        println!("seal line {} of {}: {}", bad.line, files.log.display(), bad.problem);
+    }
+    if let Some(t) = &sealed.truncated {
+        println!("{t}");
+    }
+    if let Some(r) = &sealed.rechained {
+        println!("{r}");
+    }
+    let problems = check.breaks.len()
+        + seals.bad.len()
+        + usize::from(sealed.truncated.is_some())
+        + usize::from(sealed.rechained.is_some());
+    if problems > 0 {
+        eprintln!(
+            "error: Log audit RUSAK / audit log BROKEN: {problems} problems in {} entries; the entries named above \
+             were changed, removed or inserted outside Berdaya",
+            check.checked
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+
+    if sealed.superseded > 0 {
+        println!("Dipulihkan / restored from a backup: {} earlier seals describe the log before it", sealed.superseded);
+    }
+    if sealed.seals > 0 {
+        println!("Segel / seals: {} in {}, up to entry {}", sealed.seals, files.log.display(), sealed.sealed_up_to);
+    }
+    println!("Log audit utuh / audit log intact: {} entries", check.checked);
+    if sealed.unsealed > 0 {
+        let what = if sealed.seals == 0 {
+            format!("no seal in {}: all {} entries are unsealed", files.log.display(), sealed.unsealed)
+        } else {
+            format!("{} unsealed entries (after entry {})", sealed.unsealed, sealed.sealed_up_to)
+        };
+        eprintln!(
+            "warning: belum disegel / {what}; a cut or rewritten log there cannot be told. \
+             `berdaya audit seal` seals it, `berdaya serve` does every few seconds"
+        );
+        if args.require_sealed {
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The seals of the database, checked with its key. Without a key there are no seals to
+/// trust; a seal file whose key is gone is an error, not an empty file.
+fn read_seals(files: &SealFiles) -> anyhow::Result<SealLog> {
+    match files.read_key()? {
+        Some(key) => files.read(&key),
+        None if files.log.exists() => anyhow::bail!(
+            "cannot check the seals in {}: their key {} is missing (pass --audit-key)",
+            files.log.display(),
+            files.key.display()
+        ),
+        None => Ok(SealLog::default()),
+    }
+}
+
+async fn seal(args: SealArgs) -> anyhow::Result<ExitCode> {
+    let mut sealer = Sealer::new(args.db.seal_files()?);
+    let store = berdaya::store::open(&args.db.url()?).await?;
+    match sealer.seal(store.as_ref()).await? {
+        Sealed::Nothing => println!("Log audit kosong / the audit log is empty: nothing to seal"),
+        Sealed::Unchanged(head) => {
+            println!("Sudah disegel / already sealed: up to entry {} in {}", head.seq, sealer.files().log.display())
+        }
+        Sealed::Written(seal) => {
+            println!("Disegel / sealed: up to entry {} in {}", seal.seq, sealer.files().log.display())
+        }
+        Sealed::Refused(why) => {
+            eprintln!("error: tidak disegel / not sealed: {why}; run `berdaya audit verify`");
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn list(args: ListArgs) -> anyhow::Result<ExitCode> {

@@ -1,13 +1,15 @@
 //! `berdaya backup` and `berdaya restore`: consistent copies of the SQLite database.
 //!
 //! A backup uses SQLite's online backup, so it can run while `berdaya serve` writes. A
-//! restore replaces the database file and must not run while a server uses it.
+//! restore replaces the database file and must not run while a server uses it; it records a
+//! signed restore point in the audit seals, since the log now ends where the backup's did.
 //! PostgreSQL has its own tools, `pg_dump` and `pg_restore`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use berdaya::seal::Sealer;
 use berdaya::store::DatabaseUrl;
 use berdaya_store_sqlite::SqliteStore;
 
@@ -79,6 +81,7 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
+    let mut sealer = Sealer::new(args.db.seal_files()?);
     if !args.from.is_file() {
         anyhow::bail!("there is no backup file at {}", args.from.display());
     }
@@ -99,6 +102,9 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<ExitCode> {
     // Opening applies any migrations newer than the backup.
     let store = berdaya::store::open(&url).await?;
     let counts = store.registry_counts().await?;
+    // The log now ends where the backup's did: say so in the seals, signed, or every later
+    // `audit verify` would call the entries after the backup cut off.
+    sealer.restored(store.as_ref()).await.context("sealing the restored audit log")?;
     tracing::info!("restore finished");
     println!(
         "Restored {} into {}: {} regions, {} households, {} people",

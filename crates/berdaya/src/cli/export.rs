@@ -50,6 +50,15 @@ pub async fn run(command: ExportCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
+impl ExportCommand {
+    /// Exports are recorded in the audit log.
+    pub(super) fn db(&self) -> &DatabaseArg {
+        match self {
+            ExportCommand::Registry(args) => &args.db,
+        }
+    }
+}
+
 async fn registry(args: RegistryArgs) -> anyhow::Result<ExitCode> {
     let format = match (args.format, &args.out) {
         (Some(f), _) => f,

@@ -50,6 +50,14 @@ pub async fn run(command: ImportCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
+impl ImportCommand {
+    pub(super) fn db(&self) -> &DatabaseArg {
+        match self {
+            ImportCommand::Registry(args) => &args.db,
+        }
+    }
+}
+
 async fn registry(args: RegistryArgs) -> anyhow::Result<ExitCode> {
     let file = &args.file;
     let started = Instant::now();

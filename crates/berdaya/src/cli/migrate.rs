@@ -10,6 +10,12 @@ pub struct Args {
     db: DatabaseArg,
 }
 
+impl Args {
+    pub(super) fn db(&self) -> &DatabaseArg {
+        &self.db
+    }
+}
+
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let url = args.db.url()?;
     let store = berdaya::store::open(&url).await?;

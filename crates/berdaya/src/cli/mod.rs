@@ -1,10 +1,11 @@
 //! The operational commands of `berdaya`: `serve`, `migrate`, `import`, `export`, `backup`,
 //! `restore`, `user`, `token` and `audit`. Each lives in its own module; this one holds what
-//! they share (the `--database` option, logging, the async runtime, and who the audit log
-//! says acted).
+//! they share (the `--database` option, logging, the async runtime, who the audit log says
+//! acted, and sealing the audit log after every command that writes).
 //!
 //! Exit codes: 0 success; 1 for any failure, including an import with invalid rows when
-//! `--skip-invalid` is not given and an audit log whose chain is broken.
+//! `--skip-invalid` is not given and an audit log whose chain is broken or that its seals
+//! show cut or rewritten.
 
 mod audit;
 mod backup;
@@ -16,9 +17,11 @@ mod token;
 mod user;
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use berdaya::seal::{SealFiles, Sealed, Sealer};
 use berdaya::store::{DatabaseUrl, default_database_path};
 use berdaya_store::StoreError;
 use berdaya_store::access::{Actor, acting_as};
@@ -54,7 +57,7 @@ pub enum Command {
         #[command(subcommand)]
         command: token::TokenCommand,
     },
-    /// The audit log: verify its hash chain, list entries.
+    /// The audit log: verify its hash chain against its seals, seal it, list entries.
     Audit {
         #[command(subcommand)]
         command: audit::AuditCommand,
@@ -68,6 +71,14 @@ pub struct DatabaseArg {
     /// Default: `berdaya.sqlite3` in the user's data directory.
     #[arg(long, value_name = "URL", env = "BERDAYA_DATABASE")]
     pub database: Option<String>,
+    /// The key that signs the audit log's seals; keep it where the database's users cannot
+    /// read it. Default: `audit.key` in the user's data directory, made on first use.
+    #[arg(long, value_name = "FILE", env = "BERDAYA_AUDIT_KEY_FILE")]
+    pub audit_key: Option<PathBuf>,
+    /// The audit log's seal file (append-only). Default: `DATABASE.seals` beside an SQLite
+    /// file, `audit-seals-HOST-PORT-DB.log` in the data directory for PostgreSQL.
+    #[arg(long, value_name = "FILE", env = "BERDAYA_AUDIT_SEALS_FILE")]
+    pub audit_seals: Option<PathBuf>,
 }
 
 impl DatabaseArg {
@@ -77,6 +88,43 @@ impl DatabaseArg {
             Some(raw) => DatabaseUrl::parse(raw).context("reading --database"),
             None => Ok(DatabaseUrl::Sqlite(default_database_path()?)),
         }
+    }
+
+    /// Where the audit log's key and seals are.
+    pub fn seal_files(&self) -> anyhow::Result<SealFiles> {
+        SealFiles::new(&self.url()?, self.audit_key.clone(), self.audit_seals.clone())
+    }
+}
+
+impl Command {
+    /// The database a command may write to, to seal its audit log after it. `None` for
+    /// commands that only read, and for those that seal themselves (`serve`, `restore`,
+    /// `audit`).
+    fn writes_to(&self) -> Option<&DatabaseArg> {
+        match self {
+            Command::Migrate(args) => Some(args.db()),
+            Command::Import { command } => Some(command.db()),
+            Command::Export { command } => Some(command.db()),
+            Command::User { command } => command.writes_to(),
+            Command::Token { command } => command.writes_to(),
+            Command::Serve(_) | Command::Backup(_) | Command::Restore(_) | Command::Audit { .. } => None,
+        }
+    }
+}
+
+/// Seals the audit log after a command that may have written to it. A failure is a warning:
+/// the command's own work is done and committed.
+async fn seal_after(db: &DatabaseArg) {
+    let sealed = async {
+        let store = berdaya::store::open(&db.url()?).await?;
+        Sealer::new(db.seal_files()?).seal(store.as_ref()).await
+    };
+    match sealed.await {
+        Ok(Sealed::Refused(why)) => {
+            eprintln!("warning: log audit tidak disegel / audit log not sealed: {why}; run `berdaya audit verify`")
+        }
+        Ok(_) => {}
+        Err(e) => eprintln!("warning: log audit tidak disegel / audit log not sealed: {e:#}"),
     }
 }
 
@@ -88,7 +136,8 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     let actor = Actor::system(cli_actor_name(std::env::var("USER").ok().as_deref()));
-    runtime.block_on(acting_as(actor, async move {
+    let seal = command.writes_to().cloned();
+    let result = runtime.block_on(acting_as(actor, async move {
         match command {
             Command::Serve(args) => serve::run(args).await,
             Command::Migrate(args) => migrate::run(args).await,
@@ -100,7 +149,11 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             Command::Token { command } => token::run(command).await,
             Command::Audit { command } => audit::run(command).await,
         }
-    }))
+    }));
+    if let (Ok(_), Some(db)) = (&result, seal) {
+        runtime.block_on(seal_after(&db));
+    }
+    result
 }
 
 /// `cli:USER`, or `cli:unknown` without a usable `$USER`.

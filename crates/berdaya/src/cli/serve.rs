@@ -1,10 +1,14 @@
-//! `berdaya serve`: the web server, optionally loading the demo data first.
+//! `berdaya serve`: the web server, optionally loading the demo data first, sealing the
+//! audit log while it runs.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use berdaya::demo::{self, DemoRefused};
+use berdaya::seal::{Sealed, Sealer};
 use berdaya_store::Store;
 
 use super::DatabaseArg;
@@ -20,10 +24,14 @@ pub struct Args {
     /// empty database first. Refused when the database holds other households or people.
     #[arg(long)]
     demo: bool,
+    /// Seal the audit log this often (seconds) while it grows, and once more on shutdown.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600), env = "BERDAYA_SEAL_EVERY")]
+    seal_every: u64,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let url = args.db.url()?;
+    let sealer = Sealer::new(args.db.seal_files()?);
     let store = berdaya::store::open(&url).await?;
     if args.demo && !load_demo(store.as_ref()).await? {
         return Ok(ExitCode::FAILURE);
@@ -36,9 +44,50 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     println!("Berdaya berjalan di http://{addr}  (Berdaya is running at http://{addr})");
     println!("Basis data / database: {}", url.redacted());
     println!("Tekan Ctrl-C untuk berhenti (press Ctrl-C to stop).");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("the server failed")?;
+    let (stop, stopped) = tokio::sync::oneshot::channel();
+    let sealing = tokio::spawn(seal_periodically(store.clone(), sealer, Duration::from_secs(args.seal_every), stopped));
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+    let _ = stop.send(());
+    if let Err(e) = sealing.await {
+        tracing::error!(error = %e, "the audit sealing task failed");
+    }
+    served.context("the server failed")?;
     tracing::info!("server stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Seals the audit log every `every` while the server runs (a seal is written only when the
+/// log has grown), and a last time when `stop` fires. A failure is logged once, not every
+/// round, and the server goes on.
+async fn seal_periodically(
+    store: Arc<dyn Store>,
+    mut sealer: Sealer,
+    every: Duration,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) {
+    let mut last_problem: Option<String> = None;
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let stopping = tokio::select! {
+            _ = tick.tick() => false,
+            _ = &mut stop => true,
+        };
+        let problem = match sealer.seal(store.as_ref()).await {
+            Ok(Sealed::Refused(why)) => Some(format!("{why}; run `berdaya audit verify`")),
+            Ok(_) => None,
+            Err(e) => Some(format!("{e:#}")),
+        };
+        if let Some(p) = &problem
+            && last_problem.as_ref() != Some(p)
+        {
+            tracing::error!(problem = %p, "the audit log is not sealed");
+        }
+        last_problem = problem;
+        if stopping {
+            return;
+        }
+    }
 }
 
 /// Loads the demo, or explains why not. `false` when the database holds other data.

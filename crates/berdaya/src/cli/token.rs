@@ -72,6 +72,17 @@ pub async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
+impl TokenCommand {
+    /// The database this command changes (`None` for `list`).
+    pub(super) fn writes_to(&self) -> Option<&DatabaseArg> {
+        match self {
+            TokenCommand::Create(args) => Some(&args.db),
+            TokenCommand::Revoke(args) => Some(&args.db),
+            TokenCommand::List(_) => None,
+        }
+    }
+}
+
 async fn create(args: CreateArgs) -> anyhow::Result<ExitCode> {
     let name = text::text(&args.name, 1, 80).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
     let expires_days = args.expires_days.as_deref().map(parse_days).transpose()?;

@@ -114,6 +114,19 @@ pub async fn run(command: UserCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
+impl UserCommand {
+    /// The database this command changes (`None` for `list`).
+    pub(super) fn writes_to(&self) -> Option<&DatabaseArg> {
+        match self {
+            UserCommand::Create(args) => Some(&args.db),
+            UserCommand::Passwd(args) => Some(&args.db),
+            UserCommand::Disable(args) | UserCommand::Enable(args) => Some(&args.db),
+            UserCommand::Assign(args) | UserCommand::Unassign(args) => Some(&args.db),
+            UserCommand::List(_) => None,
+        }
+    }
+}
+
 async fn create(args: CreateArgs) -> anyhow::Result<ExitCode> {
     let draft = UserDraft {
         username: args.username.clone(),

@@ -3,7 +3,9 @@
 //! Every entry carries the SHA-256 of the previous entry's hash and its own fields, so
 //! altering, inserting or deleting an entry anywhere breaks every hash after it.
 //! Backends compute the chain with [`chain_hash`] when they seal entries, and
-//! `berdaya audit verify` recomputes it with the same function.
+//! `berdaya audit verify` recomputes it with the same function. A chain cannot show its own
+//! tail cut off, nor a rewrite that recomputes every hash after the edit: the signed seals of
+//! [`super::seal`], kept outside the database, do.
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};

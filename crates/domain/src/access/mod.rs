@@ -8,6 +8,7 @@ pub mod audit;
 pub mod deidentify;
 pub mod password;
 pub mod role;
+pub mod seal;
 pub mod secret;
 
 pub use audit::{AuditEntry, AuditHash, chain_hash};

@@ -98,6 +98,9 @@ async fn chain(s: &dyn Store) -> Vec<AuditEntry> {
         check.push(e);
     }
     assert!(check.is_intact(), "chain breaks: {:?}", check.breaks);
+    let head = s.audit_head().await.expect("audit head");
+    let last = out.last().map(|e| berdaya_domain::access::seal::AuditHead { seq: e.seq, hash: e.hash.clone() });
+    assert_eq!(head, last, "audit_head is the chain's last entry");
     out
 }
 
