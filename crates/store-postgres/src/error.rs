@@ -16,9 +16,14 @@ pub(crate) fn db(e: sqlx::Error) -> StoreError {
                 return mapped;
             }
             let code = d.code().map(|c| c.to_string()).unwrap_or_default();
+            // Lock waits that ran out, deadlocks and serialization failures: try again.
+            if matches!(code.as_str(), "55P03" | "40P01" | "40001" | "57014") {
+                return StoreError::Busy;
+            }
             StoreError::Backend(format!("{} (SQLSTATE {code})", d.message()))
         }
         sqlx::Error::RowNotFound => StoreError::Backend("expected a row, found none".into()),
+        sqlx::Error::PoolTimedOut => StoreError::Busy,
         other => StoreError::Backend(other.to_string()),
     }
 }

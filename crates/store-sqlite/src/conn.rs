@@ -72,9 +72,25 @@ impl Pool {
     }
 }
 
+/// How often a connection that finds the database locked tries again, and for how long. A
+/// short step matters: an import gives the write lock up for a few milliseconds between its
+/// chunks, and SQLite's own timeout sleeps up to 100 ms at a time, missing those gaps.
+const BUSY_STEP: Duration = Duration::from_millis(2);
+const BUSY_TRIES: i32 = 5_000;
+
+/// SQLite's busy handler: sleep a step and try again, up to [`BUSY_TRIES`] steps (10 s); then
+/// the statement fails with `SQLITE_BUSY`, which the store reports as [`StoreError::Busy`].
+fn wait_while_busy(tries: i32) -> bool {
+    if tries >= BUSY_TRIES {
+        return false;
+    }
+    std::thread::sleep(BUSY_STEP);
+    true
+}
+
 fn open(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open(path).map_err(backend)?;
-    conn.busy_timeout(Duration::from_secs(10)).map_err(backend)?;
+    conn.busy_handler(Some(wait_while_busy)).map_err(backend)?;
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;")
         .map_err(backend)?;
     conn.set_prepared_statement_cache_capacity(64);

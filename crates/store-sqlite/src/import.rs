@@ -36,10 +36,15 @@ fn import_in(conn: &mut Connection, rows: &mut dyn RowSource, options: &ImportOp
         let mut s = conn.prepare("SELECT code FROM regions").map_err(backend)?;
         s.query_map([], |r| r.get::<_, String>(0)).map_err(backend)?.collect::<Result<_, _>>().map_err(backend)?
     };
+    let actor = berdaya_store::access::current_actor();
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
     // Bulk mode: no audit entry per row; one `import` entry before the commit instead.
-    let audit = crate::audit::begin_import(&tx, &berdaya_store::access::current_actor())?;
+    let audit = crate::audit::begin_import(&tx, &actor)?;
     let bulk = BulkLoad::begin(&tx)?;
+    // Into tables that hold data, rows are committed in chunks so that the server's writers
+    // get the lock between them; a dry run and a bulk load (indexes dropped) stay one
+    // transaction. See [`Chunks`].
+    let mut chunks = (!options.dry_run && bulk.is_none()).then(|| Chunks::new(&actor, options.skip_invalid));
     let mut report = ImportReport::default();
     let started = std::time::Instant::now();
     // Two stages: a thread runs the checks that need no database, this one writes. The
@@ -48,7 +53,7 @@ fn import_in(conn: &mut Connection, rows: &mut dyn RowSource, options: &ImportOp
         let (to_writer, from_checker) = mpsc::sync_channel::<Vec<Item>>(CHECKED_BATCHES);
         let (to_free, written) = mpsc::channel::<Vec<Item>>();
         let checker = scope.spawn(move || check_rows(rows, &regions, to_writer, written));
-        let result = write_rows(&tx, bulk.is_some(), from_checker, to_free, &mut report);
+        let result = write_rows(&tx, bulk.is_some(), chunks.as_mut(), from_checker, to_free, &mut report);
         // On an early error the channels are gone, which stops the checker.
         match checker.join() {
             Ok(()) => result,
@@ -56,8 +61,11 @@ fn import_in(conn: &mut Connection, rows: &mut dyn RowSource, options: &ImportOp
         }
     })?;
     tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, bulk = bulk.is_some(), "import: rows written");
-    let commit = !options.dry_run && (report.errors.is_empty() || options.skip_invalid);
-    if commit {
+    let commit = !options.dry_run && (report.rejected_rows == 0 || options.skip_invalid);
+    if let Some(chunks) = chunks.filter(|c| !commit && c.committed > 0) {
+        tx.rollback().map_err(backend)?;
+        chunks.undo(conn)?;
+    } else if commit {
         if let Some(bulk) = bulk {
             bulk.finish(&tx)?;
         }
@@ -158,6 +166,7 @@ fn check_rows(
 fn write_rows(
     tx: &Connection,
     bulk: bool,
+    mut chunks: Option<&mut Chunks>,
     from_checker: mpsc::Receiver<Vec<Item>>,
     to_free: mpsc::Sender<Vec<Item>>,
     report: &mut ImportReport,
@@ -171,6 +180,9 @@ fn write_rows(
     // Positions in the batch of the rows that create a household, and of every row to write.
     let (mut new_households, mut new_people) = (Vec::new(), Vec::new());
     for mut batch in from_checker {
+        if let Some(chunks) = chunks.as_mut() {
+            chunks.begin(tx)?;
+        }
         new_households.clear();
         new_people.clear();
         for (at, item) in batch.iter_mut().enumerate() {
@@ -207,6 +219,11 @@ fn write_rows(
                 report.reject(errors);
                 continue;
             }
+            // Committed chunks are undone at the end anyway: check the rest, write nothing.
+            if chunks.as_ref().is_some_and(|c| c.doomed(report)) {
+                created.entry(kk).or_insert(0);
+                continue;
+            }
             let household_id = match created.get(&kk) {
                 Some(&id) => id,
                 // The first row of this KK, or the first after it was rejected.
@@ -219,7 +236,13 @@ fn write_rows(
                             new_households.push(at);
                             many.next_household_id()
                         }
-                        None => insert.household(&rec.household, c.address_key.as_deref())?,
+                        None => {
+                            let id = insert.household(&rec.household, c.address_key.as_deref())?;
+                            if let Some(chunks) = chunks.as_mut() {
+                                chunks.households.push(id);
+                            }
+                            id
+                        }
                     };
                     created.insert(kk, id);
                     report.households_created += 1;
@@ -230,7 +253,10 @@ fn write_rows(
             match many {
                 Some(_) => new_people.push(at),
                 None => {
-                    insert.person(&rec.person, &c.name_key)?;
+                    let id = insert.person(&rec.person, &c.name_key)?;
+                    if let Some(chunks) = chunks.as_mut() {
+                        chunks.people.push(id);
+                    }
                 }
             }
             report.people_created += 1;
@@ -241,8 +267,108 @@ fn write_rows(
         }
         // The checker is gone only after an error of its own making; the batch is freed here.
         let _ = to_free.send(batch);
+        if let Some(chunks) = chunks.as_mut() {
+            chunks.maybe_yield(tx)?;
+        }
+    }
+    // The import's own transaction ends the import (its audit entry, the commit).
+    if let Some(chunks) = chunks {
+        chunks.begin(tx)?;
     }
     Ok(())
+}
+
+/// How long an import holds the write lock at a stretch, and how long it lets go between
+/// chunks: waiting writers poll every 2 ms (see `conn.rs`), so a few milliseconds let them in.
+#[cfg(not(test))]
+const CHUNK_TIME: std::time::Duration = std::time::Duration::from_millis(250);
+/// Tests commit after every batch, so that small files go through every path of [`Chunks`].
+#[cfg(test)]
+const CHUNK_TIME: std::time::Duration = std::time::Duration::ZERO;
+const CHUNK_GAP: std::time::Duration = std::time::Duration::from_millis(15);
+
+/// An import into tables that already hold data, committed in chunks of [`CHUNK_TIME`] so the
+/// server's writers wait for a chunk, not for the whole import. It stays all-or-nothing: it
+/// keeps the ids it wrote, and when the file turns out to have errors (without
+/// `skip_invalid`) it writes no further row and deletes the rows of its committed chunks at
+/// the end ([`Chunks::undo`]). Meanwhile other users may see the rows of committed chunks.
+struct Chunks {
+    actor: berdaya_store::access::Actor,
+    skip_invalid: bool,
+    started: std::time::Instant,
+    /// Chunks committed so far.
+    committed: u64,
+    /// Whether a chunk's transaction is open. Between chunks none is, also while the import
+    /// waits for its file: the lock is held only while rows are written.
+    open: bool,
+    households: Vec<Id>,
+    people: Vec<Id>,
+}
+
+impl Chunks {
+    fn new(actor: &berdaya_store::access::Actor, skip_invalid: bool) -> Chunks {
+        Chunks {
+            actor: actor.clone(),
+            skip_invalid,
+            started: std::time::Instant::now(),
+            committed: 0,
+            open: true,
+            households: Vec::new(),
+            people: Vec::new(),
+        }
+    }
+
+    /// Whether the import can no longer commit (a row was rejected and the user did not ask
+    /// to skip them).
+    fn doomed(&self, report: &ImportReport) -> bool {
+        !self.skip_invalid && report.rejected_rows > 0
+    }
+
+    /// Takes the write lock for the next chunk, in the import's audit context (other writers
+    /// changed it in between).
+    fn begin(&mut self, tx: &Connection) -> StoreResult<()> {
+        if !self.open {
+            tx.execute_batch("BEGIN IMMEDIATE").map_err(backend)?;
+            crate::audit::set_context(tx, &self.actor, true)?;
+            self.open = true;
+            self.started = std::time::Instant::now();
+        }
+        Ok(())
+    }
+
+    /// Commits the chunk and lets other writers in, once the chunk has held the lock long
+    /// enough.
+    fn maybe_yield(&mut self, tx: &Connection) -> StoreResult<()> {
+        if self.started.elapsed() < CHUNK_TIME {
+            return Ok(());
+        }
+        tx.execute_batch("COMMIT").map_err(backend)?;
+        self.committed += 1;
+        self.open = false;
+        std::thread::sleep(CHUNK_GAP);
+        Ok(())
+    }
+
+    /// Deletes what the committed chunks wrote, in one transaction, and records it.
+    fn undo(self, conn: &mut Connection) -> StoreResult<()> {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
+        crate::audit::set_context(&tx, &self.actor, true)?;
+        for (table, ids) in [("people", &self.people), ("households", &self.households)] {
+            let mut delete = tx.prepare(&format!("DELETE FROM {table} WHERE id = ?1")).map_err(backend)?;
+            for id in ids {
+                delete.execute([id]).map_err(backend)?;
+            }
+        }
+        let details = serde_json::json!({
+            "undone": true,
+            "households_deleted": self.households.len(),
+            "people_deleted": self.people.len(),
+        });
+        crate::audit::insert_event(&tx, "import_undone", "registry", None, &details)?;
+        crate::audit::seal(&tx)?;
+        crate::audit::set_context(&tx, &berdaya_store::access::Actor::system("system"), false)?;
+        tx.commit().map_err(backend)
+    }
 }
 
 /// Rows per statement in a bulk load: fewer statements to run, well under SQLite's limit of
@@ -719,6 +845,96 @@ mod tests {
     }
 
     const VILLAGE: &str = "33.16.09.2001";
+
+    /// A file that stops after `pause_at` rows until `resume` says go (or 3 s pass), and
+    /// reports whether it was told.
+    struct Gated {
+        rows: std::vec::IntoIter<Result<RegistryRecord, Vec<RowError>>>,
+        read: u64,
+        pause_at: u64,
+        paused: Option<mpsc::Sender<()>>,
+        resume: mpsc::Receiver<()>,
+        told: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    }
+
+    impl RowSource for Gated {
+        fn next_row(&mut self) -> Option<Result<RegistryRecord, Vec<RowError>>> {
+            if self.read == self.pause_at
+                && let Some(paused) = self.paused.take()
+            {
+                let _ = paused.send(());
+                let told = self.resume.recv_timeout(std::time::Duration::from_secs(3)).is_ok();
+                self.told.store(told, std::sync::atomic::Ordering::SeqCst);
+            }
+            self.read += 1;
+            self.rows.next()
+        }
+        fn rows_read(&self) -> u64 {
+            self.read
+        }
+    }
+
+    fn other_household(s: &SqliteStore, kk: u32) {
+        let c = s.pool.get().unwrap();
+        c.execute(
+            "INSERT INTO households (kk, address, address_key, region, welfare_stage, dtks_listed) \
+             VALUES (?1, 'Jl. Lain', 'jl lain', ?2, 'pra_sejahtera', 0)",
+            params![format!("331609010121{kk:04}").parse::<i64>().unwrap(), VILLAGE],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn an_import_into_a_busy_registry_lets_other_writers_in_between_chunks() {
+        let (_dir, s) = store();
+        // A registry that holds data: the import goes in chunks.
+        other_household(&s, 1);
+        let rows: Vec<_> = (1..=1200).map(|i| row(i as u64, i, i, VILLAGE)).collect();
+        let (paused_tx, paused) = mpsc::channel();
+        let (resume, resume_rx) = mpsc::channel();
+        let told = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut source = Gated {
+            rows: rows.into_iter(),
+            read: 0,
+            pause_at: 600,
+            paused: Some(paused_tx),
+            resume: resume_rx,
+            told: told.clone(),
+        };
+        std::thread::scope(|scope| {
+            let s = &s;
+            let writer = scope.spawn(move || {
+                paused.recv().unwrap();
+                // Another user writes while the import waits for the rest of its file.
+                other_household(&s, 2);
+                resume.send(()).unwrap();
+            });
+            let rep = import(&mut s.pool.get().unwrap(), &mut source, &ImportOptions::default()).unwrap();
+            writer.join().unwrap();
+            assert!(rep.committed && rep.people_created == 1200, "{rep:?}");
+        });
+        assert!(told.load(std::sync::atomic::Ordering::SeqCst), "the other writer waited for the whole import");
+        assert_eq!(counts(&s), (1202, 1200));
+    }
+
+    #[test]
+    fn a_chunked_import_with_an_error_is_undone_whole() {
+        let (_dir, s) = store();
+        other_household(&s, 1);
+        let mut rows: Vec<_> = (1..=900).map(|i| row(i as u64, i, i, VILLAGE)).collect();
+        rows.push(row(901, 901, 901, "33.16.09.2999"));
+        let rep = run(&s, rows, ImportOptions::default());
+        assert!(!rep.committed && rep.rejected_rows == 1 && rep.people_created == 0, "{rep:?}");
+        assert_eq!(counts(&s), (1, 0), "the committed chunks stayed");
+        let c = s.pool.get().unwrap();
+        let undone: i64 =
+            c.query_row("SELECT count(*) FROM audit_log WHERE action = 'import_undone'", [], |r| r.get(0)).unwrap();
+        assert_eq!(undone, 1);
+        // The indexes still refuse what they refused before.
+        drop(c);
+        let rep = run(&s, vec![row(1, 5, 5, VILLAGE)], ImportOptions::default());
+        assert!(rep.committed && rep.people_created == 1, "{rep:?}");
+    }
 
     #[test]
     fn bulk_load_into_empty_tables_rebuilds_every_index() {

@@ -171,7 +171,10 @@ fn migrate(conn: &mut Connection) -> StoreResult<()> {
 
 /// Any unexpected database failure. Messages from SQLite carry no row data.
 pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => StoreError::Busy,
+        _ => StoreError::Backend(e.to_string()),
+    }
 }
 
 #[async_trait]
@@ -221,5 +224,20 @@ impl Store for SqliteStore {
             .map_err(backend)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod busy_tests {
+    use super::*;
+
+    #[test]
+    fn a_locked_database_is_busy_not_a_failure() {
+        for code in [5, 6] {
+            let e = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), Some("database is locked".into()));
+            assert!(matches!(backend(e), StoreError::Busy), "code {code}");
+        }
+        let e = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(1), None);
+        assert!(matches!(backend(e), StoreError::Backend(_)));
     }
 }

@@ -44,6 +44,10 @@ pub enum StoreError {
     /// The operation does not exist on this backend.
     #[error("{0}")]
     Unsupported(String),
+    /// The database is busy with other writers (an import) beyond the wait allowed; trying
+    /// again shortly will do.
+    #[error("the database is busy; try again in a moment")]
+    Busy,
     /// The database failed; the message is for logs, not for users.
     #[error("database error: {0}")]
     Backend(String),

@@ -130,6 +130,10 @@ impl From<StoreError> for Error {
             },
             StoreError::Invalid(invalid) => invalid.into(),
             StoreError::Unsupported(message) => Error::new(StatusCode::BAD_REQUEST, "unsupported", message),
+            StoreError::Busy => Error {
+                note: Some(("error.busy_note", Vec::new())),
+                ..Error::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "the database is busy; try again in a moment")
+            },
             StoreError::Backend(cause) => {
                 tracing::error!(cause = %cause, "store failure");
                 Error::new(
@@ -144,10 +148,13 @@ impl From<StoreError> for Error {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        if self.status.is_server_error() {
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            tracing::warn!(code = self.code, "request refused for now");
+        } else if self.status.is_server_error() {
             tracing::error!(status = self.status.as_u16(), code = self.code, "request failed");
         }
-        match self.page {
+        let status = self.status;
+        let mut res = match self.page {
             Some(lang) => {
                 let message = match &self.note {
                     Some((key, values)) => values
@@ -171,6 +178,24 @@ impl IntoResponse for Error {
                 };
                 (self.status, Json(body)).into_response()
             }
+        };
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("2"));
+        }
+        res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_database_is_a_503_with_retry_after_in_both_shapes() {
+        for err in [Error::from(StoreError::Busy), Error::from(StoreError::Busy).page(Lang::default())] {
+            let res = err.into_response();
+            assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(res.headers().get(axum::http::header::RETRY_AFTER).and_then(|v| v.to_str().ok()), Some("2"));
         }
     }
 }

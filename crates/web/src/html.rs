@@ -391,6 +391,7 @@ pub fn error_page(lang: Lang, status: StatusCode, message: &str, fields: &[Field
         StatusCode::FORBIDDEN => t.t("error.forbidden"),
         StatusCode::CONFLICT => t.t("error.conflict"),
         StatusCode::PAYLOAD_TOO_LARGE => t.t("error.too_large"),
+        StatusCode::SERVICE_UNAVAILABLE => t.t("error.unavailable"),
         s if s.is_server_error() => t.t("error.internal"),
         _ => t.t("error.bad_request"),
     };
