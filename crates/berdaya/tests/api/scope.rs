@@ -34,6 +34,7 @@ struct Probe {
     missing: String,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn probe(
     who: &'static str,
     method: Method,

@@ -121,10 +121,8 @@ async fn read(state: &AppState, auth: &Auth, query: Option<&str>) -> Result<(Aud
     filter.area = auth.principal().user.area.clone();
     let mut entries = state.store().audit_entries(&filter, page).await?;
     for e in &mut entries.items {
-        for side in [&mut e.before, &mut e.after] {
-            if let Some(json) = side {
-                *json = mask_identifiers(json);
-            }
+        for json in [&mut e.before, &mut e.after].into_iter().flatten() {
+            *json = mask_identifiers(json);
         }
     }
     Ok((filter, entries))
