@@ -906,7 +906,7 @@ mod tests {
             let writer = scope.spawn(move || {
                 paused.recv().unwrap();
                 // Another user writes while the import waits for the rest of its file.
-                other_household(&s, 2);
+                other_household(s, 2);
                 resume.send(()).unwrap();
             });
             let rep = import(&mut s.pool.get().unwrap(), &mut source, &ImportOptions::default()).unwrap();
