@@ -749,10 +749,11 @@ fn report(
     let secs = window.as_secs_f64();
     println!();
     println!(
-        "load test, {}: {} clients for {:.1} s on a registry of {} people ({} households), \
-         while `berdaya import registry` adds {} people",
+        "load test, {}: {} clients for {} s (the last answer came at {:.1} s; req/s over that) on a registry of \
+         {} people ({} households), while `berdaya import registry` adds {} people",
         backend.name(),
         args.clients,
+        args.seconds,
         secs,
         args.base_rows,
         base.households,
