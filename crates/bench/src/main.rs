@@ -1,17 +1,33 @@
-//! `berdaya-bench`: benchmarks that print their figures (survey statistics; registry import
-//! and search to come). A thin dispatcher: each subcommand lives in its own module.
+//! `berdaya-bench`: benchmarks that print their figures (survey statistics, registry import
+//! and search, a load test on both backends). A thin dispatcher: each subcommand lives in its
+//! own module.
 
+mod load;
+mod process;
 mod registry;
 mod survey;
 
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "berdaya-bench", about = "Benchmarks that print their figures")]
+#[command(name = "berdaya-bench", about = "Benchmarks that print their figures", after_help = AFTER_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
+
+const AFTER_HELP: &str = "\
+Build first: cargo build --release -p berdaya -p berdaya-bench (the benchmarks run the
+berdaya binary beside berdaya-bench).
+
+Load test: `berdaya-bench load` runs --clients API clients (default 50) for --seconds
+(default 30) against `berdaya serve` on SQLite, then on PostgreSQL (--pg-url, loopback
+only; a database is created and dropped), with a mix of name and NIK searches, record
+views, creates and versioned edits, while `berdaya import registry` adds --import-rows
+people to the same database. It prints per kind of request: requests, req/s, p50/p99/max,
+2xx, expected 4xx (409 for an edit that lost the race), unexpected 4xx, 5xx, and requests
+without answer; then the import's result and one summary line. It exits with 1 if any
+request got a 5xx or no answer, or the import failed.";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -21,6 +37,8 @@ enum Command {
     Import(registry::ImportArgs),
     /// Search 1M people by name prefix and NIK through `berdaya serve`'s HTTP API: p50/p99/max.
     Search(registry::SearchArgs),
+    /// Load test: 50 clients for 30 s on SQLite and PostgreSQL while a CLI import runs; fails on any 5xx.
+    Load(load::LoadArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -28,5 +46,6 @@ fn main() -> anyhow::Result<()> {
         Command::Survey(args) => survey::run(&args),
         Command::Import(args) => registry::run_import(&args),
         Command::Search(args) => registry::run_search(&args),
+        Command::Load(args) => load::run(&args),
     }
 }

@@ -12,9 +12,10 @@
 //! household. Everything is synthetic, from a fixed seed.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::ffi::OsStr;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -23,6 +24,8 @@ use berdaya_domain::registry::{Nik, RegionDraft, Sex};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use time::{Date, Month};
+
+use crate::process::{Server, Workdir, api_client, api_token, berdaya_binary, percentile, remove_sqlite, wait_healthy};
 
 /// Targets from the foundation issue.
 const IMPORT_TARGET_ROWS_PER_S: f64 = 200_000.0;
@@ -56,7 +59,7 @@ pub fn run_import(args: &ImportArgs) -> anyhow::Result<()> {
     let berdaya = berdaya_binary()?;
     let work = Workdir::new(args.dir.as_deref())?;
     let data = generate_and_seed(&work, args.rows)?;
-    let import = import(&berdaya, &data)?;
+    let import = import(&berdaya, &data.csv, data.database.as_os_str())?;
     let rate = args.rows as f64 / import.wall.as_secs_f64();
     println!();
     println!("registry import, SQLite, {} rows ({} households)", args.rows, data.households);
@@ -82,9 +85,9 @@ pub fn run_search(args: &SearchArgs) -> anyhow::Result<()> {
     let berdaya = berdaya_binary()?;
     let work = Workdir::new(args.dir.as_deref())?;
     let data = generate_and_seed(&work, args.rows)?;
-    import(&berdaya, &data)?;
-    let token = api_token(&berdaya, &data.database)?;
-    let mut server = Server::start(&berdaya, &data.database)?;
+    import(&berdaya, &data.csv, data.database.as_os_str())?;
+    let token = api_token(&berdaya, data.database.as_os_str())?;
+    let mut server = Server::start(&berdaya, data.database.as_os_str(), None)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting tokio")?;
     let result = runtime.block_on(search(&server.address, &token, &data, args.queries));
     server.stop();
@@ -109,48 +112,8 @@ fn verdict(ok: bool) -> &'static str {
     if ok { "met" } else { "MISSED" }
 }
 
-fn file_mb(path: &Path) -> f64 {
+pub(crate) fn file_mb(path: &Path) -> f64 {
     std::fs::metadata(path).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0)
-}
-
-/// The `berdaya` binary beside this one.
-fn berdaya_binary() -> anyhow::Result<PathBuf> {
-    let me = std::env::current_exe().context("locating berdaya-bench")?;
-    let dir = me.parent().context("berdaya-bench has no directory")?;
-    let bin = dir.join(format!("berdaya{}", std::env::consts::EXE_SUFFIX));
-    if !bin.is_file() {
-        bail!("{} not found: build it first with `cargo build --release -p berdaya -p berdaya-bench`", bin.display());
-    }
-    if cfg!(debug_assertions) || !dir.ends_with("release") {
-        eprintln!(
-            "warning: not a release build; figures mean little. Use `cargo build --release -p berdaya -p berdaya-bench`."
-        );
-    }
-    Ok(bin)
-}
-
-/// A working directory, removed at the end when it is a temporary one.
-struct Workdir {
-    path: PathBuf,
-    _temp: Option<tempfile::TempDir>,
-}
-
-impl Workdir {
-    fn new(dir: Option<&Path>) -> anyhow::Result<Workdir> {
-        match dir {
-            Some(d) => {
-                std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
-                Ok(Workdir { path: d.to_path_buf(), _temp: None })
-            }
-            None => {
-                let t = tempfile::Builder::new()
-                    .prefix("berdaya-bench-")
-                    .tempdir()
-                    .context("creating a temporary directory")?;
-                Ok(Workdir { path: t.path().to_path_buf(), _temp: Some(t) })
-            }
-        }
-    }
 }
 
 /// The generated file, the seeded database, and samples to search for.
@@ -167,7 +130,7 @@ struct Data {
 // Regions ------------------------------------------------------------------------------------
 
 /// Villages of Blora (Central Java) the generated households live in: (code, name).
-const VILLAGES: [(&str, &str); 8] = [
+pub(crate) const VILLAGES: [(&str, &str); 8] = [
     ("33.16.09.2001", "Pilang"),
     ("33.16.09.2002", "Kutukan"),
     ("33.16.09.2003", "Wulung"),
@@ -181,8 +144,8 @@ const VILLAGES: [(&str, &str); 8] = [
 const DISTRICTS: [(&str, &str); 3] = [("33.16.09", "Randublatung"), ("33.16.01", "Jati"), ("33.16.05", "Ngawen")];
 
 /// Creates the province, regency, districts and villages the data uses.
-async fn seed_regions(database: &Path) -> anyhow::Result<()> {
-    let store = berdaya::store::open(&DatabaseUrl::Sqlite(database.to_path_buf())).await?;
+pub(crate) async fn seed_regions(database: &DatabaseUrl) -> anyhow::Result<()> {
+    let store = berdaya::store::open(database).await?;
     let mut regions = vec![("33", "Jawa Tengah", "province"), ("33.16", "Blora", "regency")];
     regions.extend(DISTRICTS.iter().map(|(c, n)| (*c, *n, "district")));
     regions.extend(VILLAGES.iter().map(|(c, n)| (*c, *n, "village")));
@@ -197,7 +160,7 @@ async fn seed_regions(database: &Path) -> anyhow::Result<()> {
 
 // Generator ----------------------------------------------------------------------------------
 
-const MALE: [&str; 24] = [
+pub(crate) const MALE: [&str; 24] = [
     "Agus",
     "Budi",
     "Joko",
@@ -223,7 +186,7 @@ const MALE: [&str; 24] = [
     "Imam",
     "Suparman",
 ];
-const FEMALE: [&str; 24] = [
+pub(crate) const FEMALE: [&str; 24] = [
     "Siti",
     "Sri",
     "Dewi",
@@ -249,7 +212,7 @@ const FEMALE: [&str; 24] = [
     "Sari",
     "Murni",
 ];
-const FAMILY: [&str; 32] = [
+pub(crate) const FAMILY: [&str; 32] = [
     "Santoso",
     "Wibowo",
     "Susanto",
@@ -299,7 +262,7 @@ const STREETS: [&str; 12] = [
 ];
 const STAGES: [&str; 5] = ["pra_sejahtera", "sejahtera_1", "sejahtera_2", "sejahtera_3", "sejahtera_3_plus"];
 const EDUCATION: [&str; 6] = ["none", "sd", "smp", "sma", "diploma", "bachelor"];
-const OCCUPATIONS: [&str; 8] =
+pub(crate) const OCCUPATIONS: [&str; 8] =
     ["petani", "buruh tani", "pedagang", "wiraswasta", "guru", "buruh", "", "ibu rumah tangga"];
 
 fn random_date(rng: &mut SmallRng, from_year: i32, to_year: i32) -> anyhow::Result<Date> {
@@ -312,33 +275,65 @@ fn random_date(rng: &mut SmallRng, from_year: i32, to_year: i32) -> anyhow::Resu
 fn generate_and_seed(work: &Workdir, rows: usize) -> anyhow::Result<Data> {
     let csv = work.path.join(format!("registry-{rows}.csv"));
     let database = work.path.join(format!("registry-{rows}.sqlite3"));
-    // The audit seals go with the database they seal.
-    for suffix in ["", "-wal", "-shm", ".seals"] {
-        let mut p = database.as_os_str().to_owned();
-        p.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(p));
-    }
-    let t = Instant::now();
-    let (households, niks, names) = generate(&csv, rows)?;
-    eprintln!(
-        "generated {} people in {households} households: {} ({:.0} MB) in {:.1} s",
-        rows,
-        csv.display(),
-        file_mb(&csv),
-        t.elapsed().as_secs_f64()
-    );
+    remove_sqlite(&database);
+    let generated = generate(&csv, rows, &Numbering::FIRST)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting tokio")?;
-    runtime.block_on(seed_regions(&database))?;
+    runtime.block_on(seed_regions(&DatabaseUrl::Sqlite(database.clone())))?;
     eprintln!("seeded {} regions into {}", 2 + DISTRICTS.len() + VILLAGES.len(), database.display());
-    Ok(Data { csv, database, households, niks, names })
+    Ok(Data { csv, database, households: generated.households, niks: generated.niks, names: generated.names })
 }
 
-/// Writes `rows` people to `path`; returns the household count and search samples.
-fn generate(path: &Path, rows: usize) -> anyhow::Result<(usize, Vec<String>, Vec<String>)> {
+/// Where a generated file starts its KK and NIK numbers, so that several files (and records
+/// made through the API) can go into one database without clashing.
+pub(crate) struct Numbering {
+    /// The random generator's seed.
+    pub seed: u64,
+    /// Households are numbered from this one; the number makes the KK.
+    pub first_household: usize,
+    /// NIK serials (per district and birth date) start after this one.
+    pub first_serial: u16,
+}
+
+impl Numbering {
+    /// The numbering of the import and search benchmarks' file.
+    pub const FIRST: Numbering = Numbering { seed: 0xBE2D_A7A0_BE4C, first_household: 0, first_serial: 0 };
+}
+
+/// A generated file's household count, and samples to search for.
+pub(crate) struct Generated {
+    pub households: usize,
+    /// NIKs of generated people.
+    pub niks: Vec<String>,
+    /// Name prefixes that match generated people.
+    pub names: Vec<String>,
+}
+
+/// The KK number of household `n` in the district with digits `district` (6 digits).
+pub(crate) fn kk_number(district: &str, n: usize) -> String {
+    format!("{district}{:06}{:04}", n / 9999, n % 9999 + 1)
+}
+
+/// Writes `rows` people to `path`, numbered as `numbering` says; returns the household count
+/// and search samples.
+pub(crate) fn generate(path: &Path, rows: usize, numbering: &Numbering) -> anyhow::Result<Generated> {
+    let t = Instant::now();
+    let generated = generate_in(path, rows, numbering)?;
+    eprintln!(
+        "generated {} people in {} households: {} ({:.0} MB) in {:.1} s",
+        rows,
+        generated.households,
+        path.display(),
+        file_mb(path),
+        t.elapsed().as_secs_f64()
+    );
+    Ok(generated)
+}
+
+fn generate_in(path: &Path, rows: usize, numbering: &Numbering) -> anyhow::Result<Generated> {
     let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
     let mut out = csv::WriterBuilder::new().buffer_capacity(1 << 20).from_writer(file);
     out.write_record(berdaya_files::registry::COLUMNS)?;
-    let mut rng = SmallRng::seed_from_u64(0xBE2D_A7A0_BE4C);
+    let mut rng = SmallRng::seed_from_u64(numbering.seed);
     // Serial numbers used per (district, birth date field): NIKs must be unique.
     let mut serials: HashMap<(u32, u32), u16> = HashMap::new();
     let mut niks = Vec::new();
@@ -351,7 +346,7 @@ fn generate(path: &Path, rows: usize) -> anyhow::Result<(usize, Vec<String>, Vec
         let (region, _) = VILLAGES[village];
         let district_digits: String = region[..8].chars().filter(|c| *c != '.').collect();
         let district_num: u32 = district_digits.parse().context("district digits")?;
-        let kk = format!("{district_digits}{:06}{:04}", households / 9999, households % 9999 + 1);
+        let kk = kk_number(&district_digits, numbering.first_household + households);
         let address = format!(
             "{} No. {}, RT {:02}/RW {:02}",
             STREETS[rng.random_range(0..STREETS.len())],
@@ -389,7 +384,7 @@ fn generate(path: &Path, rows: usize) -> anyhow::Result<(usize, Vec<String>, Vec
                 district_num,
                 day_field * 10_000 + u32::from(u8::from(born.month())) * 100 + (born.year().rem_euclid(100)) as u32,
             );
-            let serial = serials.entry(key).or_insert(0);
+            let serial = serials.entry(key).or_insert(numbering.first_serial);
             *serial += 1;
             let nik = Nik::compose(&district_digits, born, sex, *serial).map_err(|e| anyhow::anyhow!("NIK: {e}"))?;
             let nik = nik.reveal();
@@ -429,7 +424,7 @@ fn generate(path: &Path, rows: usize) -> anyhow::Result<(usize, Vec<String>, Vec
         }
     }
     out.flush()?;
-    Ok((households, niks, names))
+    Ok(Generated { households, niks, names })
 }
 
 fn berdaya_text_date(d: Date) -> String {
@@ -438,32 +433,33 @@ fn berdaya_text_date(d: Date) -> String {
 
 // Running berdaya -----------------------------------------------------------------------------
 
-struct Imported {
-    command: String,
-    wall: Duration,
-    peak_mb: f64,
+pub(crate) struct Imported {
+    pub command: String,
+    pub wall: Duration,
+    pub peak_mb: f64,
 }
 
-/// Runs `berdaya import registry` on the data and measures it.
-fn import(berdaya: &Path, data: &Data) -> anyhow::Result<Imported> {
-    let args = [
-        "import".as_ref(),
-        "registry".as_ref(),
-        data.csv.as_os_str(),
-        "--database".as_ref(),
-        data.database.as_os_str(),
-    ];
-    let command =
-        format!("{} import registry {} --database {}", berdaya.display(), data.csv.display(), data.database.display());
+/// The command `berdaya import registry CSV --database DATABASE`, quiet unless asked
+/// (`RUST_LOG=debug` shows the import's phases), and how to print it. A PostgreSQL URL
+/// printed must carry no password.
+pub(crate) fn import_command(berdaya: &Path, csv: &Path, database: &OsStr) -> (Command, String) {
+    let mut command = Command::new(berdaya);
+    command
+        .args(["import".as_ref(), "registry".as_ref(), csv.as_os_str(), "--database".as_ref(), database])
+        .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+        .stdin(Stdio::null());
+    let shown = DatabaseUrl::parse(&database.to_string_lossy()).map_or_else(|_| "?".into(), |u| u.redacted());
+    let text = format!("{} import registry {} --database {shown}", berdaya.display(), csv.display());
+    (command, text)
+}
+
+/// Runs `berdaya import registry` on `csv` into `database` (a `--database` argument) and
+/// measures it.
+pub(crate) fn import(berdaya: &Path, csv: &Path, database: &OsStr) -> anyhow::Result<Imported> {
+    let (mut child, command) = import_command(berdaya, csv, database);
     eprintln!("running: {command}");
     let t = Instant::now();
-    let output = Command::new(berdaya)
-        .args(args)
-        // Quiet unless asked: `RUST_LOG=debug` shows the import's phases.
-        .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
-        .stdin(Stdio::null())
-        .output()
-        .with_context(|| format!("running {}", berdaya.display()))?;
+    let output = child.output().with_context(|| format!("running {}", berdaya.display()))?;
     let wall = t.elapsed();
     let peak_mb = children_peak_rss_mb();
     std::io::stderr().write_all(&output.stderr).ok();
@@ -487,121 +483,12 @@ fn children_peak_rss_mb() -> f64 {
     kb * 1024.0 / 1e6
 }
 
-/// An administrator account and an API token for it, made with the CLI as an operator would;
-/// the API answers nobody without one. Returns the token's secret.
-fn api_token(berdaya: &Path, database: &Path) -> anyhow::Result<String> {
-    let run = |args: &[&str], input: Option<&str>| -> anyhow::Result<String> {
-        let mut child = Command::new(berdaya)
-            .args(args)
-            .arg("--database")
-            .arg(database)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .with_context(|| format!("running berdaya {}", args.join(" ")))?;
-        if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
-            stdin.write_all(input.as_bytes()).context("writing the password")?;
-        }
-        let out = child.wait_with_output().context("waiting for berdaya")?;
-        if !out.status.success() {
-            bail!("berdaya {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-    };
-    let password = format!("bangku-{:016x}", rand::random::<u64>());
-    run(
-        &["user", "create", "bench", "--role", "administrator", "--name", "Benchmark", "--password-stdin"],
-        Some(&format!("{password}\n")),
-    )?;
-    run(&["token", "create", "bench", "--name", "search benchmark"], None)
-}
-
-/// A running `berdaya serve`.
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Server {
-    fn start(berdaya: &Path, database: &Path) -> anyhow::Result<Server> {
-        let mut child = Command::new(berdaya)
-            .args([
-                "serve".as_ref(),
-                "--bind".as_ref(),
-                "127.0.0.1:0".as_ref(),
-                "--database".as_ref(),
-                database.as_os_str(),
-            ])
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .with_context(|| format!("starting {} serve", berdaya.display()))?;
-        let stdout = child.stdout.take().context("no stdout from berdaya serve")?;
-        let mut lines = BufReader::new(stdout).lines();
-        let address = loop {
-            match lines.next() {
-                Some(Ok(line)) => {
-                    if let Some(at) = line.find("http://") {
-                        let url: String = line[at..].chars().take_while(|c| !c.is_whitespace()).collect();
-                        break url;
-                    }
-                }
-                _ => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    bail!("berdaya serve stopped before printing its address");
-                }
-            }
-        };
-        // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        eprintln!("server at {address}");
-        Ok(Server { child, address })
-    }
-
-    fn stop(&mut self) {
-        // SAFETY: sends SIGTERM to our own child, by its id.
-        let pid = self.child.id() as libc::pid_t;
-        unsafe {
-            libc::kill(pid, libc::SIGTERM);
-        }
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
 // Searching ------------------------------------------------------------------------------------
 
 /// Sequential queries; latencies in milliseconds for name prefixes and for NIKs.
 async fn search(address: &str, token: &str, data: &Data, queries: usize) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
-    let mut headers = reqwest::header::HeaderMap::new();
-    let bearer = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).context("the token")?;
-    headers.insert(reqwest::header::AUTHORIZATION, bearer);
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .default_headers(headers)
-        .build()
-        .context("HTTP client")?;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        match client.get(format!("{address}/healthz")).send().await {
-            Ok(r) if r.status().is_success() => break,
-            _ if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(100)).await,
-            Ok(r) => bail!("/healthz answers {}", r.status()),
-            Err(e) => return Err(e).context("/healthz does not answer"),
-        }
-    }
+    let client = api_client(token, Duration::from_secs(30))?;
+    wait_healthy(&client, address).await?;
     if data.niks.is_empty() || data.names.is_empty() {
         bail!("no samples to search for: generate more rows");
     }
@@ -646,13 +533,4 @@ async fn query(client: &reqwest::Client, url: &str, q: &str) -> anyhow::Result<(
     let json: serde_json::Value = serde_json::from_slice(&body).context("the answer is not JSON")?;
     let items = json.get("items").and_then(|i| i.as_array()).map_or(0, Vec::len);
     Ok((ms, items))
-}
-
-/// The value at quantile `q` of sorted values (nearest rank).
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
 }
