@@ -145,7 +145,10 @@ backend_tests! {
         assert_eq!(app.store.household(id).await.expect("household").address, "Jl. Pilang No. 2");
 
         let (s, dup) = post(&app, "/api/v1/households", &fixtures::household(KK, "Elsewhere")).await;
-        assert_eq!(s, 409, "{dup}");
+        // A registered KK is refused without confirming that it is registered (it may be outside the
+        // caller's area).
+        assert_eq!(s, 422, "{dup}");
+        assert!(dup["error"]["message"].as_str().unwrap_or("").contains("cannot be used"), "{dup}");
         assert_eq!(dup["error"]["fields"][0]["field"], "kk");
 
         let (s, found) = get(&app, &format!("/api/v1/households?q={KK}")).await;

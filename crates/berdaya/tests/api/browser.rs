@@ -345,7 +345,7 @@ const MENUS: [(&str, &[&str]); 6] = [
     ),
     ("petugas.pkh", &["Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program", "Survei", "Ekspor"]),
     ("pendamping.pkh", &["Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program", "Ekspor"]),
-    ("pengurus.lkm", &["Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program"]),
+    ("pengurus.lkm", &["Wilayah", "Individu", "Kelompok", "Instansi", "Program"]),
     ("evaluator", &["Wilayah", "Instansi", "Program", "Survei", "Ekspor"]),
     ("pemantau", &["Wilayah"]),
 ];
