@@ -6,6 +6,7 @@ mod api;
 mod bad_input;
 mod browser;
 mod helpers;
+mod login;
 mod pages;
 mod survey;
 mod users;
