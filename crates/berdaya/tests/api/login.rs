@@ -330,6 +330,6 @@ access_tests! {
         }
         let p50 = median(latencies);
         eprintln!("/healthz p50 during 40 concurrent logins: {p50:?}");
-        assert!(p50 < Duration::from_millis(60), "/healthz p50 {p50:?} while logins hash");
+        assert!(p50 < Duration::from_millis(100), "/healthz p50 {p50:?} while logins hash");
     }
 }

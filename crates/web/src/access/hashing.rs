@@ -47,10 +47,10 @@ impl HashPool {
         HashPool { permits: Arc::new(Semaphore::new(workers.max(1))), waiting: AtomicUsize::new(0), queue, wait }
     }
 
-    /// Twice the machine's cores: hashing is CPU-bound, and a little slack keeps the cores
-    /// busy while a finished hash's answer is written.
+    /// One per core: hashing is CPU-bound, so more at once only adds memory and takes the
+    /// cores from the async workers.
     pub fn default_workers() -> usize {
-        std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
+        std::thread::available_parallelism().map_or(2, |n| n.get())
     }
 
     /// Runs `f` on a blocking thread once a worker is free.
