@@ -57,9 +57,9 @@ impl Default for Policy {
     }
 }
 
-/// The most (address, account) pairs tracked at once (about 100 bytes each). Past it, after
-/// forgetting what expired, new pairs are refused ([`Refused::Busy`]) rather than let
-/// through untracked.
+/// The most (address, account) pairs, and the most addresses, tracked at once (about 100
+/// bytes each). Past it, after forgetting what expired, new ones are refused
+/// ([`Refused::Busy`]) rather than let through untracked.
 const MAX_PAIRS: usize = 100_000;
 
 #[derive(Debug, Clone, Copy)]
@@ -173,6 +173,10 @@ impl Throttle {
         let c = &mut *guard;
         c.sweep(now, p.window);
 
+        if !c.addresses.contains_key(&address) && c.addresses.len() >= MAX_PAIRS {
+            tracing::warn!(addresses = c.addresses.len(), "login throttle full: refusing a new address");
+            return Err(Refused::Busy);
+        }
         let by_address = c.addresses.entry(address).or_insert_with(|| Counter::new(now));
         by_address.refresh(now, p.window);
         if let Some(left) = by_address.locked(now) {
@@ -221,7 +225,7 @@ impl Counters {
     /// maps do not grow with every name ever tried.
     fn sweep(&mut self, now: Instant, window: Duration) {
         let due = self.last_sweep.is_none_or(|at| now.duration_since(at) > Duration::from_secs(60));
-        if !due && self.pairs.len() < MAX_PAIRS {
+        if !due && self.pairs.len() < MAX_PAIRS && self.addresses.len() < MAX_PAIRS {
             return;
         }
         self.last_sweep = Some(now);
