@@ -273,11 +273,16 @@ access_tests! {
             known.push(time("admin").await);
             unknown.push(time("tidak.ada").await);
         }
+        // The fastest of each is the cost of the work itself; the median also carries the
+        // noise of the tests that run beside this one. Before: one hash for a known name, two
+        // for an unknown one.
+        let (k_min, u_min) = (*known.iter().min().expect("samples"), *unknown.iter().min().expect("samples"));
         let (k, u) = (median(known), median(unknown));
+        let fastest = u_min.as_secs_f64() / k_min.as_secs_f64();
         let ratio = u.as_secs_f64() / k.as_secs_f64();
-        eprintln!("median login time: known {k:?}, unknown {u:?}, ratio {ratio:.2}");
-        // Other tests run beside this one: allow for noise, not for a second hash (old code: 1.5 to 2).
-        assert!((0.6..1.5).contains(&ratio), "known {k:?} vs unknown {u:?}: timing tells which names exist");
+        eprintln!("login time, known vs unknown name: median {k:?} vs {u:?} (ratio {ratio:.2}), fastest {k_min:?} vs {u_min:?} (ratio {fastest:.2})");
+        assert!((1.0 / 1.5..1.5).contains(&fastest), "fastest known {k_min:?} vs unknown {u_min:?}: timing tells which names exist");
+        assert!(ratio < 1.6, "median known {k:?} vs unknown {u:?}: timing tells which names exist");
     }
 
     async fn a_full_hashing_pool_answers_busy(app: TestApp) with AccessConfig { hash_workers: 1, hash_queue: 1, ..unthrottled() }; {
