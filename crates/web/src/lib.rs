@@ -43,12 +43,14 @@ pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// form.
 pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
 
-/// What every handler shares: the store, how sessions behave, the login throttle.
+/// What every handler shares: the store, how sessions behave, the login throttle, the pool
+/// password hashing runs on.
 #[derive(Clone)]
 pub struct AppState {
     store: Arc<dyn Store>,
     pub access: Arc<access::AccessConfig>,
     pub throttle: Arc<access::throttle::Throttle>,
+    pub hashing: Arc<access::hashing::HashPool>,
 }
 
 impl AppState {
@@ -60,7 +62,11 @@ impl AppState {
     /// Wraps the opened store with a session and login policy (tests shorten the delays).
     pub fn with_access(store: Arc<dyn Store>, config: access::AccessConfig) -> AppState {
         let throttle = Arc::new(access::throttle::Throttle::new(config.throttle.clone()));
-        AppState { store, access: Arc::new(config), throttle }
+        let hashing =
+            Arc::new(access::hashing::HashPool::new(config.hash_workers, config.hash_queue, config.hash_wait));
+        // Made now, so the first login for an unknown name is not the one that pays for it.
+        let _ = berdaya_domain::access::PasswordHash::decoy();
+        AppState { store, access: Arc::new(config), throttle, hashing }
     }
 
     /// The store behind the server.
@@ -70,7 +76,9 @@ impl AppState {
 }
 
 /// The whole application: every capability's routes, the fallback and the layers, with the
-/// state applied, ready for `axum::serve`.
+/// state applied, ready for `axum::serve` (served with
+/// `into_make_service_with_connect_info::<SocketAddr>()`, so the login throttle knows each
+/// client's address).
 pub fn router(state: AppState) -> Router {
     let trace = TraceLayer::new_for_http()
         .make_span_with(|req: &Request<Body>| {

@@ -27,6 +27,11 @@ pub struct Args {
     /// Seal the audit log this often (seconds) while it grows, and once more on shutdown.
     #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600), env = "BERDAYA_SEAL_EVERY")]
     seal_every: u64,
+    /// Berdaya is behind one reverse proxy that appends the client's address to
+    /// X-Forwarded-For: login throttling then keys on that address, not the proxy's. Never set
+    /// it when clients reach Berdaya directly (they could write the header themselves).
+    #[arg(long, env = "BERDAYA_TRUST_PROXY")]
+    trust_proxy: bool,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -39,13 +44,16 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let listener =
         tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("cannot listen on {}", args.bind))?;
     let addr = listener.local_addr().context("reading the bound address")?;
-    let app = berdaya_web::router(berdaya_web::AppState::new(store.clone()));
+    let access = berdaya_web::access::AccessConfig { trust_forwarded_for: args.trust_proxy, ..Default::default() };
+    let app = berdaya_web::router(berdaya_web::AppState::with_access(store.clone(), access));
     tracing::info!(%addr, backend = store.backend(), "server started");
     println!("Berdaya berjalan di http://{addr}  (Berdaya is running at http://{addr})");
     println!("Basis data / database: {}", url.redacted());
     println!("Tekan Ctrl-C untuk berhenti (press Ctrl-C to stop).");
     let (stop, stopped) = tokio::sync::oneshot::channel();
     let sealing = tokio::spawn(seal_periodically(store.clone(), sealer, Duration::from_secs(args.seal_every), stopped));
+    // The peer address of each connection reaches the handlers (the login throttle keys on it).
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
     let _ = stop.send(());
     if let Err(e) = sealing.await {

@@ -84,6 +84,7 @@ pub fn test_access() -> AccessConfig {
             lock_after: 4,
             lock_for: Duration::from_secs(600),
             window: Duration::from_secs(600),
+            ..Policy::default()
         },
         ..AccessConfig::default()
     }
@@ -92,13 +93,19 @@ pub fn test_access() -> AccessConfig {
 /// Starts the app on a fresh database, with an administrator `admin` signed in on `client`;
 /// `None` when the backend is PostgreSQL and no server is configured.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, test_access()).await
+}
+
+/// [`spawn_app`] with a session and login policy of the test's own.
+pub async fn spawn_app_with(backend: Backend, access: AccessConfig) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("temp dir");
     let (database, pg_database) = fresh_database(backend, dir.path()).await?;
     let store = berdaya::store::open(&database).await.expect("open store");
-    let app = berdaya_web::router(berdaya_web::AppState::with_access(store.clone(), test_access()));
+    let app = berdaya_web::router(berdaya_web::AppState::with_access(store.clone(), access));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(listener, app).await.expect("serve");
     });
     let anonymous = plain_client();

@@ -7,6 +7,7 @@ mod bad_input;
 mod browser;
 mod hardening;
 mod helpers;
+mod login;
 mod pages;
 mod scope;
 mod survey;

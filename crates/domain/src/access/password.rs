@@ -1,7 +1,11 @@
-//! Passwords: the rules a new password must meet, and argon2id hashing.
+//! Passwords: the rules a new password must meet (length, no control characters, not a
+//! commonly used password), and argon2id hashing.
 //!
 //! Hashes are PHC strings (`$argon2id$v=19$m=19456,t=2,p=1$…`), so the parameters travel
 //! with each hash and can be raised later without breaking old ones.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
@@ -21,13 +25,73 @@ pub fn check_password_rules(password: &str, username: &str) -> Result<(), String
     if n > MAX_PASSWORD_CHARS {
         return Err(format!("must be at most {MAX_PASSWORD_CHARS} characters"));
     }
+    if password.chars().any(char::is_control) {
+        return Err("tidak boleh memuat karakter kendali seperti NUL atau tab \
+                    (must not contain control characters such as NUL or tab)"
+            .into());
+    }
     if password.to_lowercase().contains(&username.to_lowercase()) {
         return Err("must not contain the username".into());
     }
     if password.chars().all(|c| c == password.chars().next().unwrap_or(' ')) {
         return Err("must not be one repeated character".into());
     }
+    if is_common(password) {
+        return Err("terlalu umum dan mudah ditebak; pilih kata sandi lain \
+                    (is a commonly used password; choose another)"
+            .into());
+    }
     Ok(())
+}
+
+/// Commonly used passwords that the vendored list (see `data/README.md`) lacks: Indonesian
+/// words and phrases that people pick first.
+const INDONESIAN_COMMON: &[&str] = &[
+    "alhamdulillah",
+    "assalamualaikum",
+    "berdaya",
+    "bismillah",
+    "cintaku",
+    "indonesia",
+    "indonesiaraya",
+    "jakarta",
+    "katakunci",
+    "katasandi",
+    "kalimantan",
+    "merahputih",
+    "merdeka",
+    "pancasila",
+    "rahasia",
+    "rahasiaku",
+    "sayang",
+    "sayangku",
+    "selamatdatang",
+    "surabaya",
+    "yogyakarta",
+];
+
+fn common_passwords() -> &'static HashSet<&'static str> {
+    static LIST: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        include_str!("../../data/common-passwords.txt")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .chain(INDONESIAN_COMMON.iter().copied())
+            .collect()
+    })
+}
+
+/// Whether a password is on the list of common passwords, ignoring case, also once trailing
+/// digits and punctuation are taken off (`Indonesia2024!` is `indonesia`).
+pub fn is_common(password: &str) -> bool {
+    let lower = password.to_lowercase();
+    let list = common_passwords();
+    if list.contains(lower.as_str()) {
+        return true;
+    }
+    let core = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation());
+    core.chars().count() >= 4 && list.contains(core)
 }
 
 /// An argon2id password hash in PHC form. `Debug` does not print it.
@@ -75,9 +139,15 @@ impl PasswordHash {
     }
 
     /// A hash of nothing anyone knows, to verify against when the user does not exist, so
-    /// a login for an unknown name takes as long as one for a known name.
+    /// a login for an unknown name takes as long as one for a known name: the same
+    /// parameters as every new hash, made once per process (the first call pays for it).
     pub fn decoy() -> PasswordHash {
-        PasswordHash::new("decoy password that no account has").unwrap_or(PasswordHash(String::new()))
+        static DECOY: OnceLock<PasswordHash> = OnceLock::new();
+        DECOY
+            .get_or_init(|| {
+                PasswordHash::new("decoy password that no account has").unwrap_or(PasswordHash(String::new()))
+            })
+            .clone()
     }
 }
 
@@ -103,5 +173,32 @@ mod tests {
         assert!(check_password_rules("siti-password", "siti").unwrap_err().contains("username"));
         assert!(check_password_rules("aaaaaaaaaaaa", "budi").unwrap_err().contains("repeated"));
         assert!(check_password_rules("tulungrejo-batu", "siti").is_ok());
+    }
+
+    #[test]
+    fn common_passwords_and_control_characters_are_refused() {
+        for common in ["1234567890", "password12", "qwertyuiop", "QwertyUiop", "bismillah123", "Indonesia2024!"] {
+            let refused = check_password_rules(common, "siti").expect_err(common);
+            assert!(refused.contains("terlalu umum"), "{common}: {refused}");
+        }
+        for control in ["tulungrejo\0batu", "tulungrejo\tbatu", "tulungrejo-batu\n", "tulungrejo\u{7f}batu"] {
+            let refused = check_password_rules(control, "siti").expect_err(control);
+            assert!(refused.contains("karakter kendali"), "{control:?}: {refused}");
+        }
+        // The passwords the tests and the demo use still pass.
+        for fine in ["uji-coba-berdaya-2026", "kalampangan-2024", "Sawah-Hijau-Subur-77", "kedelai-salak-4821"] {
+            assert_eq!(check_password_rules(fine, "siti"), Ok(()), "{fine}");
+        }
+        assert!(common_passwords().len() > 19_000, "the vendored list is loaded");
+    }
+
+    #[test]
+    fn the_decoy_costs_what_a_real_hash_costs() {
+        let decoy = PasswordHash::decoy();
+        let real = PasswordHash::new("kalampangan-2024").unwrap();
+        let params = |h: &PasswordHash| h.as_str().split('$').nth(3).map(str::to_string);
+        assert_eq!(params(&decoy), params(&real));
+        assert_eq!(decoy, PasswordHash::decoy(), "made once, not on every call");
+        assert!(!decoy.verify(""));
     }
 }

@@ -1,13 +1,14 @@
 //! Login and logout pages. A login issues a new session id every time (and ends the session
 //! the browser came with), so a session id planted before login is worthless after it.
 
+use std::net::IpAddr;
 use std::time::Instant;
 
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::header::{LOCATION, SET_COOKIE};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::header::{LOCATION, RETRY_AFTER, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use berdaya_domain::access::password::MAX_PASSWORD_CHARS;
@@ -17,8 +18,9 @@ use berdaya_store::access::{Actor, AuditEvent, Session, acting_as};
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::throttle::Verdict;
-use super::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie, cookie_header, over_tls};
+use super::hashing::PoolError;
+use super::throttle::{Failure, Refused};
+use super::{ClientAddr, LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie, cookie_header, over_tls};
 use crate::AppState;
 use crate::error::Error;
 use crate::extract::FormData;
@@ -39,13 +41,36 @@ struct LoginPage {
     message: Option<String>,
 }
 
-/// Where to go after login: a local path only (never another site).
+/// Where to go after login: a local path only, else `/`. Exactly one leading `/`, and no
+/// backslash, control character or whitespace anywhere (browsers drop tabs and newlines and
+/// read `\\` as `/`, so `/<TAB>/evil.example` would leave the site), nor in the
+/// percent-decoded path. Non-ASCII is percent-encoded, so the answer is always a valid
+/// `Location`.
 fn safe_next(raw: &str) -> String {
-    if raw.starts_with('/') && !raw.starts_with("//") && !raw.contains('\\') && !raw.starts_with("/login") {
-        raw.to_string()
-    } else {
-        "/".to_string()
+    let bad = |c: char| c == '\\' || c.is_control() || c.is_whitespace();
+    let path = raw.split(['?', '#']).next().unwrap_or("");
+    let decoded = percent_decode(&path.replace('+', "%2B"));
+    let local = raw.starts_with('/')
+        && !raw.starts_with("//")
+        && !raw.chars().any(bad)
+        && !decoded.starts_with("//")
+        && !decoded.chars().any(bad)
+        && !raw.starts_with("/login");
+    if !local {
+        return "/".to_string();
     }
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
 fn login_form(
@@ -94,22 +119,53 @@ async fn login_page(
     res
 }
 
-async fn login(State(state): State<AppState>, lang: Lang, headers: HeaderMap, form: FormData) -> Response {
+/// Signs in. The order matters:
+/// 1. the throttle reserves an attempt for (client address, account) or refuses at once,
+///    without looking at the password;
+/// 2. the password is verified on the bounded hashing pool, against the account's hash or,
+///    for an unknown or malformed name, against the decoy (same cost, so timing tells
+///    nothing); a full pool answers 503 with `Retry-After`;
+/// 3. only once the answer is a success, and the redirect target is settled, is a session
+///    made.
+///
+/// Audit rule: each password actually checked and refused writes one `login_failed` row
+/// (username, client address, the failure's number in the window, whether it locked); the
+/// attempts the throttle refuses unchecked write nothing. So one address writes at most
+/// `lock_after` rows per account and window, and at most `address_lock_after` in all.
+async fn login(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(address): ClientAddr,
+    headers: HeaderMap,
+    form: FormData,
+) -> Response {
     let t = lang.tr();
     let raw_name = form.get("username");
     let password = form.get("password");
-    let next = form.get("next");
+    let next = safe_next(&form.get("next"));
     let csrf = super::csrf_token();
     let key: String = raw_name.trim().to_lowercase().chars().take(64).collect();
     let store = state.store();
-    let now = Instant::now();
+    let refuse = |status: StatusCode, msg: String, retry_after: u64| {
+        let mut res = login_form(lang, status, csrf.clone(), &next, &raw_name, Some(msg));
+        res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after.max(1)));
+        res
+    };
 
-    if let Verdict::Locked(left) = state.throttle.check(&key, now) {
-        let minutes = left.as_secs().div_ceil(60).max(1);
-        record(&state, "login_locked", &key).await;
-        let msg = t.t("login.locked").replace("{minutes}", &minutes.to_string());
-        return login_form(lang, StatusCode::TOO_MANY_REQUESTS, csrf, &next, &raw_name, Some(msg));
-    }
+    let attempt = match state.throttle.begin(address, &key, Instant::now()) {
+        Ok(attempt) => attempt,
+        Err(Refused::Locked(left)) => {
+            let minutes = left.as_secs().div_ceil(60).max(1);
+            let msg = t.t("login.locked").replace("{minutes}", &minutes.to_string());
+            return refuse(StatusCode::TOO_MANY_REQUESTS, msg, left.as_secs());
+        }
+        Err(Refused::Slowed(left)) => {
+            let seconds = left.as_secs_f64().ceil().max(1.0) as u64;
+            let msg = t.t("login.slowed").replace("{seconds}", &seconds.to_string());
+            return refuse(StatusCode::TOO_MANY_REQUESTS, msg, seconds);
+        }
+        Err(Refused::Busy) => return refuse(StatusCode::SERVICE_UNAVAILABLE, t.t("login.busy").to_string(), 5),
+    };
 
     let account = match Username::parse(&raw_name) {
         Ok(name) if password.chars().count() <= MAX_PASSWORD_CHARS => match store.user_for_login(&name).await {
@@ -118,38 +174,60 @@ async fn login(State(state): State<AppState>, lang: Lang, headers: HeaderMap, fo
         },
         _ => None,
     };
-    let verified = match &account {
-        Some((user, hash)) => {
-            let ok = verify(hash.clone(), password.clone()).await;
-            ok && !user.disabled
+    // Unknown names are checked against the decoy: the same work as a real check.
+    let (hash, user) = match account {
+        Some((user, hash)) => (hash, Some(user)),
+        None => (PasswordHash::decoy(), None),
+    };
+    let matches = match state.hashing.run(move || hash.verify(&password)).await {
+        Ok(matches) => matches,
+        Err(PoolError::Busy) => {
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, t.t("login.busy").to_string(), 5);
         }
-        None => {
-            // Take as long as a real check, so timing does not tell which usernames exist.
-            verify(PasswordHash::decoy(), password.clone()).await;
-            false
+        Err(e @ PoolError::Failed) => {
+            tracing::error!(error = %e, "password check failed");
+            return Error::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+                .page(lang)
+                .into_response();
         }
     };
-    let user = match (verified, account) {
-        (true, Some((user, _))) => user,
+    let user = match user {
+        Some(user) if matches && !user.disabled => user,
         _ => {
-            let (delay, locked) = state.throttle.fail(&key, now);
-            record(&state, "login_failed", &key).await;
-            tokio::time::sleep(delay).await;
-            let (status, msg) = if locked {
-                let minutes = state.access.throttle.lock_for.as_secs().div_ceil(60).max(1);
-                (StatusCode::TOO_MANY_REQUESTS, t.t("login.locked").replace("{minutes}", &minutes.to_string()))
-            } else {
-                (StatusCode::UNAUTHORIZED, t.t("login.failed").to_string())
-            };
-            return login_form(lang, status, csrf, &next, &raw_name, Some(msg));
+            let failure = attempt.failed(Instant::now());
+            record_failure(&state, &key, address, failure).await;
+            tokio::time::sleep(failure.delay).await;
+            if failure.locked {
+                let lock_for = state.throttle.policy().lock_for;
+                let minutes = lock_for.as_secs().div_ceil(60).max(1);
+                let msg = t.t("login.locked").replace("{minutes}", &minutes.to_string());
+                return refuse(StatusCode::TOO_MANY_REQUESTS, msg, lock_for.as_secs());
+            }
+            return login_form(
+                lang,
+                StatusCode::UNAUTHORIZED,
+                csrf,
+                &next,
+                &raw_name,
+                Some(t.t("login.failed").into()),
+            );
         }
     };
-    state.throttle.succeed(&key);
+    attempt.succeeded();
+
+    // Everything the answer needs is settled before the session exists.
+    let location = HeaderValue::from_str(&next).unwrap_or(HeaderValue::from_static("/"));
+    let sid = new_secret("");
+    let secure = over_tls(&state.access, &headers);
+    let ttl = state.access.session_ttl;
+    let cookies: Vec<HeaderValue> =
+        [cookie_header(SESSION_COOKIE, &sid, Some(ttl), secure), cookie_header(LOGIN_CSRF_COOKIE, "", None, secure)]
+            .iter()
+            .filter_map(|c| c.parse().ok())
+            .collect();
 
     // A fresh session id on every login; the one the browser came with (if any) ends.
-    let sid = new_secret("");
     let created = OffsetDateTime::now_utc();
-    let ttl = state.access.session_ttl;
     let session = Session {
         id_hash: secret_hash(&sid),
         user_id: user.id,
@@ -163,45 +241,46 @@ async fn login(State(state): State<AppState>, lang: Lang, headers: HeaderMap, fo
             store.delete_session(&secret_hash(old)).await?;
         }
         store.create_session(&session).await?;
-        store
+        let recorded = store
             .record_event(&AuditEvent {
                 action: "login".into(),
                 entity: "users".into(),
                 entity_id: Some(user.id.to_string()),
                 details: json!({}),
             })
-            .await
+            .await;
+        if recorded.is_err() {
+            // No session without its audit row.
+            let _ = store.delete_session(&session.id_hash).await;
+        }
+        recorded
     })
     .await;
     if let Err(e) = result {
         return Error::from(e).page(lang).into_response();
     }
-    let secure = over_tls(&state.access, &headers);
-    let mut res = (StatusCode::SEE_OTHER, [(LOCATION, safe_next(&next))]).into_response();
-    for c in
-        [cookie_header(SESSION_COOKIE, &sid, Some(ttl), secure), cookie_header(LOGIN_CSRF_COOKIE, "", None, secure)]
-    {
-        if let Ok(v) = c.parse() {
-            res.headers_mut().append(SET_COOKIE, v);
-        }
+    let mut res = (StatusCode::SEE_OTHER, [(LOCATION, location)]).into_response();
+    for c in cookies {
+        res.headers_mut().append(SET_COOKIE, c);
     }
     res
 }
 
-/// Argon2 takes tens of milliseconds of CPU: off the async threads.
-async fn verify(hash: PasswordHash, password: String) -> bool {
-    tokio::task::spawn_blocking(move || hash.verify(&password)).await.unwrap_or(false)
-}
-
-async fn record(state: &AppState, action: &str, username: &str) {
+/// The audit row of a password checked and refused (see [`login`] for the rule).
+async fn record_failure(state: &AppState, username: &str, address: IpAddr, failure: Failure) {
     let event = AuditEvent {
-        action: action.into(),
+        action: "login_failed".into(),
         entity: "users".into(),
         entity_id: None,
-        details: json!({ "username": username }),
+        details: json!({
+            "username": username,
+            "address": address.to_string(),
+            "failures": failure.nth,
+            "locked": failure.locked,
+        }),
     };
     if let Err(e) = state.store().record_event(&event).await {
-        tracing::error!(error = %e, "cannot record a login event");
+        tracing::error!(error = %e, "cannot record a failed login");
     }
 }
 
@@ -264,6 +343,18 @@ mod tests {
         assert_eq!(safe_next("//evil.example/x"), "/");
         assert_eq!(safe_next("https://evil.example"), "/");
         assert_eq!(safe_next("/\\evil.example"), "/");
+        assert_eq!(safe_next("/\t/evil.example"), "/", "browsers drop the tab: //evil.example");
+        assert_eq!(safe_next("/\n/evil.example"), "/");
+        assert_eq!(safe_next("/ /evil.example"), "/");
+        assert_eq!(safe_next("/%09/evil.example"), "/");
+        assert_eq!(safe_next("/%2F/evil.example"), "/");
+        assert_eq!(safe_next("/%5Cevil.example"), "/");
+        assert_eq!(safe_next("\\/evil.example"), "/");
+        assert_eq!(safe_next(""), "/");
+        assert_eq!(safe_next("/login?next=/x"), "/");
+        assert_eq!(safe_next("/households?q=Siti%20Aminah"), "/households?q=Siti%20Aminah");
+        assert_eq!(safe_next("/desa/Kalampangan?n=Sité"), "/desa/Kalampangan?n=Sit%C3%A9");
+        assert_eq!(percent_decode("%2F%09%2Fevil.example"), "/\t/evil.example");
         assert_eq!(percent_decode("%2Fhouseholds%3Fq%3Da"), "/households?q=a");
     }
 }

@@ -10,16 +10,19 @@
 
 pub mod audit;
 pub mod guard;
+pub mod hashing;
 pub mod login;
 pub mod throttle;
 pub mod users;
 
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, LOCATION};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -53,11 +56,77 @@ pub struct AccessConfig {
     /// Requests that arrive with `X-Forwarded-Proto: https` get `Secure` cookies regardless.
     pub secure_cookies: bool,
     pub throttle: throttle::Policy,
+    /// Berdaya sits behind one reverse proxy that appends the client's address to
+    /// `X-Forwarded-For`: the login throttle then keys on that address (the header's last
+    /// entry) instead of the proxy's. Off, the header is ignored: anyone can write it.
+    pub trust_forwarded_for: bool,
+    /// Password hashes run at once (see [`hashing`]).
+    pub hash_workers: usize,
+    /// Password checks waiting for a worker before logins are answered 503.
+    pub hash_queue: usize,
+    /// The longest a password check waits for a worker.
+    pub hash_wait: Duration,
 }
 
 impl Default for AccessConfig {
     fn default() -> Self {
-        AccessConfig { session_ttl: Duration::from_secs(8 * 3600), secure_cookies: false, throttle: Default::default() }
+        AccessConfig {
+            session_ttl: Duration::from_secs(8 * 3600),
+            secure_cookies: false,
+            throttle: Default::default(),
+            trust_forwarded_for: false,
+            hash_workers: hashing::HashPool::default_workers(),
+            hash_queue: 256,
+            hash_wait: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The address a request comes from, for the login throttle: the connection's peer, or with
+/// [`AccessConfig::trust_forwarded_for`] the last `X-Forwarded-For` entry. When the server
+/// was started without connection info (`into_make_service_with_connect_info`), every
+/// request shares the unspecified address, and the throttle falls back to per-account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub IpAddr);
+
+impl ClientAddr {
+    fn of(config: &AccessConfig, parts: &Parts) -> ClientAddr {
+        let forwarded = || {
+            parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .last()
+                .and_then(|a| a.trim().parse::<IpAddr>().ok())
+        };
+        let peer = || parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(a)| a.ip());
+        let addr = if config.trust_forwarded_for { forwarded().or_else(peer) } else { peer() };
+        ClientAddr(addr.map_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED), canonical))
+    }
+}
+
+/// One key per client: an IPv4 address seen as IPv6 is the IPv4 address, and an IPv6 client
+/// is its /64 (one subscriber's network hands out a whole /64).
+fn canonical(addr: IpAddr) -> IpAddr {
+    match addr {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+        v4 => v4,
+    }
+}
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr::of(&state.access, parts))
     }
 }
 
@@ -281,6 +350,24 @@ mod tests {
         assert_eq!(form_field(b"x_csrf=abc", "_csrf"), None);
         let multipart = b"--b\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\nabc123\r\n--b--\r\n";
         assert_eq!(multipart_field(multipart, "_csrf").as_deref(), Some("abc123"));
+    }
+
+    #[test]
+    fn the_client_address_comes_from_the_connection_unless_a_proxy_is_trusted() {
+        let mut req = axum::http::Request::builder()
+            .header("x-forwarded-for", "203.0.113.9, 198.51.100.7")
+            .body(())
+            .expect("request");
+        req.extensions_mut().insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 5], 4000))));
+        let (parts, ()) = req.into_parts();
+        let mut config = AccessConfig::default();
+        assert_eq!(ClientAddr::of(&config, &parts).0.to_string(), "10.0.0.5", "a client-written header is ignored");
+        config.trust_forwarded_for = true;
+        assert_eq!(ClientAddr::of(&config, &parts).0.to_string(), "198.51.100.7", "the entry the proxy appended");
+        let (bare, ()) = axum::http::Request::new(()).into_parts();
+        assert_eq!(ClientAddr::of(&AccessConfig::default(), &bare).0, IpAddr::V6(Ipv6Addr::UNSPECIFIED));
+        assert_eq!(canonical("2001:db8:1:2:aaaa:bbbb:cccc:dddd".parse().expect("ip")).to_string(), "2001:db8:1:2::");
+        assert_eq!(canonical("::ffff:192.0.2.1".parse().expect("ip")).to_string(), "192.0.2.1");
     }
 
     #[test]

@@ -306,16 +306,21 @@ fn check_new_password(user: &User, password: &str, confirmation: &str) -> Result
     if errors.is_empty() { Ok(()) } else { Err(Invalid(errors).into()) }
 }
 
-/// Hashes a password off the async threads (argon2 is deliberately slow).
-async fn hash_password(password: String) -> Result<PasswordHash, Error> {
+/// Hashes a password on the bounded hashing pool (argon2 is deliberately slow), as logins do.
+async fn hash_password(state: &AppState, password: String) -> Result<PasswordHash, Error> {
     let failed = |cause: String| {
         tracing::error!(cause = %cause, "cannot hash a password");
         Error::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error: the password could not be hashed")
     };
-    tokio::task::spawn_blocking(move || PasswordHash::new(&password))
-        .await
-        .map_err(|e| failed(e.to_string()))?
-        .map_err(failed)
+    match state.hashing.run(move || PasswordHash::new(&password)).await {
+        Ok(hashed) => hashed.map_err(failed),
+        Err(crate::access::hashing::PoolError::Busy) => Err(Error::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "the server is busy checking passwords; try again in a few seconds",
+        )),
+        Err(e) => Err(failed(e.to_string())),
+    }
 }
 
 /// Creates an account after every check.
@@ -330,7 +335,7 @@ async fn add_user(state: &AppState, auth: &Auth, new: &NewUser, password: String
     if let Some(group) = new.group_id {
         auth.group_ref(store, "group_id", group).await?;
     }
-    let hash = hash_password(password).await?;
+    let hash = hash_password(state, password).await?;
     Ok(state.store().create_user(new, &hash).await?)
 }
 
@@ -961,7 +966,7 @@ async fn password_page(
     let user = manageable(&state, &auth, id).await.map_err(|e| e.page(lang))?;
     let password = form.get("password");
     let result = match check_new_password(&user, &password, &form.get("password_confirm")) {
-        Ok(()) => match hash_password(password).await {
+        Ok(()) => match hash_password(&state, password).await {
             Ok(hash) => state.store().set_password(id, &hash).await.map_err(Error::from),
             Err(e) => Err(e),
         },
