@@ -1,4 +1,7 @@
-//! Reading and writing Berdaya's files: registry CSV/XLSX and survey XLSForm workbooks.
+//! Reading and writing Berdaya's files: registry CSV/XLSX and survey XLSForm workbooks,
+//! every file a user gives read as a stream within [`limits::Limits`].
 
+pub mod limits;
 pub mod registry;
 pub mod survey;
+pub mod xlsx;

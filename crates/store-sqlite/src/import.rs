@@ -56,7 +56,7 @@ fn import_in(conn: &mut Connection, rows: &mut dyn RowSource, options: &ImportOp
         }
     })?;
     tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, bulk = bulk.is_some(), "import: rows written");
-    let commit = !options.dry_run && (report.errors.is_empty() || options.skip_invalid);
+    let commit = !options.dry_run && (report.rejected_rows == 0 || options.skip_invalid);
     if commit {
         if let Some(bulk) = bulk {
             bulk.finish(&tx)?;

@@ -83,8 +83,10 @@ pub struct ImportReport {
     pub rows: u64,
     pub households_created: u64,
     pub people_created: u64,
-    /// Every rejected row with every reason.
+    /// The errors of the first rejected rows, every reason of each, until [`MAX_ERRORS`]
+    /// errors are kept; `errors_total` counts them all.
     pub errors: Vec<RowError>,
+    pub errors_total: u64,
     /// Number of distinct rows rejected.
     pub rejected_rows: u64,
     /// NIK mismatches, up to [`MAX_WARNINGS`]; `warnings_total` counts them all.
@@ -96,6 +98,10 @@ pub struct ImportReport {
 
 /// Warnings kept in a report; the rest are counted.
 pub const MAX_WARNINGS: usize = 1000;
+
+/// Errors kept in a report (whole rows: a row's errors are kept together); the rest are
+/// counted, so a file of millions of bad rows costs no more memory than one of a thousand.
+pub const MAX_ERRORS: usize = 1000;
 
 impl ImportReport {
     pub fn warn(&mut self, row: u64, mismatches: Vec<NikMismatch>) {
@@ -110,8 +116,16 @@ impl ImportReport {
     pub fn reject(&mut self, mut errors: Vec<RowError>) {
         if !errors.is_empty() {
             self.rejected_rows += 1;
-            self.errors.append(&mut errors);
+            self.errors_total += errors.len() as u64;
+            if self.errors.len() < MAX_ERRORS {
+                self.errors.append(&mut errors);
+            }
         }
+    }
+
+    /// Whether every error is in [`errors`](Self::errors).
+    pub fn all_errors_kept(&self) -> bool {
+        self.errors.len() as u64 == self.errors_total
     }
 }
 
