@@ -4,4 +4,9 @@
 pub mod limits;
 pub mod registry;
 pub mod survey;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 pub mod xlsx;
+
+#[cfg(test)]
+mod hostile_tests;

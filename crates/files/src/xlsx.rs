@@ -770,11 +770,11 @@ impl Rows {
                             let value = self.value(kind, style)?;
                             if value != Cell::Empty {
                                 let r = row.unwrap_or(self.last_row.max(1));
-                                if r > limits.max_rows {
-                                    return Err(LimitExceeded::Rows(limits.max_rows).into());
-                                }
                                 if c > limits.max_columns {
                                     return Err(LimitExceeded::Columns(limits.max_columns).into());
+                                }
+                                if r > limits.max_rows {
+                                    return Err(LimitExceeded::Rows(limits.max_rows).into());
                                 }
                                 let at = (c - 1) as usize;
                                 if cells.len() <= at {

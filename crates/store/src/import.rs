@@ -240,3 +240,23 @@ impl InFileChecks {
         Ok(seen)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_keeps_the_first_errors_and_counts_the_rest() {
+        let mut report = ImportReport::default();
+        for row in 2..2_000_002u64 {
+            let e = |column: &str| RowError { row, column: column.into(), rule: "bad".into(), raw: vec!["x".into()] };
+            report.reject(vec![e("nik"), e("kk")]);
+        }
+        assert_eq!(report.rejected_rows, 2_000_000);
+        assert_eq!(report.errors_total, 4_000_000);
+        assert_eq!(report.errors.len(), MAX_ERRORS);
+        assert!(!report.all_errors_kept());
+        // A row's errors stay together.
+        assert_eq!(report.errors.last().map(|e| (e.row, e.column.as_str())), Some((501, "kk")));
+    }
+}
