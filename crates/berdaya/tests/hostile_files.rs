@@ -68,6 +68,8 @@ impl std::fmt::Debug for Measured {
 }
 
 /// Runs the command to its end and asks the kernel for that one child's peak RSS.
+// The child is reaped by `wait4`, which `Child::wait` cannot do while keeping its rusage.
+#[allow(clippy::zombie_processes)]
 fn run_measured(mut command: Command, input: Option<&str>) -> Measured {
     let mut child = command
         .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })

@@ -169,8 +169,7 @@ impl LimitExceeded {
         if !self.is_bytes() {
             return group_with(n, sep);
         }
-        match [(1u64 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")].into_iter().find(|(u, _)| n >= *u && n % u == 0)
-        {
+        match binary_unit(n) {
             Some((u, name)) => format!("{} {name}", group_with(n / u, sep)),
             None => format!("{} B", group_with(n, sep)),
         }
@@ -196,7 +195,7 @@ pub fn group_with(n: u64, sep: char) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(sep);
         }
         out.push(d);
@@ -204,11 +203,14 @@ pub fn group_with(n: u64, sep: char) -> String {
     out
 }
 
+/// The largest of GiB, MiB and KiB that divides `n`, when one does.
+fn binary_unit(n: u64) -> Option<(u64, &'static str)> {
+    [(1u64 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")].into_iter().find(|(u, _)| n >= *u && n.is_multiple_of(*u))
+}
+
 /// `1048576` → `1,048,576 bytes (1 MiB)`.
 pub fn bytes(n: u64) -> String {
-    let unit =
-        [(1u64 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")].into_iter().find(|(u, _)| n >= *u && n % u == 0);
-    match unit {
+    match binary_unit(n) {
         Some((u, name)) => format!("{} bytes ({} {name})", group(n), n / u),
         None => format!("{} bytes", group(n)),
     }
