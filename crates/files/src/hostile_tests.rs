@@ -1,7 +1,7 @@
 //! Hostile files against every reader: each limit gives its own error, fast, and arbitrary
 //! bytes never panic.
 
-use std::io::{self, Cursor, Read};
+use std::io::{self, Cursor, Read, Write};
 use std::time::{Duration, Instant};
 
 use berdaya_store::RowSource;
@@ -280,4 +280,29 @@ proptest! {
         text.push_str(&lines.join("\n"));
         read_everything(text.as_bytes());
     }
+}
+
+#[test]
+fn a_sheet_repeating_one_row_number_is_held_to_the_row_limit() {
+    let row = format!(r#"<row r="2">{}</row>"#, text_cell("A2", "1"));
+    let bytes = workbook_bytes(|w| {
+        write!(w, r#"<row r="1">{}</row>"#, text_cell("A1", "id"))?;
+        for _ in 0..2_000 {
+            w.write_all(row.as_bytes())?;
+        }
+        Ok(())
+    });
+    let limits = Limits { max_rows: 1_000, ..Limits::REGISTRY };
+    let mut rows = Workbook::from_bytes(&bytes, limits).unwrap().rows("Sheet1").unwrap();
+    let mut cells = Vec::new();
+    let mut read = 0;
+    let err = loop {
+        match rows.next_row(&mut cells) {
+            Ok(Some(_)) => read += 1,
+            Ok(None) => panic!("read {read} rows past the limit"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(read, 1_000);
+    assert!(matches!(err, XlsxError::Limit(LimitExceeded::Rows(1_000))), "{err:?}");
 }

@@ -639,6 +639,8 @@ pub struct Rows {
     /// Last row of the sheet's `<dimension>`, when it states one (for progress bars).
     dimension_rows: Option<u64>,
     last_row: u64,
+    /// Rows handed out: a sheet repeating a row number is held to the row limit as well.
+    yielded: u64,
     text: String,
     done: bool,
 }
@@ -684,7 +686,7 @@ impl Rows {
                 _ => {}
             }
         }
-        Ok(Rows { xml, context, limits, date1904, dimension_rows, last_row: 0, text: String::new(), done })
+        Ok(Rows { xml, context, limits, date1904, dimension_rows, last_row: 0, yielded: 0, text: String::new(), done })
     }
 
     /// The last row the sheet says it uses (an estimate: it may be absent or wrong).
@@ -790,6 +792,10 @@ impl Rows {
                         if let Some(r) = row.take()
                             && !cells.is_empty()
                         {
+                            self.yielded += 1;
+                            if self.yielded > limits.max_rows {
+                                return Err(LimitExceeded::Rows(limits.max_rows).into());
+                            }
                             return Ok(Some(r));
                         }
                         cells.clear();

@@ -259,7 +259,8 @@ pub fn limit_message(lang: Lang, limit: &LimitExceeded) -> String {
 
 fn read_responses(file: &UploadedFile, lang: Lang) -> Result<ResponseTable, Error> {
     let ext = file.name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-    // By extension; without one, by content: a zip (xlsx, ods) or an OLE file (xls).
+    // By extension; without one, by content: a zip (xlsx) or an OLE file (xls). Only XLSX
+    // is read: .xls and .ods get the reader's message.
     let spreadsheet = match ext.as_str() {
         "csv" | "txt" => false,
         "xlsx" | "xlsm" | "xls" | "ods" => true,
