@@ -1,7 +1,7 @@
 //! Hostile files against every reader: each limit gives its own error, fast, and arbitrary
 //! bytes never panic.
 
-use std::io::{self, Cursor, Read, Write};
+use std::io::{self, Cursor, Read};
 use std::time::{Duration, Instant};
 
 use berdaya_store::RowSource;
