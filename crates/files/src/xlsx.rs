@@ -862,6 +862,7 @@ impl Rows {
         let text = std::mem::take(&mut self.text);
         Ok(match kind {
             Kind::Text => Cell::Text(text),
+            Kind::Shared if text.trim().is_empty() => Cell::Empty,
             Kind::Shared => {
                 let i: usize = text.trim().parse().map_err(|_| {
                     XlsxError::invalid(&self.xml.part, format!("`{}` is not a shared string number", shorten(&text)))
