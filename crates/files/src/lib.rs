@@ -1,4 +1,12 @@
-//! Reading and writing Berdaya's files: registry CSV/XLSX and survey XLSForm workbooks.
+//! Reading and writing Berdaya's files: registry CSV/XLSX and survey XLSForm workbooks,
+//! every file a user gives read as a stream within [`limits::Limits`].
 
+pub mod limits;
 pub mod registry;
 pub mod survey;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
+pub mod xlsx;
+
+#[cfg(test)]
+mod hostile_tests;

@@ -40,22 +40,32 @@
 //! (a file saved as "CSV" in a Windows code page rather than "CSV UTF-8") are errors of that
 //! row.
 //!
-//! XLSX: the sheet named `registry` (any case), else the first sheet. Cells may be text,
+//! XLSX: the sheet named `registry` (any case), else the first sheet, read row by row as
+//! stored. The header is the first row with a value, and columns count from its first
+//! value. Cells may be text,
 //! numbers or dates; a NIK or KK stored as a number must still have all 16 digits (Excel
 //! keeps only 15 significant digits of a number typed into a cell, so such columns should be
 //! formatted as Text).
+//!
+//! Files are read as streams within [`Limits::REGISTRY`]: at most 1,048,576 rows (header
+//! included) and 64 columns, CSV rows of at most 16 KiB, and the XLSX limits on unpacked
+//! size and compression of [`crate::xlsx`]. A file past a limit gets an error naming it.
 //!
 //! The writers produce the same columns, so an export imports again unchanged.
 
 use std::fs::File;
 use std::io::{Cursor, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use berdaya_domain::registry::{FieldError, HouseholdDraft, PersonDraft};
 use berdaya_store::registry::RegistryExportRow;
 use berdaya_store::{RegistryRecord, RowError, RowSource};
-use calamine::{Data, Range, Reader};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+use crate::limits::{LimitExceeded, Limits};
+use crate::xlsx::{self, Cell};
 
 /// The columns of a registry file, in the order the writers use.
 pub const COLUMNS: [&str; 14] = [
@@ -126,13 +136,11 @@ pub enum RegistryFileError {
     )]
     Utf16,
     #[error("cannot read the CSV file")]
-    Csv(#[from] csv::Error),
-    #[error("cannot open {} as a spreadsheet", path.display())]
-    Spreadsheet { path: PathBuf, source: calamine::Error },
-    #[error("the workbook has no sheets")]
-    NoSheet,
-    #[error("cannot read sheet `{sheet}`")]
-    Sheet { sheet: String, source: calamine::Error },
+    Csv(#[source] csv::Error),
+    #[error(transparent)]
+    Limit(#[from] LimitExceeded),
+    #[error("cannot read {} as a spreadsheet", path.display())]
+    Spreadsheet { path: PathBuf, source: xlsx::XlsxError },
     #[error("registry files must be .csv or .xlsx, not `{0}`")]
     UnknownFormat(String),
     #[error("an XLSX sheet holds at most {XLSX_MAX_ROWS} rows; export this many people as CSV")]
@@ -141,6 +149,41 @@ pub enum RegistryFileError {
     Xlsx(#[from] XlsxError),
     #[error("cannot write the file")]
     Io(#[from] std::io::Error),
+}
+
+impl From<csv::Error> for RegistryFileError {
+    fn from(e: csv::Error) -> Self {
+        match csv_limit(&e) {
+            Some(limit) => RegistryFileError::Limit(limit),
+            None => RegistryFileError::Csv(e),
+        }
+    }
+}
+
+impl RegistryFileError {
+    /// The limit the file broke, if that is what went wrong.
+    pub fn limit(&self) -> Option<&LimitExceeded> {
+        match self {
+            RegistryFileError::Limit(l) => Some(l),
+            RegistryFileError::Spreadsheet { source, .. } => source.limit(),
+            _ => None,
+        }
+    }
+
+    fn spreadsheet(path: &Path, e: xlsx::XlsxError) -> RegistryFileError {
+        match e {
+            xlsx::XlsxError::Limit(l) => RegistryFileError::Limit(l),
+            source => RegistryFileError::Spreadsheet { path: path.to_path_buf(), source },
+        }
+    }
+}
+
+/// The limit a CSV reading error carries, raised by [`RecordBudget`].
+fn csv_limit(e: &csv::Error) -> Option<LimitExceeded> {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => LimitExceeded::from_io(io).cloned(),
+        _ => None,
+    }
 }
 
 fn required_columns() -> Vec<&'static str> {
@@ -311,7 +354,10 @@ const SNIFF_BYTES: usize = 64 * 1024;
 
 /// Reads registry rows from CSV. Implements [`RowSource`].
 pub struct CsvRegistryReader {
-    reader: csv::Reader<Box<dyn Read + Send>>,
+    reader: csv::Reader<RecordBudget<Box<dyn Read + Send>>>,
+    /// Bytes the parser has taken since the last record, shared with its [`RecordBudget`].
+    taken: Arc<AtomicU64>,
+    limits: Limits,
     layout: Layout,
     record: csv::ByteRecord,
     /// Spreadsheet number of the last row read (the header is 1).
@@ -344,17 +390,32 @@ impl CsvRegistryReader {
         let delimiter = sniff_delimiter(&head[start..]);
         head.drain(..start);
         let chained: Box<dyn Read + Send> = Box::new(Cursor::new(head).chain(input));
+        let limits = Limits::REGISTRY;
+        let taken = Arc::new(AtomicU64::new(0));
+        let budget = RecordBudget {
+            inner: chained,
+            taken: Arc::clone(&taken),
+            max: limits.max_record_bytes + CSV_BUFFER as u64,
+            limit: limits.max_record_bytes,
+        };
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .delimiter(delimiter)
-            .buffer_capacity(1 << 16)
-            .from_reader(chained);
+            .buffer_capacity(CSV_BUFFER)
+            .from_reader(budget);
         let mut record = csv::ByteRecord::new();
         // The header: skip blank lines before it (the csv crate already does).
         if !reader.read_byte_record(&mut record)? {
             return Err(RegistryFileError::Empty);
         }
+        if record.as_slice().len() as u64 > limits.max_record_bytes {
+            return Err(LimitExceeded::RecordBytes(limits.max_record_bytes).into());
+        }
+        if record.len() as u64 > limits.max_columns {
+            return Err(LimitExceeded::Columns(limits.max_columns).into());
+        }
+        taken.store(0, Ordering::Relaxed);
         let header: Vec<&str> = record
             .iter()
             .map(std::str::from_utf8)
@@ -364,7 +425,7 @@ impl CsvRegistryReader {
             return Err(RegistryFileError::Empty);
         }
         let layout = Layout::from_header(&header)?;
-        Ok(CsvRegistryReader { reader, layout, record, row: 1, rows_read: 0, done: false })
+        Ok(CsvRegistryReader { reader, taken, limits, layout, record, row: 1, rows_read: 0, done: false })
     }
 
     /// The header as written in the file.
@@ -384,26 +445,34 @@ impl CsvRegistryReader {
                 }
                 Ok(true) => {}
                 Err(e) => {
-                    // Only I/O failures end up here (the reader is flexible and lenient about
-                    // quotes); nothing after this point can be read.
+                    // Only I/O failures and limits end up here (the reader is flexible and
+                    // lenient about quotes); nothing after this point can be read.
                     self.done = true;
                     self.row += 1;
                     self.rows_read += 1;
-                    return Some(Err(vec![RowError {
-                        row: self.row,
-                        column: String::new(),
-                        rule: format!("the file cannot be read from this row on: {e}"),
-                        raw: Vec::new(),
-                    }]));
+                    let rule = match csv_limit(&e) {
+                        Some(limit) => format!("the file cannot be read from this row on: {limit}"),
+                        None => format!("the file cannot be read from this row on: {e}"),
+                    };
+                    return Some(Err(vec![RowError { row: self.row, column: String::new(), rule, raw: Vec::new() }]));
                 }
             }
+            self.taken.store(0, Ordering::Relaxed);
             self.row += 1;
             self.rows_read += 1;
             let row = self.row;
+            if let Some(limit) = self.over_limit() {
+                self.done = true;
+                let rule = format!("the file cannot be read from this row on: {limit}");
+                return Some(Err(vec![RowError { row, column: String::new(), rule, raw: Vec::new() }]));
+            }
             let width = self.layout.header.len();
-            let mut raw = Vec::with_capacity(self.record.len());
+            let fields = self.record.len();
+            // Enough fields to keep for a rejects file: a row with thousands of empty fields
+            // must not cost thousands of strings.
+            let mut raw = Vec::with_capacity(fields.min(width + 1));
             let mut encoding_error = None;
-            for (i, field) in self.record.iter().enumerate() {
+            for (i, field) in self.record.iter().enumerate().take(width + 1) {
                 match std::str::from_utf8(field) {
                     Ok(s) => raw.push(s.to_string()),
                     Err(e) => {
@@ -437,17 +506,16 @@ impl CsvRegistryReader {
                 e.raw = raw;
                 return Some(Err(vec![e]));
             }
-            if raw.len() != width {
+            if fields != width {
                 // A trailing delimiter gives one extra empty field: accept it.
-                let trailing_blank = raw.len() == width + 1 && raw.last().is_some_and(|f| f.is_empty());
+                let trailing_blank = fields == width + 1 && raw.last().is_some_and(|f| f.is_empty());
                 if !trailing_blank {
-                    if is_blank(&raw) {
+                    if is_blank(&raw) && self.record.iter().all(|f| f.trim_ascii().is_empty()) {
                         continue;
                     }
                     let rule = format!(
-                        "has {} fields but the header has {width}: check the quoting on this row (a `\"` that is not \
-                         closed, or a field with a delimiter that is not in quotes)",
-                        raw.len(),
+                        "has {fields} fields but the header has {width}: check the quoting on this row (a `\"` that \
+                         is not closed, or a field with a delimiter that is not in quotes)",
                     );
                     return Some(Err(vec![RowError { row, column: String::new(), rule, raw }]));
                 }
@@ -467,6 +535,47 @@ impl CsvRegistryReader {
             }
             return Some(parse_row(&self.layout, row, raw));
         }
+    }
+}
+
+impl CsvRegistryReader {
+    /// The limit the record just read breaks, if any.
+    fn over_limit(&self) -> Option<LimitExceeded> {
+        let limits = &self.limits;
+        if self.row > limits.max_rows {
+            Some(LimitExceeded::Rows(limits.max_rows))
+        } else if self.record.as_slice().len() as u64 > limits.max_record_bytes {
+            Some(LimitExceeded::RecordBytes(limits.max_record_bytes))
+        } else if self.record.len() as u64 > limits.max_columns {
+            Some(LimitExceeded::Columns(limits.max_columns))
+        } else {
+            None
+        }
+    }
+}
+
+/// The CSV parser's read buffer.
+const CSV_BUFFER: usize = 1 << 16;
+
+/// Counts the bytes the CSV parser takes since the last record ended (the reader resets
+/// the count): a record longer than `max` is an error before it is buffered, not a buffer
+/// of a gigabyte. `max` allows for the parser's read-ahead; the exact limit is checked on
+/// the record.
+struct RecordBudget<R> {
+    inner: R,
+    taken: Arc<AtomicU64>,
+    max: u64,
+    limit: u64,
+}
+
+impl<R: Read> Read for RecordBudget<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.taken.load(Ordering::Relaxed) > self.max {
+            return Err(std::io::Error::other(LimitExceeded::RecordBytes(self.limit)));
+        }
+        let n = self.inner.read(buf)?;
+        self.taken.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
     }
 }
 
@@ -514,54 +623,69 @@ pub fn count_lines(path: &Path) -> std::io::Result<u64> {
 
 // XLSX --------------------------------------------------------------------------------------
 
-/// Reads registry rows from the `registry` sheet (or the first sheet) of a workbook.
-/// Implements [`RowSource`]. The sheet is loaded whole when opened.
+/// Reads registry rows from the `registry` sheet (or the first sheet) of a workbook, row by
+/// row as the sheet is stored. Implements [`RowSource`].
 pub struct XlsxRegistryReader {
-    range: Range<Data>,
+    rows: xlsx::Rows,
+    cells: Vec<Cell>,
     layout: Layout,
-    /// Spreadsheet row number of the range's first row.
-    first_row: u64,
-    /// Next row of the range to read (0 is the header).
-    next: usize,
+    /// Column of the header's first value: columns count from there.
+    offset: usize,
+    /// Data rows the sheet says it has, for a progress bar.
+    len: u64,
     rows_read: u64,
+    done: bool,
 }
 
 impl std::fmt::Debug for XlsxRegistryReader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("XlsxRegistryReader").field("next", &self.next).finish_non_exhaustive()
+        f.debug_struct("XlsxRegistryReader").field("rows", &self.rows).finish_non_exhaustive()
     }
 }
 
 impl XlsxRegistryReader {
     /// Opens a workbook and checks the header of its registry sheet.
     pub fn open(path: &Path) -> Result<XlsxRegistryReader, RegistryFileError> {
-        let mut wb = calamine::open_workbook_auto(path)
-            .map_err(|source| RegistryFileError::Spreadsheet { path: path.to_path_buf(), source })?;
-        let names = wb.sheet_names();
+        let wb = xlsx::Workbook::open(path, Limits::REGISTRY).map_err(|e| RegistryFileError::spreadsheet(path, e))?;
+        Self::from_workbook(wb).map_err(|e| match e {
+            RegistryFileError::Spreadsheet { source, .. } => RegistryFileError::spreadsheet(path, source),
+            other => other,
+        })
+    }
+
+    /// Reads a workbook held in memory.
+    pub fn from_bytes(bytes: &[u8]) -> Result<XlsxRegistryReader, RegistryFileError> {
+        let wb = xlsx::Workbook::from_bytes(bytes, Limits::REGISTRY)
+            .map_err(|e| RegistryFileError::spreadsheet(Path::new("(upload)"), e))?;
+        Self::from_workbook(wb)
+    }
+
+    fn from_workbook(mut wb: xlsx::Workbook) -> Result<XlsxRegistryReader, RegistryFileError> {
+        let fail = |e| RegistryFileError::spreadsheet(Path::new("(workbook)"), e);
+        let names: Vec<String> = wb.sheet_names().map(str::to_string).collect();
         let sheet = names
             .iter()
             .find(|s| s.trim().eq_ignore_ascii_case("registry"))
             .or_else(|| names.first())
             .cloned()
-            .ok_or(RegistryFileError::NoSheet)?;
-        let range =
-            wb.worksheet_range(&sheet).map_err(|source| RegistryFileError::Sheet { sheet: sheet.clone(), source })?;
-        Self::from_range(range)
-    }
-
-    fn from_range(range: Range<Data>) -> Result<XlsxRegistryReader, RegistryFileError> {
-        if range.is_empty() {
+            .ok_or(RegistryFileError::Empty)?;
+        let mut rows = wb.rows(&sheet).map_err(fail)?;
+        let mut cells = Vec::new();
+        let Some(header_row) = rows.next_row(&mut cells).map_err(fail)? else {
             return Err(RegistryFileError::Empty);
-        }
-        let first_row = u64::from(range.start().map_or(0, |(r, _)| r)) + 1;
-        let header: Vec<String> =
-            (0..range.width()).map(|c| cell_text(range.get((0, c)), false).unwrap_or_default()).collect();
+        };
+        let offset = cells.iter().position(|c| !c.is_blank()).unwrap_or(0);
+        let header: Vec<String> = cells[offset.min(cells.len())..]
+            .iter()
+            .map(|c| cell_text(Some(c), false, rows.date1904()).unwrap_or_else(|(shown, _)| shown))
+            .collect();
         let refs: Vec<&str> = header.iter().map(String::as_str).collect();
         if refs.iter().all(|h| h.trim().is_empty()) {
             return Err(RegistryFileError::Empty);
         }
         let layout = Layout::from_header(&refs)?;
-        Ok(XlsxRegistryReader { range, layout, first_row, next: 1, rows_read: 0 })
+        let len = rows.dimension_rows().unwrap_or(0).saturating_sub(header_row);
+        Ok(XlsxRegistryReader { rows, cells, layout, offset, len, rows_read: 0, done: false })
     }
 
     /// The header as written in the sheet.
@@ -569,12 +693,12 @@ impl XlsxRegistryReader {
         &self.layout.header
     }
 
-    /// Data rows in the sheet (blank rows included), for a progress bar.
+    /// Data rows the sheet says it holds (blank rows included), for a progress bar.
     pub fn len(&self) -> u64 {
-        self.range.height().saturating_sub(1) as u64
+        self.len
     }
 
-    /// Whether the sheet has no rows below the header.
+    /// Whether the sheet says it has no rows below the header.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -582,17 +706,32 @@ impl XlsxRegistryReader {
 
 impl RowSource for XlsxRegistryReader {
     fn next_row(&mut self) -> Option<Result<RegistryRecord, Vec<RowError>>> {
-        while self.next < self.range.height() {
-            let r = self.next;
-            self.next += 1;
+        while !self.done {
+            let row = match self.rows.next_row(&mut self.cells) {
+                Ok(Some(row)) => row,
+                Ok(None) => {
+                    self.done = true;
+                    return None;
+                }
+                Err(e) => {
+                    // A limit or a damaged sheet: nothing after this point can be read.
+                    self.done = true;
+                    self.rows_read += 1;
+                    return Some(Err(vec![RowError {
+                        row: self.rows.last_row(),
+                        column: String::new(),
+                        rule: format!("the file cannot be read from this row on: {e}"),
+                        raw: Vec::new(),
+                    }]));
+                }
+            };
             self.rows_read += 1;
-            let row = self.first_row + r as u64;
             let width = self.layout.header.len();
             let mut raw = Vec::with_capacity(width);
             let mut errors = Vec::new();
             for c in 0..width {
                 let identity = self.layout.pos[KK] == Some(c) || self.layout.pos[NIK] == Some(c);
-                match cell_text(self.range.get((r, c)), identity) {
+                match cell_text(self.cells.get(self.offset + c), identity, self.rows.date1904()) {
                     Ok(s) => raw.push(s),
                     Err((shown, rule)) => {
                         errors.push(RowError { row, column: self.layout.column_name(c), rule, raw: Vec::new() });
@@ -624,33 +763,31 @@ const F64_EXACT: f64 = 9_007_199_254_740_992.0;
 
 /// A cell as the text a user would type. `identity` marks NIK and KK cells, whose numbers
 /// must be exact. An error carries the text to keep in the rejects file and the rule.
-fn cell_text(cell: Option<&Data>, identity: bool) -> Result<String, (String, String)> {
+fn cell_text(cell: Option<&Cell>, identity: bool, date1904: bool) -> Result<String, (String, String)> {
     let Some(cell) = cell else { return Ok(String::new()) };
     match cell {
-        Data::Empty => Ok(String::new()),
-        Data::String(s) => Ok(s.clone()),
-        Data::Int(i) => Ok(i.to_string()),
-        Data::Float(f) => {
-            if f.fract() == 0.0 && f.abs() < F64_EXACT {
-                Ok(format!("{}", *f as i64))
-            } else if identity {
-                Err((
-                    format!("{f}"),
-                    "is stored as a number that lost digits; format the column as Text and type the 16 digits again"
-                        .into(),
-                ))
-            } else {
-                Ok(format!("{f}"))
-            }
-        }
-        Data::Bool(b) => Ok(if *b { "true".into() } else { "false".into() }),
-        Data::DateTime(d) => {
-            let (y, m, day, ..) = d.to_ymd_hms_milli();
-            Ok(format!("{y:04}-{m:02}-{day:02}"))
-        }
-        Data::DateTimeIso(s) => Ok(s.split('T').next().unwrap_or(s).to_string()),
-        Data::DurationIso(s) => Ok(s.clone()),
-        Data::Error(e) => Err((format!("#{e:?}"), format!("the cell holds a spreadsheet error ({e})"))),
+        Cell::Empty => Ok(String::new()),
+        Cell::Text(s) => Ok(s.clone()),
+        Cell::Number(f) => number_text(*f, identity),
+        Cell::Date(f) => match xlsx::excel_date(*f, date1904) {
+            Some(d) => Ok(berdaya_domain::registry::text::format_date(d)),
+            None => number_text(*f, identity),
+        },
+        Cell::Bool(b) => Ok(if *b { "true".into() } else { "false".into() }),
+        Cell::Error(e) => Err((e.clone(), format!("the cell holds a spreadsheet error ({e})"))),
+    }
+}
+
+fn number_text(f: f64, identity: bool) -> Result<String, (String, String)> {
+    if f.fract() == 0.0 && f.abs() < F64_EXACT {
+        Ok(format!("{}", f as i64))
+    } else if identity {
+        Err((
+            format!("{f}"),
+            "is stored as a number that lost digits; format the column as Text and type the 16 digits again".into(),
+        ))
+    } else {
+        Ok(format!("{f}"))
     }
 }
 
@@ -670,13 +807,21 @@ pub fn prefetch(source: Box<dyn RowSource>) -> Box<dyn RowSource> {
     std::thread::spawn(move || {
         loop {
             let mut batch = Vec::with_capacity(PREFETCH_BATCH);
-            while batch.len() < PREFETCH_BATCH {
+            // Bounded in bytes as well as rows, so long rows do not pile up in the queue.
+            let mut bytes = 0;
+            let mut last = false;
+            while batch.len() < PREFETCH_BATCH && bytes < PREFETCH_BATCH_BYTES {
                 match source.next_row() {
-                    Some(row) => batch.push(row),
-                    None => break,
+                    Some(row) => {
+                        bytes += row_bytes(&row);
+                        batch.push(row);
+                    }
+                    None => {
+                        last = true;
+                        break;
+                    }
                 }
             }
-            let last = batch.len() < PREFETCH_BATCH;
             // The receiver is gone: the import stopped; so does the reading.
             if (!batch.is_empty() && tx.send(batch).is_err()) || last {
                 break;
@@ -689,6 +834,16 @@ pub fn prefetch(source: Box<dyn RowSource>) -> Box<dyn RowSource> {
 type RowResult = Result<RegistryRecord, Vec<RowError>>;
 
 const PREFETCH_BATCH: usize = 1024;
+const PREFETCH_BATCH_BYTES: usize = 1 << 20;
+
+/// The text a row holds, roughly: what it costs in a queue.
+fn row_bytes(row: &RowResult) -> usize {
+    let fields = |raw: &[String]| raw.iter().map(String::len).sum::<usize>();
+    match row {
+        Ok(rec) => fields(&rec.raw),
+        Err(errors) => errors.iter().map(|e| fields(&e.raw) + e.rule.len()).sum(),
+    }
+}
 const PREFETCH_BATCHES: usize = 4;
 
 struct Prefetched {

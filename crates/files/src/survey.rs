@@ -3,32 +3,35 @@
 //! responses from CSV or XLSX into a [`ResponseTable`], and the analysis [`Report`] as an
 //! XLSX workbook with the paper's tables and a diverging stacked bar chart.
 
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use berdaya_domain::survey::report::{Report, Side};
 use berdaya_domain::survey::{ChoiceRow, FormSettings, ResponseRow, ResponseTable, SurveyRow, XlsForm};
-use calamine::{Data, Reader, Sheets, open_workbook_auto, open_workbook_auto_from_rs};
 use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, Worksheet, XlsxError};
+
+use crate::limits::{LimitExceeded, Limits};
+use crate::xlsx::{self, Cell};
 
 /// What went wrong reading or writing a survey file.
 #[derive(Debug, thiserror::Error)]
 pub enum SurveyFileError {
     #[error("cannot open {} as a spreadsheet", path.display())]
-    Open { path: PathBuf, source: calamine::Error },
+    Open { path: PathBuf, source: xlsx::XlsxError },
     #[error("cannot read the uploaded spreadsheet")]
-    OpenBytes(#[source] calamine::Error),
+    OpenBytes(#[source] xlsx::XlsxError),
+    #[error(transparent)]
+    Limit(#[from] LimitExceeded),
     #[error("the workbook has no `{0}` sheet")]
     MissingSheet(String),
     #[error("sheet `{sheet}` has no `{column}` column")]
     MissingColumn { sheet: String, column: String },
     #[error("cannot read sheet `{sheet}`")]
-    Sheet { sheet: String, source: calamine::Error },
+    Sheet { sheet: String, source: xlsx::XlsxError },
     #[error("invalid CSV")]
     Csv(#[from] csv::Error),
     #[error("the responses file has no header row")]
     NoHeader,
-    #[error("responses must be .csv, .xlsx, .xls or .ods, not {0}")]
+    #[error("responses must be .csv or .xlsx, not {0}")]
     UnknownFormat(String),
     #[error("cannot write the workbook")]
     Xlsx(#[from] XlsxError),
@@ -36,50 +39,83 @@ pub enum SurveyFileError {
     Io { path: PathBuf, source: std::io::Error },
 }
 
-/// Text of a spreadsheet cell as a user would type it: whole floats without `.0`.
-fn cell_text(d: &Data) -> String {
-    match d {
-        Data::Empty => String::new(),
-        Data::String(s) => s.trim().to_string(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) => {
-            if f.fract() == 0.0 && f.abs() < 1e15 {
-                format!("{}", *f as i64)
-            } else {
-                format!("{f}")
-            }
+impl SurveyFileError {
+    /// The limit the file broke, if that is what went wrong.
+    pub fn limit(&self) -> Option<&LimitExceeded> {
+        match self {
+            SurveyFileError::Limit(l) => Some(l),
+            _ => None,
         }
-        Data::Bool(b) => b.to_string(),
-        other => other.to_string(),
+    }
+
+    fn open(path: &Path, e: xlsx::XlsxError) -> SurveyFileError {
+        match e {
+            xlsx::XlsxError::Limit(l) => SurveyFileError::Limit(l),
+            source => SurveyFileError::Open { path: path.into(), source },
+        }
+    }
+
+    fn open_bytes(e: xlsx::XlsxError) -> SurveyFileError {
+        match e {
+            xlsx::XlsxError::Limit(l) => SurveyFileError::Limit(l),
+            source => SurveyFileError::OpenBytes(source),
+        }
+    }
+
+    fn sheet(sheet: &str, e: xlsx::XlsxError) -> SurveyFileError {
+        match e {
+            xlsx::XlsxError::Limit(l) => SurveyFileError::Limit(l),
+            source => SurveyFileError::Sheet { sheet: sheet.into(), source },
+        }
+    }
+}
+
+/// Text of a spreadsheet cell as a user would type it: whole floats without `.0`.
+fn cell_text(d: &Cell, date1904: bool) -> String {
+    let number = |f: f64| {
+        if f.fract() == 0.0 && f.abs() < 1e15 { format!("{}", f as i64) } else { format!("{f}") }
+    };
+    match d {
+        Cell::Empty => String::new(),
+        Cell::Text(s) => s.trim().to_string(),
+        Cell::Number(f) => number(*f),
+        Cell::Date(f) => {
+            xlsx::excel_date(*f, date1904).map_or_else(|| number(*f), berdaya_domain::registry::text::format_date)
+        }
+        Cell::Bool(b) => b.to_string(),
+        Cell::Error(e) => e.clone(),
     }
 }
 
 /// Rows of a sheet as (spreadsheet row number, cells as text), the header first.
 type SheetRows = Vec<(u32, Vec<String>)>;
 
-/// A sheet's rows, or `None` when the workbook has no sheet of that name (any case).
-fn sheet_rows<RS>(wb: &mut Sheets<RS>, name: &str) -> Result<Option<SheetRows>, SurveyFileError>
-where
-    RS: std::io::Read + std::io::Seek,
-{
-    let Some(actual) = wb.sheet_names().into_iter().find(|s| s.trim().eq_ignore_ascii_case(name)) else {
+/// Memory a cell of text costs in a table: the string and its header.
+const CELL_OVERHEAD: u64 = std::mem::size_of::<String>() as u64;
+
+/// A sheet's rows with any value, or `None` when the workbook has no sheet of that name
+/// (any case). The text kept is bounded by [`Limits::max_table_bytes`].
+fn sheet_rows(wb: &mut xlsx::Workbook, name: &str, bytes: &mut u64) -> Result<Option<SheetRows>, SurveyFileError> {
+    let Some(actual) = wb.sheet_names().find(|s| s.trim().eq_ignore_ascii_case(name)).map(str::to_string) else {
         return Ok(None);
     };
-    let range =
-        wb.worksheet_range(&actual).map_err(|source| SurveyFileError::Sheet { sheet: actual.clone(), source })?;
-    let first = range.start().map_or(0, |(r, _)| r);
-    let first_col = range.start().map_or(0, |(_, c)| c) as usize;
-    Ok(Some(
-        range
-            .rows()
-            .enumerate()
-            .map(|(i, row)| {
-                let mut cells = vec![String::new(); first_col];
-                cells.extend(row.iter().map(cell_text));
-                (first + i as u32 + 1, cells)
-            })
-            .collect(),
-    ))
+    let limits = Limits::SURVEY;
+    let mut rows = wb.rows(&actual).map_err(|e| SurveyFileError::sheet(&actual, e))?;
+    let mut cells = Vec::new();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next_row(&mut cells).map_err(|e| SurveyFileError::sheet(&actual, e))? {
+        if out.len() as u64 >= limits.max_rows {
+            return Err(LimitExceeded::Rows(limits.max_rows).into());
+        }
+        let texts: Vec<String> = cells.iter().map(|c| cell_text(c, rows.date1904())).collect();
+        *bytes += texts.iter().map(|t| t.len() as u64 + CELL_OVERHEAD).sum::<u64>();
+        if *bytes > limits.max_table_bytes {
+            return Err(LimitExceeded::TableBytes(limits.max_table_bytes).into());
+        }
+        // Row numbers are at most `max_rows`, checked by the reader.
+        out.push((row as u32, texts));
+    }
+    Ok(Some(out))
 }
 
 /// Column lookup of a header row, by exact lower-case name; `label` also accepts the first
@@ -100,13 +136,12 @@ fn get(cells: &[String], col: Option<usize>) -> String {
     col.and_then(|c| cells.get(c)).cloned().unwrap_or_default()
 }
 
-fn form_from_sheets<RS>(wb: &mut Sheets<RS>) -> Result<XlsForm, SurveyFileError>
-where
-    RS: std::io::Read + std::io::Seek,
-{
-    let survey = sheet_rows(wb, "survey")?.ok_or_else(|| SurveyFileError::MissingSheet("survey".into()))?;
-    let choices = sheet_rows(wb, "choices")?.unwrap_or_default();
-    let settings = sheet_rows(wb, "settings")?.unwrap_or_default();
+fn form_from_sheets(wb: &mut xlsx::Workbook) -> Result<XlsForm, SurveyFileError> {
+    // One budget of text for the three sheets.
+    let mut bytes = 0;
+    let survey = sheet_rows(wb, "survey", &mut bytes)?.ok_or_else(|| SurveyFileError::MissingSheet("survey".into()))?;
+    let choices = sheet_rows(wb, "choices", &mut bytes)?.unwrap_or_default();
+    let settings = sheet_rows(wb, "settings", &mut bytes)?.unwrap_or_default();
     let header = |rows: &[(u32, Vec<String>)]| {
         Columns(
             rows.first().map(|(_, h)| h.iter().map(|s| s.trim().to_ascii_lowercase()).collect()).unwrap_or_default(),
@@ -169,15 +204,15 @@ where
     })
 }
 
-/// Reads an XLSForm workbook (.xlsx, .xls, .ods).
+/// Reads an XLSForm workbook (.xlsx).
 pub fn read_xlsform(path: &Path) -> Result<XlsForm, SurveyFileError> {
-    let mut wb = open_workbook_auto(path).map_err(|source| SurveyFileError::Open { path: path.into(), source })?;
+    let mut wb = xlsx::Workbook::open(path, Limits::SURVEY).map_err(|e| SurveyFileError::open(path, e))?;
     form_from_sheets(&mut wb)
 }
 
 /// Reads an uploaded XLSForm workbook from memory.
 pub fn read_xlsform_bytes(bytes: &[u8]) -> Result<XlsForm, SurveyFileError> {
-    let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(SurveyFileError::OpenBytes)?;
+    let mut wb = xlsx::Workbook::from_bytes(bytes, Limits::SURVEY).map_err(SurveyFileError::open_bytes)?;
     form_from_sheets(&mut wb)
 }
 
@@ -266,17 +301,21 @@ pub fn xlsform_to_bytes(form: &XlsForm) -> Result<Vec<u8>, SurveyFileError> {
 }
 
 /// Reads responses from a file, by extension: `.csv` (comma, or semicolon as Indonesian
-/// Excel writes it) or a spreadsheet's first sheet.
+/// Excel writes it) or an `.xlsx` workbook's first sheet.
 pub fn read_responses(path: &Path) -> Result<ResponseTable, SurveyFileError> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     match ext.as_str() {
         "csv" | "txt" => {
-            let bytes = std::fs::read(path).map_err(|source| SurveyFileError::Io { path: path.into(), source })?;
+            let io = |source| SurveyFileError::Io { path: path.into(), source };
+            let len = std::fs::metadata(path).map_err(io)?.len();
+            if len > Limits::SURVEY.max_file_bytes {
+                return Err(LimitExceeded::FileBytes(Limits::SURVEY.max_file_bytes).into());
+            }
+            let bytes = std::fs::read(path).map_err(io)?;
             read_responses_csv(&bytes)
         }
-        "xlsx" | "xlsm" | "xls" | "ods" => {
-            let mut wb =
-                open_workbook_auto(path).map_err(|source| SurveyFileError::Open { path: path.into(), source })?;
+        "xlsx" | "xlsm" => {
+            let mut wb = xlsx::Workbook::open(path, Limits::SURVEY).map_err(|e| SurveyFileError::open(path, e))?;
             responses_from_sheets(&mut wb)
         }
         other => {
@@ -287,29 +326,38 @@ pub fn read_responses(path: &Path) -> Result<ResponseTable, SurveyFileError> {
 
 /// Reads responses from an uploaded spreadsheet in memory.
 pub fn read_responses_xlsx_bytes(bytes: &[u8]) -> Result<ResponseTable, SurveyFileError> {
-    let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(SurveyFileError::OpenBytes)?;
+    let mut wb = xlsx::Workbook::from_bytes(bytes, Limits::SURVEY).map_err(SurveyFileError::open_bytes)?;
     responses_from_sheets(&mut wb)
 }
 
-fn responses_from_sheets<RS>(wb: &mut Sheets<RS>) -> Result<ResponseTable, SurveyFileError>
-where
-    RS: std::io::Read + std::io::Seek,
-{
-    let first = wb.sheet_names().into_iter().next().ok_or(SurveyFileError::NoHeader)?;
-    let rows = sheet_rows(wb, &first)?.unwrap_or_default();
+fn responses_from_sheets(wb: &mut xlsx::Workbook) -> Result<ResponseTable, SurveyFileError> {
+    let first = wb.sheet_names().next().map(str::to_string).ok_or(SurveyFileError::NoHeader)?;
+    let rows = sheet_rows(wb, &first, &mut 0)?.unwrap_or_default();
     let mut it = rows.into_iter();
     let (_, columns) = it.next().ok_or(SurveyFileError::NoHeader)?;
+    let width = columns.len();
     Ok(ResponseTable {
         columns,
         rows: it
             .filter(|(_, cells)| cells.iter().any(|s| !s.is_empty()))
-            .map(|(line, cells)| ResponseRow { line: u64::from(line), cells })
+            .map(|(line, mut cells)| {
+                // Trailing blank cells are not stored; a row has the header's width.
+                if cells.len() < width {
+                    cells.resize(width, String::new());
+                }
+                ResponseRow { line: u64::from(line), cells }
+            })
             .collect(),
     })
 }
 
-/// Reads responses from CSV bytes (UTF-8, optional BOM; `,` or `;` separated).
+/// Reads responses from CSV bytes (UTF-8, optional BOM; `,` or `;` separated), within
+/// [`Limits::SURVEY`].
 pub fn read_responses_csv(bytes: &[u8]) -> Result<ResponseTable, SurveyFileError> {
+    let limits = Limits::SURVEY;
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(LimitExceeded::FileBytes(limits.max_file_bytes).into());
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or(b"");
     let count = |c: u8| first_line.iter().filter(|&&b| b == c).count();
@@ -319,22 +367,41 @@ pub fn read_responses_csv(bytes: &[u8]) -> Result<ResponseTable, SurveyFileError
     if columns.is_empty() {
         return Err(SurveyFileError::NoHeader);
     }
+    if columns.len() as u64 > limits.max_columns {
+        return Err(LimitExceeded::Columns(limits.max_columns).into());
+    }
     // File line of a record from its byte offset (the csv crate's own line counter skips
-    // blank lines, so a spreadsheet user would look at the wrong row).
-    let newlines: Vec<usize> = bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i).collect();
-    let line_of = |byte: u64| {
+    // blank lines, so a spreadsheet user would look at the wrong row). Records come in
+    // order, so the newlines are counted once, as the reading goes.
+    let (mut counted_to, mut newlines) = (0usize, 0u64);
+    let mut line_of = |byte: u64| {
         // The reported position can be the start of the blank lines before the record.
-        let mut b = byte as usize;
+        let mut b = (byte as usize).min(bytes.len());
         while b < bytes.len() && matches!(bytes[b], b'\n' | b'\r') {
             b += 1;
         }
-        newlines.partition_point(|&nl| nl < b) as u64 + 1
+        if b > counted_to {
+            newlines += bytes[counted_to..b].iter().filter(|&&c| c == b'\n').count() as u64;
+            counted_to = b;
+        }
+        newlines + 1
     };
     let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record?;
+    let mut kept = 0u64;
+    let mut record = csv::StringRecord::new();
+    while reader.read_record(&mut record)? {
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
+        }
+        if rows.len() as u64 + 1 >= limits.max_rows {
+            return Err(LimitExceeded::Rows(limits.max_rows).into());
+        }
+        if record.len() as u64 > limits.max_columns {
+            return Err(LimitExceeded::Columns(limits.max_columns).into());
+        }
+        kept += record.iter().map(|c| c.len() as u64 + CELL_OVERHEAD).sum::<u64>();
+        if kept > limits.max_table_bytes {
+            return Err(LimitExceeded::TableBytes(limits.max_table_bytes).into());
         }
         let line = record.position().map_or(0, |p| line_of(p.byte()));
         rows.push(ResponseRow { line, cells: record.iter().map(|c| c.trim().to_string()).collect() });
@@ -687,11 +754,11 @@ mod tests {
         let report = analyze(&inst, &from_xlsx, &AnalysisOptions::default()).unwrap();
         let out = dir.path().join("report.xlsx");
         write_report_xlsx(&report, &out).unwrap();
-        let mut check = open_workbook_auto(&out).unwrap();
-        let names = check.sheet_names();
+        let mut check = xlsx::Workbook::open(&out, Limits::SURVEY).unwrap();
+        let names: Vec<&str> = check.sheet_names().collect();
         assert_eq!(names, ["Ringkasan", "Kategori", "Item", "Korelasi", "Reliabilitas", "Faktor", "Grafik"]);
-        let kat = check.worksheet_range("Kategori").unwrap();
-        let texts: Vec<String> = kat.rows().flat_map(|r| r.iter().map(cell_text)).collect();
+        let kat = sheet_rows(&mut check, "Kategori", &mut 0).unwrap().unwrap();
+        let texts: Vec<String> = kat.into_iter().flat_map(|(_, cells)| cells).collect();
         assert!(texts.iter().any(|t| t == "(24.5; 35]"), "{texts:?}");
     }
 

@@ -98,7 +98,7 @@ pub(crate) async fn import(
         }
     }
     let mut report = state.report;
-    let commit = !options.dry_run && (report.errors.is_empty() || options.skip_invalid);
+    let commit = !options.dry_run && (report.rejected_rows == 0 || options.skip_invalid);
     if commit {
         bulk(&mut tx, false).await?;
         let details = serde_json::json!({

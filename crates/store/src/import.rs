@@ -83,8 +83,10 @@ pub struct ImportReport {
     pub rows: u64,
     pub households_created: u64,
     pub people_created: u64,
-    /// Every rejected row with every reason.
+    /// The errors of the first rejected rows, every reason of each, until [`MAX_ERRORS`]
+    /// errors are kept; `errors_total` counts them all.
     pub errors: Vec<RowError>,
+    pub errors_total: u64,
     /// Number of distinct rows rejected.
     pub rejected_rows: u64,
     /// NIK mismatches, up to [`MAX_WARNINGS`]; `warnings_total` counts them all.
@@ -96,6 +98,10 @@ pub struct ImportReport {
 
 /// Warnings kept in a report; the rest are counted.
 pub const MAX_WARNINGS: usize = 1000;
+
+/// Errors kept in a report (whole rows: a row's errors are kept together); the rest are
+/// counted, so a file of millions of bad rows costs no more memory than one of a thousand.
+pub const MAX_ERRORS: usize = 1000;
 
 impl ImportReport {
     pub fn warn(&mut self, row: u64, mismatches: Vec<NikMismatch>) {
@@ -110,8 +116,16 @@ impl ImportReport {
     pub fn reject(&mut self, mut errors: Vec<RowError>) {
         if !errors.is_empty() {
             self.rejected_rows += 1;
-            self.errors.append(&mut errors);
+            self.errors_total += errors.len() as u64;
+            if self.errors.len() < MAX_ERRORS {
+                self.errors.append(&mut errors);
+            }
         }
+    }
+
+    /// Whether every error is in [`errors`](Self::errors).
+    pub fn all_errors_kept(&self) -> bool {
+        self.errors.len() as u64 == self.errors_total
     }
 }
 
@@ -224,5 +238,25 @@ impl InFileChecks {
             self.households.insert(kk, (rec.row, rec.household.clone()));
         }
         Ok(seen)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_keeps_the_first_errors_and_counts_the_rest() {
+        let mut report = ImportReport::default();
+        for row in 2..2_000_002u64 {
+            let e = |column: &str| RowError { row, column: column.into(), rule: "bad".into(), raw: vec!["x".into()] };
+            report.reject(vec![e("nik"), e("kk")]);
+        }
+        assert_eq!(report.rejected_rows, 2_000_000);
+        assert_eq!(report.errors_total, 4_000_000);
+        assert_eq!(report.errors.len(), MAX_ERRORS);
+        assert!(!report.all_errors_kept());
+        // A row's errors stay together.
+        assert_eq!(report.errors.last().map(|e| (e.row, e.column.as_str())), Some((501, "kk")));
     }
 }

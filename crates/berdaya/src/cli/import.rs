@@ -1,8 +1,10 @@
 //! `berdaya import registry FILE`: households and people from CSV or XLSX.
 //!
 //! Every row is checked. By default any bad row means nothing is imported; with
-//! `--skip-invalid` the valid rows are imported. Either way every rejected row, with its
-//! reasons, is written to the rejects file (`--rejects`, default `FILE.rejected.csv`).
+//! `--skip-invalid` the valid rows are imported. Either way the rejected rows, with their
+//! reasons, are written to the rejects file (`--rejects`, default `FILE.rejected.csv`): the
+//! first ones, up to [`berdaya_store::import::MAX_ERRORS`] errors, so that a file of
+//! millions of bad rows is reported in bounded memory; the rest are counted.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -15,7 +17,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::DatabaseArg;
 
-/// Errors and warnings printed; the rejects file has them all.
+/// Errors and warnings printed; the rejects file has more.
 const PRINT_LIMIT: usize = 50;
 
 #[derive(Debug, clap::Subcommand)]
@@ -121,8 +123,17 @@ async fn registry(args: RegistryArgs) -> anyhow::Result<ExitCode> {
     print_warnings(&report);
     let rejects_path = args.rejects.clone().unwrap_or_else(|| default_rejects_path(file));
     if report.rejected_rows > 0 {
-        print_errors(&report.errors);
+        print_errors(&report);
         write_rejects(&rejects_path, &header, &report.errors)?;
+        if !report.all_errors_kept() {
+            eprintln!(
+                "note: {} rows have {} errors; the rejects file holds the first {} errors, of rows up to row {}",
+                report.rejected_rows,
+                report.errors_total,
+                report.errors.len(),
+                report.errors.last().map_or(0, |e| e.row),
+            );
+        }
     }
     let rate = report.rows as f64 / elapsed.as_secs_f64().max(1e-9);
     let rejected_note = if report.rejected_rows > 0 {
@@ -142,7 +153,7 @@ async fn registry(args: RegistryArgs) -> anyhow::Result<ExitCode> {
     }
     if !report.committed {
         eprintln!(
-            "error: nothing was imported: {} of {} rows have errors (all written to {}). Fix them and import again, \
+            "error: nothing was imported: {} of {} rows have errors (written to {}). Fix them and import again, \
              or pass --skip-invalid to import the valid rows.",
             report.rejected_rows,
             report.rows,
@@ -179,12 +190,13 @@ fn line(e: &RowError) -> String {
     }
 }
 
-fn print_errors(errors: &[RowError]) {
-    for e in errors.iter().take(PRINT_LIMIT) {
+fn print_errors(report: &ImportReport) {
+    for e in report.errors.iter().take(PRINT_LIMIT) {
         eprintln!("{}", line(e));
     }
-    if errors.len() > PRINT_LIMIT {
-        eprintln!("… and {} more errors (all are in the rejects file)", errors.len() - PRINT_LIMIT);
+    let printed = report.errors.len().min(PRINT_LIMIT) as u64;
+    if report.errors_total > printed {
+        eprintln!("… and {} more errors (see the rejects file)", report.errors_total - printed);
     }
 }
 

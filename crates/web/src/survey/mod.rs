@@ -23,6 +23,7 @@ use berdaya_domain::survey::{
     AnalysisError, AnalysisOptions, AnswerProblem, Instrument, MissingPolicy, Problem, ResponseTable, ResponsesError,
     analyze, seed004,
 };
+use berdaya_files::limits::LimitExceeded;
 use berdaya_files::survey as files;
 use berdaya_store::survey::{AnalysisSummary, AnalysisTitle, NewAnalysis, StoredAnalysis, UploadedFile};
 use serde::Serialize;
@@ -239,9 +240,22 @@ fn chain(e: &dyn std::error::Error) -> String {
     text
 }
 
-fn read_responses(file: &UploadedFile) -> Result<ResponseTable, Error> {
+/// A file limit in the user's language: `berkas melebihi batas 100.000 baris`.
+pub fn limit_message(lang: Lang, limit: &LimitExceeded) -> String {
+    let sep = match lang {
+        Lang::Id => '.',
+        Lang::En => ',',
+    };
+    lang.tr()
+        .t(&format!("files.limit.{}", limit.key()))
+        .replace("{limit}", &limit.limit_text(sep))
+        .replace("{part}", limit.part().unwrap_or(""))
+}
+
+fn read_responses(file: &UploadedFile, lang: Lang) -> Result<ResponseTable, Error> {
     let ext = file.name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-    // By extension; without one, by content: a zip (xlsx, ods) or an OLE file (xls).
+    // By extension; without one, by content: a zip (xlsx) or an OLE file (xls). Only XLSX
+    // is read: .xls and .ods get the reader's message.
     let spreadsheet = match ext.as_str() {
         "csv" | "txt" => false,
         "xlsx" | "xlsm" | "xls" | "ods" => true,
@@ -253,21 +267,27 @@ fn read_responses(file: &UploadedFile) -> Result<ResponseTable, Error> {
         files::read_responses_csv(&file.bytes)
     };
     read.map_err(|e| {
+        if let Some(limit) = e.limit() {
+            return Error::unprocessable("responses", limit_message(lang, limit));
+        }
         let kind = if spreadsheet { "spreadsheet (.xlsx)" } else { "CSV file" };
         Error::unprocessable("responses", format!("cannot be read as a {kind}: {}", chain(&e)))
     })
 }
 
 /// Reads the files and runs the analysis (CPU work: call it on the blocking pool).
-fn analyze_files(c: &Checked) -> Result<Report, Rejected> {
+fn analyze_files(c: &Checked, lang: Lang) -> Result<Report, Rejected> {
     let form = files::read_xlsform_bytes(&c.instrument.bytes).map_err(|e| {
+        if let Some(limit) = e.limit() {
+            return Error::unprocessable("instrument", limit_message(lang, limit));
+        }
         Error::unprocessable(
             "instrument",
             format!("is not a readable XLSForm workbook (.xlsx with survey and choices sheets): {}", chain(&e)),
         )
     })?;
     let instrument = Instrument::from_xlsform(&form).map_err(Rejected::Instrument)?;
-    let table = read_responses(&c.responses)?;
+    let table = read_responses(&c.responses, lang)?;
     analyze(&instrument, &table, &c.options).map_err(|e| match e {
         AnalysisError::Responses(ResponsesError::BadAnswers(list)) => Rejected::Answers(list),
         AnalysisError::Responses(other) => Error::unprocessable("responses", other.to_string()).into(),
@@ -277,10 +297,10 @@ fn analyze_files(c: &Checked) -> Result<Report, Rejected> {
 }
 
 /// Checks, analyses and saves a submission.
-async fn run(state: &AppState, sub: Submission) -> Result<StoredAnalysis, Rejected> {
+async fn run(state: &AppState, sub: Submission, lang: Lang) -> Result<StoredAnalysis, Rejected> {
     let checked = check(sub)?;
     let (checked, result) = tokio::task::spawn_blocking(move || {
-        let result = analyze_files(&checked);
+        let result = analyze_files(&checked, lang);
         (checked, result)
     })
     .await
@@ -413,12 +433,13 @@ impl AnalysisDto {
         (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
+    lang: Lang,
     auth: Auth,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, Error> {
     auth.require(auth.principal().writes_surveys())?;
     let sub = read_submission(multipart).await?;
-    let saved = run(&state, sub).await.map_err(Rejected::into_error)?;
+    let saved = run(&state, sub, lang).await.map_err(Rejected::into_error)?;
     let location = format!("/api/v1/survey/analyses/{}", saved.id);
     let mut res = (StatusCode::CREATED, Json(AnalysisDto::new(saved)?)).into_response();
     if let Ok(v) = HeaderValue::from_str(&location) {
@@ -691,7 +712,7 @@ async fn create_page(
     page.title = sub.title.clone();
     page.alpha = sub.alpha.clone();
     page.drop_incomplete = sub.drop_incomplete;
-    let status = match run(&state, sub).await {
+    let status = match run(&state, sub, lang).await {
         Ok(saved) => return Redirect::to(&format!("/survey/{}", saved.id)).into_response(),
         Err(Rejected::Error(e)) if e.status().is_server_error() || e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             return e.page(lang).into_response();
