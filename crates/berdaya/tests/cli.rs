@@ -986,7 +986,7 @@ async fn passwords_nik_and_kk_never_reach_the_logs() {
         .send()
         .await
         .expect("post");
-    assert_eq!(res.status().as_u16(), 409);
+    assert_eq!(res.status().as_u16(), 422, "a registered NIK is refused without confirming it");
     let res = client
         .post(format!("{url}/api/v1/households"))
         .header("x-csrf-token", &csrf)
@@ -994,7 +994,7 @@ async fn passwords_nik_and_kk_never_reach_the_logs() {
         .send()
         .await
         .expect("post");
-    assert_eq!(res.status().as_u16(), 409);
+    assert_eq!(res.status().as_u16(), 422, "a registered KK is refused without confirming it");
     for path in [
         format!("/people?q={nik}"),
         format!("/api/v1/people?q={nik}"),
