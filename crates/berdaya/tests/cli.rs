@@ -28,31 +28,10 @@ impl std::fmt::Debug for Run {
     }
 }
 
-/// A temporary home with a data directory and a database path.
-struct Env {
-    dir: tempfile::TempDir,
-}
+mod common;
+use common::Env;
 
 impl Env {
-    fn new() -> Env {
-        Env { dir: tempfile::tempdir().expect("temp dir") }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_berdaya"));
-        c.args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
-            .env("XDG_DATA_HOME", self.path("data"))
-            .current_dir(self.dir.path());
-        c
-    }
-
     fn run(&self, args: &[&str]) -> Run {
         let out: Output = self.command(args).output().expect("run berdaya");
         Run {

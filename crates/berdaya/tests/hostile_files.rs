@@ -19,28 +19,14 @@ use serde_json::Value;
 /// The bound of the issue: peak resident memory of any upload or import within the limits.
 const PEAK_LIMIT_MB: u64 = 300;
 
-struct Env {
-    dir: tempfile::TempDir,
-}
+mod common;
+use common::Env;
 
 impl Env {
-    fn new() -> Env {
-        Env { dir: tempfile::tempdir().expect("temp dir") }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_berdaya"));
-        c.args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
-            .env("XDG_DATA_HOME", self.path("data"))
-            .env("RUST_LOG", "warn")
-            .current_dir(self.dir.path());
+    /// `berdaya ARGS`, logging warnings only.
+    fn quiet(&self, args: &[&str]) -> Command {
+        let mut c = self.command(args);
+        c.env("RUST_LOG", "warn");
         c
     }
 
@@ -109,7 +95,7 @@ fn run_measured(mut command: Command, input: Option<&str>) -> Measured {
 fn import(env: &Env, file: &Path) -> Measured {
     let db = env.database();
     let args = ["import", "registry", file.to_str().expect("path"), "--database", &db];
-    let m = run_measured(env.command(&args), None);
+    let m = run_measured(env.quiet(&args), None);
     eprintln!("berdaya import registry {}: exit {}, peak {} MB", file.display(), m.code, m.peak_mb);
     m
 }
@@ -228,7 +214,7 @@ impl Server {
     fn start(env: &Env) -> Server {
         let db = env.database();
         let mut child = env
-            .command(&["serve", "--bind", "127.0.0.1:0", "--database", &db])
+            .quiet(&["serve", "--bind", "127.0.0.1:0", "--database", &db])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -273,7 +259,7 @@ impl Drop for Server {
 fn api_token(env: &Env) -> String {
     let db = env.database();
     let m = run_measured(
-        env.command(&[
+        env.quiet(&[
             "user",
             "create",
             "admin",
@@ -288,8 +274,7 @@ fn api_token(env: &Env) -> String {
         Some("kursi-panjang-biru-2024\n"),
     );
     assert_eq!(m.code, 0, "{m:?}");
-    let m =
-        run_measured(env.command(&["token", "create", "admin", "--name", "hostile files", "--database", &db]), None);
+    let m = run_measured(env.quiet(&["token", "create", "admin", "--name", "hostile files", "--database", &db]), None);
     assert_eq!(m.code, 0, "{m:?}");
     m.stdout.trim().to_string()
 }

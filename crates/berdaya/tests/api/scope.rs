@@ -506,6 +506,11 @@ async fn extra(app: &TestApp, w: &World) -> Extra {
     Extra { dinsos, distan, unit, batu_user, batu_token }
 }
 
+/// The JSON a GET answers.
+async fn get_json(client: &reqwest::Client, url: impl reqwest::IntoUrl) -> Value {
+    client.get(url).send().await.expect("get").json().await.expect("json")
+}
+
 async fn add_member(app: &TestApp, group: i64, person: i64) {
     let m = MemberDraft { person_id: person.to_string(), role: "member".into(), since: None, until: None };
     app.store.add_member(group, &m.parse().expect("member")).await.expect("add member");
@@ -644,25 +649,10 @@ backend_tests! {
         let url = app.url(&format!("/api/v1/groups/{}/members/{}", w.g_own, w.p_assigned));
         assert_eq!(officer.delete(&url).send().await.expect("delete").status(), StatusCode::NO_CONTENT);
         assert_eq!(officer.delete(&url).send().await.expect("delete").status(), StatusCode::NOT_FOUND);
-        let members: Vec<Value> = officer
-            .get(app.url(&format!("/api/v1/groups/{}/members", w.g_own)))
-            .send()
-            .await
-            .expect("get")
-            .json()
-            .await
-            .expect("json");
-        assert_eq!(members.len(), 1, "only Wahyu stays: {members:?}");
+        let members = get_json(officer, app.url(&format!("/api/v1/groups/{}/members", w.g_own))).await;
+        assert_eq!(members.as_array().map(Vec::len), Some(1), "only Wahyu stays: {members}");
         // Both removals are in the audit log, with the membership as it was.
-        let log: Value = app
-            .client
-            .get(app.url("/api/v1/audit?entity=group_members&action=delete"))
-            .send()
-            .await
-            .expect("get")
-            .json()
-            .await
-            .expect("json");
+        let log = get_json(&app.client, app.url("/api/v1/audit?entity=group_members&action=delete")).await;
         let items = log["items"].as_array().expect("items");
         assert_eq!(items.len(), 2, "{log}");
         assert!(items.iter().all(|e| e["actor"] == "officer" && e["before"].as_str().is_some_and(|b| b.contains("person_id"))), "{log}");
@@ -679,17 +669,17 @@ backend_tests! {
         let blora = login(&app.address, "admin.blora", PASSWORD).await.unwrap_or_else(|_| panic!("signs in"));
         // Batu's person: the record is hidden, and so is every entry about it.
         let url = app.url(&format!("/api/v1/audit?entity=people&entity_id={}", w.p_batu));
-        let log: Value = blora.get(&url).send().await.expect("get").json().await.expect("json");
+        let log = get_json(&blora, &url).await;
         assert_eq!(log["items"].as_array().map(Vec::len), Some(0), "{log}");
         assert_eq!(log["total"], 0, "{log}");
-        let all: Value = blora.get(app.url("/api/v1/audit?per_page=200")).send().await.expect("get").json().await.expect("json");
+        let all = get_json(&blora, app.url("/api/v1/audit?per_page=200")).await;
         let text = all.to_string();
         for batu in [&w.nik_batu, "Wahyu Apel", "Tulungrejo", "35.79"] {
             assert!(!text.contains(batu), "an entry about Batu reached Blora's administrator: {batu}");
         }
         // Blora's own person is there, with the NIK masked.
         let url = app.url(&format!("/api/v1/audit?entity=people&entity_id={}", w.p_assigned));
-        let log: Value = blora.get(&url).send().await.expect("get").json().await.expect("json");
+        let log = get_json(&blora, &url).await;
         let items = log["items"].as_array().expect("items");
         assert!(!items.is_empty(), "Blora's own entries are hidden: {log}");
         let text = log.to_string();
@@ -697,7 +687,7 @@ backend_tests! {
         assert!(!text.contains(&w.nik_assigned), "a full NIK in the audit log: {text}");
         // The national administrator sees Batu too, also masked; the page masks as the API does.
         let url = app.url(&format!("/api/v1/audit?entity=people&entity_id={}", w.p_batu));
-        let log: Value = app.client.get(&url).send().await.expect("get").json().await.expect("json");
+        let log = get_json(&app.client, &url).await;
         assert!(!log["items"].as_array().expect("items").is_empty(), "{log}");
         assert!(!log.to_string().contains(&w.nik_batu), "{log}");
         let page = app.client.get(app.url("/audit?entity=people")).send().await.expect("get").text().await.expect("html");
