@@ -50,8 +50,7 @@ impl Layout {
         self.user = Some(format!("{} ({})", p.user.display_name, p.role().label(self.lang.code())));
         let mut menu = vec![("regions", t.t("nav.regions"), "/regions")];
         if p.reads_registry() && p.role() != berdaya_domain::access::Role::Evaluator {
-            // Group officers open no household: no entry that lists them.
-            if p.role() != berdaya_domain::access::Role::GroupOfficer {
+            if p.opens_households() {
                 menu.push(("households", t.t("nav.households"), "/households"));
             }
             menu.push(("people", t.t("nav.people"), "/people"));

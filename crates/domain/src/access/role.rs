@@ -196,6 +196,13 @@ impl Principal {
         !matches!(self.role(), Role::Viewer)
     }
 
+    /// Whether the role may open any household at all: group officers see their members,
+    /// never their households (see [`Principal::record_access`] of a household), so nothing
+    /// lists households to them.
+    pub fn opens_households(&self) -> bool {
+        self.reads_registry() && !matches!(self.role(), Role::Evaluator | Role::GroupOfficer)
+    }
+
     /// Access to a household or person in `region` (`None`: a person without a household),
     /// given whether it is assigned to this user (facilitators) or belongs to their group
     /// (group officers).

@@ -127,9 +127,8 @@ pub async fn create(State(state): State<AppState>, auth: Auth, body: JsonBody) -
 /// The households the principal may see that match the search.
 async fn search(state: &AppState, auth: &Auth, params: &ListParams) -> Result<Page<HouseholdSummary>, Error> {
     auth.require(auth.reads_people())?;
-    // A group officer sees its members, never their households: list none of what it could
-    // not open (their welfare stage, DTKS listing, heads and addresses).
-    if auth.role() == berdaya_domain::access::Role::GroupOfficer {
+    // List none of what the role could not open (welfare stage, DTKS listing, heads, addresses).
+    if !auth.principal().opens_households() {
         return Ok(Page::new(Vec::new(), params.page, 0));
     }
     match auth.scope(params.query()) {
