@@ -20,6 +20,26 @@ pub struct Query {
     pub page: PageRequest,
     /// Only records a facilitator is assigned or a group's members (access scoping).
     pub within: Option<Within>,
+    /// The order of the listing, by one of the sort keys the listing names (see each
+    /// search method); `None` or an unknown key keeps the listing's natural order.
+    pub sort: Option<Sort>,
+    /// Exact-match filters by key (`kind`, `status`, …), each naming a field the listing
+    /// documents; unknown keys are ignored by the store (the web layer refuses them).
+    pub filters: Vec<(String, String)>,
+}
+
+/// A listing's order: a sort key the listing names, ascending unless `descending`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sort {
+    pub key: String,
+    pub descending: bool,
+}
+
+impl Query {
+    /// The value of a filter, if set.
+    pub fn filter(&self, key: &str) -> Option<&str> {
+        self.filters.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
 }
 
 /// A restriction of a search to what one user may see beyond their area.

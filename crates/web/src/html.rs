@@ -171,6 +171,17 @@ pub struct Field {
     pub readonly: bool,
     pub hint: Option<String>,
     pub error: Option<String>,
+    /// Set on a reference field (`kind` is `picker`).
+    pub picker: Option<Picker>,
+}
+
+/// What a picker searches and the name it shows for the current value.
+#[derive(Debug, Clone)]
+pub struct Picker {
+    /// The record kind searched: `region`, `household`, `person`, `group`, `agency`, `program`.
+    pub kind: &'static str,
+    /// The current value's name, shown in the search box.
+    pub shown: String,
 }
 
 impl Field {
@@ -185,6 +196,7 @@ impl Field {
             readonly: false,
             hint: None,
             error: None,
+            picker: None,
         }
     }
 
@@ -212,6 +224,21 @@ impl Field {
         }
         all.extend(choices.into_iter().map(|(v, l)| Choice { selected: v == value, value: v, label: l }));
         Field { choices: all, ..Field::new("select", name, label, value) }
+    }
+
+    /// A reference to another record, chosen by name with a search-as-you-type picker over
+    /// `/api/v1/pick/{kind}` (`region`, `household`, `person`, `group`, `agency`,
+    /// `program`). `value` is the submitted id or code; `shown` is the record's name.
+    pub fn picker(
+        name: &str,
+        label: &str,
+        kind: &'static str,
+        value: impl Into<String>,
+        shown: impl Into<String>,
+    ) -> Field {
+        let mut f = Field::new("picker", name, label, value);
+        f.picker = Some(Picker { kind, shown: shown.into() });
+        f
     }
 
     pub fn required(mut self) -> Field {
