@@ -182,6 +182,9 @@ pub struct Picker {
     pub kind: &'static str,
     /// The current value's name, shown in the search box.
     pub shown: String,
+    /// With `multiple`: the chosen values and their names.
+    pub chosen: Vec<(String, String)>,
+    pub multiple: bool,
 }
 
 impl Field {
@@ -237,7 +240,15 @@ impl Field {
         shown: impl Into<String>,
     ) -> Field {
         let mut f = Field::new("picker", name, label, value);
-        f.picker = Some(Picker { kind, shown: shown.into() });
+        f.picker = Some(Picker { kind, shown: shown.into(), chosen: Vec::new(), multiple: false });
+        f
+    }
+
+    /// A reference to several records of one kind (a program's target regions): `chosen`
+    /// holds each chosen value with its name; the form submits the field once per value.
+    pub fn picker_many(name: &str, label: &str, kind: &'static str, chosen: Vec<(String, String)>) -> Field {
+        let mut f = Field::new("picker", name, label, "");
+        f.picker = Some(Picker { kind, shown: String::new(), chosen, multiple: true });
         f
     }
 
