@@ -245,7 +245,8 @@ impl Field {
     }
 
     /// A reference to several records of one kind (a program's target regions): `chosen`
-    /// holds each chosen value with its name; the form submits the field once per value.
+    /// holds each chosen value with its name; the form submits one field whose value is the
+    /// chosen values joined with ", " (what a comma-separated text field would hold).
     pub fn picker_many(name: &str, label: &str, kind: &'static str, chosen: Vec<(String, String)>) -> Field {
         let mut f = Field::new("picker", name, label, "");
         f.picker = Some(Picker { kind, shown: String::new(), chosen, multiple: true });
