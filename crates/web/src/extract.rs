@@ -110,7 +110,13 @@ pub const MAX_QUERY_CHARS: usize = 200;
 
 impl ListParams {
     pub fn query(&self) -> berdaya_store::Query {
-        berdaya_store::Query { text: self.q.clone(), region: self.region.clone(), page: self.page, within: None }
+        berdaya_store::Query {
+            text: self.q.clone(),
+            region: self.region.clone(),
+            page: self.page,
+            within: None,
+            ..Default::default()
+        }
     }
 
     /// The search text, or empty.
