@@ -153,7 +153,8 @@ pub fn run(args: &LoadArgs) -> anyhow::Result<()> {
     for backend in backends {
         eprintln!();
         eprintln!("== {} ==", backend.name());
-        let result = on_backend(&runtime, &berdaya, &work, &files, args, backend);
+        let result =
+            on_backend(&Run { runtime: &runtime, berdaya: &berdaya, work: &work, files: &files, args }, backend);
         if let Err(e) = &result {
             eprintln!("error: the load test on {} did not run to the end: {e:#}", backend.name());
         }
@@ -204,19 +205,23 @@ struct Files {
 }
 
 /// Makes a fresh database, runs the test on it, and removes a PostgreSQL one afterwards.
-fn on_backend(
-    runtime: &tokio::runtime::Runtime,
-    berdaya: &Path,
-    work: &Workdir,
-    files: &Files,
-    args: &LoadArgs,
-    backend: Backend,
-) -> anyhow::Result<Outcome> {
+/// What every backend's run shares.
+#[derive(Clone, Copy)]
+struct Run<'a> {
+    runtime: &'a tokio::runtime::Runtime,
+    berdaya: &'a Path,
+    work: &'a Workdir,
+    files: &'a Files,
+    args: &'a LoadArgs,
+}
+
+fn on_backend(run: &Run<'_>, backend: Backend) -> anyhow::Result<Outcome> {
+    let Run { runtime, work, args, .. } = *run;
     match backend {
         Backend::Sqlite => {
             let path = work.path.join("load.sqlite3");
             remove_sqlite(&path);
-            run_on(runtime, berdaya, work, files, args, backend, path.as_os_str())
+            run_on(run, backend, path.as_os_str())
         }
         Backend::Postgres => {
             let db = runtime
@@ -224,7 +229,7 @@ fn on_backend(
                 .context("creating a PostgreSQL database for the test (is the server running? see --pg-url)")?;
             eprintln!("created PostgreSQL database {}", db.name);
             let database = OsString::from(&db.url);
-            let result = run_on(runtime, berdaya, work, files, args, backend, &database);
+            let result = run_on(run, backend, &database);
             let name = db.name.clone();
             match runtime.block_on(db.drop_database()) {
                 Ok(()) => eprintln!("dropped PostgreSQL database {name}"),
@@ -247,15 +252,8 @@ impl Outcome {
     }
 }
 
-fn run_on(
-    runtime: &tokio::runtime::Runtime,
-    berdaya: &Path,
-    work: &Workdir,
-    files: &Files,
-    args: &LoadArgs,
-    backend: Backend,
-    database: &OsStr,
-) -> anyhow::Result<Outcome> {
+fn run_on(run: &Run<'_>, backend: Backend, database: &OsStr) -> anyhow::Result<Outcome> {
+    let Run { runtime, berdaya, work, files, args } = *run;
     let url = DatabaseUrl::parse(&database.to_string_lossy())?;
     runtime.block_on(seed_regions(&url))?;
     import(berdaya, &files.base_csv, database).context("importing the base registry")?;

@@ -45,19 +45,9 @@ pub const SETTING_VALUE: &str = "Berdaya demo data v1 — DATA DEMO. Places and 
 documents (Kalampangan, Dusun Gerdu, Randublatung, Kaliawi Persada, Karya Makmur II); every household, person, NIK, KK, \
 staff member and group member is synthetic (fictional). Semua keluarga dan orang dalam data demo ini fiktif.";
 
-/// What the demo loaded.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct DemoSummary {
-    /// Regions created (existing ones with the same code are kept as they are).
-    pub regions: u64,
-    pub households: u64,
-    pub people: u64,
-    pub groups: u64,
-    /// Agencies and their units.
-    pub agencies: u64,
-    pub programs: u64,
-    pub enrollments: u64,
-}
+/// What the demo loaded: the records it created of each kind (regions that already existed
+/// with the same code are kept as they are and not counted).
+pub type DemoSummary = berdaya_store::RegistryCounts;
 
 /// Why the demo was not loaded. Returned inside the `anyhow::Error`, so a caller can
 /// `downcast_ref::<DemoRefused>()` and decide (e.g. carry on serving an already-loaded demo).

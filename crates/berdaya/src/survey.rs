@@ -205,16 +205,13 @@ fn fmt_p(v: Option<f64>) -> String {
 fn score_table(out: &mut String, s: &ScoreSummary) {
     let _ = writeln!(
         out,
-        "\n{} ({}): k = {}, range {}–{}, interval = ({} − {})/{} = {}",
+        "\n{} ({}): k = {}, range {}–{}, interval = {}",
         s.label,
         s.name,
         s.items,
         s.min,
         s.max,
-        s.max,
-        s.min,
-        s.bands.len(),
-        s.interval_exact
+        s.interval_formula()
     );
     for (b, share) in s.bands.iter().zip(&s.distribution_percent) {
         let open = if b.lower_inclusive { "[" } else { "(" };

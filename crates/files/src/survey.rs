@@ -478,16 +478,7 @@ fn report_workbook(report: &Report) -> Result<Workbook, XlsxError> {
         ws.write_string(
             r,
             3,
-            format!(
-                "k = {}, min = {}, max = {}, interval = ({} − {})/{} = {}",
-                s.items,
-                s.min,
-                s.max,
-                s.max,
-                s.min,
-                s.bands.len(),
-                s.interval_exact
-            ),
+            format!("k = {}, min = {}, max = {}, interval = {}", s.items, s.min, s.max, s.interval_formula()),
         )?;
         r += 1;
         headers(ws, r, &["Kategori", "Kisaran skor", "Dari", "Sampai", "% rentang", "Jumlah", "%"], &bold)?;

@@ -175,12 +175,7 @@ async fn import_chunk(
             }
         };
         let mut errors = Vec::new();
-        let err = |column: &str, rule: &str| RowError {
-            row: rec.row,
-            column: column.into(),
-            rule: rule.into(),
-            raw: rec.raw.clone(),
-        };
+        let err = |column: &str, rule: &str| rec.error(column, rule);
         if !state.regions.contains(rec.household.region.as_str()) {
             errors.push(err("region", &format!("region {} does not exist", rec.household.region)));
         }

@@ -124,12 +124,8 @@ fn check_rows(
         batch.push(match next {
             Err(errors) => Item::Unreadable(errors),
             Ok(rec) => {
-                let region = (!regions.contains(rec.household.region.as_str())).then(|| RowError {
-                    row: rec.row,
-                    column: "region".into(),
-                    rule: format!("region {} does not exist", rec.household.region),
-                    raw: rec.raw.clone(),
-                });
+                let region = (!regions.contains(rec.household.region.as_str()))
+                    .then(|| rec.error("region", &format!("region {} does not exist", rec.household.region)));
                 let in_file = checks.check(&rec);
                 let warnings = rec.person.nik.check(rec.person.birth_date, rec.person.sex, Some(&rec.household.region));
                 let mut name_key = String::new();
@@ -196,12 +192,7 @@ fn write_rows(
             };
             let rec = &mut c.rec;
             let mut errors = Vec::new();
-            let err = |column: &str, rule: &str| RowError {
-                row: rec.row,
-                column: column.into(),
-                rule: rule.into(),
-                raw: rec.raw.clone(),
-            };
+            let err = |column: &str, rule: &str| rec.error(column, rule);
             errors.extend(c.region.take());
             let kk = rec.household.kk.as_u64();
             if !bulk {

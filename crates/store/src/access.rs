@@ -96,6 +96,27 @@ pub struct NewApiToken {
     pub expires_at: Option<OffsetDateTime>,
 }
 
+impl NewApiToken {
+    /// How much of a token is kept in clear to tell tokens apart in listings (`bdy_` and 8).
+    pub const PREFIX_CHARS: usize = 12;
+
+    /// A fresh token for a user, expiring after `days` if given, and its secret: shown to
+    /// the user once, stored only as its hash.
+    pub fn mint(user_id: UserId, name: String, days: Option<u32>) -> (NewApiToken, String) {
+        use berdaya_domain::access::secret::{TOKEN_PREFIX, new_secret, secret_hash};
+        let secret = new_secret(TOKEN_PREFIX);
+        let now = OffsetDateTime::now_utc();
+        let token = NewApiToken {
+            user_id,
+            name,
+            prefix: secret.chars().take(Self::PREFIX_CHARS).collect(),
+            secret_hash: secret_hash(&secret),
+            expires_at: days.map(|d| now + time::Duration::days(i64::from(d))),
+        };
+        (token, secret)
+    }
+}
+
 /// What a facilitator is assigned to carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]

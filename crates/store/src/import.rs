@@ -20,6 +20,13 @@ pub struct RegistryRecord {
     pub raw: Vec<String>,
 }
 
+impl RegistryRecord {
+    /// This row broke `rule` in `column`.
+    pub fn error(&self, column: &str, rule: &str) -> RowError {
+        RowError { row: self.row, column: column.into(), rule: rule.into(), raw: self.raw.clone() }
+    }
+}
+
 /// Why a row was rejected: which row, which column, which rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RowError {

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use berdaya_domain::access::secret::{TOKEN_PREFIX, new_secret, secret_hash};
 use berdaya_domain::registry::text;
 use berdaya_store::StoreError;
 use berdaya_store::access::{ApiToken, NewApiToken};
@@ -15,9 +14,6 @@ use time::OffsetDateTime;
 use super::user::existing;
 use super::{DatabaseArg, print_table, store_error};
 
-/// How many characters of the secret are kept to tell tokens apart: `bdy_` and 8 hex digits
-/// (32 of the secret's 256 random bits).
-const PREFIX_CHARS: usize = 12;
 /// The longest lifetime a token may be given.
 const MAX_EXPIRES_DAYS: u32 = 3650;
 
@@ -91,15 +87,7 @@ async fn create(args: CreateArgs) -> anyhow::Result<ExitCode> {
     if user.disabled {
         anyhow::bail!("USERNAME: {} is disabled; enable the account first (`berdaya user enable`)", user.username);
     }
-    let secret = new_secret(TOKEN_PREFIX);
-    let now = OffsetDateTime::now_utc();
-    let new = NewApiToken {
-        user_id: user.id,
-        name,
-        prefix: secret.chars().take(PREFIX_CHARS).collect(),
-        secret_hash: secret_hash(&secret),
-        expires_at: expires_days.map(|d| now + time::Duration::days(i64::from(d))),
-    };
+    let (new, secret) = NewApiToken::mint(user.id, name, expires_days);
     let token = store.create_token(&new).await.map_err(store_error)?;
     // The secret alone on stdout, so a script can capture it; the rest on stderr.
     eprintln!(

@@ -194,26 +194,23 @@ pub(super) async fn load(store: &dyn Store, reg: &Registry<'_>, rng: &mut StdRng
     let mut farmer_groups = Vec::new();
     for (i, size) in [20usize, 18, 16].into_iter().enumerate() {
         let name = format!("Kelompok Tani Buah Naga Kalampangan {}", ["I", "II", "III"][i]);
-        let id = group(
-            store,
-            &mut c,
-            &name,
-            GroupKind::FarmerGroup,
-            places::KALAMPANGAN,
-            Some(date!(2016 - 03 - 01)),
-            &format!("Budidaya buah naga di lahan gambut. {demo_note}"),
-        )
-        .await?;
-        members(
+        let (id, _) = founded(
             store,
             reg,
             rng,
             &mut used,
-            id,
-            &farmers,
-            size,
-            &[GroupRole::Chair, GroupRole::Secretary, GroupRole::Treasurer],
-            date!(2016 - 03 - 01),
+            &mut c,
+            Founding {
+                name: &name,
+                kind: GroupKind::FarmerGroup,
+                region: places::KALAMPANGAN,
+                founded_on: Some(date!(2016 - 03 - 01)),
+                description: &format!("Budidaya buah naga di lahan gambut. {demo_note}"),
+                pool: &farmers,
+                size: size,
+                roles: &[GroupRole::Chair, GroupRole::Secretary, GroupRole::Treasurer],
+                since: date!(2016 - 03 - 01),
+            },
         )
         .await?;
         farmer_groups.push(id);
@@ -221,26 +218,23 @@ pub(super) async fn load(store: &dyn Store, reg: &Registry<'_>, rng: &mut StdRng
 
     // Seed 001: the Kampung Tangguh Semeru managers of Dusun Gerdu.
     let gerdu_adults = reg.candidates(places::GERDU, |p| (25..=60).contains(&age(p)));
-    let kts = group(
-        store,
-        &mut c,
-        "Pengelola Kampung Tangguh Semeru Dusun Gerdu",
-        GroupKind::KampungTangguh,
-        places::GERDU,
-        Some(date!(2020 - 06 - 15)),
-        &format!("Pengurus Kampung Tangguh Semeru, berkoordinasi dengan kepolisian dan Pemerintah Desa Tulungrejo. {demo_note}"),
-    )
-    .await?;
-    members(
+    let (kts, _) = founded(
         store,
         reg,
         rng,
         &mut used,
-        kts,
-        &gerdu_adults,
-        11,
-        &[GroupRole::Chair, GroupRole::Secretary, GroupRole::Treasurer],
-        date!(2020 - 06 - 15),
+        &mut c,
+        Founding {
+            name: "Pengelola Kampung Tangguh Semeru Dusun Gerdu",
+            kind: GroupKind::KampungTangguh,
+            region: places::GERDU,
+            founded_on: Some(date!(2020 - 06 - 15)),
+            description: &format!("Pengurus Kampung Tangguh Semeru, berkoordinasi dengan kepolisian dan Pemerintah Desa Tulungrejo. {demo_note}"),
+            pool: &gerdu_adults,
+            size: 11,
+            roles: &[GroupRole::Chair, GroupRole::Secretary, GroupRole::Treasurer],
+            since: date!(2020 - 06 - 15),
+        },
     )
     .await?;
 
@@ -258,94 +252,84 @@ pub(super) async fn load(store: &dyn Store, reg: &Registry<'_>, rng: &mut StdRng
     let kaliawi_adults = |sex: Option<Sex>| {
         reg.candidates(places::KALIAWI_PERSADA, move |p| (25..=65).contains(&age(p)) && sex.is_none_or(|s| p.sex == s))
     };
-    let lkm = group(
-        store,
-        &mut c,
-        "LKM Persada Mandiri",
-        GroupKind::Lkm,
-        places::KALIAWI_PERSADA,
-        None,
-        &format!("Lembaga Keswadayaan Masyarakat penggerak KOTAKU di Kelurahan Kaliawi Persada: sembilan anggota, satu koordinator. {demo_note}"),
-    )
-    .await?;
-    members(
+    let (lkm, _) = founded(
         store,
         reg,
         rng,
         &mut used,
-        lkm,
-        &kaliawi_adults(None),
-        9,
-        &[GroupRole::Coordinator],
-        date!(2019 - 01 - 15),
+        &mut c,
+        Founding {
+            name: "LKM Persada Mandiri",
+            kind: GroupKind::Lkm,
+            region: places::KALIAWI_PERSADA,
+            founded_on: None,
+            description: &format!("Lembaga Keswadayaan Masyarakat penggerak KOTAKU di Kelurahan Kaliawi Persada: sembilan anggota, satu koordinator. {demo_note}"),
+            pool: &kaliawi_adults(None),
+            size: 9,
+            roles: &[GroupRole::Coordinator],
+            since: date!(2019 - 01 - 15),
+        },
     )
     .await?;
-    let kpp = group(
+    let (kpp, _) = founded(
         store,
+        reg,
+        rng,
+        &mut used,
         &mut c,
-        "KPP Kelurahan Kaliawi Persada",
-        GroupKind::Kpp,
-        places::KALIAWI_PERSADA,
-        Some(date!(2019 - 11 - 01)),
-        &format!(
+        Founding {
+            name: "KPP Kelurahan Kaliawi Persada",
+            kind: GroupKind::Kpp,
+            region: places::KALIAWI_PERSADA,
+            founded_on: Some(date!(2019 - 11 - 01)),
+            description: &format!(
             "Kelompok Pemanfaat dan Pemelihara jalan rabat beton, drainase dan sumur bor hasil BPM 2019. {demo_note}"
         ),
+            pool: &kaliawi_adults(Some(Sex::Male)),
+            size: 10,
+            roles: &[GroupRole::Chair, GroupRole::Secretary, GroupRole::Treasurer],
+            since: date!(2019 - 11 - 01),
+        },
     )
     .await?;
-    members(
+    let (kwt, _) = founded(
         store,
         reg,
         rng,
         &mut used,
-        kpp,
-        &kaliawi_adults(Some(Sex::Male)),
-        10,
-        &[GroupRole::Chair, GroupRole::Secretary, GroupRole::Treasurer],
-        date!(2019 - 11 - 01),
-    )
-    .await?;
-    let kwt = group(
-        store,
         &mut c,
-        "KWT Sukawangi Sejahtera",
-        GroupKind::WomenFarmerGroup,
-        places::KALIAWI_PERSADA,
-        None,
-        &format!("Kelompok Wanita Tani: rumah bibit, sayuran di lahan sempit, keripik bayam dan keripik pare; keuntungan Rp 1.200.000 sebulan. {demo_note}"),
+        Founding {
+            name: "KWT Sukawangi Sejahtera",
+            kind: GroupKind::WomenFarmerGroup,
+            region: places::KALIAWI_PERSADA,
+            founded_on: None,
+            description: &format!("Kelompok Wanita Tani: rumah bibit, sayuran di lahan sempit, keripik bayam dan keripik pare; keuntungan Rp 1.200.000 sebulan. {demo_note}"),
+            pool: &kaliawi_adults(Some(Sex::Female)),
+            size: 20,
+            roles: &[GroupRole::Chair, GroupRole::Secretary, GroupRole::Treasurer],
+            since: date!(2020 - 02 - 01),
+        },
     )
     .await?;
-    members(
+    let (ksm, _) = founded(
         store,
         reg,
         rng,
         &mut used,
-        kwt,
-        &kaliawi_adults(Some(Sex::Female)),
-        20,
-        &[GroupRole::Chair, GroupRole::Secretary, GroupRole::Treasurer],
-        date!(2020 - 02 - 01),
-    )
-    .await?;
-    let ksm = group(
-        store,
         &mut c,
-        "KSM Olahan Sayur Kaliawi Persada",
-        GroupKind::Ksm,
-        places::KALIAWI_PERSADA,
-        Some(date!(2020 - 08 - 01)),
-        &format!("Kelompok Swadaya Masyarakat yang menjual olahan sayur di outlet KSM setiap Jumat. {demo_note}"),
-    )
-    .await?;
-    members(
-        store,
-        reg,
-        rng,
-        &mut used,
-        ksm,
-        &kaliawi_adults(None),
-        8,
-        &[GroupRole::Chair, GroupRole::Treasurer],
-        date!(2020 - 08 - 01),
+        Founding {
+            name: "KSM Olahan Sayur Kaliawi Persada",
+            kind: GroupKind::Ksm,
+            region: places::KALIAWI_PERSADA,
+            founded_on: Some(date!(2020 - 08 - 01)),
+            description: &format!(
+                "Kelompok Swadaya Masyarakat yang menjual olahan sayur di outlet KSM setiap Jumat. {demo_note}"
+            ),
+            pool: &kaliawi_adults(None),
+            size: 8,
+            roles: &[GroupRole::Chair, GroupRole::Treasurer],
+            since: date!(2020 - 08 - 01),
+        },
     )
     .await?;
 
@@ -353,26 +337,23 @@ pub(super) async fn load(store: &dyn Store, reg: &Registry<'_>, rng: &mut StdRng
     let ngadirojo_farmers = reg.candidates(places::NGADIROJO_KIDUL, |p| {
         p.relation == Relation::Head && p.occupation.as_deref() == Some(PETANI)
     });
-    let karya_makmur = group(
-        store,
-        &mut c,
-        "Kelompok Tani Karya Makmur II",
-        GroupKind::FarmerGroup,
-        places::NGADIROJO_KIDUL,
-        None,
-        &format!("Kelompok tani pelaksana program optimasi lahan 2014: 78 anggota, 43 di antaranya memiliki sawah. {demo_note}"),
-    )
-    .await?;
-    let km_members = members(
+    let (karya_makmur, km_members) = founded(
         store,
         reg,
         rng,
         &mut used,
-        karya_makmur,
-        &ngadirojo_farmers,
-        78,
-        &[GroupRole::Chair, GroupRole::Secretary, GroupRole::Treasurer],
-        date!(2012 - 01 - 01),
+        &mut c,
+        Founding {
+            name: "Kelompok Tani Karya Makmur II",
+            kind: GroupKind::FarmerGroup,
+            region: places::NGADIROJO_KIDUL,
+            founded_on: None,
+            description: &format!("Kelompok tani pelaksana program optimasi lahan 2014: 78 anggota, 43 di antaranya memiliki sawah. {demo_note}"),
+            pool: &ngadirojo_farmers,
+            size: 78,
+            roles: &[GroupRole::Chair, GroupRole::Secretary, GroupRole::Treasurer],
+            since: date!(2012 - 01 - 01),
+        },
     )
     .await?;
 
@@ -384,21 +365,27 @@ pub(super) async fn load(store: &dyn Store, reg: &Registry<'_>, rng: &mut StdRng
         })
         .map(|p| p.nik.as_u64())
         .collect();
-    let p2k2 = group(
+    let (p2k2, _) = founded(
         store,
+        reg,
+        rng,
+        &mut used,
         &mut c,
-        "Kelompok P2K2 Desa Pilang",
-        GroupKind::FamilyCohort,
-        places::PILANG,
-        Some(date!(2020 - 03 - 01)),
-        &format!(
-            "Pertemuan Peningkatan Kemampuan Keluarga (P2K2) bulanan ibu-ibu KPM PKH di balai desa Pilang. {demo_note}"
-        ),
+        Founding {
+            name: "Kelompok P2K2 Desa Pilang",
+            kind: GroupKind::FamilyCohort,
+            region: places::PILANG,
+            founded_on: Some(date!(2020 - 03 - 01)),
+            description: &format!(
+                "Pertemuan Peningkatan Kemampuan Keluarga (P2K2) bulanan ibu-ibu KPM PKH di balai desa Pilang. {demo_note}"
+            ),
+            pool: &mothers,
+            size: mothers.len().min(25),
+            roles: &[GroupRole::Chair],
+            since: date!(2020 - 03 - 01),
+        },
     )
     .await?;
-    let p2k2_members = mothers.len().min(25);
-    members(store, reg, rng, &mut used, p2k2, &mothers, p2k2_members, &[GroupRole::Chair], date!(2020 - 03 - 01))
-        .await?;
 
     // Programs and enrollments ------------------------------------------------------------
     let p_naga = program(
@@ -566,25 +553,41 @@ async fn staff(store: &dyn Store, agency_id: Id, people: &[(&str, &str)]) -> any
     Ok(())
 }
 
-async fn group(
-    store: &dyn Store,
-    c: &mut Created,
-    name: &str,
+/// A demo group as the seeds describe it, with the members drawn for it.
+struct Founding<'a> {
+    name: &'a str,
     kind: GroupKind,
-    region_code: &str,
+    region: &'a str,
     founded_on: Option<Date>,
-    description: &str,
-) -> anyhow::Result<Id> {
+    description: &'a str,
+    /// Whom the members are drawn from (NIKs), and how many.
+    pool: &'a [u64],
+    size: usize,
+    /// The officers' roles, given to the first members drawn.
+    roles: &'a [GroupRole],
+    since: Date,
+}
+
+/// Creates a demo group and draws its members; returns the group's id and the members'.
+async fn founded(
+    store: &dyn Store,
+    reg: &Registry<'_>,
+    rng: &mut StdRng,
+    used: &mut HashSet<u64>,
+    c: &mut Created,
+    g: Founding<'_>,
+) -> anyhow::Result<(Id, Vec<Id>)> {
     let new = NewGroup {
-        name: name.into(),
-        kind,
-        region: region(region_code)?,
-        founded_on,
-        description: Some(description.into()),
+        name: g.name.into(),
+        kind: g.kind,
+        region: region(g.region)?,
+        founded_on: g.founded_on,
+        description: Some(g.description.into()),
     };
-    let g = store.create_group(&new).await.with_context(|| format!("demo group {name}"))?;
+    let id = store.create_group(&new).await.with_context(|| format!("demo group {}", g.name))?.id;
     c.groups += 1;
-    Ok(g.id)
+    let members = members(store, reg, rng, used, id, g.pool, g.size, g.roles, g.since).await?;
+    Ok((id, members))
 }
 
 /// Adds `n` people drawn from `pool` (skipping anyone already in a demo group) in one call:

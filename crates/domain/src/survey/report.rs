@@ -132,6 +132,13 @@ pub struct ScoreSummary {
     pub distribution_percent: Vec<CategoryShare>,
 }
 
+impl ScoreSummary {
+    /// The class interval as the study writes it: `(max − min)/c = interval`.
+    pub fn interval_formula(&self) -> String {
+        format!("({} − {})/{} = {}", self.max, self.min, self.bands.len(), self.interval_exact)
+    }
+}
+
 /// One answer option's frequency.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Frequency {

@@ -20,7 +20,6 @@ use axum::http::header::CACHE_CONTROL;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use berdaya_domain::access::secret::{TOKEN_PREFIX, new_secret, secret_hash};
 use berdaya_domain::access::{NewUser, PasswordHash, Principal, Role, User, UserDraft, check_password_rules};
 use berdaya_domain::registry::{FieldError, Id, Invalid, RegionCode, text};
 use berdaya_store::access::{ApiToken, Assigned, NewApiToken};
@@ -37,9 +36,6 @@ use crate::html::{Cell, Field, Form, FormPage, Layout, Link, ListPage, Table, re
 use crate::i18n::Lang;
 use crate::registry::{created, crumbs, form_failed};
 
-/// How many characters of a token's secret are kept to tell tokens apart: `bdy_` and 8 hex
-/// digits (as `berdaya token create` keeps).
-const PREFIX_CHARS: usize = 12;
 /// The longest lifetime a token may be given, in days (as `berdaya token create`).
 const MAX_EXPIRES_DAYS: u32 = 3650;
 
@@ -383,15 +379,7 @@ async fn issue_token(
     name: String,
     days: Option<u32>,
 ) -> Result<(ApiToken, String), Error> {
-    let secret = new_secret(TOKEN_PREFIX);
-    let now = OffsetDateTime::now_utc();
-    let new = NewApiToken {
-        user_id: user.id,
-        name,
-        prefix: secret.chars().take(PREFIX_CHARS).collect(),
-        secret_hash: secret_hash(&secret),
-        expires_at: days.map(|d| now + time::Duration::days(i64::from(d))),
-    };
+    let (new, secret) = NewApiToken::mint(user.id, name, days);
     let token = state.store().create_token(&new).await?;
     Ok((token, secret))
 }

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use berdaya_domain::survey::report::{DivergingBar, Report, ScoreSummary, Side};
+use berdaya_domain::survey::report::{BarSegment, DivergingBar, Report, ScoreSummary, Side};
 use berdaya_store::survey::StoredAnalysis;
 
 use crate::html::{Cell, Layout, Link, Table, yes_no};
@@ -472,6 +472,27 @@ const NEGATIVE: [&str; 3] = ["#b2182b", "#ef8a62", "#fddbc7"];
 const NEUTRAL: &str = "#bdbdbd";
 const POSITIVE: [&str; 3] = ["#d1e5f0", "#67a9cf", "#2166ac"];
 
+/// The fill of each segment of a bar: darkest at the ends of the scale, grey in the middle.
+fn fills(segments: &[BarSegment]) -> Vec<&'static str> {
+    let negatives = segments.iter().filter(|s| s.side == Side::Negative).count();
+    let positives = segments.iter().filter(|s| s.side == Side::Positive).count();
+    let (mut neg_seen, mut pos_seen) = (0, 0);
+    segments
+        .iter()
+        .map(|s| match s.side {
+            Side::Negative => {
+                neg_seen += 1;
+                colour(Side::Negative, negatives - neg_seen, negatives)
+            }
+            Side::Neutral => NEUTRAL,
+            Side::Positive => {
+                pos_seen += 1;
+                colour(Side::Positive, pos_seen - 1, positives)
+            }
+        })
+        .collect()
+}
+
 fn colour(side: Side, rank_from_centre: usize, on_side: usize) -> &'static str {
     // rank_from_centre: 0 is next to the centre line.
     let pick = |palette: &[&'static str; 3], far_first: bool| {
@@ -569,22 +590,7 @@ pub fn diverging_chart(lang: Lang, r: &Report) -> String {
             lx = label_w - 8.0,
             ty = y + row_h / 2.0 + 4.0,
         );
-        let negatives = bar.segments.iter().filter(|s| s.side == Side::Negative).count();
-        let positives = bar.segments.iter().filter(|s| s.side == Side::Positive).count();
-        let mut neg_seen = 0;
-        let mut pos_seen = 0;
-        for s in &bar.segments {
-            let fill = match s.side {
-                Side::Negative => {
-                    neg_seen += 1;
-                    colour(Side::Negative, negatives - neg_seen, negatives)
-                }
-                Side::Neutral => NEUTRAL,
-                Side::Positive => {
-                    pos_seen += 1;
-                    colour(Side::Positive, pos_seen - 1, positives)
-                }
-            };
+        for (s, fill) in bar.segments.iter().zip(fills(&bar.segments)) {
             let (x0, x1) = (x(s.start), x(s.start + s.percent));
             let _ = write!(
                 svg,
@@ -606,25 +612,11 @@ pub fn diverging_chart(lang: Lang, r: &Report) -> String {
     let mut ly = top + row_h * bars.len() as f64 + 24.0;
     let mut lx = 10.0;
     let first = &bars[0].segments;
-    let negatives = first.iter().filter(|s| s.side == Side::Negative).count();
-    let positives = first.iter().filter(|s| s.side == Side::Positive).count();
-    let (mut neg_seen, mut pos_seen) = (0, 0);
-    for (s, text) in first.iter().zip(&legend) {
+    for (fill, text) in fills(first).into_iter().zip(&legend) {
         if lx > 10.0 && lx + legend_w(text) > width - 10.0 {
             lx = 10.0;
             ly += 20.0;
         }
-        let fill = match s.side {
-            Side::Negative => {
-                neg_seen += 1;
-                colour(Side::Negative, negatives - neg_seen, negatives)
-            }
-            Side::Neutral => NEUTRAL,
-            Side::Positive => {
-                pos_seen += 1;
-                colour(Side::Positive, pos_seen - 1, positives)
-            }
-        };
         let _ = write!(
             svg,
             r##"<rect x="{lx}" y="{ry}" width="12" height="12" fill="{fill}"/><text x="{tx}" y="{ty}" fill="#222">{}</text>"##,
