@@ -185,58 +185,8 @@ pub(super) async fn load(store: &dyn Store, reg: &Registry<'_>, rng: &mut StdRng
     staff(store, bpp_ngadirojo, &[("Tri Haryono, S.P.", "Penyuluh Pertanian Desa Ngadirojo Kidul")]).await?;
 
     // Groups -----------------------------------------------------------------------------
-    let demo_note = "Data demo: lembaga dari dokumen sumber, anggota fiktif.";
-
-    // Seed 000: three dragon-fruit farmer groups (the seed names none, so the names are
-    // generic), members are farming household heads of Kalampangan.
-    let farmers = reg
-        .candidates(places::KALAMPANGAN, |p| p.relation == Relation::Head && p.occupation.as_deref() == Some(PETANI));
-    let mut farmer_groups = Vec::new();
-    for (i, size) in [20usize, 18, 16].into_iter().enumerate() {
-        let name = format!("Kelompok Tani Buah Naga Kalampangan {}", ["I", "II", "III"][i]);
-        let (id, _) = founded(
-            store,
-            reg,
-            rng,
-            &mut used,
-            &mut c,
-            Founding {
-                name: &name,
-                kind: GroupKind::FarmerGroup,
-                region: places::KALAMPANGAN,
-                founded_on: Some(date!(2016 - 03 - 01)),
-                description: &format!("Budidaya buah naga di lahan gambut. {demo_note}"),
-                pool: &farmers,
-                size: size,
-                roles: &[GroupRole::Chair, GroupRole::Secretary, GroupRole::Treasurer],
-                since: date!(2016 - 03 - 01),
-            },
-        )
-        .await?;
-        farmer_groups.push(id);
-    }
-
-    // Seed 001: the Kampung Tangguh Semeru managers of Dusun Gerdu.
-    let gerdu_adults = reg.candidates(places::GERDU, |p| (25..=60).contains(&age(p)));
-    let (kts, _) = founded(
-        store,
-        reg,
-        rng,
-        &mut used,
-        &mut c,
-        Founding {
-            name: "Pengelola Kampung Tangguh Semeru Dusun Gerdu",
-            kind: GroupKind::KampungTangguh,
-            region: places::GERDU,
-            founded_on: Some(date!(2020 - 06 - 15)),
-            description: &format!("Pengurus Kampung Tangguh Semeru, berkoordinasi dengan kepolisian dan Pemerintah Desa Tulungrejo. {demo_note}"),
-            pool: &gerdu_adults,
-            size: 11,
-            roles: &[GroupRole::Chair, GroupRole::Secretary, GroupRole::Treasurer],
-            since: date!(2020 - 06 - 15),
-        },
-    )
-    .await?;
+    // The institutions of the seeds (groups.json), each with members drawn from a pool of
+    // the demo registry that fits it.
 
     // Seed 002: PKH beneficiary families (KPM) of Pilang: DTKS-listed households with a
     // component member (a child under 19, an elder of 60 or more, a disabled person).
@@ -247,145 +197,12 @@ pub(super) async fn load(store: &dyn Store, reg: &Registry<'_>, rng: &mut StdRng
         .filter(|h| h.members.iter().any(|p| age(p) < 19 || age(p) >= 60 || p.disability != Disability::None))
         .collect();
     kpm.sort_by_key(|h| h.household.kk.as_u64());
-
-    // Seed 003: the community institutions of Kaliawi Persada.
-    let kaliawi_adults = |sex: Option<Sex>| {
-        reg.candidates(places::KALIAWI_PERSADA, move |p| (25..=65).contains(&age(p)) && sex.is_none_or(|s| p.sex == s))
-    };
-    let (lkm, _) = founded(
-        store,
-        reg,
-        rng,
-        &mut used,
-        &mut c,
-        Founding {
-            name: "LKM Persada Mandiri",
-            kind: GroupKind::Lkm,
-            region: places::KALIAWI_PERSADA,
-            founded_on: None,
-            description: &format!("Lembaga Keswadayaan Masyarakat penggerak KOTAKU di Kelurahan Kaliawi Persada: sembilan anggota, satu koordinator. {demo_note}"),
-            pool: &kaliawi_adults(None),
-            size: 9,
-            roles: &[GroupRole::Coordinator],
-            since: date!(2019 - 01 - 15),
-        },
-    )
-    .await?;
-    let (kpp, _) = founded(
-        store,
-        reg,
-        rng,
-        &mut used,
-        &mut c,
-        Founding {
-            name: "KPP Kelurahan Kaliawi Persada",
-            kind: GroupKind::Kpp,
-            region: places::KALIAWI_PERSADA,
-            founded_on: Some(date!(2019 - 11 - 01)),
-            description: &format!(
-            "Kelompok Pemanfaat dan Pemelihara jalan rabat beton, drainase dan sumur bor hasil BPM 2019. {demo_note}"
-        ),
-            pool: &kaliawi_adults(Some(Sex::Male)),
-            size: 10,
-            roles: &[GroupRole::Chair, GroupRole::Secretary, GroupRole::Treasurer],
-            since: date!(2019 - 11 - 01),
-        },
-    )
-    .await?;
-    let (kwt, _) = founded(
-        store,
-        reg,
-        rng,
-        &mut used,
-        &mut c,
-        Founding {
-            name: "KWT Sukawangi Sejahtera",
-            kind: GroupKind::WomenFarmerGroup,
-            region: places::KALIAWI_PERSADA,
-            founded_on: None,
-            description: &format!("Kelompok Wanita Tani: rumah bibit, sayuran di lahan sempit, keripik bayam dan keripik pare; keuntungan Rp 1.200.000 sebulan. {demo_note}"),
-            pool: &kaliawi_adults(Some(Sex::Female)),
-            size: 20,
-            roles: &[GroupRole::Chair, GroupRole::Secretary, GroupRole::Treasurer],
-            since: date!(2020 - 02 - 01),
-        },
-    )
-    .await?;
-    let (ksm, _) = founded(
-        store,
-        reg,
-        rng,
-        &mut used,
-        &mut c,
-        Founding {
-            name: "KSM Olahan Sayur Kaliawi Persada",
-            kind: GroupKind::Ksm,
-            region: places::KALIAWI_PERSADA,
-            founded_on: Some(date!(2020 - 08 - 01)),
-            description: &format!(
-                "Kelompok Swadaya Masyarakat yang menjual olahan sayur di outlet KSM setiap Jumat. {demo_note}"
-            ),
-            pool: &kaliawi_adults(None),
-            size: 8,
-            roles: &[GroupRole::Chair, GroupRole::Treasurer],
-            since: date!(2020 - 08 - 01),
-        },
-    )
-    .await?;
-
-    // Seed 004: Karya Makmur II, 78 farming household heads of Ngadirojo Kidul.
-    let ngadirojo_farmers = reg.candidates(places::NGADIROJO_KIDUL, |p| {
-        p.relation == Relation::Head && p.occupation.as_deref() == Some(PETANI)
-    });
-    let (karya_makmur, km_members) = founded(
-        store,
-        reg,
-        rng,
-        &mut used,
-        &mut c,
-        Founding {
-            name: "Kelompok Tani Karya Makmur II",
-            kind: GroupKind::FarmerGroup,
-            region: places::NGADIROJO_KIDUL,
-            founded_on: None,
-            description: &format!("Kelompok tani pelaksana program optimasi lahan 2014: 78 anggota, 43 di antaranya memiliki sawah. {demo_note}"),
-            pool: &ngadirojo_farmers,
-            size: 78,
-            roles: &[GroupRole::Chair, GroupRole::Secretary, GroupRole::Treasurer],
-            since: date!(2012 - 01 - 01),
-        },
-    )
-    .await?;
-
-    // P2K2 cohort: the mothers of active KPM families meet monthly with their facilitator.
-    let mothers: Vec<u64> = kpm
-        .iter()
-        .filter_map(|h| {
-            h.members.iter().find(|p| p.sex == Sex::Female && matches!(p.relation, Relation::Head | Relation::Spouse))
-        })
-        .map(|p| p.nik.as_u64())
-        .collect();
-    let (p2k2, _) = founded(
-        store,
-        reg,
-        rng,
-        &mut used,
-        &mut c,
-        Founding {
-            name: "Kelompok P2K2 Desa Pilang",
-            kind: GroupKind::FamilyCohort,
-            region: places::PILANG,
-            founded_on: Some(date!(2020 - 03 - 01)),
-            description: &format!(
-                "Pertemuan Peningkatan Kemampuan Keluarga (P2K2) bulanan ibu-ibu KPM PKH di balai desa Pilang. {demo_note}"
-            ),
-            pool: &mothers,
-            size: mothers.len().min(25),
-            roles: &[GroupRole::Chair],
-            since: date!(2020 - 03 - 01),
-        },
-    )
-    .await?;
+    let groups = founded_groups(store, reg, rng, &mut used, &mut c, &kpm).await?;
+    let group = |key: &str| groups.get(key).map(|(id, _)| *id).ok_or_else(|| anyhow!("demo group {key} missing"));
+    let farmer_groups = [group("naga_1")?, group("naga_2")?, group("naga_3")?];
+    let (kts, p2k2, karya_makmur) = (group("kts")?, group("p2k2")?, group("karya_makmur")?);
+    let (lkm, kpp, kwt, ksm) = (group("lkm")?, group("kpp")?, group("kwt")?, group("ksm")?);
+    let km_members = &groups["karya_makmur"].1;
 
     // Programs and enrollments ------------------------------------------------------------
     let p_naga = program(
@@ -553,41 +370,92 @@ async fn staff(store: &dyn Store, agency_id: Id, people: &[(&str, &str)]) -> any
     Ok(())
 }
 
-/// A demo group as the seeds describe it, with the members drawn for it.
-struct Founding<'a> {
-    name: &'a str,
-    kind: GroupKind,
-    region: &'a str,
-    founded_on: Option<Date>,
-    description: &'a str,
-    /// Whom the members are drawn from (NIKs), and how many.
-    pool: &'a [u64],
+/// A demo group as `groups.json` describes it.
+#[derive(serde::Deserialize)]
+struct GroupSeed {
+    key: String,
+    name: String,
+    kind: String,
+    /// A place of [`places`], by its constant's name.
+    region: String,
+    founded_on: Option<String>,
+    description: String,
+    /// Whom the members are drawn from (see [`founded_groups`]), how many, and whether
+    /// fewer will do when the pool is smaller.
+    pool: String,
     size: usize,
+    #[serde(default)]
+    up_to: bool,
     /// The officers' roles, given to the first members drawn.
-    roles: &'a [GroupRole],
-    since: Date,
+    roles: Vec<String>,
+    since: String,
 }
 
-/// Creates a demo group and draws its members; returns the group's id and the members'.
-async fn founded(
+/// Creates the groups of `groups.json` in order and draws their members; returns each
+/// group's id and its members' ids by the group's key.
+async fn founded_groups(
     store: &dyn Store,
     reg: &Registry<'_>,
     rng: &mut StdRng,
     used: &mut HashSet<u64>,
     c: &mut Created,
-    g: Founding<'_>,
-) -> anyhow::Result<(Id, Vec<Id>)> {
-    let new = NewGroup {
-        name: g.name.into(),
-        kind: g.kind,
-        region: region(g.region)?,
-        founded_on: g.founded_on,
-        description: Some(g.description.into()),
+    kpm: &[&DemoHousehold],
+) -> anyhow::Result<HashMap<String, (Id, Vec<Id>)>> {
+    let seeds: Vec<GroupSeed> = serde_json::from_str(include_str!("groups.json")).context("demo groups.json")?;
+    let farmers =
+        |place| reg.candidates(place, |p| p.relation == Relation::Head && p.occupation.as_deref() == Some(PETANI));
+    let kaliawi_adults = |sex: Option<Sex>| {
+        reg.candidates(places::KALIAWI_PERSADA, move |p| (25..=65).contains(&age(p)) && sex.is_none_or(|s| p.sex == s))
     };
-    let id = store.create_group(&new).await.with_context(|| format!("demo group {}", g.name))?.id;
-    c.groups += 1;
-    let members = members(store, reg, rng, used, id, g.pool, g.size, g.roles, g.since).await?;
-    Ok((id, members))
+    // The P2K2 cohort: the mothers of active KPM families meet monthly with their facilitator.
+    let kpm_mothers: Vec<u64> = kpm
+        .iter()
+        .filter_map(|h| {
+            h.members.iter().find(|p| p.sex == Sex::Female && matches!(p.relation, Relation::Head | Relation::Spouse))
+        })
+        .map(|p| p.nik.as_u64())
+        .collect();
+    let note = "Data demo: lembaga dari dokumen sumber, anggota fiktif.";
+    let day = |s: &str| berdaya_domain::registry::text::date(s).map_err(|e| anyhow!("demo groups.json: {s}: {e}"));
+    let mut made = HashMap::new();
+    for g in seeds {
+        let pool = match g.pool.as_str() {
+            "kalampangan_farmers" => farmers(places::KALAMPANGAN),
+            "ngadirojo_farmers" => farmers(places::NGADIROJO_KIDUL),
+            "gerdu_adults" => reg.candidates(places::GERDU, |p| (25..=60).contains(&age(p))),
+            "kaliawi_adults" => kaliawi_adults(None),
+            "kaliawi_men" => kaliawi_adults(Some(Sex::Male)),
+            "kaliawi_women" => kaliawi_adults(Some(Sex::Female)),
+            "kpm_mothers" => kpm_mothers.clone(),
+            other => anyhow::bail!("demo groups.json: unknown pool {other}"),
+        };
+        let region_code = match g.region.as_str() {
+            "KALAMPANGAN" => places::KALAMPANGAN,
+            "GERDU" => places::GERDU,
+            "PILANG" => places::PILANG,
+            "KALIAWI_PERSADA" => places::KALIAWI_PERSADA,
+            "NGADIROJO_KIDUL" => places::NGADIROJO_KIDUL,
+            other => anyhow::bail!("demo groups.json: unknown place {other}"),
+        };
+        let new = NewGroup {
+            name: g.name.clone(),
+            kind: GroupKind::parse(&g.kind).map_err(|e| anyhow!("demo groups.json: {e}"))?,
+            region: region(region_code)?,
+            founded_on: g.founded_on.as_deref().map(day).transpose()?,
+            description: Some(format!("{} {note}", g.description)),
+        };
+        let id = store.create_group(&new).await.with_context(|| format!("demo group {}", g.name))?.id;
+        c.groups += 1;
+        let roles = g
+            .roles
+            .iter()
+            .map(|r| GroupRole::parse(r).map_err(|e| anyhow!("demo groups.json: {e}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let size = if g.up_to { g.size.min(pool.len()) } else { g.size };
+        let members = members(store, reg, rng, used, id, &pool, size, &roles, day(&g.since)?).await?;
+        made.insert(g.key, (id, members));
+    }
+    Ok(made)
 }
 
 /// Adds `n` people drawn from `pool` (skipping anyone already in a demo group) in one call:
