@@ -718,9 +718,9 @@ async fn create_page(
             return e.page(lang).into_response();
         }
         Err(Rejected::Error(e)) => {
-            page.errors = e.fields().iter().map(|f| (f.field.clone(), f.message.clone())).collect();
-            page.message =
-                Some(if e.fields().is_empty() { e.message().to_string() } else { t.t("form.has_errors").to_string() });
+            page.errors =
+                e.fields().iter().map(|f| (f.field.clone(), crate::messages::translate(lang, &f.message))).collect();
+            page.message = Some(if e.fields().is_empty() { e.text(lang) } else { t.t("form.has_errors").to_string() });
             e.status()
         }
         Err(Rejected::Instrument(problems)) => {
@@ -732,7 +732,7 @@ async fn create_page(
                         p.sheet.unwrap_or_default(),
                         p.row.map(|r| r.to_string()).unwrap_or_default(),
                         p.question.unwrap_or_default(),
-                        p.message,
+                        crate::messages::translate(lang, &p.message),
                     ]
                 })
                 .collect();
@@ -742,7 +742,10 @@ async fn create_page(
             page.message = Some(t.t("survey.bad_answers").replace("{n}", &answers.len().to_string()));
             page.answers = answers
                 .into_iter()
-                .map(|a| [a.line.to_string(), a.respondent.unwrap_or_default(), a.column, a.message])
+                .map(|a| {
+                    let message = crate::messages::translate(lang, &a.message);
+                    [a.line.to_string(), a.respondent.unwrap_or_default(), a.column, message]
+                })
                 .collect();
             StatusCode::UNPROCESSABLE_ENTITY
         }
