@@ -185,12 +185,6 @@ fn to_indonesian(message: &str, depth: usize) -> Cow<'_, str> {
     Cow::Borrowed(message)
 }
 
-/// Whether the catalog has an Indonesian text for this template (as written in the code).
-pub fn knows(template: &str) -> bool {
-    let file: CatalogFile = serde_json::from_str(CATALOG_JSON).unwrap_or_default();
-    file.messages.contains_key(template) || file.terms.contains_key(template)
-}
-
 /// The label of a field code (`household_id` → `Keluarga`) in `lang`: the `field.{code}`
 /// translation, else the code itself.
 pub fn label(lang: Lang, field: &str) -> String {
