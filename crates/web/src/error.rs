@@ -10,6 +10,19 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::i18n::Lang;
+use crate::messages;
+
+/// How the English message was put together, so that it can be said again in another
+/// language from its parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Said {
+    /// One message, translated through the catalog as a whole.
+    Plain,
+    /// `{field}: {message}` of the one field at fault.
+    Field,
+    /// `the input breaks {n} rule(s): …` listing every field at fault.
+    Rules,
+}
 
 /// A failed request: status, stable code, message and the fields at fault.
 #[derive(Debug)]
@@ -23,6 +36,7 @@ pub struct Error {
     /// The message as a translation key and its `{name}` values, for pages in the user's
     /// language (the JSON message stays `message`).
     note: Option<(&'static str, Vec<(&'static str, String)>)>,
+    said: Said,
 }
 
 /// The JSON body of every API error.
@@ -37,7 +51,11 @@ pub struct ErrorDetail {
     /// Stable machine-readable code: `not_found`, `conflict`, `duplicate`, `reference`,
     /// `invalid`, `bad_request`, `unsupported_media_type`, `payload_too_large`, `internal`.
     pub code: String,
+    /// The message in English, stable for programs and logs.
     pub message: String,
+    /// The message for people, in the caller's language: `?lang=id|en`, else the `lang`
+    /// cookie, else `Accept-Language`, else Indonesian. Fields are named by their labels.
+    pub text: String,
     /// The fields at fault, each with the rule it broke.
     pub fields: Vec<FieldErrorDto>,
 }
@@ -45,13 +63,19 @@ pub struct ErrorDetail {
 /// One field and the rule it broke.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FieldErrorDto {
+    /// The field's code, as in the request (`household_id`).
     pub field: String,
+    /// The rule it broke, in English (stable).
     pub message: String,
+    /// The field's label in the caller's language (see [`ErrorDetail::text`]).
+    pub label: String,
+    /// The rule it broke, in the caller's language.
+    pub text: String,
 }
 
 impl Error {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Error { status, code, message: message.into(), fields: Vec::new(), page: None, note: None }
+        Error { status, code, message: message.into(), fields: Vec::new(), page: None, note: None, said: Said::Plain }
     }
 
     /// A 400 naming the field (a query parameter, a path parameter, the body).
@@ -59,6 +83,7 @@ impl Error {
         let message = message.into();
         Error {
             fields: vec![FieldError::new(field, message.clone())],
+            said: Said::Field,
             ..Error::new(StatusCode::BAD_REQUEST, "bad_request", format!("{field}: {message}"))
         }
     }
@@ -68,6 +93,7 @@ impl Error {
         let message = message.into();
         Error {
             fields: vec![FieldError::new(field, message.clone())],
+            said: Said::Field,
             ..Error::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", format!("{field}: {message}"))
         }
     }
@@ -106,12 +132,36 @@ impl Error {
     pub fn fields(&self) -> &[FieldError] {
         &self.fields
     }
+
+    /// The message said in `lang`: translated through the catalog, fields named by their
+    /// labels.
+    pub fn text(&self, lang: Lang) -> String {
+        if let Some((key, values)) = &self.note {
+            return values
+                .iter()
+                .fold(lang.tr().t(key).to_string(), |m, (name, v)| m.replace(&format!("{{{name}}}"), v));
+        }
+        match (self.said, self.fields.as_slice()) {
+            (Said::Field, [f]) => messages::field_line(lang, &f.field, &f.message),
+            (Said::Rules, fields) => {
+                let head = lang.tr().t("error.rules").replace("{n}", &fields.len().to_string());
+                let lines: Vec<String> =
+                    fields.iter().map(|f| messages::field_line(lang, &f.field, &f.message)).collect();
+                format!("{head} {}", lines.join("; "))
+            }
+            _ => messages::translate(lang, &self.message),
+        }
+    }
 }
 
 impl From<Invalid> for Error {
     fn from(invalid: Invalid) -> Self {
         let message = format!("the input breaks {} rule(s): {invalid}", invalid.0.len());
-        Error { fields: invalid.0, ..Error::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message) }
+        Error {
+            fields: invalid.0,
+            said: Said::Rules,
+            ..Error::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
+        }
     }
 }
 
@@ -122,10 +172,12 @@ impl From<StoreError> for Error {
             StoreError::Conflict { .. } => Error::new(StatusCode::CONFLICT, "conflict", err.to_string()),
             StoreError::Duplicate { field, ref message } => Error {
                 fields: vec![FieldError::new(field, message.clone())],
+                said: Said::Field,
                 ..Error::new(StatusCode::CONFLICT, "duplicate", err.to_string())
             },
             StoreError::Reference { field, ref message } => Error {
                 fields: vec![FieldError::new(field, message.clone())],
+                said: Said::Field,
                 ..Error::new(StatusCode::UNPROCESSABLE_ENTITY, "reference", err.to_string())
             },
             StoreError::Invalid(invalid) => invalid.into(),
@@ -156,23 +208,26 @@ impl IntoResponse for Error {
         let status = self.status;
         let mut res = match self.page {
             Some(lang) => {
-                let message = match &self.note {
-                    Some((key, values)) => values
-                        .iter()
-                        .fold(lang.tr().t(key).to_string(), |m, (name, v)| m.replace(&format!("{{{name}}}"), v)),
-                    None => self.message,
-                };
+                let message = self.text(lang);
                 (self.status, crate::html::error_page(lang, self.status, &message, &self.fields)).into_response()
             }
             None => {
+                let lang = crate::i18n::answer_lang();
+                let text = self.text(lang);
                 let body = ErrorBody {
                     error: ErrorDetail {
                         code: self.code.to_string(),
                         message: self.message,
+                        text,
                         fields: self
                             .fields
                             .into_iter()
-                            .map(|f| FieldErrorDto { field: f.field, message: f.message })
+                            .map(|f| FieldErrorDto {
+                                label: messages::label(lang, &f.field),
+                                text: messages::translate(lang, &f.message),
+                                field: f.field,
+                                message: f.message,
+                            })
                             .collect(),
                     },
                 };

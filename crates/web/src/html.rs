@@ -302,26 +302,29 @@ impl Form {
         self
     }
 
-    /// Puts each of the error's field messages next to its field, the rest at the top.
+    /// Puts each of the error's field messages next to its field, the rest at the top, all
+    /// in the page's language; a field the form lacks is named by its label.
     /// Answers the status to send with the re-rendered form.
     pub fn show_error(&mut self, t: &Translations, err: &Error) -> StatusCode {
+        let lang = t.lang();
         let mut loose = Vec::new();
         for FieldError { field, message } in err.fields() {
+            let message = crate::messages::translate(lang, message);
             match self.fields.iter_mut().find(|f| &f.name == field) {
                 Some(f) => {
                     f.error = Some(match f.error.take() {
                         Some(prev) => format!("{prev}; {message}"),
-                        None => message.clone(),
+                        None => message,
                     })
                 }
-                None => loose.push(format!("{field}: {message}")),
+                None => loose.push(format!("{}: {message}", crate::messages::label(lang, field))),
             }
         }
         let status = err.status();
         let head = match status {
-            // The store's own words are English; the page says it in the page's language.
+            // The store's own words name versions; the page says it plainly.
             StatusCode::CONFLICT if err.fields().is_empty() => t.t("form.conflict").to_string(),
-            _ if err.fields().is_empty() => err.message().to_string(),
+            _ if err.fields().is_empty() => err.text(lang),
             _ => t.t("form.has_errors").to_string(),
         };
         let mut message = head;
@@ -421,12 +424,17 @@ pub fn render_with<T: Template>(status: StatusCode, page: &T) -> Response {
     res
 }
 
-/// The HTML page for an [`Error`].
+/// The HTML page for an [`Error`]: `message` is already in `lang`; each field is shown by
+/// its label with its rule translated.
 pub fn error_page(lang: Lang, status: StatusCode, message: &str, fields: &[FieldError]) -> Response {
     let t = lang.tr();
     let heading = match status {
+        StatusCode::UNAUTHORIZED => t.t("error.unauthorized"),
         StatusCode::NOT_FOUND => t.t("error.not_found"),
         StatusCode::FORBIDDEN => t.t("error.forbidden"),
+        StatusCode::UNPROCESSABLE_ENTITY => t.t("error.unprocessable"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => t.t("error.unsupported_media"),
+        StatusCode::TOO_MANY_REQUESTS => t.t("error.too_many"),
         StatusCode::CONFLICT => t.t("error.conflict"),
         StatusCode::PAYLOAD_TOO_LARGE => t.t("error.too_large"),
         StatusCode::SERVICE_UNAVAILABLE => t.t("error.unavailable"),
@@ -440,7 +448,15 @@ pub fn error_page(lang: Lang, status: StatusCode, message: &str, fields: &[Field
             heading: heading.to_string(),
             // A refusal is the same for every page: say it in the page's language.
             message: if status == StatusCode::FORBIDDEN { t.t("error.forbidden_note") } else { message }.to_string(),
-            fields: fields.to_vec(),
+            fields: fields
+                .iter()
+                .map(|f| {
+                    FieldError::new(
+                        crate::messages::label(lang, &f.field),
+                        crate::messages::translate(lang, &f.message),
+                    )
+                })
+                .collect(),
         },
     )
 }

@@ -58,18 +58,24 @@ impl Lang {
 /// The strings of one language, by key (`nav.households`).
 #[derive(Debug)]
 pub struct Translations {
+    lang: Lang,
     strings: HashMap<String, String>,
 }
 
 impl Translations {
-    fn load(name: &str, json: &str) -> Translations {
+    fn load(lang: Lang, name: &str, json: &str) -> Translations {
         // The files are part of the build and a unit test parses them; should one still be
         // broken, pages show keys rather than the server failing.
         let strings = serde_json::from_str(json).unwrap_or_else(|err| {
             tracing::error!(file = name, error = %err, "translation file does not parse");
             HashMap::new()
         });
-        Translations { strings }
+        Translations { lang, strings }
+    }
+
+    /// The language these strings are in.
+    pub fn lang(&self) -> Lang {
+        self.lang
     }
 
     /// The string for `key`; the key itself when it is missing (a unit test forbids that).
@@ -81,11 +87,31 @@ impl Translations {
 const ID_JSON: &str = include_str!("../i18n/id.json");
 const EN_JSON: &str = include_str!("../i18n/en.json");
 
-static ID: LazyLock<Translations> = LazyLock::new(|| Translations::load("id.json", ID_JSON));
-static EN: LazyLock<Translations> = LazyLock::new(|| Translations::load("en.json", EN_JSON));
+static ID: LazyLock<Translations> = LazyLock::new(|| Translations::load(Lang::Id, "id.json", ID_JSON));
+static EN: LazyLock<Translations> = LazyLock::new(|| Translations::load(Lang::En, "en.json", EN_JSON));
+
+tokio::task_local! {
+    /// The language API answers put their translated `text` in.
+    static ANSWER_LANG: Lang;
+}
+
+/// The language of the current request's answer texts: `?lang=`, else the `lang` cookie,
+/// else `Accept-Language` (its first `id` or `en`), else Indonesian.
+pub fn answer_lang() -> Lang {
+    ANSWER_LANG.try_with(|l| *l).unwrap_or_default()
+}
+
+/// The first of `id`/`en` an `Accept-Language` header lists (`en-US,en;q=0.9` → English).
+fn accepted(header: &str) -> Option<Lang> {
+    header.split(',').find_map(|part| {
+        let tag = part.split(';').next().unwrap_or("").trim();
+        Lang::parse(tag.split('-').next().unwrap_or(""))
+    })
+}
 
 /// Middleware: picks the language from `?lang=`, else the `lang` cookie, else Indonesian;
-/// stores it in the request and, when `?lang=` chose it, sets the cookie.
+/// stores it in the request and, when `?lang=` chose it, sets the cookie. Pages keep to
+/// that choice; the `text` of API errors also heeds `Accept-Language`.
 pub async fn language(mut req: Request, next: Next) -> Response {
     let from_query =
         req.uri().query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang="))).and_then(Lang::parse);
@@ -98,9 +124,15 @@ pub async fn language(mut req: Request, next: Next) -> Response {
             .find_map(|c| c.trim().strip_prefix("lang="))
             .and_then(Lang::parse)
     };
-    let lang = from_query.or_else(from_cookie).unwrap_or_default();
+    let chosen = from_query.or_else(from_cookie);
+    let lang = chosen.unwrap_or_default();
+    let answer = chosen
+        .or_else(|| {
+            req.headers().get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(accepted)
+        })
+        .unwrap_or_default();
     req.extensions_mut().insert(lang);
-    let mut res = next.run(req).await;
+    let mut res = ANSWER_LANG.scope(answer, next.run(req)).await;
     if let Some(chosen) = from_query {
         let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax", chosen.code());
         if let Ok(value) = HeaderValue::from_str(&cookie) {
@@ -173,6 +205,14 @@ mod tests {
         let id = keys(ID_JSON);
         let missing: Vec<_> = used.iter().filter(|k| !id.contains(*k)).collect();
         assert!(missing.is_empty(), "keys used but not translated: {missing:?}");
+    }
+
+    #[test]
+    fn accept_language_picks_the_first_known_language() {
+        assert_eq!(accepted("en-US,en;q=0.9,id;q=0.8"), Some(Lang::En));
+        assert_eq!(accepted("id-ID, en;q=0.5"), Some(Lang::Id));
+        assert_eq!(accepted("fr-FR, de"), None);
+        assert_eq!(Lang::En.tr().lang(), Lang::En);
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod browser;
 mod hardening;
 mod helpers;
 mod login;
+mod messages;
 mod pages;
 mod scope;
 mod survey;

@@ -100,7 +100,7 @@ backend_tests! {
         fixtures::regions(&*app.store).await;
         let (s, _, body) = submit(&app, "/households", &household_form("3316 12", "Jl. Anggrek <b>9</b>")).await;
         assert_eq!(s, 422);
-        assert!(body.contains("must be exactly 16 digits"), "the error is next to the field");
+        assert!(body.contains("harus tepat 16 angka"), "the error is next to the field, in the page's language");
         assert!(body.contains("household-kk-error"));
         assert!(body.contains("value=\"3316 12\""), "the KK typed is kept");
         assert!(body.contains("Jl. Anggrek &#60;b&#62;9&#60;/b&#62;") || body.contains("Jl. Anggrek &lt;b&gt;9&lt;/b&gt;"), "kept and escaped");

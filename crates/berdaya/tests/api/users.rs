@@ -211,13 +211,14 @@ backend_tests! {
         let (status, html) = form(new_user_form("rina", "viewer", NEW_PASSWORD, "Sawah-Hijau-Subur-78")).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(html.contains("id=\"user-password_confirm-error\""), "{html}");
-        assert!(html.contains("does not match the password"));
+        // The page is Indonesian (the default): so is the rule.
+        assert!(html.contains("tidak sama dengan kata sandi"), "{html}");
         assert!(!html.contains(NEW_PASSWORD), "the typed password is sent back");
         assert!(html.contains("value=\"rina\""), "the other values are kept");
 
         let (status, html) = form(new_user_form("rina", "viewer", "pendek", "pendek")).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(html.contains("id=\"user-password-error\"") && html.contains("at least 10"), "{html}");
+        assert!(html.contains("id=\"user-password-error\"") && html.contains("paling sedikit 10 karakter"), "{html}");
 
         let (status, html) = form(new_user_form("rina", "root", NEW_PASSWORD, NEW_PASSWORD)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -232,7 +233,7 @@ backend_tests! {
         bad_id.push(("group_id", "satu"));
         let (status, html) = form(bad_id).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(html.contains("id=\"user-group_id-error\"") && html.contains("is not a record id"), "{html}");
+        assert!(html.contains("id=\"user-group_id-error\"") && html.contains("bukan nomor ID data"), "{html}");
 
         let (status, html) = form(vec![("username", ""), ("role", "")]).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

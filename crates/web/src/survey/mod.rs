@@ -718,9 +718,9 @@ async fn create_page(
             return e.page(lang).into_response();
         }
         Err(Rejected::Error(e)) => {
-            page.errors = e.fields().iter().map(|f| (f.field.clone(), f.message.clone())).collect();
-            page.message =
-                Some(if e.fields().is_empty() { e.message().to_string() } else { t.t("form.has_errors").to_string() });
+            page.errors =
+                e.fields().iter().map(|f| (f.field.clone(), crate::messages::translate(lang, &f.message))).collect();
+            page.message = Some(if e.fields().is_empty() { e.text(lang) } else { t.t("form.has_errors").to_string() });
             e.status()
         }
         Err(Rejected::Instrument(problems)) => {
