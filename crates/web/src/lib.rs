@@ -12,6 +12,7 @@ pub mod extract;
 pub mod html;
 pub mod i18n;
 pub mod openapi;
+pub mod pick;
 pub mod registry;
 pub mod survey;
 
@@ -98,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .merge(dashboard::router())
         .merge(access::router())
         .merge(registry::router())
+        .merge(pick::router())
         .merge(survey::router())
         .merge(openapi::router())
         .merge(assets::router())

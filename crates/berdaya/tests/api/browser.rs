@@ -17,11 +17,11 @@ use serde_json::json;
 use crate::api::fixtures;
 use crate::helpers::{Backend, PASSWORD, spawn_app};
 
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
+pub(crate) const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Kills chromedriver however the test ends.
-struct Driver(Child);
+pub(crate) struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -34,7 +34,7 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
 }
 
-async fn start_driver() -> (Driver, String) {
+pub(crate) async fn start_driver() -> (Driver, String) {
     let port = free_port();
     let child = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
@@ -57,7 +57,7 @@ async fn start_driver() -> (Driver, String) {
     (driver, url)
 }
 
-async fn connect(driver_url: &str, profile: &std::path::Path) -> Client {
+pub(crate) async fn connect(driver_url: &str, profile: &std::path::Path) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -79,7 +79,7 @@ async fn connect(driver_url: &str, profile: &std::path::Path) -> Client {
 }
 
 /// Loads the demo; should it not be available, a few fixtures instead.
-async fn seed(store: &dyn Store) {
+pub(crate) async fn seed(store: &dyn Store) {
     match berdaya::demo::load(store).await {
         Ok(summary) => eprintln!("demo loaded: {summary:?}"),
         Err(err) => {
@@ -104,7 +104,7 @@ async fn seed(store: &dyn Store) {
 }
 
 /// With `BERDAYA_SCREENSHOTS=DIR`, saves what the browser shows as `DIR/NAME.png`.
-async fn snap(client: &Client, name: &str) {
+pub(crate) async fn snap(client: &Client, name: &str) {
     if let Ok(dir) = std::env::var("BERDAYA_SCREENSHOTS")
         && let Ok(png) = client.screenshot().await
     {
@@ -112,7 +112,7 @@ async fn snap(client: &Client, name: &str) {
     }
 }
 
-async fn body_text(client: &Client) -> String {
+pub(crate) async fn body_text(client: &Client) -> String {
     client.find(Locator::Css("body")).await.expect("body").text().await.expect("text")
 }
 
@@ -287,7 +287,7 @@ async fn drive(
 }
 
 /// Fills in and sends the login form on the current page.
-async fn sign_in(client: &Client, username: &str, password: &str) -> Result<(), String> {
+pub(crate) async fn sign_in(client: &Client, username: &str, password: &str) -> Result<(), String> {
     let step = |what: &str, e: fantoccini::error::CmdError| format!("sign in as {username}: {what}: {e}");
     let field = |css: &'static str| async move { client.find(Locator::Css(css)).await };
     field("#login-username")
@@ -312,7 +312,7 @@ async fn sign_in(client: &Client, username: &str, password: &str) -> Result<(), 
 }
 
 /// Waits (up to 10 s) until the current address satisfies `done`.
-async fn wait_for(client: &Client, done: impl Fn(&str, &Client) -> bool) -> Result<(), String> {
+pub(crate) async fn wait_for(client: &Client, done: impl Fn(&str, &Client) -> bool) -> Result<(), String> {
     let started = Instant::now();
     loop {
         let url = client.current_url().await.map_err(|e| format!("read the address: {e}"))?;
