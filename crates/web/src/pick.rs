@@ -200,7 +200,11 @@ pub async fn pick(
                 .take(limit as usize)
                 .map(|s| PickItem {
                     value: s.program.id.to_string(),
-                    detail: format!("{} · {}", s.agency_name, berdaya_domain::registry::text::format_date(s.program.starts_on)),
+                    detail: format!(
+                        "{} · {}",
+                        s.agency_name,
+                        berdaya_domain::registry::text::format_date(s.program.starts_on)
+                    ),
                     label: s.program.name,
                 })
                 .collect()

@@ -562,7 +562,8 @@ async fn browser_picks_a_member_by_name() {
     let group = store.search_groups(&Query::default()).await.expect("groups").items.remove(0).group;
     let members: Vec<i64> =
         store.group_members(group.id).await.expect("members").into_iter().map(|m| m.person_id).collect();
-    let people = store.search_people(&Query { page: PageRequest::new(1, 100), ..Default::default() }).await.expect("people");
+    let people =
+        store.search_people(&Query { page: PageRequest::new(1, 100), ..Default::default() }).await.expect("people");
     let mut person = None;
     for p in people.items.iter().filter(|p| !members.contains(&p.id)) {
         let same = store.search_people(&Query::text(&p.name)).await.expect("namesakes");
@@ -601,7 +602,8 @@ async fn pick_member(
     sign_in(client, "admin", PASSWORD).await?;
     wait_for(client, |url, _| url.ends_with(&format!("/groups/{group}"))).await?;
 
-    let search = client.find(Locator::Css("#member-person_id")).await.map_err(|e| step("the picker's search box", e))?;
+    let search =
+        client.find(Locator::Css("#member-person_id")).await.map_err(|e| step("the picker's search box", e))?;
     let role = search.attr("role").await.map_err(|e| step("role", e))?;
     if role.as_deref() != Some("combobox") {
         return Err(format!("the person field is not a picker (role {role:?})"));

@@ -27,26 +27,189 @@ const MAX_PAGES: usize = 150;
 /// shares (data, program, status, total, area, server, format, internal, login, token, audit)
 /// are left out.
 const ENGLISH: &[&str] = &[
-    "the", "is", "are", "was", "were", "be", "been", "being", "not", "found", "required", "must", "does", "do",
-    "did", "exist", "exists", "invalid", "expected", "already", "registered", "error", "errors", "should",
-    "cannot", "can", "could", "please", "and", "or", "of", "with", "without", "changed", "someone", "version",
-    "this", "that", "these", "those", "it", "its", "you", "your", "for", "from", "to", "into", "in", "on", "at",
-    "by", "an", "has", "have", "had", "will", "would", "may", "only", "other", "than", "then", "when", "where",
-    "which", "who", "what", "there", "here", "outside", "inside", "record", "records", "field", "fields",
-    "value", "values", "number", "whole", "missing", "unknown", "known", "allowed", "forbidden", "refused",
-    "denied", "sign", "first", "again", "try", "reload", "request", "valid", "empty", "long", "longer",
-    "characters", "character", "household", "households", "person", "people", "group", "groups", "agency",
-    "agencies", "region", "regions", "programs", "enrollment", "enrollments", "enrolled", "member", "members",
-    "before", "after", "between", "least", "most", "more", "same", "duplicate", "unique", "conflict", "failed",
-    "unavailable", "busy", "too", "large", "upload", "such", "address", "search", "save", "edit", "new", "add",
-    "remove", "delete", "back", "next", "previous", "yes", "page", "pages", "name", "date", "since", "until",
-    "choose", "none", "nothing", "matches", "type", "born", "role", "user", "users", "password", "wrong",
-    "use", "used", "read", "see", "shown", "hidden", "look", "check", "card", "path", "query", "body",
-    "parameter", "starts", "ends", "kind", "code", "parent",
+    "the",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "not",
+    "found",
+    "required",
+    "must",
+    "does",
+    "do",
+    "did",
+    "exist",
+    "exists",
+    "invalid",
+    "expected",
+    "already",
+    "registered",
+    "error",
+    "errors",
+    "should",
+    "cannot",
+    "can",
+    "could",
+    "please",
+    "and",
+    "or",
+    "of",
+    "with",
+    "without",
+    "changed",
+    "someone",
+    "version",
+    "this",
+    "that",
+    "these",
+    "those",
+    "it",
+    "its",
+    "you",
+    "your",
+    "for",
+    "from",
+    "to",
+    "into",
+    "in",
+    "on",
+    "at",
+    "by",
+    "an",
+    "has",
+    "have",
+    "had",
+    "will",
+    "would",
+    "may",
+    "only",
+    "other",
+    "than",
+    "then",
+    "when",
+    "where",
+    "which",
+    "who",
+    "what",
+    "there",
+    "here",
+    "outside",
+    "inside",
+    "record",
+    "records",
+    "field",
+    "fields",
+    "value",
+    "values",
+    "number",
+    "whole",
+    "missing",
+    "unknown",
+    "known",
+    "allowed",
+    "forbidden",
+    "refused",
+    "denied",
+    "sign",
+    "first",
+    "again",
+    "try",
+    "reload",
+    "request",
+    "empty",
+    "long",
+    "longer",
+    "characters",
+    "character",
+    "household",
+    "households",
+    "person",
+    "people",
+    "group",
+    "groups",
+    "agency",
+    "agencies",
+    "region",
+    "regions",
+    "programs",
+    "enrollment",
+    "enrollments",
+    "enrolled",
+    "member",
+    "members",
+    "before",
+    "after",
+    "between",
+    "least",
+    "most",
+    "more",
+    "same",
+    "duplicate",
+    "unique",
+    "conflict",
+    "failed",
+    "unavailable",
+    "busy",
+    "too",
+    "large",
+    "upload",
+    "such",
+    "address",
+    "search",
+    "save",
+    "edit",
+    "new",
+    "add",
+    "remove",
+    "delete",
+    "back",
+    "next",
+    "previous",
+    "yes",
+    "page",
+    "pages",
+    "name",
+    "date",
+    "since",
+    "until",
+    "choose",
+    "none",
+    "nothing",
+    "matches",
+    "type",
+    "born",
+    "role",
+    "user",
+    "users",
+    "password",
+    "wrong",
+    "use",
+    "used",
+    "read",
+    "see",
+    "shown",
+    "hidden",
+    "look",
+    "check",
+    "card",
+    "path",
+    "query",
+    "body",
+    "parameter",
+    "starts",
+    "ends",
+    "kind",
+    "code",
+    "parent",
 ];
 
-/// Words that look English but belong on an Indonesian page: proper names and loan words.
-const ALLOWED: &[&str] = &["api", "berdaya", "csv", "xlsx", "json", "nik", "kk", "dtks", "pkh"];
+/// Words that look English but belong on an Indonesian page: proper names and loan words
+/// (`valid` is Indonesian too: "tidak valid").
+const ALLOWED: &[&str] = &["api", "berdaya", "csv", "xlsx", "json", "nik", "kk", "dtks", "pkh", "valid"];
 
 /// Actions never submitted: they change or end something for real.
 const DESTRUCTIVE: &[&str] = &["logout", "remove", "revoke", "delete", "disable", "enable", "password", "tokens"];
@@ -82,18 +245,21 @@ const READ_PAGE: &str = r#"
 const nav = performance.getEntriesByType('navigation')[0];
 const meta = document.querySelector('meta[name=status]');
 const forms = Array.from(document.forms);
+// Read the attributes: a field named `action` or `method` would shadow the properties.
+const action = f => new URL(f.getAttribute('action') || location.href, location.href).href;
+const method = f => (f.getAttribute('method') || 'get').toLowerCase();
 return {
   status: nav && nav.responseStatus ? nav.responseStatus : 0,
   marker: meta ? meta.content : null,
   url: location.href,
   text: document.body ? document.body.innerText : '',
   links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),
-  get_forms: forms.filter(f => f.method === 'get').map(f => {
-    const u = new URL(f.action);
+  get_forms: forms.filter(f => method(f) === 'get').map(f => {
+    const u = new URL(action(f));
     u.search = new URLSearchParams(new FormData(f)).toString();
     return u.href;
   }),
-  post_forms: forms.map((f, index) => ({ index, action: f.action, method: f.method }))
+  post_forms: forms.map((f, index) => ({ index, action: action(f), method: method(f) }))
     .filter(f => f.method === 'post').map(f => ({ index: f.index, action: f.action })),
 };
 "#;
@@ -197,10 +363,11 @@ async fn wait_for_new_page(client: &Client) -> Result<(), String> {
 }
 
 /// Checks one loaded page: its status and its words.
-fn check_page(seen: &Seen, role: &str, faults: &mut Vec<Fault>) {
+fn check_page(seen: &Seen, role: &str, from: &str, faults: &mut Vec<Fault>) {
     let status = seen.marker.as_deref().and_then(|m| m.parse::<u16>().ok()).unwrap_or(seen.status);
     if status >= 400 || seen.status >= 400 {
-        faults.push(Fault { role: role.into(), url: seen.url.clone(), what: format!("status {status}") });
+        let what = format!("status {status}, linked from {from}");
+        faults.push(Fault { role: role.into(), url: seen.url.clone(), what });
     }
     let words = english_words(&seen.text);
     if !words.is_empty() {
@@ -216,17 +383,18 @@ fn check_page(seen: &Seen, role: &str, faults: &mut Vec<Fault>) {
 async fn crawl_role(client: &Client, base: &str, role: &str, faults: &mut Vec<Fault>) -> Result<usize, String> {
     let base_url = reqwest::Url::parse(base).map_err(|e| e.to_string())?;
     client.goto(&format!("{base}/")).await.map_err(|e| format!("{role}: open home: {e}"))?;
-    let mut queue: VecDeque<String> = VecDeque::from([format!("{base}/")]);
+    // Each address with the page that links to it, for the report.
+    let mut queue: VecDeque<(String, String)> = VecDeque::from([(format!("{base}/"), "menu".to_string())]);
     for link in client.find_all(Locator::Css("#menu a")).await.map_err(|e| format!("{role}: menu: {e}"))? {
         if let Some(href) = link.prop("href").await.map_err(|e| format!("{role}: menu link: {e}"))? {
-            queue.push_back(href);
+            queue.push_back((href, "menu".into()));
         }
     }
     let mut seen_urls: HashSet<String> = HashSet::new();
     let mut per_pattern: HashMap<String, usize> = HashMap::new();
     let mut tried_forms: HashSet<String> = HashSet::new();
     let mut pages = 0;
-    while let Some(url) = queue.pop_front() {
+    while let Some((url, from)) = queue.pop_front() {
         if pages >= MAX_PAGES {
             break;
         }
@@ -262,15 +430,16 @@ async fn crawl_role(client: &Client, base: &str, role: &str, faults: &mut Vec<Fa
         }
         if !content_type.starts_with("text/html") {
             if status >= 400 || status == 0 {
-                faults.push(Fault { role: role.into(), url: key, what: format!("status {status} ({content_type})") });
+                let what = format!("status {status} ({content_type}), linked from {from}");
+                faults.push(Fault { role: role.into(), url: key, what });
             }
             continue;
         }
         client.goto(&key).await.map_err(|e| format!("{role}: open {key}: {e}"))?;
         let seen = read(client).await.map_err(|e| format!("{role} at {key}: {e}"))?;
-        check_page(&seen, role, faults);
+        check_page(&seen, role, &from, faults);
         for link in seen.links.iter().chain(seen.get_forms.iter()) {
-            queue.push_back(link.clone());
+            queue.push_back((link.clone(), key.clone()));
         }
 
         // Each kind of POST form once: submitted empty, it must come back as itself with a
@@ -391,7 +560,10 @@ async fn crawl_every_role_finds_no_dead_end_and_no_english() {
 
 #[test]
 fn english_words_are_found_and_indonesian_ones_are_not() {
-    assert_eq!(english_words("nik: is required; household not found"), vec!["is", "required", "household", "not", "found"]);
+    assert_eq!(
+        english_words("nik: is required; household not found"),
+        vec!["is", "required", "household", "not", "found"]
+    );
     assert!(english_words("Keluarga · 44 data · Halaman 1 dari 2 · Program PKH Blora").is_empty());
     let u = reqwest::Url::parse("http://x/households/12?page=2&q=a").unwrap();
     assert_eq!(pattern(&u), "/households/{id}?page&q");
