@@ -1,6 +1,6 @@
-//! Static assets built into the binary: the stylesheet, the Swagger UI page and the vendored
-//! third-party files (htmx, swagger-ui-dist) with their licences. Nothing loads from the
-//! internet.
+//! Static assets built into the binary: the stylesheet, the picker script, the Swagger UI
+//! page and the vendored third-party files (htmx, swagger-ui-dist) with their licences.
+//! Nothing loads from the internet.
 
 use axum::Router;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -22,6 +22,11 @@ const ASSETS: &[Asset] = &[
         path: "/assets/api-docs.js",
         mime: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../assets/api-docs.js"),
+    },
+    Asset {
+        path: "/assets/picker.js",
+        mime: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../assets/picker.js"),
     },
     Asset {
         path: "/assets/vendor/htmx/htmx.min.js",

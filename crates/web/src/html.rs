@@ -176,6 +176,10 @@ pub struct Field {
 }
 
 /// What a picker searches and the name it shows for the current value.
+///
+/// `form.html` renders it as a text input holding the value (what a browser without
+/// JavaScript submits) inside a `div.picker`; `assets/picker.js` turns that input into a
+/// hidden one and puts a search box (an ARIA combobox over `/api/v1/pick/{kind}`) before it.
 #[derive(Debug, Clone)]
 pub struct Picker {
     /// The record kind searched: `region`, `household`, `person`, `group`, `agency`, `program`.
@@ -248,7 +252,8 @@ impl Field {
     /// holds each chosen value with its name; the form submits one field whose value is the
     /// chosen values joined with ", " (what a comma-separated text field would hold).
     pub fn picker_many(name: &str, label: &str, kind: &'static str, chosen: Vec<(String, String)>) -> Field {
-        let mut f = Field::new("picker", name, label, "");
+        let value = chosen.iter().map(|(v, _)| v.as_str()).collect::<Vec<_>>().join(", ");
+        let mut f = Field::new("picker", name, label, value);
         f.picker = Some(Picker { kind, shown: String::new(), chosen, multiple: true });
         f
     }
@@ -399,6 +404,9 @@ pub struct FormPage {
 #[template(path = "error.html")]
 pub struct ErrorPage {
     pub l: Layout,
+    /// The HTTP status, also in the page (`<meta name="status">`) for scripts and tests that
+    /// see only the document.
+    pub status: u16,
     pub heading: String,
     pub message: String,
     pub fields: Vec<FieldError>,
@@ -445,6 +453,7 @@ pub fn error_page(lang: Lang, status: StatusCode, message: &str, fields: &[Field
         status,
         &ErrorPage {
             l: Layout::new(lang, heading, ""),
+            status: status.as_u16(),
             heading: heading.to_string(),
             // A refusal is the same for every page: say it in the page's language.
             message: if status == StatusCode::FORBIDDEN { t.t("error.forbidden_note") } else { message }.to_string(),

@@ -13,6 +13,7 @@ pub mod html;
 pub mod i18n;
 pub mod messages;
 pub mod openapi;
+pub mod pick;
 pub mod registry;
 pub mod survey;
 
@@ -99,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         .merge(dashboard::router())
         .merge(access::router())
         .merge(registry::router())
+        .merge(pick::router())
         .merge(survey::router())
         .merge(openapi::router())
         .merge(assets::router())

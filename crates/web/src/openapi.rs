@@ -32,6 +32,7 @@ use crate::survey;
         users::create_token, users::revoke,
         crate::access::audit::audit_api,
         crate::registry::export::identified, crate::registry::export::deidentified,
+        crate::pick::pick,
     ),
     components(schemas(
         crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldErrorDto, crate::Health,

@@ -17,11 +17,11 @@ use serde_json::json;
 use crate::api::fixtures;
 use crate::helpers::{Backend, PASSWORD, spawn_app};
 
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
+pub(crate) const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Kills chromedriver however the test ends.
-struct Driver(Child);
+pub(crate) struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -34,7 +34,7 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
 }
 
-async fn start_driver() -> (Driver, String) {
+pub(crate) async fn start_driver() -> (Driver, String) {
     let port = free_port();
     let child = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
@@ -57,7 +57,7 @@ async fn start_driver() -> (Driver, String) {
     (driver, url)
 }
 
-async fn connect(driver_url: &str, profile: &std::path::Path) -> Client {
+pub(crate) async fn connect(driver_url: &str, profile: &std::path::Path) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -79,7 +79,7 @@ async fn connect(driver_url: &str, profile: &std::path::Path) -> Client {
 }
 
 /// Loads the demo; should it not be available, a few fixtures instead.
-async fn seed(store: &dyn Store) {
+pub(crate) async fn seed(store: &dyn Store) {
     match berdaya::demo::load(store).await {
         Ok(summary) => eprintln!("demo loaded: {summary:?}"),
         Err(err) => {
@@ -104,7 +104,7 @@ async fn seed(store: &dyn Store) {
 }
 
 /// With `BERDAYA_SCREENSHOTS=DIR`, saves what the browser shows as `DIR/NAME.png`.
-async fn snap(client: &Client, name: &str) {
+pub(crate) async fn snap(client: &Client, name: &str) {
     if let Ok(dir) = std::env::var("BERDAYA_SCREENSHOTS")
         && let Ok(png) = client.screenshot().await
     {
@@ -112,7 +112,7 @@ async fn snap(client: &Client, name: &str) {
     }
 }
 
-async fn body_text(client: &Client) -> String {
+pub(crate) async fn body_text(client: &Client) -> String {
     client.find(Locator::Css("body")).await.expect("body").text().await.expect("text")
 }
 
@@ -287,7 +287,7 @@ async fn drive(
 }
 
 /// Fills in and sends the login form on the current page.
-async fn sign_in(client: &Client, username: &str, password: &str) -> Result<(), String> {
+pub(crate) async fn sign_in(client: &Client, username: &str, password: &str) -> Result<(), String> {
     let step = |what: &str, e: fantoccini::error::CmdError| format!("sign in as {username}: {what}: {e}");
     let field = |css: &'static str| async move { client.find(Locator::Css(css)).await };
     field("#login-username")
@@ -312,7 +312,7 @@ async fn sign_in(client: &Client, username: &str, password: &str) -> Result<(), 
 }
 
 /// Waits (up to 10 s) until the current address satisfies `done`.
-async fn wait_for(client: &Client, done: impl Fn(&str, &Client) -> bool) -> Result<(), String> {
+pub(crate) async fn wait_for(client: &Client, done: impl Fn(&str, &Client) -> bool) -> Result<(), String> {
     let started = Instant::now();
     loop {
         let url = client.current_url().await.map_err(|e| format!("read the address: {e}"))?;
@@ -544,4 +544,174 @@ async fn see_as(
     wait_for(client, |url, _| url.contains("/login")).await?;
     client.goto(&format!("{base}/households")).await.map_err(|e| step("after logging out", e))?;
     wait_for(client, |url, _| url.contains("/login?next=")).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_picks_a_member_by_name() {
+    let required = std::env::var("BERDAYA_REQUIRE_BROWSER").as_deref() == Ok("1");
+    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
+        assert!(!required, "BERDAYA_REQUIRE_BROWSER=1 but chromium-driver is not installed");
+        eprintln!("skipped: chromium-driver not installed (run scripts/install-browser)");
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
+    berdaya::demo::load(&*app.store).await.expect("demo data");
+    let store = &*app.store;
+
+    // A group, and someone who is not yet in it and whose name no one else has.
+    let group = store.search_groups(&Query::default()).await.expect("groups").items.remove(0).group;
+    let members: Vec<i64> =
+        store.group_members(group.id).await.expect("members").into_iter().map(|m| m.person_id).collect();
+    let people =
+        store.search_people(&Query { page: PageRequest::new(1, 100), ..Default::default() }).await.expect("people");
+    let mut person = None;
+    for p in people.items.iter().filter(|p| !members.contains(&p.id)) {
+        let same = store.search_people(&Query::text(&p.name)).await.expect("namesakes");
+        if same.items.iter().filter(|o| o.name == p.name).count() == 1 {
+            person = Some(p.clone());
+            break;
+        }
+    }
+    let person = person.expect("a person with a name of their own outside the group");
+
+    let (driver, driver_url) = start_driver().await;
+    let profile = tempfile::tempdir().expect("profile dir");
+    let client = connect(&driver_url, profile.path()).await;
+    let result = pick_member(&client, &app.address, group.id, &person).await;
+    let _ = client.close().await;
+    drop(driver);
+    if let Err(err) = result {
+        panic!("{err}");
+    }
+    let members = store.group_members(group.id).await.expect("members");
+    assert!(members.iter().any(|m| m.person_id == person.id), "{} was not added: {members:?}", person.name);
+}
+
+/// Types part of the person's name into the add-member picker, chooses them with the mouse,
+/// then again with the keyboard, and submits.
+async fn pick_member(
+    client: &Client,
+    base: &str,
+    group: i64,
+    person: &berdaya_domain::registry::Person,
+) -> Result<(), String> {
+    use fantoccini::key::Key;
+    let step = |what: &str, e: fantoccini::error::CmdError| format!("{what}: {e}");
+    client.goto(&format!("{base}/groups/{group}")).await.map_err(|e| step("open the group", e))?;
+    wait_for(client, |url, _| url.contains("/login?next=")).await?;
+    sign_in(client, "admin", PASSWORD).await?;
+    wait_for(client, |url, _| url.ends_with(&format!("/groups/{group}"))).await?;
+
+    let search =
+        client.find(Locator::Css("#member-person_id")).await.map_err(|e| step("the picker's search box", e))?;
+    let role = search.attr("role").await.map_err(|e| step("role", e))?;
+    if role.as_deref() != Some("combobox") {
+        return Err(format!("the person field is not a picker (role {role:?})"));
+    }
+    let typed: String = person.name.chars().take(person.name.chars().count().saturating_sub(1).max(3)).collect();
+    search.send_keys(&typed).await.map_err(|e| step("type the name", e))?;
+
+    // The list shows names and details; the person's NIK is nowhere in it.
+    let option = wait_for_option(client, &person.name).await?;
+    let listed = client
+        .find(Locator::Css("#member-person_id-list"))
+        .await
+        .map_err(|e| step("the list", e))?
+        .text()
+        .await
+        .map_err(|e| step("the list's text", e))?;
+    snap(client, "picker-list").await;
+    if listed.contains(&person.nik.reveal()) || !listed.contains("lahir") {
+        return Err(format!("the list shows a NIK or no birth year: {listed}"));
+    }
+    option.click().await.map_err(|e| step("choose with the mouse", e))?;
+    let value = hidden_value(client).await?;
+    if value != person.id.to_string() {
+        return Err(format!("the mouse chose `{value}`, expected {}", person.id));
+    }
+    let shown = search.prop("value").await.map_err(|e| step("the shown name", e))?;
+    if shown.as_deref() != Some(person.name.as_str()) {
+        return Err(format!("the search box shows {shown:?} after the choice"));
+    }
+
+    // Again by keyboard: typing over the choice clears it; ↓ and Enter choose, without
+    // sending the form.
+    search.send_keys(&Key::Backspace.to_string()).await.map_err(|e| step("edit the name", e))?;
+    if !hidden_value(client).await?.is_empty() {
+        return Err("typing over a chosen person keeps the old choice".into());
+    }
+    wait_for_option(client, &person.name).await?;
+    let mut tries = 0;
+    loop {
+        search.send_keys(&Key::Down.to_string()).await.map_err(|e| step("arrow down", e))?;
+        let active = client
+            .find(Locator::Css("#member-person_id-list li[aria-selected=true]"))
+            .await
+            .map_err(|e| step("the highlighted option", e))?
+            .text()
+            .await
+            .map_err(|e| step("its text", e))?;
+        if active.starts_with(&person.name) {
+            break;
+        }
+        tries += 1;
+        if tries > 20 {
+            return Err(format!("↓ never reached {}", person.name));
+        }
+    }
+    search.send_keys(&Key::Enter.to_string()).await.map_err(|e| step("Enter", e))?;
+    let url = client.current_url().await.map_err(|e| step("the address", e))?;
+    if !url.as_str().ends_with(&format!("/groups/{group}")) || hidden_value(client).await? != person.id.to_string() {
+        return Err(format!("Enter did not choose {} in place (at {url})", person.id));
+    }
+
+    client
+        .find(Locator::Css("#member button[type=submit]"))
+        .await
+        .map_err(|e| step("the add button", e))?
+        .click()
+        .await
+        .map_err(|e| step("add", e))?;
+    wait_for(client, |url, _| url.contains("#members")).await?;
+    let members = client
+        .find(Locator::Css("section#members"))
+        .await
+        .map_err(|e| step("members", e))?
+        .text()
+        .await
+        .map_err(|e| step("members text", e))?;
+    snap(client, "picker-added").await;
+    if !members.contains(&person.name) {
+        return Err(format!("{} is not listed among the members: {members}", person.name));
+    }
+    Ok(())
+}
+
+/// Waits (up to 10 s) for the picker's option naming `name`.
+async fn wait_for_option(client: &Client, name: &str) -> Result<fantoccini::elements::Element, String> {
+    let started = Instant::now();
+    loop {
+        let options = client.find_all(Locator::Css("#member-person_id-list li[role=option]")).await.unwrap_or_default();
+        for option in options {
+            let label = option.find(Locator::Css(".picker-label")).await;
+            if let Ok(label) = label
+                && label.text().await.is_ok_and(|t| t == name)
+            {
+                return Ok(option);
+            }
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            return Err(format!("no option named {name} appeared: {}", body_text(client).await));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The value the add-member form would submit as `person_id`.
+async fn hidden_value(client: &Client) -> Result<String, String> {
+    let v = client
+        .execute("return document.querySelector('#member [name=person_id]').value;", vec![])
+        .await
+        .map_err(|e| format!("read person_id: {e}"))?;
+    Ok(v.as_str().unwrap_or_default().to_string())
 }

@@ -284,9 +284,7 @@ fn member_form(lang: Lang, id: Id, d: &MemberDraft) -> Form {
         format!("/groups/{id}/members"),
         t.t("groups.add_member"),
         vec![
-            Field::new("number", "person_id", t.t("groups.person_id"), &d.person_id)
-                .required()
-                .hint(t.t("groups.person_id_hint")),
+            Field::picker("person_id", t.t("groups.person"), "person", &d.person_id, "").required(),
             Field::select("role", t.t("groups.role"), &d.role, roles, None).required(),
             Field::date("since", t.t("groups.since"), d.since.clone().unwrap_or_default()),
             Field::date("until", t.t("groups.until"), d.until.clone().unwrap_or_default()),

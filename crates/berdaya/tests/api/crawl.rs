@@ -1,0 +1,572 @@
+//! Crawls the interface in headless Chromium as each demo role, as a new user clicking
+//! around would: from the menu, every same-origin link and GET form reachable (breadth first,
+//! a few records per address pattern), and every POST form submitted EMPTY unless it is
+//! destructive. Every page must answer without a 4xx/5xx, every empty form must come back as
+//! the same form with a 400/422, and no page of the Indonesian interface may show English
+//! words (messages such as "is required" or "household not found").
+//!
+//! Needs `/usr/bin/chromedriver` and `/usr/bin/chromium`; without them the test says so and
+//! passes, unless `BERDAYA_REQUIRE_BROWSER=1` (as `browser.rs`).
+
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::time::Instant;
+
+use fantoccini::{Client, Locator};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::browser::{CHROMEDRIVER, CHROMIUM, connect, sign_in, start_driver, wait_for};
+use crate::helpers::{Backend, spawn_app};
+
+/// Records opened per address pattern (`/households/{id}` three times, not three thousand).
+const PER_PATTERN: usize = 3;
+/// Pages visited per role at most, so a crawl stays within a minute or two.
+const MAX_PAGES: usize = 150;
+
+/// Words of English messages and labels that Indonesian does not use. Words Indonesian
+/// shares (data, program, status, total, area, server, format, internal, login, token, audit)
+/// are left out.
+const ENGLISH: &[&str] = &[
+    "the",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "not",
+    "found",
+    "required",
+    "must",
+    "does",
+    "do",
+    "did",
+    "exist",
+    "exists",
+    "invalid",
+    "expected",
+    "already",
+    "registered",
+    "error",
+    "errors",
+    "should",
+    "cannot",
+    "can",
+    "could",
+    "please",
+    "and",
+    "or",
+    "of",
+    "with",
+    "without",
+    "changed",
+    "someone",
+    "version",
+    "this",
+    "that",
+    "these",
+    "those",
+    "it",
+    "its",
+    "you",
+    "your",
+    "for",
+    "from",
+    "to",
+    "into",
+    "in",
+    "on",
+    "at",
+    "by",
+    "an",
+    "has",
+    "have",
+    "had",
+    "will",
+    "would",
+    "may",
+    "only",
+    "other",
+    "than",
+    "then",
+    "when",
+    "where",
+    "which",
+    "who",
+    "what",
+    "there",
+    "here",
+    "outside",
+    "inside",
+    "record",
+    "records",
+    "field",
+    "fields",
+    "value",
+    "values",
+    "number",
+    "whole",
+    "missing",
+    "unknown",
+    "known",
+    "allowed",
+    "forbidden",
+    "refused",
+    "denied",
+    "sign",
+    "first",
+    "again",
+    "try",
+    "reload",
+    "request",
+    "empty",
+    "long",
+    "longer",
+    "characters",
+    "character",
+    "household",
+    "households",
+    "person",
+    "people",
+    "group",
+    "groups",
+    "agency",
+    "agencies",
+    "region",
+    "regions",
+    "programs",
+    "enrollment",
+    "enrollments",
+    "enrolled",
+    "member",
+    "members",
+    "before",
+    "after",
+    "between",
+    "least",
+    "most",
+    "more",
+    "same",
+    "duplicate",
+    "unique",
+    "conflict",
+    "failed",
+    "unavailable",
+    "busy",
+    "too",
+    "large",
+    "upload",
+    "such",
+    "address",
+    "search",
+    "save",
+    "edit",
+    "new",
+    "add",
+    "remove",
+    "delete",
+    "back",
+    "next",
+    "previous",
+    "yes",
+    "page",
+    "pages",
+    "name",
+    "date",
+    "since",
+    "until",
+    "choose",
+    "none",
+    "nothing",
+    "matches",
+    "type",
+    "born",
+    "role",
+    "user",
+    "users",
+    "password",
+    "wrong",
+    "use",
+    "used",
+    "read",
+    "see",
+    "shown",
+    "hidden",
+    "look",
+    "check",
+    "card",
+    "path",
+    "query",
+    "body",
+    "parameter",
+    "starts",
+    "ends",
+    "kind",
+    "code",
+    "parent",
+];
+
+/// Words that look English but belong on an Indonesian page: proper names and loan words
+/// (`valid` is Indonesian too: "tidak valid").
+const ALLOWED: &[&str] = &["api", "berdaya", "csv", "xlsx", "json", "nik", "kk", "dtks", "pkh", "valid"];
+
+/// Actions never submitted: they change or end something for real.
+const DESTRUCTIVE: &[&str] = &["logout", "remove", "revoke", "delete", "disable", "enable", "password", "tokens"];
+
+/// What one page holds, read in the browser.
+#[derive(Debug, Deserialize)]
+struct Seen {
+    /// The HTTP status of the navigation (PerformanceNavigationTiming.responseStatus).
+    status: u16,
+    /// The status error.html states, if the page is an error page.
+    marker: Option<String>,
+    url: String,
+    text: String,
+    links: Vec<String>,
+    get_forms: Vec<String>,
+    post_forms: Vec<PostForm>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct PostForm {
+    index: usize,
+    action: String,
+}
+
+/// A fault found on one page.
+struct Fault {
+    role: String,
+    url: String,
+    what: String,
+}
+
+const READ_PAGE: &str = r#"
+const nav = performance.getEntriesByType('navigation')[0];
+const meta = document.querySelector('meta[name=status]');
+const forms = Array.from(document.forms);
+// Read the attributes: a field named `action` or `method` would shadow the properties.
+const action = f => new URL(f.getAttribute('action') || location.href, location.href).href;
+const method = f => (f.getAttribute('method') || 'get').toLowerCase();
+return {
+  status: nav && nav.responseStatus ? nav.responseStatus : 0,
+  marker: meta ? meta.content : null,
+  url: location.href,
+  text: document.body ? document.body.innerText : '',
+  links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),
+  get_forms: forms.filter(f => method(f) === 'get').map(f => {
+    const u = new URL(action(f));
+    u.search = new URLSearchParams(new FormData(f)).toString();
+    return u.href;
+  }),
+  post_forms: forms.map((f, index) => ({ index, action: action(f), method: method(f) }))
+    .filter(f => f.method === 'post').map(f => ({ index: f.index, action: f.action })),
+};
+"#;
+
+/// Empties every field a user fills in (the CSRF token and the read version stay) and sends
+/// the form past the browser's own checks, as a user who clicks save on a blank form would.
+const SUBMIT_EMPTY: &str = r#"
+const f = document.forms[arguments[0]];
+for (const e of Array.from(f.elements)) {
+  if (!e.name || ['submit', 'button', 'hidden'].includes(e.type)) continue;
+  if (e.type === 'checkbox' || e.type === 'radio') e.checked = false;
+  else if (e.tagName === 'SELECT') e.selectedIndex = Array.from(e.options).findIndex(o => o.value === '');
+  else if (e.type === 'file') e.value = '';
+  else e.value = '';
+}
+f.querySelectorAll('.picker input').forEach(e => { e.value = ''; });
+window.__crawlBefore = true;
+HTMLFormElement.prototype.submit.call(f);
+"#;
+
+/// The pattern of an address: numbers and region codes in the path become placeholders, the
+/// query keeps its keys only.
+fn pattern(url: &reqwest::Url) -> String {
+    let path: Vec<String> = url
+        .path()
+        .split('/')
+        .map(|seg| {
+            if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
+                "{id}".to_string()
+            } else if seg.contains('.') && seg.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+                "{code}".to_string()
+            } else {
+                seg.to_string()
+            }
+        })
+        .collect();
+    let keys: BTreeSet<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
+    let keys: Vec<String> = keys.into_iter().collect();
+    format!("{}?{}", path.join("/"), keys.join("&"))
+}
+
+/// The English words on a page (each once, in order of appearance).
+fn english_words(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for word in text.split(|c: char| !c.is_alphabetic() && c != '\'') {
+        let w = word.trim_matches('\'').to_lowercase();
+        if w.is_empty() || ALLOWED.contains(&w.as_str()) {
+            continue;
+        }
+        if ENGLISH.contains(&w.as_str()) && !found.contains(&w) {
+            found.push(w);
+        }
+    }
+    found
+}
+
+/// The lines of a page that hold an English word, shortened: what the failure quotes.
+fn english_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| !english_words(l).is_empty())
+        .map(|l| l.trim().chars().take(140).collect::<String>())
+        .take(4)
+        .collect()
+}
+
+async fn read(client: &Client) -> Result<Seen, String> {
+    let v = client.execute(READ_PAGE, vec![]).await.map_err(|e| format!("read the page: {e}"))?;
+    serde_json::from_value(v).map_err(|e| format!("read the page: {e}"))
+}
+
+/// Asks the server for `url` from inside the page (same cookies), answering the status and
+/// the content type without leaving the page: downloads are checked this way.
+async fn probe(client: &Client, url: &str) -> Result<(u16, String, String), String> {
+    let script = r#"
+const done = arguments[arguments.length - 1];
+fetch(arguments[0], { credentials: 'same-origin' })
+  .then(r => done([r.status, r.headers.get('content-type') || '', r.url]))
+  .catch(e => done([0, String(e), '']));
+"#;
+    let v = client.execute_async(script, vec![json!(url)]).await.map_err(|e| format!("probe {url}: {e}"))?;
+    let status = v[0].as_u64().unwrap_or(0) as u16;
+    Ok((status, v[1].as_str().unwrap_or("").to_string(), v[2].as_str().unwrap_or("").to_string()))
+}
+
+/// Waits until the form's answer has replaced the page.
+async fn wait_for_new_page(client: &Client) -> Result<(), String> {
+    let started = Instant::now();
+    loop {
+        let v = client
+            .execute("return window.__crawlBefore === undefined && document.readyState === 'complete';", vec![])
+            .await
+            .unwrap_or(Value::Bool(false));
+        if v == Value::Bool(true) {
+            return Ok(());
+        }
+        if started.elapsed().as_secs() > 10 {
+            return Err("the form's answer did not load within 10 s".into());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Checks one loaded page: its status and its words.
+fn check_page(seen: &Seen, role: &str, from: &str, faults: &mut Vec<Fault>) {
+    let status = seen.marker.as_deref().and_then(|m| m.parse::<u16>().ok()).unwrap_or(seen.status);
+    if status >= 400 || seen.status >= 400 {
+        let what = format!("status {status}, linked from {from}");
+        faults.push(Fault { role: role.into(), url: seen.url.clone(), what });
+    }
+    let words = english_words(&seen.text);
+    if !words.is_empty() {
+        faults.push(Fault {
+            role: role.into(),
+            url: seen.url.clone(),
+            what: format!("English {words:?} in {:?}", english_lines(&seen.text)),
+        });
+    }
+}
+
+/// Crawls as one signed-in role; answers the faults found and the number of pages seen.
+async fn crawl_role(client: &Client, base: &str, role: &str, faults: &mut Vec<Fault>) -> Result<usize, String> {
+    let base_url = reqwest::Url::parse(base).map_err(|e| e.to_string())?;
+    client.goto(&format!("{base}/")).await.map_err(|e| format!("{role}: open home: {e}"))?;
+    // Each address with the page that links to it, for the report.
+    let mut queue: VecDeque<(String, String)> = VecDeque::from([(format!("{base}/"), "menu".to_string())]);
+    for link in client.find_all(Locator::Css("#menu a")).await.map_err(|e| format!("{role}: menu: {e}"))? {
+        if let Some(href) = link.prop("href").await.map_err(|e| format!("{role}: menu link: {e}"))? {
+            queue.push_back((href, "menu".into()));
+        }
+    }
+    let mut seen_urls: HashSet<String> = HashSet::new();
+    let mut per_pattern: HashMap<String, usize> = HashMap::new();
+    let mut tried_forms: HashSet<String> = HashSet::new();
+    let mut pages = 0;
+    while let Some((url, from)) = queue.pop_front() {
+        if pages >= MAX_PAGES {
+            break;
+        }
+        let Ok(parsed) = reqwest::Url::parse(&url) else { continue };
+        let mut parsed = parsed;
+        parsed.set_fragment(None);
+        if parsed.origin() != base_url.origin() {
+            continue;
+        }
+        let path = parsed.path().to_string();
+        if path.starts_with("/api/") || path.starts_with("/assets/") || path == "/logout" {
+            continue;
+        }
+        if parsed.query_pairs().any(|(k, _)| k == "lang") {
+            continue; // switched once, at the end
+        }
+        let key = parsed.to_string();
+        if !seen_urls.insert(key.clone()) {
+            continue;
+        }
+        let pat = pattern(&parsed);
+        let n = per_pattern.entry(pat).or_default();
+        if *n >= PER_PATTERN {
+            continue;
+        }
+        *n += 1;
+        pages += 1;
+
+        // Downloads (a CSV, a workbook) are checked without leaving the page.
+        let (status, content_type, final_url) = probe(client, &key).await?;
+        if final_url.contains("/login") {
+            return Err(format!("{role}: the session ended at {key}"));
+        }
+        if !content_type.starts_with("text/html") {
+            if status >= 400 || status == 0 {
+                let what = format!("status {status} ({content_type}), linked from {from}");
+                faults.push(Fault { role: role.into(), url: key, what });
+            }
+            continue;
+        }
+        client.goto(&key).await.map_err(|e| format!("{role}: open {key}: {e}"))?;
+        let seen = read(client).await.map_err(|e| format!("{role} at {key}: {e}"))?;
+        check_page(&seen, role, &from, faults);
+        for link in seen.links.iter().chain(seen.get_forms.iter()) {
+            queue.push_back((link.clone(), key.clone()));
+        }
+
+        // Each kind of POST form once: submitted empty, it must come back as itself with a
+        // 400/422 in Indonesian; the destructive ones are left alone.
+        for form in &seen.post_forms {
+            let Ok(action) = reqwest::Url::parse(&form.action) else { continue };
+            if DESTRUCTIVE.iter().any(|d| action.path().contains(d)) {
+                continue;
+            }
+            if !tried_forms.insert(pattern(&action)) {
+                continue;
+            }
+            client.goto(&key).await.map_err(|e| format!("{role}: reopen {key}: {e}"))?;
+            client
+                .execute(SUBMIT_EMPTY, vec![json!(form.index)])
+                .await
+                .map_err(|e| format!("{role}: submit the form to {} on {key}: {e}", form.action))?;
+            if let Err(e) = wait_for_new_page(client).await {
+                faults.push(Fault { role: role.into(), url: key.clone(), what: format!("{}: {e}", form.action) });
+                continue;
+            }
+            let after = read(client).await?;
+            let status = after.marker.as_deref().and_then(|m| m.parse::<u16>().ok()).unwrap_or(after.status);
+            let same_form = after.post_forms.iter().any(|f| f.action == form.action);
+            let what = format!("empty form to {} (from {key})", action.path());
+            if !(status == 400 || status == 422) {
+                faults.push(Fault {
+                    role: role.into(),
+                    url: after.url.clone(),
+                    what: format!("{what}: status {status}, expected a 400/422 re-render"),
+                });
+            } else if !same_form {
+                faults.push(Fault {
+                    role: role.into(),
+                    url: after.url.clone(),
+                    what: format!("{what}: the answer does not show the form again"),
+                });
+            }
+            let words = english_words(&after.text);
+            if !words.is_empty() {
+                faults.push(Fault {
+                    role: role.into(),
+                    url: after.url.clone(),
+                    what: format!("{what}: English {words:?} in {:?}", english_lines(&after.text)),
+                });
+            }
+        }
+    }
+
+    // The language switch, once: English, then back.
+    for lang in ["en", "id"] {
+        let url = format!("{base}/?lang={lang}");
+        client.goto(&url).await.map_err(|e| format!("{role}: {url}: {e}"))?;
+        let seen = read(client).await?;
+        if seen.status >= 400 {
+            faults.push(Fault { role: role.into(), url, what: format!("status {}", seen.status) });
+        }
+    }
+    Ok(pages)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crawl_every_role_finds_no_dead_end_and_no_english() {
+    use berdaya::demo::demo_accounts;
+
+    let required = std::env::var("BERDAYA_REQUIRE_BROWSER").as_deref() == Ok("1");
+    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
+        assert!(!required, "BERDAYA_REQUIRE_BROWSER=1 but chromium-driver is not installed");
+        eprintln!("skipped: chromium-driver not installed (run scripts/install-browser)");
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
+    berdaya::demo::load(&*app.store).await.expect("demo data");
+    let accounts = demo_accounts(&*app.store).await.expect("demo accounts");
+    let only = std::env::var("BERDAYA_CRAWL_ROLE").ok();
+
+    let (driver, driver_url) = start_driver().await;
+    let profile = tempfile::tempdir().expect("profile dir");
+    let client = connect(&driver_url, profile.path()).await;
+    let mut faults = Vec::new();
+    let mut broken = None;
+    let mut covered = Vec::new();
+    for account in &accounts {
+        if only.as_deref().is_some_and(|r| r != account.username) {
+            continue;
+        }
+        let started = Instant::now();
+        let result = async {
+            client.goto(&format!("{}/login", app.address)).await.map_err(|e| format!("open login: {e}"))?;
+            sign_in(&client, &account.username, &account.password).await?;
+            let pages = crawl_role(&client, &app.address, &account.username, &mut faults).await?;
+            client.delete_all_cookies().await.map_err(|e| format!("sign out: {e}"))?;
+            client.goto(&format!("{}/", app.address)).await.map_err(|e| format!("after: {e}"))?;
+            wait_for(&client, |url, _| url.contains("/login")).await?;
+            Ok::<usize, String>(pages)
+        }
+        .await;
+        match result {
+            Ok(pages) => covered.push(format!("{}: {pages} pages in {:.0?}", account.username, started.elapsed())),
+            Err(e) => {
+                broken = Some(e);
+                break;
+            }
+        }
+    }
+    let _ = client.close().await;
+    drop(driver);
+    eprintln!("crawled: {covered:#?}");
+    if let Some(e) = broken {
+        panic!("the crawl broke off: {e}");
+    }
+    if !faults.is_empty() {
+        let mut lines: Vec<String> = faults.iter().map(|f| format!("{} {}: {}", f.role, f.url, f.what)).collect();
+        lines.sort();
+        panic!("{} faults found by the crawl:\n{}", lines.len(), lines.join("\n"));
+    }
+}
+
+#[test]
+fn english_words_are_found_and_indonesian_ones_are_not() {
+    assert_eq!(
+        english_words("nik: is required; household not found"),
+        vec!["is", "required", "household", "not", "found"]
+    );
+    assert!(english_words("Keluarga · 44 data · Halaman 1 dari 2 · Program PKH Blora").is_empty());
+    let u = reqwest::Url::parse("http://x/households/12?page=2&q=a").unwrap();
+    assert_eq!(pattern(&u), "/households/{id}?page&q");
+    let u = reqwest::Url::parse("http://x/regions/33.16.09").unwrap();
+    assert_eq!(pattern(&u), "/regions/{code}?");
+}
