@@ -1532,14 +1532,16 @@ pub mod checks {
 
         let mut seen = Vec::new();
         for page_no in 1..=2 {
-            let page = s.program_enrollments(pkh.id, PageRequest::new(page_no, 2)).await.expect("enrollments");
+            let page = s.program_enrollments(pkh.id, &Query { page: PageRequest::new(page_no, 2), ..Query::default() })
+                .await
+                .expect("enrollments");
             assert_eq!((page.total, page.total_capped, page.items.len()), (3, false, [2, 1][page_no as usize - 1]));
             seen.extend(page.items);
         }
         seen.sort_by_key(|e| e.id);
         assert_eq!(seen, [e1.clone(), e2.clone(), e3.clone()]);
         assert_err!(
-            s.program_enrollments(pkh.id + 1000, PageRequest::default()).await,
+            s.program_enrollments(pkh.id + 1000, &Query::default()).await,
             StoreError::NotFound { entity: "program" }
         );
 
