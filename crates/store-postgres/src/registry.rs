@@ -229,4 +229,3 @@ pub(crate) async fn missing_or_conflict(
         Err(e) => db(e),
     }
 }
-

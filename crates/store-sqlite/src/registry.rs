@@ -130,9 +130,7 @@ impl RegistryBulk for SqliteStore {
 pub(crate) fn person_from(row: &Row) -> rusqlite::Result<Person> {
     let names: Arc<[String]> = column_names(row.as_ref());
     let mapped = kit_row(&names, row).and_then(|r| Person::from_row(&r));
-    mapped.map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.to_string().into())
-    })
+    mapped.map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.to_string().into()))
 }
 
 // --- Helpers of the access tables and the bulk path ----------------------------------------

@@ -178,7 +178,11 @@ impl Row {
     }
 
     /// Text parsed by a domain type's `parse` (a code of a vocabulary, a region code).
-    pub fn parsed<T, E: std::fmt::Display>(&self, column: &str, parse: impl FnOnce(&str) -> Result<T, E>) -> StoreResult<T> {
+    pub fn parsed<T, E: std::fmt::Display>(
+        &self,
+        column: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> StoreResult<T> {
         parse(&self.text(column)?).map_err(|e| corrupt(column, e))
     }
 
@@ -394,14 +398,14 @@ pub trait Record: Sized + Send + 'static {
     const KEY: &'static str = "id";
     /// The record's name in [`StoreError::NotFound`] and [`StoreError::Conflict`].
     const ENTITY: &'static str;
-    /// The columns [`Record::from_row`] reads, unqualified.
-    const COLUMNS: &'static [&'static str];
+    /// The columns [`Record::from_row`] reads, unqualified, separated by `, `.
+    const COLUMNS: &'static str;
 
     fn from_row(row: &Row) -> StoreResult<Self>;
 
     /// The columns, qualified by the alias: `h.id, h.kk, …`.
     fn columns() -> String {
-        Self::COLUMNS.iter().map(|c| format!("{}.{c}", Self::ALIAS)).collect::<Vec<_>>().join(", ")
+        Self::COLUMNS.split(", ").map(|c| format!("{}.{c}", Self::ALIAS)).collect::<Vec<_>>().join(", ")
     }
 
     /// `SELECT <columns> FROM <table> <alias>`.
@@ -495,7 +499,11 @@ pub async fn check_references(c: &mut dyn Conn, refs: Vec<Reference>) -> StoreRe
 
 /// Inserts a record (after checking its references) with `extra` columns beside its values,
 /// returning its key.
-pub async fn insert<R: Writable>(c: &mut dyn Conn, new: &R::New, extra: Vec<(&'static str, Value)>) -> StoreResult<Value> {
+pub async fn insert<R: Writable>(
+    c: &mut dyn Conn,
+    new: &R::New,
+    extra: Vec<(&'static str, Value)>,
+) -> StoreResult<Value> {
     check_references(c, R::references(new)).await?;
     let values: Vec<(&str, Value)> = extra.into_iter().chain(R::values(new)).collect();
     let cols: Vec<&str> = values.iter().map(|(c, _)| *c).collect();
@@ -585,6 +593,7 @@ impl Spec {
             Some((s, expr)) => {
                 sql.append(&expr).push(if s.descending { " DESC NULLS LAST, " } else { " ASC NULLS LAST, " });
             }
+            None if self.natural == self.tie => {}
             None => {
                 sql.push(self.natural).push(", ");
             }
@@ -634,8 +643,10 @@ mod tests {
     #[test]
     fn rows_read_each_backends_representation() {
         let names: Arc<[String]> = ["b", "d", "n"].map(String::from).into();
-        let sqlite = Row::new(names.clone(), vec![Value::Int(1), Value::Text("2024-02-29".into()), Value::Null(Type::Int)]);
-        let pg = Row::new(names, vec![Value::Bool(true), Value::Date(time::macros::date!(2024 - 02 - 29)), Value::Int(3)]);
+        let sqlite =
+            Row::new(names.clone(), vec![Value::Int(1), Value::Text("2024-02-29".into()), Value::Null(Type::Int)]);
+        let pg =
+            Row::new(names, vec![Value::Bool(true), Value::Date(time::macros::date!(2024 - 02 - 29)), Value::Int(3)]);
         for row in [&sqlite, &pg] {
             assert!(row.bool("b").expect("bool"));
             assert_eq!(row.date("d").expect("date"), time::macros::date!(2024 - 02 - 29));

@@ -1,5 +1,8 @@
 //! Storage of the registry: regions, households, people, groups, agencies, programs and
 //! enrollments.
+//!
+//! [`RegistryStore`] is the contract; it is implemented once, on the store kit
+//! ([`crate::kit::registry`]), for every backend that runs the kit's jobs.
 
 use async_trait::async_trait;
 use berdaya_domain::registry::{

@@ -1538,7 +1538,8 @@ pub mod checks {
 
         let mut seen = Vec::new();
         for page_no in 1..=2 {
-            let page = s.program_enrollments(pkh.id, &Query { page: PageRequest::new(page_no, 2), ..Query::default() })
+            let page = s
+                .program_enrollments(pkh.id, &Query { page: PageRequest::new(page_no, 2), ..Query::default() })
                 .await
                 .expect("enrollments");
             assert_eq!((page.total, page.total_capped, page.items.len()), (3, false, [2, 1][page_no as usize - 1]));
@@ -1606,7 +1607,10 @@ pub mod checks {
         let regions = |key: &'static str| async move {
             let up = s.search_regions(&sorted(key, false)).await.expect("regions");
             let down = s.search_regions(&sorted(key, true)).await.expect("regions");
-            (region_codes(&up).into_iter().map(String::from).collect::<Vec<_>>(), region_codes(&down).into_iter().map(String::from).collect::<Vec<_>>())
+            (
+                region_codes(&up).into_iter().map(String::from).collect::<Vec<_>>(),
+                region_codes(&down).into_iter().map(String::from).collect::<Vec<_>>(),
+            )
         };
         let mut by_name: Vec<(&str, String)> = REGIONS.iter().map(|(c, n, _)| (*c, n.to_lowercase())).collect();
         by_name.sort_by(|a, b| a.1.cmp(&b.1));
@@ -1628,7 +1632,11 @@ pub mod checks {
             page.items.iter().map(|x| x.household.id).collect::<Vec<_>>()
         };
         assert_eq!(households("head", false).await, [h[4].id, h[2].id, h[0].id, h[1].id, h[3].id], "by head");
-        assert_eq!(households("head", true).await, [h[1].id, h[0].id, h[2].id, h[4].id, h[3].id], "by head, descending");
+        assert_eq!(
+            households("head", true).await,
+            [h[1].id, h[0].id, h[2].id, h[4].id, h[3].id],
+            "by head, descending"
+        );
         assert_eq!(households("members", true).await, [h[0].id, h[1].id, h[2].id, h[4].id, h[3].id], "by members");
         assert_eq!(households("members", false).await, [h[3].id, h[1].id, h[2].id, h[4].id, h[0].id], "by members");
         assert_eq!(households("address", false).await, [h[1].id, h[4].id, h[3].id, h[2].id, h[0].id], "by address");
@@ -1653,8 +1661,14 @@ pub mod checks {
         assert_eq!((people("name", false).await, people("name", true).await), (up, down), "by name");
 
         // Groups, agencies, programs.
-        let a1 = s.create_agency(&agency_draft("Dinas Sosial", AgencyKind::Agency, KALAMPANGAN, None)).await.expect("agency");
-        let a2 = s.create_agency(&agency_draft("BPP Kutukan", AgencyKind::Unit, KUTUKAN, Some(a1.id))).await.expect("agency");
+        let a1 = s
+            .create_agency(&agency_draft("Dinas Sosial", AgencyKind::Agency, KALAMPANGAN, None))
+            .await
+            .expect("agency");
+        let a2 = s
+            .create_agency(&agency_draft("BPP Kutukan", AgencyKind::Unit, KUTUKAN, Some(a1.id)))
+            .await
+            .expect("agency");
         let a3 = s.create_agency(&agency_draft("Bappeda", AgencyKind::Agency, PILANG, None)).await.expect("agency");
         let agencies = |key: &'static str, descending: bool| async move {
             let page = s.search_agencies(&sorted(key, descending)).await.expect("agencies");
@@ -1687,9 +1701,21 @@ pub mod checks {
 
         let mut p = program_draft("Zeta", a3.id, &[PILANG]);
         let p1 = s.create_program(&p).await.expect("program");
-        p = NewProgram { name: "Alpha".into(), agency_id: a2.id, starts_on: date!(2021 - 01 - 01), ends_on: Some(date!(2022 - 01 - 01)), ..p };
+        p = NewProgram {
+            name: "Alpha".into(),
+            agency_id: a2.id,
+            starts_on: date!(2021 - 01 - 01),
+            ends_on: Some(date!(2022 - 01 - 01)),
+            ..p
+        };
         let p2 = s.create_program(&p).await.expect("program");
-        p = NewProgram { name: "Mid".into(), agency_id: a1.id, starts_on: date!(2020 - 01 - 01), ends_on: Some(date!(2023 - 01 - 01)), ..p };
+        p = NewProgram {
+            name: "Mid".into(),
+            agency_id: a1.id,
+            starts_on: date!(2020 - 01 - 01),
+            ends_on: Some(date!(2023 - 01 - 01)),
+            ..p
+        };
         let p3 = s.create_program(&p).await.expect("program");
         let enroll = |id| NewEnrollment {
             subject: Subject { kind: SubjectKind::Household, id },
@@ -1745,10 +1771,15 @@ pub mod checks {
         let nonsense = s.search_households(&filtered("dtks_listed", "maybe")).await.expect("households");
         assert_whole(&nonsense, 0);
         let both = Query { filters: vec![("dtks_listed".into(), "false".into())], ..in_region("", "33") };
-        assert_eq!(ids(&s.search_households(&both).await.expect("households")), [reg.h[0].id], "filters AND the region");
+        assert_eq!(
+            ids(&s.search_households(&both).await.expect("households")),
+            [reg.h[0].id],
+            "filters AND the region"
+        );
 
         let expect = |pred: &dyn Fn(&Person) -> bool| {
-            let mut v: Vec<(String, Id)> = reg.p.iter().filter(|p| pred(p)).map(|p| (p.name.to_lowercase(), p.id)).collect();
+            let mut v: Vec<(String, Id)> =
+                reg.p.iter().filter(|p| pred(p)).map(|p| (p.name.to_lowercase(), p.id)).collect();
             v.sort();
             v.into_iter().map(|x| x.1).collect::<Vec<_>>()
         };
@@ -1762,7 +1793,8 @@ pub mod checks {
         assert_eq!(people("disability", Disability::None.code()).await.len(), reg.p.len(), "by disability");
         assert!(people("disability", Disability::Physical.code()).await.is_empty(), "by disability");
 
-        let a1 = s.create_agency(&agency_draft("Dinas Sosial", AgencyKind::Agency, PILANG, None)).await.expect("agency");
+        let a1 =
+            s.create_agency(&agency_draft("Dinas Sosial", AgencyKind::Agency, PILANG, None)).await.expect("agency");
         let a2 = s.create_agency(&agency_draft("BPP", AgencyKind::Unit, PILANG, Some(a1.id))).await.expect("agency");
         let units = s.search_agencies(&filtered("kind", AgencyKind::Unit.code())).await.expect("agencies");
         assert_eq!(units.items.iter().map(|a| a.id).collect::<Vec<_>>(), [a2.id]);
@@ -1818,7 +1850,10 @@ pub mod checks {
             page.items.iter().map(|p| (p.program.name.clone(), p.enrolled)).collect::<Vec<_>>()
         };
         let all = listed(q("")).await;
-        assert_eq!(all, [("Jawa Tengah".into(), 4), ("Lampung".into(), 1), ("Nowhere".into(), 0), ("Pilang".into(), 0)]);
+        assert_eq!(
+            all,
+            [("Jawa Tengah".into(), 4), ("Lampung".into(), 1), ("Nowhere".into(), 0), ("Pilang".into(), 0)]
+        );
         // A district: the province-wide program (above it) and Pilang's (below it).
         let district = listed(in_region("", "33.16.09")).await;
         assert_eq!(district, [("Jawa Tengah".into(), 3), ("Pilang".into(), 0)]);
@@ -1843,7 +1878,10 @@ pub mod checks {
             in_district.iter().map(|x| x.kind).collect::<Vec<_>>(),
             [SubjectKind::Household, SubjectKind::Person, SubjectKind::Group]
         );
-        assert_eq!(enrolled(in_region("", KALAMPANGAN)).await, [Subject { kind: SubjectKind::Household, id: reg.h[2].id }]);
+        assert_eq!(
+            enrolled(in_region("", KALAMPANGAN)).await,
+            [Subject { kind: SubjectKind::Household, id: reg.h[2].id }]
+        );
         assert_eq!(enrolled(members_of).await.len(), 2);
         let paged = s
             .program_enrollments(wide.id, &Query { page: PageRequest::new(2, 2), ..in_region("", "33") })

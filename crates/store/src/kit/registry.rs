@@ -27,7 +27,7 @@ impl Record for Region {
     const ALIAS: &'static str = "r";
     const KEY: &'static str = "code";
     const ENTITY: &'static str = "region";
-    const COLUMNS: &'static [&'static str] = &["code", "name", "kind", "parent", "version"];
+    const COLUMNS: &'static str = "code, name, kind, parent, version";
 
     fn from_row(row: &Row) -> StoreResult<Region> {
         Ok(Region {
@@ -54,8 +54,7 @@ impl Record for Household {
     const TABLE: &'static str = "households";
     const ALIAS: &'static str = "h";
     const ENTITY: &'static str = "household";
-    const COLUMNS: &'static [&'static str] =
-        &["id", "kk", "address", "region", "welfare_stage", "dtks_listed", "dtks_since", "version"];
+    const COLUMNS: &'static str = "id, kk, address, region, welfare_stage, dtks_listed, dtks_since, version";
 
     fn from_row(row: &Row) -> StoreResult<Household> {
         Ok(Household {
@@ -96,19 +95,8 @@ impl Record for Person {
     const TABLE: &'static str = "people";
     const ALIAS: &'static str = "p";
     const ENTITY: &'static str = "person";
-    const COLUMNS: &'static [&'static str] = &[
-        "id",
-        "nik",
-        "household_id",
-        "name",
-        "sex",
-        "birth_date",
-        "relation",
-        "education",
-        "occupation",
-        "disability",
-        "version",
-    ];
+    const COLUMNS: &'static str =
+        "id, nik, household_id, name, sex, birth_date, relation, education, occupation, disability, version";
 
     fn from_row(row: &Row) -> StoreResult<Person> {
         Ok(Person {
@@ -155,7 +143,7 @@ impl Record for Group {
     const TABLE: &'static str = "groups";
     const ALIAS: &'static str = "g";
     const ENTITY: &'static str = "group";
-    const COLUMNS: &'static [&'static str] = &["id", "name", "kind", "region", "founded_on", "description", "version"];
+    const COLUMNS: &'static str = "id, name, kind, region, founded_on, description, version";
 
     fn from_row(row: &Row) -> StoreResult<Group> {
         Ok(Group {
@@ -193,7 +181,7 @@ impl Record for GroupMember {
     const TABLE: &'static str = "group_members";
     const ALIAS: &'static str = "m";
     const ENTITY: &'static str = "member";
-    const COLUMNS: &'static [&'static str] = &["id", "group_id", "person_id", "role", "since", "until"];
+    const COLUMNS: &'static str = "id, group_id, person_id, role, since, until";
 
     fn from_row(row: &Row) -> StoreResult<GroupMember> {
         Ok(GroupMember {
@@ -208,7 +196,10 @@ impl Record for GroupMember {
     }
 
     fn select() -> String {
-        format!("SELECT {}, p.name AS person_name FROM group_members m JOIN people p ON p.id = m.person_id", Self::columns())
+        format!(
+            "SELECT {}, p.name AS person_name FROM group_members m JOIN people p ON p.id = m.person_id",
+            Self::columns()
+        )
     }
 }
 
@@ -235,7 +226,7 @@ impl Record for Agency {
     const TABLE: &'static str = "agencies";
     const ALIAS: &'static str = "a";
     const ENTITY: &'static str = "agency";
-    const COLUMNS: &'static [&'static str] = &["id", "name", "kind", "region", "parent_id", "version"];
+    const COLUMNS: &'static str = "id, name, kind, region, parent_id, version";
 
     fn from_row(row: &Row) -> StoreResult<Agency> {
         Ok(Agency {
@@ -272,7 +263,7 @@ impl Record for Staff {
     const TABLE: &'static str = "staff";
     const ALIAS: &'static str = "s";
     const ENTITY: &'static str = "staff";
-    const COLUMNS: &'static [&'static str] = &["id", "agency_id", "name", "position"];
+    const COLUMNS: &'static str = "id, agency_id, name, position";
 
     fn from_row(row: &Row) -> StoreResult<Staff> {
         Ok(Staff {
@@ -297,8 +288,7 @@ impl Record for Program {
     const TABLE: &'static str = "programs";
     const ALIAS: &'static str = "p";
     const ENTITY: &'static str = "program";
-    const COLUMNS: &'static [&'static str] =
-        &["id", "name", "agency_id", "starts_on", "ends_on", "description", "version"];
+    const COLUMNS: &'static str = "id, name, agency_id, starts_on, ends_on, description, version";
 
     fn from_row(row: &Row) -> StoreResult<Program> {
         Ok(Program {
@@ -351,8 +341,8 @@ impl Record for Enrollment {
     const TABLE: &'static str = "enrollments";
     const ALIAS: &'static str = "e";
     const ENTITY: &'static str = "enrollment";
-    const COLUMNS: &'static [&'static str] =
-        &["id", "program_id", "household_id", "person_id", "group_id", "status", "enrolled_on", "ended_on", "version"];
+    const COLUMNS: &'static str =
+        "id, program_id, household_id, person_id, group_id, status, enrolled_on, ended_on, version";
 
     fn from_row(row: &Row) -> StoreResult<Enrollment> {
         let subjects = [SubjectKind::Household, SubjectKind::Person, SubjectKind::Group];
@@ -533,7 +523,8 @@ fn enrollment_scope(q: &Query, w: &mut Where) {
 fn program_overlaps(area: &RegionCode) -> Sql {
     let mut s = Sql::new("EXISTS (SELECT 1 FROM program_regions pr WHERE pr.program_id = p.id AND (");
     s.append(&subtree("pr.region", area.as_str()));
-    let ancestors: Vec<String> = std::iter::successors(area.parent(), RegionCode::parent).map(|r| r.to_string()).collect();
+    let ancestors: Vec<String> =
+        std::iter::successors(area.parent(), RegionCode::parent).map(|r| r.to_string()).collect();
     if !ancestors.is_empty() {
         s.push(" OR pr.region IN ").list(ancestors);
     }
@@ -550,7 +541,8 @@ const REGIONS: Spec = Spec {
     filters: &[("kind", "r.kind", Type::Text)],
 };
 
-const HOUSEHOLD_HEAD: &str = "(SELECT x.name FROM people x WHERE x.household_id = h.id AND x.relation = 'head' ORDER BY x.id LIMIT 1)";
+const HOUSEHOLD_HEAD: &str =
+    "(SELECT x.name FROM people x WHERE x.household_id = h.id AND x.relation = 'head' ORDER BY x.id LIMIT 1)";
 const HOUSEHOLD_MEMBERS: &str = "(SELECT count(*) FROM people x WHERE x.household_id = h.id)";
 
 const HOUSEHOLDS: Spec = Spec {
@@ -690,8 +682,7 @@ fn group_listing(q: &Query) -> Listing {
     if let Some(within) = q.within {
         w.and(is_in("g.id", &groups_within(within)));
     }
-    let select =
-        Sql::new(format!("SELECT {}, r.name AS region_name, {GROUP_MEMBERS} AS members", Group::columns()));
+    let select = Sql::new(format!("SELECT {}, r.name AS region_name, {GROUP_MEMBERS} AS members", Group::columns()));
     listing(q, &GROUPS, select, "FROM groups g JOIN regions r ON r.code = g.region", w, &[])
 }
 
@@ -732,7 +723,8 @@ fn enrollment_listing(program_id: Id, q: &Query) -> Listing {
     let mut cond = Sql::new("e.program_id = ");
     w.and(cond.bind(program_id).clone());
     enrollment_scope(q, &mut w);
-    let select = Sql::new(format!("SELECT {}, COALESCE(hh.address, pp.name, gg.name) AS subject_label", Enrollment::columns()));
+    let select =
+        Sql::new(format!("SELECT {}, COALESCE(hh.address, pp.name, gg.name) AS subject_label", Enrollment::columns()));
     let mut from = Sql::new(ENROLLMENT_FROM);
     from.append(&w.to_sql());
     Listing { select, from, order: Sql::new("e.id"), page: q.page }
@@ -762,7 +754,11 @@ fn household_summary(row: &Row) -> StoreResult<HouseholdSummary> {
 }
 
 fn group_summary(row: &Row) -> StoreResult<GroupSummary> {
-    Ok(GroupSummary { group: Group::from_row(row)?, region_name: row.text("region_name")?, members: row.count("members")? })
+    Ok(GroupSummary {
+        group: Group::from_row(row)?,
+        region_name: row.text("region_name")?,
+        members: row.count("members")?,
+    })
 }
 
 fn program_summary(row: &Row) -> StoreResult<ProgramSummary> {
@@ -786,7 +782,8 @@ impl<B: Backend + RegistryBulk> RegistryStore for B {
                     let message = format!("parent region {p} does not exist");
                     return Err(StoreError::Reference { field: "code", message });
                 }
-                let extra = vec![("code", r.code.as_str().into()), ("parent", parent.as_ref().map(|p| p.as_str()).into())];
+                let extra =
+                    vec![("code", r.code.as_str().into()), ("parent", parent.as_ref().map(|p| p.as_str()).into())];
                 let code = insert::<Region>(c, &r, extra).await?;
                 get(c, code).await
             })
@@ -808,9 +805,8 @@ impl<B: Backend + RegistryBulk> RegistryStore for B {
         let code = code.clone();
         self.read(job(move |c| {
             Box::pin(async move {
-                let chain: Vec<String> = std::iter::successors(Some(code.clone()), RegionCode::parent)
-                    .map(|r| r.to_string())
-                    .collect();
+                let chain: Vec<String> =
+                    std::iter::successors(Some(code.clone()), RegionCode::parent).map(|r| r.to_string()).collect();
                 let mut cond = Sql::new("r.code IN ");
                 cond.list(chain);
                 let path: Vec<Region> = list(c, cond, "length(r.code), r.code").await?;
@@ -1136,16 +1132,12 @@ impl<B: Backend + RegistryBulk> RegistryStore for B {
                 let row = first(c, &Sql::new(format!("SELECT {}", counts.join(", "))))
                     .await?
                     .ok_or_else(|| StoreError::Backend("counts returned nothing".into()))?;
-                let n = |t: &str| -> StoreResult<u64> { Ok(u64::try_from(row.int(t)?).unwrap_or(0)) };
-                Ok(RegistryCounts {
-                    regions: n("regions")?,
-                    households: n("households")?,
-                    people: n("people")?,
-                    groups: n("groups")?,
-                    agencies: n("agencies")?,
-                    programs: n("programs")?,
-                    enrollments: n("enrollments")?,
-                })
+                let n = |t: &&str| -> StoreResult<u64> { Ok(u64::try_from(row.int(t)?).unwrap_or(0)) };
+                let counts = tables.iter().map(n).collect::<StoreResult<Vec<u64>>>()?;
+                let [regions, households, people, groups, agencies, programs, enrollments] = counts[..] else {
+                    return Err(StoreError::Backend("counts returned too few columns".into()));
+                };
+                Ok(RegistryCounts { regions, households, people, groups, agencies, programs, enrollments })
             })
         }))
         .await
