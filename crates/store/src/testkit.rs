@@ -1752,7 +1752,7 @@ pub mod checks {
 
         let h2 = &reg.h[1];
         let changed = NewHousehold {
-            kk: h2.kk.clone(),
+            kk: h2.kk,
             address: h2.address.clone(),
             region: h2.region.clone(),
             welfare_stage: WelfareStage::Sejahtera1,
