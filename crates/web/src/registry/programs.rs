@@ -159,9 +159,12 @@ async fn search(
     params: &ListParams,
 ) -> Result<berdaya_store::Page<berdaya_store::ProgramSummary>, Error> {
     auth.require(auth.principal().reads_programs())?;
-    let mut page = state.store().search_programs(&params.query()).await?;
-    page.items.retain(|s| auth.program_in_area(&s.program));
-    Ok(page)
+    // The store keeps the programs of the area and counts only the enrollments in scope, so
+    // the total and the counts agree with what the user may open.
+    match auth.scope(params.query()) {
+        Some(q) => Ok(state.store().search_programs(&q).await?),
+        None => Ok(berdaya_store::Page::new(Vec::new(), params.page, 0)),
+    }
 }
 
 /// A program the principal may see; out of the area reads as missing.
@@ -229,7 +232,10 @@ pub async fn enrollments(
 ) -> Result<Json<PageDto<EnrollmentDto>>, Error> {
     let p = readable_program(&state, &auth, id).await?;
     auth.require(auth.principal().manages_program(p.agency_id))?;
-    let page = state.store().program_enrollments(id, params.page).await?;
+    let page = match auth.scope(Query { page: params.page, ..Query::default() }) {
+        Some(q) => state.store().program_enrollments(id, &q).await?,
+        None => berdaya_store::Page::new(Vec::new(), params.page, 0),
+    };
     Ok(Json(PageDto::from_page(page, EnrollmentDto::from)))
 }
 
@@ -484,10 +490,10 @@ async fn view(
     let manages = auth.principal().manages_program(p.agency_id);
     let agency = store.agency(p.agency_id).await.ok();
     // Who is enrolled is personal: only for those who manage the program.
-    let enrolled = if manages {
-        store.program_enrollments(id, page).await?
-    } else {
-        berdaya_store::Page::new(Vec::new(), page, 0)
+    let scoped = auth.scope(Query { page, ..Query::default() }).filter(|_| manages);
+    let enrolled = match scoped {
+        Some(q) => store.program_enrollments(id, &q).await?,
+        None => berdaya_store::Page::new(Vec::new(), page, 0),
     };
     let pager = Pager::new(t, &enrolled, |n| format!("/programs/{id}?page={n}#enrollments"));
     let table = Table {
