@@ -25,7 +25,7 @@ use crate::survey;
         households::list, households::create, households::show, households::update, households::members, households::enrollments,
         people::list, people::create, people::show, people::update, people::enrollments,
         groups::list, groups::create, groups::show, groups::update, groups::members, groups::add_member, groups::remove_member,
-        agencies::list, agencies::create, agencies::show, agencies::update, agencies::units, agencies::staff, agencies::add_staff,
+        agencies::units, agencies::staff, agencies::add_staff,
         programs::list, programs::create, programs::show, programs::update, programs::enrollments, programs::enroll,
         survey::create, survey::list, survey::show,
         users::me, users::list, users::create, users::show, users::disable, users::enable, users::tokens,
@@ -58,7 +58,7 @@ use crate::survey;
         (name = "export", description = "Registry exports, by the caller's role and area"),
         (name = "health", description = "Liveness"),
     ),
-    modifiers(&Security),
+    modifiers(&Security, &KitPaths),
     security(("token" = []), ("session" = [])),
 )]
 pub struct ApiDoc;
@@ -80,6 +80,16 @@ impl utoipa::Modify for Security {
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::access::SESSION_COOKIE))),
         );
+    }
+}
+
+/// The routes of the record types the kit serves, from their declarations.
+struct KitPaths;
+
+impl utoipa::Modify for KitPaths {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use crate::kit::doc::paths;
+        openapi.paths.merge(paths::<agencies::Agencies>());
     }
 }
 

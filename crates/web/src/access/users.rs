@@ -624,6 +624,7 @@ async fn list_page(State(state): State<AppState>, lang: Lang, auth: Auth) -> Res
         ]);
     }
     let table = Table {
+        sorts: Vec::new(),
         headers: [
             "users.username",
             "users.display_name",
@@ -871,6 +872,7 @@ async fn user_page(
             });
         }
         Some(Table {
+            sorts: Vec::new(),
             headers: vec![t.t("users.assignment_kind").into(), t.t("users.assignment_record").into()],
             rows,
             empty: t.t("users.no_assignments").into(),

@@ -235,6 +235,7 @@ async fn list_page(
     let page = search(&state, &auth, &params).await.map_err(|e| e.page(lang))?;
     let pager = Pager::new(t, &page, |n| list_href("/groups", &params, n));
     let table = Table {
+        sorts: Vec::new(),
         headers: vec![
             t.t("groups.name").into(),
             t.t("groups.kind").into(),
@@ -265,6 +266,8 @@ async fn list_page(
             q: params.q_str().into(),
             placeholder: t.t("groups.search_placeholder").into(),
             region: None,
+            filters: Vec::new(),
+            sort: None,
         }),
         actions: if auth.principal().creates_registry() {
             vec![Link::new(t.t("groups.add"), "/groups/new")]
@@ -318,6 +321,7 @@ async fn view(
         headers.push(t.t("common.actions").into());
     }
     let table = Table {
+        sorts: Vec::new(),
         headers,
         rows: members
             .into_iter()

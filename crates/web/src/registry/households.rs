@@ -213,6 +213,7 @@ async fn list_page(
     let page = search(&state, &auth, &params).await.map_err(|e| e.page(lang))?;
     let pager = Pager::new(t, &page, |n| list_href("/households", &params, n));
     let table = Table {
+        sorts: Vec::new(),
         headers: vec![
             t.t("households.kk").into(),
             t.t("households.head").into(),
@@ -248,6 +249,8 @@ async fn list_page(
             q: params.q_str().into(),
             placeholder: t.t("households.search_placeholder").into(),
             region: Some(params.region.as_ref().map(|r| r.to_string()).unwrap_or_default()),
+            filters: Vec::new(),
+            sort: None,
         }),
         actions: if auth.principal().creates_registry() {
             vec![Link::new(t.t("households.add"), "/households/new")]
@@ -280,6 +283,7 @@ async fn view(
     let head = members.iter().find(|p| p.relation == berdaya_domain::registry::Relation::Head).map(|p| p.name.clone());
     let heading = format!("{} {}", t.t("households.one"), head.unwrap_or_else(|| h.address.clone()));
     let member_table = Table {
+        sorts: Vec::new(),
         headers: vec![
             t.t("people.name").into(),
             t.t("people.nik").into(),

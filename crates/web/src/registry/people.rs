@@ -253,6 +253,7 @@ async fn list_page(
     let page = search(&state, &auth, &params).await.map_err(|e| e.page(lang))?;
     let pager = Pager::new(t, &page, |n| list_href("/people", &params, n));
     let table = Table {
+        sorts: Vec::new(),
         headers: vec![
             t.t("people.name").into(),
             t.t("people.nik").into(),
@@ -290,6 +291,8 @@ async fn list_page(
             q: params.q_str().into(),
             placeholder: t.t("people.search_placeholder").into(),
             region: None,
+            filters: Vec::new(),
+            sort: None,
         }),
         actions: vec![Link::new(t.t("people.add"), "/people/new")],
         table,

@@ -390,6 +390,7 @@ pub fn subject_href(kind: SubjectKind, id: Id) -> String {
 pub fn enrollments_table(lang: Lang, list: Vec<SubjectEnrollment>) -> Table {
     let t = lang.tr();
     Table {
+        sorts: Vec::new(),
         headers: vec![
             t.t("enrollments.program").into(),
             t.t("enrollments.status").into(),
@@ -424,6 +425,7 @@ async fn list_page(
     let page = search(&state, &auth, &params).await.map_err(|e| e.page(lang))?;
     let pager = Pager::new(t, &page, |n| list_href("/programs", &params, n));
     let table = Table {
+        sorts: Vec::new(),
         headers: vec![
             t.t("programs.name").into(),
             t.t("programs.agency").into(),
@@ -456,6 +458,8 @@ async fn list_page(
             q: params.q_str().into(),
             placeholder: t.t("programs.search_placeholder").into(),
             region: None,
+            filters: Vec::new(),
+            sort: None,
         }),
         actions: if matches!(
             auth.role(),
@@ -491,6 +495,7 @@ async fn view(
     };
     let pager = Pager::new(t, &enrolled, |n| format!("/programs/{id}?page={n}#enrollments"));
     let table = Table {
+        sorts: Vec::new(),
         headers: vec![
             t.t("enrollments.subject_kind").into(),
             t.t("enrollments.subject").into(),

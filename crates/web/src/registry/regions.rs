@@ -184,6 +184,7 @@ pub async fn tree(State(state): State<AppState>, auth: Auth, params: ListParams)
 fn region_table(lang: Lang, regions: Vec<Region>) -> Table {
     let t = lang.tr();
     Table {
+        sorts: Vec::new(),
         headers: vec![t.t("regions.code").into(), t.t("regions.name").into(), t.t("regions.kind").into()],
         rows: regions
             .into_iter()
@@ -226,6 +227,8 @@ async fn list_page(
             q: params.q_str().into(),
             placeholder: t.t("regions.search_placeholder").into(),
             region: None,
+            filters: Vec::new(),
+            sort: None,
         }),
         actions: if auth.principal().manages_reference_data() {
             vec![Link::new(t.t("regions.add"), "/regions/new")]

@@ -603,6 +603,7 @@ async fn list_page(
     let per_page = params.page.per_page;
     let pager = Pager::new(t, &page, |n| format!("/survey?page={n}&per_page={per_page}"));
     let table = Table {
+        sorts: Vec::new(),
         headers: vec![
             t.t("survey.title_field").into(),
             t.t("survey.created_at").into(),
