@@ -21,10 +21,10 @@ use crate::survey;
         Updates carry the `version` that was read; a stale one is answered 409."),
     paths(
         crate::healthz,
-        regions::list, regions::create, regions::show, regions::update, regions::children, regions::tree,
-        households::list, households::create, households::show, households::update, households::members, households::enrollments,
-        people::list, people::create, people::show, people::update, people::enrollments,
-        groups::list, groups::create, groups::show, groups::update, groups::members, groups::add_member, groups::remove_member,
+        regions::children, regions::tree,
+        households::members, households::enrollments,
+        people::enrollments,
+        groups::members, groups::add_member, groups::remove_member,
         agencies::units, agencies::staff, agencies::add_staff,
         programs::list, programs::create, programs::show, programs::update, programs::enrollments, programs::enroll,
         survey::create, survey::list, survey::show,
@@ -89,6 +89,10 @@ struct KitPaths;
 impl utoipa::Modify for KitPaths {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use crate::kit::doc::paths;
+        openapi.paths.merge(paths::<regions::Regions>());
+        openapi.paths.merge(paths::<households::Households>());
+        openapi.paths.merge(paths::<people::People>());
+        openapi.paths.merge(paths::<groups::Groups>());
         openapi.paths.merge(paths::<agencies::Agencies>());
     }
 }

@@ -223,6 +223,15 @@ pub trait Resource: Sized + Send + Sync + 'static {
         draft: &Self::Draft,
         mode: Mode<'_, Self::Key>,
     ) -> impl Future<Output = Result<Vec<Field>, Error>> + Send;
+    /// The rows a listing shows before any search, with a line that says what they are (the
+    /// top of the region tree); `None` shows the search's first page.
+    fn landing(
+        _state: &AppState,
+        _auth: &Auth,
+        _lang: Lang,
+    ) -> impl Future<Output = Result<Option<(Vec<Self::Row>, String)>, Error>> + Send {
+        async { Ok(None) }
+    }
     /// Called before an edit form shows a record (a form that holds a full NIK is a reveal).
     fn on_edit_form(_state: &AppState, _key: &Self::Key) -> impl Future<Output = Result<(), Error>> + Send {
         async { Ok(()) }

@@ -79,27 +79,37 @@ pub(super) async fn list_page<R: Resource>(
     params: ListParams,
 ) -> Result<Response, Error> {
     let t = lang.tr();
-    let page = search::<R>(&state, &auth, &params).await.map_err(|e| e.page(lang))?;
     let keys: Vec<&str> = R::FILTERS.iter().map(|f| f.key).collect();
     let listing = Listing::of(&params, &keys);
     let base = R::base();
-    let pager = Pager::new(t, &page, |n| listing.href(&base, n, listing.sort.as_ref()));
+    let searched = params.q.is_some() || listing.sort.is_some() || !listing.filters.is_empty();
+    let landing = if searched { None } else { R::landing(&state, &auth, lang).await.map_err(|e| e.page(lang))? };
+    let (rows, pager, intro) = match landing {
+        Some((rows, intro)) => (rows, None, Some(intro)),
+        None => {
+            let page = search::<R>(&state, &auth, &params).await.map_err(|e| e.page(lang))?;
+            let pager = Pager::new(t, &page, |n| listing.href(&base, n, listing.sort.as_ref()));
+            (page.items, Some(pager), None)
+        }
+    };
     let table = Table {
         headers: R::COLUMNS.iter().map(|c| t.t(c.label).to_string()).collect(),
         sorts: R::COLUMNS.iter().map(|c| c.sort.map(|k| listing.sort_href(&base, k))).collect(),
-        rows: page.items.into_iter().map(|row| R::cells(lang, &auth, row)).collect(),
+        rows: rows.into_iter().map(|row| R::cells(lang, &auth, row)).collect(),
         empty: tr::<R>(lang, "none"),
     };
     let filters = R::FILTERS
         .iter()
-        .map(|f| FilterBox::new(t, f.key, t.t(f.label), (f.choices)(lang), params.other.get(f.key)))
+        .map(|f| (f, (f.choices)(lang)))
+        .filter(|(_, choices)| !choices.is_empty())
+        .map(|(f, choices)| FilterBox::new(t, f.key, t.t(f.label), choices, params.other.get(f.key)))
         .collect();
     let title = tr::<R>(lang, "title");
     Ok(render(&ListPage {
         l: Layout::new(lang, title.clone(), R::NAME),
         heading: title,
         breadcrumbs: Vec::new(),
-        intro: None,
+        intro,
         search: Some(Search {
             action: base.clone(),
             q: listing.q.clone(),
@@ -110,7 +120,7 @@ pub(super) async fn list_page<R: Resource>(
         }),
         actions: add_link::<R>(lang, &auth).into_iter().collect(),
         table,
-        pager: Some(pager),
+        pager,
     }))
 }
 

@@ -22,6 +22,7 @@ use crate::html::{
     vocabulary,
 };
 use crate::i18n::Lang;
+use crate::kit::link_if;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -387,7 +388,7 @@ pub fn subject_href(kind: SubjectKind, id: Id) -> String {
 }
 
 /// A subject's enrollments: program, status, dates.
-pub fn enrollments_table(lang: Lang, list: Vec<SubjectEnrollment>) -> Table {
+pub fn enrollments_table(lang: Lang, auth: &Auth, list: Vec<SubjectEnrollment>) -> Table {
     let t = lang.tr();
     Table {
         sorts: Vec::new(),
@@ -402,7 +403,7 @@ pub fn enrollments_table(lang: Lang, list: Vec<SubjectEnrollment>) -> Table {
             .map(|s| {
                 let e = s.enrollment;
                 vec![
-                    Cell::link(s.program_name, format!("/programs/{}", e.program_id)),
+                    link_if(auth.principal().reads_programs(), s.program_name, format!("/programs/{}", e.program_id)),
                     Cell::text(e.status.label(lang.code())),
                     Cell::text(iso(e.enrolled_on)),
                     Cell::text(date_or_dash(e.ended_on)),
