@@ -35,7 +35,8 @@ use crate::error::{Error, ErrorBody};
 use crate::extract::{FormData, IdPath, JsonBody};
 use crate::html::{Cell, Field, Form, FormPage, Layout, Link, ListPage, Table, render, render_with, vocabulary};
 use crate::i18n::Lang;
-use crate::registry::{created, crumbs, form_failed};
+use crate::kit::field_failed;
+use crate::registry::{created, crumbs};
 
 /// How many characters of a token's secret are kept to tell tokens apart: `bdy_` and 8 hex
 /// digits (as `berdaya token create` keeps).
@@ -741,7 +742,7 @@ async fn create_page(State(state): State<AppState>, lang: Lang, auth: Auth, form
         Ok(user) => Ok(Redirect::to(&format!("/users/{}?done=created", user.id)).into_response()),
         Err(err) => {
             let agencies = agency_choices(&state, &auth).await.map_err(|e| e.page(lang))?;
-            Ok(form_failed(lang, err, user_form_page(lang, user_form(lang, &values, agencies))))
+            Ok(field_failed(lang, err, user_form_page(lang, user_form(lang, &values, agencies))))
         }
     }
 }

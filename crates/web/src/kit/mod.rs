@@ -199,12 +199,13 @@ pub trait Resource: Sized + Send + Sync + 'static {
     /// A listing's row as cells, in [`Resource::COLUMNS`] order; a cell links to a record only
     /// when the principal may open it.
     fn cells(lang: Lang, auth: &Auth, row: Self::Row) -> Vec<Cell>;
-    /// The view page of a record.
+    /// The view page of a record (`params`: the page of a listing it shows).
     fn view(
         state: &AppState,
         auth: &Auth,
         lang: Lang,
         record: Self::Record,
+        params: &ListParams,
     ) -> impl Future<Output = Result<ViewPage, Error>> + Send;
 
     fn draft_of(record: &Self::Record) -> Self::Draft;

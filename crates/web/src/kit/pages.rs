@@ -153,10 +153,11 @@ pub(super) async fn view_page<R: Resource>(
     lang: Lang,
     auth: Auth,
     path: <R::Key as Key>::Path,
+    params: ListParams,
 ) -> Result<Response, Error> {
     let key = R::Key::from_path(path);
     let record = R::read(&state, &auth, &key).await.map_err(|e| e.page(lang))?;
-    let page = R::view(&state, &auth, lang, record).await.map_err(|e| e.page(lang))?;
+    let page = R::view(&state, &auth, lang, record, &params).await.map_err(|e| e.page(lang))?;
     Ok(render(&page))
 }
 

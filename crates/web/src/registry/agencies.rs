@@ -14,7 +14,7 @@ use super::{created, section_form_failed};
 use crate::AppState;
 use crate::access::guard::{Auth, hidden};
 use crate::error::{Error, ErrorBody};
-use crate::extract::{FormData, IdPath, JsonBody};
+use crate::extract::{ListParams, FormData, IdPath, JsonBody};
 use crate::html::{Cell, Field, Form, Link, Section, Table, ViewPage, vocabulary};
 use crate::i18n::Lang;
 use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, refs, view_shell};
@@ -155,7 +155,7 @@ impl Resource for Agencies {
     fn cells(lang: Lang, _auth: &Auth, a: Agency) -> Vec<Cell> {
         agency_cells(lang, a)
     }
-    async fn view(state: &AppState, auth: &Auth, lang: Lang, a: Agency) -> Result<ViewPage, Error> {
+    async fn view(state: &AppState, auth: &Auth, lang: Lang, a: Agency, _params: &ListParams) -> Result<ViewPage, Error> {
         view(state, auth, lang, a, None).await
     }
 

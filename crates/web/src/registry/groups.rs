@@ -18,7 +18,7 @@ use super::{created, iso, section_form_failed};
 use crate::AppState;
 use crate::access::guard::{Auth, hidden};
 use crate::error::{Error, ErrorBody};
-use crate::extract::{FormData, IdPath, IdsPath, JsonBody};
+use crate::extract::{ListParams, FormData, IdPath, IdsPath, JsonBody};
 use crate::html::{Cell, Field, Form, Section, Table, ViewPage, date_or_dash, vocabulary};
 use crate::i18n::Lang;
 use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, link_if, refs, view_shell};
@@ -186,7 +186,7 @@ impl Resource for Groups {
             Cell::text(s.members.to_string()),
         ]
     }
-    async fn view(state: &AppState, auth: &Auth, lang: Lang, record: (Group, RecordAccess)) -> Result<ViewPage, Error> {
+    async fn view(state: &AppState, auth: &Auth, lang: Lang, record: (Group, RecordAccess), _params: &ListParams) -> Result<ViewPage, Error> {
         view(state, auth, lang, record, None).await
     }
 

@@ -217,6 +217,7 @@ impl Resource for Households {
         auth: &Auth,
         lang: Lang,
         record: (Household, RecordAccess),
+        _params: &ListParams,
     ) -> Result<ViewPage, Error> {
         view(state, auth, lang, record, None).await
     }
@@ -352,6 +353,12 @@ async fn view(
         .collect();
     let input = enroll.unwrap_or_else(|| EnrollInput::blank("household", id));
     let shell = view_shell::<Households>(lang, auth, &(h.clone(), access), heading);
+    let enroll_form = if program_choices.is_empty() {
+        None
+    } else {
+        let action = format!("/households/{id}/enrollments");
+        Some(enroll_form(state, auth, lang, &action, &input, Some(program_choices)).await)
+    };
     Ok(ViewPage {
         facts: vec![
             (
@@ -391,10 +398,10 @@ async fn view(
             },
         ]
         .into_iter()
-        .chain((!program_choices.is_empty()).then(|| Section {
+        .chain(enroll_form.map(|form| Section {
             id: "enroll".into(),
             title: t.t("enrollments.enroll_household").into(),
-            form: Some(enroll_form(lang, &format!("/households/{id}/enrollments"), &input, Some(program_choices))),
+            form: Some(form),
             ..Default::default()
         }))
         .collect(),

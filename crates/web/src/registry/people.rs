@@ -249,7 +249,7 @@ impl Resource for People {
             household_cell(auth, p.household_id),
         ]
     }
-    async fn view(state: &AppState, auth: &Auth, lang: Lang, record: (Person, RecordAccess)) -> Result<ViewPage, Error> {
+    async fn view(state: &AppState, auth: &Auth, lang: Lang, record: (Person, RecordAccess), _params: &ListParams) -> Result<ViewPage, Error> {
         view(state, auth, lang, record).await
     }
 

@@ -458,6 +458,7 @@ pub async fn list(
     params: ListParams,
 ) -> Result<Json<PageDto<AnalysisSummaryDto>>, Error> {
     auth.require(auth.principal().reads_surveys())?;
+    params.only(&[])?;
     let page = state.store().list_analyses(params.page).await?;
     Ok(Json(PageDto::from_page(page, AnalysisSummaryDto::from)))
 }
