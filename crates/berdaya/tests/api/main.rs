@@ -7,6 +7,7 @@ mod bad_input;
 mod browser;
 mod hardening;
 mod helpers;
+mod kit;
 mod login;
 mod pages;
 mod scope;

@@ -72,5 +72,8 @@ pub async fn regions_field(state: &AppState, auth: &Auth, name: &str, label: &st
         let shown = region_name(state, auth, raw).await.unwrap_or_else(|| raw.to_string());
         chosen.push((raw.to_string(), shown));
     }
-    Field::picker_many(name, label, "region", chosen)
+    let mut field = Field::picker_many(name, label, "region", chosen);
+    // What the field submits, should the picker not run (no script).
+    field.value = values.to_string();
+    field
 }
