@@ -6,13 +6,13 @@ use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, Para
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, Required, ResponseBuilder, Schema, Type};
 
-use super::{Key, Resource};
+use super::{Key, KeyOf, Resource};
 
 /// The list, create, show and update operations of `R`.
 pub fn paths<R: Resource>() -> Paths {
     let d = &R::DOC;
     let name = R::NAME;
-    let key = <R::Key as Key>::PARAM;
+    let key = <KeyOf<R> as Key>::PARAM;
     let mut paths = Paths::new();
     let mut list = base::<R>(d.list).response("200", json("A page of the listing", page_of(d.row)));
     for p in list_params::<R>() {
@@ -85,7 +85,7 @@ fn page_of(row: &str) -> RefOr<Schema> {
 }
 
 fn key_param<R: Resource>() -> utoipa::openapi::path::Parameter {
-    let key = <R::Key as Key>::PARAM;
+    let key = <KeyOf<R> as Key>::PARAM;
     let ty = if key == "id" { Type::Integer } else { Type::String };
     ParameterBuilder::new()
         .name(key)

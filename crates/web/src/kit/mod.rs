@@ -20,12 +20,17 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
-use berdaya_domain::registry::{Id, RegionCode, Version};
+use berdaya_domain::access::RecordAccess;
+use berdaya_domain::registry::{
+    Agency, AgencyDraft, Group, GroupDraft, Household, HouseholdDraft, Id, Invalid, NewAgency, NewGroup, NewHousehold,
+    NewPerson, NewProgram, NewRegion, Person, PersonDraft, Program, ProgramDraft, Region, RegionCode, RegionDraft,
+    Version,
+};
 use berdaya_store::{Page, Query};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use pages::{Listing, field_failed, form_page, link_if, view_shell};
+pub use pages::{Listing, field_failed, form_page, link_if, section_done, view_shell};
 
 use crate::AppState;
 use crate::access::guard::Auth;
@@ -59,6 +64,81 @@ impl Key for RegionCode {
         path.0
     }
 }
+
+/// A record the kit serves: what names it in a path and the version an update must carry.
+pub trait Record: Send + Sync + 'static {
+    type Key: Key;
+    fn key(&self) -> Self::Key;
+    fn version(&self) -> Version;
+}
+
+macro_rules! by_id {
+    ($($t:ty),*) => { $(
+        impl Record for $t {
+            type Key = Id;
+            fn key(&self) -> Id {
+                self.id
+            }
+            fn version(&self) -> Version {
+                self.version
+            }
+        }
+    )* };
+}
+
+by_id!(Agency, Group, Household, Person, Program);
+
+impl Record for Region {
+    type Key = RegionCode;
+    fn key(&self) -> RegionCode {
+        self.code.clone()
+    }
+    fn version(&self) -> Version {
+        self.version
+    }
+}
+
+/// A record read with how much of it the principal may see.
+impl<T: Record> Record for (T, RecordAccess) {
+    type Key = T::Key;
+    fn key(&self) -> T::Key {
+        self.0.key()
+    }
+    fn version(&self) -> Version {
+        self.0.version()
+    }
+}
+
+/// What a form or a JSON body holds (every field as typed), parsed by the domain.
+pub trait Draft: Default + Clone + DeserializeOwned + Send + Sync + 'static {
+    type New: Send + Sync + 'static;
+    fn parse(&self) -> Result<Self::New, Invalid>;
+}
+
+macro_rules! drafts {
+    ($($d:ty => $n:ty),*) => { $(
+        impl Draft for $d {
+            type New = $n;
+            fn parse(&self) -> Result<$n, Invalid> {
+                <$d>::parse(self)
+            }
+        }
+    )* };
+}
+
+drafts!(
+    AgencyDraft => NewAgency,
+    GroupDraft => NewGroup,
+    HouseholdDraft => NewHousehold,
+    PersonDraft => NewPerson,
+    ProgramDraft => NewProgram,
+    RegionDraft => NewRegion
+);
+
+/// The key of a resource's records.
+pub type KeyOf<R> = <<R as Resource>::Record as Record>::Key;
+/// The parsed draft of a resource.
+pub type NewOf<R> = <<R as Resource>::Draft as Draft>::New;
 
 /// A column of a list page: its header's translation key and the sort key that orders by it.
 #[derive(Debug, Clone, Copy)]
@@ -122,15 +202,11 @@ impl<K> Copy for Mode<'_, K> {}
 /// A record type served by the kit. Each `fn … -> impl Future` is written `async fn` in the
 /// implementation.
 pub trait Resource: Sized + Send + Sync + 'static {
-    type Key: Key;
     /// A record as read (with how much of it the principal may see, where that varies).
-    type Record: Send + Sync + 'static;
+    type Record: Record;
     /// A row of the listing.
     type Row: Send + 'static;
-    /// The parsed draft the store writes.
-    type New: Send + Sync + 'static;
-    /// What a form or a JSON body holds (every field as typed).
-    type Draft: Default + Clone + DeserializeOwned + Send + Sync + 'static;
+    type Draft: Draft;
     /// The JSON of one record and of a listing's row.
     type Dto: Serialize + Send + 'static;
     type RowDto: Serialize + From<Self::Row> + Send + 'static;
@@ -168,9 +244,7 @@ pub trait Resource: Sized + Send + Sync + 'static {
     }
     fn search(state: &AppState, query: &Query) -> impl Future<Output = Result<Page<Self::Row>, Error>> + Send;
     /// The record, if the principal may read it; out of scope reads as missing.
-    fn read(state: &AppState, auth: &Auth, key: &Self::Key) -> impl Future<Output = Result<Self::Record, Error>> + Send;
-    fn key_of(record: &Self::Record) -> Self::Key;
-    fn version_of(record: &Self::Record) -> Version;
+    fn read(state: &AppState, auth: &Auth, key: &KeyOf<Self>) -> impl Future<Output = Result<Self::Record, Error>> + Send;
 
     /// The JSON of a record read, or just written (`fresh`).
     fn dto(
@@ -179,20 +253,19 @@ pub trait Resource: Sized + Send + Sync + 'static {
         fresh: bool,
     ) -> impl Future<Output = Result<Self::Dto, Error>> + Send;
 
-    fn parse(draft: &Self::Draft) -> Result<Self::New, Error>;
     /// Resolves the references of a new or changed record through the caller's scope
     /// (`old` is the record being changed).
     fn check(
         state: &AppState,
         auth: &Auth,
-        new: &Self::New,
+        new: &NewOf<Self>,
         old: Option<&Self::Record>,
     ) -> impl Future<Output = Result<(), Error>> + Send;
-    fn create(state: &AppState, new: &Self::New) -> impl Future<Output = Result<Self::Record, Error>> + Send;
+    fn create(state: &AppState, new: &NewOf<Self>) -> impl Future<Output = Result<Self::Record, Error>> + Send;
     fn update(
         state: &AppState,
-        key: &Self::Key,
-        new: &Self::New,
+        key: &KeyOf<Self>,
+        new: &NewOf<Self>,
         version: Version,
     ) -> impl Future<Output = Result<Self::Record, Error>> + Send;
 
@@ -214,15 +287,16 @@ pub trait Resource: Sized + Send + Sync + 'static {
     fn draft_new(_params: &ListParams) -> Self::Draft {
         Self::Draft::default()
     }
-    /// Puts the path's key into a draft where the key is part of the record (a region's code).
-    fn with_key(_draft: &mut Self::Draft, _key: &Self::Key) {}
+    /// The draft field the path's key fills where the key is part of the record (a region's
+    /// `code`): the path names the record, whatever the body or form says.
+    const KEY_FIELD: Option<&'static str> = None;
     /// The form's fields; references are pickers showing the referenced record's name.
     fn fields(
         state: &AppState,
         auth: &Auth,
         lang: Lang,
         draft: &Self::Draft,
-        mode: Mode<'_, Self::Key>,
+        mode: Mode<'_, KeyOf<Self>>,
     ) -> impl Future<Output = Result<Vec<Field>, Error>> + Send;
     /// The rows a listing shows before any search, with a line that says what they are (the
     /// top of the region tree); `None` shows the search's first page.
@@ -234,7 +308,7 @@ pub trait Resource: Sized + Send + Sync + 'static {
         async { Ok(None) }
     }
     /// Called before an edit form shows a record (a form that holds a full NIK is a reveal).
-    fn on_edit_form(_state: &AppState, _key: &Self::Key) -> impl Future<Output = Result<(), Error>> + Send {
+    fn on_edit_form(_state: &AppState, _key: &KeyOf<Self>) -> impl Future<Output = Result<(), Error>> + Send {
         async { Ok(()) }
     }
 
@@ -243,13 +317,13 @@ pub trait Resource: Sized + Send + Sync + 'static {
         format!("/{}", Self::NAME)
     }
     /// `/agencies/7`.
-    fn href(key: &Self::Key) -> String {
+    fn href(key: &KeyOf<Self>) -> String {
         format!("/{}/{key}", Self::NAME)
     }
 }
 
 /// The record the principal may change: the role-wide gate, then the record, then the rule.
-pub async fn editable<R: Resource>(state: &AppState, auth: &Auth, key: &R::Key) -> Result<R::Record, Error> {
+pub async fn editable<R: Resource>(state: &AppState, auth: &Auth, key: &KeyOf<R>) -> Result<R::Record, Error> {
     auth.require(R::may_write(auth))?;
     let record = R::read(state, auth, key).await?;
     auth.require(R::may_edit(auth, &record))?;
@@ -271,7 +345,7 @@ pub async fn search<R: Resource>(state: &AppState, auth: &Auth, params: &ListPar
 
 /// Parses a draft, checks its references and creates the record.
 pub async fn create<R: Resource>(state: &AppState, auth: &Auth, draft: &R::Draft) -> Result<R::Record, Error> {
-    let new = R::parse(draft)?;
+    let new = draft.parse()?;
     R::check(state, auth, &new, None).await?;
     R::create(state, &new).await
 }
@@ -284,16 +358,16 @@ pub async fn update<R: Resource>(
     draft: &R::Draft,
     version: Version,
 ) -> Result<R::Record, Error> {
-    let new = R::parse(draft)?;
+    let new = draft.parse()?;
     R::check(state, auth, &new, Some(old)).await?;
-    R::update(state, &R::key_of(old), &new, version).await
+    R::update(state, &old.key(), &new, version).await
 }
 
 /// Every route of a resource: `GET/POST /api/v1/{name}`, `GET/PUT /api/v1/{name}/{key}` and
 /// the pages `/{name}`, `/{name}/new`, `/{name}/{key}`, `/{name}/{key}/edit`.
 pub fn router<R: Resource>() -> Router<AppState> {
     let name = R::NAME;
-    let key = <R::Key as Key>::PARAM;
+    let key = <KeyOf<R> as Key>::PARAM;
     Router::new()
         .route(&format!("/api/v1/{name}"), get(api_list::<R>).post(api_create::<R>))
         .route(&format!("/api/v1/{name}/{{{key}}}"), get(api_show::<R>).put(api_update::<R>))
@@ -322,9 +396,9 @@ async fn api_create<R: Resource>(State(state): State<AppState>, auth: Auth, body
 async fn api_show<R: Resource>(
     State(state): State<AppState>,
     auth: Auth,
-    path: <R::Key as Key>::Path,
+    path: <KeyOf<R> as Key>::Path,
 ) -> Result<Json<R::Dto>, Error> {
-    let key = R::Key::from_path(path);
+    let key = KeyOf::<R>::from_path(path);
     let record = R::read(&state, &auth, &key).await?;
     Ok(Json(R::dto(&state, record, false).await?))
 }
@@ -332,13 +406,16 @@ async fn api_show<R: Resource>(
 async fn api_update<R: Resource>(
     State(state): State<AppState>,
     auth: Auth,
-    path: <R::Key as Key>::Path,
+    path: <KeyOf<R> as Key>::Path,
     body: JsonBody,
 ) -> Result<Json<R::Dto>, Error> {
-    let key = R::Key::from_path(path);
+    let key = KeyOf::<R>::from_path(path);
     let old = editable::<R>(&state, &auth, &key).await?;
-    let mut draft: R::Draft = body.draft(R::NUMBERS)?;
-    R::with_key(&mut draft, &key);
+    let body = match R::KEY_FIELD {
+        Some(field) => body.with(field, &key.to_string())?,
+        None => body,
+    };
+    let draft: R::Draft = body.draft(R::NUMBERS)?;
     let version = body.version()?;
     let record = update::<R>(&state, &auth, &old, &draft, version).await?;
     Ok(Json(R::dto(&state, record, true).await?))

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use berdaya_store::Sort;
 
-use super::{Key, Mode, Resource, create, editable, search, update};
+use super::{Key, KeyOf, Mode, Record, Resource, create, editable, search, update};
 use crate::AppState;
 use crate::access::guard::Auth;
 use crate::error::Error;
@@ -133,7 +133,7 @@ pub(super) fn add_link<R: Resource>(lang: Lang, auth: &Auth) -> Option<Link> {
 /// may edit; the resource adds its facts and sections.
 pub fn view_shell<R: Resource>(lang: Lang, auth: &Auth, record: &R::Record, heading: String) -> ViewPage {
     let t = lang.tr();
-    let key = R::key_of(record);
+    let key = record.key();
     ViewPage {
         l: Layout::new(lang, heading.clone(), R::NAME),
         heading,
@@ -152,10 +152,10 @@ pub(super) async fn view_page<R: Resource>(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    path: <R::Key as Key>::Path,
+    path: <KeyOf<R> as Key>::Path,
     params: ListParams,
 ) -> Result<Response, Error> {
-    let key = R::Key::from_path(path);
+    let key = KeyOf::<R>::from_path(path);
     let record = R::read(&state, &auth, &key).await.map_err(|e| e.page(lang))?;
     let page = R::view(&state, &auth, lang, record, &params).await.map_err(|e| e.page(lang))?;
     Ok(render(&page))
@@ -178,7 +178,7 @@ async fn form<R: Resource>(
     auth: &Auth,
     lang: Lang,
     draft: &R::Draft,
-    mode: Mode<'_, R::Key>,
+    mode: Mode<'_, KeyOf<R>>,
     version: Option<i64>,
 ) -> Result<FormPage, Error> {
     let fields = R::fields(state, auth, lang, draft, mode).await?;
@@ -214,7 +214,7 @@ pub(super) async fn create_page<R: Resource>(
     auth.require(R::may_create(&auth)).map_err(|e| e.page(lang))?;
     let draft = R::draft_from(&data);
     match create::<R>(&state, &auth, &draft).await {
-        Ok(record) => Ok(Redirect::to(&R::href(&R::key_of(&record))).into_response()),
+        Ok(record) => Ok(Redirect::to(&R::href(&record.key())).into_response()),
         Err(err) => {
             let page = form::<R>(&state, &auth, lang, &draft, Mode::New, None).await.map_err(|e| e.page(lang))?;
             Ok(field_failed(lang, err, page))
@@ -226,13 +226,13 @@ pub(super) async fn edit_page<R: Resource>(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    path: <R::Key as Key>::Path,
+    path: <KeyOf<R> as Key>::Path,
 ) -> Result<Response, Error> {
-    let key = R::Key::from_path(path);
+    let key = KeyOf::<R>::from_path(path);
     let record = editable::<R>(&state, &auth, &key).await.map_err(|e| e.page(lang))?;
     R::on_edit_form(&state, &key).await.map_err(|e| e.page(lang))?;
     let draft = R::draft_of(&record);
-    let version = Some(R::version_of(&record));
+    let version = Some(record.version());
     let page = form::<R>(&state, &auth, lang, &draft, Mode::Edit(&key), version).await.map_err(|e| e.page(lang))?;
     Ok(render(&page))
 }
@@ -241,16 +241,18 @@ pub(super) async fn update_page<R: Resource>(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    path: <R::Key as Key>::Path,
-    data: FormData,
+    path: <KeyOf<R> as Key>::Path,
+    mut data: FormData,
 ) -> Result<Response, Error> {
-    let key = R::Key::from_path(path);
+    let key = KeyOf::<R>::from_path(path);
     let old = editable::<R>(&state, &auth, &key).await.map_err(|e| e.page(lang))?;
-    let mut draft = R::draft_from(&data);
-    R::with_key(&mut draft, &key);
+    if let Some(field) = R::KEY_FIELD {
+        data.0.insert(field.into(), key.to_string());
+    }
+    let draft = R::draft_from(&data);
     let version = data.version().unwrap_or(0);
     match update::<R>(&state, &auth, &old, &draft, version).await {
-        Ok(record) => Ok(Redirect::to(&R::href(&R::key_of(&record))).into_response()),
+        Ok(record) => Ok(Redirect::to(&R::href(&record.key())).into_response()),
         Err(err) => {
             let page = form::<R>(&state, &auth, lang, &draft, Mode::Edit(&key), Some(version))
                 .await
@@ -273,6 +275,33 @@ pub fn field_failed(lang: Lang, err: Error, mut page: FormPage) -> Response {
 /// The resource's string `key` (`agencies.title`) in the page's language.
 fn tr<R: Resource>(lang: Lang, key: &str) -> String {
     lang.tr().t(&format!("{}.{key}", R::NAME)).to_string()
+}
+
+/// The answer to a form embedded in a view page (add staff, add member, enroll): to `done`
+/// when `result` is a success, else the page `page` builds again with each error in the
+/// `section`'s form (an error page when the failure is not the user's).
+pub async fn section_done<T, F, Fut>(
+    lang: Lang,
+    result: Result<T, Error>,
+    done: String,
+    section: &str,
+    page: F,
+) -> Result<Response, Error>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<ViewPage, Error>>,
+{
+    let err = match result {
+        Ok(_) => return Ok(Redirect::to(&done).into_response()),
+        Err(err) if err.status().is_server_error() => return Ok(err.page(lang).into_response()),
+        Err(err) => err,
+    };
+    let mut page = page().await.map_err(|e| e.page(lang))?;
+    let mut status = err.status();
+    if let Some(form) = page.sections.iter_mut().find(|s| s.id == section).and_then(|s| s.form.as_mut()) {
+        status = form.show_error(lang.tr(), &err);
+    }
+    Ok(render_with(status, &page))
 }
 
 /// A link cell to a record the principal may open, else its text.

@@ -2,7 +2,7 @@
 //! add-staff form, create and edit.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use berdaya_domain::registry::{Agency, AgencyDraft, AgencyKind, Id, NewAgency, Staff, StaffDraft};
@@ -10,14 +10,14 @@ use berdaya_store::{Page, Query};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{created, section_form_failed};
+use super::created;
 use crate::AppState;
 use crate::access::guard::{Auth, hidden};
 use crate::error::{Error, ErrorBody};
 use crate::extract::{ListParams, FormData, IdPath, JsonBody};
 use crate::html::{Cell, Field, Form, Link, Section, Table, ViewPage, vocabulary};
 use crate::i18n::Lang;
-use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, refs, view_shell};
+use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, refs, section_done, view_shell};
 
 pub fn router() -> Router<AppState> {
     kit::router::<Agencies>()
@@ -71,10 +71,8 @@ impl From<Staff> for StaffDto {
 pub struct Agencies;
 
 impl Resource for Agencies {
-    type Key = Id;
     type Record = Agency;
     type Row = Agency;
-    type New = NewAgency;
     type Draft = AgencyDraft;
     type Dto = AgencyDto;
     type RowDto = AgencyDto;
@@ -123,18 +121,8 @@ impl Resource for Agencies {
     async fn read(state: &AppState, auth: &Auth, id: &Id) -> Result<Agency, Error> {
         readable(state, auth, *id).await
     }
-    fn key_of(a: &Agency) -> Id {
-        a.id
-    }
-    fn version_of(a: &Agency) -> i64 {
-        a.version
-    }
     async fn dto(_state: &AppState, a: Agency, _fresh: bool) -> Result<AgencyDto, Error> {
         Ok(a.into())
-    }
-
-    fn parse(d: &AgencyDraft) -> Result<NewAgency, Error> {
-        Ok(d.parse()?)
     }
     /// Resolves the references of a new or changed agency (its region, its parent) through
     /// the caller's scope.
@@ -353,15 +341,7 @@ async fn add_staff_page(
 ) -> Result<Response, Error> {
     let a = kit::editable::<Agencies>(&state, &auth, &id).await.map_err(|e| e.page(lang))?;
     let draft = StaffDraft { name: form.get("name"), position: form.get("position") };
-    let result = match draft.parse() {
-        Ok(new) => state.store().add_staff(id, &new).await.map_err(Error::from),
-        Err(invalid) => Err(invalid.into()),
-    };
-    match result {
-        Ok(_) => Ok(Redirect::to(&format!("/agencies/{id}#staff")).into_response()),
-        Err(err) => {
-            let page = view(&state, &auth, lang, a, Some(draft)).await.map_err(|e| e.page(lang))?;
-            Ok(section_form_failed(lang, err, page, "add-staff"))
-        }
-    }
+    let result = async { Ok(state.store().add_staff(id, &draft.parse()?).await?) }.await;
+    let page = || view(&state, &auth, lang, a, Some(draft.clone()));
+    section_done::<Staff, _, _>(lang, result, format!("/agencies/{id}#staff"), "add-staff", page).await
 }

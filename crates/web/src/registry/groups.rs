@@ -14,14 +14,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::programs::enrollments_table;
-use super::{created, iso, section_form_failed};
+use super::{created, iso};
 use crate::AppState;
 use crate::access::guard::{Auth, hidden};
 use crate::error::{Error, ErrorBody};
 use crate::extract::{ListParams, FormData, IdPath, IdsPath, JsonBody};
 use crate::html::{Cell, Field, Form, Section, Table, ViewPage, date_or_dash, vocabulary};
 use crate::i18n::Lang;
-use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, link_if, refs, view_shell};
+use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, link_if, refs, section_done, view_shell};
 
 pub fn router() -> Router<AppState> {
     kit::router::<Groups>()
@@ -105,10 +105,8 @@ impl From<GroupMember> for MemberDto {
 pub struct Groups;
 
 impl Resource for Groups {
-    type Key = Id;
     type Record = (Group, RecordAccess);
     type Row = GroupSummary;
-    type New = NewGroup;
     type Draft = GroupDraft;
     type Dto = GroupDto;
     type RowDto = GroupSummaryDto;
@@ -154,18 +152,8 @@ impl Resource for Groups {
     async fn read(state: &AppState, auth: &Auth, id: &Id) -> Result<(Group, RecordAccess), Error> {
         auth.readable_group(state.store(), *id).await
     }
-    fn key_of((g, _): &(Group, RecordAccess)) -> Id {
-        g.id
-    }
-    fn version_of((g, _): &(Group, RecordAccess)) -> i64 {
-        g.version
-    }
     async fn dto(_state: &AppState, (g, _): (Group, RecordAccess), _fresh: bool) -> Result<GroupDto, Error> {
         Ok(g.into())
-    }
-
-    fn parse(d: &GroupDraft) -> Result<NewGroup, Error> {
-        Ok(d.parse()?)
     }
     /// Resolves the group's region through the caller's scope.
     async fn check(state: &AppState, auth: &Auth, new: &NewGroup, _old: Option<&(Group, RecordAccess)>) -> Result<(), Error> {
@@ -245,7 +233,7 @@ pub async fn add_member(
     body: JsonBody,
 ) -> Result<Response, Error> {
     auth.editable_group(state.store(), id).await?;
-    let draft: MemberDraft = body.decode()?;
+    let draft: MemberDraft = body.draft(&["person_id"])?;
     let new = draft.parse()?;
     auth.person_ref(state.store(), "person_id", new.person_id).await?;
     let member = state.store().add_member(id, &new).await?;
@@ -402,20 +390,14 @@ async fn add_member_page(
         since: form.opt("since"),
         until: form.opt("until"),
     };
-    let result = match draft.parse() {
-        Ok(new) => match auth.person_ref(state.store(), "person_id", new.person_id).await {
-            Ok(_) => state.store().add_member(id, &new).await.map_err(Error::from),
-            Err(e) => Err(e),
-        },
-        Err(invalid) => Err(invalid.into()),
-    };
-    match result {
-        Ok(_) => Ok(Redirect::to(&format!("/groups/{id}#members")).into_response()),
-        Err(err) => {
-            let page = view(&state, &auth, lang, (g, RecordAccess::Full), Some(draft)).await.map_err(|e| e.page(lang))?;
-            Ok(section_form_failed(lang, err, page, "add-member"))
-        }
+    let result = async {
+        let new = draft.parse()?;
+        auth.person_ref(state.store(), "person_id", new.person_id).await?;
+        Ok(state.store().add_member(id, &new).await?)
     }
+    .await;
+    let page = || view(&state, &auth, lang, (g, RecordAccess::Full), Some(draft.clone()));
+    section_done::<GroupMember, _, _>(lang, result, format!("/groups/{id}#members"), "add-member", page).await
 }
 
 async fn remove_member_page(

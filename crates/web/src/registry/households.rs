@@ -1,7 +1,7 @@
 //! Households over HTTP: search, view (members, enrollments, the enroll form), create, edit.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use berdaya_domain::access::RecordAccess;
@@ -12,14 +12,14 @@ use utoipa::ToSchema;
 
 use super::people::PersonSummaryDto;
 use super::programs::{EnrollInput, SubjectEnrollmentDto, enroll_form, enrollments_table};
-use super::{iso, section_form_failed};
+use super::iso;
 use crate::AppState;
 use crate::access::guard::{Auth, identity_checked, record_reveal};
 use crate::error::{Error, ErrorBody};
 use crate::extract::{FormData, IdPath, ListParams};
 use crate::html::{Cell, Field, Link, Section, Table, ViewPage, date_or_dash, vocabulary, yes_no};
 use crate::i18n::Lang;
-use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, link_if, refs, view_shell};
+use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, link_if, refs, section_done, view_shell};
 
 pub fn router() -> Router<AppState> {
     kit::router::<Households>()
@@ -95,10 +95,8 @@ impl From<HouseholdSummary> for HouseholdSummaryDto {
 pub struct Households;
 
 impl Resource for Households {
-    type Key = Id;
     type Record = (Household, RecordAccess);
     type Row = HouseholdSummary;
-    type New = NewHousehold;
     type Draft = HouseholdDraft;
     type Dto = HouseholdDto;
     type RowDto = HouseholdSummaryDto;
@@ -161,22 +159,12 @@ impl Resource for Households {
     async fn read(state: &AppState, auth: &Auth, id: &Id) -> Result<(Household, RecordAccess), Error> {
         auth.readable_household(state.store(), *id).await
     }
-    fn key_of((h, _): &(Household, RecordAccess)) -> Id {
-        h.id
-    }
-    fn version_of((h, _): &(Household, RecordAccess)) -> i64 {
-        h.version
-    }
     /// The household as its access allows; a full KK is recorded as a reveal.
     async fn dto(state: &AppState, (h, access): (Household, RecordAccess), _fresh: bool) -> Result<HouseholdDto, Error> {
         if access == RecordAccess::Full {
             record_reveal(state.store(), "households", h.id, "kk").await?;
         }
         Ok(HouseholdDto::new(h, access))
-    }
-
-    fn parse(d: &HouseholdDraft) -> Result<NewHousehold, Error> {
-        Ok(d.parse()?)
     }
     async fn check(
         state: &AppState,
@@ -418,11 +406,7 @@ async fn enroll_page(
 ) -> Result<Response, Error> {
     let record = auth.readable_household(state.store(), id).await.map_err(|e| e.page(lang))?;
     let input = EnrollInput::from_form(&form, Some(("household", id)));
-    match input.submit(&state, &auth, None).await {
-        Ok(_) => Ok(Redirect::to(&format!("/households/{id}#enrollments")).into_response()),
-        Err(err) => {
-            let page = view(&state, &auth, lang, record, Some(input)).await.map_err(|e| e.page(lang))?;
-            Ok(section_form_failed(lang, err, page, "enroll"))
-        }
-    }
+    let result = input.submit(&state, &auth, None).await;
+    let page = || view(&state, &auth, lang, record, Some(input.clone()));
+    section_done(lang, result, format!("/households/{id}#enrollments"), "enroll", page).await
 }

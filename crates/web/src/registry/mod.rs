@@ -17,8 +17,7 @@ use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::error::Error;
-use crate::html::{Link, ViewPage, render_with};
+use crate::html::Link;
 use crate::i18n::Lang;
 
 /// Every registry route, API and pages.
@@ -76,18 +75,6 @@ pub struct PageParams {
 /// A 201 with the created record.
 pub(crate) fn created<T: Serialize>(value: T) -> Response {
     (StatusCode::CREATED, axum::Json(value)).into_response()
-}
-
-/// A form embedded in a view page (enroll, add member) that failed.
-pub(crate) fn section_form_failed(lang: Lang, err: Error, mut page: ViewPage, section: &str) -> Response {
-    if err.status().is_server_error() {
-        return err.page(lang).into_response();
-    }
-    let mut status = err.status();
-    if let Some(form) = page.sections.iter_mut().find(|s| s.id == section).and_then(|s| s.form.as_mut()) {
-        status = form.show_error(lang.tr(), &err);
-    }
-    render_with(status, &page)
 }
 
 /// `Beranda › Keluarga`: the root of a capability's breadcrumbs.

@@ -145,10 +145,8 @@ async fn check_household(state: &AppState, auth: &Auth, household_id: Option<Id>
 pub struct People;
 
 impl Resource for People {
-    type Key = Id;
     type Record = (Person, RecordAccess);
     type Row = Person;
-    type New = NewPerson;
     type Draft = PersonDraft;
     type Dto = PersonDto;
     type RowDto = PersonSummaryDto;
@@ -205,18 +203,8 @@ impl Resource for People {
     async fn read(state: &AppState, auth: &Auth, id: &Id) -> Result<(Person, RecordAccess), Error> {
         auth.readable_person(state.store(), *id).await
     }
-    fn key_of((p, _): &(Person, RecordAccess)) -> Id {
-        p.id
-    }
-    fn version_of((p, _): &(Person, RecordAccess)) -> i64 {
-        p.version
-    }
     async fn dto(state: &AppState, (p, access): (Person, RecordAccess), _fresh: bool) -> Result<PersonDto, Error> {
         dto(state, p, access).await
-    }
-
-    fn parse(d: &PersonDraft) -> Result<NewPerson, Error> {
-        Ok(d.parse()?)
     }
     /// The household is checked when it is new or changes.
     async fn check(

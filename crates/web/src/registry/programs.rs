@@ -2,7 +2,7 @@
 //! edit, and the enrollment of households, individuals and groups.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::post;
 use axum::{Json, Router};
 use berdaya_domain::registry::{
@@ -12,14 +12,14 @@ use berdaya_store::{Page, PageRequest, ProgramSummary, Query, SubjectEnrollment}
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{PageDto, PageParams, created, iso, section_form_failed};
+use super::{PageDto, PageParams, created, iso};
 use crate::AppState;
 use crate::access::guard::{Auth, hidden};
 use crate::error::{Error, ErrorBody};
 use crate::extract::{FormData, IdPath, JsonBody, ListParams};
 use crate::html::{Cell, Field, Form, Pager, Section, Table, ViewPage, date_or_dash, vocabulary};
 use crate::i18n::Lang;
-use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, link_if, refs, view_shell};
+use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, link_if, refs, section_done, view_shell};
 
 pub fn router() -> Router<AppState> {
     kit::router::<Programs>()
@@ -126,10 +126,8 @@ impl From<SubjectEnrollment> for SubjectEnrollmentDto {
 pub struct Programs;
 
 impl Resource for Programs {
-    type Key = Id;
     type Record = Program;
     type Row = ProgramSummary;
-    type New = NewProgram;
     type Draft = ProgramDraft;
     type Dto = ProgramDto;
     type RowDto = ProgramSummaryDto;
@@ -180,18 +178,8 @@ impl Resource for Programs {
     async fn read(state: &AppState, auth: &Auth, id: &Id) -> Result<Program, Error> {
         readable_program(state, auth, *id).await
     }
-    fn key_of(p: &Program) -> Id {
-        p.id
-    }
-    fn version_of(p: &Program) -> i64 {
-        p.version
-    }
     async fn dto(_state: &AppState, p: Program, _fresh: bool) -> Result<ProgramDto, Error> {
         Ok(p.into())
-    }
-
-    fn parse(d: &ProgramDraft) -> Result<NewProgram, Error> {
-        Ok(d.parse()?)
     }
     async fn check(state: &AppState, auth: &Auth, new: &NewProgram, _old: Option<&Program>) -> Result<(), Error> {
         check_manageable(state, auth, new.agency_id, &new.target_regions).await
@@ -204,10 +192,11 @@ impl Resource for Programs {
     }
 
     fn cells(_lang: Lang, auth: &Auth, s: ProgramSummary) -> Vec<Cell> {
-        let reads = auth.principal().reads_programs();
+        // The store keeps programs in the area; a link asks the same rule the page asks.
+        let opens = auth.principal().reads_programs() && auth.program_in_area(&s.program);
         vec![
-            Cell::link(s.program.name, format!("/programs/{}", s.program.id)),
-            link_if(reads, s.agency_name, format!("/agencies/{}", s.program.agency_id)),
+            link_if(opens, s.program.name, format!("/programs/{}", s.program.id)),
+            link_if(opens, s.agency_name, format!("/agencies/{}", s.program.agency_id)),
             Cell::text(iso(s.program.starts_on)),
             Cell::text(date_or_dash(s.program.ends_on)),
             Cell::text(s.enrolled.to_string()),
@@ -309,7 +298,7 @@ pub async fn enroll(
     IdPath(id): IdPath,
     body: JsonBody,
 ) -> Result<Response, Error> {
-    let draft: EnrollmentDraft = body.decode()?;
+    let draft: EnrollmentDraft = body.draft(&["subject_id"])?;
     let new = draft.parse()?;
     check_enroll(&state, &auth, id, &new).await?;
     let enrollment = state.store().enroll(id, &new).await?;
@@ -588,13 +577,10 @@ async fn enroll_page(
     form: FormData,
 ) -> Result<Response, Error> {
     let input = EnrollInput::from_form(&form, None);
-    match input.submit(&state, &auth, Some(id)).await {
-        Ok(_) => Ok(Redirect::to(&format!("/programs/{id}#enrollments")).into_response()),
-        Err(err) => {
-            let p = readable_program(&state, &auth, id).await.map_err(|e| e.page(lang))?;
-            let page =
-                view(&state, &auth, lang, p, PageRequest::default(), Some(input)).await.map_err(|e| e.page(lang))?;
-            Ok(section_form_failed(lang, err, page, "enroll"))
-        }
-    }
+    let result = input.submit(&state, &auth, Some(id)).await;
+    let page = || async {
+        let p = readable_program(&state, &auth, id).await?;
+        view(&state, &auth, lang, p, PageRequest::default(), Some(input.clone())).await
+    };
+    section_done(lang, result, format!("/programs/{id}#enrollments"), "enroll", page).await
 }

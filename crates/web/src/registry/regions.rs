@@ -62,10 +62,8 @@ pub struct RegionTreeDto {
 pub struct Regions;
 
 impl Resource for Regions {
-    type Key = RegionCode;
     type Record = Region;
     type Row = Region;
-    type New = NewRegion;
     type Draft = RegionDraft;
     type Dto = RegionDto;
     type RowDto = RegionDto;
@@ -77,6 +75,7 @@ impl Resource for Regions {
         Column::sorted("regions.name", "name"),
         Column::sorted("regions.kind", "kind"),
     ];
+    const KEY_FIELD: Option<&'static str> = Some("code");
     const FILTERS: &'static [Filter] = &[Filter {
         key: "kind",
         label: "regions.kind",
@@ -119,18 +118,8 @@ impl Resource for Regions {
     async fn read(state: &AppState, auth: &Auth, code: &RegionCode) -> Result<Region, Error> {
         visible(state, auth, code).await
     }
-    fn key_of(r: &Region) -> RegionCode {
-        r.code.clone()
-    }
-    fn version_of(r: &Region) -> i64 {
-        r.version
-    }
     async fn dto(_state: &AppState, r: Region, _fresh: bool) -> Result<RegionDto, Error> {
         Ok(r.into())
-    }
-
-    fn parse(d: &RegionDraft) -> Result<NewRegion, Error> {
-        Ok(d.parse()?)
     }
     /// The code is the new record's own identity: it must lie in the area.
     async fn check(_state: &AppState, auth: &Auth, new: &NewRegion, _old: Option<&Region>) -> Result<(), Error> {
@@ -181,9 +170,6 @@ impl Resource for Regions {
             .into(),
             ..Default::default()
         }
-    }
-    fn with_key(d: &mut RegionDraft, code: &RegionCode) {
-        d.code = code.to_string();
     }
     async fn fields(
         _state: &AppState,
