@@ -385,7 +385,8 @@ impl FilterBox {
         current: Option<&String>,
     ) -> FilterBox {
         let current = current.map(String::as_str).unwrap_or("");
-        let mut all = vec![Choice { value: String::new(), label: t.t("search.all").into(), selected: current.is_empty() }];
+        let mut all =
+            vec![Choice { value: String::new(), label: t.t("search.all").into(), selected: current.is_empty() }];
         all.extend(choices.into_iter().map(|(v, l)| Choice { selected: v == current, value: v, label: l }));
         FilterBox { key: key.into(), label: label.into(), choices: all }
     }

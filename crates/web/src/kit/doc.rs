@@ -20,7 +20,8 @@ pub fn paths<R: Resource>() -> Paths {
     }
     let list = errors(list, &["400", "401", "403"]);
     paths.add_path_operation(format!("/api/v1/{name}"), vec![HttpMethod::Get], list.build());
-    let create = base::<R>(d.create).request_body(Some(body(d.input))).response("201", json("Created", reference(d.dto)));
+    let create =
+        base::<R>(d.create).request_body(Some(body(d.input))).response("201", json("Created", reference(d.dto)));
     let create = errors(create, &["401", "403", "409", "422"]);
     paths.add_path_operation(format!("/api/v1/{name}"), vec![HttpMethod::Post], create.build());
     let one = format!("/api/v1/{name}/{{{key}}}");

@@ -9,8 +9,8 @@
 //! to a 403 or a 404.
 
 pub mod doc;
-pub mod refs;
 mod pages;
+pub mod refs;
 
 use std::fmt::Display;
 use std::future::Future;
@@ -244,7 +244,11 @@ pub trait Resource: Sized + Send + Sync + 'static {
     }
     fn search(state: &AppState, query: &Query) -> impl Future<Output = Result<Page<Self::Row>, Error>> + Send;
     /// The record, if the principal may read it; out of scope reads as missing.
-    fn read(state: &AppState, auth: &Auth, key: &KeyOf<Self>) -> impl Future<Output = Result<Self::Record, Error>> + Send;
+    fn read(
+        state: &AppState,
+        auth: &Auth,
+        key: &KeyOf<Self>,
+    ) -> impl Future<Output = Result<Self::Record, Error>> + Send;
 
     /// The JSON of a record read, or just written (`fresh`).
     fn dto(
@@ -361,6 +365,23 @@ pub async fn update<R: Resource>(
     let new = draft.parse()?;
     R::check(state, auth, &new, Some(old)).await?;
     R::update(state, &old.key(), &new, version).await
+}
+
+/// A list that belongs to a record the principal may read (a group's members, a household's
+/// enrollments): the record is read first, so one out of scope reads as missing.
+pub async fn children<R, T, D, Fut>(
+    state: &AppState,
+    auth: &Auth,
+    key: KeyOf<R>,
+    list: impl FnOnce(KeyOf<R>) -> Fut,
+) -> Result<Json<Vec<D>>, Error>
+where
+    R: Resource,
+    Fut: Future<Output = Result<Vec<T>, berdaya_store::StoreError>>,
+    D: From<T>,
+{
+    R::read(state, auth, &key).await?;
+    Ok(Json(list(key).await?.into_iter().map(D::from).collect()))
 }
 
 /// Every route of a resource: `GET/POST /api/v1/{name}`, `GET/PUT /api/v1/{name}/{key}` and

@@ -14,7 +14,7 @@ use super::created;
 use crate::AppState;
 use crate::access::guard::{Auth, hidden};
 use crate::error::{Error, ErrorBody};
-use crate::extract::{ListParams, FormData, IdPath, JsonBody};
+use crate::extract::{FormData, IdPath, JsonBody, ListParams};
 use crate::html::{Cell, Field, Form, Link, Section, Table, ViewPage, vocabulary};
 use crate::i18n::Lang;
 use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, refs, section_done, view_shell};
@@ -143,7 +143,13 @@ impl Resource for Agencies {
     fn cells(lang: Lang, _auth: &Auth, a: Agency) -> Vec<Cell> {
         agency_cells(lang, a)
     }
-    async fn view(state: &AppState, auth: &Auth, lang: Lang, a: Agency, _params: &ListParams) -> Result<ViewPage, Error> {
+    async fn view(
+        state: &AppState,
+        auth: &Auth,
+        lang: Lang,
+        a: Agency,
+        _params: &ListParams,
+    ) -> Result<ViewPage, Error> {
         view(state, auth, lang, a, None).await
     }
 
@@ -192,9 +198,13 @@ pub async fn units(
     auth: Auth,
     IdPath(id): IdPath,
 ) -> Result<Json<Vec<AgencyDto>>, Error> {
-    readable(&state, &auth, id).await?;
-    let list = state.store().agency_units(id).await?;
-    Ok(Json(list.into_iter().filter(|u| auth.region_code_visible(&u.region)).map(AgencyDto::from).collect()))
+    let (store, auth_ref) = (state.store(), &auth);
+    let units = |id| async move {
+        let mut units = store.agency_units(id).await?;
+        units.retain(|u| auth_ref.region_code_visible(&u.region));
+        Ok(units)
+    };
+    kit::children::<Agencies, _, _, _>(&state, &auth, id, units).await
 }
 
 /// The agency's staff.
@@ -205,9 +215,7 @@ pub async fn staff(
     auth: Auth,
     IdPath(id): IdPath,
 ) -> Result<Json<Vec<StaffDto>>, Error> {
-    readable(&state, &auth, id).await?;
-    let list = state.store().agency_staff(id).await?;
-    Ok(Json(list.into_iter().map(StaffDto::from).collect()))
+    kit::children::<Agencies, _, _, _>(&state, &auth, id, |id| state.store().agency_staff(id)).await
 }
 
 /// Adds a member of staff.

@@ -18,7 +18,7 @@ use super::{created, iso};
 use crate::AppState;
 use crate::access::guard::{Auth, hidden};
 use crate::error::{Error, ErrorBody};
-use crate::extract::{ListParams, FormData, IdPath, IdsPath, JsonBody};
+use crate::extract::{FormData, IdPath, IdsPath, JsonBody, ListParams};
 use crate::html::{Cell, Field, Form, Section, Table, ViewPage, date_or_dash, vocabulary};
 use crate::i18n::Lang;
 use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, link_if, refs, section_done, view_shell};
@@ -156,7 +156,12 @@ impl Resource for Groups {
         Ok(g.into())
     }
     /// Resolves the group's region through the caller's scope.
-    async fn check(state: &AppState, auth: &Auth, new: &NewGroup, _old: Option<&(Group, RecordAccess)>) -> Result<(), Error> {
+    async fn check(
+        state: &AppState,
+        auth: &Auth,
+        new: &NewGroup,
+        _old: Option<&(Group, RecordAccess)>,
+    ) -> Result<(), Error> {
         auth.region_ref(state.store(), "region", &new.region).await
     }
     async fn create(state: &AppState, new: &NewGroup) -> Result<(Group, RecordAccess), Error> {
@@ -174,7 +179,13 @@ impl Resource for Groups {
             Cell::text(s.members.to_string()),
         ]
     }
-    async fn view(state: &AppState, auth: &Auth, lang: Lang, record: (Group, RecordAccess), _params: &ListParams) -> Result<ViewPage, Error> {
+    async fn view(
+        state: &AppState,
+        auth: &Auth,
+        lang: Lang,
+        record: (Group, RecordAccess),
+        _params: &ListParams,
+    ) -> Result<ViewPage, Error> {
         view(state, auth, lang, record, None).await
     }
 
@@ -217,9 +228,7 @@ pub async fn members(
     auth: Auth,
     IdPath(id): IdPath,
 ) -> Result<Json<Vec<MemberDto>>, Error> {
-    auth.readable_group(state.store(), id).await?;
-    let list = state.store().group_members(id).await?;
-    Ok(Json(list.into_iter().map(MemberDto::from).collect()))
+    kit::children::<Groups, _, _, _>(&state, &auth, id, |id| state.store().group_members(id)).await
 }
 
 /// Adds a member; a person is at most once in a group.

@@ -10,9 +10,9 @@ use berdaya_store::{HouseholdSummary, Page, Query};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::iso;
 use super::people::PersonSummaryDto;
 use super::programs::{EnrollInput, SubjectEnrollmentDto, enroll_form, enrollments_table};
-use super::iso;
 use crate::AppState;
 use crate::access::guard::{Auth, identity_checked, record_reveal};
 use crate::error::{Error, ErrorBody};
@@ -160,7 +160,11 @@ impl Resource for Households {
         auth.readable_household(state.store(), *id).await
     }
     /// The household as its access allows; a full KK is recorded as a reveal.
-    async fn dto(state: &AppState, (h, access): (Household, RecordAccess), _fresh: bool) -> Result<HouseholdDto, Error> {
+    async fn dto(
+        state: &AppState,
+        (h, access): (Household, RecordAccess),
+        _fresh: bool,
+    ) -> Result<HouseholdDto, Error> {
         if access == RecordAccess::Full {
             record_reveal(state.store(), "households", h.id, "kk").await?;
         }
@@ -224,7 +228,10 @@ impl Resource for Households {
         }
     }
     fn draft_new(params: &ListParams) -> HouseholdDraft {
-        HouseholdDraft { region: params.region.as_ref().map(|r| r.to_string()).unwrap_or_default(), ..Default::default() }
+        HouseholdDraft {
+            region: params.region.as_ref().map(|r| r.to_string()).unwrap_or_default(),
+            ..Default::default()
+        }
     }
     async fn fields(
         state: &AppState,
@@ -265,9 +272,7 @@ pub async fn members(
     auth: Auth,
     IdPath(id): IdPath,
 ) -> Result<Json<Vec<PersonSummaryDto>>, Error> {
-    auth.readable_household(state.store(), id).await?;
-    let people = state.store().household_members(id).await?;
-    Ok(Json(people.into_iter().map(PersonSummaryDto::from).collect()))
+    kit::children::<Households, _, _, _>(&state, &auth, id, |id| state.store().household_members(id)).await
 }
 
 /// The programs the household is enrolled in.
@@ -278,9 +283,8 @@ pub async fn enrollments(
     auth: Auth,
     IdPath(id): IdPath,
 ) -> Result<Json<Vec<SubjectEnrollmentDto>>, Error> {
-    auth.readable_household(state.store(), id).await?;
-    let list = state.store().subject_enrollments(Subject { kind: SubjectKind::Household, id }).await?;
-    Ok(Json(list.into_iter().map(SubjectEnrollmentDto::from).collect()))
+    let subject = Subject { kind: SubjectKind::Household, id };
+    kit::children::<Households, _, _, _>(&state, &auth, id, |_| state.store().subject_enrollments(subject)).await
 }
 
 // Pages ------------------------------------------------------------------------------------

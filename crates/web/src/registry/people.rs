@@ -1,10 +1,10 @@
 //! Individuals over HTTP: search by name prefix or NIK, view (with NIK mismatches as
 //! warnings), create and edit.
 
+use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use axum::Json;
 use berdaya_domain::access::RecordAccess;
 use berdaya_domain::registry::{
     Disability, Education, Id, NewPerson, NikMismatch, Person, PersonDraft, RegionCode, Relation, Sex, Subject,
@@ -237,7 +237,13 @@ impl Resource for People {
             household_cell(auth, p.household_id),
         ]
     }
-    async fn view(state: &AppState, auth: &Auth, lang: Lang, record: (Person, RecordAccess), _params: &ListParams) -> Result<ViewPage, Error> {
+    async fn view(
+        state: &AppState,
+        auth: &Auth,
+        lang: Lang,
+        record: (Person, RecordAccess),
+        _params: &ListParams,
+    ) -> Result<ViewPage, Error> {
         view(state, auth, lang, record).await
     }
 
@@ -316,9 +322,8 @@ pub async fn enrollments(
     auth: Auth,
     IdPath(id): IdPath,
 ) -> Result<Json<Vec<SubjectEnrollmentDto>>, Error> {
-    auth.readable_person(state.store(), id).await?;
-    let list = state.store().subject_enrollments(Subject { kind: SubjectKind::Person, id }).await?;
-    Ok(Json(list.into_iter().map(SubjectEnrollmentDto::from).collect()))
+    let subject = Subject { kind: SubjectKind::Person, id };
+    kit::children::<People, _, _, _>(&state, &auth, id, |_| state.store().subject_enrollments(subject)).await
 }
 
 // Pages ------------------------------------------------------------------------------------

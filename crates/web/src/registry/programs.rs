@@ -142,7 +142,8 @@ impl Resource for Programs {
         Column::sorted("programs.enrolled", "enrolled"),
     ];
     /// By agency (`?agency_id=7`, as the agency page links); no select box.
-    const FILTERS: &'static [Filter] = &[Filter { key: "agency_id", label: "programs.agency", choices: |_| Vec::new() }];
+    const FILTERS: &'static [Filter] =
+        &[Filter { key: "agency_id", label: "programs.agency", choices: |_| Vec::new() }];
     const NUMBERS: &'static [&'static str] = &["agency_id"];
     const DOC: ApiDoc = ApiDoc {
         dto: "ProgramDto",
@@ -202,7 +203,13 @@ impl Resource for Programs {
             Cell::text(s.enrolled.to_string()),
         ]
     }
-    async fn view(state: &AppState, auth: &Auth, lang: Lang, p: Program, params: &ListParams) -> Result<ViewPage, Error> {
+    async fn view(
+        state: &AppState,
+        auth: &Auth,
+        lang: Lang,
+        p: Program,
+        params: &ListParams,
+    ) -> Result<ViewPage, Error> {
         view(state, auth, lang, p, params.page, None).await
     }
 

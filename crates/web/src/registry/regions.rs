@@ -140,7 +140,13 @@ impl Resource for Regions {
             Cell::text(r.kind.label(lang.code())),
         ]
     }
-    async fn view(state: &AppState, auth: &Auth, lang: Lang, region: Region, _params: &ListParams) -> Result<ViewPage, Error> {
+    async fn view(
+        state: &AppState,
+        auth: &Auth,
+        lang: Lang,
+        region: Region,
+        _params: &ListParams,
+    ) -> Result<ViewPage, Error> {
         view(state, auth, lang, region).await
     }
     /// The provinces the principal may see: the top of the tree.
