@@ -137,6 +137,8 @@ drafts!(
 
 /// The key of a resource's records.
 pub type KeyOf<R> = <<R as Resource>::Record as Record>::Key;
+/// What a listing shows before any search: its rows and a line that says what they are.
+pub type Landing<R> = Option<(Vec<<R as Resource>::Row>, String)>;
 /// The parsed draft of a resource.
 pub type NewOf<R> = <<R as Resource>::Draft as Draft>::New;
 
@@ -308,7 +310,7 @@ pub trait Resource: Sized + Send + Sync + 'static {
         _state: &AppState,
         _auth: &Auth,
         _lang: Lang,
-    ) -> impl Future<Output = Result<Option<(Vec<Self::Row>, String)>, Error>> + Send {
+    ) -> impl Future<Output = Result<Landing<Self>, Error>> + Send {
         async { Ok(None) }
     }
     /// Called before an edit form shows a record (a form that holds a full NIK is a reveal).

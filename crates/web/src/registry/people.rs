@@ -355,7 +355,7 @@ async fn view(state: &AppState, auth: &Auth, lang: Lang, record: (Person, Record
     if access == RecordAccess::Full {
         record_reveal(store, "people", id, "nik").await?;
     }
-    let region = household_region(&state, &p).await;
+    let region = household_region(state, &p).await;
     let warnings = p.nik_mismatches(region.as_ref()).iter().map(|m| warning(lang, m)).collect();
     let enrolled = store.subject_enrollments(Subject { kind: SubjectKind::Person, id }).await?;
     let household = household_cell(auth, p.household_id);
