@@ -32,6 +32,8 @@
     // The search box takes the value input's id, so the field's label names it.
     valueInput.id = id + "-value";
     valueInput.type = "hidden";
+    // The name shown beside the raw value without JavaScript; the search box shows it now.
+    root.querySelectorAll("output.picker-shown").forEach(function (o) { o.remove(); });
     var search = el("input", {
       type: "text",
       id: id,

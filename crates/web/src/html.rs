@@ -121,8 +121,17 @@ impl Cell {
 #[derive(Debug, Clone, Default)]
 pub struct Table {
     pub headers: Vec<String>,
+    /// Per header, the address that sorts the listing by that column (empty: not sortable).
+    pub sorts: Vec<Option<String>>,
     pub rows: Vec<Vec<Cell>>,
     pub empty: String,
+}
+
+impl Table {
+    /// The sort address of header `i`, if it has one.
+    pub fn sort_href(&self, i: &usize) -> Option<&str> {
+        self.sorts.get(*i).and_then(|s| s.as_deref())
+    }
 }
 
 /// Previous/next links and a summary of a paginated listing.
@@ -360,6 +369,35 @@ pub struct Search {
     pub placeholder: String,
     /// A region-code filter, when the listing has one.
     pub region: Option<String>,
+    /// Select boxes that narrow the listing (`kind`, `status`, …).
+    pub filters: Vec<FilterBox>,
+    /// The current order (`name`, `desc`), kept when the search changes.
+    pub sort: Option<(String, String)>,
+}
+
+/// A filter's select box above a listing.
+#[derive(Debug, Clone)]
+pub struct FilterBox {
+    pub key: String,
+    pub label: String,
+    pub choices: Vec<Choice>,
+}
+
+impl FilterBox {
+    /// A box for `key` whose first choice is "all"; `current` is the value in the address.
+    pub fn new(
+        t: &Translations,
+        key: &str,
+        label: &str,
+        choices: Vec<(String, String)>,
+        current: Option<&String>,
+    ) -> FilterBox {
+        let current = current.map(String::as_str).unwrap_or("");
+        let mut all =
+            vec![Choice { value: String::new(), label: t.t("search.all").into(), selected: current.is_empty() }];
+        all.extend(choices.into_iter().map(|(v, l)| Choice { selected: v == current, value: v, label: l }));
+        FilterBox { key: key.into(), label: label.into(), choices: all }
+    }
 }
 
 /// A listing: search box, actions, table, pager.

@@ -12,6 +12,7 @@ pub mod extract;
 pub mod html;
 pub mod i18n;
 pub mod messages;
+pub mod kit;
 pub mod openapi;
 pub mod pick;
 pub mod registry;

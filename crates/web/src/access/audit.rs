@@ -228,6 +228,7 @@ async fn audit_page(
     let pager = Some(Pager::new(t, &entries, href));
     let short = |s: &Option<String>| s.as_deref().map(|s| s.chars().take(160).collect::<String>()).unwrap_or_default();
     let table = Table {
+        sorts: Vec::new(),
         headers: [
             "audit.seq",
             "audit.at",
