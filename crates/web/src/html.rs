@@ -198,6 +198,9 @@ pub struct Picker {
     /// With `multiple`: the chosen values and their names.
     pub chosen: Vec<(String, String)>,
     pub multiple: bool,
+    /// The name of a select of the same form whose value is the kind searched (an
+    /// enrollment's subject kind); `kind` is then only the starting kind.
+    pub kind_from: Option<&'static str>,
 }
 
 impl Field {
@@ -253,7 +256,7 @@ impl Field {
         shown: impl Into<String>,
     ) -> Field {
         let mut f = Field::new("picker", name, label, value);
-        f.picker = Some(Picker { kind, shown: shown.into(), chosen: Vec::new(), multiple: false });
+        f.picker = Some(Picker { kind, shown: shown.into(), chosen: Vec::new(), multiple: false, kind_from: None });
         f
     }
 
@@ -263,8 +266,16 @@ impl Field {
     pub fn picker_many(name: &str, label: &str, kind: &'static str, chosen: Vec<(String, String)>) -> Field {
         let value = chosen.iter().map(|(v, _)| v.as_str()).collect::<Vec<_>>().join(", ");
         let mut f = Field::new("picker", name, label, value);
-        f.picker = Some(Picker { kind, shown: String::new(), chosen, multiple: true });
+        f.picker = Some(Picker { kind, shown: String::new(), chosen, multiple: true, kind_from: None });
         f
+    }
+
+    /// A picker whose kind follows the select `select` of the same form.
+    pub fn kind_from(mut self, select: &'static str) -> Field {
+        if let Some(p) = self.picker.as_mut() {
+            p.kind_from = Some(select);
+        }
+        self
     }
 
     pub fn required(mut self) -> Field {

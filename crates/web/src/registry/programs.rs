@@ -438,7 +438,12 @@ pub async fn enroll_form(
             // The picker searches the kind the select names.
             let kind = SubjectKind::parse(&input.subject_kind).unwrap_or(SubjectKind::Household).code();
             let label = t.t("enrollments.subject");
-            fields.push(refs::record_field(state, auth, kind, "subject_id", label, &input.subject_id).await.required());
+            fields.push(
+                refs::record_field(state, auth, kind, "subject_id", label, &input.subject_id)
+                    .await
+                    .kind_from("subject_kind")
+                    .required(),
+            );
         }
     }
     let statuses = vocabulary(EnrollmentStatus::ALL, EnrollmentStatus::code, EnrollmentStatus::label, lang);
