@@ -132,7 +132,7 @@ pub(super) async fn load(store: &dyn Store, reg: &Registry<'_>, rng: &mut StdRng
         ("Agung Prabowo, S.Sos.".into(), "Koordinator PKH Kecamatan Randublatung".into()),
     ];
     for (i, name) in PENDAMPING.iter().enumerate() {
-        dinsos_staff.push(((*name).into(), format!("Pendamping PKH Kecamatan Randublatung ({} of 13)", i + 1)));
+        dinsos_staff.push(((*name).into(), format!("Pendamping PKH Kecamatan Randublatung ({} dari 13)", i + 1)));
     }
     let dinsos_staff: Vec<(&str, &str)> = dinsos_staff.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
     staff(store, dinsos, &dinsos_staff).await?;
