@@ -300,10 +300,10 @@ fn scan_file(path: &Path, code: &str, found: &mut Found) {
             i = open_at;
             let Some(close_at) = close(code, open_at) else { continue };
             // `write!(f, "text", args…)`: the text is the second argument.
-            if let Some(text) = split_args(&code[open_at..close_at]).get(1).and_then(|a| literal_at(a, 0)) {
-                if !literals(&format!("{:?}", text.0)).is_empty() {
-                    found.texts.push((Need::Message, text.0, place(open_at)));
-                }
+            if let Some((text, _)) = split_args(&code[open_at..close_at]).get(1).and_then(|a| literal_at(a, 0))
+                && !literals(&format!("{text:?}")).is_empty()
+            {
+                found.texts.push((Need::Message, text, place(open_at)));
             }
         }
     }
