@@ -43,7 +43,12 @@ async fn post_api(app: &TestApp, form: Form) -> (StatusCode, Value) {
 }
 
 async fn post_page(app: &TestApp, form: Form) -> (StatusCode, String, Option<String>) {
-    let res = app.client.post(app.url("/survey")).multipart(form).send().await.expect("post");
+    post_page_at(app, "/survey", form).await
+}
+
+/// Posts the upload form to `path` (`/survey?lang=en` for the English page).
+async fn post_page_at(app: &TestApp, path: &str, form: Form) -> (StatusCode, String, Option<String>) {
+    let res = app.client.post(app.url(path)).multipart(form).send().await.expect("post");
     let status = res.status();
     let location = res.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
     (status, res.text().await.expect("body"), location)
@@ -177,11 +182,37 @@ backend_tests! {
             assert!(messages.contains(&expected), "missing `{expected}` in {messages:?}");
         }
         assert!(fields.iter().all(|f| f["field"] == "instrument"));
+        // The `text` of each says it in the interface language (Indonesian by default).
+        let texts: Vec<&str> = fields.iter().filter_map(|f| f["text"].as_str()).collect();
+        let expected = "lembar survey baris 4 (umur): kelompok kode: nilai sampai 30 tidak masuk kelompok kode mana pun";
+        assert!(texts.contains(&expected), "missing `{expected}` in {texts:?}");
 
+        // The Indonesian page says each problem in Indonesian…
         let (status, page, _) =
             post_page(&app, upload("Cetakan", printed_instrument(), "printed.xlsx", fixture("responses_43.csv"), false)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(page.contains("id=\"instrument-problems\""));
+        assert!(
+            page.contains(
+                "<td>survey</td><td>4</td><td>umur</td><td>kelompok kode: nilai sampai 30 tidak masuk kelompok kode mana pun</td>"
+            ),
+            "{page}"
+        );
+        assert!(page.contains("nilai 6001–6099 tidak masuk kelompok kode mana pun"), "{page}");
+        assert!(
+            page.contains("nilai 70 masuk dua kelompok kode (61-70:2 dan 70-:1)"),
+            "{page}"
+        );
+        assert!(!page.contains("are in no bin"), "{page}");
+        assert!(page.contains("value=\"Cetakan\""), "the title is kept");
+        // …and the English page in English.
+        let (status, page, _) = post_page_at(
+            &app,
+            "/survey?lang=en",
+            upload("Cetakan", printed_instrument(), "printed.xlsx", fixture("responses_43.csv"), false),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(page.contains("<td>survey</td><td>4</td><td>umur</td><td>bins: values up to 30 are in no bin</td>"), "{page}");
         assert!(page.contains("values 6001–6099 are in no bin"));
         assert!(page.contains("value=\"Cetakan\""), "the title is kept");
@@ -209,6 +240,23 @@ backend_tests! {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(page.contains("id=\"bad-answers\""));
         assert!(page.contains("<td>11</td><td>R010</td><td>persiapan/rembug_desa</td>"), "{page}");
+        assert!(page.contains("<td>5</td><td>R004</td><td>persiapan/rekening</td><td>jawaban kosong</td>"), "{page}");
+        assert!(
+            page.contains("<td>responden/motivasi</td><td>`tinggi` bukan pilihan dari daftar `motivasi`</td>"),
+            "{page}"
+        );
+        let (status, page, _) = post_page_at(
+            &app,
+            "/survey?lang=en",
+            upload("Jawaban buruk", instrument(), "seed004.xlsx", fixture("bad_answers_43.csv"), false),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("<td>5</td><td>R004</td><td>persiapan/rekening</td><td>blank answer</td>"), "{page}");
+        assert!(
+            page.contains("<td>responden/motivasi</td><td>`tinggi` is not a choice of list `motivasi`</td>"),
+            "{page}"
+        );
 
         // With drop-incomplete the four are left out and said so.
         let (status, body) =
@@ -219,6 +267,9 @@ backend_tests! {
         assert_eq!(body["report"]["dropped"].as_array().expect("dropped").len(), 4);
         let (_, page) = get_text(&app, &format!("/survey/{}?lang=en", body["id"])).await;
         assert!(page.contains("R030"), "dropped respondents are listed");
+        assert!(page.contains("4 respondent(s) with blank or invalid answers were dropped; 39 analysed."), "{page}");
+        let (_, page) = get_text(&app, &format!("/survey/{}?lang=id", body["id"])).await;
+        assert!(page.contains("4 responden dengan jawaban kosong atau tidak sah dikeluarkan; 39 dianalisis."), "{page}");
     }
 
     async fn wrong_files_and_fields_are_clear_client_errors(app: TestApp) {

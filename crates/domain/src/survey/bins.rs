@@ -200,25 +200,18 @@ impl fmt::Display for Coverage {
         match self {
             Coverage::Gap { from, to, open_from, open_to } => match (from, to) {
                 (None, None) => write!(f, "no value is covered"),
-                (None, Some(t)) => {
-                    write!(f, "values {} {t} are in no bin", if *open_to { "below" } else { "up to" })
-                }
-                (Some(a), None) => {
-                    write!(f, "values {} {a} are in no bin", if *open_from { "above" } else { "from" })
-                }
+                // Whole sentences, so the message catalog can translate each one.
+                (None, Some(t)) if *open_to => write!(f, "values below {t} are in no bin"),
+                (None, Some(t)) => write!(f, "values up to {t} are in no bin"),
+                (Some(a), None) if *open_from => write!(f, "values above {a} are in no bin"),
+                (Some(a), None) => write!(f, "values from {a} are in no bin"),
                 (Some(a), Some(b)) if a == b => write!(f, "the value {a} is in no bin"),
-                (Some(a), Some(b)) => {
-                    if *open_from || *open_to {
-                        write!(
-                            f,
-                            "values {}{a}, {b}{} (strictly between bins) are in no bin",
-                            if *open_from { "(" } else { "[" },
-                            if *open_to { ")" } else { "]" }
-                        )
-                    } else {
-                        write!(f, "values {a}–{b} are in no bin")
-                    }
+                (Some(a), Some(b)) if *open_from || *open_to => {
+                    let open = if *open_from { "(" } else { "[" };
+                    let close = if *open_to { ")" } else { "]" };
+                    write!(f, "values {open}{a}, {b}{close} (strictly between bins) are in no bin")
                 }
+                (Some(a), Some(b)) => write!(f, "values {a}–{b} are in no bin"),
             },
             Coverage::Overlap { first, second, from, to } => {
                 if from == to {

@@ -85,13 +85,6 @@ pub fn reliability(m: &AnswerMatrix, names: &[String], alpha_level: f64) -> Reli
             let cxr = nn * s_x_rest - sx[j] * s_rest;
             let r_item_total = r_of(cxt, var_x[j], var_t);
             let r_item_rest = r_of(cxr, var_x[j], var_rest);
-            let reason = if var_x[j] == 0 {
-                Some("every respondent gave the same answer".to_string())
-            } else if var_rest == 0 {
-                Some("the other items' total is the same for every respondent".to_string())
-            } else {
-                None
-            };
             let cmp = |r: Option<f64>| r.zip(r_critical).map(|(r, c)| r > c);
             ItemReliability {
                 name: names.get(j).cloned().unwrap_or_default(),
@@ -101,7 +94,13 @@ pub fn reliability(m: &AnswerMatrix, names: &[String], alpha_level: f64) -> Reli
                 valid: cmp(r_item_total),
                 valid_corrected: cmp(r_item_rest),
                 alpha_if_deleted: cronbach(k - 1, sum_var - var_x[j], var_rest),
-                reason,
+                reason: if var_x[j] == 0 {
+                    Some("every respondent gave the same answer".to_string())
+                } else if var_rest == 0 {
+                    Some("the other items' total is the same for every respondent".to_string())
+                } else {
+                    None
+                },
             }
         })
         .collect();

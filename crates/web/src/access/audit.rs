@@ -15,7 +15,7 @@ use super::guard::Auth;
 use crate::AppState;
 use crate::error::Error;
 use crate::html::{Cell, Layout, Link, Pager, Table, enc, render};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Translations};
 use crate::registry::PageDto;
 
 pub fn router() -> Router<AppState> {
@@ -202,6 +202,14 @@ struct AuditPage {
     pager: Option<Pager>,
 }
 
+/// An action or table code said in the interface language (`audit.actions.create` →
+/// `buat`); a code without a translation shows as itself, as the filter takes it.
+fn code_label(t: &Translations, group: &str, code: &str) -> String {
+    let key = format!("{group}.{code}");
+    let label = t.t(&key);
+    if label == key { code.to_string() } else { label.to_string() }
+}
+
 async fn audit_page(
     State(state): State<AppState>,
     lang: Lang,
@@ -250,8 +258,8 @@ async fn audit_page(
                     Cell::text(e.seq.to_string()),
                     Cell::text(e.at.clone()),
                     Cell::text(e.actor.clone()),
-                    Cell::text(e.action.clone()),
-                    Cell::text(e.entity.clone()),
+                    Cell::text(code_label(t, "audit.actions", &e.action)),
+                    Cell::text(code_label(t, "audit.entities", &e.entity)),
                     Cell::text(e.entity_id.clone().unwrap_or_default()),
                     Cell::text(short(&e.before)),
                     Cell::text(short(&e.after)),
@@ -284,5 +292,37 @@ mod tests {
         assert_eq!(mask_identifiers(r#"{"nik":null}"#), r#"{"nik":null}"#);
         assert_eq!(mask_identifiers("nik 3316020101900012 x"), "nik 3316••••••••0012 x");
         assert_eq!(mask_identifiers("id 42"), "id 42");
+    }
+
+    #[test]
+    fn actions_and_tables_are_said_in_the_interface_language() {
+        let (id, en) = (Lang::Id.tr(), Lang::En.tr());
+        assert_eq!(code_label(id, "audit.actions", "create"), "buat");
+        assert_eq!(code_label(en, "audit.actions", "create"), "create");
+        assert_eq!(code_label(id, "audit.actions", "login_failed"), "gagal masuk");
+        assert_eq!(code_label(id, "audit.entities", "households"), "keluarga");
+        assert_eq!(code_label(en, "audit.entities", "group_members"), "group members");
+        assert_eq!(code_label(id, "audit.entities", "no_such_table"), "no_such_table");
+        // Every action the code writes has a label in both languages.
+        for action in [
+            "create",
+            "update",
+            "delete",
+            "disable",
+            "enable",
+            "export",
+            "import",
+            "login",
+            "login_failed",
+            "logout",
+            "password",
+            "revoke",
+            "reveal",
+            "identity_refused",
+        ] {
+            for t in [id, en] {
+                assert!(t.t(&format!("audit.actions.{action}")) != format!("audit.actions.{action}"), "{action}");
+            }
+        }
     }
 }

@@ -44,6 +44,14 @@ const CONSTRUCTORS: &[Constructor] = &[
     Constructor { open: ".field(", from_end: 1, args: 2, field_first: true, need: Need::Message },
     // Parsers answer `Err(message)`.
     Constructor { open: "Err(", from_end: 1, args: 1, field_first: false, need: Need::Message },
+    // A spreadsheet cell answers `Err((shown, rule))`.
+    Constructor { open: "Err((", from_end: 1, args: 2, field_first: false, need: Need::Message },
+    // Local `err` closures: the survey bins' reasons, the stores' import rules (column, rule).
+    Constructor { open: "err(", from_end: 1, args: 0, field_first: true, need: Need::Message },
+    // Import rules the file readers build before making the row error.
+    Constructor { open: "rule = format!(", from_end: 1, args: 1, field_first: false, need: Need::Message },
+    // The survey report's notes to the reader.
+    Constructor { open: "notes.push(", from_end: 1, args: 1, field_first: false, need: Need::Message },
 ];
 
 /// Struct-shaped errors: the opening text, the member holding the text, what it needs.
@@ -51,7 +59,16 @@ const STRUCTS: &[(&str, &str, Need)] = &[
     ("StoreError::Reference {", "message:", Need::Message),
     ("StoreError::Duplicate {", "message:", Need::Message),
     ("NotFound {", "entity:", Need::Term),
+    // Import rejects: the rule a row broke.
+    ("RowError {", "rule:", Need::Message),
+    // Survey bins and reliability: why a bin cannot be read, why a statistic is undefined.
+    ("BinSyntaxError {", "reason:", Need::Message),
+    ("ItemReliability {", "reason:", Need::Message),
+    ("Reliability {", "cronbach_reason:", Need::Message),
 ];
+
+/// `Display` implementations whose every `write!` text is a message users read.
+const DISPLAYS: &[&str] = &["impl fmt::Display for Coverage"];
 
 /// The source files of the layers a request passes through, without their tests.
 fn sources() -> Vec<(PathBuf, String)> {
@@ -272,6 +289,24 @@ fn scan_file(path: &Path, code: &str, found: &mut Found) {
             }
         }
     }
+    for open in DISPLAYS {
+        let Some(at) = code.find(open) else { continue };
+        let Some(brace) = code[at..].find('{') else { continue };
+        let from = at + brace + 1;
+        let Some(end) = close(code, from) else { continue };
+        let mut i = from;
+        while let Some(off) = code[i..end].find("write!(") {
+            let open_at = i + off + "write!(".len();
+            i = open_at;
+            let Some(close_at) = close(code, open_at) else { continue };
+            // `write!(f, "text", args…)`: the text is the second argument.
+            if let Some((text, _)) = split_args(&code[open_at..close_at]).get(1).and_then(|a| literal_at(a, 0))
+                && !literals(&format!("{text:?}")).is_empty()
+            {
+                found.texts.push((Need::Message, text, place(open_at)));
+            }
+        }
+    }
     // thiserror messages reach users through `to_string()`.
     let mut from = 0;
     while let Some(off) = code[from..].find("#[error(") {
@@ -380,6 +415,35 @@ fn messages_are_said_in_indonesian_with_their_values() {
         id("row 3, column q1: `7` is not a choice of list `likert`"),
         "baris 3, kolom q1: `7` bukan pilihan dari daftar `likert`"
     );
+}
+
+#[test]
+fn survey_problems_and_import_rules_are_said_in_indonesian() {
+    let id = |m: &str| translate(Lang::Id, m);
+    assert_eq!(
+        id("survey row 4 (umur): bins: values up to 30 are in no bin"),
+        "lembar survey baris 4 (umur): kelompok kode: nilai sampai 30 tidak masuk kelompok kode mana pun"
+    );
+    assert_eq!(
+        id("bins: values (40, 41) (strictly between bins) are in no bin"),
+        "kelompok kode: nilai (40, 41) (tepat di antara kelompok kode) tidak masuk kelompok kode mana pun"
+    );
+    assert_eq!(
+        id("bin `0-x:1`: ends must be plain numbers such as 2000 or 0.5 (no thousands separators)"),
+        "kelompok kode `0-x:1`: batas harus angka biasa seperti 2000 atau 0.5 (tanpa pemisah ribuan)"
+    );
+    assert_eq!(
+        id("3 respondent(s) with blank or invalid answers were dropped; 40 analysed."),
+        "3 responden dengan jawaban kosong atau tidak sah dikeluarkan; 40 dianalisis."
+    );
+    assert_eq!(id("the factor has the same value for every respondent"), "faktor bernilai sama untuk semua responden");
+    assert_eq!(id("every respondent gave the same answer"), "semua responden memberi jawaban yang sama");
+    assert_eq!(id("duplicate NIK: the same NIK is on row 7"), "NIK ganda: NIK yang sama ada di baris 7");
+    assert_eq!(
+        id("KK is also on row 2 with a different region; rows of one KK must agree"),
+        "KK ini juga ada di baris 2 dengan wilayah yang berbeda; baris-baris satu KK harus sama"
+    );
+    assert_eq!(id("region 33.99 does not exist"), "wilayah 33.99 tidak ada");
 }
 
 #[test]

@@ -734,7 +734,7 @@ async fn create_page(
                         p.sheet.unwrap_or_default(),
                         p.row.map(|r| r.to_string()).unwrap_or_default(),
                         p.question.unwrap_or_default(),
-                        p.message,
+                        crate::messages::translate(lang, &p.message),
                     ]
                 })
                 .collect();
@@ -744,7 +744,10 @@ async fn create_page(
             page.message = Some(t.t("survey.bad_answers").replace("{n}", &answers.len().to_string()));
             page.answers = answers
                 .into_iter()
-                .map(|a| [a.line.to_string(), a.respondent.unwrap_or_default(), a.column, a.message])
+                .map(|a| {
+                    let message = crate::messages::translate(lang, &a.message);
+                    [a.line.to_string(), a.respondent.unwrap_or_default(), a.column, message]
+                })
                 .collect();
             StatusCode::UNPROCESSABLE_ENTITY
         }

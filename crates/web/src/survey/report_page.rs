@@ -10,6 +10,7 @@ use berdaya_store::survey::StoredAnalysis;
 
 use crate::html::{Cell, Layout, Link, Table, yes_no};
 use crate::i18n::{Lang, Translations};
+use crate::messages::translate;
 
 /// A block of the report: a heading, lines of text and tables, each with an optional caption.
 pub struct ReportSection {
@@ -255,7 +256,7 @@ impl ReportPage {
                         _ => fixed(lang, s.rho_shortcut, 3),
                     };
                     let rho = match &c.reason {
-                        Some(reason) if s.rho.is_none() => format!("— ({reason})"),
+                        Some(reason) if s.rho.is_none() => format!("— ({})", translate(lang, reason)),
                         _ => fixed(lang, s.rho, 3),
                     };
                     vec![
@@ -335,7 +336,7 @@ impl ReportPage {
             format!("{}: {}", t.t("survey.r_critical"), fixed(lang, rel.r_critical, 4)),
         ];
         if let Some(reason) = &rel.cronbach_reason {
-            lines.push(reason.clone());
+            lines.push(translate(lang, reason));
         }
         let rel_table = Table {
             sorts: Vec::new(),
@@ -449,7 +450,7 @@ impl ReportPage {
                 Link::new(t.t("survey.download_json"), format!("/survey/{id}/report.json")),
             ],
             facts,
-            notes: r.notes.clone(),
+            notes: r.notes.iter().map(|n| translate(lang, n)).collect(),
             sections,
             chart: diverging_chart(lang, r),
             chart_title: t.t("survey.section.chart").into(),
