@@ -477,7 +477,8 @@ backend_tests! {
             assert!(!actions.iter().chain(&entities).any(|c| c == code), "the code `{code}` is shown: {actions:?} {entities:?}");
         }
         // Details as field label → value, an update as before → after; raw JSON only folded away.
-        let shown: String = html.split("<details>").map(|part| part.split_once("</details>").map_or(part, |(_, after)| after)).collect();
+        let results = html.split_once("<div id=\"results\">").map_or("", |(_, r)| r);
+        let shown: String = results.split("<details>").map(|part| part.split_once("</details>").map_or(part, |(_, after)| after)).collect();
         assert!(shown.contains("<dt>Alamat</dt><dd><del>Jl. Uji 3316020101200001</del> → Jl. Baru 9</dd>"), "no readable update in the audit page");
         assert!(shown.contains("<dt>Nomor KK</dt>") && shown.contains("<dt>Tahapan kesejahteraan</dt>"), "fields not labelled");
         assert!(!shown.contains("{&#34;") && !shown.contains("{\""), "raw JSON outside <details>");

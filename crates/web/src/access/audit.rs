@@ -377,7 +377,8 @@ async fn audit_page(
     let (filter, entries) = read(&state, &auth, q.as_deref()).await.map_err(|e| e.page(lang))?;
     let values = [&filter.actor, &filter.action, &filter.entity, &filter.entity_id, &filter.from, &filter.until];
     let choices = |family: &str, codes: &[&str], current: &str| {
-        let mut all = vec![Choice { value: String::new(), label: t.t("audit.any").to_string(), selected: current.is_empty() }];
+        let mut all =
+            vec![Choice { value: String::new(), label: t.t("audit.any").to_string(), selected: current.is_empty() }];
         all.extend(codes.iter().map(|c| Choice {
             value: c.to_string(),
             label: label(t, family, c),
@@ -412,10 +413,11 @@ async fn audit_page(
         h
     };
     let pager = Some(Pager::new(t, &entries, href));
-    let headers = ["audit.seq", "audit.at", "audit.actor", "audit.action", "audit.entity", "audit.entity_id", "audit.details"]
-        .iter()
-        .map(|k| t.t(k).to_string())
-        .collect();
+    let headers =
+        ["audit.seq", "audit.at", "audit.actor", "audit.action", "audit.entity", "audit.entity_id", "audit.details"]
+            .iter()
+            .map(|k| t.t(k).to_string())
+            .collect();
     let rows = entries
         .items
         .iter()
@@ -464,7 +466,9 @@ mod tests {
     #[test]
     fn details_read_as_labelled_fields() {
         let t = Lang::Id.tr();
-        let line = |d: &Detail| format!("{}: {}{}", d.label, d.before.as_deref().map(|b| format!("{b} → ")).unwrap_or_default(), d.value);
+        let line = |d: &Detail| {
+            format!("{}: {}{}", d.label, d.before.as_deref().map(|b| format!("{b} → ")).unwrap_or_default(), d.value)
+        };
         let update = details(
             t,
             "households",
@@ -472,7 +476,8 @@ mod tests {
             Some(r#"{"address":"Jl. B","version":2,"dtks_listed":true}"#),
         );
         assert_eq!(update.iter().map(line).collect::<Vec<_>>(), ["Alamat: Jl. A → Jl. B", "Versi: 1 → 2"]);
-        let created = details(t, "people", None, Some(r#"{"rows":3,"dtks_listed":false,"dtks_since":null,"field":"nik"}"#));
+        let created =
+            details(t, "people", None, Some(r#"{"rows":3,"dtks_listed":false,"dtks_since":null,"field":"nik"}"#));
         assert_eq!(
             created.iter().map(line).collect::<Vec<_>>(),
             ["Terdaftar di DTKS: Tidak", "Terdaftar di DTKS sejak: —", "Isian: NIK", "Jumlah baris: 3"]
@@ -481,6 +486,9 @@ mod tests {
         assert_eq!(label(t, "audit.entity", "something_new"), "something_new");
         assert!(details(t, "registry", None, Some("{}")).is_empty());
         let region = details(t, "regions", None, Some(r#"{"kind":"village","name":"Pilang"}"#));
-        assert_eq!(region.iter().map(line).collect::<Vec<_>>(), [format!("Jenis: {}", berdaya_domain::registry::RegionKind::Village.label("id")), "Nama: Pilang".into()]);
+        assert_eq!(
+            region.iter().map(line).collect::<Vec<_>>(),
+            [format!("Jenis: {}", berdaya_domain::registry::RegionKind::Village.label("id")), "Nama: Pilang".into()]
+        );
     }
 }
