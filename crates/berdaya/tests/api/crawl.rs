@@ -203,6 +203,19 @@ const ENGLISH: &[&str] = &[
     "kind",
     "code",
     "parent",
+    // Codes that leak when a value is shown instead of its label.
+    "village",
+    "province",
+    "regency",
+    "district",
+    "male",
+    "female",
+    "active",
+    "suspended",
+    "terminated",
+    "officer",
+    "farmer",
+    "women",
 ];
 
 /// Words that look English but belong on an Indonesian page: proper names and loan words
