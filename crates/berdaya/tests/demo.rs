@@ -150,7 +150,10 @@ async fn demo_loads_into_a_fresh_sqlite_store() {
     // Seed 002: PKH shows sanctions: some families are suspended.
     let programs = store.search_programs(&Query::text("Program Keluarga Harapan")).await.expect("programs");
     let pkh = programs.items.first().expect("the PKH program");
-    let enrollments = store.program_enrollments(pkh.program.id, PageRequest::new(1, 200)).await.expect("enrollments");
+    let enrollments = store
+        .program_enrollments(pkh.program.id, &Query { page: PageRequest::new(1, 200), ..Query::default() })
+        .await
+        .expect("enrollments");
     assert!(enrollments.items.iter().any(|e| e.status == EnrollmentStatus::Suspended));
     assert!(enrollments.items.iter().filter(|e| e.status == EnrollmentStatus::Active).count() > 20);
 

@@ -7,8 +7,8 @@
 //! row set at the start of a transaction holds for all of it; it is put back to `system`
 //! before the commit, so a write made outside Berdaya is not attributed to the last user.
 
+use berdaya_domain::access::AuditEntry;
 use berdaya_domain::access::audit::GENESIS;
-use berdaya_domain::access::chain_hash;
 use berdaya_store::access::Actor;
 use berdaya_store::{ImportReport, StoreError, StoreResult};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -53,18 +53,6 @@ fn finish(tx: &Connection) -> StoreResult<()> {
 }
 
 /// One entry waiting for its place in the chain.
-struct Unsealed {
-    id: i64,
-    at: String,
-    actor_id: Option<i64>,
-    actor: String,
-    action: String,
-    entity: String,
-    entity_id: Option<String>,
-    before: Option<String>,
-    after: Option<String>,
-}
-
 /// Numbers every unsealed entry, in insertion order, after the last sealed one, and chains
 /// their hashes. Returns how many it sealed.
 pub(crate) fn seal(tx: &Connection) -> StoreResult<u64> {
@@ -75,15 +63,16 @@ pub(crate) fn seal(tx: &Connection) -> StoreResult<u64> {
     let (mut seq, mut prev) = last.unwrap_or_else(|| (0, GENESIS.to_string()));
     let mut sealed = 0u64;
     loop {
-        let batch: Vec<Unsealed> = tx
+        // Each unsealed entry by row id, its seq and hashes still to be given.
+        let batch: Vec<(i64, AuditEntry)> = tx
             .prepare_cached(
                 "SELECT id, at, actor_id, actor, action, entity, entity_id, before, after FROM audit_log \
                  WHERE hash IS NULL ORDER BY id LIMIT ?1",
             )
             .and_then(|mut s| {
                 s.query_map([SEAL_BATCH], |r| {
-                    Ok(Unsealed {
-                        id: r.get(0)?,
+                    let entry = AuditEntry {
+                        seq: 0,
                         at: r.get(1)?,
                         actor_id: r.get(2)?,
                         actor: r.get(3)?,
@@ -92,7 +81,10 @@ pub(crate) fn seal(tx: &Connection) -> StoreResult<u64> {
                         entity_id: r.get(6)?,
                         before: r.get(7)?,
                         after: r.get(8)?,
-                    })
+                        prev_hash: String::new(),
+                        hash: String::new(),
+                    };
+                    Ok((r.get(0)?, entry))
                 })?
                 .collect()
             })
@@ -103,21 +95,12 @@ pub(crate) fn seal(tx: &Connection) -> StoreResult<u64> {
         let mut update = tx
             .prepare_cached("UPDATE audit_log SET seq = ?2, prev_hash = ?3, hash = ?4 WHERE id = ?1")
             .map_err(backend)?;
-        for e in batch {
+        for (id, mut e) in batch {
             seq += 1;
-            let hash = chain_hash(
-                &prev,
-                seq,
-                &e.at,
-                e.actor_id,
-                &e.actor,
-                &e.action,
-                &e.entity,
-                e.entity_id.as_deref(),
-                e.before.as_deref(),
-                e.after.as_deref(),
-            );
-            update.execute(params![e.id, seq, prev, hash]).map_err(backend)?;
+            e.seq = seq;
+            e.prev_hash = prev.clone();
+            let hash = e.expected_hash();
+            update.execute(params![id, seq, prev, hash]).map_err(backend)?;
             prev = hash;
             sealed += 1;
         }

@@ -401,13 +401,13 @@ impl<'c> BulkInserts<'c> {
         tx: &'c Connection,
         cache: &'s mut [Option<rusqlite::Statement<'c>>],
         table: &str,
-        columns: &[&str],
+        columns: &str,
         rows: usize,
     ) -> StoreResult<&'s mut rusqlite::Statement<'c>> {
         let slot = &mut cache[rows - 1];
         if slot.is_none() {
-            let one = format!("({})", vec!["?"; columns.len()].join(", "));
-            let sql = format!("INSERT INTO {table} ({}) VALUES {}", columns.join(", "), vec![one; rows].join(", "));
+            let one = format!("({})", vec!["?"; columns.split(',').count()].join(", "));
+            let sql = format!("INSERT INTO {table} ({columns}) VALUES {}", vec![one; rows].join(", "));
             *slot = Some(tx.prepare(&sql).map_err(backend)?);
         }
         Ok(slot.as_mut().expect("prepared above"))
@@ -419,10 +419,9 @@ impl<'c> BulkInserts<'c> {
             Item::Checked(c) => Some(c),
             Item::Unreadable(_) => None,
         };
-        const HOUSEHOLD: [&str; 8] =
-            ["id", "kk", "address", "address_key", "region", "welfare_stage", "dtks_listed", "dtks_since"];
+        const HOUSEHOLD: &str = "id, kk, address, address_key, region, welfare_stage, dtks_listed, dtks_since";
         for chunk in households.chunks(BULK_ROWS) {
-            let st = Self::statement(self.tx, &mut self.households, "households", &HOUSEHOLD, chunk.len())?;
+            let st = Self::statement(self.tx, &mut self.households, "households", HOUSEHOLD, chunk.len())?;
             let mut p = 0;
             let mut bind = |v: &dyn rusqlite::ToSql| {
                 p += 1;
@@ -443,20 +442,10 @@ impl<'c> BulkInserts<'c> {
             }
             st.raw_execute().map_err(backend)?;
         }
-        const PERSON: [&str; 10] = [
-            "nik",
-            "household_id",
-            "name",
-            "name_key",
-            "sex",
-            "birth_date",
-            "relation",
-            "education",
-            "occupation",
-            "disability",
-        ];
+        const PERSON: &str =
+            "nik, household_id, name, name_key, sex, birth_date, relation, education, occupation, disability";
         for chunk in people.chunks(BULK_ROWS) {
-            let st = Self::statement(self.tx, &mut self.people, "people", &PERSON, chunk.len())?;
+            let st = Self::statement(self.tx, &mut self.people, "people", PERSON, chunk.len())?;
             let mut p = 0;
             let mut bind = |v: &dyn rusqlite::ToSql| {
                 p += 1;

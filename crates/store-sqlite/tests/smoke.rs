@@ -94,7 +94,7 @@ async fn registry_round_trip() {
     let en = s.enroll(prog.id, &e).await.unwrap();
     assert_eq!(en.subject_label, "Jl. Pilang 1");
     assert!(matches!(s.enroll(prog.id, &e).await, Err(StoreError::Duplicate { field: "subject_id", .. })));
-    assert_eq!(s.program_enrollments(prog.id, Default::default()).await.unwrap().total, 1);
+    assert_eq!(s.program_enrollments(prog.id, &Default::default()).await.unwrap().total, 1);
     assert_eq!(s.search_programs(&Query::default()).await.unwrap().items[0].enrolled, 1);
     assert_eq!(s.subject_enrollments(en.subject).await.unwrap().len(), 1);
 

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod import;
+pub mod kit;
 pub mod registry;
 pub mod survey;
 #[cfg(feature = "testkit")]

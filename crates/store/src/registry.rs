@@ -1,5 +1,8 @@
 //! Storage of the registry: regions, households, people, groups, agencies, programs and
 //! enrollments.
+//!
+//! [`RegistryStore`] is the contract; it is implemented once, on the store kit
+//! ([`crate::kit::registry`]), for every backend that runs the kit's jobs.
 
 use async_trait::async_trait;
 use berdaya_domain::registry::{
@@ -124,6 +127,7 @@ pub trait RegistryStore {
     /// Direct children of a region, or the provinces when `parent` is `None`, by code.
     async fn region_children(&self, parent: Option<&RegionCode>) -> StoreResult<Vec<Region>>;
     /// Regions whose name contains the text or whose code starts with it, in code order.
+    /// Sort keys `code`, `name`, `kind`; filter `kind`.
     async fn search_regions(&self, query: &Query) -> StoreResult<Page<Region>>;
 
     // Households --------------------------------------------------------------------------
@@ -132,6 +136,8 @@ pub trait RegistryStore {
     async fn update_household(&self, id: Id, household: &NewHousehold, version: Version) -> StoreResult<Household>;
     async fn household(&self, id: Id) -> StoreResult<Household>;
     /// Text matches a whole KK number, or is contained in the address or the head's name.
+    /// Sort keys `address`, `head`, `region`, `welfare_stage`, `members`; filters
+    /// `welfare_stage`, `dtks_listed` (`true`/`false`).
     async fn search_households(&self, query: &Query) -> StoreResult<Page<HouseholdSummary>>;
     async fn household_members(&self, id: Id) -> StoreResult<Vec<Person>>;
 
@@ -141,6 +147,7 @@ pub trait RegistryStore {
     async fn update_person(&self, id: Id, person: &NewPerson, version: Version) -> StoreResult<Person>;
     async fn person(&self, id: Id) -> StoreResult<Person>;
     /// Text matches a whole NIK, or the start of the name (case-insensitive). Ordered by name.
+    /// Sort keys `name`, `birth_date`, `sex`; filters `sex`, `relation`, `disability`.
     async fn search_people(&self, query: &Query) -> StoreResult<Page<Person>>;
 
     // Groups ------------------------------------------------------------------------------
@@ -148,7 +155,8 @@ pub trait RegistryStore {
     async fn create_group(&self, group: &NewGroup) -> StoreResult<Group>;
     async fn update_group(&self, id: Id, group: &NewGroup, version: Version) -> StoreResult<Group>;
     async fn group(&self, id: Id) -> StoreResult<Group>;
-    /// Text is contained in the name.
+    /// Text is contained in the name. Sort keys `name`, `kind`, `region`, `members`; filter
+    /// `kind`.
     async fn search_groups(&self, query: &Query) -> StoreResult<Page<GroupSummary>>;
     /// Adds a member; a person is at most once in a group.
     async fn add_member(&self, group_id: Id, member: &NewMember) -> StoreResult<GroupMember>;
@@ -164,7 +172,7 @@ pub trait RegistryStore {
     async fn create_agency(&self, agency: &NewAgency) -> StoreResult<Agency>;
     async fn update_agency(&self, id: Id, agency: &NewAgency, version: Version) -> StoreResult<Agency>;
     async fn agency(&self, id: Id) -> StoreResult<Agency>;
-    /// Text is contained in the name.
+    /// Text is contained in the name. Sort keys `name`, `kind`, `region`; filter `kind`.
     async fn search_agencies(&self, query: &Query) -> StoreResult<Page<Agency>>;
     /// Units whose parent is this agency.
     async fn agency_units(&self, id: Id) -> StoreResult<Vec<Agency>>;
@@ -177,11 +185,17 @@ pub trait RegistryStore {
     async fn create_program(&self, program: &NewProgram) -> StoreResult<Program>;
     async fn update_program(&self, id: Id, program: &NewProgram, version: Version) -> StoreResult<Program>;
     async fn program(&self, id: Id) -> StoreResult<Program>;
-    /// Text is contained in the name.
+    /// Text is contained in the name. With a region, only programs that target a region in
+    /// that area or above it (the area lies in a target region), and `enrolled` counts only
+    /// enrollments whose subject lies in the area (a household's region, a person's
+    /// household's, a group's) and, with `within`, in that scope. Sort keys `name`,
+    /// `agency`, `starts_on`, `ends_on`, `enrolled`; filter `agency_id`.
     async fn search_programs(&self, query: &Query) -> StoreResult<Page<ProgramSummary>>;
     /// Enrolls a household, person or group; each subject at most once per program.
     async fn enroll(&self, program_id: Id, enrollment: &NewEnrollment) -> StoreResult<Enrollment>;
-    async fn program_enrollments(&self, program_id: Id, page: PageRequest) -> StoreResult<Page<Enrollment>>;
+    /// A program's enrollments by id, one page of `query.page`, limited to `query.region` and
+    /// `query.within` exactly as the `enrolled` count of [`RegistryStore::search_programs`].
+    async fn program_enrollments(&self, program_id: Id, query: &Query) -> StoreResult<Page<Enrollment>>;
     async fn subject_enrollments(&self, subject: Subject) -> StoreResult<Vec<SubjectEnrollment>>;
 
     // Bulk ------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ use time::Date;
 use time::macros::date;
 
 use crate::import::{RegistryRecord, RowError};
-use crate::registry::{Query, RegistryExportRow};
+use crate::registry::{Query, RegistryExportRow, Sort, Within};
 use crate::{COUNT_CAP, ImportOptions, ImportReport, Page, PageRequest, Store, StoreError};
 
 /// A boxed future, as cleanups and the check table use.
@@ -127,6 +127,9 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("program_search", |s| Box::pin(checks::program_search(s))),
     ("enrollments", |s| Box::pin(checks::enrollments(s))),
     ("count_cap", |s| Box::pin(checks::count_cap(s))),
+    ("listing_sorts", |s| Box::pin(checks::listing_sorts(s))),
+    ("listing_filters", |s| Box::pin(checks::listing_filters(s))),
+    ("programs_by_area", |s| Box::pin(checks::programs_by_area(s))),
     ("import_commits_valid_file", |s| Box::pin(checks::import_commits_valid_file(s))),
     ("import_rolls_back_on_any_error", |s| Box::pin(checks::import_rolls_back_on_any_error(s))),
     ("import_skip_invalid", |s| Box::pin(checks::import_skip_invalid(s))),
@@ -188,6 +191,9 @@ macro_rules! store_conformance {
             program_search
             enrollments
             count_cap
+            listing_sorts
+            listing_filters
+            programs_by_area
             import_commits_valid_file
             import_rolls_back_on_any_error
             import_skip_invalid
@@ -1532,14 +1538,17 @@ pub mod checks {
 
         let mut seen = Vec::new();
         for page_no in 1..=2 {
-            let page = s.program_enrollments(pkh.id, PageRequest::new(page_no, 2)).await.expect("enrollments");
+            let page = s
+                .program_enrollments(pkh.id, &Query { page: PageRequest::new(page_no, 2), ..Query::default() })
+                .await
+                .expect("enrollments");
             assert_eq!((page.total, page.total_capped, page.items.len()), (3, false, [2, 1][page_no as usize - 1]));
             seen.extend(page.items);
         }
         seen.sort_by_key(|e| e.id);
         assert_eq!(seen, [e1.clone(), e2.clone(), e3.clone()]);
         assert_err!(
-            s.program_enrollments(pkh.id + 1000, PageRequest::default()).await,
+            s.program_enrollments(pkh.id + 1000, &Query::default()).await,
             StoreError::NotFound { entity: "program" }
         );
 
@@ -1569,6 +1578,318 @@ pub mod checks {
         let enrolled: Vec<(Id, u32)> = programs.items.iter().map(|p| (p.program.id, p.enrolled)).collect();
         assert_eq!(enrolled, [(p2k2.id, 1), (pkh.id, 3)]);
         assert_eq!(s.registry_counts().await.expect("counts").enrollments, 4);
+    }
+
+    fn sorted(key: &str, descending: bool) -> Query {
+        Query { sort: Some(Sort { key: key.into(), descending }), ..q("") }
+    }
+
+    fn filtered(key: &str, value: &str) -> Query {
+        Query { filters: vec![(key.into(), value.into())], ..q("") }
+    }
+
+    /// `expected` ordered ascending by `key` (then id), and descending by `key` (then id).
+    fn both_ways<K: Ord + Clone>(items: &[(Id, K)]) -> (Vec<Id>, Vec<Id>) {
+        let mut up = items.to_vec();
+        up.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+        let mut down = items.to_vec();
+        down.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        (up.into_iter().map(|x| x.0).collect(), down.into_iter().map(|x| x.0).collect())
+    }
+
+    /// Every listing sorts by each key it names, both ways, the id breaking ties (NULLs last
+    /// both ways); an unknown key keeps the natural order.
+    pub async fn listing_sorts(s: Arc<dyn Store>) {
+        let s = &*s;
+        let reg = seed_registry(s).await;
+
+        // Regions: keyed by code, so the "ids" here are positions in REGIONS.
+        let regions = |key: &'static str| async move {
+            let up = s.search_regions(&sorted(key, false)).await.expect("regions");
+            let down = s.search_regions(&sorted(key, true)).await.expect("regions");
+            (
+                region_codes(&up).into_iter().map(String::from).collect::<Vec<_>>(),
+                region_codes(&down).into_iter().map(String::from).collect::<Vec<_>>(),
+            )
+        };
+        let mut by_name: Vec<(&str, String)> = REGIONS.iter().map(|(c, n, _)| (*c, n.to_lowercase())).collect();
+        by_name.sort_by(|a, b| a.1.cmp(&b.1));
+        let (up, down) = regions("name").await;
+        assert_eq!(up, by_name.iter().map(|x| x.0).collect::<Vec<_>>(), "regions by name");
+        assert_eq!(down, by_name.iter().rev().map(|x| x.0).collect::<Vec<_>>(), "regions by name, descending");
+        let (up, _) = regions("kind").await;
+        let mut by_kind: Vec<(&str, &str)> = REGIONS.iter().map(|(c, _, k)| (k.code(), *c)).collect();
+        by_kind.sort();
+        assert_eq!(up, by_kind.iter().map(|x| x.1).collect::<Vec<_>>(), "regions by kind, then code");
+        let (up, down) = regions("code").await;
+        assert_eq!(up.iter().rev().collect::<Vec<_>>(), down.iter().collect::<Vec<_>>(), "regions by code");
+        assert_eq!(regions("nonsense").await.0, up, "an unknown key keeps the code order");
+
+        // Households: h4 has no head, so it comes last both ways by head.
+        let h = &reg.h;
+        let households = |key: &'static str, descending: bool| async move {
+            let page = s.search_households(&sorted(key, descending)).await.expect("households");
+            page.items.iter().map(|x| x.household.id).collect::<Vec<_>>()
+        };
+        assert_eq!(households("head", false).await, [h[4].id, h[2].id, h[0].id, h[1].id, h[3].id], "by head");
+        assert_eq!(
+            households("head", true).await,
+            [h[1].id, h[0].id, h[2].id, h[4].id, h[3].id],
+            "by head, descending"
+        );
+        assert_eq!(households("members", true).await, [h[0].id, h[1].id, h[2].id, h[4].id, h[3].id], "by members");
+        assert_eq!(households("members", false).await, [h[3].id, h[1].id, h[2].id, h[4].id, h[0].id], "by members");
+        assert_eq!(households("address", false).await, [h[1].id, h[4].id, h[3].id, h[2].id, h[0].id], "by address");
+        assert_eq!(households("address", true).await, [h[0].id, h[2].id, h[3].id, h[4].id, h[1].id], "by address");
+        assert_eq!(households("region", false).await, [h[2].id, h[1].id, h[4].id, h[0].id, h[3].id], "by region name");
+        let stages: Vec<(Id, &str)> = h.iter().map(|x| (x.id, x.welfare_stage.code())).collect();
+        assert_eq!(households("welfare_stage", true).await, both_ways(&stages).1, "by welfare stage");
+
+        // People.
+        let people = |key: &'static str, descending: bool| async move {
+            let page = s.search_people(&sorted(key, descending)).await.expect("people");
+            page.items.iter().map(|x| x.id).collect::<Vec<_>>()
+        };
+        let births: Vec<(Id, Date)> = reg.p.iter().map(|p| (p.id, p.birth_date)).collect();
+        let (up, down) = both_ways(&births);
+        assert_eq!((people("birth_date", false).await, people("birth_date", true).await), (up, down), "by birth date");
+        let sexes: Vec<(Id, &str)> = reg.p.iter().map(|p| (p.id, p.sex.code())).collect();
+        let (up, down) = both_ways(&sexes);
+        assert_eq!((people("sex", false).await, people("sex", true).await), (up, down), "by sex");
+        let names: Vec<(Id, String)> = reg.p.iter().map(|p| (p.id, p.name.to_lowercase())).collect();
+        let (up, down) = both_ways(&names);
+        assert_eq!((people("name", false).await, people("name", true).await), (up, down), "by name");
+
+        // Groups, agencies, programs.
+        let a1 = s
+            .create_agency(&agency_draft("Dinas Sosial", AgencyKind::Agency, KALAMPANGAN, None))
+            .await
+            .expect("agency");
+        let a2 = s
+            .create_agency(&agency_draft("BPP Kutukan", AgencyKind::Unit, KUTUKAN, Some(a1.id)))
+            .await
+            .expect("agency");
+        let a3 = s.create_agency(&agency_draft("Bappeda", AgencyKind::Agency, PILANG, None)).await.expect("agency");
+        let agencies = |key: &'static str, descending: bool| async move {
+            let page = s.search_agencies(&sorted(key, descending)).await.expect("agencies");
+            page.items.iter().map(|x| x.id).collect::<Vec<_>>()
+        };
+        assert_eq!(agencies("name", true).await, [a1.id, a2.id, a3.id], "agencies by name, descending");
+        assert_eq!(agencies("region", false).await, [a1.id, a2.id, a3.id], "agencies by region name");
+        assert_eq!(agencies("kind", false).await, [a1.id, a3.id, a2.id], "agencies by kind, then id");
+        assert_eq!(agencies("kind", true).await, [a2.id, a1.id, a3.id], "agencies by kind, descending, then id");
+
+        let g = |name: &str, kind: GroupKind, region: &str| NewGroup { name: name.into(), kind, ..g_draft(region) };
+        let g1 = s.create_group(&g("Kelompok A", GroupKind::Ksm, PILANG)).await.expect("group");
+        let g2 = s.create_group(&g("Kelompok B", GroupKind::FamilyCohort, KALAMPANGAN)).await.expect("group");
+        let g3 = s.create_group(&g("Kelompok C", GroupKind::Ksm, KUTUKAN)).await.expect("group");
+        let members: Vec<NewMember> = ["Sutrisno", "Sulastri"]
+            .iter()
+            .map(|n| NewMember { person_id: reg.person(n).id, role: GroupRole::Member, since: None, until: None })
+            .collect();
+        s.add_members(g3.id, &members).await.expect("members");
+        s.add_members(g2.id, &members[..1]).await.expect("members");
+        let groups = |key: &'static str, descending: bool| async move {
+            let page = s.search_groups(&sorted(key, descending)).await.expect("groups");
+            page.items.iter().map(|x| x.group.id).collect::<Vec<_>>()
+        };
+        assert_eq!(groups("members", true).await, [g3.id, g2.id, g1.id], "groups by members");
+        assert_eq!(groups("name", true).await, [g3.id, g2.id, g1.id], "groups by name, descending");
+        assert_eq!(groups("region", false).await, [g2.id, g3.id, g1.id], "groups by region name");
+        let kinds: Vec<(Id, &str)> = [&g1, &g2, &g3].iter().map(|x| (x.id, x.kind.code())).collect();
+        assert_eq!((groups("kind", false).await, groups("kind", true).await), both_ways(&kinds), "groups by kind");
+
+        let mut p = program_draft("Zeta", a3.id, &[PILANG]);
+        let p1 = s.create_program(&p).await.expect("program");
+        p = NewProgram {
+            name: "Alpha".into(),
+            agency_id: a2.id,
+            starts_on: date!(2021 - 01 - 01),
+            ends_on: Some(date!(2022 - 01 - 01)),
+            ..p
+        };
+        let p2 = s.create_program(&p).await.expect("program");
+        p = NewProgram {
+            name: "Mid".into(),
+            agency_id: a1.id,
+            starts_on: date!(2020 - 01 - 01),
+            ends_on: Some(date!(2023 - 01 - 01)),
+            ..p
+        };
+        let p3 = s.create_program(&p).await.expect("program");
+        let enroll = |id| NewEnrollment {
+            subject: Subject { kind: SubjectKind::Household, id },
+            status: EnrollmentStatus::Active,
+            enrolled_on: date!(2021 - 02 - 01),
+            ended_on: None,
+        };
+        s.enroll(p3.id, &enroll(h[0].id)).await.expect("enroll");
+        s.enroll(p3.id, &enroll(h[1].id)).await.expect("enroll");
+        s.enroll(p2.id, &enroll(h[0].id)).await.expect("enroll");
+        let programs = |key: &'static str, descending: bool| async move {
+            let page = s.search_programs(&sorted(key, descending)).await.expect("programs");
+            page.items.iter().map(|x| x.program.id).collect::<Vec<_>>()
+        };
+        assert_eq!(programs("name", false).await, [p2.id, p3.id, p1.id], "programs by name");
+        assert_eq!(programs("agency", false).await, [p1.id, p2.id, p3.id], "programs by agency name");
+        assert_eq!(programs("starts_on", true).await, [p2.id, p3.id, p1.id], "programs by start, descending");
+        assert_eq!(programs("ends_on", false).await, [p2.id, p3.id, p1.id], "open-ended last");
+        assert_eq!(programs("ends_on", true).await, [p3.id, p2.id, p1.id], "open-ended last, descending too");
+        assert_eq!(programs("enrolled", true).await, [p3.id, p2.id, p1.id], "programs by enrolled");
+        assert_eq!(programs("enrolled", false).await, [p1.id, p2.id, p3.id], "programs by enrolled");
+    }
+
+    /// Each listing's filters keep exact matches; the total counts only those; a value the
+    /// field cannot hold matches nothing; unknown keys are ignored.
+    pub async fn listing_filters(s: Arc<dyn Store>) {
+        let s = &*s;
+        let reg = seed_registry(s).await;
+        let villages = s.search_regions(&filtered("kind", RegionKind::Village.code())).await.expect("regions");
+        assert_eq!(region_codes(&villages), [PILANG, KUTUKAN]);
+        assert_whole(&villages, 2);
+        let all = s.search_regions(&filtered("no_such_key", "x")).await.expect("regions");
+        assert_eq!(all.total, REGIONS.len() as u64, "an unknown key is ignored");
+
+        let h2 = &reg.h[1];
+        let changed = NewHousehold {
+            kk: h2.kk,
+            address: h2.address.clone(),
+            region: h2.region.clone(),
+            welfare_stage: WelfareStage::Sejahtera1,
+            dtks_listed: true,
+            dtks_since: Some(date!(2020 - 01 - 01)),
+        };
+        s.update_household(h2.id, &changed, h2.version).await.expect("update");
+        let ids = |p: &Page<crate::HouseholdSummary>| p.items.iter().map(|x| x.household.id).collect::<Vec<_>>();
+        let stage = s.search_households(&filtered("welfare_stage", "sejahtera_1")).await.expect("households");
+        assert_eq!((ids(&stage), stage.total), (vec![h2.id], 1));
+        let listed = s.search_households(&filtered("dtks_listed", "true")).await.expect("households");
+        assert_eq!((ids(&listed), listed.total), (vec![h2.id], 1));
+        let unlisted = s.search_households(&filtered("dtks_listed", "false")).await.expect("households");
+        assert_eq!(unlisted.total, 4);
+        assert!(!ids(&unlisted).contains(&h2.id));
+        let nonsense = s.search_households(&filtered("dtks_listed", "maybe")).await.expect("households");
+        assert_whole(&nonsense, 0);
+        let both = Query { filters: vec![("dtks_listed".into(), "false".into())], ..in_region("", "33") };
+        assert_eq!(
+            ids(&s.search_households(&both).await.expect("households")),
+            [reg.h[0].id],
+            "filters AND the region"
+        );
+
+        let expect = |pred: &dyn Fn(&Person) -> bool| {
+            let mut v: Vec<(String, Id)> =
+                reg.p.iter().filter(|p| pred(p)).map(|p| (p.name.to_lowercase(), p.id)).collect();
+            v.sort();
+            v.into_iter().map(|x| x.1).collect::<Vec<_>>()
+        };
+        let people = |key: &'static str, value: &'static str| async move {
+            let page = s.search_people(&filtered(key, value)).await.expect("people");
+            assert_eq!(page.total, page.items.len() as u64);
+            page.items.iter().map(|p| p.id).collect::<Vec<_>>()
+        };
+        assert_eq!(people("sex", "female").await, expect(&|p| p.sex == Sex::Female), "by sex");
+        assert_eq!(people("relation", "head").await, expect(&|p| p.relation == Relation::Head), "by relation");
+        assert_eq!(people("disability", Disability::None.code()).await.len(), reg.p.len(), "by disability");
+        assert!(people("disability", Disability::Physical.code()).await.is_empty(), "by disability");
+
+        let a1 =
+            s.create_agency(&agency_draft("Dinas Sosial", AgencyKind::Agency, PILANG, None)).await.expect("agency");
+        let a2 = s.create_agency(&agency_draft("BPP", AgencyKind::Unit, PILANG, Some(a1.id))).await.expect("agency");
+        let units = s.search_agencies(&filtered("kind", AgencyKind::Unit.code())).await.expect("agencies");
+        assert_eq!(units.items.iter().map(|a| a.id).collect::<Vec<_>>(), [a2.id]);
+        assert_whole(&units, 1);
+
+        let ksm = s.create_group(&g_draft(PILANG)).await.expect("group");
+        let other = NewGroup { kind: GroupKind::FamilyCohort, ..g_draft(PILANG) };
+        s.create_group(&other).await.expect("group");
+        let found = s.search_groups(&filtered("kind", GroupKind::Ksm.code())).await.expect("groups");
+        assert_eq!(found.items.iter().map(|g| g.group.id).collect::<Vec<_>>(), [ksm.id]);
+        assert_whole(&found, 1);
+
+        let p1 = s.create_program(&program_draft("PKH", a1.id, &[PILANG])).await.expect("program");
+        s.create_program(&program_draft("Optimasi", a2.id, &[PILANG])).await.expect("program");
+        let of_a1 = s.search_programs(&filtered("agency_id", &a1.id.to_string())).await.expect("programs");
+        assert_eq!(of_a1.items.iter().map(|p| p.program.id).collect::<Vec<_>>(), [p1.id]);
+        assert_whole(&of_a1, 1);
+        assert_whole(&s.search_programs(&filtered("agency_id", "not a number")).await.expect("programs"), 0);
+    }
+
+    /// With a region, programs are those targeting a region in the area or above it, and
+    /// both the `enrolled` count and `program_enrollments` keep only subjects in the area
+    /// (and within the query's scope), so a list and a program's page agree.
+    pub async fn programs_by_area(s: Arc<dyn Store>) {
+        let s = &*s;
+        let reg = seed_registry(s).await;
+        let a = s.create_agency(&agency_draft("Dinas Sosial", AgencyKind::Agency, "33", None)).await.expect("agency");
+        let wide = s.create_program(&program_draft("Jawa Tengah", a.id, &["33"])).await.expect("program");
+        let pilang = s.create_program(&program_draft("Pilang", a.id, &[PILANG])).await.expect("program");
+        let lampung = s.create_program(&program_draft("Lampung", a.id, &[L12, KALAMPANGAN])).await.expect("program");
+        let nowhere = s.create_program(&program_draft("Nowhere", a.id, &[])).await.expect("program");
+        let g = s.create_group(&NewGroup { name: "Kutukan".into(), ..g_draft(KUTUKAN) }).await.expect("group");
+        let sutrisno = reg.person("Sutrisno");
+        s.add_member(g.id, &NewMember { person_id: sutrisno.id, role: GroupRole::Member, since: None, until: None })
+            .await
+            .expect("member");
+        let enroll = |kind, id| NewEnrollment {
+            subject: Subject { kind, id },
+            status: EnrollmentStatus::Active,
+            enrolled_on: date!(2021 - 02 - 01),
+            ended_on: None,
+        };
+        // Wide: a Pilang household, a Kutukan person, a Kutukan group, a Kalampangan household.
+        s.enroll(wide.id, &enroll(SubjectKind::Household, reg.h[0].id)).await.expect("enroll");
+        s.enroll(wide.id, &enroll(SubjectKind::Person, reg.person("Wibowo").id)).await.expect("enroll");
+        s.enroll(wide.id, &enroll(SubjectKind::Group, g.id)).await.expect("enroll");
+        s.enroll(wide.id, &enroll(SubjectKind::Household, reg.h[2].id)).await.expect("enroll");
+        s.enroll(lampung.id, &enroll(SubjectKind::Household, reg.h[4].id)).await.expect("enroll");
+
+        let listed = |query: Query| async move {
+            let page = s.search_programs(&query).await.expect("programs");
+            assert_eq!(page.total, page.items.len() as u64, "the total counts what is listed");
+            page.items.iter().map(|p| (p.program.name.clone(), p.enrolled)).collect::<Vec<_>>()
+        };
+        let all = listed(q("")).await;
+        assert_eq!(
+            all,
+            [("Jawa Tengah".into(), 4), ("Lampung".into(), 1), ("Nowhere".into(), 0), ("Pilang".into(), 0)]
+        );
+        // A district: the province-wide program (above it) and Pilang's (below it).
+        let district = listed(in_region("", "33.16.09")).await;
+        assert_eq!(district, [("Jawa Tengah".into(), 3), ("Pilang".into(), 0)]);
+        // A village: the wide program counts only Pilang's household.
+        assert_eq!(listed(in_region("", PILANG)).await, [("Jawa Tengah".into(), 1), ("Pilang".into(), 0)]);
+        // An RT below a lingkungan: the Lampung program targets L12, not L1.
+        assert!(listed(in_region("", L1_RT03)).await.is_empty());
+        assert_eq!(listed(in_region("", L12)).await, [("Lampung".into(), 1)]);
+        assert_eq!(listed(in_region("", "62")).await, [("Lampung".into(), 0)], "Lampung also targets Kalampangan");
+        // Within a group: the group, its members, their households.
+        let members_of = Query { within: Some(Within::MembersOf(g.id)), ..q("") };
+        assert_eq!(listed(members_of.clone()).await[0], ("Jawa Tengah".into(), 2), "the group and Pilang's household");
+
+        let enrolled = |query: Query| async move {
+            let page = s.program_enrollments(wide.id, &query).await.expect("enrollments");
+            assert_eq!(page.total, page.items.len() as u64);
+            page.items.iter().map(|e| e.subject).collect::<Vec<_>>()
+        };
+        assert_eq!(enrolled(q("")).await.len(), 4);
+        let in_district = enrolled(in_region("", "33.16.09")).await;
+        assert_eq!(
+            in_district.iter().map(|x| x.kind).collect::<Vec<_>>(),
+            [SubjectKind::Household, SubjectKind::Person, SubjectKind::Group]
+        );
+        assert_eq!(
+            enrolled(in_region("", KALAMPANGAN)).await,
+            [Subject { kind: SubjectKind::Household, id: reg.h[2].id }]
+        );
+        assert_eq!(enrolled(members_of).await.len(), 2);
+        let paged = s
+            .program_enrollments(wide.id, &Query { page: PageRequest::new(2, 2), ..in_region("", "33") })
+            .await
+            .expect("page");
+        assert_eq!((paged.total, paged.items.len()), (3, 1));
+        assert!(s.program_enrollments(nowhere.id, &q("")).await.expect("none").items.is_empty());
+        assert_eq!(pilang.target_regions, [code(PILANG)]);
     }
 
     /// Totals are exact up to `COUNT_CAP` and capped past it.

@@ -32,6 +32,8 @@
     // The search box takes the value input's id, so the field's label names it.
     valueInput.id = id + "-value";
     valueInput.type = "hidden";
+    // The name shown beside the raw value without JavaScript; the search box shows it now.
+    root.querySelectorAll("output.picker-shown").forEach(function (o) { o.remove(); });
     var search = el("input", {
       type: "text",
       id: id,
@@ -160,9 +162,24 @@
       }
     }
 
+    // A picker whose kind follows a select of its form (an enrollment's subject: household,
+    // person or group) searches that kind, and forgets its choice when the select changes.
+    var kindSelect = root.dataset.kindFrom && root.closest("form")
+      ? root.closest("form").querySelector('select[name="' + root.dataset.kindFrom + '"]')
+      : null;
+    if (kindSelect) {
+      kindSelect.addEventListener("change", function () {
+        chosen = [];
+        search.value = "";
+        sync();
+        close();
+      });
+    }
+
     function ask(text) {
       var mine = ++asked;
-      var url = "/api/v1/pick/" + encodeURIComponent(kind) + "?limit=" + LIMIT + "&q=" + encodeURIComponent(text);
+      var searched = kindSelect && kindSelect.value ? kindSelect.value : kind;
+      var url = "/api/v1/pick/" + encodeURIComponent(searched) + "?limit=" + LIMIT + "&q=" + encodeURIComponent(text);
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (res) {
           if (!res.ok) throw new Error(String(res.status));

@@ -9,51 +9,38 @@ use axum::routing::get;
 
 use crate::AppState;
 
-/// One embedded file.
+/// One embedded file, served at `/assets/<file>`.
 struct Asset {
     path: &'static str,
-    mime: &'static str,
     bytes: &'static [u8],
 }
 
+/// An embedded file of `crates/web/assets`.
+macro_rules! asset {
+    ($file:literal) => {
+        Asset { path: concat!("/assets/", $file), bytes: include_bytes!(concat!("../assets/", $file)) }
+    };
+}
+
 const ASSETS: &[Asset] = &[
-    Asset { path: "/assets/app.css", mime: "text/css; charset=utf-8", bytes: include_bytes!("../assets/app.css") },
-    Asset {
-        path: "/assets/api-docs.js",
-        mime: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../assets/api-docs.js"),
-    },
-    Asset {
-        path: "/assets/picker.js",
-        mime: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../assets/picker.js"),
-    },
-    Asset {
-        path: "/assets/vendor/htmx/htmx.min.js",
-        mime: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../assets/vendor/htmx/htmx.min.js"),
-    },
-    Asset {
-        path: "/assets/vendor/htmx/LICENSE",
-        mime: "text/plain; charset=utf-8",
-        bytes: include_bytes!("../assets/vendor/htmx/LICENSE"),
-    },
-    Asset {
-        path: "/assets/vendor/swagger-ui/swagger-ui-bundle.js",
-        mime: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../assets/vendor/swagger-ui/swagger-ui-bundle.js"),
-    },
-    Asset {
-        path: "/assets/vendor/swagger-ui/swagger-ui.css",
-        mime: "text/css; charset=utf-8",
-        bytes: include_bytes!("../assets/vendor/swagger-ui/swagger-ui.css"),
-    },
-    Asset {
-        path: "/assets/vendor/swagger-ui/LICENSE",
-        mime: "text/plain; charset=utf-8",
-        bytes: include_bytes!("../assets/vendor/swagger-ui/LICENSE"),
-    },
+    asset!("app.css"),
+    asset!("api-docs.js"),
+    asset!("picker.js"),
+    asset!("vendor/htmx/htmx.min.js"),
+    asset!("vendor/htmx/LICENSE"),
+    asset!("vendor/swagger-ui/swagger-ui-bundle.js"),
+    asset!("vendor/swagger-ui/swagger-ui.css"),
+    asset!("vendor/swagger-ui/LICENSE"),
 ];
+
+/// The media type of an asset, by its ending.
+fn mime(path: &str) -> &'static str {
+    match path.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("css") => "text/css; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        _ => "text/plain; charset=utf-8",
+    }
+}
 
 const API_DOCS: &str = include_str!("../assets/api-docs.html");
 
@@ -67,5 +54,5 @@ pub fn router() -> Router<AppState> {
 }
 
 fn serve(asset: &'static Asset) -> Response {
-    ([(CONTENT_TYPE, asset.mime), (CACHE_CONTROL, "public, max-age=3600")], asset.bytes).into_response()
+    ([(CONTENT_TYPE, mime(asset.path)), (CACHE_CONTROL, "public, max-age=3600")], asset.bytes).into_response()
 }

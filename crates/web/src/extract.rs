@@ -92,17 +92,23 @@ impl<S: Send + Sync> FromRequestParts<S> for CodePath {
     }
 }
 
-/// The query string of a listing: `q`, `region`, `parent`, `page`, `per_page`. Bad values are
-/// a 400 naming the parameter; under `/api` unknown parameters are too (a typo would
-/// otherwise silently widen a search).
+/// The query string of a listing: `q`, `region`, `parent`, `page`, `per_page`, `sort`, `dir`
+/// and the listing's filters. Bad values are a 400 naming the parameter; under `/api` unknown
+/// parameters are too (a typo would otherwise silently widen a search), once the handler
+/// says which it knows ([`ListParams::query_for`], [`ListParams::only`]).
 #[derive(Debug, Clone, Default)]
 pub struct ListParams {
     pub q: Option<String>,
     pub region: Option<RegionCode>,
     pub parent: Option<RegionCode>,
     pub page: PageRequest,
-    /// Other parameters pages read (`program`, `lang`); never set under `/api`.
+    /// `sort` as given, and whether `dir` is `desc`.
+    pub sort: Option<String>,
+    pub descending: bool,
+    /// Other parameters: filters (`kind`), and what pages read (`program`, `lang`).
     pub other: HashMap<String, String>,
+    /// Whether the request is to the JSON API.
+    pub api: bool,
 }
 
 /// The longest search text accepted.
@@ -122,6 +128,52 @@ impl ListParams {
     /// The search text, or empty.
     pub fn q_str(&self) -> &str {
         self.q.as_deref().unwrap_or("")
+    }
+
+    /// The order asked for, if any.
+    pub fn sort(&self) -> Option<berdaya_store::Sort> {
+        self.sort.clone().map(|key| berdaya_store::Sort { key, descending: self.descending })
+    }
+
+    /// The query of a listing sorted by one of `sorts` and filtered by `filters`: an unknown
+    /// sort key is a 400 naming `sort`; under `/api` any other unknown parameter is a 400
+    /// naming it (pages ignore them: `lang`, …).
+    pub fn query_for(&self, sorts: &[&str], filters: &[&str]) -> Result<berdaya_store::Query, Error> {
+        if let Some(key) = &self.sort
+            && !sorts.contains(&key.as_str())
+        {
+            let message = format!("`{}` is not a sort key here (use {})", short(key), sorts.join(", "));
+            return Err(Error::bad_request("sort", message));
+        }
+        self.only(filters)?;
+        let mut query = self.query();
+        query.sort = self.sort();
+        let mut set: Vec<(String, String)> = filters
+            .iter()
+            .filter_map(|k| self.other.get(*k).map(|v| (k.to_string(), v.trim().to_string())))
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        set.sort();
+        query.filters = set;
+        Ok(query)
+    }
+
+    /// Under `/api`, a 400 naming the first parameter that is neither a listing's own nor one
+    /// of `known`.
+    pub fn only(&self, known: &[&str]) -> Result<(), Error> {
+        if !self.api {
+            return Ok(());
+        }
+        let mut unknown: Vec<&String> = self.other.keys().filter(|k| !known.contains(&k.as_str())).collect();
+        unknown.sort();
+        match unknown.first() {
+            None => Ok(()),
+            Some(key) => {
+                let mut all = vec!["q", "region", "parent", "page", "per_page", "sort", "dir"];
+                all.extend_from_slice(known);
+                Err(Error::bad_request(key, format!("is not a known parameter (use {})", all.join(", "))))
+            }
+        }
     }
 }
 
@@ -168,15 +220,19 @@ impl<S: Send + Sync> FromRequestParts<S> for ListParams {
                         )));
                     }
                 },
-                _ if api => {
-                    return Err(bad("is not a known parameter (use q, region, parent, page, per_page)".into()));
-                }
+                "sort" => out.sort = Some(value.trim().to_string()).filter(|v| !v.is_empty()),
+                "dir" => match value.trim() {
+                    "" | "asc" => out.descending = false,
+                    "desc" => out.descending = true,
+                    _ => return Err(bad(format!("`{}` is not an order (use asc or desc)", short(&value)))),
+                },
                 _ => {
                     out.other.insert(key, value);
                 }
             }
         }
         out.page = PageRequest::new(page, per_page);
+        out.api = api;
         Ok(out)
     }
 }
@@ -235,6 +291,27 @@ impl JsonBody {
         serde_json::to_vec(&doc)
             .map(|v| JsonBody(Bytes::from(v)))
             .map_err(|e| Error::bad_request("body", e.to_string()))
+    }
+
+    /// Deserializes the body into a draft whose fields are text; the fields `numbers` names
+    /// (record ids) may also be given as JSON numbers.
+    pub fn draft<T: DeserializeOwned>(&self, numbers: &[&str]) -> Result<T, Error> {
+        if numbers.is_empty() {
+            return self.decode();
+        }
+        let mut doc: serde_json::Value = self.decode()?;
+        if let Some(map) = doc.as_object_mut() {
+            for key in numbers {
+                if let Some(v) = map.get_mut(*key)
+                    && let Some(n) = v.as_number().filter(|n| n.is_i64() || n.is_u64())
+                {
+                    *v = serde_json::Value::String(n.to_string());
+                }
+            }
+        }
+        // Decoded from bytes again, so a wrong type is still named by its field.
+        let bytes = serde_json::to_vec(&doc).map_err(|e| Error::bad_request("body", e.to_string()))?;
+        JsonBody(Bytes::from(bytes)).decode()
     }
 
     /// The `version` the client read, which an update must carry.

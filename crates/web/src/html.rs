@@ -121,8 +121,17 @@ impl Cell {
 #[derive(Debug, Clone, Default)]
 pub struct Table {
     pub headers: Vec<String>,
+    /// Per header, the address that sorts the listing by that column (empty: not sortable).
+    pub sorts: Vec<Option<String>>,
     pub rows: Vec<Vec<Cell>>,
     pub empty: String,
+}
+
+impl Table {
+    /// The sort address of header `i`, if it has one.
+    pub fn sort_href(&self, i: &usize) -> Option<&str> {
+        self.sorts.get(*i).and_then(|s| s.as_deref())
+    }
 }
 
 /// Previous/next links and a summary of a paginated listing.
@@ -189,6 +198,9 @@ pub struct Picker {
     /// With `multiple`: the chosen values and their names.
     pub chosen: Vec<(String, String)>,
     pub multiple: bool,
+    /// The name of a select of the same form whose value is the kind searched (an
+    /// enrollment's subject kind); `kind` is then only the starting kind.
+    pub kind_from: Option<&'static str>,
 }
 
 impl Field {
@@ -244,7 +256,7 @@ impl Field {
         shown: impl Into<String>,
     ) -> Field {
         let mut f = Field::new("picker", name, label, value);
-        f.picker = Some(Picker { kind, shown: shown.into(), chosen: Vec::new(), multiple: false });
+        f.picker = Some(Picker { kind, shown: shown.into(), chosen: Vec::new(), multiple: false, kind_from: None });
         f
     }
 
@@ -254,8 +266,16 @@ impl Field {
     pub fn picker_many(name: &str, label: &str, kind: &'static str, chosen: Vec<(String, String)>) -> Field {
         let value = chosen.iter().map(|(v, _)| v.as_str()).collect::<Vec<_>>().join(", ");
         let mut f = Field::new("picker", name, label, value);
-        f.picker = Some(Picker { kind, shown: String::new(), chosen, multiple: true });
+        f.picker = Some(Picker { kind, shown: String::new(), chosen, multiple: true, kind_from: None });
         f
+    }
+
+    /// A picker whose kind follows the select `select` of the same form.
+    pub fn kind_from(mut self, select: &'static str) -> Field {
+        if let Some(p) = self.picker.as_mut() {
+            p.kind_from = Some(select);
+        }
+        self
     }
 
     pub fn required(mut self) -> Field {
@@ -360,6 +380,35 @@ pub struct Search {
     pub placeholder: String,
     /// A region-code filter, when the listing has one.
     pub region: Option<String>,
+    /// Select boxes that narrow the listing (`kind`, `status`, …).
+    pub filters: Vec<FilterBox>,
+    /// The current order (`name`, `desc`), kept when the search changes.
+    pub sort: Option<(String, String)>,
+}
+
+/// A filter's select box above a listing.
+#[derive(Debug, Clone)]
+pub struct FilterBox {
+    pub key: String,
+    pub label: String,
+    pub choices: Vec<Choice>,
+}
+
+impl FilterBox {
+    /// A box for `key` whose first choice is "all"; `current` is the value in the address.
+    pub fn new(
+        t: &Translations,
+        key: &str,
+        label: &str,
+        choices: Vec<(String, String)>,
+        current: Option<&String>,
+    ) -> FilterBox {
+        let current = current.map(String::as_str).unwrap_or("");
+        let mut all =
+            vec![Choice { value: String::new(), label: t.t("search.all").into(), selected: current.is_empty() }];
+        all.extend(choices.into_iter().map(|(v, l)| Choice { selected: v == current, value: v, label: l }));
+        FilterBox { key: key.into(), label: label.into(), choices: all }
+    }
 }
 
 /// A listing: search box, actions, table, pager.

@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod html;
 pub mod i18n;
+pub mod kit;
 pub mod messages;
 pub mod openapi;
 pub mod pick;

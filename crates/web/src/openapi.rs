@@ -1,8 +1,8 @@
 //! The OpenAPI document of the JSON API (`/api/openapi.json`), and the request-body schemas.
 //!
-//! Request bodies are the domain drafts (every field a string, parsed by the domain); the
-//! structs here only describe them to OpenAPI, and a test keeps their fields equal to the
-//! drafts'.
+//! Request bodies are the domain drafts (text fields, parsed by the domain; record ids may be
+//! sent as numbers or as digits, see each resource's `NUMBERS`); the structs here only
+//! describe them to OpenAPI, and a test keeps their fields equal to the drafts'.
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -21,12 +21,12 @@ use crate::survey;
         Updates carry the `version` that was read; a stale one is answered 409."),
     paths(
         crate::healthz,
-        regions::list, regions::create, regions::show, regions::update, regions::children, regions::tree,
-        households::list, households::create, households::show, households::update, households::members, households::enrollments,
-        people::list, people::create, people::show, people::update, people::enrollments,
-        groups::list, groups::create, groups::show, groups::update, groups::members, groups::add_member, groups::remove_member,
-        agencies::list, agencies::create, agencies::show, agencies::update, agencies::units, agencies::staff, agencies::add_staff,
-        programs::list, programs::create, programs::show, programs::update, programs::enrollments, programs::enroll,
+        regions::children, regions::tree,
+        households::members, households::enrollments,
+        people::enrollments,
+        groups::members, groups::add_member, groups::remove_member,
+        agencies::units, agencies::staff, agencies::add_staff,
+        programs::enrollments, programs::enroll,
         survey::create, survey::list, survey::show,
         users::me, users::list, users::create, users::show, users::disable, users::enable, users::tokens,
         users::create_token, users::revoke,
@@ -59,7 +59,7 @@ use crate::survey;
         (name = "export", description = "Registry exports, by the caller's role and area"),
         (name = "health", description = "Liveness"),
     ),
-    modifiers(&Security),
+    modifiers(&Security, &KitPaths),
     security(("token" = []), ("session" = [])),
 )]
 pub struct ApiDoc;
@@ -81,6 +81,21 @@ impl utoipa::Modify for Security {
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::access::SESSION_COOKIE))),
         );
+    }
+}
+
+/// The routes of the record types the kit serves, from their declarations.
+struct KitPaths;
+
+impl utoipa::Modify for KitPaths {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use crate::kit::doc::paths;
+        openapi.paths.merge(paths::<regions::Regions>());
+        openapi.paths.merge(paths::<households::Households>());
+        openapi.paths.merge(paths::<people::People>());
+        openapi.paths.merge(paths::<groups::Groups>());
+        openapi.paths.merge(paths::<agencies::Agencies>());
+        openapi.paths.merge(paths::<programs::Programs>());
     }
 }
 
@@ -142,8 +157,8 @@ pub struct HouseholdUpdate {
 pub struct PersonInput {
     /// 16 digits: district, birth date (+40 on the day for women), serial.
     nik: String,
-    /// Household id, as text.
-    household_id: Option<String>,
+    /// Household id (a number; a string of digits is accepted too).
+    household_id: Option<i64>,
     name: String,
     /// `male`/`female` (or `L`/`P`).
     sex: String,
@@ -192,8 +207,8 @@ pub struct GroupUpdate {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct MemberInput {
-    /// Person id, as text.
-    person_id: String,
+    /// Person id (a number; a string of digits is accepted too).
+    person_id: i64,
     /// `chair`, `coordinator`, `secretary`, `treasurer`, `member`.
     role: String,
     since: Option<String>,
@@ -208,8 +223,8 @@ pub struct AgencyInput {
     /// `agency`, `unit`, `ministry`, `village_government`, `other`.
     kind: String,
     region: String,
-    /// The parent agency's id, as text.
-    parent_id: Option<String>,
+    /// The parent agency's id (a number; a string of digits is accepted too).
+    parent_id: Option<i64>,
 }
 
 /// An agency change, with the version read.
@@ -234,8 +249,8 @@ pub struct StaffInput {
 #[allow(dead_code)]
 pub struct ProgramInput {
     name: String,
-    /// The agency's id, as text.
-    agency_id: String,
+    /// The agency's id (a number; a string of digits is accepted too).
+    agency_id: i64,
     starts_on: String,
     ends_on: Option<String>,
     description: Option<String>,
@@ -258,8 +273,8 @@ pub struct ProgramUpdate {
 pub struct EnrollmentInput {
     /// `household`, `person`, `group`.
     subject_kind: String,
-    /// The subject's id, as text.
-    subject_id: String,
+    /// The subject's id (a number; a string of digits is accepted too).
+    subject_id: i64,
     /// `active` (default), `suspended`, `terminated`, `graduated`.
     status: Option<String>,
     enrolled_on: String,

@@ -232,7 +232,10 @@ async fn caseload(store: &dyn Store, program_id: Id) -> anyhow::Result<Vec<Id>> 
     let mut page_no = 1;
     loop {
         let page = store
-            .program_enrollments(program_id, PageRequest::new(page_no, PageRequest::MAX_PER_PAGE))
+            .program_enrollments(
+                program_id,
+                &Query { page: PageRequest::new(page_no, PageRequest::MAX_PER_PAGE), ..Query::default() },
+            )
             .await
             .context("reading PKH enrollments")?;
         households.extend(

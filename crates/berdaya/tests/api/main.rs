@@ -8,6 +8,7 @@ mod browser;
 mod crawl;
 mod hardening;
 mod helpers;
+mod kit;
 mod login;
 mod messages;
 mod pages;

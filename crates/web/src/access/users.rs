@@ -34,7 +34,8 @@ use crate::error::{Error, ErrorBody};
 use crate::extract::{FormData, IdPath, JsonBody};
 use crate::html::{Cell, Field, Form, FormPage, Layout, Link, ListPage, Table, render, render_with, vocabulary};
 use crate::i18n::Lang;
-use crate::registry::{created, crumbs, form_failed};
+use crate::kit::field_failed;
+use crate::registry::{created, crumbs};
 
 /// The longest lifetime a token may be given, in days (as `berdaya token create`).
 const MAX_EXPIRES_DAYS: u32 = 3650;
@@ -612,6 +613,7 @@ async fn list_page(State(state): State<AppState>, lang: Lang, auth: Auth) -> Res
         ]);
     }
     let table = Table {
+        sorts: Vec::new(),
         headers: [
             "users.username",
             "users.display_name",
@@ -728,7 +730,7 @@ async fn create_page(State(state): State<AppState>, lang: Lang, auth: Auth, form
         Ok(user) => Ok(Redirect::to(&format!("/users/{}?done=created", user.id)).into_response()),
         Err(err) => {
             let agencies = agency_choices(&state, &auth).await.map_err(|e| e.page(lang))?;
-            Ok(form_failed(lang, err, user_form_page(lang, user_form(lang, &values, agencies))))
+            Ok(field_failed(lang, err, user_form_page(lang, user_form(lang, &values, agencies))))
         }
     }
 }
@@ -859,6 +861,7 @@ async fn user_page(
             });
         }
         Some(Table {
+            sorts: Vec::new(),
             headers: vec![t.t("users.assignment_kind").into(), t.t("users.assignment_record").into()],
             rows,
             empty: t.t("users.no_assignments").into(),

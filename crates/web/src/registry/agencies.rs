@@ -2,34 +2,27 @@
 //! add-staff form, create and edit.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use berdaya_domain::registry::{Agency, AgencyDraft, AgencyKind, Id, Staff, StaffDraft};
-use berdaya_store::{Page, PageRequest, Query};
+use berdaya_domain::registry::{Agency, AgencyDraft, AgencyKind, Id, NewAgency, Staff, StaffDraft};
+use berdaya_store::{Page, Query};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{PageDto, SearchParams, created, crumbs, form_failed, list_href, section_form_failed};
+use super::created;
 use crate::AppState;
 use crate::access::guard::{Auth, hidden};
 use crate::error::{Error, ErrorBody};
 use crate::extract::{FormData, IdPath, JsonBody, ListParams};
-use crate::html::{
-    Cell, Field, Form, FormPage, Layout, Link, ListPage, Pager, Search, Section, Table, ViewPage, render, vocabulary,
-};
+use crate::html::{Cell, Field, Form, Link, Section, Table, ViewPage, vocabulary};
 use crate::i18n::Lang;
+use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, refs, section_done, view_shell};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/agencies", get(list).post(create))
-        .route("/api/v1/agencies/{id}", get(show).put(update))
+    kit::router::<Agencies>()
         .route("/api/v1/agencies/{id}/units", get(units))
         .route("/api/v1/agencies/{id}/staff", get(staff).post(add_staff))
-        .route("/agencies", get(list_page).post(create_page))
-        .route("/agencies/new", get(new_page))
-        .route("/agencies/{id}", get(view_page))
-        .route("/agencies/{id}/edit", get(edit_page).post(update_page))
         .route("/agencies/{id}/staff", post(add_staff_page))
 }
 
@@ -74,24 +67,119 @@ impl From<Staff> for StaffDto {
     }
 }
 
-/// Agencies whose name contains `q`.
-#[utoipa::path(get, path = "/api/v1/agencies", tag = "agencies", params(SearchParams),
-    responses((status = 200, body = PageDto<AgencyDto>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn list(
-    State(state): State<AppState>,
-    auth: Auth,
-    params: ListParams,
-) -> Result<Json<PageDto<AgencyDto>>, Error> {
-    let page = search(&state, &auth, &params).await?;
-    Ok(Json(PageDto::from_page(page, AgencyDto::from)))
-}
+/// Agencies as a kit resource: their listing, view, forms and `/api/v1/agencies` routes.
+pub struct Agencies;
 
-/// The agencies in the principal's area that match the search.
-async fn search(state: &AppState, auth: &Auth, params: &ListParams) -> Result<Page<Agency>, Error> {
-    auth.require(auth.principal().reads_programs())?;
-    match auth.scope(params.query()) {
-        Some(q) => Ok(state.store().search_agencies(&q).await?),
-        None => Ok(Page::new(Vec::new(), params.page, 0)),
+impl Resource for Agencies {
+    type Record = Agency;
+    type Row = Agency;
+    type Draft = AgencyDraft;
+    type Dto = AgencyDto;
+    type RowDto = AgencyDto;
+
+    const NAME: &'static str = "agencies";
+    const ONE: &'static str = "agency";
+    const COLUMNS: &'static [Column] = &[
+        Column::sorted("agencies.name", "name"),
+        Column::sorted("agencies.kind", "kind"),
+        Column::sorted("agencies.region", "region"),
+    ];
+    const FILTERS: &'static [Filter] = &[Filter {
+        key: "kind",
+        label: "agencies.kind",
+        choices: |lang| vocabulary(AgencyKind::ALL, AgencyKind::code, AgencyKind::label, lang),
+    }];
+    const NUMBERS: &'static [&'static str] = &["parent_id"];
+    const DOC: ApiDoc = ApiDoc {
+        dto: "AgencyDto",
+        row: "AgencyDto",
+        input: "AgencyInput",
+        update: "AgencyUpdate",
+        list: "Agencies whose name contains `q`.",
+        create: "Adds an agency or unit; its region (and parent agency, if any) must exist.",
+        show: "One agency.",
+        change: "Changes an agency; `version` must be the one read, else 409.",
+        key: "Agency id",
+    };
+
+    fn may_list(auth: &Auth) -> bool {
+        auth.principal().reads_programs()
+    }
+    fn may_create(auth: &Auth) -> bool {
+        auth.principal().manages_reference_data()
+    }
+    fn may_write(auth: &Auth) -> bool {
+        auth.principal().manages_reference_data()
+    }
+    fn may_edit(_auth: &Auth, _agency: &Agency) -> bool {
+        true
+    }
+
+    async fn search(state: &AppState, query: &Query) -> Result<Page<Agency>, Error> {
+        Ok(state.store().search_agencies(query).await?)
+    }
+    async fn read(state: &AppState, auth: &Auth, id: &Id) -> Result<Agency, Error> {
+        readable(state, auth, *id).await
+    }
+    async fn dto(_state: &AppState, a: Agency, _fresh: bool) -> Result<AgencyDto, Error> {
+        Ok(a.into())
+    }
+    /// Resolves the references of a new or changed agency (its region, its parent) through
+    /// the caller's scope.
+    async fn check(state: &AppState, auth: &Auth, new: &NewAgency, _old: Option<&Agency>) -> Result<(), Error> {
+        auth.region_ref(state.store(), "region", &new.region).await?;
+        if let Some(parent) = new.parent_id {
+            auth.agency_ref(state.store(), "parent_id", parent).await?;
+        }
+        Ok(())
+    }
+    async fn create(state: &AppState, new: &NewAgency) -> Result<Agency, Error> {
+        Ok(state.store().create_agency(new).await?)
+    }
+    async fn update(state: &AppState, id: &Id, new: &NewAgency, version: i64) -> Result<Agency, Error> {
+        Ok(state.store().update_agency(*id, new, version).await?)
+    }
+
+    fn cells(lang: Lang, _auth: &Auth, a: Agency) -> Vec<Cell> {
+        agency_cells(lang, a)
+    }
+    async fn view(
+        state: &AppState,
+        auth: &Auth,
+        lang: Lang,
+        a: Agency,
+        _params: &ListParams,
+    ) -> Result<ViewPage, Error> {
+        view(state, auth, lang, a, None).await
+    }
+
+    fn draft_of(a: &Agency) -> AgencyDraft {
+        AgencyDraft::from(a)
+    }
+    fn draft_from(form: &FormData) -> AgencyDraft {
+        AgencyDraft {
+            name: form.get("name"),
+            kind: form.get("kind"),
+            region: form.get("region"),
+            parent_id: form.opt("parent_id"),
+        }
+    }
+    async fn fields(
+        state: &AppState,
+        auth: &Auth,
+        lang: Lang,
+        d: &AgencyDraft,
+        _mode: Mode<'_, Id>,
+    ) -> Result<Vec<Field>, Error> {
+        let t = lang.tr();
+        let kinds = vocabulary(AgencyKind::ALL, AgencyKind::code, AgencyKind::label, lang);
+        let parent = d.parent_id.clone().unwrap_or_default();
+        Ok(vec![
+            Field::text("name", t.t("agencies.name"), &d.name).required(),
+            Field::select("kind", t.t("agencies.kind"), &d.kind, kinds, Some(t.t("common.choose"))).required(),
+            refs::region_field(state, auth, "region", t.t("agencies.region"), &d.region).await.required(),
+            refs::agency_field(state, auth, "parent_id", t.t("agencies.parent"), &parent).await,
+        ])
     }
 }
 
@@ -102,49 +190,6 @@ async fn readable(state: &AppState, auth: &Auth, id: Id) -> Result<Agency, Error
     if auth.region_code_visible(&a.region) { Ok(a) } else { Err(hidden("agency")) }
 }
 
-/// An agency the principal may change (administrators only).
-async fn editable(state: &AppState, auth: &Auth, id: Id) -> Result<Agency, Error> {
-    auth.require(auth.principal().manages_reference_data())?;
-    readable(state, auth, id).await
-}
-
-/// Adds an agency or unit; its region (and parent agency, if any) must exist.
-#[utoipa::path(post, path = "/api/v1/agencies", tag = "agencies", request_body = crate::openapi::AgencyInput,
-    responses((status = 201, body = AgencyDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, auth: Auth, body: JsonBody) -> Result<Response, Error> {
-    auth.require(auth.principal().manages_reference_data())?;
-    let draft: AgencyDraft = body.decode()?;
-    let new = draft.parse()?;
-    check_refs(&state, &auth, &new).await?;
-    let agency = state.store().create_agency(&new).await?;
-    Ok(created(AgencyDto::from(agency)))
-}
-
-/// One agency.
-#[utoipa::path(get, path = "/api/v1/agencies/{id}", tag = "agencies", params(("id" = i64, Path, description = "Agency id")),
-    responses((status = 200, body = AgencyDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn show(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<AgencyDto>, Error> {
-    Ok(Json(readable(&state, &auth, id).await?.into()))
-}
-
-/// Changes an agency; `version` must be the one read, else 409.
-#[utoipa::path(put, path = "/api/v1/agencies/{id}", tag = "agencies", params(("id" = i64, Path, description = "Agency id")),
-    request_body = crate::openapi::AgencyUpdate,
-    responses((status = 200, body = AgencyDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn update(
-    State(state): State<AppState>,
-    auth: Auth,
-    IdPath(id): IdPath,
-    body: JsonBody,
-) -> Result<Json<AgencyDto>, Error> {
-    editable(&state, &auth, id).await?;
-    let draft: AgencyDraft = body.decode()?;
-    let version = body.version()?;
-    let new = draft.parse()?;
-    check_refs(&state, &auth, &new).await?;
-    Ok(Json(state.store().update_agency(id, &new, version).await?.into()))
-}
-
 /// The agency's units (a Dinas's UPTD).
 #[utoipa::path(get, path = "/api/v1/agencies/{id}/units", tag = "agencies", params(("id" = i64, Path, description = "Agency id")),
     responses((status = 200, body = Vec<AgencyDto>), (status = 404, body = ErrorBody)))]
@@ -153,9 +198,13 @@ pub async fn units(
     auth: Auth,
     IdPath(id): IdPath,
 ) -> Result<Json<Vec<AgencyDto>>, Error> {
-    readable(&state, &auth, id).await?;
-    let list = state.store().agency_units(id).await?;
-    Ok(Json(list.into_iter().filter(|u| auth.region_code_visible(&u.region)).map(AgencyDto::from).collect()))
+    let (store, auth_ref) = (state.store(), &auth);
+    let units = |id| async move {
+        let mut units = store.agency_units(id).await?;
+        units.retain(|u| auth_ref.region_code_visible(&u.region));
+        Ok(units)
+    };
+    kit::children::<Agencies, _, _, _>(&state, &auth, id, units).await
 }
 
 /// The agency's staff.
@@ -166,9 +215,7 @@ pub async fn staff(
     auth: Auth,
     IdPath(id): IdPath,
 ) -> Result<Json<Vec<StaffDto>>, Error> {
-    readable(&state, &auth, id).await?;
-    let list = state.store().agency_staff(id).await?;
-    Ok(Json(list.into_iter().map(StaffDto::from).collect()))
+    kit::children::<Agencies, _, _, _>(&state, &auth, id, |id| state.store().agency_staff(id)).await
 }
 
 /// Adds a member of staff.
@@ -181,7 +228,7 @@ pub async fn add_staff(
     IdPath(id): IdPath,
     body: JsonBody,
 ) -> Result<Response, Error> {
-    editable(&state, &auth, id).await?;
+    kit::editable::<Agencies>(&state, &auth, &id).await?;
     let draft: StaffDraft = body.decode()?;
     let staff = state.store().add_staff(id, &draft.parse()?).await?;
     Ok(created(StaffDto::from(staff)))
@@ -189,52 +236,22 @@ pub async fn add_staff(
 
 // Pages ------------------------------------------------------------------------------------
 
+fn agency_cells(lang: Lang, a: Agency) -> Vec<Cell> {
+    vec![
+        Cell::link(a.name, format!("/agencies/{}", a.id)),
+        Cell::text(a.kind.label(lang.code())),
+        Cell::link(a.region.to_string(), format!("/regions/{}", a.region)),
+    ]
+}
+
 fn agency_table(lang: Lang, list: Vec<Agency>) -> Table {
     let t = lang.tr();
     Table {
-        headers: vec![t.t("agencies.name").into(), t.t("agencies.kind").into(), t.t("agencies.region").into()],
-        rows: list
-            .into_iter()
-            .map(|a| {
-                vec![
-                    Cell::link(a.name, format!("/agencies/{}", a.id)),
-                    Cell::text(a.kind.label(lang.code())),
-                    Cell::link(a.region.to_string(), format!("/regions/{}", a.region)),
-                ]
-            })
-            .collect(),
+        headers: Agencies::COLUMNS.iter().map(|c| t.t(c.label).to_string()).collect(),
+        sorts: Vec::new(),
+        rows: list.into_iter().map(|a| agency_cells(lang, a)).collect(),
         empty: t.t("agencies.none").into(),
     }
-}
-
-async fn list_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    params: ListParams,
-) -> Result<Response, Error> {
-    let t = lang.tr();
-    let page = search(&state, &auth, &params).await.map_err(|e| e.page(lang))?;
-    let pager = Pager::new(t, &page, |n| list_href("/agencies", &params, n));
-    Ok(render(&ListPage {
-        l: Layout::new(lang, t.t("agencies.title"), "agencies"),
-        heading: t.t("agencies.title").into(),
-        breadcrumbs: Vec::new(),
-        intro: None,
-        search: Some(Search {
-            action: "/agencies".into(),
-            q: params.q_str().into(),
-            placeholder: t.t("agencies.search_placeholder").into(),
-            region: None,
-        }),
-        actions: if auth.principal().manages_reference_data() {
-            vec![Link::new(t.t("agencies.add"), "/agencies/new")]
-        } else {
-            Vec::new()
-        },
-        table: agency_table(lang, page.items),
-        pager: Some(pager),
-    }))
 }
 
 fn staff_form(lang: Lang, id: Id, d: &StaffDraft) -> Form {
@@ -250,10 +267,17 @@ fn staff_form(lang: Lang, id: Id, d: &StaffDraft) -> Form {
     )
 }
 
-async fn view(state: &AppState, auth: &Auth, lang: Lang, id: Id, staff: Option<StaffDraft>) -> Result<ViewPage, Error> {
+/// The agency page; `staff` replaces the blank add-staff form (to show its errors).
+async fn view(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    a: Agency,
+    staff: Option<StaffDraft>,
+) -> Result<ViewPage, Error> {
     let t = lang.tr();
     let store = state.store();
-    let a = readable(state, auth, id).await?;
+    let id = a.id;
     let manages = auth.principal().manages_reference_data();
     let parent = match a.parent_id {
         Some(p) => store.agency(p).await.ok().filter(|p| auth.region_code_visible(&p.region)),
@@ -263,25 +287,19 @@ async fn view(state: &AppState, auth: &Auth, lang: Lang, id: Id, staff: Option<S
     units.retain(|u| auth.region_code_visible(&u.region));
     let members = store.agency_staff(id).await?;
     let staff_table = Table {
+        sorts: Vec::new(),
         headers: vec![t.t("agencies.staff_name").into(), t.t("agencies.position").into()],
         rows: members.into_iter().map(|s| vec![Cell::text(s.name), Cell::text(s.position)]).collect(),
         empty: t.t("agencies.no_staff").into(),
     };
     let staff = staff.unwrap_or_default();
+    let mut page = view_shell::<Agencies>(lang, auth, &a, a.name.clone());
+    page.actions.extend(
+        auth.principal()
+            .manages_program(id)
+            .then(|| Link::new(t.t("programs.add"), format!("/programs/new?agency={id}"))),
+    );
     Ok(ViewPage {
-        l: Layout::new(lang, a.name.clone(), "agencies"),
-        heading: a.name.clone(),
-        breadcrumbs: crumbs(lang, "nav.agencies", "/agencies"),
-        actions: [
-            manages.then(|| Link::new(t.t("common.edit"), format!("/agencies/{id}/edit"))),
-            auth.principal()
-                .manages_program(id)
-                .then(|| Link::new(t.t("programs.add"), format!("/programs/new?agency={id}"))),
-        ]
-        .into_iter()
-        .flatten()
-        .collect(),
-        warnings: Vec::new(),
         facts: vec![
             (t.t("agencies.name").into(), Cell::text(a.name.clone())),
             (t.t("agencies.kind").into(), Cell::text(a.kind.label(lang.code()))),
@@ -318,17 +336,8 @@ async fn view(state: &AppState, auth: &Auth, lang: Lang, id: Id, staff: Option<S
         .into_iter()
         .flatten()
         .collect(),
+        ..page
     })
-}
-
-async fn view_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdPath(id): IdPath,
-) -> Result<Response, Error> {
-    let page = view(&state, &auth, lang, id, None).await.map_err(|e| e.page(lang))?;
-    Ok(render(&page))
 }
 
 async fn add_staff_page(
@@ -338,153 +347,9 @@ async fn add_staff_page(
     IdPath(id): IdPath,
     form: FormData,
 ) -> Result<Response, Error> {
-    editable(&state, &auth, id).await.map_err(|e| e.page(lang))?;
+    let a = kit::editable::<Agencies>(&state, &auth, &id).await.map_err(|e| e.page(lang))?;
     let draft = StaffDraft { name: form.get("name"), position: form.get("position") };
-    let result = match draft.parse() {
-        Ok(new) => state.store().add_staff(id, &new).await.map_err(Error::from),
-        Err(invalid) => Err(invalid.into()),
-    };
-    match result {
-        Ok(_) => Ok(Redirect::to(&format!("/agencies/{id}#staff")).into_response()),
-        Err(err) => {
-            let page = view(&state, &auth, lang, id, Some(draft)).await.map_err(|e| e.page(lang))?;
-            Ok(section_form_failed(lang, err, page, "add-staff"))
-        }
-    }
-}
-
-async fn parent_choices(state: &AppState, except: Option<Id>) -> Result<Vec<(String, String)>, Error> {
-    let page = state
-        .store()
-        .search_agencies(&Query { page: PageRequest::new(1, PageRequest::MAX_PER_PAGE), ..Default::default() })
-        .await?;
-    Ok(page.items.into_iter().filter(|a| Some(a.id) != except).map(|a| (a.id.to_string(), a.name)).collect())
-}
-
-fn agency_form(lang: Lang, d: &AgencyDraft, action: String, parents: Vec<(String, String)>) -> Form {
-    let t = lang.tr();
-    let kinds = vocabulary(AgencyKind::ALL, AgencyKind::code, AgencyKind::label, lang);
-    Form::new(
-        "agency",
-        action,
-        t.t("common.save"),
-        vec![
-            Field::text("name", t.t("agencies.name"), &d.name).required(),
-            Field::select("kind", t.t("agencies.kind"), &d.kind, kinds, Some(t.t("common.choose"))).required(),
-            Field::text("region", t.t("agencies.region"), &d.region).required().hint(t.t("common.region_hint")),
-            Field::select(
-                "parent_id",
-                t.t("agencies.parent"),
-                d.parent_id.as_deref().unwrap_or(""),
-                parents,
-                Some(t.t("common.none")),
-            ),
-        ],
-    )
-}
-
-fn draft_from(form: &FormData) -> AgencyDraft {
-    AgencyDraft {
-        name: form.get("name"),
-        kind: form.get("kind"),
-        region: form.get("region"),
-        parent_id: form.opt("parent_id"),
-    }
-}
-
-fn form_page(lang: Lang, heading: &str, form: Form) -> FormPage {
-    FormPage {
-        l: Layout::new(lang, heading, "agencies"),
-        heading: heading.into(),
-        breadcrumbs: crumbs(lang, "nav.agencies", "/agencies"),
-        form,
-    }
-}
-
-async fn new_page(State(state): State<AppState>, lang: Lang, auth: Auth) -> Result<Response, Error> {
-    let t = lang.tr();
-    auth.require(auth.principal().manages_reference_data()).map_err(|e| e.page(lang))?;
-    let parents = parent_choices(&state, None).await.map_err(|e| e.page(lang))?;
-    Ok(render(&form_page(
-        lang,
-        t.t("agencies.new"),
-        agency_form(lang, &AgencyDraft::default(), "/agencies".into(), parents),
-    )))
-}
-
-async fn create_page(State(state): State<AppState>, lang: Lang, auth: Auth, form: FormData) -> Result<Response, Error> {
-    let t = lang.tr();
-    auth.require(auth.principal().manages_reference_data()).map_err(|e| e.page(lang))?;
-    let draft = draft_from(&form);
-    let result = match draft.parse() {
-        Ok(new) => match check_refs(&state, &auth, &new).await {
-            Ok(()) => state.store().create_agency(&new).await.map_err(Error::from),
-            Err(e) => Err(e),
-        },
-        Err(invalid) => Err(invalid.into()),
-    };
-    Ok(match result {
-        Ok(a) => Redirect::to(&format!("/agencies/{}", a.id)).into_response(),
-        Err(err) => {
-            let parents = parent_choices(&state, None).await.map_err(|e| e.page(lang))?;
-            form_failed(
-                lang,
-                err,
-                form_page(lang, t.t("agencies.new"), agency_form(lang, &draft, "/agencies".into(), parents)),
-            )
-        }
-    })
-}
-
-async fn edit_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdPath(id): IdPath,
-) -> Result<Response, Error> {
-    let t = lang.tr();
-    let a = editable(&state, &auth, id).await.map_err(|e| e.page(lang))?;
-    let parents = parent_choices(&state, Some(id)).await.map_err(|e| e.page(lang))?;
-    let form = agency_form(lang, &AgencyDraft::from(&a), format!("/agencies/{id}/edit"), parents)
-        .hidden("version", a.version.to_string());
-    Ok(render(&form_page(lang, t.t("agencies.edit"), form)))
-}
-
-async fn update_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdPath(id): IdPath,
-    form: FormData,
-) -> Result<Response, Error> {
-    let t = lang.tr();
-    editable(&state, &auth, id).await.map_err(|e| e.page(lang))?;
-    let draft = draft_from(&form);
-    let version = form.version().unwrap_or(0);
-    let result = match draft.parse() {
-        Ok(new) => match check_refs(&state, &auth, &new).await {
-            Ok(()) => state.store().update_agency(id, &new, version).await.map_err(Error::from),
-            Err(e) => Err(e),
-        },
-        Err(invalid) => Err(invalid.into()),
-    };
-    Ok(match result {
-        Ok(a) => Redirect::to(&format!("/agencies/{}", a.id)).into_response(),
-        Err(err) => {
-            let parents = parent_choices(&state, Some(id)).await.map_err(|e| e.page(lang))?;
-            let form = agency_form(lang, &draft, format!("/agencies/{id}/edit"), parents)
-                .hidden("version", version.to_string());
-            form_failed(lang, err, form_page(lang, t.t("agencies.edit"), form))
-        }
-    })
-}
-
-/// Resolves the references of a new or changed agency (its region, its parent) through the
-/// caller's scope.
-async fn check_refs(state: &AppState, auth: &Auth, new: &berdaya_domain::registry::NewAgency) -> Result<(), Error> {
-    auth.region_ref(state.store(), "region", &new.region).await?;
-    if let Some(parent) = new.parent_id {
-        auth.agency_ref(state.store(), "parent_id", parent).await?;
-    }
-    Ok(())
+    let result = async { Ok(state.store().add_staff(id, &draft.parse()?).await?) }.await;
+    let page = || view(&state, &auth, lang, a, Some(draft.clone()));
+    section_done::<Staff, _, _>(lang, result, format!("/agencies/{id}#staff"), "add-staff", page).await
 }

@@ -3,37 +3,29 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::{Json, Router};
 use berdaya_domain::access::RecordAccess;
 use berdaya_domain::registry::{
-    Group, GroupDraft, GroupKind, GroupMember, GroupRole, Id, MemberDraft, Subject, SubjectKind,
+    Group, GroupDraft, GroupKind, GroupMember, GroupRole, Id, MemberDraft, NewGroup, Subject, SubjectKind,
 };
-use berdaya_store::{GroupSummary, Page};
+use berdaya_store::{GroupSummary, Page, Query};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::programs::enrollments_table;
-use super::{PageDto, SearchParams, created, crumbs, form_failed, iso, list_href, section_form_failed};
+use super::{created, iso};
 use crate::AppState;
 use crate::access::guard::{Auth, hidden};
 use crate::error::{Error, ErrorBody};
 use crate::extract::{FormData, IdPath, IdsPath, JsonBody, ListParams};
-use crate::html::{
-    Cell, Field, Form, FormPage, Layout, Link, ListPage, Pager, Search, Section, Table, ViewPage, date_or_dash, render,
-    vocabulary,
-};
+use crate::html::{Cell, Field, Form, Section, Table, ViewPage, date_or_dash, vocabulary};
 use crate::i18n::Lang;
+use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, link_if, refs, section_done, view_shell};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/groups", get(list).post(create))
-        .route("/api/v1/groups/{id}", get(show).put(update))
-        .route("/api/v1/groups/{id}/members", get(members).post(add_member))
-        .route("/groups", get(list_page).post(create_page))
-        .route("/groups/new", get(new_page))
-        .route("/groups/{id}", get(view_page))
-        .route("/groups/{id}/edit", get(edit_page).post(update_page))
+    kit::router::<Groups>()
+        .route("/api/v1/groups/{id}/members", axum::routing::get(members).post(add_member))
         .route("/groups/{id}/members", post(add_member_page))
         .route("/api/v1/groups/{id}/members/{person_id}", axum::routing::delete(remove_member))
         .route("/groups/{id}/members/{person_id}/remove", post(remove_member_page))
@@ -109,63 +101,123 @@ impl From<GroupMember> for MemberDto {
     }
 }
 
-/// Groups whose name contains `q`.
-#[utoipa::path(get, path = "/api/v1/groups", tag = "groups", params(SearchParams),
-    responses((status = 200, body = PageDto<GroupSummaryDto>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn list(
-    State(state): State<AppState>,
-    auth: Auth,
-    params: ListParams,
-) -> Result<Json<PageDto<GroupSummaryDto>>, Error> {
-    let page = search(&state, &auth, &params).await?;
-    Ok(Json(PageDto::from_page(page, GroupSummaryDto::from)))
-}
+/// Groups as a kit resource: their listing, view, forms and `/api/v1/groups` routes.
+pub struct Groups;
 
-/// The groups the principal may see that match the search.
-async fn search(state: &AppState, auth: &Auth, params: &ListParams) -> Result<Page<GroupSummary>, Error> {
-    auth.require(auth.reads_people())?;
-    match auth.scope(params.query()) {
-        Some(q) => Ok(state.store().search_groups(&q).await?),
-        None => Ok(Page::new(Vec::new(), params.page, 0)),
+impl Resource for Groups {
+    type Record = (Group, RecordAccess);
+    type Row = GroupSummary;
+    type Draft = GroupDraft;
+    type Dto = GroupDto;
+    type RowDto = GroupSummaryDto;
+
+    const NAME: &'static str = "groups";
+    const ONE: &'static str = "group";
+    const COLUMNS: &'static [Column] = &[
+        Column::sorted("groups.name", "name"),
+        Column::sorted("groups.kind", "kind"),
+        Column::sorted("groups.region", "region"),
+        Column::sorted("groups.members", "members"),
+    ];
+    const FILTERS: &'static [Filter] = &[Filter {
+        key: "kind",
+        label: "groups.kind",
+        choices: |lang| vocabulary(GroupKind::ALL, GroupKind::code, GroupKind::label, lang),
+    }];
+    const DOC: ApiDoc = ApiDoc {
+        dto: "GroupDto",
+        row: "GroupSummaryDto",
+        input: "GroupInput",
+        update: "GroupUpdate",
+        list: "Groups whose name contains `q`.",
+        create: "Adds a group; its region must exist.",
+        show: "One group.",
+        change: "Changes a group; `version` must be the one read, else 409.",
+        key: "Group id",
+    };
+
+    fn may_list(auth: &Auth) -> bool {
+        auth.reads_people()
     }
-}
+    fn may_create(auth: &Auth) -> bool {
+        auth.principal().creates_registry()
+    }
+    fn may_edit(auth: &Auth, (_, access): &(Group, RecordAccess)) -> bool {
+        auth.principal().edits_registry() && *access == RecordAccess::Full
+    }
 
-/// Adds a group; its region must exist.
-#[utoipa::path(post, path = "/api/v1/groups", tag = "groups", request_body = crate::openapi::GroupInput,
-    responses((status = 201, body = GroupDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, auth: Auth, body: JsonBody) -> Result<Response, Error> {
-    auth.require(auth.principal().creates_registry())?;
-    let draft: GroupDraft = body.decode()?;
-    let new = draft.parse()?;
-    check_refs(&state, &auth, &new).await?;
-    let group = state.store().create_group(&new).await?;
-    Ok(created(GroupDto::from(group)))
-}
+    async fn search(state: &AppState, query: &Query) -> Result<Page<GroupSummary>, Error> {
+        Ok(state.store().search_groups(query).await?)
+    }
+    async fn read(state: &AppState, auth: &Auth, id: &Id) -> Result<(Group, RecordAccess), Error> {
+        auth.readable_group(state.store(), *id).await
+    }
+    async fn dto(_state: &AppState, (g, _): (Group, RecordAccess), _fresh: bool) -> Result<GroupDto, Error> {
+        Ok(g.into())
+    }
+    /// Resolves the group's region through the caller's scope.
+    async fn check(
+        state: &AppState,
+        auth: &Auth,
+        new: &NewGroup,
+        _old: Option<&(Group, RecordAccess)>,
+    ) -> Result<(), Error> {
+        auth.region_ref(state.store(), "region", &new.region).await
+    }
+    async fn create(state: &AppState, new: &NewGroup) -> Result<(Group, RecordAccess), Error> {
+        Ok((state.store().create_group(new).await?, RecordAccess::Full))
+    }
+    async fn update(state: &AppState, id: &Id, new: &NewGroup, version: i64) -> Result<(Group, RecordAccess), Error> {
+        Ok((state.store().update_group(*id, new, version).await?, RecordAccess::Full))
+    }
 
-/// One group.
-#[utoipa::path(get, path = "/api/v1/groups/{id}", tag = "groups", params(("id" = i64, Path, description = "Group id")),
-    responses((status = 200, body = GroupDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn show(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<GroupDto>, Error> {
-    let (g, _) = auth.readable_group(state.store(), id).await?;
-    Ok(Json(g.into()))
-}
+    fn cells(lang: Lang, _auth: &Auth, s: GroupSummary) -> Vec<Cell> {
+        vec![
+            Cell::link(s.group.name, format!("/groups/{}", s.group.id)),
+            Cell::text(s.group.kind.label(lang.code())),
+            Cell::text(s.region_name),
+            Cell::text(s.members.to_string()),
+        ]
+    }
+    async fn view(
+        state: &AppState,
+        auth: &Auth,
+        lang: Lang,
+        record: (Group, RecordAccess),
+        _params: &ListParams,
+    ) -> Result<ViewPage, Error> {
+        view(state, auth, lang, record, None).await
+    }
 
-/// Changes a group; `version` must be the one read, else 409.
-#[utoipa::path(put, path = "/api/v1/groups/{id}", tag = "groups", params(("id" = i64, Path, description = "Group id")),
-    request_body = crate::openapi::GroupUpdate,
-    responses((status = 200, body = GroupDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn update(
-    State(state): State<AppState>,
-    auth: Auth,
-    IdPath(id): IdPath,
-    body: JsonBody,
-) -> Result<Json<GroupDto>, Error> {
-    auth.editable_group(state.store(), id).await?;
-    let draft: GroupDraft = body.decode()?;
-    let version = body.version()?;
-    let new = draft.parse()?;
-    check_refs(&state, &auth, &new).await?;
-    Ok(Json(state.store().update_group(id, &new, version).await?.into()))
+    fn draft_of((g, _): &(Group, RecordAccess)) -> GroupDraft {
+        GroupDraft::from(g)
+    }
+    fn draft_from(form: &FormData) -> GroupDraft {
+        GroupDraft {
+            name: form.get("name"),
+            kind: form.get("kind"),
+            region: form.get("region"),
+            founded_on: form.opt("founded_on"),
+            description: form.opt("description"),
+        }
+    }
+    async fn fields(
+        state: &AppState,
+        auth: &Auth,
+        lang: Lang,
+        d: &GroupDraft,
+        _mode: Mode<'_, Id>,
+    ) -> Result<Vec<Field>, Error> {
+        let t = lang.tr();
+        let kinds = vocabulary(GroupKind::ALL, GroupKind::code, GroupKind::label, lang);
+        Ok(vec![
+            Field::text("name", t.t("groups.name"), &d.name).required(),
+            Field::select("kind", t.t("groups.kind"), &d.kind, kinds, Some(t.t("common.choose"))).required(),
+            refs::region_field(state, auth, "region", t.t("groups.region"), &d.region).await.required(),
+            Field::date("founded_on", t.t("groups.founded_on"), d.founded_on.clone().unwrap_or_default()),
+            Field::textarea("description", t.t("groups.description"), d.description.clone().unwrap_or_default()),
+        ])
+    }
 }
 
 /// The group's members.
@@ -176,9 +228,7 @@ pub async fn members(
     auth: Auth,
     IdPath(id): IdPath,
 ) -> Result<Json<Vec<MemberDto>>, Error> {
-    auth.readable_group(state.store(), id).await?;
-    let list = state.store().group_members(id).await?;
-    Ok(Json(list.into_iter().map(MemberDto::from).collect()))
+    kit::children::<Groups, _, _, _>(&state, &auth, id, |id| state.store().group_members(id)).await
 }
 
 /// Adds a member; a person is at most once in a group.
@@ -192,7 +242,7 @@ pub async fn add_member(
     body: JsonBody,
 ) -> Result<Response, Error> {
     auth.editable_group(state.store(), id).await?;
-    let draft: MemberDraft = body.decode()?;
+    let draft: MemberDraft = body.draft(&["person_id"])?;
     let new = draft.parse()?;
     auth.person_ref(state.store(), "person_id", new.person_id).await?;
     let member = state.store().add_member(id, &new).await?;
@@ -225,66 +275,16 @@ async fn remove(state: &AppState, auth: &Auth, id: Id, person_id: Id) -> Result<
 
 // Pages ------------------------------------------------------------------------------------
 
-async fn list_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    params: ListParams,
-) -> Result<Response, Error> {
+async fn member_form(state: &AppState, auth: &Auth, lang: Lang, id: Id, d: &MemberDraft) -> Form {
     let t = lang.tr();
-    let page = search(&state, &auth, &params).await.map_err(|e| e.page(lang))?;
-    let pager = Pager::new(t, &page, |n| list_href("/groups", &params, n));
-    let table = Table {
-        headers: vec![
-            t.t("groups.name").into(),
-            t.t("groups.kind").into(),
-            t.t("groups.region").into(),
-            t.t("groups.members").into(),
-        ],
-        rows: page
-            .items
-            .into_iter()
-            .map(|s| {
-                vec![
-                    Cell::link(s.group.name, format!("/groups/{}", s.group.id)),
-                    Cell::text(s.group.kind.label(lang.code())),
-                    Cell::text(s.region_name),
-                    Cell::text(s.members.to_string()),
-                ]
-            })
-            .collect(),
-        empty: t.t("groups.none").into(),
-    };
-    Ok(render(&ListPage {
-        l: Layout::new(lang, t.t("groups.title"), "groups"),
-        heading: t.t("groups.title").into(),
-        breadcrumbs: Vec::new(),
-        intro: None,
-        search: Some(Search {
-            action: "/groups".into(),
-            q: params.q_str().into(),
-            placeholder: t.t("groups.search_placeholder").into(),
-            region: None,
-        }),
-        actions: if auth.principal().creates_registry() {
-            vec![Link::new(t.t("groups.add"), "/groups/new")]
-        } else {
-            Vec::new()
-        },
-        table,
-        pager: Some(pager),
-    }))
-}
-
-fn member_form(lang: Lang, id: Id, d: &MemberDraft) -> Form {
-    let t = lang.tr();
+    let person = refs::record_field(state, auth, "person", "person_id", t.t("groups.person_id"), &d.person_id).await;
     let roles = vocabulary(GroupRole::ALL, GroupRole::code, GroupRole::label, lang);
     Form::new(
         "member",
         format!("/groups/{id}/members"),
         t.t("groups.add_member"),
         vec![
-            Field::picker("person_id", t.t("groups.person"), "person", &d.person_id, "").required(),
+            person.required(),
             Field::select("role", t.t("groups.role"), &d.role, roles, None).required(),
             Field::date("since", t.t("groups.since"), d.since.clone().unwrap_or_default()),
             Field::date("until", t.t("groups.until"), d.until.clone().unwrap_or_default()),
@@ -292,17 +292,20 @@ fn member_form(lang: Lang, id: Id, d: &MemberDraft) -> Form {
     )
 }
 
+/// The group page; `member` replaces the blank add-member form (to show its errors).
 async fn view(
     state: &AppState,
     auth: &Auth,
     lang: Lang,
-    id: Id,
+    record: (Group, RecordAccess),
     member: Option<MemberDraft>,
 ) -> Result<ViewPage, Error> {
     let t = lang.tr();
     let store = state.store();
-    let (g, access) = auth.readable_group(store, id).await?;
-    let editable = auth.principal().edits_registry() && access == RecordAccess::Full;
+    let editable = Groups::may_edit(auth, &record);
+    let shell = view_shell::<Groups>(lang, auth, &record, record.0.name.clone());
+    let (g, _) = record;
+    let id = g.id;
     let region = store.region(&g.region).await.ok();
     let members = store.group_members(id).await?;
     let enrolled = store.subject_enrollments(Subject { kind: SubjectKind::Group, id }).await?;
@@ -316,12 +319,13 @@ async fn view(
         headers.push(t.t("common.actions").into());
     }
     let table = Table {
+        sorts: Vec::new(),
         headers,
         rows: members
             .into_iter()
             .map(|m| {
                 let mut row = vec![
-                    Cell::link(m.person_name, format!("/people/{}", m.person_id)),
+                    link_if(auth.reads_people(), m.person_name, format!("/people/{}", m.person_id)),
                     Cell::text(m.role.label(lang.code())),
                     Cell::text(date_or_dash(m.since)),
                     Cell::text(date_or_dash(m.until)),
@@ -338,12 +342,8 @@ async fn view(
         empty: t.t("groups.no_members").into(),
     };
     let member = member.unwrap_or_else(|| MemberDraft { role: GroupRole::Member.code().into(), ..Default::default() });
+    let member_form = if editable { Some(member_form(state, auth, lang, id, &member).await) } else { None };
     Ok(ViewPage {
-        l: Layout::new(lang, g.name.clone(), "groups"),
-        heading: g.name.clone(),
-        breadcrumbs: crumbs(lang, "nav.groups", "/groups"),
-        actions: if editable { vec![Link::new(t.t("common.edit"), format!("/groups/{id}/edit"))] } else { Vec::new() },
-        warnings: Vec::new(),
         facts: vec![
             (t.t("groups.name").into(), Cell::text(g.name.clone())),
             (t.t("groups.kind").into(), Cell::text(g.kind.label(lang.code()))),
@@ -368,30 +368,21 @@ async fn view(
             editable.then(|| Section {
                 id: "add-member".into(),
                 title: t.t("groups.add_member").into(),
-                form: Some(member_form(lang, id, &member)),
+                form: member_form,
                 ..Default::default()
             }),
             Some(Section {
                 id: "enrollments".into(),
                 title: t.t("enrollments.title").into(),
-                table: Some(enrollments_table(lang, enrolled)),
+                table: Some(enrollments_table(lang, auth, enrolled)),
                 ..Default::default()
             }),
         ]
         .into_iter()
         .flatten()
         .collect(),
+        ..shell
     })
-}
-
-async fn view_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdPath(id): IdPath,
-) -> Result<Response, Error> {
-    let page = view(&state, &auth, lang, id, None).await.map_err(|e| e.page(lang))?;
-    Ok(render(&page))
 }
 
 async fn add_member_page(
@@ -401,27 +392,21 @@ async fn add_member_page(
     IdPath(id): IdPath,
     form: FormData,
 ) -> Result<Response, Error> {
-    auth.editable_group(state.store(), id).await.map_err(|e| e.page(lang))?;
+    let g = auth.editable_group(state.store(), id).await.map_err(|e| e.page(lang))?;
     let draft = MemberDraft {
         person_id: form.get("person_id"),
         role: form.get("role"),
         since: form.opt("since"),
         until: form.opt("until"),
     };
-    let result = match draft.parse() {
-        Ok(new) => match auth.person_ref(state.store(), "person_id", new.person_id).await {
-            Ok(_) => state.store().add_member(id, &new).await.map_err(Error::from),
-            Err(e) => Err(e),
-        },
-        Err(invalid) => Err(invalid.into()),
-    };
-    match result {
-        Ok(_) => Ok(Redirect::to(&format!("/groups/{id}#members")).into_response()),
-        Err(err) => {
-            let page = view(&state, &auth, lang, id, Some(draft)).await.map_err(|e| e.page(lang))?;
-            Ok(section_form_failed(lang, err, page, "add-member"))
-        }
+    let result = async {
+        let new = draft.parse()?;
+        auth.person_ref(state.store(), "person_id", new.person_id).await?;
+        Ok(state.store().add_member(id, &new).await?)
     }
+    .await;
+    let page = || view(&state, &auth, lang, (g, RecordAccess::Full), Some(draft.clone()));
+    section_done::<GroupMember, _, _>(lang, result, format!("/groups/{id}#members"), "add-member", page).await
 }
 
 async fn remove_member_page(
@@ -432,114 +417,4 @@ async fn remove_member_page(
 ) -> Result<Response, Error> {
     remove(&state, &auth, id, person_id).await.map_err(|e| e.page(lang))?;
     Ok(Redirect::to(&format!("/groups/{id}#members")).into_response())
-}
-
-fn group_form(lang: Lang, d: &GroupDraft, action: String) -> Form {
-    let t = lang.tr();
-    let kinds = vocabulary(GroupKind::ALL, GroupKind::code, GroupKind::label, lang);
-    Form::new(
-        "group",
-        action,
-        t.t("common.save"),
-        vec![
-            Field::text("name", t.t("groups.name"), &d.name).required(),
-            Field::select("kind", t.t("groups.kind"), &d.kind, kinds, Some(t.t("common.choose"))).required(),
-            Field::text("region", t.t("groups.region"), &d.region).required().hint(t.t("common.region_hint")),
-            Field::date("founded_on", t.t("groups.founded_on"), d.founded_on.clone().unwrap_or_default()),
-            Field::textarea("description", t.t("groups.description"), d.description.clone().unwrap_or_default()),
-        ],
-    )
-}
-
-fn draft_from(form: &FormData) -> GroupDraft {
-    GroupDraft {
-        name: form.get("name"),
-        kind: form.get("kind"),
-        region: form.get("region"),
-        founded_on: form.opt("founded_on"),
-        description: form.opt("description"),
-    }
-}
-
-fn form_page(lang: Lang, heading: &str, form: Form) -> FormPage {
-    FormPage {
-        l: Layout::new(lang, heading, "groups"),
-        heading: heading.into(),
-        breadcrumbs: crumbs(lang, "nav.groups", "/groups"),
-        form,
-    }
-}
-
-async fn new_page(lang: Lang, auth: Auth) -> Result<Response, Error> {
-    let t = lang.tr();
-    auth.require(auth.principal().creates_registry()).map_err(|e| e.page(lang))?;
-    Ok(render(&form_page(lang, t.t("groups.new"), group_form(lang, &GroupDraft::default(), "/groups".into()))))
-}
-
-async fn create_page(State(state): State<AppState>, lang: Lang, auth: Auth, form: FormData) -> Response {
-    let t = lang.tr();
-    if let Err(e) = auth.require(auth.principal().creates_registry()) {
-        return e.page(lang).into_response();
-    }
-    let draft = draft_from(&form);
-    let result = match draft.parse() {
-        Ok(new) => match check_refs(&state, &auth, &new).await {
-            Ok(()) => state.store().create_group(&new).await.map_err(Error::from),
-            Err(e) => Err(e),
-        },
-        Err(invalid) => Err(invalid.into()),
-    };
-    match result {
-        Ok(g) => Redirect::to(&format!("/groups/{}", g.id)).into_response(),
-        Err(err) => {
-            form_failed(lang, err, form_page(lang, t.t("groups.new"), group_form(lang, &draft, "/groups".into())))
-        }
-    }
-}
-
-async fn edit_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdPath(id): IdPath,
-) -> Result<Response, Error> {
-    let t = lang.tr();
-    let g = auth.editable_group(state.store(), id).await.map_err(|e| e.page(lang))?;
-    let form =
-        group_form(lang, &GroupDraft::from(&g), format!("/groups/{id}/edit")).hidden("version", g.version.to_string());
-    Ok(render(&form_page(lang, t.t("groups.edit"), form)))
-}
-
-async fn update_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdPath(id): IdPath,
-    form: FormData,
-) -> Response {
-    let t = lang.tr();
-    if let Err(e) = auth.editable_group(state.store(), id).await {
-        return e.page(lang).into_response();
-    }
-    let draft = draft_from(&form);
-    let version = form.version().unwrap_or(0);
-    let result = match draft.parse() {
-        Ok(new) => match check_refs(&state, &auth, &new).await {
-            Ok(()) => state.store().update_group(id, &new, version).await.map_err(Error::from),
-            Err(e) => Err(e),
-        },
-        Err(invalid) => Err(invalid.into()),
-    };
-    match result {
-        Ok(g) => Redirect::to(&format!("/groups/{}", g.id)).into_response(),
-        Err(err) => {
-            let form = group_form(lang, &draft, format!("/groups/{id}/edit")).hidden("version", version.to_string());
-            form_failed(lang, err, form_page(lang, t.t("groups.edit"), form))
-        }
-    }
-}
-
-/// Resolves the references of a new or changed group through the caller's scope.
-async fn check_refs(state: &AppState, auth: &Auth, new: &berdaya_domain::registry::NewGroup) -> Result<(), Error> {
-    auth.region_ref(state.store(), "region", &new.region).await
 }

@@ -1,38 +1,30 @@
 //! Households over HTTP: search, view (members, enrollments, the enroll form), create, edit.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use berdaya_domain::access::RecordAccess;
-use berdaya_domain::registry::{Household, HouseholdDraft, Id, Subject, SubjectKind, WelfareStage};
-use berdaya_store::{HouseholdSummary, Page};
+use berdaya_domain::registry::{Household, HouseholdDraft, Id, NewHousehold, Subject, SubjectKind, WelfareStage};
+use berdaya_store::{HouseholdSummary, Page, Query};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::iso;
 use super::people::PersonSummaryDto;
 use super::programs::{EnrollInput, SubjectEnrollmentDto, enroll_form, enrollments_table};
-use super::{PageDto, SearchParams, created, crumbs, form_failed, iso, list_href, section_form_failed};
 use crate::AppState;
 use crate::access::guard::{Auth, identity_checked, record_reveal};
 use crate::error::{Error, ErrorBody};
-use crate::extract::{FormData, IdPath, JsonBody, ListParams};
-use crate::html::{
-    Cell, Field, Form, FormPage, Layout, Link, ListPage, Pager, Search, Section, Table, ViewPage, date_or_dash, render,
-    vocabulary, yes_no,
-};
+use crate::extract::{FormData, IdPath, ListParams};
+use crate::html::{Cell, Field, Link, Section, Table, ViewPage, date_or_dash, vocabulary, yes_no};
 use crate::i18n::Lang;
+use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, link_if, refs, section_done, view_shell};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/households", get(list).post(create))
-        .route("/api/v1/households/{id}", get(show).put(update))
+    kit::router::<Households>()
         .route("/api/v1/households/{id}/members", get(members))
         .route("/api/v1/households/{id}/enrollments", get(enrollments))
-        .route("/households", get(list_page).post(create_page))
-        .route("/households/new", get(new_page))
-        .route("/households/{id}", get(view_page))
-        .route("/households/{id}/edit", get(edit_page).post(update_page))
         .route("/households/{id}/enrollments", post(enroll_page))
 }
 
@@ -99,80 +91,177 @@ impl From<HouseholdSummary> for HouseholdSummaryDto {
     }
 }
 
-/// Households whose KK number is `q`, or whose address or head's name contains it.
-#[utoipa::path(get, path = "/api/v1/households", tag = "households", params(SearchParams),
-    responses((status = 200, body = PageDto<HouseholdSummaryDto>), (status = 400, body = ErrorBody)))]
-pub async fn list(
-    State(state): State<AppState>,
-    auth: Auth,
-    params: ListParams,
-) -> Result<Json<PageDto<HouseholdSummaryDto>>, Error> {
-    let page = search(&state, &auth, &params).await?;
-    Ok(Json(PageDto::from_page(page, HouseholdSummaryDto::from)))
-}
+/// Households as a kit resource: their listing, view, forms and `/api/v1/households` routes.
+pub struct Households;
 
-/// Adds a household; its region must exist and its KK number be new.
-#[utoipa::path(post, path = "/api/v1/households", tag = "households", request_body = crate::openapi::HouseholdInput,
-    responses((status = 201, body = HouseholdDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, auth: Auth, body: JsonBody) -> Result<Response, Error> {
-    auth.require(auth.principal().creates_registry())?;
-    let draft: HouseholdDraft = body.decode()?;
-    let new = draft.parse()?;
-    check_refs(&state, &auth, &new).await?;
-    let household = identity_checked(state.store(), "households", state.store().create_household(&new).await).await?;
-    record_reveal(state.store(), "households", household.id, "kk").await?;
-    Ok(created(HouseholdDto::new(household, RecordAccess::Full)))
-}
+impl Resource for Households {
+    type Record = (Household, RecordAccess);
+    type Row = HouseholdSummary;
+    type Draft = HouseholdDraft;
+    type Dto = HouseholdDto;
+    type RowDto = HouseholdSummaryDto;
 
-/// The households the principal may see that match the search.
-async fn search(state: &AppState, auth: &Auth, params: &ListParams) -> Result<Page<HouseholdSummary>, Error> {
-    auth.require(auth.reads_people())?;
-    // List none of what the role could not open (welfare stage, DTKS listing, heads, addresses).
-    if !auth.principal().opens_households() {
-        return Ok(Page::new(Vec::new(), params.page, 0));
+    const NAME: &'static str = "households";
+    const ONE: &'static str = "household";
+    const COLUMNS: &'static [Column] = &[
+        Column::plain("households.kk"),
+        Column::sorted("households.head", "head"),
+        Column::sorted("households.address", "address"),
+        Column::sorted("households.region", "region"),
+        Column::sorted("households.welfare_stage", "welfare_stage"),
+        Column::sorted("households.members", "members"),
+    ];
+    const FILTERS: &'static [Filter] = &[
+        Filter {
+            key: "welfare_stage",
+            label: "households.welfare_stage",
+            choices: |lang| vocabulary(WelfareStage::ALL, WelfareStage::code, WelfareStage::label, lang),
+        },
+        Filter {
+            key: "dtks_listed",
+            label: "households.dtks_listed",
+            choices: |lang| {
+                let t = lang.tr();
+                vec![("true".into(), yes_no(t, true)), ("false".into(), yes_no(t, false))]
+            },
+        },
+    ];
+    const REGION_FILTER: bool = true;
+    const DOC: ApiDoc = ApiDoc {
+        dto: "HouseholdDto",
+        row: "HouseholdSummaryDto",
+        input: "HouseholdInput",
+        update: "HouseholdUpdate",
+        list: "Households whose KK number is `q`, or whose address or head's name contains it.",
+        create: "Adds a household; its region must exist and its KK number be new.",
+        show: "One household.",
+        change: "Changes a household; `version` must be the one read, else 409.",
+        key: "Household id",
+    };
+
+    fn may_list(auth: &Auth) -> bool {
+        auth.reads_people()
     }
-    match auth.scope(params.query()) {
-        Some(q) => Ok(state.store().search_households(&q).await?),
-        None => Ok(Page::new(Vec::new(), params.page, 0)),
+    fn may_create(auth: &Auth) -> bool {
+        auth.principal().creates_registry()
     }
-}
-
-/// The household, as the principal may see it; a full KK is recorded as a reveal.
-async fn shown(state: &AppState, auth: &Auth, id: Id) -> Result<(Household, RecordAccess), Error> {
-    let (h, access) = auth.readable_household(state.store(), id).await?;
-    if access == RecordAccess::Full {
-        record_reveal(state.store(), "households", id, "kk").await?;
+    fn may_edit(auth: &Auth, (_, access): &(Household, RecordAccess)) -> bool {
+        auth.principal().edits_registry() && *access == RecordAccess::Full
     }
-    Ok((h, access))
-}
+    /// Lists none of what the role could not open (welfare stage, DTKS listing, heads, addresses).
+    fn scope(auth: &Auth, query: Query) -> Option<Query> {
+        if auth.principal().opens_households() { auth.scope(query) } else { None }
+    }
 
-/// One household.
-#[utoipa::path(get, path = "/api/v1/households/{id}", tag = "households", params(("id" = i64, Path, description = "Household id")),
-    responses((status = 200, body = HouseholdDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn show(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<HouseholdDto>, Error> {
-    let (h, access) = shown(&state, &auth, id).await?;
-    Ok(Json(HouseholdDto::new(h, access)))
-}
+    async fn search(state: &AppState, query: &Query) -> Result<Page<HouseholdSummary>, Error> {
+        Ok(state.store().search_households(query).await?)
+    }
+    async fn read(state: &AppState, auth: &Auth, id: &Id) -> Result<(Household, RecordAccess), Error> {
+        auth.readable_household(state.store(), *id).await
+    }
+    /// The household as its access allows; a full KK is recorded as a reveal.
+    async fn dto(
+        state: &AppState,
+        (h, access): (Household, RecordAccess),
+        _fresh: bool,
+    ) -> Result<HouseholdDto, Error> {
+        if access == RecordAccess::Full {
+            record_reveal(state.store(), "households", h.id, "kk").await?;
+        }
+        Ok(HouseholdDto::new(h, access))
+    }
+    async fn check(
+        state: &AppState,
+        auth: &Auth,
+        new: &NewHousehold,
+        _old: Option<&(Household, RecordAccess)>,
+    ) -> Result<(), Error> {
+        auth.region_ref(state.store(), "region", &new.region).await
+    }
+    async fn create(state: &AppState, new: &NewHousehold) -> Result<(Household, RecordAccess), Error> {
+        let h = identity_checked(state.store(), "households", state.store().create_household(new).await).await?;
+        Ok((h, RecordAccess::Full))
+    }
+    async fn update(
+        state: &AppState,
+        id: &Id,
+        new: &NewHousehold,
+        version: i64,
+    ) -> Result<(Household, RecordAccess), Error> {
+        let written = state.store().update_household(*id, new, version).await;
+        Ok((identity_checked(state.store(), "households", written).await?, RecordAccess::Full))
+    }
 
-/// Changes a household; `version` must be the one read, else 409.
-#[utoipa::path(put, path = "/api/v1/households/{id}", tag = "households", params(("id" = i64, Path, description = "Household id")),
-    request_body = crate::openapi::HouseholdUpdate,
-    responses((status = 200, body = HouseholdDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn update(
-    State(state): State<AppState>,
-    auth: Auth,
-    IdPath(id): IdPath,
-    body: JsonBody,
-) -> Result<Json<HouseholdDto>, Error> {
-    auth.editable_household(state.store(), id).await?;
-    let draft: HouseholdDraft = body.decode()?;
-    let version = body.version()?;
-    let new = draft.parse()?;
-    check_refs(&state, &auth, &new).await?;
-    let h =
-        identity_checked(state.store(), "households", state.store().update_household(id, &new, version).await).await?;
-    record_reveal(state.store(), "households", id, "kk").await?;
-    Ok(Json(HouseholdDto::new(h, RecordAccess::Full)))
+    fn cells(lang: Lang, auth: &Auth, s: HouseholdSummary) -> Vec<Cell> {
+        let href = format!("/households/{}", s.household.id);
+        let opens = auth.principal().opens_households();
+        vec![
+            link_if(opens, s.household.kk.masked(), href.clone()),
+            link_if(opens, s.head_name.unwrap_or_else(|| "—".into()), href),
+            Cell::text(s.household.address),
+            Cell::text(s.region_name),
+            Cell::text(s.household.welfare_stage.label(lang.code())),
+            Cell::text(s.members.to_string()),
+        ]
+    }
+    async fn view(
+        state: &AppState,
+        auth: &Auth,
+        lang: Lang,
+        record: (Household, RecordAccess),
+        _params: &ListParams,
+    ) -> Result<ViewPage, Error> {
+        view(state, auth, lang, record, None).await
+    }
+
+    fn draft_of((h, _): &(Household, RecordAccess)) -> HouseholdDraft {
+        HouseholdDraft::from(h)
+    }
+    fn draft_from(form: &FormData) -> HouseholdDraft {
+        HouseholdDraft {
+            kk: form.get("kk"),
+            address: form.get("address"),
+            region: form.get("region"),
+            welfare_stage: form.get("welfare_stage"),
+            dtks_listed: form.checked("dtks_listed"),
+            dtks_since: form.opt("dtks_since"),
+        }
+    }
+    fn draft_new(params: &ListParams) -> HouseholdDraft {
+        HouseholdDraft {
+            region: params.region.as_ref().map(|r| r.to_string()).unwrap_or_default(),
+            ..Default::default()
+        }
+    }
+    async fn fields(
+        state: &AppState,
+        auth: &Auth,
+        lang: Lang,
+        d: &HouseholdDraft,
+        _mode: Mode<'_, Id>,
+    ) -> Result<Vec<Field>, Error> {
+        let t = lang.tr();
+        let stages = vocabulary(WelfareStage::ALL, WelfareStage::code, WelfareStage::label, lang);
+        Ok(vec![
+            Field::text("kk", t.t("households.kk"), &d.kk).required().hint(t.t("households.kk_hint")),
+            Field::textarea("address", t.t("households.address"), &d.address).required(),
+            refs::region_field(state, auth, "region", t.t("households.region"), &d.region).await.required(),
+            Field::select(
+                "welfare_stage",
+                t.t("households.welfare_stage"),
+                &d.welfare_stage,
+                stages,
+                Some(t.t("common.choose")),
+            )
+            .required(),
+            Field::checkbox("dtks_listed", t.t("households.dtks_listed"), d.dtks_listed),
+            Field::date("dtks_since", t.t("households.dtks_since"), d.dtks_since.clone().unwrap_or_default()),
+        ])
+    }
+    /// The edit form holds the full KK: a view like any other.
+    async fn on_edit_form(state: &AppState, id: &Id) -> Result<(), Error> {
+        record_reveal(state.store(), "households", *id, "kk").await
+    }
 }
 
 /// The household's members (NIK masked).
@@ -183,9 +272,7 @@ pub async fn members(
     auth: Auth,
     IdPath(id): IdPath,
 ) -> Result<Json<Vec<PersonSummaryDto>>, Error> {
-    auth.readable_household(state.store(), id).await?;
-    let people = state.store().household_members(id).await?;
-    Ok(Json(people.into_iter().map(PersonSummaryDto::from).collect()))
+    kit::children::<Households, _, _, _>(&state, &auth, id, |id| state.store().household_members(id)).await
 }
 
 /// The programs the household is enrolled in.
@@ -196,81 +283,28 @@ pub async fn enrollments(
     auth: Auth,
     IdPath(id): IdPath,
 ) -> Result<Json<Vec<SubjectEnrollmentDto>>, Error> {
-    auth.readable_household(state.store(), id).await?;
-    let list = state.store().subject_enrollments(Subject { kind: SubjectKind::Household, id }).await?;
-    Ok(Json(list.into_iter().map(SubjectEnrollmentDto::from).collect()))
+    let subject = Subject { kind: SubjectKind::Household, id };
+    kit::children::<Households, _, _, _>(&state, &auth, id, |_| state.store().subject_enrollments(subject)).await
 }
 
 // Pages ------------------------------------------------------------------------------------
-
-async fn list_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    params: ListParams,
-) -> Result<Response, Error> {
-    let t = lang.tr();
-    let page = search(&state, &auth, &params).await.map_err(|e| e.page(lang))?;
-    let pager = Pager::new(t, &page, |n| list_href("/households", &params, n));
-    let table = Table {
-        headers: vec![
-            t.t("households.kk").into(),
-            t.t("households.head").into(),
-            t.t("households.address").into(),
-            t.t("households.region").into(),
-            t.t("households.welfare_stage").into(),
-            t.t("households.members").into(),
-        ],
-        rows: page
-            .items
-            .into_iter()
-            .map(|s| {
-                let href = format!("/households/{}", s.household.id);
-                vec![
-                    Cell::link(s.household.kk.masked(), href.clone()),
-                    Cell::link(s.head_name.unwrap_or_else(|| "—".into()), href),
-                    Cell::text(s.household.address),
-                    Cell::text(s.region_name),
-                    Cell::text(s.household.welfare_stage.label(lang.code())),
-                    Cell::text(s.members.to_string()),
-                ]
-            })
-            .collect(),
-        empty: t.t("households.none").into(),
-    };
-    Ok(render(&ListPage {
-        l: Layout::new(lang, t.t("households.title"), "households"),
-        heading: t.t("households.title").into(),
-        breadcrumbs: Vec::new(),
-        intro: None,
-        search: Some(Search {
-            action: "/households".into(),
-            q: params.q_str().into(),
-            placeholder: t.t("households.search_placeholder").into(),
-            region: Some(params.region.as_ref().map(|r| r.to_string()).unwrap_or_default()),
-        }),
-        actions: if auth.principal().creates_registry() {
-            vec![Link::new(t.t("households.add"), "/households/new")]
-        } else {
-            Vec::new()
-        },
-        table,
-        pager: Some(pager),
-    }))
-}
 
 /// The household page; `enroll` replaces the blank enroll form (to show its errors).
 async fn view(
     state: &AppState,
     auth: &Auth,
     lang: Lang,
-    id: Id,
+    record: (Household, RecordAccess),
     enroll: Option<EnrollInput>,
 ) -> Result<ViewPage, Error> {
     let t = lang.tr();
     let store = state.store();
-    let (h, access) = shown(state, auth, id).await?;
-    let editable = auth.principal().edits_registry() && access == RecordAccess::Full;
+    let editable = Households::may_edit(auth, &record);
+    let (h, access) = record;
+    let id = h.id;
+    if access == RecordAccess::Full {
+        record_reveal(store, "households", id, "kk").await?;
+    }
     let region = store.region(&h.region).await.ok();
     let members = store.household_members(id).await?;
     let enrolled = store.subject_enrollments(Subject { kind: SubjectKind::Household, id }).await?;
@@ -280,6 +314,7 @@ async fn view(
     let head = members.iter().find(|p| p.relation == berdaya_domain::registry::Relation::Head).map(|p| p.name.clone());
     let heading = format!("{} {}", t.t("households.one"), head.unwrap_or_else(|| h.address.clone()));
     let member_table = Table {
+        sorts: Vec::new(),
         headers: vec![
             t.t("people.name").into(),
             t.t("people.nik").into(),
@@ -309,16 +344,14 @@ async fn view(
         .map(|p| (p.program.id.to_string(), p.program.name.clone()))
         .collect();
     let input = enroll.unwrap_or_else(|| EnrollInput::blank("household", id));
+    let shell = view_shell::<Households>(lang, auth, &(h.clone(), access), heading);
+    let enroll_form = if program_choices.is_empty() {
+        None
+    } else {
+        let action = format!("/households/{id}/enrollments");
+        Some(enroll_form(state, auth, lang, &action, &input, Some(program_choices)).await)
+    };
     Ok(ViewPage {
-        l: Layout::new(lang, heading.clone(), "households"),
-        heading,
-        breadcrumbs: crumbs(lang, "nav.households", "/households"),
-        actions: if editable {
-            vec![Link::new(t.t("common.edit"), format!("/households/{id}/edit"))]
-        } else {
-            Vec::new()
-        },
-        warnings: Vec::new(),
         facts: vec![
             (
                 t.t("households.kk").into(),
@@ -352,29 +385,20 @@ async fn view(
             Section {
                 id: "enrollments".into(),
                 title: t.t("enrollments.title").into(),
-                table: Some(enrollments_table(lang, enrolled)),
+                table: Some(enrollments_table(lang, auth, enrolled)),
                 ..Default::default()
             },
         ]
         .into_iter()
-        .chain((!program_choices.is_empty()).then(|| Section {
+        .chain(enroll_form.map(|form| Section {
             id: "enroll".into(),
             title: t.t("enrollments.enroll_household").into(),
-            form: Some(enroll_form(lang, &format!("/households/{id}/enrollments"), &input, Some(program_choices))),
+            form: Some(form),
             ..Default::default()
         }))
         .collect(),
+        ..shell
     })
-}
-
-async fn view_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdPath(id): IdPath,
-) -> Result<Response, Error> {
-    let page = view(&state, &auth, lang, id, None).await.map_err(|e| e.page(lang))?;
-    Ok(render(&page))
 }
 
 async fn enroll_page(
@@ -384,142 +408,9 @@ async fn enroll_page(
     IdPath(id): IdPath,
     form: FormData,
 ) -> Result<Response, Error> {
-    auth.readable_household(state.store(), id).await.map_err(|e| e.page(lang))?;
+    let record = auth.readable_household(state.store(), id).await.map_err(|e| e.page(lang))?;
     let input = EnrollInput::from_form(&form, Some(("household", id)));
-    match input.submit(&state, &auth, None).await {
-        Ok(_) => Ok(Redirect::to(&format!("/households/{id}#enrollments")).into_response()),
-        Err(err) => {
-            let page = view(&state, &auth, lang, id, Some(input)).await.map_err(|e| e.page(lang))?;
-            Ok(section_form_failed(lang, err, page, "enroll"))
-        }
-    }
-}
-
-fn household_form(lang: Lang, d: &HouseholdDraft, action: String) -> Form {
-    let t = lang.tr();
-    let stages = vocabulary(WelfareStage::ALL, WelfareStage::code, WelfareStage::label, lang);
-    Form::new(
-        "household",
-        action,
-        t.t("common.save"),
-        vec![
-            Field::text("kk", t.t("households.kk"), &d.kk).required().hint(t.t("households.kk_hint")),
-            Field::textarea("address", t.t("households.address"), &d.address).required(),
-            Field::text("region", t.t("households.region"), &d.region).required().hint(t.t("common.region_hint")),
-            Field::select(
-                "welfare_stage",
-                t.t("households.welfare_stage"),
-                &d.welfare_stage,
-                stages,
-                Some(t.t("common.choose")),
-            )
-            .required(),
-            Field::checkbox("dtks_listed", t.t("households.dtks_listed"), d.dtks_listed),
-            Field::date("dtks_since", t.t("households.dtks_since"), d.dtks_since.clone().unwrap_or_default()),
-        ],
-    )
-}
-
-fn draft_from(form: &FormData) -> HouseholdDraft {
-    HouseholdDraft {
-        kk: form.get("kk"),
-        address: form.get("address"),
-        region: form.get("region"),
-        welfare_stage: form.get("welfare_stage"),
-        dtks_listed: form.checked("dtks_listed"),
-        dtks_since: form.opt("dtks_since"),
-    }
-}
-
-fn form_page(lang: Lang, heading: &str, form: Form) -> FormPage {
-    FormPage {
-        l: Layout::new(lang, heading, "households"),
-        heading: heading.into(),
-        breadcrumbs: crumbs(lang, "nav.households", "/households"),
-        form,
-    }
-}
-
-async fn new_page(lang: Lang, auth: Auth, params: ListParams) -> Result<Response, Error> {
-    let t = lang.tr();
-    auth.require(auth.principal().creates_registry()).map_err(|e| e.page(lang))?;
-    let draft =
-        HouseholdDraft { region: params.region.map(|r| r.to_string()).unwrap_or_default(), ..Default::default() };
-    Ok(render(&form_page(lang, t.t("households.new"), household_form(lang, &draft, "/households".into()))))
-}
-
-async fn create_page(State(state): State<AppState>, lang: Lang, auth: Auth, form: FormData) -> Response {
-    let t = lang.tr();
-    if let Err(e) = auth.require(auth.principal().creates_registry()) {
-        return e.page(lang).into_response();
-    }
-    let draft = draft_from(&form);
-    let result = match draft.parse() {
-        Ok(new) => match check_refs(&state, &auth, &new).await {
-            Ok(()) => identity_checked(state.store(), "households", state.store().create_household(&new).await).await,
-            Err(e) => Err(e),
-        },
-        Err(invalid) => Err(invalid.into()),
-    };
-    match result {
-        Ok(h) => Redirect::to(&format!("/households/{}", h.id)).into_response(),
-        Err(err) => form_failed(
-            lang,
-            err,
-            form_page(lang, t.t("households.new"), household_form(lang, &draft, "/households".into())),
-        ),
-    }
-}
-
-async fn edit_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdPath(id): IdPath,
-) -> Result<Response, Error> {
-    let t = lang.tr();
-    let h = auth.editable_household(state.store(), id).await.map_err(|e| e.page(lang))?;
-    // The form holds the full KK: a view like any other.
-    record_reveal(state.store(), "households", id, "kk").await.map_err(|e| e.page(lang))?;
-    let form = household_form(lang, &HouseholdDraft::from(&h), format!("/households/{id}/edit"))
-        .hidden("version", h.version.to_string());
-    Ok(render(&form_page(lang, t.t("households.edit"), form)))
-}
-
-async fn update_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdPath(id): IdPath,
-    form: FormData,
-) -> Response {
-    let t = lang.tr();
-    if let Err(e) = auth.editable_household(state.store(), id).await {
-        return e.page(lang).into_response();
-    }
-    let draft = draft_from(&form);
-    let version = form.version().unwrap_or(0);
-    let result = match draft.parse() {
-        Ok(new) => match check_refs(&state, &auth, &new).await {
-            Ok(()) => {
-                identity_checked(state.store(), "households", state.store().update_household(id, &new, version).await)
-                    .await
-            }
-            Err(e) => Err(e),
-        },
-        Err(invalid) => Err(invalid.into()),
-    };
-    match result {
-        Ok(h) => Redirect::to(&format!("/households/{}", h.id)).into_response(),
-        Err(err) => {
-            let form =
-                household_form(lang, &draft, format!("/households/{id}/edit")).hidden("version", version.to_string());
-            form_failed(lang, err, form_page(lang, t.t("households.edit"), form))
-        }
-    }
-}
-
-/// Resolves the references of a new or changed household through the caller's scope.
-async fn check_refs(state: &AppState, auth: &Auth, new: &berdaya_domain::registry::NewHousehold) -> Result<(), Error> {
-    auth.region_ref(state.store(), "region", &new.region).await
+    let result = input.submit(&state, &auth, None).await;
+    let page = || view(&state, &auth, lang, record, Some(input.clone()));
+    section_done(lang, result, format!("/households/{id}#enrollments"), "enroll", page).await
 }

@@ -17,9 +17,7 @@ use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::error::Error;
-use crate::extract::ListParams;
-use crate::html::{FormPage, Link, ViewPage, enc, render_with};
+use crate::html::Link;
 use crate::i18n::Lang;
 
 /// Every registry route, API and pages.
@@ -63,21 +61,6 @@ impl<T> PageDto<T> {
     }
 }
 
-/// The query parameters of a search.
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct SearchParams {
-    /// Free text; what it matches depends on the listing.
-    q: Option<String>,
-    /// Only records in this region or below it (a region code).
-    region: Option<String>,
-    /// Page number, from 1.
-    page: Option<u32>,
-    /// Records per page, 1 to 200 (default 25).
-    per_page: Option<u32>,
-}
-
 /// The query parameters of a plain paginated listing.
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -92,40 +75,6 @@ pub struct PageParams {
 /// A 201 with the created record.
 pub(crate) fn created<T: Serialize>(value: T) -> Response {
     (StatusCode::CREATED, axum::Json(value)).into_response()
-}
-
-/// The address of page `page` of a listing at `base` with the same search.
-pub(crate) fn list_href(base: &str, params: &ListParams, page: u32) -> String {
-    let mut href = format!("{base}?page={page}");
-    if let Some(q) = &params.q {
-        href.push_str(&format!("&q={}", enc(q)));
-    }
-    if let Some(r) = &params.region {
-        href.push_str(&format!("&region={}", enc(r.as_str())));
-    }
-    href
-}
-
-/// A create/edit form that failed: the form again with each error next to its field, or an
-/// error page when the failure is not the user's.
-pub(crate) fn form_failed(lang: Lang, err: Error, mut page: FormPage) -> Response {
-    if err.status().is_server_error() {
-        return err.page(lang).into_response();
-    }
-    let status = page.form.show_error(lang.tr(), &err);
-    render_with(status, &page)
-}
-
-/// A form embedded in a view page (enroll, add member) that failed.
-pub(crate) fn section_form_failed(lang: Lang, err: Error, mut page: ViewPage, section: &str) -> Response {
-    if err.status().is_server_error() {
-        return err.page(lang).into_response();
-    }
-    let mut status = err.status();
-    if let Some(form) = page.sections.iter_mut().find(|s| s.id == section).and_then(|s| s.form.as_mut()) {
-        status = form.show_error(lang.tr(), &err);
-    }
-    render_with(status, &page)
 }
 
 /// `Beranda › Keluarga`: the root of a capability's breadcrumbs.

@@ -2,37 +2,34 @@
 //! edit, and the enrollment of households, individuals and groups.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::response::Response;
+use axum::routing::post;
 use axum::{Json, Router};
 use berdaya_domain::registry::{
-    Enrollment, EnrollmentDraft, EnrollmentStatus, Id, Program, ProgramDraft, SubjectKind, text,
+    Enrollment, EnrollmentDraft, EnrollmentStatus, Id, NewProgram, Program, ProgramDraft, SubjectKind, text,
 };
-use berdaya_store::{PageRequest, ProgramSummary, Query, SubjectEnrollment};
+use berdaya_store::{Page, PageRequest, ProgramSummary, Query, SubjectEnrollment};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{PageDto, PageParams, SearchParams, created, crumbs, form_failed, iso, list_href, section_form_failed};
+use super::{PageDto, PageParams, created, iso};
 use crate::AppState;
 use crate::access::guard::{Auth, hidden};
 use crate::error::{Error, ErrorBody};
 use crate::extract::{FormData, IdPath, JsonBody, ListParams};
-use crate::html::{
-    Cell, Field, Form, FormPage, Layout, Link, ListPage, Pager, Search, Section, Table, ViewPage, date_or_dash, render,
-    vocabulary,
-};
+use crate::html::{Cell, Field, Form, Pager, Section, Table, ViewPage, date_or_dash, vocabulary};
 use crate::i18n::Lang;
+use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, link_if, refs, section_done, view_shell};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/programs", get(list).post(create))
-        .route("/api/v1/programs/{id}", get(show).put(update))
-        .route("/api/v1/programs/{id}/enrollments", get(enrollments).post(enroll))
-        .route("/programs", get(list_page).post(create_page))
-        .route("/programs/new", get(new_page))
-        .route("/programs/{id}", get(view_page))
-        .route("/programs/{id}/edit", get(edit_page).post(update_page))
+    kit::router::<Programs>()
+        .route("/api/v1/programs/{id}/enrollments", axum::routing::get(enrollments).post(enroll))
         .route("/programs/{id}/enrollments", post(enroll_page))
+}
+
+/// Whether the role may create programs (for its own agency, a program officer).
+fn creates_programs(auth: &Auth) -> bool {
+    matches!(auth.role(), berdaya_domain::access::Role::Administrator | berdaya_domain::access::Role::ProgramOfficer)
 }
 
 /// A program.
@@ -125,43 +122,133 @@ impl From<SubjectEnrollment> for SubjectEnrollmentDto {
     }
 }
 
-/// Programs whose name contains `q`.
-#[utoipa::path(get, path = "/api/v1/programs", tag = "programs", params(SearchParams),
-    responses((status = 200, body = PageDto<ProgramSummaryDto>), (status = 400, body = ErrorBody)))]
-pub async fn list(
-    State(state): State<AppState>,
-    auth: Auth,
-    params: ListParams,
-) -> Result<Json<PageDto<ProgramSummaryDto>>, Error> {
-    let page = search(&state, &auth, &params).await?;
-    Ok(Json(PageDto::from_page(page, ProgramSummaryDto::from)))
-}
+/// Programs as a kit resource: their listing, view, forms and `/api/v1/programs` routes.
+pub struct Programs;
 
-/// Adds a program; its agency and every target region must exist.
-#[utoipa::path(post, path = "/api/v1/programs", tag = "programs", request_body = crate::openapi::ProgramInput,
-    responses((status = 201, body = ProgramDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, auth: Auth, body: JsonBody) -> Result<Response, Error> {
-    auth.require(matches!(
-        auth.role(),
-        berdaya_domain::access::Role::Administrator | berdaya_domain::access::Role::ProgramOfficer
-    ))?;
-    let draft: ProgramDraft = body.decode()?;
-    let new = draft.parse()?;
-    check_manageable(&state, &auth, new.agency_id, &new.target_regions).await?;
-    let program = state.store().create_program(&new).await?;
-    Ok(created(ProgramDto::from(program)))
-}
+impl Resource for Programs {
+    type Record = Program;
+    type Row = ProgramSummary;
+    type Draft = ProgramDraft;
+    type Dto = ProgramDto;
+    type RowDto = ProgramSummaryDto;
 
-/// Programs the principal may see (in their area) that match the search.
-async fn search(
-    state: &AppState,
-    auth: &Auth,
-    params: &ListParams,
-) -> Result<berdaya_store::Page<berdaya_store::ProgramSummary>, Error> {
-    auth.require(auth.principal().reads_programs())?;
-    let mut page = state.store().search_programs(&params.query()).await?;
-    page.items.retain(|s| auth.program_in_area(&s.program));
-    Ok(page)
+    const NAME: &'static str = "programs";
+    const ONE: &'static str = "program";
+    const COLUMNS: &'static [Column] = &[
+        Column::sorted("programs.name", "name"),
+        Column::sorted("programs.agency", "agency"),
+        Column::sorted("programs.starts_on", "starts_on"),
+        Column::sorted("programs.ends_on", "ends_on"),
+        Column::sorted("programs.enrolled", "enrolled"),
+    ];
+    /// By agency (`?agency_id=7`, as the agency page links); no select box.
+    const FILTERS: &'static [Filter] =
+        &[Filter { key: "agency_id", label: "programs.agency", choices: |_| Vec::new() }];
+    const NUMBERS: &'static [&'static str] = &["agency_id"];
+    const DOC: ApiDoc = ApiDoc {
+        dto: "ProgramDto",
+        row: "ProgramSummaryDto",
+        input: "ProgramInput",
+        update: "ProgramUpdate",
+        list: "Programs in the caller's area whose name contains `q`.",
+        create: "Adds a program; its agency and every target region must exist.",
+        show: "One program.",
+        change: "Changes a program; `version` must be the one read, else 409.",
+        key: "Program id",
+    };
+
+    fn may_list(auth: &Auth) -> bool {
+        auth.principal().reads_programs()
+    }
+    fn may_create(auth: &Auth) -> bool {
+        creates_programs(auth)
+    }
+    fn may_edit(auth: &Auth, p: &Program) -> bool {
+        auth.principal().manages_program(p.agency_id)
+    }
+    /// Narrowed to the principal's area: the store keeps the programs one of whose target
+    /// regions overlaps it, and counts only the enrollments there.
+    fn scope(auth: &Auth, mut query: Query) -> Option<Query> {
+        query.region = auth.principal().narrow(query.region.as_ref()).ok()?;
+        Some(query)
+    }
+
+    async fn search(state: &AppState, query: &Query) -> Result<Page<ProgramSummary>, Error> {
+        Ok(state.store().search_programs(query).await?)
+    }
+    async fn read(state: &AppState, auth: &Auth, id: &Id) -> Result<Program, Error> {
+        readable_program(state, auth, *id).await
+    }
+    async fn dto(_state: &AppState, p: Program, _fresh: bool) -> Result<ProgramDto, Error> {
+        Ok(p.into())
+    }
+    async fn check(state: &AppState, auth: &Auth, new: &NewProgram, _old: Option<&Program>) -> Result<(), Error> {
+        check_manageable(state, auth, new.agency_id, &new.target_regions).await
+    }
+    async fn create(state: &AppState, new: &NewProgram) -> Result<Program, Error> {
+        Ok(state.store().create_program(new).await?)
+    }
+    async fn update(state: &AppState, id: &Id, new: &NewProgram, version: i64) -> Result<Program, Error> {
+        Ok(state.store().update_program(*id, new, version).await?)
+    }
+
+    fn cells(_lang: Lang, auth: &Auth, s: ProgramSummary) -> Vec<Cell> {
+        // The store keeps programs in the area; a link asks the same rule the page asks.
+        let opens = auth.principal().reads_programs() && auth.program_in_area(&s.program);
+        vec![
+            link_if(opens, s.program.name, format!("/programs/{}", s.program.id)),
+            link_if(opens, s.agency_name, format!("/agencies/{}", s.program.agency_id)),
+            Cell::text(iso(s.program.starts_on)),
+            Cell::text(date_or_dash(s.program.ends_on)),
+            Cell::text(s.enrolled.to_string()),
+        ]
+    }
+    async fn view(
+        state: &AppState,
+        auth: &Auth,
+        lang: Lang,
+        p: Program,
+        params: &ListParams,
+    ) -> Result<ViewPage, Error> {
+        view(state, auth, lang, p, params.page, None).await
+    }
+
+    fn draft_of(p: &Program) -> ProgramDraft {
+        ProgramDraft::from(p)
+    }
+    fn draft_from(form: &FormData) -> ProgramDraft {
+        ProgramDraft {
+            name: form.get("name"),
+            agency_id: form.get("agency_id"),
+            starts_on: form.get("starts_on"),
+            ends_on: form.opt("ends_on"),
+            description: form.opt("description"),
+            target_regions: form.get("target_regions"),
+        }
+    }
+    fn draft_new(params: &ListParams) -> ProgramDraft {
+        ProgramDraft { agency_id: params.other.get("agency").cloned().unwrap_or_default(), ..Default::default() }
+    }
+    async fn fields(
+        state: &AppState,
+        auth: &Auth,
+        lang: Lang,
+        d: &ProgramDraft,
+        _mode: Mode<'_, Id>,
+    ) -> Result<Vec<Field>, Error> {
+        let t = lang.tr();
+        let targets = t.t("programs.target_regions");
+        Ok(vec![
+            Field::text("name", t.t("programs.name"), &d.name).required(),
+            refs::agency_field(state, auth, "agency_id", t.t("programs.agency"), &d.agency_id).await.required(),
+            Field::date("starts_on", t.t("programs.starts_on"), &d.starts_on).required(),
+            Field::date("ends_on", t.t("programs.ends_on"), d.ends_on.clone().unwrap_or_default()),
+            refs::regions_field(state, auth, "target_regions", targets, &d.target_regions)
+                .await
+                .hint(t.t("programs.target_regions_hint")),
+            Field::textarea("description", t.t("programs.description"), d.description.clone().unwrap_or_default()),
+        ])
+    }
 }
 
 /// A program the principal may see; out of the area reads as missing.
@@ -191,32 +278,6 @@ async fn check_manageable(
     Ok(())
 }
 
-/// One program.
-#[utoipa::path(get, path = "/api/v1/programs/{id}", tag = "programs", params(("id" = i64, Path, description = "Program id")),
-    responses((status = 200, body = ProgramDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn show(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<ProgramDto>, Error> {
-    Ok(Json(readable_program(&state, &auth, id).await?.into()))
-}
-
-/// Changes a program; `version` must be the one read, else 409.
-#[utoipa::path(put, path = "/api/v1/programs/{id}", tag = "programs", params(("id" = i64, Path, description = "Program id")),
-    request_body = crate::openapi::ProgramUpdate,
-    responses((status = 200, body = ProgramDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn update(
-    State(state): State<AppState>,
-    auth: Auth,
-    IdPath(id): IdPath,
-    body: JsonBody,
-) -> Result<Json<ProgramDto>, Error> {
-    let old = readable_program(&state, &auth, id).await?;
-    auth.require(auth.principal().manages_program(old.agency_id))?;
-    let draft: ProgramDraft = body.decode()?;
-    let version = body.version()?;
-    let new = draft.parse()?;
-    check_manageable(&state, &auth, new.agency_id, &new.target_regions).await?;
-    Ok(Json(state.store().update_program(id, &new, version).await?.into()))
-}
-
 /// The program's enrollments, a page at a time.
 #[utoipa::path(get, path = "/api/v1/programs/{id}/enrollments", tag = "programs",
     params(("id" = i64, Path, description = "Program id"), PageParams),
@@ -227,9 +288,13 @@ pub async fn enrollments(
     IdPath(id): IdPath,
     params: ListParams,
 ) -> Result<Json<PageDto<EnrollmentDto>>, Error> {
+    params.only(&[])?;
     let p = readable_program(&state, &auth, id).await?;
     auth.require(auth.principal().manages_program(p.agency_id))?;
-    let page = state.store().program_enrollments(id, params.page).await?;
+    let page = match auth.scope(Query { page: params.page, ..Query::default() }) {
+        Some(q) => state.store().program_enrollments(id, &q).await?,
+        None => berdaya_store::Page::new(Vec::new(), params.page, 0),
+    };
     Ok(Json(PageDto::from_page(page, EnrollmentDto::from)))
 }
 
@@ -243,7 +308,7 @@ pub async fn enroll(
     IdPath(id): IdPath,
     body: JsonBody,
 ) -> Result<Response, Error> {
-    let draft: EnrollmentDraft = body.decode()?;
+    let draft: EnrollmentDraft = body.draft(&["subject_id"])?;
     let new = draft.parse()?;
     check_enroll(&state, &auth, id, &new).await?;
     let enrollment = state.store().enroll(id, &new).await?;
@@ -341,7 +406,14 @@ impl EnrollInput {
 
 /// The enroll form: with `programs` it asks which program (the subject is fixed), without
 /// it which subject (the program is fixed).
-pub fn enroll_form(lang: Lang, action: &str, input: &EnrollInput, programs: Option<Vec<(String, String)>>) -> Form {
+pub async fn enroll_form(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    action: &str,
+    input: &EnrollInput,
+    programs: Option<Vec<(String, String)>>,
+) -> Form {
     let t = lang.tr();
     let mut fields = Vec::new();
     match programs {
@@ -363,10 +435,14 @@ pub fn enroll_form(lang: Lang, action: &str, input: &EnrollInput, programs: Opti
                 Field::select("subject_kind", t.t("enrollments.subject_kind"), &input.subject_kind, kinds, None)
                     .required(),
             );
+            // The picker searches the kind the select names.
+            let kind = SubjectKind::parse(&input.subject_kind).unwrap_or(SubjectKind::Household).code();
+            let label = t.t("enrollments.subject");
             fields.push(
-                Field::new("number", "subject_id", t.t("enrollments.subject_id"), &input.subject_id)
-                    .required()
-                    .hint(t.t("enrollments.subject_id_hint")),
+                refs::record_field(state, auth, kind, "subject_id", label, &input.subject_id)
+                    .await
+                    .kind_from("subject_kind")
+                    .required(),
             );
         }
     }
@@ -387,9 +463,10 @@ pub fn subject_href(kind: SubjectKind, id: Id) -> String {
 }
 
 /// A subject's enrollments: program, status, dates.
-pub fn enrollments_table(lang: Lang, list: Vec<SubjectEnrollment>) -> Table {
+pub fn enrollments_table(lang: Lang, auth: &Auth, list: Vec<SubjectEnrollment>) -> Table {
     let t = lang.tr();
     Table {
+        sorts: Vec::new(),
         headers: vec![
             t.t("enrollments.program").into(),
             t.t("enrollments.status").into(),
@@ -401,7 +478,7 @@ pub fn enrollments_table(lang: Lang, list: Vec<SubjectEnrollment>) -> Table {
             .map(|s| {
                 let e = s.enrollment;
                 vec![
-                    Cell::link(s.program_name, format!("/programs/{}", e.program_id)),
+                    link_if(auth.principal().reads_programs(), s.program_name, format!("/programs/{}", e.program_id)),
                     Cell::text(e.status.label(lang.code())),
                     Cell::text(iso(e.enrolled_on)),
                     Cell::text(date_or_dash(e.ended_on)),
@@ -414,83 +491,30 @@ pub fn enrollments_table(lang: Lang, list: Vec<SubjectEnrollment>) -> Table {
 
 // Pages ------------------------------------------------------------------------------------
 
-async fn list_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    params: ListParams,
-) -> Result<Response, Error> {
-    let t = lang.tr();
-    let page = search(&state, &auth, &params).await.map_err(|e| e.page(lang))?;
-    let pager = Pager::new(t, &page, |n| list_href("/programs", &params, n));
-    let table = Table {
-        headers: vec![
-            t.t("programs.name").into(),
-            t.t("programs.agency").into(),
-            t.t("programs.starts_on").into(),
-            t.t("programs.ends_on").into(),
-            t.t("programs.enrolled").into(),
-        ],
-        rows: page
-            .items
-            .into_iter()
-            .map(|s| {
-                vec![
-                    Cell::link(s.program.name, format!("/programs/{}", s.program.id)),
-                    Cell::link(s.agency_name, format!("/agencies/{}", s.program.agency_id)),
-                    Cell::text(iso(s.program.starts_on)),
-                    Cell::text(date_or_dash(s.program.ends_on)),
-                    Cell::text(s.enrolled.to_string()),
-                ]
-            })
-            .collect(),
-        empty: t.t("programs.none").into(),
-    };
-    Ok(render(&ListPage {
-        l: Layout::new(lang, t.t("programs.title"), "programs"),
-        heading: t.t("programs.title").into(),
-        breadcrumbs: Vec::new(),
-        intro: None,
-        search: Some(Search {
-            action: "/programs".into(),
-            q: params.q_str().into(),
-            placeholder: t.t("programs.search_placeholder").into(),
-            region: None,
-        }),
-        actions: if matches!(
-            auth.role(),
-            berdaya_domain::access::Role::Administrator | berdaya_domain::access::Role::ProgramOfficer
-        ) {
-            vec![Link::new(t.t("programs.add"), "/programs/new")]
-        } else {
-            Vec::new()
-        },
-        table,
-        pager: Some(pager),
-    }))
-}
-
+/// The program page: its enrollments (a page at a time) and, for those who manage it, the
+/// enroll form; `enroll` replaces the blank form (to show its errors).
 async fn view(
     state: &AppState,
     auth: &Auth,
     lang: Lang,
-    id: Id,
+    p: Program,
     page: PageRequest,
     enroll: Option<EnrollInput>,
 ) -> Result<ViewPage, Error> {
     let t = lang.tr();
     let store = state.store();
-    let p = readable_program(state, auth, id).await?;
-    let manages = auth.principal().manages_program(p.agency_id);
+    let id = p.id;
+    let manages = Programs::may_edit(auth, &p);
     let agency = store.agency(p.agency_id).await.ok();
     // Who is enrolled is personal: only for those who manage the program.
-    let enrolled = if manages {
-        store.program_enrollments(id, page).await?
-    } else {
-        berdaya_store::Page::new(Vec::new(), page, 0)
+    let scoped = auth.scope(Query { page, ..Query::default() }).filter(|_| manages);
+    let enrolled = match scoped {
+        Some(q) => store.program_enrollments(id, &q).await?,
+        None => berdaya_store::Page::new(Vec::new(), page, 0),
     };
     let pager = Pager::new(t, &enrolled, |n| format!("/programs/{id}?page={n}#enrollments"));
     let table = Table {
+        sorts: Vec::new(),
         headers: vec![
             t.t("enrollments.subject_kind").into(),
             t.t("enrollments.subject").into(),
@@ -519,12 +543,13 @@ async fn view(
     } else {
         p.target_regions.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
     };
+    let shell = view_shell::<Programs>(lang, auth, &p, p.name.clone());
+    let enroll_form = if manages {
+        Some(enroll_form(state, auth, lang, &format!("/programs/{id}/enrollments"), &input, None).await)
+    } else {
+        None
+    };
     Ok(ViewPage {
-        l: Layout::new(lang, p.name.clone(), "programs"),
-        heading: p.name.clone(),
-        breadcrumbs: crumbs(lang, "nav.programs", "/programs"),
-        actions: if manages { vec![Link::new(t.t("common.edit"), format!("/programs/{id}/edit"))] } else { Vec::new() },
-        warnings: Vec::new(),
         facts: vec![
             (t.t("programs.name").into(), Cell::text(p.name.clone())),
             (
@@ -551,22 +576,12 @@ async fn view(
         .chain(manages.then(|| Section {
             id: "enroll".into(),
             title: t.t("enrollments.enroll").into(),
-            form: Some(enroll_form(lang, &format!("/programs/{id}/enrollments"), &input, None)),
+            form: enroll_form,
             ..Default::default()
         }))
         .collect(),
+        ..shell
     })
-}
-
-async fn view_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdPath(id): IdPath,
-    params: ListParams,
-) -> Result<Response, Error> {
-    let page = view(&state, &auth, lang, id, params.page, None).await.map_err(|e| e.page(lang))?;
-    Ok(render(&page))
 }
 
 async fn enroll_page(
@@ -577,150 +592,10 @@ async fn enroll_page(
     form: FormData,
 ) -> Result<Response, Error> {
     let input = EnrollInput::from_form(&form, None);
-    match input.submit(&state, &auth, Some(id)).await {
-        Ok(_) => Ok(Redirect::to(&format!("/programs/{id}#enrollments")).into_response()),
-        Err(err) => {
-            let page =
-                view(&state, &auth, lang, id, PageRequest::default(), Some(input)).await.map_err(|e| e.page(lang))?;
-            Ok(section_form_failed(lang, err, page, "enroll"))
-        }
-    }
-}
-
-async fn agency_choices(state: &AppState) -> Result<Vec<(String, String)>, Error> {
-    let page = state
-        .store()
-        .search_agencies(&Query { page: PageRequest::new(1, PageRequest::MAX_PER_PAGE), ..Default::default() })
-        .await?;
-    Ok(page.items.into_iter().map(|a| (a.id.to_string(), a.name)).collect())
-}
-
-fn program_form(lang: Lang, d: &ProgramDraft, action: String, agencies: Vec<(String, String)>) -> Form {
-    let t = lang.tr();
-    Form::new(
-        "program",
-        action,
-        t.t("common.save"),
-        vec![
-            Field::text("name", t.t("programs.name"), &d.name).required(),
-            Field::select("agency_id", t.t("programs.agency"), &d.agency_id, agencies, Some(t.t("common.choose")))
-                .required(),
-            Field::date("starts_on", t.t("programs.starts_on"), &d.starts_on).required(),
-            Field::date("ends_on", t.t("programs.ends_on"), d.ends_on.clone().unwrap_or_default()),
-            Field::textarea("target_regions", t.t("programs.target_regions"), &d.target_regions)
-                .hint(t.t("programs.target_regions_hint")),
-            Field::textarea("description", t.t("programs.description"), d.description.clone().unwrap_or_default()),
-        ],
-    )
-}
-
-fn draft_from(form: &FormData) -> ProgramDraft {
-    ProgramDraft {
-        name: form.get("name"),
-        agency_id: form.get("agency_id"),
-        starts_on: form.get("starts_on"),
-        ends_on: form.opt("ends_on"),
-        description: form.opt("description"),
-        target_regions: form.get("target_regions"),
-    }
-}
-
-fn form_page(lang: Lang, heading: &str, form: Form) -> FormPage {
-    FormPage {
-        l: Layout::new(lang, heading, "programs"),
-        heading: heading.into(),
-        breadcrumbs: crumbs(lang, "nav.programs", "/programs"),
-        form,
-    }
-}
-
-async fn new_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    params: ListParams,
-) -> Result<Response, Error> {
-    let t = lang.tr();
-    auth.require(matches!(
-        auth.role(),
-        berdaya_domain::access::Role::Administrator | berdaya_domain::access::Role::ProgramOfficer
-    ))
-    .map_err(|e| e.page(lang))?;
-    let agencies = agency_choices(&state).await.map_err(|e| e.page(lang))?;
-    let draft =
-        ProgramDraft { agency_id: params.other.get("agency").cloned().unwrap_or_default(), ..Default::default() };
-    Ok(render(&form_page(lang, t.t("programs.new"), program_form(lang, &draft, "/programs".into(), agencies))))
-}
-
-async fn create_page(State(state): State<AppState>, lang: Lang, auth: Auth, form: FormData) -> Result<Response, Error> {
-    let t = lang.tr();
-    auth.require(matches!(
-        auth.role(),
-        berdaya_domain::access::Role::Administrator | berdaya_domain::access::Role::ProgramOfficer
-    ))
-    .map_err(|e| e.page(lang))?;
-    let draft = draft_from(&form);
-    let result = match draft.parse() {
-        Ok(new) => match check_manageable(&state, &auth, new.agency_id, &new.target_regions).await {
-            Ok(()) => state.store().create_program(&new).await.map_err(Error::from),
-            Err(e) => Err(e),
-        },
-        Err(invalid) => Err(invalid.into()),
+    let result = input.submit(&state, &auth, Some(id)).await;
+    let page = || async {
+        let p = readable_program(&state, &auth, id).await?;
+        view(&state, &auth, lang, p, PageRequest::default(), Some(input.clone())).await
     };
-    Ok(match result {
-        Ok(p) => Redirect::to(&format!("/programs/{}", p.id)).into_response(),
-        Err(err) => {
-            let agencies = agency_choices(&state).await.map_err(|e| e.page(lang))?;
-            form_failed(
-                lang,
-                err,
-                form_page(lang, t.t("programs.new"), program_form(lang, &draft, "/programs".into(), agencies)),
-            )
-        }
-    })
-}
-
-async fn edit_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdPath(id): IdPath,
-) -> Result<Response, Error> {
-    let t = lang.tr();
-    let p = readable_program(&state, &auth, id).await.map_err(|e| e.page(lang))?;
-    auth.require(auth.principal().manages_program(p.agency_id)).map_err(|e| e.page(lang))?;
-    let agencies = agency_choices(&state).await.map_err(|e| e.page(lang))?;
-    let form = program_form(lang, &ProgramDraft::from(&p), format!("/programs/{id}/edit"), agencies)
-        .hidden("version", p.version.to_string());
-    Ok(render(&form_page(lang, t.t("programs.edit"), form)))
-}
-
-async fn update_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdPath(id): IdPath,
-    form: FormData,
-) -> Result<Response, Error> {
-    let t = lang.tr();
-    let old = readable_program(&state, &auth, id).await.map_err(|e| e.page(lang))?;
-    auth.require(auth.principal().manages_program(old.agency_id)).map_err(|e| e.page(lang))?;
-    let draft = draft_from(&form);
-    let version = form.version().unwrap_or(0);
-    let result = match draft.parse() {
-        Ok(new) => match check_manageable(&state, &auth, new.agency_id, &new.target_regions).await {
-            Ok(()) => state.store().update_program(id, &new, version).await.map_err(Error::from),
-            Err(e) => Err(e),
-        },
-        Err(invalid) => Err(invalid.into()),
-    };
-    Ok(match result {
-        Ok(p) => Redirect::to(&format!("/programs/{}", p.id)).into_response(),
-        Err(err) => {
-            let agencies = agency_choices(&state).await.map_err(|e| e.page(lang))?;
-            let form = program_form(lang, &draft, format!("/programs/{id}/edit"), agencies)
-                .hidden("version", version.to_string());
-            form_failed(lang, err, form_page(lang, t.t("programs.edit"), form))
-        }
-    })
+    section_done(lang, result, format!("/programs/{id}#enrollments"), "enroll", page).await
 }

@@ -458,6 +458,7 @@ pub async fn list(
     params: ListParams,
 ) -> Result<Json<PageDto<AnalysisSummaryDto>>, Error> {
     auth.require(auth.principal().reads_surveys())?;
+    params.only(&[])?;
     let page = state.store().list_analyses(params.page).await?;
     Ok(Json(PageDto::from_page(page, AnalysisSummaryDto::from)))
 }
@@ -603,6 +604,7 @@ async fn list_page(
     let per_page = params.page.per_page;
     let pager = Pager::new(t, &page, |n| format!("/survey?page={n}&per_page={per_page}"));
     let table = Table {
+        sorts: Vec::new(),
         headers: vec![
             t.t("survey.title_field").into(),
             t.t("survey.created_at").into(),

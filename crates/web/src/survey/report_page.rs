@@ -132,6 +132,7 @@ fn category_table(lang: Lang, s: &ScoreSummary) -> Table {
         })
         .collect();
     Table {
+        sorts: Vec::new(),
         headers: vec![
             t.t("survey.category").into(),
             t.t("survey.lower").into(),
@@ -187,6 +188,7 @@ impl ReportPage {
 
         // Categories and distributions.
         let summary = Table {
+            sorts: Vec::new(),
             headers: vec![
                 t.t("survey.indicator").into(),
                 t.t("survey.items").into(),
@@ -228,6 +230,7 @@ impl ReportPage {
 
         // Correlations.
         let corr = Table {
+            sorts: Vec::new(),
             headers: vec![
                 t.t("survey.factor").into(),
                 t.t("survey.target").into(),
@@ -281,6 +284,7 @@ impl ReportPage {
 
         // Items.
         let items = Table {
+            sorts: Vec::new(),
             headers: vec![
                 t.t("survey.item").into(),
                 t.t("survey.label").into(),
@@ -334,6 +338,7 @@ impl ReportPage {
             lines.push(reason.clone());
         }
         let rel_table = Table {
+            sorts: Vec::new(),
             headers: vec![
                 t.t("survey.item").into(),
                 t.t("survey.r_item_total").into(),
@@ -371,6 +376,7 @@ impl ReportPage {
             .iter()
             .map(|f| {
                 let table = Table {
+                    sorts: Vec::new(),
                     headers: vec![
                         t.t("survey.code").into(),
                         t.t("survey.label").into(),
@@ -405,6 +411,7 @@ impl ReportPage {
         // Dropped respondents.
         if !r.dropped.is_empty() {
             let dropped = Table {
+                sorts: Vec::new(),
                 headers: vec![t.t("survey.row").into(), t.t("survey.respondent").into(), t.t("survey.problems").into()],
                 rows: r
                     .dropped
