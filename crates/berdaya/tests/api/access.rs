@@ -452,6 +452,52 @@ backend_tests! {
         drop(clients);
     }
 
+    async fn the_audit_page_speaks_indonesian_and_masks_numbers(app: TestApp) {
+        let (w, clients) = world(&app).await;
+        let moved = HouseholdDraft {
+            kk: w.kk_assigned.clone(),
+            address: "Jl. Baru 9".into(),
+            region: "33.16.02.2001".into(),
+            welfare_stage: "pra_sejahtera".into(),
+            dtks_listed: true,
+            dtks_since: Some("2020-01-01".into()),
+        };
+        app.store.update_household(w.h_assigned, &moved.parse().expect("household"), 1).await.expect("update");
+        let page = clients["admin"].get(app.url("/audit?per_page=200")).send().await.expect("get");
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.expect("body");
+        // Actions, record kinds and field names by their labels, never by their codes.
+        let cells = |label: &str| -> Vec<String> {
+            html.split(&format!("<td data-label=\"{label}\">")).skip(1).map(|c| c.split("</td>").next().unwrap_or("").to_string()).collect()
+        };
+        let (actions, entities) = (cells("Tindakan"), cells("Jenis data"));
+        assert!(actions.iter().any(|a| a == "Tambah") && actions.iter().any(|a| a == "Ubah") && actions.iter().any(|a| a == "Masuk"), "{actions:?}");
+        assert!(entities.iter().any(|e| e == "Keluarga") && entities.iter().any(|e| e == "Individu") && entities.iter().any(|e| e == "Pengguna"), "{entities:?}");
+        for code in ["create", "update", "login", "households", "people", "users", "regions", "programs"] {
+            assert!(!actions.iter().chain(&entities).any(|c| c == code), "the code `{code}` is shown: {actions:?} {entities:?}");
+        }
+        // Details as field label → value, an update as before → after; raw JSON only folded away.
+        let results = html.split_once("<div id=\"results\">").map_or("", |(_, r)| r);
+        let shown: String = results.split("<details>").map(|part| part.split_once("</details>").map_or(part, |(_, after)| after)).collect();
+        assert!(shown.contains("<dt>Alamat</dt><dd><del>Jl. Uji 3316020101200001</del> → Jl. Baru 9</dd>"), "no readable update in the audit page");
+        assert!(shown.contains("<dt>Nomor KK</dt>") && shown.contains("<dt>Tahapan kesejahteraan</dt>"), "fields not labelled");
+        assert!(!shown.contains("{&#34;") && !shown.contains("{\""), "raw JSON outside <details>");
+        assert!(html.contains("<details><summary>Data tersimpan (JSON)</summary>"), "the raw entry is not kept");
+        // Every NIK and KK masked, in the details and in the raw entry.
+        for nik in [&w.nik_assigned, &w.nik_batu] {
+            assert!(!html.contains(nik.as_str()), "a full NIK in the audit page");
+        }
+        let kk = &w.kk_assigned; // also in the test address, so looked for as the KK field
+        assert!(!html.contains(&format!("<dd>{kk}</dd>")) && !html.contains(&format!("&#34;kk&#34;:&#34;{kk}")), "a full KK");
+        assert!(html.contains("3316••••••••0001"), "the masked KK is not shown");
+        // The filters choose among the labels.
+        let updates = clients["admin"].get(app.url("/audit?action=update&entity=households")).send().await.expect("get").text().await.expect("body");
+        assert!(updates.contains(r#"<option value="update" selected>Ubah</option>"#), "action filter");
+        assert!(updates.contains(r#"<option value="households" selected>Keluarga</option>"#), "entity filter");
+        let rows = updates.matches("<td data-label=\"Tindakan\">").count();
+        assert_eq!(rows, 1, "one household update");
+    }
+
     async fn injection_probes_do_no_harm(app: TestApp) {
         let (w, clients) = world(&app).await;
         let admin = &clients["admin"];

@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::guard::Auth;
 use crate::AppState;
 use crate::error::Error;
-use crate::html::{Cell, Layout, Link, Pager, Table, enc, render};
+use crate::html::{Choice, Layout, Link, Pager, enc, render};
 use crate::i18n::{Lang, Translations};
 use crate::registry::PageDto;
 
@@ -191,23 +191,180 @@ fn mask_digit_runs(text: &str) -> String {
     out
 }
 
+/// The actions an entry may record, each with its label key `audit.action.{code}`: the
+/// filter's choices, and what the page shows instead of the code.
+const ACTIONS: &[&str] = &[
+    "create",
+    "update",
+    "delete",
+    "login",
+    "login_failed",
+    "logout",
+    "reveal",
+    "identity_refused",
+    "export",
+    "import",
+    "import_undone",
+];
+
+/// The tables (and event subjects) an entry may be about, each with its label key
+/// `audit.entity.{code}`.
+const ENTITIES: &[&str] = &[
+    "regions",
+    "households",
+    "people",
+    "groups",
+    "group_members",
+    "agencies",
+    "staff",
+    "programs",
+    "program_regions",
+    "enrollments",
+    "users",
+    "assignments",
+    "api_tokens",
+    "survey_analyses",
+    "registry",
+];
+
+/// The label of a code in a family of keys (`audit.action.create` → "Tambah"); a code
+/// without one (written by a newer version, or outside Berdaya) is shown as it is.
+fn label(t: &Translations, family: &str, code: &str) -> String {
+    let key = format!("{family}.{code}");
+    let text = t.t(&key);
+    if text == key { code.to_string() } else { text.to_string() }
+}
+
+/// The label of a field named in an entry: the form's label (`field.nik` → "NIK") when
+/// there is one, else the audit log's own (`audit.field.rows`), else the name.
+fn field_label(t: &Translations, name: &str) -> String {
+    let form = format!("field.{name}");
+    match t.t(&form) {
+        text if text != form => text.to_string(),
+        _ => label(t, "audit.field", name),
+    }
+}
+
+/// A value as a reader wants it: text without quotes, yes/no, a dash for nothing.
+fn show_value(t: &Translations, v: &Value) -> String {
+    match v {
+        Value::Null => "—".to_string(),
+        Value::Bool(true) => t.t("audit.yes").to_string(),
+        Value::Bool(false) => t.t("audit.no").to_string(),
+        Value::String(s) if s.is_empty() => "—".to_string(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// A field's value: a code of a closed vocabulary by its label (`village` → "Desa"), the
+/// `field` of a NIK/KK view by the field's label, anything else as [`show_value`].
+fn show_field(t: &Translations, entity: &str, name: &str, v: &Value) -> String {
+    match (name, v) {
+        ("field", Value::String(f)) => field_label(t, f),
+        (_, Value::String(code)) => {
+            vocabulary_label(t.lang(), entity, name, code).map_or_else(|| show_value(t, v), str::to_string)
+        }
+        _ => show_value(t, v),
+    }
+}
+
+/// The label of a coded value in the vocabulary of `field` in `entity`'s table, if it has one.
+fn vocabulary_label(lang: Lang, entity: &str, field: &str, code: &str) -> Option<&'static str> {
+    use berdaya_domain::access::Role;
+    use berdaya_domain::registry::{
+        AgencyKind, Disability, Education, EnrollmentStatus, GroupKind, GroupRole, RegionKind, Relation, Sex,
+        SubjectKind, WelfareStage,
+    };
+    let l = lang.code();
+    Some(match (entity, field) {
+        ("regions", "kind") => RegionKind::parse(code).ok()?.label(l),
+        ("groups", "kind") => GroupKind::parse(code).ok()?.label(l),
+        ("agencies", "kind") => AgencyKind::parse(code).ok()?.label(l),
+        ("users", "role") => Role::parse(code).ok()?.label(l),
+        ("group_members", "role") => GroupRole::parse(code).ok()?.label(l),
+        ("enrollments", "status") => EnrollmentStatus::parse(code).ok()?.label(l),
+        (_, "subject_kind") => SubjectKind::parse(code).ok()?.label(l),
+        (_, "welfare_stage") => WelfareStage::parse(code).ok()?.label(l),
+        (_, "sex") => Sex::parse(code).ok()?.label(l),
+        (_, "relation") => Relation::parse(code).ok()?.label(l),
+        (_, "education") => Education::parse(code).ok()?.label(l),
+        (_, "disability") => Disability::parse(code).ok()?.label(l),
+        _ => return None,
+    })
+}
+
+/// One line of an entry's details: a field, what it was (on an update) and what it is.
+struct Detail {
+    label: String,
+    before: Option<String>,
+    value: String,
+}
+
+/// An entry's details as field label → value: on an update the fields that changed (before
+/// → after), otherwise every field written. `before` and `after` are the masked JSON.
+fn details(t: &Translations, entity: &str, before: Option<&str>, after: Option<&str>) -> Vec<Detail> {
+    let object = |json: Option<&str>| match json.map(serde_json::from_str::<Value>) {
+        Some(Ok(Value::Object(map))) => Some(map),
+        _ => None,
+    };
+    let (old, new) = (object(before), object(after));
+    match (old, new) {
+        (Some(old), Some(new)) => new
+            .iter()
+            .filter(|(k, v)| old.get(k.as_str()) != Some(v))
+            .map(|(k, v)| Detail {
+                label: field_label(t, k),
+                before: Some(old.get(k.as_str()).map(|o| show_field(t, entity, k, o)).unwrap_or_else(|| "—".into())),
+                value: show_field(t, entity, k, v),
+            })
+            .collect(),
+        (None, Some(map)) | (Some(map), None) => map
+            .iter()
+            .map(|(k, v)| Detail { label: field_label(t, k), before: None, value: show_field(t, entity, k, v) })
+            .collect(),
+        // Not an object (written outside Berdaya): shown as it is, masked.
+        (None, None) => [before, after]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty() && *s != "{}")
+            .map(|s| Detail { label: t.t("audit.details").to_string(), before: None, value: s.to_string() })
+            .collect(),
+    }
+}
+
+/// One entry as the page shows it.
+struct Row {
+    seq: i64,
+    at: String,
+    actor: String,
+    action: String,
+    entity: String,
+    entity_id: String,
+    details: Vec<Detail>,
+    /// The entry's before and after as stored (masked), for who wants the exact record.
+    raw: String,
+}
+
+/// A filter field: a text box, or a select when it has choices.
+struct Filter {
+    name: &'static str,
+    label: String,
+    value: String,
+    choices: Vec<Choice>,
+}
+
 #[derive(Template)]
 #[template(path = "audit.html")]
 struct AuditPage {
     l: Layout,
     heading: String,
     breadcrumbs: Vec<Link>,
-    filters: Vec<(&'static str, String, String)>,
-    table: Table,
+    filters: Vec<Filter>,
+    headers: Vec<String>,
+    rows: Vec<Row>,
     pager: Option<Pager>,
-}
-
-/// An action or table code said in the interface language (`audit.actions.create` →
-/// `buat`); a code without a translation shows as itself, as the filter takes it.
-fn code_label(t: &Translations, group: &str, code: &str) -> String {
-    let key = format!("{group}.{code}");
-    let label = t.t(&key);
-    if label == key { code.to_string() } else { label.to_string() }
 }
 
 async fn audit_page(
@@ -219,61 +376,73 @@ async fn audit_page(
     let t = lang.tr();
     let (filter, entries) = read(&state, &auth, q.as_deref()).await.map_err(|e| e.page(lang))?;
     let values = [&filter.actor, &filter.action, &filter.entity, &filter.entity_id, &filter.from, &filter.until];
+    let choices = |family: &str, codes: &[&str], current: &str| {
+        let mut all =
+            vec![Choice { value: String::new(), label: t.t("audit.any").to_string(), selected: current.is_empty() }];
+        all.extend(codes.iter().map(|c| Choice {
+            value: c.to_string(),
+            label: label(t, family, c),
+            selected: *c == current,
+        }));
+        // A code typed into the address that the list does not know stays chosen.
+        if !current.is_empty() && !codes.contains(&current) {
+            all.push(Choice { value: current.to_string(), label: current.to_string(), selected: true });
+        }
+        all
+    };
     let filters = FILTERS
         .iter()
         .zip(values)
-        .map(|(name, v)| (*name, t.t(&format!("audit.{name}")).to_string(), v.clone().unwrap_or_default()))
+        .map(|(name, v)| {
+            let value = v.clone().unwrap_or_default();
+            let choices = match *name {
+                "action" => choices("audit.action", ACTIONS, &value),
+                "entity" => choices("audit.entity", ENTITIES, &value),
+                _ => Vec::new(),
+            };
+            Filter { name, label: t.t(&format!("audit.{name}")).to_string(), value, choices }
+        })
         .collect::<Vec<_>>();
     let href = |n: u32| {
         let mut h = format!("/audit?page={n}");
-        for (name, _, v) in &filters {
-            if !v.is_empty() {
-                h.push_str(&format!("&{name}={}", enc(v)));
+        for f in &filters {
+            if !f.value.is_empty() {
+                h.push_str(&format!("&{}={}", f.name, enc(&f.value)));
             }
         }
         h
     };
     let pager = Some(Pager::new(t, &entries, href));
-    let short = |s: &Option<String>| s.as_deref().map(|s| s.chars().take(160).collect::<String>()).unwrap_or_default();
-    let table = Table {
-        sorts: Vec::new(),
-        headers: [
-            "audit.seq",
-            "audit.at",
-            "audit.actor",
-            "audit.action",
-            "audit.entity",
-            "audit.entity_id",
-            "audit.before",
-            "audit.after",
-        ]
-        .iter()
-        .map(|k| t.t(k).to_string())
-        .collect(),
-        rows: entries
-            .items
+    let headers =
+        ["audit.seq", "audit.at", "audit.actor", "audit.action", "audit.entity", "audit.entity_id", "audit.details"]
             .iter()
-            .map(|e| {
-                vec![
-                    Cell::text(e.seq.to_string()),
-                    Cell::text(e.at.clone()),
-                    Cell::text(e.actor.clone()),
-                    Cell::text(code_label(t, "audit.actions", &e.action)),
-                    Cell::text(code_label(t, "audit.entities", &e.entity)),
-                    Cell::text(e.entity_id.clone().unwrap_or_default()),
-                    Cell::text(short(&e.before)),
-                    Cell::text(short(&e.after)),
-                ]
-            })
-            .collect(),
-        empty: t.t("audit.none").to_string(),
-    };
+            .map(|k| t.t(k).to_string())
+            .collect();
+    let rows = entries
+        .items
+        .iter()
+        .map(|e| Row {
+            seq: e.seq,
+            at: e.at.clone(),
+            actor: e.actor.clone(),
+            action: label(t, "audit.action", &e.action),
+            entity: label(t, "audit.entity", &e.entity),
+            entity_id: e.entity_id.clone().unwrap_or_default(),
+            details: details(t, &e.entity, e.before.as_deref(), e.after.as_deref()),
+            raw: [(&e.before, "audit.before"), (&e.after, "audit.after")]
+                .iter()
+                .filter_map(|(json, key)| json.as_deref().map(|j| format!("{}: {j}", t.t(key))))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        })
+        .collect();
     let page = AuditPage {
         l: Layout::new(lang, t.t("audit.title"), "audit"),
         heading: t.t("audit.title").to_string(),
         breadcrumbs: vec![Link::new(t.t("nav.home"), "/"), Link::new(t.t("audit.title"), "/audit")],
         filters,
-        table,
+        headers,
+        rows,
         pager,
     };
     Ok(render(&page))
@@ -295,34 +464,31 @@ mod tests {
     }
 
     #[test]
-    fn actions_and_tables_are_said_in_the_interface_language() {
-        let (id, en) = (Lang::Id.tr(), Lang::En.tr());
-        assert_eq!(code_label(id, "audit.actions", "create"), "buat");
-        assert_eq!(code_label(en, "audit.actions", "create"), "create");
-        assert_eq!(code_label(id, "audit.actions", "login_failed"), "gagal masuk");
-        assert_eq!(code_label(id, "audit.entities", "households"), "keluarga");
-        assert_eq!(code_label(en, "audit.entities", "group_members"), "group members");
-        assert_eq!(code_label(id, "audit.entities", "no_such_table"), "no_such_table");
-        // Every action the code writes has a label in both languages.
-        for action in [
-            "create",
-            "update",
-            "delete",
-            "disable",
-            "enable",
-            "export",
-            "import",
-            "login",
-            "login_failed",
-            "logout",
-            "password",
-            "revoke",
-            "reveal",
-            "identity_refused",
-        ] {
-            for t in [id, en] {
-                assert!(t.t(&format!("audit.actions.{action}")) != format!("audit.actions.{action}"), "{action}");
-            }
-        }
+    fn details_read_as_labelled_fields() {
+        let t = Lang::Id.tr();
+        let line = |d: &Detail| {
+            format!("{}: {}{}", d.label, d.before.as_deref().map(|b| format!("{b} → ")).unwrap_or_default(), d.value)
+        };
+        let update = details(
+            t,
+            "households",
+            Some(r#"{"address":"Jl. A","version":1,"dtks_listed":true}"#),
+            Some(r#"{"address":"Jl. B","version":2,"dtks_listed":true}"#),
+        );
+        assert_eq!(update.iter().map(line).collect::<Vec<_>>(), ["Alamat: Jl. A → Jl. B", "Versi: 1 → 2"]);
+        let created =
+            details(t, "people", None, Some(r#"{"rows":3,"dtks_listed":false,"dtks_since":null,"field":"nik"}"#));
+        assert_eq!(
+            created.iter().map(line).collect::<Vec<_>>(),
+            ["Terdaftar di DTKS: Tidak", "Terdaftar di DTKS sejak: —", "Isian: NIK", "Jumlah baris: 3"]
+        );
+        assert_eq!(label(t, "audit.action", "login_failed"), "Gagal masuk");
+        assert_eq!(label(t, "audit.entity", "something_new"), "something_new");
+        assert!(details(t, "registry", None, Some("{}")).is_empty());
+        let region = details(t, "regions", None, Some(r#"{"kind":"village","name":"Pilang"}"#));
+        assert_eq!(
+            region.iter().map(line).collect::<Vec<_>>(),
+            [format!("Jenis: {}", berdaya_domain::registry::RegionKind::Village.label("id")), "Nama: Pilang".into()]
+        );
     }
 }
