@@ -6,7 +6,6 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use berdaya_domain::access::Role;
@@ -15,8 +14,8 @@ use berdaya_store::{Page, PageRequest, Query, Store};
 use crate::AppState;
 use crate::access::guard::Auth;
 use crate::error::Error;
+use crate::extract::Cx;
 use crate::html::{Layout, render};
-use crate::i18n::Lang;
 use crate::kit::Resource;
 use crate::registry::programs::Programs;
 
@@ -103,7 +102,7 @@ async fn scoped(store: &dyn Store, auth: &Auth) -> Result<Counts, Error> {
     })
 }
 
-async fn dashboard(State(state): State<AppState>, lang: Lang, auth: Auth) -> Result<Response, Error> {
+async fn dashboard(Cx { state, lang, auth }: Cx) -> Result<Response, Error> {
     let t = lang.tr();
     let store = state.store();
     let p = auth.principal();

@@ -12,7 +12,8 @@ use utoipa::ToSchema;
 use super::iso;
 use super::people::PersonSummaryDto;
 use super::programs::{
-    EnrollFrom, EnrollInput, Programs, SubjectEnrollmentDto, enroll_form, enroll_route, enroll_section, enrollments_table,
+    EnrollFrom, EnrollInput, Programs, SubjectEnrollmentDto, enroll_form, enroll_route, enroll_section,
+    enrollments_table,
 };
 use crate::AppState;
 use crate::access::guard::{Auth, identity_checked, record_reveal};
@@ -310,7 +311,8 @@ pub(super) async fn view(
     let members = store.household_members(id).await?;
     let enrolled = store.subject_enrollments(Subject { kind: SubjectKind::Household, id }).await?;
     // Only programs overlapping the principal's area (the store filters by `Query.region`).
-    let in_area = Programs::scope(auth, Query { page: PageRequest::new(1, PageRequest::MAX_PER_PAGE), ..Default::default() });
+    let in_area =
+        Programs::scope(auth, Query { page: PageRequest::new(1, PageRequest::MAX_PER_PAGE), ..Default::default() });
     let programs = match in_area {
         Some(q) => store.search_programs(&q).await?.items,
         None => Vec::new(),

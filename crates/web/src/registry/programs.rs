@@ -16,7 +16,7 @@ use super::{PageDto, PageParams, created, iso};
 use crate::AppState;
 use crate::access::guard::{Auth, hidden};
 use crate::error::{Error, ErrorBody};
-use crate::extract::{FormData, IdPath, JsonBody, ListParams};
+use crate::extract::{Cx, FormData, IdPath, JsonBody, ListParams};
 use crate::html::{Cell, Field, Form, Pager, Section, Table, ViewPage, date_or_dash, vocabulary};
 use crate::i18n::Lang;
 use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, link_if, refs, section_done, view_shell};
@@ -590,7 +590,7 @@ pub enum EnrollFrom {
 /// The route of an enroll form sent from `from`'s page: to that page's enrollments when it
 /// succeeds, else the page again with each error in its form.
 pub fn enroll_route(from: EnrollFrom) -> MethodRouter<AppState> {
-    post(move |State(state): State<AppState>, lang: Lang, auth: Auth, IdPath(id): IdPath, form: FormData| async move {
+    post(move |Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData| async move {
         enroll_page(from, state, lang, auth, id, form).await
     })
 }
