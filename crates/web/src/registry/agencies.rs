@@ -91,15 +91,11 @@ impl Resource for Agencies {
     }];
     const NUMBERS: &'static [&'static str] = &["parent_id"];
     const DOC: ApiDoc = ApiDoc {
-        dto: "AgencyDto",
+        stem: "Agency",
         row: "AgencyDto",
-        input: "AgencyInput",
-        update: "AgencyUpdate",
+        noun: "agency",
         list: "Agencies whose name contains `q`.",
         create: "Adds an agency or unit; its region (and parent agency, if any) must exist.",
-        show: "One agency.",
-        change: "Changes an agency; `version` must be the one read, else 409.",
-        key: "Agency id",
     };
 
     fn may_list(auth: &Auth) -> bool {

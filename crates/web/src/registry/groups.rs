@@ -125,15 +125,11 @@ impl Resource for Groups {
         choices: |lang| vocabulary(GroupKind::ALL, GroupKind::code, GroupKind::label, lang),
     }];
     const DOC: ApiDoc = ApiDoc {
-        dto: "GroupDto",
+        stem: "Group",
         row: "GroupSummaryDto",
-        input: "GroupInput",
-        update: "GroupUpdate",
+        noun: "group",
         list: "Groups whose name contains `q`.",
         create: "Adds a group; its region must exist.",
-        show: "One group.",
-        change: "Changes a group; `version` must be the one read, else 409.",
-        key: "Group id",
     };
 
     fn may_list(auth: &Auth) -> bool {

@@ -130,15 +130,11 @@ impl Resource for Households {
     ];
     const REGION_FILTER: bool = true;
     const DOC: ApiDoc = ApiDoc {
-        dto: "HouseholdDto",
+        stem: "Household",
         row: "HouseholdSummaryDto",
-        input: "HouseholdInput",
-        update: "HouseholdUpdate",
+        noun: "household",
         list: "Households whose KK number is `q`, or whose address or head's name contains it.",
         create: "Adds a household; its region must exist and its KK number be new.",
-        show: "One household.",
-        change: "Changes a household; `version` must be the one read, else 409.",
-        key: "Household id",
     };
 
     fn may_list(auth: &Auth) -> bool {

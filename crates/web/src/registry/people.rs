@@ -173,15 +173,11 @@ impl Resource for People {
     ];
     const NUMBERS: &'static [&'static str] = &["household_id"];
     const DOC: ApiDoc = ApiDoc {
-        dto: "PersonDto",
+        stem: "Person",
         row: "PersonSummaryDto",
-        input: "PersonInput",
-        update: "PersonUpdate",
+        noun: "individual",
         list: "Individuals whose NIK is `q` or whose name starts with it.",
         create: "Adds an individual; the NIK must be new. Mismatches with the NIK come back as warnings.",
-        show: "One individual.",
-        change: "Changes an individual; `version` must be the one read, else 409.",
-        key: "Person id",
     };
 
     fn may_list(auth: &Auth) -> bool {

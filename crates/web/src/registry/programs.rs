@@ -146,15 +146,11 @@ impl Resource for Programs {
         &[Filter { key: "agency_id", label: "programs.agency", choices: |_| Vec::new() }];
     const NUMBERS: &'static [&'static str] = &["agency_id"];
     const DOC: ApiDoc = ApiDoc {
-        dto: "ProgramDto",
+        stem: "Program",
         row: "ProgramSummaryDto",
-        input: "ProgramInput",
-        update: "ProgramUpdate",
+        noun: "program",
         list: "Programs in the caller's area whose name contains `q`.",
         create: "Adds a program; its agency and every target region must exist.",
-        show: "One program.",
-        change: "Changes a program; `version` must be the one read, else 409.",
-        key: "Program id",
     };
 
     fn may_list(auth: &Auth) -> bool {
