@@ -132,14 +132,9 @@ impl Resource for Groups {
         create: "Adds a group; its region must exist.",
     };
 
-    fn may_list(auth: &Auth) -> bool {
-        auth.reads_people()
-    }
+    people_registry_rules!(Group);
     fn may_create(auth: &Auth) -> bool {
         auth.principal().creates_registry()
-    }
-    fn may_edit(auth: &Auth, (_, access): &(Group, RecordAccess)) -> bool {
-        auth.principal().edits_registry() && *access == RecordAccess::Full
     }
 
     async fn search(state: &AppState, query: &Query) -> Result<Page<GroupSummary>, Error> {

@@ -137,14 +137,9 @@ impl Resource for Households {
         create: "Adds a household; its region must exist and its KK number be new.",
     };
 
-    fn may_list(auth: &Auth) -> bool {
-        auth.reads_people()
-    }
+    people_registry_rules!(Household);
     fn may_create(auth: &Auth) -> bool {
         auth.principal().creates_registry()
-    }
-    fn may_edit(auth: &Auth, (_, access): &(Household, RecordAccess)) -> bool {
-        auth.principal().edits_registry() && *access == RecordAccess::Full
     }
     /// Lists none of what the role could not open (welfare stage, DTKS listing, heads, addresses).
     fn scope(auth: &Auth, query: Query) -> Option<Query> {

@@ -180,14 +180,9 @@ impl Resource for People {
         create: "Adds an individual; the NIK must be new. Mismatches with the NIK come back as warnings.",
     };
 
-    fn may_list(auth: &Auth) -> bool {
-        auth.reads_people()
-    }
+    people_registry_rules!(Person);
     fn may_create(auth: &Auth) -> bool {
         auth.principal().edits_registry()
-    }
-    fn may_edit(auth: &Auth, (_, access): &(Person, RecordAccess)) -> bool {
-        auth.principal().edits_registry() && *access == RecordAccess::Full
     }
 
     async fn search(state: &AppState, query: &Query) -> Result<Page<Person>, Error> {
