@@ -6,7 +6,6 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use berdaya_domain::access::Role;
@@ -15,8 +14,10 @@ use berdaya_store::{Page, PageRequest, Query, Store};
 use crate::AppState;
 use crate::access::guard::Auth;
 use crate::error::Error;
+use crate::extract::Cx;
 use crate::html::{Layout, render};
-use crate::i18n::Lang;
+use crate::kit::Resource;
+use crate::registry::programs::Programs;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/", get(dashboard))
@@ -85,30 +86,23 @@ async fn scoped(store: &dyn Store, auth: &Auth) -> Result<Counts, Error> {
         });
     };
     let area = Query { within: None, ..records.clone() };
-    let mut programs = 0u64;
-    let mut n = 1;
-    loop {
-        let page = store
-            .search_programs(&Query { page: PageRequest::new(n, PageRequest::MAX_PER_PAGE), ..Default::default() })
-            .await?;
-        programs += page.items.iter().filter(|p| auth.program_in_area(&p.program)).count() as u64;
-        if page.items.len() < PageRequest::MAX_PER_PAGE as usize || n >= 100 {
-            break;
-        }
-        n += 1;
-    }
+    // The store keeps the programs whose target regions overlap the area.
+    let programs = match <Programs as Resource>::scope(auth, one) {
+        Some(q) => total(&store.search_programs(&q).await?),
+        None => "0".to_string(),
+    };
     Ok(Counts {
         regions: total(&store.search_regions(&area).await?),
         households: total(&store.search_households(&records).await?),
         people: total(&store.search_people(&records).await?),
         groups: total(&store.search_groups(&records).await?),
         agencies: total(&store.search_agencies(&area).await?),
-        programs: programs.to_string(),
+        programs,
         enrollments: None,
     })
 }
 
-async fn dashboard(State(state): State<AppState>, lang: Lang, auth: Auth) -> Result<Response, Error> {
+async fn dashboard(Cx { state, lang, auth }: Cx) -> Result<Response, Error> {
     let t = lang.tr();
     let store = state.store();
     let p = auth.principal();

@@ -14,6 +14,8 @@ use berdaya_domain::registry::{Id, RegionCode, Version};
 use berdaya_store::PageRequest;
 use serde::de::DeserializeOwned;
 
+use crate::AppState;
+use crate::access::guard::Auth;
 use crate::error::Error;
 use crate::i18n::Lang;
 
@@ -25,6 +27,25 @@ pub fn is_api(path: &str) -> bool {
 /// Shapes an error for where it happened: JSON under `/api`, a page elsewhere.
 fn shaped(parts: &Parts, err: Error) -> Error {
     if is_api(parts.uri.path()) { err } else { err.page(parts.extensions.get::<Lang>().copied().unwrap_or_default()) }
+}
+
+/// What a page handler works with: the application, the page's language and the signed-in
+/// principal (a visitor who is not signed in is refused as [`Auth`] refuses them).
+#[derive(Clone)]
+pub struct Cx {
+    pub state: AppState,
+    pub lang: Lang,
+    pub auth: Auth,
+}
+
+impl FromRequestParts<AppState> for Cx {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Ok(lang) = Lang::from_request_parts(parts, state).await;
+        let auth = Auth::from_request_parts(parts, state).await?;
+        Ok(Cx { state: state.clone(), lang, auth })
+    }
 }
 
 /// A record id from the path (`/households/{id}`): a positive whole number, else a 400.

@@ -151,6 +151,44 @@ backend_tests! {
         assert!(html.contains("<html"), "a page, not JSON");
     }
 
+    async fn sorted_listings_come_in_order_and_filters_count_what_they_keep(app: TestApp) {
+        fixtures::regions(&*app.store).await;
+        fixtures::program(&*app.store).await; // "Dinas Sosial Blora", an agency
+        for (name, kind, region) in [("UPTD Cepu", "unit", "33.16.09"), ("Dinas Pertanian", "agency", "33.16"),
+            ("UPTD Banjarejo", "unit", "33.16.09")] {
+            let (s, b) = send(&app, reqwest::Method::POST, "/api/v1/agencies",
+                &json!({"name": name, "kind": kind, "region": region})).await;
+            assert_eq!(s, 201, "{b}");
+        }
+        let names = |b: &Value| -> Vec<String> {
+            b["items"].as_array().expect("items").iter().map(|a| a["name"].as_str().unwrap_or("").to_string()).collect()
+        };
+        let ascending = ["Dinas Pertanian", "Dinas Sosial Blora", "UPTD Banjarejo", "UPTD Cepu"];
+        let (s, b) = send(&app, reqwest::Method::GET, "/api/v1/agencies?sort=name", &Value::Null).await;
+        assert_eq!(s, 200, "{b}");
+        assert_eq!(names(&b), ascending, "{b}");
+        let (_, b) = send(&app, reqwest::Method::GET, "/api/v1/agencies?sort=name&dir=desc", &Value::Null).await;
+        let descending: Vec<&str> = ascending.iter().rev().copied().collect();
+        assert_eq!(names(&b), descending, "{b}");
+        // A filter narrows the rows and the total alike, and the order holds on every page.
+        let (_, b) = send(&app, reqwest::Method::GET, "/api/v1/agencies?kind=unit&sort=name&dir=desc", &Value::Null).await;
+        assert_eq!(names(&b), ["UPTD Cepu", "UPTD Banjarejo"], "{b}");
+        assert_eq!(b["total"], json!(2), "{b}");
+        let (_, b) = send(&app, reqwest::Method::GET, "/api/v1/agencies?sort=name&per_page=3&page=2", &Value::Null).await;
+        assert_eq!(names(&b), ["UPTD Cepu"], "{b}");
+        assert_eq!((b["total"].clone(), b["pages"].clone()), (json!(4), json!(2)), "{b}");
+        // The page shows its rows in the order asked, both ways.
+        for (dir, order) in [("asc", ascending.to_vec()), ("desc", descending.clone())] {
+            let (s, html) = get(&app.client, app.url(&format!("/agencies?sort=name&dir={dir}"))).await;
+            assert_eq!(s, 200, "{html}");
+            let at: Vec<usize> =
+                order.iter().map(|n| html.find(&format!(">{n}<")).unwrap_or_else(|| panic!("{n} in {html}"))).collect();
+            assert!(at.windows(2).all(|w| w[0] < w[1]), "{dir}: {order:?} at {at:?}");
+        }
+        let (_, html) = get(&app.client, app.url("/agencies?kind=unit")).await;
+        assert!(html.contains("UPTD Cepu") && !html.contains(">Dinas Pertanian<"), "{html}");
+    }
+
     async fn references_are_pickers_not_id_boxes(app: TestApp) {
         fixtures::regions(&*app.store).await;
         let (agency, program) = fixtures::program(&*app.store).await;

@@ -31,7 +31,7 @@ use utoipa::ToSchema;
 use super::guard::{Auth, hidden};
 use crate::AppState;
 use crate::error::{Error, ErrorBody};
-use crate::extract::{FormData, IdPath, JsonBody};
+use crate::extract::{Cx, FormData, IdPath, JsonBody};
 use crate::html::{Cell, Field, Form, FormPage, Layout, Link, ListPage, Table, render, render_with, vocabulary};
 use crate::i18n::Lang;
 use crate::kit::field_failed;
@@ -61,10 +61,9 @@ pub fn router() -> Router<AppState> {
 
 // Payloads ---------------------------------------------------------------------------------
 
-/// An account (never with its password hash).
+/// Who an account is and what it is bound to.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct UserDto {
-    pub id: i64,
+pub struct AccountDto {
     pub username: String,
     pub display_name: String,
     /// `administrator`, `program_officer`, `facilitator`, `group_officer`, `evaluator`, `viewer`.
@@ -75,6 +74,27 @@ pub struct UserDto {
     pub agency_id: Option<i64>,
     /// The group of a group officer.
     pub group_id: Option<i64>,
+}
+
+impl From<&User> for AccountDto {
+    fn from(u: &User) -> Self {
+        AccountDto {
+            username: u.username.to_string(),
+            display_name: u.display_name.clone(),
+            role: u.role.code().into(),
+            area: u.area.as_ref().map(|a| a.to_string()),
+            agency_id: u.agency_id,
+            group_id: u.group_id,
+        }
+    }
+}
+
+/// An account (never with its password hash).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserDto {
+    pub id: i64,
+    #[serde(flatten)]
+    pub account: AccountDto,
     /// A disabled account cannot sign in and its tokens do not work.
     pub disabled: bool,
     pub version: i64,
@@ -82,17 +102,7 @@ pub struct UserDto {
 
 impl From<User> for UserDto {
     fn from(u: User) -> Self {
-        UserDto {
-            id: u.id,
-            username: u.username.to_string(),
-            display_name: u.display_name,
-            role: u.role.code().into(),
-            area: u.area.map(|a| a.to_string()),
-            agency_id: u.agency_id,
-            group_id: u.group_id,
-            disabled: u.disabled,
-            version: u.version,
-        }
+        UserDto { id: u.id, account: AccountDto::from(&u), disabled: u.disabled, version: u.version }
     }
 }
 
@@ -142,30 +152,15 @@ pub struct NewTokenDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MeDto {
     pub user_id: i64,
-    pub username: String,
-    pub display_name: String,
-    pub role: String,
-    /// The region code the account is bound to; `null` is national.
-    pub area: Option<String>,
-    pub agency_id: Option<i64>,
-    pub group_id: Option<i64>,
+    #[serde(flatten)]
+    pub account: AccountDto,
     /// The API token the request came with; `null` for a session.
     pub token_id: Option<i64>,
 }
 
 impl From<&Principal> for MeDto {
     fn from(p: &Principal) -> Self {
-        let u = &p.user;
-        MeDto {
-            user_id: u.id,
-            username: u.username.to_string(),
-            display_name: u.display_name.clone(),
-            role: u.role.code().into(),
-            area: u.area.as_ref().map(|a| a.to_string()),
-            agency_id: u.agency_id,
-            group_id: u.group_id,
-            token_id: p.token_id,
-        }
+        MeDto { user_id: p.user.id, account: AccountDto::from(&p.user), token_id: p.token_id }
     }
 }
 
@@ -591,7 +586,7 @@ fn status_label(lang: Lang, disabled: bool) -> &'static str {
     lang.tr().t(if disabled { "users.disabled" } else { "users.active" })
 }
 
-async fn list_page(State(state): State<AppState>, lang: Lang, auth: Auth) -> Result<Response, Error> {
+async fn list_page(Cx { state, lang, auth }: Cx) -> Result<Response, Error> {
     let t = lang.tr();
     let users = manageable_users(&state, &auth).await.map_err(|e| e.page(lang))?;
     let store = state.store();
@@ -690,13 +685,13 @@ fn user_form_page(lang: Lang, form: Form) -> FormPage {
     }
 }
 
-async fn new_page(State(state): State<AppState>, lang: Lang, auth: Auth) -> Result<Response, Error> {
+async fn new_page(Cx { state, lang, auth }: Cx) -> Result<Response, Error> {
     auth.require(auth.principal().administers()).map_err(|e| e.page(lang))?;
     let agencies = agency_choices(&state, &auth).await.map_err(|e| e.page(lang))?;
     Ok(render(&user_form_page(lang, user_form(lang, &UserFormValues::default(), agencies))))
 }
 
-async fn create_page(State(state): State<AppState>, lang: Lang, auth: Auth, form: FormData) -> Result<Response, Error> {
+async fn create_page(Cx { state, lang, auth }: Cx, form: FormData) -> Result<Response, Error> {
     auth.require(auth.principal().administers()).map_err(|e| e.page(lang))?;
     let values = UserFormValues {
         username: form.get("username"),
@@ -916,44 +911,22 @@ fn user_form_failed(lang: Lang, err: Error, mut page: UserPage, section: &str, f
     render_with(status, &page)
 }
 
-async fn view_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdPath(id): IdPath,
-    RawQuery(q): RawQuery,
-) -> Result<Response, Error> {
+async fn view_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, RawQuery(q): RawQuery) -> Result<Response, Error> {
     let page = user_page(&state, &auth, lang, id, notice(lang, q.as_deref())).await.map_err(|e| e.page(lang))?;
     Ok(render(&page))
 }
 
-async fn disable_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdPath(id): IdPath,
-) -> Result<Response, Error> {
+async fn disable_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
     set_disabled(&state, &auth, id, true).await.map_err(|e| e.page(lang))?;
     Ok(Redirect::to(&format!("/users/{id}?done=disabled")).into_response())
 }
 
-async fn enable_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdPath(id): IdPath,
-) -> Result<Response, Error> {
+async fn enable_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
     set_disabled(&state, &auth, id, false).await.map_err(|e| e.page(lang))?;
     Ok(Redirect::to(&format!("/users/{id}?done=enabled")).into_response())
 }
 
-async fn password_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdPath(id): IdPath,
-    form: FormData,
-) -> Result<Response, Error> {
+async fn password_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
     let user = manageable(&state, &auth, id).await.map_err(|e| e.page(lang))?;
     let password = form.get("password");
     let result = match check_new_password(&user, &password, &form.get("password_confirm")) {
@@ -985,9 +958,7 @@ struct SecretPage {
 }
 
 async fn create_token_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
+    Cx { state, lang, auth }: Cx,
     IdPath(id): IdPath,
     form: FormData,
 ) -> Result<Response, Error> {
@@ -1035,9 +1006,7 @@ async fn create_token_page(
 }
 
 async fn revoke_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
+    Cx { state, lang, auth }: Cx,
     Path((user_raw, token_raw)): Path<(String, String)>,
 ) -> Result<Response, Error> {
     let parse = |field: &str, raw: &str| {

@@ -6,7 +6,7 @@ use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, Para
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, Required, ResponseBuilder, Schema, Type};
 
-use super::{Key, KeyOf, Resource};
+use super::{ApiDoc, Key, KeyOf, Resource};
 
 /// The list, create, show and update operations of `R`.
 pub fn paths<R: Resource>() -> Paths {
@@ -21,17 +21,17 @@ pub fn paths<R: Resource>() -> Paths {
     let list = errors(list, &["400", "401", "403"]);
     paths.add_path_operation(format!("/api/v1/{name}"), vec![HttpMethod::Get], list.build());
     let create =
-        base::<R>(d.create).request_body(Some(body(d.input))).response("201", json("Created", reference(d.dto)));
+        base::<R>(d.create).request_body(Some(body(&d.schema("Input")))).response("201", json("Created", dto(d)));
     let create = errors(create, &["401", "403", "409", "422"]);
     paths.add_path_operation(format!("/api/v1/{name}"), vec![HttpMethod::Post], create.build());
     let one = format!("/api/v1/{name}/{{{key}}}");
-    let show = base::<R>(d.show).parameter(key_param::<R>()).response("200", json("The record", reference(d.dto)));
+    let show = base::<R>(&d.show()).parameter(key_param::<R>()).response("200", json("The record", dto(d)));
     let show = errors(show, &["400", "401", "403", "404"]);
     paths.add_path_operation(&one, vec![HttpMethod::Get], show.build());
-    let update = base::<R>(d.change)
+    let update = base::<R>(&d.change())
         .parameter(key_param::<R>())
-        .request_body(Some(body(d.update)))
-        .response("200", json("The changed record", reference(d.dto)));
+        .request_body(Some(body(&d.schema("Update"))))
+        .response("200", json("The changed record", dto(d)));
     let update = errors(update, &["400", "401", "403", "404", "409", "422"]);
     paths.add_path_operation(&one, vec![HttpMethod::Put], update.build());
     paths
@@ -39,6 +39,10 @@ pub fn paths<R: Resource>() -> Paths {
 
 fn base<R: Resource>(summary: &str) -> OperationBuilder {
     OperationBuilder::new().tag(R::NAME).summary(Some(summary))
+}
+
+fn dto(d: &ApiDoc) -> RefOr<Schema> {
+    reference(&d.schema("Dto"))
 }
 
 fn errors(mut op: OperationBuilder, statuses: &[&str]) -> OperationBuilder {
@@ -92,7 +96,7 @@ fn key_param<R: Resource>() -> utoipa::openapi::path::Parameter {
         .name(key)
         .parameter_in(ParameterIn::Path)
         .required(Required::True)
-        .description(Some(R::DOC.key))
+        .description(Some(format!("{} {key}", R::DOC.stem)))
         .schema(Some(ObjectBuilder::new().schema_type(ty)))
         .build()
 }

@@ -169,21 +169,36 @@ pub struct Filter {
     pub choices: fn(Lang) -> Vec<(String, String)>,
 }
 
-/// What OpenAPI says of a resource's routes: the schema names and one line per operation.
+/// What OpenAPI says of a resource's routes: the schema names and what the list and create
+/// operations do; the show and update lines and the key's description follow from `stem`
+/// and `noun`.
 pub struct ApiDoc {
-    /// The record (`AgencyDto`).
-    pub dto: &'static str,
+    /// The schema names' stem: `Agency` names `AgencyDto`, `AgencyInput` and `AgencyUpdate`.
+    pub stem: &'static str,
     /// A row of the listing (`GroupSummaryDto`).
     pub row: &'static str,
-    /// The create body (`AgencyInput`) and the update body (`AgencyUpdate`).
-    pub input: &'static str,
-    pub update: &'static str,
+    /// One record in words (`agency`), for "One agency." and "Changes an agency; …".
+    pub noun: &'static str,
     pub list: &'static str,
     pub create: &'static str,
-    pub show: &'static str,
-    pub change: &'static str,
-    /// The description of the path's key (`Agency id`).
-    pub key: &'static str,
+}
+
+impl ApiDoc {
+    /// The schema `{stem}{suffix}` (`AgencyDto`).
+    pub fn schema(&self, suffix: &str) -> String {
+        format!("{}{suffix}", self.stem)
+    }
+
+    /// The summary of the show operation.
+    pub fn show(&self) -> String {
+        format!("One {}.", self.noun)
+    }
+
+    /// The summary of the update operation.
+    pub fn change(&self) -> String {
+        let article = if self.noun.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+        format!("Changes {article} {}; `version` must be the one read, else 409.", self.noun)
+    }
 }
 
 /// Whether a form is for a new record or changes an existing one.

@@ -1,7 +1,6 @@
 //! The kit's pages: the listing with its search box, filters, sortable headers and pager;
 //! the view page; the new and edit forms, re-shown with each error beside its field.
 
-use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use berdaya_store::Sort;
 
@@ -9,7 +8,7 @@ use super::{Key, KeyOf, Mode, Record, Resource, create, editable, search, update
 use crate::AppState;
 use crate::access::guard::Auth;
 use crate::error::Error;
-use crate::extract::{FormData, ListParams};
+use crate::extract::{Cx, FormData, ListParams};
 use crate::html::{
     Cell, FilterBox, Form, FormPage, Layout, Link, ListPage, Pager, Search, Table, ViewPage, enc, render, render_with,
 };
@@ -73,9 +72,7 @@ impl Listing {
 
 /// The listing page.
 pub(super) async fn list_page<R: Resource>(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
+    Cx { state, lang, auth }: Cx,
     params: ListParams,
 ) -> Result<Response, Error> {
     let t = lang.tr();
@@ -149,9 +146,7 @@ pub fn view_shell<R: Resource>(lang: Lang, auth: &Auth, record: &R::Record, head
 }
 
 pub(super) async fn view_page<R: Resource>(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
+    Cx { state, lang, auth }: Cx,
     path: <KeyOf<R> as Key>::Path,
     params: ListParams,
 ) -> Result<Response, Error> {
@@ -193,24 +188,14 @@ async fn form<R: Resource>(
     Ok(form_page::<R>(lang, heading, form))
 }
 
-pub(super) async fn new_page<R: Resource>(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    params: ListParams,
-) -> Result<Response, Error> {
+pub(super) async fn new_page<R: Resource>(Cx { state, lang, auth }: Cx, params: ListParams) -> Result<Response, Error> {
     auth.require(R::may_create(&auth)).map_err(|e| e.page(lang))?;
     let draft = R::draft_new(&params);
     let page = form::<R>(&state, &auth, lang, &draft, Mode::New, None).await.map_err(|e| e.page(lang))?;
     Ok(render(&page))
 }
 
-pub(super) async fn create_page<R: Resource>(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    data: FormData,
-) -> Result<Response, Error> {
+pub(super) async fn create_page<R: Resource>(Cx { state, lang, auth }: Cx, data: FormData) -> Result<Response, Error> {
     auth.require(R::may_create(&auth)).map_err(|e| e.page(lang))?;
     let draft = R::draft_from(&data);
     match create::<R>(&state, &auth, &draft).await {
@@ -223,9 +208,7 @@ pub(super) async fn create_page<R: Resource>(
 }
 
 pub(super) async fn edit_page<R: Resource>(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
+    Cx { state, lang, auth }: Cx,
     path: <KeyOf<R> as Key>::Path,
 ) -> Result<Response, Error> {
     let key = KeyOf::<R>::from_path(path);
@@ -238,9 +221,7 @@ pub(super) async fn edit_page<R: Resource>(
 }
 
 pub(super) async fn update_page<R: Resource>(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
+    Cx { state, lang, auth }: Cx,
     path: <KeyOf<R> as Key>::Path,
     mut data: FormData,
 ) -> Result<Response, Error> {

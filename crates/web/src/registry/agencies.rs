@@ -14,7 +14,7 @@ use super::created;
 use crate::AppState;
 use crate::access::guard::{Auth, hidden};
 use crate::error::{Error, ErrorBody};
-use crate::extract::{FormData, IdPath, JsonBody, ListParams};
+use crate::extract::{Cx, FormData, IdPath, JsonBody, ListParams};
 use crate::html::{Cell, Field, Form, Link, Section, Table, ViewPage, vocabulary};
 use crate::i18n::Lang;
 use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, refs, section_done, view_shell};
@@ -91,15 +91,11 @@ impl Resource for Agencies {
     }];
     const NUMBERS: &'static [&'static str] = &["parent_id"];
     const DOC: ApiDoc = ApiDoc {
-        dto: "AgencyDto",
+        stem: "Agency",
         row: "AgencyDto",
-        input: "AgencyInput",
-        update: "AgencyUpdate",
+        noun: "agency",
         list: "Agencies whose name contains `q`.",
         create: "Adds an agency or unit; its region (and parent agency, if any) must exist.",
-        show: "One agency.",
-        change: "Changes an agency; `version` must be the one read, else 409.",
-        key: "Agency id",
     };
 
     fn may_list(auth: &Auth) -> bool {
@@ -340,13 +336,7 @@ async fn view(
     })
 }
 
-async fn add_staff_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdPath(id): IdPath,
-    form: FormData,
-) -> Result<Response, Error> {
+async fn add_staff_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
     let a = kit::editable::<Agencies>(&state, &auth, &id).await.map_err(|e| e.page(lang))?;
     let draft = StaffDraft { name: form.get("name"), position: form.get("position") };
     let result = async { Ok(state.store().add_staff(id, &draft.parse()?).await?) }.await;

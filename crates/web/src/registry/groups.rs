@@ -18,7 +18,7 @@ use super::{created, iso};
 use crate::AppState;
 use crate::access::guard::{Auth, hidden};
 use crate::error::{Error, ErrorBody};
-use crate::extract::{FormData, IdPath, IdsPath, JsonBody, ListParams};
+use crate::extract::{Cx, FormData, IdPath, IdsPath, JsonBody, ListParams};
 use crate::html::{Cell, Field, Form, Section, Table, ViewPage, date_or_dash, vocabulary};
 use crate::i18n::Lang;
 use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, link_if, refs, section_done, view_shell};
@@ -125,25 +125,16 @@ impl Resource for Groups {
         choices: |lang| vocabulary(GroupKind::ALL, GroupKind::code, GroupKind::label, lang),
     }];
     const DOC: ApiDoc = ApiDoc {
-        dto: "GroupDto",
+        stem: "Group",
         row: "GroupSummaryDto",
-        input: "GroupInput",
-        update: "GroupUpdate",
+        noun: "group",
         list: "Groups whose name contains `q`.",
         create: "Adds a group; its region must exist.",
-        show: "One group.",
-        change: "Changes a group; `version` must be the one read, else 409.",
-        key: "Group id",
     };
 
-    fn may_list(auth: &Auth) -> bool {
-        auth.reads_people()
-    }
+    people_registry_rules!(Group);
     fn may_create(auth: &Auth) -> bool {
         auth.principal().creates_registry()
-    }
-    fn may_edit(auth: &Auth, (_, access): &(Group, RecordAccess)) -> bool {
-        auth.principal().edits_registry() && *access == RecordAccess::Full
     }
 
     async fn search(state: &AppState, query: &Query) -> Result<Page<GroupSummary>, Error> {
@@ -385,13 +376,7 @@ async fn view(
     })
 }
 
-async fn add_member_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdPath(id): IdPath,
-    form: FormData,
-) -> Result<Response, Error> {
+async fn add_member_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
     let g = auth.editable_group(state.store(), id).await.map_err(|e| e.page(lang))?;
     let draft = MemberDraft {
         person_id: form.get("person_id"),
@@ -409,12 +394,7 @@ async fn add_member_page(
     section_done::<GroupMember, _, _>(lang, result, format!("/groups/{id}#members"), "add-member", page).await
 }
 
-async fn remove_member_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdsPath(id, person_id): IdsPath,
-) -> Result<Response, Error> {
+async fn remove_member_page(Cx { state, lang, auth }: Cx, IdsPath(id, person_id): IdsPath) -> Result<Response, Error> {
     remove(&state, &auth, id, person_id).await.map_err(|e| e.page(lang))?;
     Ok(Redirect::to(&format!("/groups/{id}#members")).into_response())
 }

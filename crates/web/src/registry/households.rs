@@ -1,31 +1,33 @@
 //! Households over HTTP: search, view (members, enrollments, the enroll form), create, edit.
 
 use axum::extract::State;
-use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use berdaya_domain::access::RecordAccess;
 use berdaya_domain::registry::{Household, HouseholdDraft, Id, NewHousehold, Subject, SubjectKind, WelfareStage};
-use berdaya_store::{HouseholdSummary, Page, Query};
+use berdaya_store::{HouseholdSummary, Page, PageRequest, Query};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::iso;
 use super::people::PersonSummaryDto;
-use super::programs::{EnrollInput, SubjectEnrollmentDto, enroll_form, enrollments_table};
+use super::programs::{
+    EnrollFrom, EnrollInput, Programs, SubjectEnrollmentDto, enroll_form, enroll_route, enroll_section,
+    enrollments_table,
+};
 use crate::AppState;
 use crate::access::guard::{Auth, identity_checked, record_reveal};
 use crate::error::{Error, ErrorBody};
 use crate::extract::{FormData, IdPath, ListParams};
 use crate::html::{Cell, Field, Link, Section, Table, ViewPage, date_or_dash, vocabulary, yes_no};
 use crate::i18n::Lang;
-use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, link_if, refs, section_done, view_shell};
+use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, link_if, refs, view_shell};
 
 pub fn router() -> Router<AppState> {
     kit::router::<Households>()
         .route("/api/v1/households/{id}/members", get(members))
         .route("/api/v1/households/{id}/enrollments", get(enrollments))
-        .route("/households/{id}/enrollments", post(enroll_page))
+        .route("/households/{id}/enrollments", enroll_route(EnrollFrom::Household))
 }
 
 /// A household. The KK number is in full for roles that may see it (each such answer is
@@ -128,25 +130,16 @@ impl Resource for Households {
     ];
     const REGION_FILTER: bool = true;
     const DOC: ApiDoc = ApiDoc {
-        dto: "HouseholdDto",
+        stem: "Household",
         row: "HouseholdSummaryDto",
-        input: "HouseholdInput",
-        update: "HouseholdUpdate",
+        noun: "household",
         list: "Households whose KK number is `q`, or whose address or head's name contains it.",
         create: "Adds a household; its region must exist and its KK number be new.",
-        show: "One household.",
-        change: "Changes a household; `version` must be the one read, else 409.",
-        key: "Household id",
     };
 
-    fn may_list(auth: &Auth) -> bool {
-        auth.reads_people()
-    }
+    people_registry_rules!(Household);
     fn may_create(auth: &Auth) -> bool {
         auth.principal().creates_registry()
-    }
-    fn may_edit(auth: &Auth, (_, access): &(Household, RecordAccess)) -> bool {
-        auth.principal().edits_registry() && *access == RecordAccess::Full
     }
     /// Lists none of what the role could not open (welfare stage, DTKS listing, heads, addresses).
     fn scope(auth: &Auth, query: Query) -> Option<Query> {
@@ -290,7 +283,7 @@ pub async fn enrollments(
 // Pages ------------------------------------------------------------------------------------
 
 /// The household page; `enroll` replaces the blank enroll form (to show its errors).
-async fn view(
+pub(super) async fn view(
     state: &AppState,
     auth: &Auth,
     lang: Lang,
@@ -308,9 +301,13 @@ async fn view(
     let region = store.region(&h.region).await.ok();
     let members = store.household_members(id).await?;
     let enrolled = store.subject_enrollments(Subject { kind: SubjectKind::Household, id }).await?;
-    let programs = store
-        .search_programs(&berdaya_store::Query { page: berdaya_store::PageRequest::new(1, 200), ..Default::default() })
-        .await?;
+    // Only programs overlapping the principal's area (the store filters by `Query.region`).
+    let in_area =
+        Programs::scope(auth, Query { page: PageRequest::new(1, PageRequest::MAX_PER_PAGE), ..Default::default() });
+    let programs = match in_area {
+        Some(q) => store.search_programs(&q).await?.items,
+        None => Vec::new(),
+    };
     let head = members.iter().find(|p| p.relation == berdaya_domain::registry::Relation::Head).map(|p| p.name.clone());
     let heading = format!("{} {}", t.t("households.one"), head.unwrap_or_else(|| h.address.clone()));
     let member_table = Table {
@@ -338,9 +335,8 @@ async fn view(
         empty: t.t("households.no_members").into(),
     };
     let program_choices: Vec<(String, String)> = programs
-        .items
         .iter()
-        .filter(|p| auth.principal().manages_program(p.program.agency_id) && auth.program_in_area(&p.program))
+        .filter(|p| auth.principal().manages_program(p.program.agency_id))
         .map(|p| (p.program.id.to_string(), p.program.name.clone()))
         .collect();
     let input = enroll.unwrap_or_else(|| EnrollInput::blank("household", id));
@@ -390,27 +386,8 @@ async fn view(
             },
         ]
         .into_iter()
-        .chain(enroll_form.map(|form| Section {
-            id: "enroll".into(),
-            title: t.t("enrollments.enroll_household").into(),
-            form: Some(form),
-            ..Default::default()
-        }))
+        .chain(enroll_section(lang, "enrollments.enroll_household", enroll_form))
         .collect(),
         ..shell
     })
-}
-
-async fn enroll_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdPath(id): IdPath,
-    form: FormData,
-) -> Result<Response, Error> {
-    let record = auth.readable_household(state.store(), id).await.map_err(|e| e.page(lang))?;
-    let input = EnrollInput::from_form(&form, Some(("household", id)));
-    let result = input.submit(&state, &auth, None).await;
-    let page = || view(&state, &auth, lang, record, Some(input.clone()));
-    section_done(lang, result, format!("/households/{id}#enrollments"), "enroll", page).await
 }

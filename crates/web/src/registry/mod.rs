@@ -1,6 +1,20 @@
 //! The registry over HTTP: regions, households, people, groups, agencies and programs, each
 //! as JSON under `/api/v1` and as pages.
 
+/// The access rules the people registry (households, individuals, groups) shares, written
+/// once in each of their `Resource` impls: a role that reads people lists the records, and a
+/// role that edits the registry changes one it may see in full.
+macro_rules! people_registry_rules {
+    ($record:ty) => {
+        fn may_list(auth: &Auth) -> bool {
+            auth.reads_people()
+        }
+        fn may_edit(auth: &Auth, (_, access): &($record, RecordAccess)) -> bool {
+            auth.principal().edits_registry() && *access == RecordAccess::Full
+        }
+    };
+}
+
 pub mod agencies;
 pub mod export;
 pub mod groups;

@@ -47,18 +47,12 @@ impl From<&NikMismatch> for NikWarningDto {
     }
 }
 
-/// An individual, with the full NIK and how it disagrees with the record.
+/// An individual, with the full NIK when the role may see it, and how the NIK disagrees with
+/// the record.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PersonDto {
-    pub id: i64,
-    /// The 16-digit NIK.
-    pub nik: String,
-    pub household_id: Option<i64>,
-    pub name: String,
-    /// `male` or `female`.
-    pub sex: String,
-    pub birth_date: String,
-    pub relation: String,
+    #[serde(flatten)]
+    pub person: PersonSummaryDto,
     pub education: String,
     pub occupation: Option<String>,
     pub disability: String,
@@ -70,47 +64,50 @@ pub struct PersonDto {
 impl PersonDto {
     fn new(p: Person, region: Option<&RegionCode>, access: RecordAccess) -> PersonDto {
         let nik_mismatches = p.nik_mismatches(region).iter().map(NikWarningDto::from).collect();
+        let nik = if access == RecordAccess::Full { p.nik.reveal() } else { p.nik.masked() };
         PersonDto {
-            id: p.id,
-            nik: if access == RecordAccess::Full { p.nik.reveal() } else { p.nik.masked() },
-            household_id: p.household_id,
-            name: p.name,
-            sex: p.sex.code().into(),
-            birth_date: iso(p.birth_date),
-            relation: p.relation.code().into(),
             education: p.education.code().into(),
-            occupation: p.occupation,
+            occupation: p.occupation.clone(),
             disability: p.disability.code().into(),
             version: p.version,
             nik_mismatches,
+            person: PersonSummaryDto::with_nik(p, nik),
         }
     }
 }
 
-/// An individual in a listing; the NIK is masked.
+/// An individual in a listing.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PersonSummaryDto {
     pub id: i64,
-    /// Masked: `3316••••••••0012`.
+    /// Masked (`3316••••••••0012`) in a listing; the 16 digits where the role may see them.
     pub nik: String,
     pub household_id: Option<i64>,
     pub name: String,
+    /// `male` or `female`.
     pub sex: String,
     pub birth_date: String,
     pub relation: String,
 }
 
-impl From<Person> for PersonSummaryDto {
-    fn from(p: Person) -> Self {
+impl PersonSummaryDto {
+    fn with_nik(p: Person, nik: String) -> Self {
         PersonSummaryDto {
             id: p.id,
-            nik: p.nik.masked(),
+            nik,
             household_id: p.household_id,
             name: p.name,
             sex: p.sex.code().into(),
             birth_date: iso(p.birth_date),
             relation: p.relation.code().into(),
         }
+    }
+}
+
+impl From<Person> for PersonSummaryDto {
+    fn from(p: Person) -> Self {
+        let nik = p.nik.masked();
+        PersonSummaryDto::with_nik(p, nik)
     }
 }
 
@@ -176,25 +173,16 @@ impl Resource for People {
     ];
     const NUMBERS: &'static [&'static str] = &["household_id"];
     const DOC: ApiDoc = ApiDoc {
-        dto: "PersonDto",
+        stem: "Person",
         row: "PersonSummaryDto",
-        input: "PersonInput",
-        update: "PersonUpdate",
+        noun: "individual",
         list: "Individuals whose NIK is `q` or whose name starts with it.",
         create: "Adds an individual; the NIK must be new. Mismatches with the NIK come back as warnings.",
-        show: "One individual.",
-        change: "Changes an individual; `version` must be the one read, else 409.",
-        key: "Person id",
     };
 
-    fn may_list(auth: &Auth) -> bool {
-        auth.reads_people()
-    }
+    people_registry_rules!(Person);
     fn may_create(auth: &Auth) -> bool {
         auth.principal().edits_registry()
-    }
-    fn may_edit(auth: &Auth, (_, access): &(Person, RecordAccess)) -> bool {
-        auth.principal().edits_registry() && *access == RecordAccess::Full
     }
 
     async fn search(state: &AppState, query: &Query) -> Result<Page<Person>, Error> {

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{MethodRouter, post};
 use axum::{Json, Router};
 use berdaya_domain::registry::{
     Enrollment, EnrollmentDraft, EnrollmentStatus, Id, NewProgram, Program, ProgramDraft, SubjectKind, text,
@@ -16,7 +16,7 @@ use super::{PageDto, PageParams, created, iso};
 use crate::AppState;
 use crate::access::guard::{Auth, hidden};
 use crate::error::{Error, ErrorBody};
-use crate::extract::{FormData, IdPath, JsonBody, ListParams};
+use crate::extract::{Cx, FormData, IdPath, JsonBody, ListParams};
 use crate::html::{Cell, Field, Form, Pager, Section, Table, ViewPage, date_or_dash, vocabulary};
 use crate::i18n::Lang;
 use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, link_if, refs, section_done, view_shell};
@@ -24,7 +24,7 @@ use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, link_if, refs, se
 pub fn router() -> Router<AppState> {
     kit::router::<Programs>()
         .route("/api/v1/programs/{id}/enrollments", axum::routing::get(enrollments).post(enroll))
-        .route("/programs/{id}/enrollments", post(enroll_page))
+        .route("/programs/{id}/enrollments", enroll_route(EnrollFrom::Program))
 }
 
 /// Whether the role may create programs (for its own agency, a program officer).
@@ -146,15 +146,11 @@ impl Resource for Programs {
         &[Filter { key: "agency_id", label: "programs.agency", choices: |_| Vec::new() }];
     const NUMBERS: &'static [&'static str] = &["agency_id"];
     const DOC: ApiDoc = ApiDoc {
-        dto: "ProgramDto",
+        stem: "Program",
         row: "ProgramSummaryDto",
-        input: "ProgramInput",
-        update: "ProgramUpdate",
+        noun: "program",
         list: "Programs in the caller's area whose name contains `q`.",
         create: "Adds a program; its agency and every target region must exist.",
-        show: "One program.",
-        change: "Changes a program; `version` must be the one read, else 409.",
-        key: "Program id",
     };
 
     fn may_list(auth: &Auth) -> bool {
@@ -573,29 +569,68 @@ async fn view(
             ..Default::default()
         }]
         .into_iter()
-        .chain(manages.then(|| Section {
-            id: "enroll".into(),
-            title: t.t("enrollments.enroll").into(),
-            form: enroll_form,
-            ..Default::default()
-        }))
+        .chain(enroll_section(lang, "enrollments.enroll", enroll_form))
         .collect(),
         ..shell
     })
 }
 
+/// Where an enroll form is sent from: a program's page (the subject is chosen) or a
+/// household's page (the program is chosen).
+#[derive(Debug, Clone, Copy)]
+pub enum EnrollFrom {
+    Program,
+    Household,
+}
+
+/// The route of an enroll form sent from `from`'s page: to that page's enrollments when it
+/// succeeds, else the page again with each error in its form.
+pub fn enroll_route(from: EnrollFrom) -> MethodRouter<AppState> {
+    post(move |Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData| async move {
+        enroll_page(from, state, lang, auth, id, form).await
+    })
+}
+
 async fn enroll_page(
-    State(state): State<AppState>,
+    from: EnrollFrom,
+    state: AppState,
     lang: Lang,
     auth: Auth,
-    IdPath(id): IdPath,
+    id: Id,
     form: FormData,
 ) -> Result<Response, Error> {
-    let input = EnrollInput::from_form(&form, None);
-    let result = input.submit(&state, &auth, Some(id)).await;
-    let page = || async {
-        let p = readable_program(&state, &auth, id).await?;
-        view(&state, &auth, lang, p, PageRequest::default(), Some(input.clone())).await
+    let (subject, program, done) = match from {
+        EnrollFrom::Program => (None, Some(id), format!("/programs/{id}#enrollments")),
+        EnrollFrom::Household => {
+            // A household out of scope is a 404 before anything is read from the form.
+            auth.readable_household(state.store(), id).await.map_err(|e| e.page(lang))?;
+            (Some(("household", id)), None, format!("/households/{id}#enrollments"))
+        }
     };
-    section_done(lang, result, format!("/programs/{id}#enrollments"), "enroll", page).await
+    let input = EnrollInput::from_form(&form, subject);
+    let result = input.submit(&state, &auth, program).await;
+    let page = || async {
+        let input = Some(input.clone());
+        match from {
+            EnrollFrom::Program => {
+                let p = readable_program(&state, &auth, id).await?;
+                view(&state, &auth, lang, p, PageRequest::default(), input).await
+            }
+            EnrollFrom::Household => {
+                let record = auth.readable_household(state.store(), id).await?;
+                super::households::view(&state, &auth, lang, record, input).await
+            }
+        }
+    };
+    section_done(lang, result, done, "enroll", page).await
+}
+
+/// The section holding an enroll form, titled by `title` (a translation key).
+pub fn enroll_section(lang: Lang, title: &str, form: Option<Form>) -> Option<Section> {
+    form.map(|form| Section {
+        id: "enroll".into(),
+        title: lang.tr().t(title).into(),
+        form: Some(form),
+        ..Default::default()
+    })
 }

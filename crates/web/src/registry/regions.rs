@@ -82,15 +82,11 @@ impl Resource for Regions {
         choices: |lang| vocabulary(RegionKind::ALL, RegionKind::code, RegionKind::label, lang),
     }];
     const DOC: ApiDoc = ApiDoc {
-        dto: "RegionDto",
+        stem: "Region",
         row: "RegionDto",
-        input: "RegionInput",
-        update: "RegionUpdate",
+        noun: "region",
         list: "Regions whose name contains `q` or whose code starts with it.",
         create: "Adds a region; its parent (implied by the code) must exist.",
-        show: "One region.",
-        change: "Changes a region's name and kind; the code in the path is its identity.",
-        key: "Region code",
     };
 
     fn may_list(_auth: &Auth) -> bool {

@@ -33,7 +33,7 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::access::guard::Auth;
 use crate::error::{Error, ErrorBody};
-use crate::extract::{IdPath, ListParams};
+use crate::extract::{Cx, IdPath, ListParams};
 use crate::html::{Cell, Layout, Link, ListPage, Pager, Table, render, render_with};
 use crate::i18n::Lang;
 use crate::registry::{PageDto, PageParams};
@@ -432,9 +432,7 @@ impl AnalysisDto {
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
+    Cx { state, lang, auth }: Cx,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, Error> {
     auth.require(auth.principal().writes_surveys())?;
@@ -490,12 +488,7 @@ async fn load(state: &AppState, auth: &Auth, lang: Lang, id: Id) -> Result<Store
     state.store().analysis(id).await.map_err(|e| Error::from(e).page(lang))
 }
 
-async fn report_xlsx(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdPath(id): IdPath,
-) -> Result<Response, Error> {
+async fn report_xlsx(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
     let a = load(&state, &auth, lang, id).await?;
     let report = stored_report(&a).map_err(|e| e.page(lang))?;
     let bytes = tokio::task::spawn_blocking(move || files::report_to_xlsx_bytes(&report))
@@ -514,12 +507,7 @@ async fn report_xlsx(
     Ok(download(XLSX_TYPE, &format!("analisis-survei-{id}.xlsx"), bytes))
 }
 
-async fn report_json(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdPath(id): IdPath,
-) -> Result<Response, Error> {
+async fn report_json(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
     let a = load(&state, &auth, lang, id).await?;
     Ok(download("application/json", &format!("analisis-survei-{id}.json"), a.report_json.into_bytes()))
 }
@@ -532,22 +520,12 @@ fn file_type(name: &str) -> &'static str {
     }
 }
 
-async fn instrument_file(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdPath(id): IdPath,
-) -> Result<Response, Error> {
+async fn instrument_file(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
     let a = load(&state, &auth, lang, id).await?;
     Ok(download(file_type(&a.instrument.name), &a.instrument.name, a.instrument.bytes))
 }
 
-async fn responses_file(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdPath(id): IdPath,
-) -> Result<Response, Error> {
+async fn responses_file(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
     let a = load(&state, &auth, lang, id).await?;
     Ok(download(file_type(&a.responses.name), &a.responses.name, a.responses.bytes))
 }
@@ -592,12 +570,7 @@ fn when(t: OffsetDateTime) -> String {
     format!("{}-{:02}-{:02} {:02}:{:02} UTC", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
 }
 
-async fn list_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    params: ListParams,
-) -> Result<Response, Error> {
+async fn list_page(Cx { state, lang, auth }: Cx, params: ListParams) -> Result<Response, Error> {
     let t = lang.tr();
     auth.require(auth.principal().reads_surveys()).map_err(|e| e.page(lang))?;
     let page = state.store().list_analyses(params.page).await.map_err(|e| Error::from(e).page(lang))?;
@@ -696,12 +669,7 @@ async fn new_page(lang: Lang, auth: Auth) -> Result<Response, Error> {
     Ok(render(&NewPage::new(lang)))
 }
 
-async fn create_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Response {
+async fn create_page(Cx { state, lang, auth }: Cx, multipart: Result<Multipart, MultipartRejection>) -> Response {
     if let Err(e) = auth.require(auth.principal().writes_surveys()) {
         return e.page(lang).into_response();
     }
@@ -755,12 +723,7 @@ async fn create_page(
     render_with(status, &page)
 }
 
-async fn report_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    IdPath(id): IdPath,
-) -> Result<Response, Error> {
+async fn report_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
     let a = load(&state, &auth, lang, id).await?;
     let report = stored_report(&a).map_err(|e| e.page(lang))?;
     let mut page = ReportPage::build(lang, &a, &report);
