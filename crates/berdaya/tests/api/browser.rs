@@ -207,11 +207,19 @@ async fn drive(
     client.goto(&format!("{base}/households/new")).await.map_err(|e| step("open the form", e))?;
     let district = sample.household.region.district_digits().unwrap_or_else(|| "331609".into());
     let kk = format!("{district}0101209876");
-    let fill = [("kk", kk.as_str()), ("address", "Jl. Uji Peramban 7"), ("region", sample.household.region.as_str())];
+    let fill = [("kk", kk.as_str()), ("address", "Jl. Uji Peramban 7")];
     for (name, value) in fill {
         let input = client.find(Locator::Css(&format!("#household [name={name}]"))).await.map_err(|e| step(name, e))?;
         input.send_keys(value).await.map_err(|e| step(name, e))?;
     }
+    // The region is chosen by name from the picker, not typed as a code.
+    let region = client.find(Locator::Css("#household-region")).await.map_err(|e| step("region picker", e))?;
+    region.send_keys(&sample.region_name).await.map_err(|e| step("type the region's name", e))?;
+    wait_for_option(client, "household-region", &sample.region_name)
+        .await?
+        .click()
+        .await
+        .map_err(|e| step("choose the region", e))?;
     let stage = client
         .find(Locator::Css("#household select[name=welfare_stage]"))
         .await
@@ -612,7 +620,7 @@ async fn pick_member(
     search.send_keys(&typed).await.map_err(|e| step("type the name", e))?;
 
     // The list shows names and details; the person's NIK is nowhere in it.
-    let option = wait_for_option(client, &person.name).await?;
+    let option = wait_for_option(client, "member-person_id", &person.name).await?;
     let listed = client
         .find(Locator::Css("#member-person_id-list"))
         .await
@@ -640,7 +648,7 @@ async fn pick_member(
     if !hidden_value(client).await?.is_empty() {
         return Err("typing over a chosen person keeps the old choice".into());
     }
-    wait_for_option(client, &person.name).await?;
+    wait_for_option(client, "member-person_id", &person.name).await?;
     let mut tries = 0;
     loop {
         search.send_keys(&Key::Down.to_string()).await.map_err(|e| step("arrow down", e))?;
@@ -687,11 +695,13 @@ async fn pick_member(
     Ok(())
 }
 
-/// Waits (up to 10 s) for the picker's option naming `name`.
-async fn wait_for_option(client: &Client, name: &str) -> Result<fantoccini::elements::Element, String> {
+/// Waits (up to 10 s) for the option naming `name` in the list of the picker whose search
+/// box has the id `picker`.
+async fn wait_for_option(client: &Client, picker: &str, name: &str) -> Result<fantoccini::elements::Element, String> {
     let started = Instant::now();
+    let css = format!("#{picker}-list li[role=option]");
     loop {
-        let options = client.find_all(Locator::Css("#member-person_id-list li[role=option]")).await.unwrap_or_default();
+        let options = client.find_all(Locator::Css(&css)).await.unwrap_or_default();
         for option in options {
             let label = option.find(Locator::Css(".picker-label")).await;
             if let Ok(label) = label

@@ -206,7 +206,10 @@ backend_tests! {
             for f in fields {
                 let at = html.find(&format!("name=\"{f}\"")).unwrap_or_else(|| panic!("{path}: no {f} in {html}"));
                 let tag = &html[html[..at].rfind('<').unwrap_or(0)..at];
-                assert!(!tag.contains("type=\"number\"") && !tag.contains("type=\"text\""), "{path}: {f} is typed in: {tag}");
+                // A picker's value input (the search box that shows names replaces it when the
+                // page's script runs; without script it is the plain fallback).
+                assert!(tag.contains("class=\"picker-value\""), "{path}: {f} is not a picker: {tag}");
+                assert!(!tag.contains("type=\"number\""), "{path}: {f} is a number box: {tag}");
             }
         }
         // The edit form keeps the values it shows.
