@@ -97,11 +97,7 @@ pub struct AnalysisSummary {
     pub created_at: OffsetDateTime,
 }
 
-/// Truncates a time to whole microseconds, the precision both backends keep.
-pub fn to_micros(t: OffsetDateTime) -> OffsetDateTime {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    t.replace_nanosecond(t.nanosecond() / 1_000 * 1_000).unwrap_or(t)
-}
+pub use crate::kit::to_micros;
 
 #[async_trait]
 pub trait SurveyStore {
