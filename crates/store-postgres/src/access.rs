@@ -5,8 +5,7 @@
 use async_trait::async_trait;
 use berdaya_domain::access::AuditEntry;
 use berdaya_domain::access::seal::AuditHead;
-use berdaya_store::access::{AuditEvent, AuditFilter, AuditSqlDialect, audit_region_sql};
-use berdaya_store::kit::access::AuditLog;
+use berdaya_store::access::{AuditEvent, AuditFilter, AuditSqlDialect, AuditStore, audit_region_sql};
 use berdaya_store::{Page, PageRequest, StoreResult};
 use sqlx::postgres::PgRow;
 
@@ -38,7 +37,7 @@ fn entry_from(row: &PgRow) -> StoreResult<AuditEntry> {
 const CHAIN_BATCH: i64 = 1000;
 
 #[async_trait]
-impl AuditLog for PgStore {
+impl AuditStore for PgStore {
     #[tracing::instrument(skip_all, fields(action = %event.action))]
     async fn record_event(&self, event: &AuditEvent) -> StoreResult<()> {
         let mut w = self.write().await?;

@@ -9,9 +9,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use berdaya_domain::registry::{Household, Person, RegionCode};
-use berdaya_store::kit::registry::RegistryBulk;
 use berdaya_store::kit::{Backend, Conn, Job, Record, Row as KitRow, Value, numbered_placeholders};
-use berdaya_store::registry::RegistryExportRow;
+use berdaya_store::registry::{RegistryBulk, RegistryExportRow};
 use berdaya_store::{COUNT_CAP, ImportOptions, ImportReport, Page, PageRequest, RowSource, StoreResult};
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::Query;

@@ -5,8 +5,7 @@
 use async_trait::async_trait;
 use berdaya_domain::access::AuditEntry;
 use berdaya_domain::access::seal::AuditHead;
-use berdaya_store::access::{AuditEvent, AuditFilter, AuditSqlDialect, audit_region_sql};
-use berdaya_store::kit::access::AuditLog;
+use berdaya_store::access::{AuditEvent, AuditFilter, AuditSqlDialect, AuditStore, audit_region_sql};
 use berdaya_store::{Page, PageRequest, StoreResult};
 use rusqlite::types::ToSql;
 use rusqlite::{OptionalExtension, Row};
@@ -33,7 +32,7 @@ fn audit_from(row: &Row) -> rusqlite::Result<AuditEntry> {
 }
 
 #[async_trait]
-impl AuditLog for SqliteStore {
+impl AuditStore for SqliteStore {
     async fn record_event(&self, event: &AuditEvent) -> StoreResult<()> {
         let e = event.clone();
         self.write(move |tx| audit::insert_event(tx, &e.action, &e.entity, e.entity_id.as_deref(), &e.details)).await

@@ -9,9 +9,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use berdaya_domain::registry::{Person, RegionCode};
-use berdaya_store::kit::registry::RegistryBulk;
 use berdaya_store::kit::{Backend, Conn, Job, Record, Row as KitRow, Type, Value, run_ready, stamp, unix_micros};
-use berdaya_store::registry::RegistryExportRow;
+use berdaya_store::registry::{RegistryBulk, RegistryExportRow};
 use berdaya_store::{COUNT_CAP, ImportOptions, ImportReport, Page, PageRequest, RowSource, StoreError, StoreResult};
 use rusqlite::types::{ToSql, Value as SqlValue, ValueRef};
 use rusqlite::{Connection, Row};

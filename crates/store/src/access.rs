@@ -256,9 +256,12 @@ pub trait AccessStore {
     async fn is_assigned(&self, user_id: UserId, what: Assigned) -> StoreResult<bool>;
     /// Whether the person is a member of the group.
     async fn is_member(&self, group_id: Id, person_id: Id) -> StoreResult<bool>;
+}
 
-    // Audit log ---------------------------------------------------------------------------
-
+/// The audit log: written by triggers and sealed by each backend's write transaction, read
+/// with SQL that differs between the backends (JSON access, batching of the chain).
+#[async_trait]
+pub trait AuditStore {
     /// Records an event (login, reveal, export…) in its own sealed entry, attributed to the
     /// current actor.
     async fn record_event(&self, event: &AuditEvent) -> StoreResult<()>;

@@ -198,8 +198,14 @@ pub trait RegistryStore {
     async fn program_enrollments(&self, program_id: Id, query: &Query) -> StoreResult<Page<Enrollment>>;
     async fn subject_enrollments(&self, subject: Subject) -> StoreResult<Vec<SubjectEnrollment>>;
 
-    // Bulk ------------------------------------------------------------------------------
+    /// Counts of what the registry holds, for the dashboard.
+    async fn registry_counts(&self) -> StoreResult<RegistryCounts>;
+}
 
+/// The registry's bulk path: each backend's own, tuned to its driver (the rest of the registry
+/// is declared once on the store kit).
+#[async_trait]
+pub trait RegistryBulk {
     /// Imports households and people from a row source in one transaction.
     /// See [`ImportOptions`] for what happens to invalid rows.
     async fn import_registry(&self, rows: &mut dyn RowSource, options: &ImportOptions) -> StoreResult<ImportReport>;
@@ -211,9 +217,6 @@ pub trait RegistryStore {
         region: Option<&RegionCode>,
         sink: &mut (dyn FnMut(RegistryExportRow) -> bool + Send),
     ) -> StoreResult<u64>;
-
-    /// Counts of what the registry holds, for the dashboard.
-    async fn registry_counts(&self) -> StoreResult<RegistryCounts>;
 }
 
 /// How many of each record the registry holds.

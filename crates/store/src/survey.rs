@@ -36,6 +36,12 @@ impl AnalysisTitle {
     }
 }
 
+impl PartialEq<&str> for AnalysisTitle {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 impl std::fmt::Display for AnalysisTitle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -70,18 +76,20 @@ pub struct NewAnalysis {
     pub created_at: OffsetDateTime,
 }
 
-/// A saved analysis with everything needed to show or re-run it.
+/// A saved analysis with everything needed to show or re-run it: the analysis as it was
+/// saved, and its id. Reads through to the analysis (`saved.title`, `saved.report_json`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredAnalysis {
     pub id: Id,
-    pub title: String,
-    pub instrument: UploadedFile,
-    pub responses: UploadedFile,
-    pub alpha: f64,
-    pub drop_incomplete: bool,
-    pub report_json: String,
-    pub respondents: u64,
-    pub created_at: OffsetDateTime,
+    pub analysis: NewAnalysis,
+}
+
+impl std::ops::Deref for StoredAnalysis {
+    type Target = NewAnalysis;
+
+    fn deref(&self) -> &NewAnalysis {
+        &self.analysis
+    }
 }
 
 /// An analysis in a listing: no file bytes, no report.

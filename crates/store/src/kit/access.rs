@@ -1,10 +1,9 @@
 //! Accounts, sessions, API tokens and facilitator assignments declared once on the kit, and
-//! [`AccessStore`] for every [`Backend`] that also reads and writes its audit log
-//! ([`AuditLog`]: the SQL of the log's JSON and its sealing differ between the backends).
+//! [`AccessStore`] for every [`Backend`]. The audit log stays with each backend
+//! ([`crate::access::AuditStore`]): its JSON access and its sealing differ between them.
 
 use async_trait::async_trait;
-use berdaya_domain::access::seal::AuditHead;
-use berdaya_domain::access::{AuditEntry, NewUser, PasswordHash, Role, User, UserId, Username};
+use berdaya_domain::access::{NewUser, PasswordHash, Role, User, UserId, Username};
 use berdaya_domain::registry::{Agency, Group, Household, Id, RegionCode, Version};
 use time::OffsetDateTime;
 
@@ -12,8 +11,8 @@ use super::{
     Backend, Conn, Record, Reference, Row, Sql, Value, Writable, any, exec, first, get, insert, job, list, now,
     require, rows, update,
 };
-use crate::access::{AccessStore, ApiToken, Assigned, AuditEvent, AuditFilter, NewApiToken, Session};
-use crate::{Page, PageRequest, StoreError, StoreResult};
+use crate::access::{AccessStore, ApiToken, Assigned, NewApiToken, Session};
+use crate::{StoreError, StoreResult};
 
 // --- Records --------------------------------------------------------------------------------
 
@@ -163,22 +162,8 @@ async fn end_sessions(c: &mut dyn Conn, id: UserId) -> StoreResult<()> {
 
 // --- The store ------------------------------------------------------------------------------
 
-/// The audit log of a backend: its rows are written by triggers and sealed by the backend's
-/// write transaction, and read with SQL that differs between the backends.
 #[async_trait]
-pub trait AuditLog {
-    /// See [`AccessStore::record_event`].
-    async fn record_event(&self, event: &AuditEvent) -> StoreResult<()>;
-    /// See [`AccessStore::audit_entries`].
-    async fn audit_entries(&self, filter: &AuditFilter, page: PageRequest) -> StoreResult<Page<AuditEntry>>;
-    /// See [`AccessStore::audit_chain`].
-    async fn audit_chain(&self, sink: &mut (dyn FnMut(AuditEntry) -> bool + Send)) -> StoreResult<u64>;
-    /// See [`AccessStore::audit_head`].
-    async fn audit_head(&self) -> StoreResult<Option<AuditHead>>;
-}
-
-#[async_trait]
-impl<B: Backend + AuditLog> AccessStore for B {
+impl<B: Backend> AccessStore for B {
     async fn create_user(&self, user: &NewUser, password: &PasswordHash) -> StoreResult<User> {
         let (u, hash) = (user.clone(), password.as_str().to_string());
         self.write(job(move |c| {
@@ -405,21 +390,5 @@ impl<B: Backend + AuditLog> AccessStore for B {
             })
         }))
         .await
-    }
-
-    async fn record_event(&self, event: &AuditEvent) -> StoreResult<()> {
-        AuditLog::record_event(self, event).await
-    }
-
-    async fn audit_entries(&self, filter: &AuditFilter, page: PageRequest) -> StoreResult<Page<AuditEntry>> {
-        AuditLog::audit_entries(self, filter, page).await
-    }
-
-    async fn audit_chain(&self, sink: &mut (dyn FnMut(AuditEntry) -> bool + Send)) -> StoreResult<u64> {
-        AuditLog::audit_chain(self, sink).await
-    }
-
-    async fn audit_head(&self) -> StoreResult<Option<AuditHead>> {
-        AuditLog::audit_head(self).await
     }
 }

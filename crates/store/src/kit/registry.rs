@@ -15,10 +15,9 @@ use super::{
     get, insert, job, key, list, page, prefix_end, require, rows, subtree, update,
 };
 use crate::registry::{
-    GroupSummary, HouseholdSummary, ProgramSummary, Query, RegistryCounts, RegistryExportRow, RegistryStore,
-    SubjectEnrollment, Within,
+    GroupSummary, HouseholdSummary, ProgramSummary, Query, RegistryCounts, RegistryStore, SubjectEnrollment, Within,
 };
-use crate::{ImportOptions, ImportReport, Page, RowSource, StoreError, StoreResult};
+use crate::{Page, StoreError, StoreResult};
 
 // --- Records --------------------------------------------------------------------------------
 
@@ -732,17 +731,6 @@ fn enrollment_listing(program_id: Id, q: &Query) -> Listing {
 
 // --- The store ------------------------------------------------------------------------------
 
-/// A backend's own bulk path for the registry (tuned per driver, not on the kit).
-#[async_trait]
-pub trait RegistryBulk {
-    async fn import_registry(&self, rows: &mut dyn RowSource, options: &ImportOptions) -> StoreResult<ImportReport>;
-    async fn export_registry(
-        &self,
-        region: Option<&RegionCode>,
-        sink: &mut (dyn FnMut(RegistryExportRow) -> bool + Send),
-    ) -> StoreResult<u64>;
-}
-
 /// Reads a [`HouseholdSummary`] from a household listing row.
 fn household_summary(row: &Row) -> StoreResult<HouseholdSummary> {
     Ok(HouseholdSummary {
@@ -770,7 +758,7 @@ fn program_summary(row: &Row) -> StoreResult<ProgramSummary> {
 }
 
 #[async_trait]
-impl<B: Backend + RegistryBulk> RegistryStore for B {
+impl<B: Backend> RegistryStore for B {
     async fn create_region(&self, region: &NewRegion) -> StoreResult<Region> {
         let r = region.clone();
         self.write(job(move |c| {
@@ -1110,18 +1098,6 @@ impl<B: Backend + RegistryBulk> RegistryStore for B {
             })
         }))
         .await
-    }
-
-    async fn import_registry(&self, rows: &mut dyn RowSource, options: &ImportOptions) -> StoreResult<ImportReport> {
-        RegistryBulk::import_registry(self, rows, options).await
-    }
-
-    async fn export_registry(
-        &self,
-        region: Option<&RegionCode>,
-        sink: &mut (dyn FnMut(RegistryExportRow) -> bool + Send),
-    ) -> StoreResult<u64> {
-        RegistryBulk::export_registry(self, region, sink).await
     }
 
     async fn registry_counts(&self) -> StoreResult<RegistryCounts> {

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use berdaya_domain::registry::Id;
 
 use super::{Backend, Listing, Record, Row, Sql, Value, Writable, create, get, job, page};
-use crate::survey::{AnalysisSummary, NewAnalysis, StoredAnalysis, SurveyStore, UploadedFile};
+use crate::survey::{AnalysisSummary, AnalysisTitle, NewAnalysis, StoredAnalysis, SurveyStore, UploadedFile};
 use crate::{Page, PageRequest, StoreResult};
 
 /// Respondents, as stored (a whole number that cannot be negative).
@@ -20,9 +20,8 @@ impl Record for StoredAnalysis {
                                    drop_incomplete, report_json, respondents, created_at";
 
     fn from_row(row: &Row) -> StoreResult<StoredAnalysis> {
-        Ok(StoredAnalysis {
-            id: row.int("id")?,
-            title: row.text("title")?,
+        let analysis = NewAnalysis {
+            title: row.parsed("title", AnalysisTitle::parse)?,
             instrument: UploadedFile { name: row.text("instrument_name")?, bytes: row.bytes("instrument")? },
             responses: UploadedFile { name: row.text("responses_name")?, bytes: row.bytes("responses")? },
             alpha: row.real("alpha")?,
@@ -30,7 +29,8 @@ impl Record for StoredAnalysis {
             report_json: row.text("report_json")?,
             respondents: respondents(row)?,
             created_at: row.time("created_at")?,
-        })
+        };
+        Ok(StoredAnalysis { id: row.int("id")?, analysis })
     }
 }
 
