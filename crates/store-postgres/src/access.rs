@@ -1,6 +1,6 @@
 //! The audit log on PostgreSQL: events and reads (its rows are written by triggers and
 //! sealed by [`PgStore::write`]). Accounts, sessions, tokens and assignments are declared once
-//! in [`berdaya_store::kit::access`].
+//! in [`berdaya_store::access`].
 
 use async_trait::async_trait;
 use berdaya_domain::access::AuditEntry;

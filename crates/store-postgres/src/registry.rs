@@ -2,7 +2,7 @@
 //! tables and the bulk path share.
 //!
 //! Tables, columns, row mapping and queries are declared once in
-//! [`berdaya_store::kit::registry`]; this module runs them on a pooled connection, or in the
+//! [`berdaya_store::registry`]; this module runs them on a pooled connection, or in the
 //! backend's one write transaction ([`PgStore::write`]).
 
 use std::sync::Arc;

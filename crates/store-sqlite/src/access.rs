@@ -1,6 +1,6 @@
 //! Reads of the audit log on SQLite (its rows are written by triggers and sealed by
 //! [`crate::audit`]). Accounts, sessions, tokens and assignments are declared once in
-//! [`berdaya_store::kit::access`].
+//! [`berdaya_store::access`].
 
 use async_trait::async_trait;
 use berdaya_domain::access::AuditEntry;

@@ -2,7 +2,7 @@
 //! tables and the bulk path share.
 //!
 //! Tables, columns, row mapping and queries are declared once in
-//! [`berdaya_store::kit::registry`]; this module runs them on a rusqlite connection, inside
+//! [`berdaya_store::registry`]; this module runs them on a rusqlite connection, inside
 //! the backend's pooled call or its one write transaction.
 
 use std::sync::Arc;

@@ -2,7 +2,8 @@
 //!
 //! A backend supplies a [`Conn`] (run one SQL statement with [`Value`] parameters, get owned
 //! [`Row`]s back) and a [`Backend`] (run a [`Job`] on a connection, reading or in one write
-//! transaction). Everything above that is written once, here and in [`registry`]: a record
+//! transaction). Everything above that is written once, here and in each capability's module
+//! ([`crate::registry`], [`crate::access`], [`crate::survey`]): a record
 //! type's table, columns and row mapping ([`Record`]), the values it writes and the
 //! references it checks ([`Writable`]), and the standard queries over them (get, create,
 //! update with version check, list children, paged search with a capped count).
@@ -10,10 +11,6 @@
 //! SQL is written once with `?` placeholders in the dialect SQLite and PostgreSQL share
 //! (`RETURNING`, `||`, `LIMIT/OFFSET`, `COALESCE`, `EXISTS`, `NULLS LAST`); the PostgreSQL
 //! connection numbers the placeholders (see [`numbered_placeholders`]).
-
-pub mod access;
-pub mod registry;
-pub mod survey;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -320,6 +317,11 @@ impl Where {
     pub fn and(&mut self, cond: Sql) -> &mut Where {
         self.0.push(cond);
         self
+    }
+
+    /// The conditions, in the order added.
+    pub fn conditions(&self) -> &[Sql] {
+        &self.0
     }
 
     /// ` WHERE a AND b …`, or nothing.
