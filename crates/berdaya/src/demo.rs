@@ -7,7 +7,7 @@
 //! invented by a fixed-seed generator, so every load gives the same data. The `demo`
 //! setting says so too.
 //!
-//! Households and people go in through one [`import_registry`](berdaya_store::RegistryStore::import_registry)
+//! Households and people go in through one [`import_registry`](berdaya_store::RegistryBulk::import_registry)
 //! call (one transaction), group members through `add_members`; the rest is a few hundred
 //! single writes. Only the [`Store`] trait is used, so the demo loads on every backend.
 //! Every write is attributed to `demo` in the audit log.

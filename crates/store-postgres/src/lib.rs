@@ -10,7 +10,6 @@ mod access;
 mod error;
 mod import;
 mod registry;
-mod survey;
 pub mod testing;
 mod write;
 

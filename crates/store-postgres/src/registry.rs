@@ -2,17 +2,16 @@
 //! tables and the bulk path share.
 //!
 //! Tables, columns, row mapping and queries are declared once in
-//! [`berdaya_store::kit::registry`]; this module runs them on a pooled connection, or in the
+//! [`berdaya_store::registry`]; this module runs them on a pooled connection, or in the
 //! backend's one write transaction ([`PgStore::write`]).
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use berdaya_domain::registry::{Household, Id, Person, RegionCode, Version};
-use berdaya_store::kit::registry::RegistryBulk;
+use berdaya_domain::registry::{Household, Person, RegionCode};
 use berdaya_store::kit::{Backend, Conn, Job, Record, Row as KitRow, Value, numbered_placeholders};
-use berdaya_store::registry::RegistryExportRow;
-use berdaya_store::{COUNT_CAP, ImportOptions, ImportReport, Page, PageRequest, RowSource, StoreError, StoreResult};
+use berdaya_store::registry::{RegistryBulk, RegistryExportRow};
+use berdaya_store::{COUNT_CAP, ImportOptions, ImportReport, Page, PageRequest, RowSource, StoreResult};
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::Query;
 use sqlx::{Column, PgConnection, PgPool, Postgres, QueryBuilder, Row, TypeInfo};
@@ -35,11 +34,15 @@ fn bind<'q>(q: Query<'q, Postgres, PgArguments>, v: &Value) -> Query<'q, Postgre
         Value::Null(Type::Text) => q.bind(None::<String>),
         Value::Null(Type::Bool) => q.bind(None::<bool>),
         Value::Null(Type::Date) => q.bind(None::<time::Date>),
+        Value::Null(Type::Bytes) => q.bind(None::<Vec<u8>>),
+        Value::Null(Type::Time | Type::Micros) => q.bind(None::<time::OffsetDateTime>),
         Value::Int(n) => q.bind(n),
         Value::Real(x) => q.bind(x),
         Value::Text(s) => q.bind(s),
         Value::Bool(b) => q.bind(b),
         Value::Date(d) => q.bind(d),
+        Value::Bytes(b) => q.bind(b),
+        Value::Time(t) | Value::Micros(t) => q.bind(t),
     }
 }
 
@@ -60,6 +63,8 @@ fn value(row: &PgRow, i: usize, name: &str) -> StoreResult<Value> {
         "TEXT" | "VARCHAR" | "NAME" | "BPCHAR" => read::<String>(row, i, Value::Text),
         "BOOL" => read::<bool>(row, i, Value::Bool),
         "DATE" => read::<time::Date>(row, i, Value::Date),
+        "BYTEA" => read::<Vec<u8>>(row, i, Value::Bytes),
+        "TIMESTAMPTZ" => read::<time::OffsetDateTime>(row, i, Value::Time),
         other => Err(corrupt(name, format!("has type {other}, which the kit does not read"))),
     }
 }
@@ -139,15 +144,6 @@ where
     row.try_get(col).map_err(db)
 }
 
-pub(crate) fn vocab<T>(row: &PgRow, col: &str, parse: fn(&str) -> Result<T, String>) -> StoreResult<T> {
-    let s: String = get(row, col)?;
-    parse(&s).map_err(|e| corrupt(col, e))
-}
-
-pub(crate) fn region_code(row: &PgRow, col: &str) -> StoreResult<RegionCode> {
-    vocab(row, col, RegionCode::parse)
-}
-
 /// The person columns, for the bulk path's own statements.
 pub(crate) const PERSON_COLS: &str = "p.id, p.nik, p.household_id, p.name, p.sex, p.birth_date, p.relation, \
      p.education, p.occupation, p.disability, p.version";
@@ -212,20 +208,4 @@ pub(crate) async fn page_of<T>(
     let rows = items.build().fetch_all(pool).await.map_err(db)?;
     let items = rows.iter().map(map).collect::<StoreResult<Vec<_>>>()?;
     Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
-}
-
-/// After an update matched no row: was the record gone, or changed?
-pub(crate) async fn missing_or_conflict(
-    conn: &mut PgConnection,
-    table: &str,
-    id: Id,
-    entity: &'static str,
-    expected: Version,
-) -> StoreError {
-    let sql = format!("SELECT version FROM {table} WHERE id = $1");
-    match sqlx::query_scalar::<_, i64>(&sql).bind(id).fetch_optional(conn).await {
-        Ok(Some(actual)) => StoreError::Conflict { entity, expected, actual },
-        Ok(None) => StoreError::NotFound { entity },
-        Err(e) => db(e),
-    }
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use berdaya_domain::access::audit::ChainCheck;
 use berdaya_domain::access::{AuditEntry, NewUser, PasswordHash, Role, Username};
 use berdaya_domain::registry::{NewRegion, RegionCode, RegionKind};
-use berdaya_store::access::{AccessStore, Actor, AuditFilter, acting_as};
+use berdaya_store::access::{AccessStore, Actor, AuditFilter, AuditStore, acting_as};
 use berdaya_store::{PageRequest, RegistryStore};
 use berdaya_store_postgres::PgStore;
 use berdaya_store_postgres::testing::{TestDatabase, server_url};

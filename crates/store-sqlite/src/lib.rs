@@ -10,7 +10,6 @@ mod audit;
 mod conn;
 mod import;
 mod registry;
-mod survey;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -26,6 +25,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_registry", include_str!("../migrations/0001_registry.sql")),
     ("0002_survey", include_str!("../migrations/0002_survey.sql")),
     ("0003_access", include_str!("../migrations/0003_access.sql")),
+    ("0004_survey_created_at", include_str!("../migrations/0004_survey_created_at.sql")),
 ];
 
 /// The SQLite store.

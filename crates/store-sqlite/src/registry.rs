@@ -2,19 +2,18 @@
 //! tables and the bulk path share.
 //!
 //! Tables, columns, row mapping and queries are declared once in
-//! [`berdaya_store::kit::registry`]; this module runs them on a rusqlite connection, inside
+//! [`berdaya_store::registry`]; this module runs them on a rusqlite connection, inside
 //! the backend's pooled call or its one write transaction.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use berdaya_domain::registry::{Person, RegionCode, Version};
-use berdaya_store::kit::registry::RegistryBulk;
-use berdaya_store::kit::{Backend, Conn, Job, Record, Row as KitRow, Type, Value, run_ready};
-use berdaya_store::registry::RegistryExportRow;
+use berdaya_domain::registry::{Person, RegionCode};
+use berdaya_store::kit::{Backend, Conn, Job, Record, Row as KitRow, Type, Value, run_ready, stamp, unix_micros};
+use berdaya_store::registry::{RegistryBulk, RegistryExportRow};
 use berdaya_store::{COUNT_CAP, ImportOptions, ImportReport, Page, PageRequest, RowSource, StoreError, StoreResult};
 use rusqlite::types::{ToSql, Value as SqlValue, ValueRef};
-use rusqlite::{Connection, OptionalExtension, Row};
+use rusqlite::{Connection, Row};
 
 use crate::{SqliteStore, backend};
 
@@ -31,15 +30,18 @@ struct SqliteConn<'a>(&'a Connection);
 // The kit asks for `Send` only because the PostgreSQL backend's futures do cross threads.
 unsafe impl Send for SqliteConn<'_> {}
 
-fn to_sql(v: &Value) -> SqlValue {
-    match v {
+fn to_sql(v: &Value) -> StoreResult<SqlValue> {
+    Ok(match v {
         Value::Null(_) => SqlValue::Null,
         Value::Int(n) => SqlValue::Integer(*n),
         Value::Real(x) => SqlValue::Real(*x),
         Value::Text(s) => SqlValue::Text(s.clone()),
         Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
         Value::Date(d) => SqlValue::Text(d.to_string()),
-    }
+        Value::Bytes(b) => SqlValue::Blob(b.clone()),
+        Value::Time(t) => SqlValue::Text(stamp(*t)?),
+        Value::Micros(t) => SqlValue::Integer(unix_micros(*t)),
+    })
 }
 
 fn from_sql(v: ValueRef<'_>, column: &str) -> StoreResult<Value> {
@@ -50,7 +52,7 @@ fn from_sql(v: ValueRef<'_>, column: &str) -> StoreResult<Value> {
         ValueRef::Text(t) => {
             Value::Text(String::from_utf8(t.to_vec()).map_err(|e| berdaya_store::kit::corrupt(column, e))?)
         }
-        ValueRef::Blob(_) => return Err(berdaya_store::kit::corrupt(column, "is a blob")),
+        ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
     })
 }
 
@@ -78,7 +80,7 @@ impl Conn for SqliteConn<'_> {
     async fn query(&mut self, sql: &str, params: &[Value]) -> StoreResult<Vec<KitRow>> {
         let mut stmt = self.0.prepare_cached(sql).map_err(backend)?;
         let names = column_names(&stmt);
-        let params: Vec<SqlValue> = params.iter().map(to_sql).collect();
+        let params = params.iter().map(to_sql).collect::<StoreResult<Vec<_>>>()?;
         let mut rows = stmt.query(rusqlite::params_from_iter(params)).map_err(classify)?;
         let mut out = Vec::new();
         while let Some(row) = rows.next().map_err(classify)? {
@@ -89,7 +91,7 @@ impl Conn for SqliteConn<'_> {
 
     async fn execute(&mut self, sql: &str, params: &[Value]) -> StoreResult<u64> {
         let mut stmt = self.0.prepare_cached(sql).map_err(backend)?;
-        let params: Vec<SqlValue> = params.iter().map(to_sql).collect();
+        let params = params.iter().map(to_sql).collect::<StoreResult<Vec<_>>>()?;
         stmt.execute(rusqlite::params_from_iter(params)).map(|n| n as u64).map_err(classify)
     }
 }
@@ -144,34 +146,6 @@ pub(crate) fn unique(e: rusqlite::Error, field: &'static str, what: &str) -> Sto
             StoreError::Duplicate { field, message: format!("{what} is already registered") }
         }
         _ => backend(e),
-    }
-}
-
-pub(crate) fn exists(conn: &Connection, sql: &str, param: &dyn ToSql) -> StoreResult<bool> {
-    conn.prepare_cached(sql).and_then(|mut s| s.exists([param])).map_err(backend)
-}
-
-/// After an update matched no row: was the record gone, or changed?
-pub(crate) fn missing_or_conflict(
-    conn: &Connection,
-    table: &str,
-    key_col: &str,
-    key: &dyn ToSql,
-    entity: &'static str,
-    expected: Version,
-) -> StoreError {
-    let sql = format!("SELECT version FROM {table} WHERE {key_col} = ?1");
-    match conn.query_row(&sql, [key], |r| r.get::<_, i64>(0)).optional() {
-        Ok(Some(actual)) => StoreError::Conflict { entity, expected, actual },
-        Ok(None) => StoreError::NotFound { entity },
-        Err(e) => backend(e),
-    }
-}
-
-pub(crate) fn not_found(entity: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
-    move |e| match e {
-        rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound { entity },
-        e => backend(e),
     }
 }
 

@@ -4,7 +4,7 @@
 use berdaya_domain::access::audit::ChainCheck;
 use berdaya_domain::access::{AuditEntry, NewUser, PasswordHash, Role, Username};
 use berdaya_domain::registry::*;
-use berdaya_store::access::{AccessStore, Actor, acting_as};
+use berdaya_store::access::{AccessStore, Actor, AuditStore, acting_as};
 use berdaya_store::registry::RegistryStore;
 use berdaya_store::survey::{AnalysisTitle, NewAnalysis, SurveyStore, UploadedFile};
 use berdaya_store::{Store, StoreError};

@@ -2,7 +2,7 @@
 //! import that rolls back.
 
 use berdaya_domain::registry::*;
-use berdaya_store::registry::{Query, RegistryStore};
+use berdaya_store::registry::{Query, RegistryBulk, RegistryStore};
 use berdaya_store::{ImportOptions, RegistryRecord, Store, StoreError};
 
 async fn store() -> (tempfile::TempDir, berdaya_store_sqlite::SqliteStore) {

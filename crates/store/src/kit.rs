@@ -2,7 +2,8 @@
 //!
 //! A backend supplies a [`Conn`] (run one SQL statement with [`Value`] parameters, get owned
 //! [`Row`]s back) and a [`Backend`] (run a [`Job`] on a connection, reading or in one write
-//! transaction). Everything above that is written once, here and in [`registry`]: a record
+//! transaction). Everything above that is written once, here and in each capability's module
+//! ([`crate::registry`], [`crate::access`], [`crate::survey`]): a record
 //! type's table, columns and row mapping ([`Record`]), the values it writes and the
 //! references it checks ([`Writable`]), and the standard queries over them (get, create,
 //! update with version check, list children, paged search with a capped count).
@@ -11,15 +12,15 @@
 //! (`RETURNING`, `||`, `LIMIT/OFFSET`, `COALESCE`, `EXISTS`, `NULLS LAST`); the PostgreSQL
 //! connection numbers the placeholders (see [`numbered_placeholders`]).
 
-pub mod registry;
-
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use berdaya_domain::registry::Version;
-use time::Date;
+use time::format_description::FormatItem;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 use crate::{COUNT_CAP, Page, PageRequest, StoreError, StoreResult};
 
@@ -33,6 +34,9 @@ pub enum Type {
     Text,
     Bool,
     Date,
+    Bytes,
+    Time,
+    Micros,
 }
 
 /// One SQL value, as a parameter or as read from a row.
@@ -44,6 +48,38 @@ pub enum Value {
     Text(String),
     Bool(bool),
     Date(Date),
+    Bytes(Vec<u8>),
+    /// An instant, to the microsecond: PostgreSQL's `timestamptz`; in SQLite fixed-width UTC
+    /// text ([`STAMP`]), which compares as time does.
+    Time(OffsetDateTime),
+    /// An instant, to the microsecond: PostgreSQL's `timestamptz`; in SQLite whole
+    /// microseconds since 1970 (the survey tables' representation).
+    Micros(OffsetDateTime),
+}
+
+/// How SQLite keeps a [`Value::Time`]: UTC to the microsecond, fixed width.
+pub const STAMP: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+
+/// An instant truncated to whole microseconds in UTC, the precision both backends keep.
+pub fn to_micros(t: OffsetDateTime) -> OffsetDateTime {
+    let t = t.to_offset(UtcOffset::UTC);
+    t.replace_nanosecond(t.nanosecond() / 1_000 * 1_000).unwrap_or(t)
+}
+
+/// Now, to the microsecond.
+pub fn now() -> OffsetDateTime {
+    to_micros(OffsetDateTime::now_utc())
+}
+
+/// Whole microseconds since 1970 (SQLite's [`Value::Micros`]).
+pub fn unix_micros(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000).unwrap_or(i64::MAX)
+}
+
+/// The text SQLite keeps for a [`Value::Time`].
+pub fn stamp(t: OffsetDateTime) -> StoreResult<String> {
+    to_micros(t).format(STAMP).map_err(|e| StoreError::Backend(format!("cannot store the time {t}: {e}")))
 }
 
 /// A Rust type that binds as one [`Value`] of a fixed [`Type`].
@@ -74,6 +110,8 @@ params! {
     &String => Text(String::clone),
     bool => Bool(|v| v),
     Date => Date(|v| v),
+    Vec<u8> => Bytes(|v| v),
+    OffsetDateTime => Time(to_micros),
 }
 
 impl<T: Param> From<Option<T>> for Value {
@@ -134,6 +172,13 @@ impl Row {
         })
     }
 
+    pub fn real(&self, column: &str) -> StoreResult<f64> {
+        self.req(column, |v| match v {
+            Value::Real(x) => Some(*x),
+            _ => None,
+        })
+    }
+
     /// A count, saturated to `u32`.
     pub fn count(&self, column: &str) -> StoreResult<u32> {
         Ok(u32::try_from(self.int(column)?.max(0)).unwrap_or(u32::MAX))
@@ -175,6 +220,27 @@ impl Row {
 
     pub fn date(&self, column: &str) -> StoreResult<Date> {
         self.opt_date(column)?.ok_or_else(|| corrupt(column, "is empty"))
+    }
+
+    pub fn bytes(&self, column: &str) -> StoreResult<Vec<u8>> {
+        self.req(column, |v| match v {
+            Value::Bytes(b) => Some(b.clone()),
+            _ => None,
+        })
+    }
+
+    /// An instant: PostgreSQL's `timestamptz`, or SQLite's [`STAMP`] text or microseconds.
+    pub fn opt_time(&self, column: &str) -> StoreResult<Option<OffsetDateTime>> {
+        self.opt(column, |v| match v {
+            Value::Time(t) | Value::Micros(t) => Some(*t),
+            Value::Int(us) => OffsetDateTime::from_unix_timestamp_nanos(i128::from(*us) * 1_000).ok(),
+            Value::Text(s) => PrimitiveDateTime::parse(s, STAMP).ok().map(PrimitiveDateTime::assume_utc),
+            _ => None,
+        })
+    }
+
+    pub fn time(&self, column: &str) -> StoreResult<OffsetDateTime> {
+        self.opt_time(column)?.ok_or_else(|| corrupt(column, "is empty"))
     }
 
     /// Text parsed by a domain type's `parse` (a code of a vocabulary, a region code).
@@ -251,6 +317,11 @@ impl Where {
     pub fn and(&mut self, cond: Sql) -> &mut Where {
         self.0.push(cond);
         self
+    }
+
+    /// The conditions, in the order added.
+    pub fn conditions(&self) -> &[Sql] {
+        &self.0
     }
 
     /// ` WHERE a AND b …`, or nothing.

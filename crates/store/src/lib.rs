@@ -17,7 +17,7 @@ use async_trait::async_trait;
 use berdaya_domain::registry::{Invalid, Version};
 use serde::Serialize;
 
-pub use access::AccessStore;
+pub use access::{AccessStore, AuditStore};
 pub use import::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSource};
 pub use registry::*;
 pub use survey::SurveyStore;
@@ -125,7 +125,16 @@ impl<T> Page<T> {
 
 /// The whole store. Both backends pass the same test suite.
 #[async_trait]
-pub trait Store: registry::RegistryStore + survey::SurveyStore + access::AccessStore + Send + Sync + 'static {
+pub trait Store:
+    registry::RegistryStore
+    + registry::RegistryBulk
+    + survey::SurveyStore
+    + access::AccessStore
+    + access::AuditStore
+    + Send
+    + Sync
+    + 'static
+{
     /// Which backend this is (`sqlite` or `postgres`), for health checks and logs.
     fn backend(&self) -> &'static str;
 

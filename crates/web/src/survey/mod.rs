@@ -397,8 +397,8 @@ pub struct AnalysisLinks {
 impl AnalysisDto {
     /// The saved analysis with its report exactly as stored (re-parsing floats could change
     /// the last digit, and the JSON download must equal the API's answer).
-    fn new(a: StoredAnalysis) -> Result<AnalysisDto, Error> {
-        let id = a.id;
+    fn new(saved: StoredAnalysis) -> Result<AnalysisDto, Error> {
+        let StoredAnalysis { id, analysis: a } = saved;
         let report = serde_json::value::RawValue::from_string(a.report_json).map_err(|e| {
             tracing::error!(analysis = id, error = %e, "stored survey report is not JSON");
             Error::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error: the saved report cannot be read")
@@ -406,7 +406,7 @@ impl AnalysisDto {
         Ok(AnalysisDto {
             summary: AnalysisSummaryDto {
                 id,
-                title: a.title,
+                title: a.title.to_string(),
                 instrument_name: a.instrument.name,
                 responses_name: a.responses.name,
                 alpha: a.alpha,
@@ -508,7 +508,7 @@ async fn report_xlsx(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result
 }
 
 async fn report_json(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
-    let a = load(&state, &auth, lang, id).await?;
+    let a = load(&state, &auth, lang, id).await?.analysis;
     Ok(download("application/json", &format!("analisis-survei-{id}.json"), a.report_json.into_bytes()))
 }
 
@@ -521,12 +521,12 @@ fn file_type(name: &str) -> &'static str {
 }
 
 async fn instrument_file(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
-    let a = load(&state, &auth, lang, id).await?;
+    let a = load(&state, &auth, lang, id).await?.analysis;
     Ok(download(file_type(&a.instrument.name), &a.instrument.name, a.instrument.bytes))
 }
 
 async fn responses_file(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
-    let a = load(&state, &auth, lang, id).await?;
+    let a = load(&state, &auth, lang, id).await?.analysis;
     Ok(download(file_type(&a.responses.name), &a.responses.name, a.responses.bytes))
 }
 

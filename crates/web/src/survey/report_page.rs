@@ -442,8 +442,8 @@ impl ReportPage {
         }
 
         ReportPage {
-            l: Layout::new(lang, a.title.clone(), "survey"),
-            heading: a.title.clone(),
+            l: Layout::new(lang, a.title.to_string(), "survey"),
+            heading: a.title.to_string(),
             breadcrumbs: Vec::new(),
             actions: vec![
                 Link::new(t.t("survey.download_xlsx"), format!("/survey/{id}/report.xlsx")),
