@@ -3,6 +3,7 @@
 
 pub mod limits;
 pub mod registry;
+pub mod responses;
 pub mod survey;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;

@@ -12,6 +12,8 @@
 
 pub mod bins;
 pub mod category;
+pub mod cells;
+pub mod columns;
 pub mod dist;
 pub mod instrument;
 pub mod rank;

@@ -48,25 +48,77 @@ fn cronbach(k: usize, sum_item_var: i128, total_var: i128) -> Option<f64> {
     (k >= 2 && total_var > 0).then(|| k as f64 / (k as f64 - 1.0) * (1.0 - sum_item_var as f64 / total_var as f64))
 }
 
-/// Item validity and Cronbach's alpha over all items of the matrix.
-pub fn reliability(m: &AnswerMatrix, names: &[String], alpha_level: f64) -> Reliability {
-    let (n, k) = (m.n, m.k);
-    // Stored values (score − min) give the same correlations and variances as scores.
-    let mut sx = vec![0i128; k];
-    let mut sxx = vec![0i128; k];
-    let mut sxt = vec![0i128; k];
-    let (mut st, mut stt) = (0i128, 0i128);
-    for row in m.data.chunks_exact(k.max(1)).take(n) {
-        let t: i128 = row.iter().map(|&b| i128::from(b)).sum();
-        st += t;
-        stt += t * t;
+/// Exact sums over respondents of stored item values x (score − scale minimum) and their
+/// total t: all that validity and alpha need, so they can be accumulated while a file streams
+/// and merged across threads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemTotals {
+    pub n: u64,
+    /// Σx, Σx² and Σx·t per item.
+    pub sx: Vec<u64>,
+    pub sxx: Vec<u64>,
+    pub sxt: Vec<u64>,
+    /// Σt and Σt².
+    pub st: u64,
+    pub stt: u64,
+}
+
+impl ItemTotals {
+    pub fn new(k: usize) -> Self {
+        ItemTotals { n: 0, sx: vec![0; k], sxx: vec![0; k], sxt: vec![0; k], st: 0, stt: 0 }
+    }
+
+    pub fn k(&self) -> usize {
+        self.sx.len()
+    }
+
+    /// Adds one respondent's stored values (one per item).
+    pub fn add_row(&mut self, row: &[u8]) {
+        let t: u64 = row.iter().map(|&b| u64::from(b)).sum();
+        self.n += 1;
+        self.st += t;
+        self.stt += t * t;
         for (j, &b) in row.iter().enumerate() {
-            let x = i128::from(b);
-            sx[j] += x;
-            sxx[j] += x * x;
-            sxt[j] += x * t;
+            let x = u64::from(b);
+            self.sx[j] += x;
+            self.sxx[j] += x * x;
+            self.sxt[j] += x * t;
         }
     }
+
+    /// Adds the sums of another part of the same data.
+    pub fn merge(&mut self, other: &ItemTotals) {
+        self.n += other.n;
+        self.st += other.st;
+        self.stt += other.stt;
+        for j in 0..self.sx.len().min(other.sx.len()) {
+            self.sx[j] += other.sx[j];
+            self.sxx[j] += other.sxx[j];
+            self.sxt[j] += other.sxt[j];
+        }
+    }
+
+    pub fn from_matrix(m: &AnswerMatrix) -> Self {
+        let mut t = ItemTotals::new(m.k);
+        for row in m.data.chunks_exact(m.k.max(1)).take(m.n) {
+            t.add_row(row);
+        }
+        t
+    }
+}
+
+/// Item validity and Cronbach's alpha over all items of the matrix.
+pub fn reliability(m: &AnswerMatrix, names: &[String], alpha_level: f64) -> Reliability {
+    from_totals(&ItemTotals::from_matrix(m), names, alpha_level)
+}
+
+/// Item validity and Cronbach's alpha from accumulated sums.
+pub fn from_totals(totals: &ItemTotals, names: &[String], alpha_level: f64) -> Reliability {
+    let (n, k) = (totals.n as usize, totals.k());
+    let sx: Vec<i128> = totals.sx.iter().map(|&v| i128::from(v)).collect();
+    let sxx: Vec<i128> = totals.sxx.iter().map(|&v| i128::from(v)).collect();
+    let sxt: Vec<i128> = totals.sxt.iter().map(|&v| i128::from(v)).collect();
+    let (st, stt) = (i128::from(totals.st), i128::from(totals.stt));
     let nn = n as i128;
     // n²·variance numerators: c(a, b) = n·Σab − Σa·Σb.
     let var_x: Vec<i128> = (0..k).map(|j| nn * sxx[j] - sx[j] * sx[j]).collect();

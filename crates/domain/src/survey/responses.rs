@@ -6,8 +6,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::bins::{self, NumberKind};
-use super::instrument::{Coding, Instrument, Scale};
+use super::cells::{code_cell, score_cell};
+use super::columns::ColumnMap;
+use super::instrument::Instrument;
 
 /// Responses as read from a CSV or XLSX file. `line` of a row is its line in the file
 /// (the header is line 1), so problems can be found in a spreadsheet.
@@ -23,9 +24,7 @@ pub struct ResponseRow {
     pub cells: Vec<String>,
 }
 
-/// Column names that identify a respondent, in order of preference (compared without case,
-/// on the last path segment): Berdaya's `id`, KoboToolbox's `_id`/`_uuid`, ODK's `KEY`/`instanceID`.
-pub const ID_COLUMNS: [&str; 7] = ["id", "respondent", "responden", "_id", "key", "_uuid", "instanceid"];
+pub use super::columns::ID_COLUMNS;
 
 /// The answers of n respondents to k items, row-major, each stored as score − the item's
 /// scale minimum (so any scale of up to 256 points fits a byte).
@@ -130,65 +129,6 @@ pub struct CodedResponses {
     pub dropped: Vec<DroppedRespondent>,
 }
 
-fn last_segment(c: &str) -> &str {
-    c.trim().rsplit('/').next().unwrap_or("")
-}
-
-/// Finds the column of a question: its group path (`persiapan/rekening`), its bare name, or
-/// any header whose last path segment is the name.
-fn find_column(columns: &[String], name: &str, path: &str) -> Result<Option<usize>, ResponsesError> {
-    if let Some(i) = columns.iter().position(|c| c.trim() == path) {
-        return Ok(Some(i));
-    }
-    let hits: Vec<usize> = (0..columns.len()).filter(|&i| last_segment(&columns[i]) == name).collect();
-    match hits.len() {
-        0 => Ok(None),
-        1 => Ok(Some(hits[0])),
-        _ => Err(ResponsesError::AmbiguousColumn {
-            question: name.to_string(),
-            columns: hits.iter().map(|&i| columns[i].clone()).collect(),
-        }),
-    }
-}
-
-fn score_cell(scale: &Scale, cell: &str) -> Result<i32, AnswerProblemKind> {
-    let v = cell.trim();
-    if v.is_empty() {
-        return Err(AnswerProblemKind::Blank);
-    }
-    if let Some(s) = scale.score_of(v) {
-        return Ok(s);
-    }
-    if let Some(num) = bins::parse_decimal(v) {
-        return Err(AnswerProblemKind::OutOfScale {
-            value: num.to_string(),
-            list: scale.list_name.clone(),
-            min: scale.min,
-            max: scale.max,
-        });
-    }
-    Err(AnswerProblemKind::UnknownChoice { value: v.to_string(), list: scale.list_name.clone() })
-}
-
-fn code_cell(coding: &Coding, cell: &str) -> Result<i32, AnswerProblemKind> {
-    match coding {
-        Coding::Choices { scale } => score_cell(scale, cell),
-        Coding::Bins { number, bins: b, .. } => {
-            let v = cell.trim();
-            if v.is_empty() {
-                return Err(AnswerProblemKind::Blank);
-            }
-            let Some(num) = bins::parse_decimal(v) else {
-                return Err(AnswerProblemKind::NotANumber { value: v.to_string() });
-            };
-            if *number == NumberKind::Integer && num.den() != 1 {
-                return Err(AnswerProblemKind::NotWhole { value: v.to_string() });
-            }
-            bins::code_of(b, num).ok_or(AnswerProblemKind::NoBin { value: num.to_string() })
-        }
-    }
-}
-
 /// Codes responses. With [`MissingPolicy::Refuse`] any bad answer fails with the full list;
 /// with [`MissingPolicy::DropIncomplete`] those respondents are left out and listed.
 pub fn code_responses(
@@ -197,27 +137,8 @@ pub fn code_responses(
     policy: MissingPolicy,
 ) -> Result<CodedResponses, ResponsesError> {
     let items: Vec<_> = instrument.items().collect();
-    let mut item_cols = Vec::with_capacity(items.len());
-    let mut factor_cols = Vec::with_capacity(instrument.factors.len());
-    let mut missing = Vec::new();
-    for it in &items {
-        match find_column(&table.columns, &it.name, &it.path)? {
-            Some(c) => item_cols.push(c),
-            None => missing.push(it.name.clone()),
-        }
-    }
-    for f in &instrument.factors {
-        match find_column(&table.columns, &f.name, &f.path)? {
-            Some(c) => factor_cols.push(c),
-            None => missing.push(f.name.clone()),
-        }
-    }
-    if !missing.is_empty() {
-        return Err(ResponsesError::MissingColumns(missing));
-    }
-    let id_col = ID_COLUMNS
-        .iter()
-        .find_map(|want| table.columns.iter().position(|c| last_segment(c).eq_ignore_ascii_case(want)));
+    let map = ColumnMap::resolve(instrument, &table.columns)?;
+    let (item_cols, factor_cols, id_col) = (map.items, map.factors, map.id);
     let k = items.len();
     let mut data = Vec::with_capacity(table.rows.len() * k);
     let mut factors: Vec<Vec<i32>> = vec![Vec::with_capacity(table.rows.len()); factor_cols.len()];
