@@ -6,6 +6,7 @@ mod load;
 mod process;
 mod registry;
 mod survey;
+mod survey_file;
 
 use clap::{Parser, Subcommand};
 
@@ -33,6 +34,8 @@ request got a 5xx or no answer, or the import failed.";
 enum Command {
     /// Spearman on 10M ordinal pairs (against SciPy when importable) and scoring 1M × 14.
     Survey(survey::Args),
+    /// `berdaya survey analyze` on a 1M-respondent CSV against pandas + SciPy, then 10M: time, peak MB.
+    SurveyFile(survey_file::Args),
     /// Import a generated 1M-person CSV into SQLite with `berdaya import registry`: rows/s, peak MB.
     Import(registry::ImportArgs),
     /// Search 1M people by name prefix and NIK through `berdaya serve`'s HTTP API: p50/p99/max.
@@ -44,6 +47,7 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Survey(args) => survey::run(&args),
+        Command::SurveyFile(args) => survey_file::run(&args),
         Command::Import(args) => registry::run_import(&args),
         Command::Search(args) => registry::run_search(&args),
         Command::Load(args) => load::run(&args),

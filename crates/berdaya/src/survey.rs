@@ -9,9 +9,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use berdaya_domain::survey::report::{Report, ScoreSummary};
-use berdaya_domain::survey::{
-    AnalysisError, AnalysisOptions, Instrument, MissingPolicy, Problem, ResponsesError, analyze, seed004,
-};
+use berdaya_domain::survey::{AnalysisError, AnalysisOptions, Instrument, MissingPolicy, Problem, seed004};
+use berdaya_files::responses::{AnalyzeFileError, analyze_path};
 use berdaya_files::survey as files;
 
 #[derive(Debug, clap::Subcommand)]
@@ -143,13 +142,15 @@ fn run_analyze(
             return Ok(ExitCode::FAILURE);
         }
     };
-    let table =
-        files::read_responses(responses).with_context(|| format!("reading responses {}", responses.display()))?;
-    let report = match analyze(&inst, &table, options) {
+    let report = match analyze_path(&inst, responses, options, &|_| {}) {
         Ok(r) => r,
-        Err(AnalysisError::Responses(ResponsesError::BadAnswers(problems))) => {
-            eprintln!("{}: {} bad answer(s):", responses.display(), problems.len());
-            for p in &problems {
+        Err(AnalyzeFileError::File(e)) => {
+            return Err(anyhow::Error::new(e).context(format!("reading responses {}", responses.display())));
+        }
+        Err(AnalyzeFileError::Analysis(AnalysisError::Responses(e))) if e.problems().is_some() => {
+            let problems = e.problems().unwrap_or_default();
+            eprintln!("{}: {e}", responses.display());
+            for p in problems {
                 eprintln!("  {p}");
             }
             eprintln!("fix them, or pass --drop-incomplete to leave those respondents out");
@@ -158,7 +159,7 @@ fn run_analyze(
             }
             return Ok(ExitCode::FAILURE);
         }
-        Err(e) => {
+        Err(AnalyzeFileError::Analysis(e)) => {
             eprintln!("{}: {e}", responses.display());
             if json {
                 println!("{}", serde_json::json!({ "error": e.to_string() }));
@@ -166,11 +167,10 @@ fn run_analyze(
             return Ok(ExitCode::FAILURE);
         }
     };
-    if !report.dropped.is_empty() {
+    if report.dropped_count > 0 {
         eprintln!(
             "dropped {} respondent(s) with blank or invalid answers; {} analysed",
-            report.dropped.len(),
-            report.n
+            report.dropped_count, report.n
         );
         for d in &report.dropped {
             for p in &d.problems {

@@ -1,12 +1,23 @@
-//! Survey responses analysed straight from a file: the file is read as a stream and every
-//! respondent is tallied as it is read, so memory does not grow with the number of
-//! respondents and a 10-million-row export is analysed in bounded memory.
+//! Survey responses analysed straight from a file: the file is read as a stream of blocks and
+//! every respondent is tallied as it is read (see `berdaya_domain::survey::tally`), so memory
+//! does not grow with the number of respondents and a 10-million-row export is analysed in
+//! bounded memory.
+//!
+//! The CSV reader is written for this one job: it splits records in one pass over the bytes
+//! (quotes, doubled quotes, CRLF, blank lines, a BOM; `,` or `;` as Indonesian Excel writes),
+//! hands the tally borrowed slices of the block it holds, and copies a field only when it has
+//! doubled quotes to undo. Two threads share the work: the reader finds where a block's last
+//! whole record ends and the parts are tallied in parallel, then merged.
 
+use std::fs::File;
+use std::io::Read;
 use std::path::Path;
 
-use berdaya_domain::survey::{AnalysisError, AnalysisOptions, Instrument, Report, analyze};
+use berdaya_domain::survey::{AnalysisError, AnalysisOptions, Instrument, Plan, Report, Tally};
 
+use crate::limits::{LimitExceeded, Limits};
 use crate::survey::{self, SurveyFileError};
+use crate::xlsx;
 
 /// How far the analysis of a file has got (for progress bars).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -25,19 +36,405 @@ pub enum AnalyzeFileError {
     Analysis(#[from] AnalysisError),
 }
 
+impl From<LimitExceeded> for AnalyzeFileError {
+    fn from(l: LimitExceeded) -> Self {
+        AnalyzeFileError::File(SurveyFileError::Limit(l))
+    }
+}
+
+/// Limits of a streamed response file. Memory does not depend on the number of rows, so the
+/// row limit only guards against endless input; the file size limit is the caller's (a web
+/// upload's), unlimited for a file the user analyses on their own machine.
+pub const STREAM_LIMITS: Limits = Limits {
+    max_file_bytes: u64::MAX,
+    max_rows: 200_000_000,
+    max_columns: 1_024,
+    max_record_bytes: 1 << 20,
+    max_entry_bytes: 4 << 30,
+    max_table_bytes: u64::MAX,
+    ..Limits::SURVEY
+};
+
+/// Bytes read from the file at a time (a record may make a block grow up to
+/// `max_record_bytes` beyond it).
+const BLOCK: usize = 4 << 20;
+
 /// Analyses the responses in `path` (CSV or XLSX, by extension) against an instrument,
-/// calling `progress` from time to time.
+/// calling `progress` after each block read.
 pub fn analyze_path(
     instrument: &Instrument,
     path: &Path,
     options: &AnalysisOptions,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Report, AnalyzeFileError> {
-    // Interim: the whole-table path; replaced by the streaming tally.
-    let total = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    progress(Progress { bytes_read: 0, bytes_total: total, respondents: 0 });
-    let table = survey::read_responses(path)?;
-    let report = analyze(instrument, &table, options)?;
-    progress(Progress { bytes_read: total, bytes_total: total, respondents: report.n });
-    Ok(report)
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let io = |source| SurveyFileError::Io { path: path.into(), source };
+    match ext.as_str() {
+        "csv" | "txt" => {
+            let file = File::open(path).map_err(io)?;
+            let total = file.metadata().map_err(io)?.len();
+            analyze_csv(instrument, file, total, options, progress)
+        }
+        "xlsx" | "xlsm" => analyze_xlsx(instrument, path, options, progress),
+        other => {
+            Err(SurveyFileError::UnknownFormat(if other.is_empty() { "no extension".into() } else { other.into() })
+                .into())
+        }
+    }
 }
+
+/// Analyses CSV responses read from `input` (`total` bytes, for progress).
+pub fn analyze_csv(
+    instrument: &Instrument,
+    mut input: impl Read,
+    total: u64,
+    options: &AnalysisOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Report, AnalyzeFileError> {
+    let limits = STREAM_LIMITS;
+    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + (64 << 10));
+    let mut eof = fill(&mut input, &mut buf, BLOCK)?;
+    let mut read = buf.len() as u64;
+    if buf.starts_with(b"\xEF\xBB\xBF") {
+        buf.drain(..3);
+    }
+    // The header: the first record; its line decides the delimiter.
+    let header_end = loop {
+        if let Some(end) = record_end(&buf, 0, b',') {
+            break end;
+        }
+        if eof {
+            break buf.len();
+        }
+        if buf.len() as u64 > limits.max_record_bytes {
+            return Err(LimitExceeded::RecordBytes(limits.max_record_bytes).into());
+        }
+        eof = fill(&mut input, &mut buf, BLOCK)?;
+        read = read.max(buf.len() as u64);
+    };
+    let first_line = &buf[..header_end];
+    let count = |c: u8| first_line.iter().filter(|&&b| b == c).count();
+    let delimiter = if count(b';') > count(b',') { b';' } else { b',' };
+    let mut fields = Fields::default();
+    split(&buf[..header_end], delimiter, &mut fields);
+    let columns: Vec<String> = (0..fields.len())
+        .map(|i| String::from_utf8_lossy(fields.get(&buf[..header_end], i)).trim().to_string())
+        .collect();
+    if columns.iter().all(String::is_empty) {
+        return Err(SurveyFileError::NoHeader.into());
+    }
+    if columns.len() as u64 > limits.max_columns {
+        return Err(LimitExceeded::Columns(limits.max_columns).into());
+    }
+    let mut plan = Plan::new(instrument, &columns, options)?;
+    plan.decimal_comma = delimiter == b';';
+    let newlines_in_header = buf[..header_end].iter().filter(|&&b| b == b'\n').count() as u64;
+    let mut line = 1 + newlines_in_header;
+    let mut start = header_end;
+    let mut tally = plan.tally();
+    let threads = std::thread::available_parallelism().map_or(1, |p| p.get()).clamp(1, 2);
+    loop {
+        // Cut the buffer after its last whole record.
+        let cut = if eof { buf.len() } else { last_record_end(&buf, start, delimiter) };
+        if cut > start || eof {
+            let part = &buf[start..cut];
+            let (t, lines) = tally_part(&plan, part, line, delimiter, threads, &limits, tally.rows)?;
+            plan.merge(&mut tally, t);
+            line += lines;
+            start = cut;
+        }
+        progress(Progress {
+            bytes_read: read.min(total.max(read)),
+            bytes_total: total.max(read),
+            respondents: tally.n,
+        });
+        if eof {
+            break;
+        }
+        // Keep the unfinished record, read the next block behind it.
+        buf.drain(..start);
+        start = 0;
+        if buf.len() as u64 > limits.max_record_bytes {
+            return Err(LimitExceeded::RecordBytes(limits.max_record_bytes).into());
+        }
+        let before = buf.len();
+        eof = fill(&mut input, &mut buf, BLOCK)?;
+        read += (buf.len() - before) as u64;
+    }
+    Ok(plan.report(&tally)?)
+}
+
+/// Reads until `want` more bytes are in `buf` or the input ends; returns whether it ended.
+fn fill(input: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> Result<bool, AnalyzeFileError> {
+    let target = buf.len() + want;
+    buf.resize(target, 0);
+    let mut at = target - want;
+    while at < target {
+        match input.read(&mut buf[at..target]) {
+            Ok(0) => {
+                buf.truncate(at);
+                return Ok(true);
+            }
+            Ok(n) => at += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                buf.truncate(at);
+                return Err(SurveyFileError::Io { path: "responses".into(), source: e }.into());
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// End (after its newline) of the record starting at `from`, or `None` if it is unfinished.
+fn record_end(buf: &[u8], from: usize, _delimiter: u8) -> Option<usize> {
+    let mut quoted = false;
+    for (i, &b) in buf[from..].iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => return Some(from + i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// End of the last whole record in `buf[from..]` (`from` if there is none). Quotes are counted
+/// from `from`, which is always the start of a record.
+fn last_record_end(buf: &[u8], from: usize, _delimiter: u8) -> usize {
+    let mut quoted = false;
+    let mut last = from;
+    for (i, &b) in buf[from..].iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => last = from + i + 1,
+            _ => {}
+        }
+    }
+    last
+}
+
+/// Tallies whole records, on `threads` threads when the part is large. Returns the tally and
+/// the number of lines the part spans.
+fn tally_part(
+    plan: &Plan<'_>,
+    part: &[u8],
+    line: u64,
+    delimiter: u8,
+    threads: usize,
+    limits: &Limits,
+    rows_before: u64,
+) -> Result<(Tally, u64), AnalyzeFileError> {
+    if threads < 2 || part.len() < (1 << 20) {
+        return tally_records(plan, part, line, delimiter, limits, rows_before);
+    }
+    // Split at a record boundary near the middle (quotes counted from the start).
+    let mid = last_record_end(&part[..part.len() / 2], 0, delimiter);
+    let (a, b) = part.split_at(mid);
+    let lines_a = a.iter().filter(|&&c| c == b'\n').count() as u64;
+    let (ra, rb) = std::thread::scope(|s| {
+        let hb = s.spawn(move || tally_records(plan, b, line + lines_a, delimiter, limits, rows_before));
+        let ra = tally_records(plan, a, line, delimiter, limits, rows_before);
+        (ra, hb.join())
+    });
+    let (mut ta, la) = ra?;
+    let (tb, lb) = rb.map_err(|_| SurveyFileError::NoHeader)??;
+    if ta.rows + tb.rows + rows_before >= limits.max_rows {
+        return Err(LimitExceeded::Rows(limits.max_rows).into());
+    }
+    plan.merge(&mut ta, tb);
+    Ok((ta, la + lb))
+}
+
+/// Tallies the whole records of `part`, the first starting on file line `line`.
+fn tally_records(
+    plan: &Plan<'_>,
+    part: &[u8],
+    mut line: u64,
+    delimiter: u8,
+    limits: &Limits,
+    rows_before: u64,
+) -> Result<(Tally, u64), AnalyzeFileError> {
+    let first = line;
+    let mut tally = plan.tally();
+    let mut fields = Fields::default();
+    let mut pos = 0;
+    while pos < part.len() {
+        let end = split_record(part, pos, delimiter, &mut fields);
+        let record = &part[pos..end];
+        let newlines = fields.newlines;
+        if fields.content {
+            if fields.len() as u64 > limits.max_columns {
+                return Err(LimitExceeded::Columns(limits.max_columns).into());
+            }
+            if record.len() as u64 > limits.max_record_bytes {
+                return Err(LimitExceeded::RecordBytes(limits.max_record_bytes).into());
+            }
+            if rows_before + tally.rows + 2 > limits.max_rows {
+                return Err(LimitExceeded::Rows(limits.max_rows).into());
+            }
+            let f = &fields;
+            plan.add_row(&mut tally, line, |c| f.get(record, c));
+        }
+        line += newlines;
+        pos = end;
+    }
+    Ok((tally, line - first))
+}
+
+/// The fields of one record: spans into the record, or into `unescaped` for quoted fields
+/// with doubled quotes.
+#[derive(Debug, Default)]
+struct Fields {
+    spans: Vec<(u32, u32, bool)>,
+    unescaped: Vec<u8>,
+    /// Newlines the record spans (its own and those inside quotes).
+    newlines: u64,
+    /// Whether any field has something besides blanks.
+    content: bool,
+}
+
+impl Fields {
+    fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    fn get<'r>(&'r self, record: &'r [u8], i: usize) -> &'r [u8] {
+        match self.spans.get(i) {
+            Some(&(a, b, false)) => &record[a as usize..b as usize],
+            Some(&(a, b, true)) => &self.unescaped[a as usize..b as usize],
+            None => b"",
+        }
+    }
+}
+
+/// Splits a header (or any single record) into `fields`.
+fn split(record: &[u8], delimiter: u8, fields: &mut Fields) {
+    split_record(record, 0, delimiter, fields);
+}
+
+/// Splits the record starting at `start` into fields (spans relative to `start`); returns the
+/// end of the record (after its newline, or the end of `buf`).
+fn split_record(buf: &[u8], start: usize, delimiter: u8, f: &mut Fields) -> usize {
+    f.spans.clear();
+    f.unescaped.clear();
+    f.newlines = 0;
+    f.content = false;
+    let rec = &buf[start..];
+    let n = rec.len();
+    let mut i = 0;
+    loop {
+        // One field from i.
+        if i < n && rec[i] == b'"' {
+            let mut j = i + 1;
+            let mut escaped = false;
+            let content_from = j;
+            loop {
+                match rec[j..].iter().position(|&b| b == b'"') {
+                    None => {
+                        // Unclosed quote: the rest is the field.
+                        f.newlines += rec[j..].iter().filter(|&&b| b == b'\n').count() as u64;
+                        j = n;
+                        break;
+                    }
+                    Some(q) => {
+                        f.newlines += rec[j..j + q].iter().filter(|&&b| b == b'\n').count() as u64;
+                        j += q;
+                        if j + 1 < n && rec[j + 1] == b'"' {
+                            escaped = true;
+                            j += 2;
+                        } else {
+                            break;
+                        }
+                    }
+                }
+            }
+            let inner = &rec[content_from..j.min(n)];
+            if inner.iter().any(|b| !b.is_ascii_whitespace()) {
+                f.content = true;
+            }
+            if escaped {
+                let a = f.unescaped.len();
+                let mut k = 0;
+                while k < inner.len() {
+                    f.unescaped.push(inner[k]);
+                    k += if inner[k] == b'"' && inner.get(k + 1) == Some(&b'"') { 2 } else { 1 };
+                }
+                f.spans.push((a as u32, f.unescaped.len() as u32, true));
+            } else {
+                f.spans.push((content_from as u32, (content_from + inner.len()) as u32, false));
+            }
+            // Past the closing quote; anything up to the delimiter is ignored.
+            i = (j + 1).min(n);
+            while i < n && rec[i] != delimiter && rec[i] != b'\n' {
+                i += 1;
+            }
+        } else {
+            let from = i;
+            while i < n {
+                let b = rec[i];
+                if b == delimiter || b == b'\n' {
+                    break;
+                }
+                if !f.content && !b.is_ascii_whitespace() {
+                    f.content = true;
+                }
+                i += 1;
+            }
+            let mut to = i;
+            if to > from && rec[to - 1] == b'\r' {
+                to -= 1;
+            }
+            f.spans.push((from as u32, to as u32, false));
+        }
+        if i >= n {
+            return start + n;
+        }
+        if rec[i] == b'\n' {
+            f.newlines += 1;
+            return start + i + 1;
+        }
+        i += 1; // the delimiter
+    }
+}
+
+/// Analyses the first sheet of an XLSX workbook, row by row.
+fn analyze_xlsx(
+    instrument: &Instrument,
+    path: &Path,
+    options: &AnalysisOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Report, AnalyzeFileError> {
+    let limits = Limits { max_rows: 1_048_576, max_entry_bytes: 4 << 30, ..Limits::SURVEY };
+    let total = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let mut wb = xlsx::Workbook::open(path, limits).map_err(|e| survey::open_error(path, e))?;
+    let first = wb.sheet_names().next().map(str::to_string).ok_or(SurveyFileError::NoHeader)?;
+    let mut rows = wb.rows(&first).map_err(|e| survey::sheet_error(&first, e))?;
+    let expected = rows.dimension_rows().unwrap_or(0).max(1);
+    let mut cells = Vec::new();
+    let Some(_) = rows.next_row(&mut cells).map_err(|e| survey::sheet_error(&first, e))? else {
+        return Err(SurveyFileError::NoHeader.into());
+    };
+    let date1904 = rows.date1904();
+    let columns: Vec<String> = cells.iter().map(|c| survey::cell_text(c, date1904)).collect();
+    let plan = Plan::new(instrument, &columns, options)?;
+    let mut tally = plan.tally();
+    let mut texts: Vec<String> = Vec::new();
+    while let Some(row) = rows.next_row(&mut cells).map_err(|e| survey::sheet_error(&first, e))? {
+        texts.clear();
+        texts.extend(cells.iter().map(|c| survey::cell_text(c, date1904)));
+        if texts.iter().all(|t| t.trim().is_empty()) {
+            continue;
+        }
+        plan.add_row(&mut tally, row, |c| texts.get(c).map_or(&b""[..], |s| s.as_bytes()));
+        if tally.rows % 65_536 == 0 {
+            let done = (row * total) / expected;
+            progress(Progress { bytes_read: done.min(total), bytes_total: total, respondents: tally.n });
+        }
+    }
+    progress(Progress { bytes_read: total, bytes_total: total, respondents: tally.n });
+    Ok(plan.report(&tally)?)
+}
+
+#[cfg(test)]
+mod tests;

@@ -70,8 +70,18 @@ impl SurveyFileError {
     }
 }
 
+/// The error of a workbook that cannot be opened (for the streaming reader).
+pub(crate) fn open_error(path: &Path, e: xlsx::XlsxError) -> SurveyFileError {
+    SurveyFileError::open(path, e)
+}
+
+/// The error of a sheet that cannot be read (for the streaming reader).
+pub(crate) fn sheet_error(sheet: &str, e: xlsx::XlsxError) -> SurveyFileError {
+    SurveyFileError::sheet(sheet, e)
+}
+
 /// Text of a spreadsheet cell as a user would type it: whole floats without `.0`.
-fn cell_text(d: &Cell, date1904: bool) -> String {
+pub(crate) fn cell_text(d: &Cell, date1904: bool) -> String {
     let number = |f: f64| {
         if f.fract() == 0.0 && f.abs() < 1e15 { format!("{}", f as i64) } else { format!("{f}") }
     };

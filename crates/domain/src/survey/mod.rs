@@ -23,10 +23,12 @@ pub mod report;
 pub mod responses;
 pub mod scoring;
 pub mod seed004;
+pub mod tally;
 
 pub use category::{Bands, CategoryScheme};
 pub use instrument::{ChoiceRow, Coding, FormSettings, Instrument, Problem, ProblemKind, SurveyRow, XlsForm};
 pub use rank::{RankCorrelation, Strength};
 pub use ratio::Ratio;
-pub use report::{AnalysisError, AnalysisOptions, Report, analyze, analyze_coded};
+pub use report::{AnalysisError, AnalysisOptions, Report, analyze};
 pub use responses::{AnswerMatrix, AnswerProblem, MissingPolicy, ResponseRow, ResponseTable, ResponsesError};
+pub use tally::{Plan, Tally};

@@ -11,10 +11,11 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::category::Bands;
 use super::instrument::{Coding, Instrument, Scale};
-use super::rank::RankCorrelation;
-use super::reliability::{self, Reliability};
-use super::responses::{self, CodedResponses, DroppedRespondent, MissingPolicy, ResponseTable, ResponsesError};
-use super::scoring::{self, ScoringLayout};
+use super::rank::{RankCorrelation, RankSums};
+use super::reliability::{self, ItemTotals, Reliability};
+use super::responses::{DroppedRespondent, MissingPolicy, ResponseTable, ResponsesError};
+use super::scoring::ScoringLayout;
+use super::tally::Plan;
 
 /// Options of an analysis.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -234,8 +235,12 @@ pub struct Report {
     pub form_id: String,
     pub n: u64,
     pub alpha: f64,
-    /// Respondents left out with `--drop-incomplete`, with their problems.
+    /// Respondents left out with `--drop-incomplete`, with their problems (the first
+    /// [`super::tally::MAX_LISTED`]).
     pub dropped: Vec<DroppedRespondent>,
+    /// How many respondents were left out in all.
+    #[serde(default)]
+    pub dropped_count: u64,
     pub items: Vec<ItemSummary>,
     pub indicators: Vec<ScoreSummary>,
     pub total: ScoreSummary,
@@ -355,19 +360,65 @@ pub fn analyze(
     table: &ResponseTable,
     options: &AnalysisOptions,
 ) -> Result<Report, AnalysisError> {
-    if !(options.alpha > 0.0 && options.alpha < 1.0) {
-        return Err(AnalysisError::Alpha(options.alpha));
+    let plan = Plan::new(instrument, &table.columns, options)?;
+    let mut tally = plan.tally();
+    for row in &table.rows {
+        plan.add_row(&mut tally, row.line, |c| row.cells.get(c).map_or(&b""[..], |s| s.as_bytes()));
     }
-    let coded = responses::code_responses(instrument, table, options.missing)?;
-    analyze_coded(instrument, &coded, options.alpha)
+    plan.report(&tally)
 }
 
-/// Analyses already coded responses.
-pub fn analyze_coded(instrument: &Instrument, coded: &CodedResponses, alpha: f64) -> Result<Report, AnalysisError> {
-    let layout = ScoringLayout::new(instrument).ok_or(AnalysisError::NoItems)?;
-    let m = &coded.answers;
-    let scores = scoring::score(&layout, m);
-    let n = m.n as u64;
+/// The counts a report is computed from (see [`super::tally`]).
+pub(crate) struct Counts<'a> {
+    pub instrument: &'a Instrument,
+    pub layout: &'a ScoringLayout,
+    pub alpha: f64,
+    pub n: u64,
+    /// Per item: respondents by stored value (score − scale minimum).
+    pub item_counts: &'a [Vec<u64>],
+    /// Per indicator, then the total: respondents by raw summed score.
+    pub hist: &'a [Vec<u64>],
+    /// Per factor, per indicator then total: (table, rows = codes, columns = raw scores).
+    pub joint: &'a [Vec<(&'a [u64], usize, usize)>],
+    /// Per factor: (code, respondents), codes ascending.
+    pub factor_counts: &'a [Vec<(i32, u64)>],
+    pub totals: &'a ItemTotals,
+    pub dropped: &'a [DroppedRespondent],
+    pub dropped_count: u64,
+}
+
+/// Σ and the distribution over categories of a summed score, from its histogram of raw sums.
+fn from_hist(hist: &[u64], bands: &Bands, offset: i64, n: u64) -> (i64, Vec<u64>) {
+    let table = bands.table();
+    let c = bands.upper.len();
+    let mut dist = vec![0u64; c];
+    let mut raw: i128 = 0;
+    for (s, &count) in hist.iter().enumerate() {
+        if count == 0 {
+            continue;
+        }
+        raw += s as i128 * count as i128;
+        let cat = table.get(s).copied().unwrap_or(c as u8 - 1);
+        dist[cat as usize] += count;
+    }
+    ((raw + i128::from(offset) * n as i128) as i64, dist)
+}
+
+/// The report of tallied counts.
+pub(crate) fn assemble(k: Counts<'_>) -> Report {
+    let Counts {
+        instrument,
+        layout,
+        alpha,
+        n,
+        item_counts,
+        hist,
+        joint,
+        factor_counts,
+        totals,
+        dropped,
+        dropped_count,
+    } = k;
     let items_all: Vec<_> = instrument.items().collect();
     let mut items = Vec::new();
     let mut chart = Vec::new();
@@ -375,10 +426,11 @@ pub fn analyze_coded(instrument: &Instrument, coded: &CodedResponses, alpha: f64
     for (ind, range) in instrument.indicators.iter().zip(&layout.indicators) {
         for (j, it) in range.clone().zip(&ind.items) {
             let scale = &it.scale;
-            let bands = Bands::new(i64::from(scale.min), i64::from(scale.max), c).ok_or(AnalysisError::NoItems)?;
-            let sum = scores.item_sums[j] as i128 + i128::from(scale.min) * n as i128;
+            let Some(bands) = Bands::new(i64::from(scale.min), i64::from(scale.max), c) else { continue };
+            let counts = &item_counts[j];
+            let stored: u64 = counts.iter().enumerate().map(|(v, &c)| v as u64 * c).sum();
+            let sum = stored as i128 + i128::from(scale.min) * n as i128;
             let cat = bands.classify(sum, n.max(1) as i128);
-            let counts = &scores.item_counts[j];
             items.push(ItemSummary {
                 name: it.name.clone(),
                 label: it.label.clone(),
@@ -417,40 +469,22 @@ pub fn analyze_coded(instrument: &Instrument, coded: &CodedResponses, alpha: f64
         .iter()
         .enumerate()
         .map(|(i, ind)| {
-            let sum: i64 = scores.indicators[i].iter().map(|&v| i64::from(v)).sum();
-            summary(
-                (&ind.name, &ind.label, ind.items.len()),
-                &layout.indicator_bands[i],
-                sum,
-                n,
-                &scores.indicator_distribution[i],
-                instrument,
-            )
+            let bands = &layout.indicator_bands[i];
+            let (sum, dist) = from_hist(&hist[i], bands, layout.indicator_offsets[i].into(), n);
+            summary((&ind.name, &ind.label, ind.items.len()), bands, sum, n, &dist, instrument)
         })
         .collect();
-    let total_sum: i64 = scores.total.iter().map(|&v| i64::from(v)).sum();
-    let total = summary(
-        ("total", "Total", layout.k),
-        &layout.total_bands,
-        total_sum,
-        n,
-        &scores.total_distribution,
-        instrument,
-    );
+    let ni = instrument.indicators.len();
+    let total_offset: i64 = layout.indicator_offsets.iter().map(|&o| i64::from(o)).sum();
+    let (total_sum, total_dist) = from_hist(&hist[ni], &layout.total_bands, total_offset, n);
+    let total = summary(("total", "Total", layout.k), &layout.total_bands, total_sum, n, &total_dist, instrument);
     // Correlations: each factor against each indicator and the total.
+    let target_names: Vec<&str> =
+        instrument.indicators.iter().map(|i| i.name.as_str()).chain(std::iter::once("total")).collect();
     let mut correlations = Vec::new();
-    let mut targets: Vec<(&str, &[i32])> = instrument
-        .indicators
-        .iter()
-        .zip(&scores.indicators)
-        .map(|(ind, v)| (ind.name.as_str(), v.as_slice()))
-        .collect();
-    targets.push(("total", scores.total.as_slice()));
-    for (f, codes) in instrument.factors.iter().zip(&coded.factors) {
-        for (target, values) in &targets {
-            // Lengths are equal by construction; a mismatch would be a bug, reported as undefined.
-            let stats = RankCorrelation::of_ints(codes, values)
-                .unwrap_or_else(|_| RankCorrelation::from_sums(&super::rank::RankSums::from_table(&[], 0, 0)));
+    for (f, tables) in instrument.factors.iter().zip(joint) {
+        for (target, &(table, nx, ny)) in target_names.iter().zip(tables) {
+            let stats = RankCorrelation::from_sums(&RankSums::from_table(table, nx, ny));
             let significant = stats.p_two_sided.map(|p| p < alpha);
             let reason = stats.undefined.map(|u| u.to_string());
             correlations.push(CorrelationRow {
@@ -464,12 +498,12 @@ pub fn analyze_coded(instrument: &Instrument, coded: &CodedResponses, alpha: f64
         }
     }
     let names: Vec<String> = items_all.iter().map(|i| i.name.clone()).collect();
-    let reliability = reliability::reliability(m, &names, alpha);
+    let reliability = reliability::from_totals(totals, &names, alpha);
     let factors = instrument
         .factors
         .iter()
-        .zip(&coded.factors)
-        .map(|(f, codes)| {
+        .zip(factor_counts)
+        .map(|(f, counts)| {
             let mut labels: Vec<(i32, String)> = match &f.coding {
                 Coding::Choices { scale } => scale.choices.iter().map(|c| (c.score, c.label.clone())).collect(),
                 Coding::Bins { bins, .. } => bins
@@ -495,7 +529,7 @@ pub fn analyze_coded(instrument: &Instrument, coded: &CodedResponses, alpha: f64
                 codes: labels
                     .into_iter()
                     .map(|(code, label)| {
-                        let count = codes.iter().filter(|&&c| c == code).count() as u64;
+                        let count = counts.iter().find(|(c, _)| *c == code).map_or(0, |(_, n)| *n);
                         FactorCode { code, label, count, percent: pct(count, n) }
                     })
                     .collect(),
@@ -503,12 +537,11 @@ pub fn analyze_coded(instrument: &Instrument, coded: &CodedResponses, alpha: f64
         })
         .collect();
     let mut notes = Vec::new();
-    if !coded.dropped.is_empty() {
-        notes.push(format!(
-            "{} respondent(s) with blank or invalid answers were dropped; {} analysed.",
-            coded.dropped.len(),
-            n
-        ));
+    if dropped_count > 0 {
+        notes.push(format!("{dropped_count} respondent(s) with blank or invalid answers were dropped; {n} analysed."));
+    }
+    if dropped_count > dropped.len() as u64 {
+        notes.push(format!("The first {} dropped respondents are listed.", dropped.len()));
     }
     let differing = correlations.iter().filter(|c| c.stats.shortcut_differs).count();
     if differing > 0 {
@@ -522,12 +555,13 @@ pub fn analyze_coded(instrument: &Instrument, coded: &CodedResponses, alpha: f64
     if undefined > 0 {
         notes.push(format!("{undefined} correlation(s) are undefined because a column is constant."));
     }
-    Ok(Report {
+    Report {
         title: instrument.title.clone(),
         form_id: instrument.form_id.clone(),
         n,
         alpha,
-        dropped: coded.dropped.clone(),
+        dropped: dropped.to_vec(),
+        dropped_count,
         items,
         indicators,
         total,
@@ -536,7 +570,7 @@ pub fn analyze_coded(instrument: &Instrument, coded: &CodedResponses, alpha: f64
         factors,
         item_chart: chart,
         notes,
-    })
+    }
 }
 
 #[cfg(test)]

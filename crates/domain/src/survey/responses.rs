@@ -6,10 +6,6 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::cells::{code_cell, score_cell};
-use super::columns::ColumnMap;
-use super::instrument::Instrument;
-
 /// Responses as read from a CSV or XLSX file. `line` of a row is its line in the file
 /// (the header is line 1), so problems can be found in a spreadsheet.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,8 +101,27 @@ pub enum ResponsesError {
     AmbiguousColumn { question: String, columns: Vec<String> },
     #[error("{} bad answer(s); fix them or drop those respondents", .0.len())]
     BadAnswers(Vec<AnswerProblem>),
-    #[error("no respondent is left to analyse")]
+    #[error("{total} bad answer(s); the first {} are listed; fix them or drop those respondents", .shown.len())]
+    ManyBadAnswers { shown: Vec<AnswerProblem>, total: u64 },
+    #[error("the file has no respondent to analyse")]
     NoRespondents,
+    #[error("no respondent is left to analyse: all {dropped} were dropped. Most common reasons: {}", reason_list(.reasons))]
+    AllDropped { dropped: u64, reasons: Vec<(String, u64)> },
+}
+
+fn reason_list(reasons: &[(String, u64)]) -> String {
+    reasons.iter().map(|(why, n)| format!("{why} ({n})")).collect::<Vec<_>>().join("; ")
+}
+
+impl ResponsesError {
+    /// The bad answers listed, if that is what went wrong.
+    pub fn problems(&self) -> Option<&[AnswerProblem]> {
+        match self {
+            ResponsesError::BadAnswers(p) => Some(p),
+            ResponsesError::ManyBadAnswers { shown, .. } => Some(shown),
+            _ => None,
+        }
+    }
 }
 
 /// A respondent left out of the analysis.
@@ -115,89 +130,4 @@ pub struct DroppedRespondent {
     pub line: u64,
     pub respondent: Option<String>,
     pub problems: Vec<AnswerProblem>,
-}
-
-/// Responses coded against an instrument.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CodedResponses {
-    /// File line and id of each kept respondent.
-    pub lines: Vec<u64>,
-    pub ids: Vec<Option<String>>,
-    pub answers: AnswerMatrix,
-    /// Codes of each factor (instrument order), one per kept respondent.
-    pub factors: Vec<Vec<i32>>,
-    pub dropped: Vec<DroppedRespondent>,
-}
-
-/// Codes responses. With [`MissingPolicy::Refuse`] any bad answer fails with the full list;
-/// with [`MissingPolicy::DropIncomplete`] those respondents are left out and listed.
-pub fn code_responses(
-    instrument: &Instrument,
-    table: &ResponseTable,
-    policy: MissingPolicy,
-) -> Result<CodedResponses, ResponsesError> {
-    let items: Vec<_> = instrument.items().collect();
-    let map = ColumnMap::resolve(instrument, &table.columns)?;
-    let (item_cols, factor_cols, id_col) = (map.items, map.factors, map.id);
-    let k = items.len();
-    let mut data = Vec::with_capacity(table.rows.len() * k);
-    let mut factors: Vec<Vec<i32>> = vec![Vec::with_capacity(table.rows.len()); factor_cols.len()];
-    let mut lines = Vec::new();
-    let mut ids = Vec::new();
-    let mut dropped = Vec::new();
-    let mut all_problems = Vec::new();
-    let mut row_scores = vec![0u8; k];
-    let mut row_codes = vec![0i32; factor_cols.len()];
-    for row in &table.rows {
-        let cell = |c: usize| row.cells.get(c).map_or("", String::as_str);
-        let id = id_col.map(|c| cell(c).trim().to_string()).filter(|s| !s.is_empty());
-        let mut problems = Vec::new();
-        let mut report = |col: usize, kind: AnswerProblemKind| {
-            let message = kind.to_string();
-            problems.push(AnswerProblem {
-                line: row.line,
-                respondent: id.clone(),
-                column: table.columns[col].clone(),
-                kind,
-                message,
-            });
-        };
-        for (j, (it, &c)) in items.iter().zip(&item_cols).enumerate() {
-            match score_cell(&it.scale, cell(c)) {
-                Ok(s) => row_scores[j] = (s - it.scale.min) as u8,
-                Err(kind) => report(c, kind),
-            }
-        }
-        for (j, (f, &c)) in instrument.factors.iter().zip(&factor_cols).enumerate() {
-            match code_cell(&f.coding, cell(c)) {
-                Ok(code) => row_codes[j] = code,
-                Err(kind) => report(c, kind),
-            }
-        }
-        if problems.is_empty() {
-            data.extend_from_slice(&row_scores);
-            for (col, &code) in factors.iter_mut().zip(&row_codes) {
-                col.push(code);
-            }
-            lines.push(row.line);
-            ids.push(id);
-        } else if policy == MissingPolicy::DropIncomplete {
-            dropped.push(DroppedRespondent { line: row.line, respondent: id, problems });
-        } else {
-            all_problems.extend(problems);
-        }
-    }
-    if !all_problems.is_empty() {
-        return Err(ResponsesError::BadAnswers(all_problems));
-    }
-    if lines.is_empty() {
-        return Err(ResponsesError::NoRespondents);
-    }
-    Ok(CodedResponses {
-        answers: AnswerMatrix { n: lines.len(), k, data, offsets: items.iter().map(|i| i.scale.min).collect() },
-        lines,
-        ids,
-        factors,
-        dropped,
-    })
 }

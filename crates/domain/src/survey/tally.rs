@@ -1,0 +1,440 @@
+//! A streaming tally of survey responses: each respondent is coded and counted as it is read,
+//! and the report is computed from the counts alone, so memory does not grow with the number
+//! of respondents.
+//!
+//! Everything the report shows is a function of a few small tables:
+//! - per item, how often each answer was given (means, frequency tables, Σx, Σx²);
+//! - per indicator and for the total, how often each summed score occurred (means, category
+//!   distributions, Σt, Σt²);
+//! - per factor × indicator/total, the contingency table of factor code × summed score, from
+//!   which [`RankSums::from_table`] gives Spearman's rho and Kendall's tau-b exactly;
+//! - per item, Σx·t (item–total covariances for validity and Cronbach's alpha).
+//!
+//! A [`Plan`] resolves the header against the instrument once; a [`Tally`] holds the counts of
+//! one part of the file (tallies of parts are merged), and [`Plan::report`] turns a tally into
+//! the [`Report`].
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use super::cells::{code_cell, score_cell};
+use super::columns::ColumnMap;
+use super::instrument::{Coding, Instrument, Scale};
+use super::reliability::ItemTotals;
+use super::report::{self, AnalysisError, AnalysisOptions, Report};
+use super::responses::{AnswerProblem, AnswerProblemKind, DroppedRespondent, MissingPolicy, ResponsesError};
+use super::scoring::ScoringLayout;
+
+/// How many bad answers (or dropped respondents) are listed one by one; the rest are counted.
+pub const MAX_LISTED: usize = 1_000;
+
+/// Largest whole-number answer whose factor code is remembered after it was first worked out.
+const MEMO_LIMIT: u64 = 1 << 16;
+
+/// An item's column and how its answers become stored values (score − scale minimum).
+#[derive(Debug, Clone)]
+struct ItemPlan {
+    col: usize,
+    /// Stored value of a whole-number answer `v` (the choice whose integer name is v), or −1.
+    by_number: Vec<i16>,
+}
+
+/// A factor's column and its possible codes, ascending (the rows of its contingency tables).
+#[derive(Debug, Clone)]
+struct FactorPlan {
+    col: usize,
+    codes: Vec<i32>,
+}
+
+/// Responses of one file resolved against an instrument: which column holds what, and the
+/// lookup tables that turn the common answers into values without allocating.
+#[derive(Debug, Clone)]
+pub struct Plan<'a> {
+    pub instrument: &'a Instrument,
+    pub columns: Vec<String>,
+    pub options: AnalysisOptions,
+    /// Numbers in the file may use a decimal comma (`;`-separated files from Indonesian Excel).
+    pub decimal_comma: bool,
+    map: ColumnMap,
+    layout: ScoringLayout,
+    items: Vec<ItemPlan>,
+    factors: Vec<FactorPlan>,
+    /// Highest raw (stored) summed score of each indicator, then of the total.
+    target_max: Vec<usize>,
+}
+
+/// The counts of the respondents read so far (see the module docs).
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    /// Respondents counted.
+    pub n: u64,
+    /// Data rows read (counted, dropped and refused).
+    pub rows: u64,
+    /// `item_counts[item * 256 + stored value]`.
+    item_counts: Vec<u64>,
+    /// Per indicator, then the total: respondents by raw summed score.
+    hist: Vec<Vec<u64>>,
+    /// Per factor × target (factor-major): `[code index × (target max + 1) + raw score]`.
+    joint: Vec<Vec<u64>>,
+    /// Σ x·t per item (stored values, raw total).
+    sxt: Vec<u64>,
+    pub dropped: Vec<DroppedRespondent>,
+    pub dropped_count: u64,
+    pub problems: Vec<AnswerProblem>,
+    pub problem_count: u64,
+    /// (column, kind of problem) → respondents, to say why respondents were left out.
+    reasons: BTreeMap<(String, String), u64>,
+    /// Per factor: code index + 1 of a whole-number answer, 0 = not worked out yet,
+    /// `u32::MAX` = not a valid answer (taken the slow way, to report it).
+    memo: Vec<Vec<u32>>,
+    scratch_values: Vec<u8>,
+    scratch_codes: Vec<usize>,
+}
+
+/// A cell's whole number when it is 1 to 9 ASCII digits and nothing else.
+fn digits(cell: &[u8]) -> Option<u64> {
+    if cell.is_empty() || cell.len() > 9 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &b in cell {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + u64::from(d);
+    }
+    Some(v)
+}
+
+fn trim(cell: &[u8]) -> &[u8] {
+    cell.trim_ascii()
+}
+
+fn text(cell: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(cell)
+}
+
+/// A short name for a kind of problem, to group respondents left out by reason.
+fn reason_key(kind: &AnswerProblemKind) -> String {
+    match kind {
+        AnswerProblemKind::Blank => "blank answer".to_string(),
+        AnswerProblemKind::UnknownChoice { list, .. } => format!("not a choice of list `{list}`"),
+        AnswerProblemKind::OutOfScale { list, min, max, .. } => {
+            format!("outside the scale {min}–{max} of list `{list}`")
+        }
+        AnswerProblemKind::NotANumber { .. } => "not a number".to_string(),
+        AnswerProblemKind::NotWhole { .. } => "not a whole number".to_string(),
+        AnswerProblemKind::NoBin { .. } => "in no coding bin".to_string(),
+    }
+}
+
+fn by_number(scale: &Scale) -> Vec<i16> {
+    let top = scale.choices.iter().filter(|c| c.score >= 0).map(|c| c.score).max().unwrap_or(-1);
+    if !(0..1024).contains(&top) {
+        return Vec::new();
+    }
+    let mut v = vec![-1i16; top as usize + 1];
+    for c in &scale.choices {
+        if c.score >= 0 {
+            v[c.score as usize] = (c.score - scale.min) as i16;
+        }
+    }
+    v
+}
+
+impl<'a> Plan<'a> {
+    /// Resolves a header row against the instrument.
+    pub fn new(
+        instrument: &'a Instrument,
+        columns: &[String],
+        options: &AnalysisOptions,
+    ) -> Result<Self, AnalysisError> {
+        if !(options.alpha > 0.0 && options.alpha < 1.0) {
+            return Err(AnalysisError::Alpha(options.alpha));
+        }
+        let layout = ScoringLayout::new(instrument).ok_or(AnalysisError::NoItems)?;
+        let map = ColumnMap::resolve(instrument, columns)?;
+        let items = instrument
+            .items()
+            .zip(&map.items)
+            .map(|(it, &col)| ItemPlan { col, by_number: by_number(&it.scale) })
+            .collect();
+        let factors = instrument
+            .factors
+            .iter()
+            .zip(&map.factors)
+            .map(|(f, &col)| {
+                let mut codes: Vec<i32> = match &f.coding {
+                    Coding::Choices { scale } => scale.choices.iter().map(|c| c.score).collect(),
+                    Coding::Bins { bins, .. } => bins.iter().map(|b| b.code).collect(),
+                };
+                codes.sort_unstable();
+                codes.dedup();
+                FactorPlan { col, codes }
+            })
+            .collect();
+        let mut target_max: Vec<usize> =
+            layout.indicators.iter().map(|r| r.clone().map(|j| layout.item_points[j] - 1).sum()).collect();
+        target_max.push(target_max.iter().sum());
+        Ok(Plan {
+            instrument,
+            columns: columns.to_vec(),
+            options: *options,
+            decimal_comma: false,
+            map,
+            layout,
+            items,
+            factors,
+            target_max,
+        })
+    }
+
+    /// An empty tally for this plan.
+    pub fn tally(&self) -> Tally {
+        let k = self.items.len();
+        Tally {
+            item_counts: vec![0; k * 256],
+            hist: self.target_max.iter().map(|&m| vec![0; m + 1]).collect(),
+            joint: self
+                .factors
+                .iter()
+                .flat_map(|f| self.target_max.iter().map(move |&m| vec![0; f.codes.len() * (m + 1)]))
+                .collect(),
+            sxt: vec![0; k],
+            memo: vec![Vec::new(); self.factors.len()],
+            scratch_values: vec![0; k],
+            scratch_codes: vec![0; self.factors.len()],
+            ..Tally::default()
+        }
+    }
+
+    /// The columns this plan reads (items, factors and the respondent id).
+    pub fn needed_columns(&self) -> Vec<usize> {
+        let mut v: Vec<usize> = self.map.items.iter().chain(&self.map.factors).copied().chain(self.map.id).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// Codes one respondent (`cell(c)` is the text of column c, empty when the row is short)
+    /// and counts it, or records what is wrong with its answers.
+    pub fn add_row<'r>(&self, t: &mut Tally, line: u64, cell: impl Fn(usize) -> &'r [u8]) {
+        t.rows += 1;
+        let mut values = std::mem::take(&mut t.scratch_values);
+        let mut codes = std::mem::take(&mut t.scratch_codes);
+        let mut problems: Vec<(usize, AnswerProblemKind)> = Vec::new();
+        let instrument = self.instrument;
+        for (j, (ip, it)) in self.items.iter().zip(instrument.items()).enumerate() {
+            let c = trim(cell(ip.col));
+            if let Some(v) = digits(c)
+                && let Some(&s) = ip.by_number.get(v as usize)
+                && s >= 0
+            {
+                values[j] = s as u8;
+                continue;
+            }
+            match score_cell(&it.scale, &text(c)) {
+                Ok(s) => values[j] = (s - it.scale.min) as u8,
+                Err(kind) => problems.push((ip.col, kind)),
+            }
+        }
+        for (f, (fp, factor)) in self.factors.iter().zip(&instrument.factors).enumerate() {
+            let c = trim(cell(fp.col));
+            let number = digits(c).filter(|&v| v < MEMO_LIMIT);
+            if let Some(v) = number
+                && let Some(&m) = t.memo[f].get(v as usize)
+                && m != 0
+                && m != u32::MAX
+            {
+                codes[f] = m as usize - 1;
+                continue;
+            }
+            let coded = code_cell(&factor.coding, &text(c)).and_then(|code| {
+                fp.codes.binary_search(&code).map_err(|_| AnswerProblemKind::NoBin { value: code.to_string() })
+            });
+            if let Some(v) = number {
+                let memo = &mut t.memo[f];
+                if memo.len() <= v as usize {
+                    memo.resize(v as usize + 1, 0);
+                }
+                memo[v as usize] = coded.as_ref().map_or(u32::MAX, |&i| i as u32 + 1);
+            }
+            match coded {
+                Ok(i) => codes[f] = i,
+                Err(kind) => problems.push((fp.col, kind)),
+            }
+        }
+        if problems.is_empty() {
+            self.count(t, &values, &codes);
+        } else {
+            self.refuse(t, line, &cell, problems);
+        }
+        t.scratch_values = values;
+        t.scratch_codes = codes;
+    }
+
+    fn count(&self, t: &mut Tally, values: &[u8], codes: &[usize]) {
+        t.n += 1;
+        let ni = self.layout.indicators.len();
+        let mut raw = [0usize; 64];
+        let mut many = Vec::new();
+        let sums: &mut [usize] = if ni < 64 {
+            &mut raw[..=ni]
+        } else {
+            many.resize(ni + 1, 0);
+            &mut many
+        };
+        let mut total = 0usize;
+        for (i, range) in self.layout.indicators.iter().enumerate() {
+            let s: usize = values[range.clone()].iter().map(|&b| b as usize).sum();
+            sums[i] = s;
+            total += s;
+            t.hist[i][s] += 1;
+        }
+        sums[ni] = total;
+        t.hist[ni][total] += 1;
+        for (j, &b) in values.iter().enumerate() {
+            t.item_counts[j * 256 + b as usize] += 1;
+            t.sxt[j] += u64::from(b) * total as u64;
+        }
+        let targets = self.target_max.len();
+        for (f, &code) in codes.iter().enumerate() {
+            for (g, (&s, &max)) in sums.iter().zip(&self.target_max).enumerate() {
+                t.joint[f * targets + g][code * (max + 1) + s] += 1;
+            }
+        }
+    }
+
+    fn refuse<'r>(
+        &self,
+        t: &mut Tally,
+        line: u64,
+        cell: &impl Fn(usize) -> &'r [u8],
+        problems: Vec<(usize, AnswerProblemKind)>,
+    ) {
+        let respondent = self.map.id.map(|c| text(trim(cell(c))).into_owned()).filter(|s| !s.is_empty());
+        let drop = self.options.missing == MissingPolicy::DropIncomplete;
+        let listed = if drop { t.dropped.len() < MAX_LISTED } else { t.problems.len() < MAX_LISTED };
+        let mut out = Vec::new();
+        for (col, kind) in problems {
+            let column = self.columns.get(col).cloned().unwrap_or_default();
+            *t.reasons.entry((column.clone(), reason_key(&kind))).or_default() += 1;
+            t.problem_count += 1;
+            if listed {
+                let message = kind.to_string();
+                out.push(AnswerProblem { line, respondent: respondent.clone(), column, kind, message });
+            }
+        }
+        if drop {
+            t.dropped_count += 1;
+            if listed {
+                t.dropped.push(DroppedRespondent { line, respondent, problems: out });
+            }
+        } else {
+            let room = MAX_LISTED.saturating_sub(t.problems.len());
+            t.problems.extend(out.into_iter().take(room));
+        }
+    }
+
+    /// Adds the counts of another part of the same file (read after `t`'s part).
+    pub fn merge(&self, t: &mut Tally, other: Tally) {
+        t.n += other.n;
+        t.rows += other.rows;
+        let add = |a: &mut Vec<u64>, b: &[u64]| {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        };
+        add(&mut t.item_counts, &other.item_counts);
+        add(&mut t.sxt, &other.sxt);
+        for (a, b) in t.hist.iter_mut().zip(&other.hist) {
+            add(a, b);
+        }
+        for (a, b) in t.joint.iter_mut().zip(&other.joint) {
+            add(a, b);
+        }
+        let room = MAX_LISTED.saturating_sub(t.dropped.len());
+        t.dropped.extend(other.dropped.into_iter().take(room));
+        t.dropped_count += other.dropped_count;
+        let room = MAX_LISTED.saturating_sub(t.problems.len());
+        t.problems.extend(other.problems.into_iter().take(room));
+        t.problem_count += other.problem_count;
+        for (k, v) in other.reasons {
+            *t.reasons.entry(k).or_default() += v;
+        }
+    }
+
+    /// The report of everything tallied, or why there is none.
+    pub fn report(&self, t: &Tally) -> Result<Report, AnalysisError> {
+        if self.options.missing == MissingPolicy::Refuse && t.problem_count > 0 {
+            return Err(if t.problem_count as usize > t.problems.len() {
+                ResponsesError::ManyBadAnswers { shown: t.problems.clone(), total: t.problem_count }
+            } else {
+                ResponsesError::BadAnswers(t.problems.clone())
+            }
+            .into());
+        }
+        if t.n == 0 {
+            if t.rows == 0 {
+                return Err(ResponsesError::NoRespondents.into());
+            }
+            let mut reasons: Vec<(String, u64)> =
+                t.reasons.iter().map(|((col, why), n)| (format!("{col}: {why}"), *n)).collect();
+            reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            reasons.truncate(5);
+            return Err(ResponsesError::AllDropped { dropped: t.dropped_count, reasons }.into());
+        }
+        let k = self.items.len();
+        let item_counts: Vec<Vec<u64>> =
+            (0..k).map(|j| t.item_counts[j * 256..j * 256 + self.layout.item_points[j].min(256)].to_vec()).collect();
+        let ni = self.layout.indicators.len();
+        let mut totals = ItemTotals::new(k);
+        totals.n = t.n;
+        for (j, counts) in item_counts.iter().enumerate() {
+            totals.sx[j] = counts.iter().enumerate().map(|(v, &c)| v as u64 * c).sum();
+            totals.sxx[j] = counts.iter().enumerate().map(|(v, &c)| (v * v) as u64 * c).sum();
+            totals.sxt[j] = t.sxt[j];
+        }
+        totals.st = t.hist[ni].iter().enumerate().map(|(s, &c)| s as u64 * c).sum();
+        totals.stt = t.hist[ni].iter().enumerate().map(|(s, &c)| (s * s) as u64 * c).sum();
+        let targets = self.target_max.len();
+        let joint: Vec<Vec<(&[u64], usize, usize)>> = self
+            .factors
+            .iter()
+            .enumerate()
+            .map(|(f, fp)| {
+                (0..targets)
+                    .map(|g| (t.joint[f * targets + g].as_slice(), fp.codes.len(), self.target_max[g] + 1))
+                    .collect()
+            })
+            .collect();
+        let factor_counts: Vec<Vec<(i32, u64)>> = self
+            .factors
+            .iter()
+            .enumerate()
+            .map(|(f, fp)| {
+                let table = &t.joint[f * targets + ni];
+                let width = self.target_max[ni] + 1;
+                fp.codes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &code)| (code, table[i * width..(i + 1) * width].iter().sum()))
+                    .collect()
+            })
+            .collect();
+        Ok(report::assemble(report::Counts {
+            instrument: self.instrument,
+            layout: &self.layout,
+            alpha: self.options.alpha,
+            n: t.n,
+            item_counts: &item_counts,
+            hist: &t.hist,
+            joint: &joint,
+            factor_counts: &factor_counts,
+            totals: &totals,
+            dropped: &t.dropped,
+            dropped_count: t.dropped_count,
+        }))
+    }
+}

@@ -1,0 +1,149 @@
+//! The streaming reader must give exactly the report of the whole-table reader, whatever the
+//! shape of the CSV (quotes, doubled quotes, CRLF, blank lines, `;`, a BOM, block and thread
+//! boundaries), and must say which row and column is wrong.
+
+use berdaya_domain::survey::{AnalysisOptions, Instrument, MissingPolicy, ResponseTable, analyze, seed004};
+
+use super::*;
+
+fn instrument() -> Instrument {
+    Instrument::from_xlsform(&seed004::xlsform()).unwrap()
+}
+
+fn no_progress(_: Progress) {}
+
+fn csv_of(table: &ResponseTable, delimiter: char, quote_all: bool, crlf: bool) -> Vec<u8> {
+    let nl = if crlf { "\r\n" } else { "\n" };
+    let field = |s: &str| if quote_all { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() };
+    let mut out = String::from("\u{feff}");
+    let line = |cells: &[String]| cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(&delimiter.to_string());
+    out.push_str(&line(&table.columns));
+    out.push_str(nl);
+    for r in &table.rows {
+        out.push_str(&line(&r.cells));
+        out.push_str(nl);
+    }
+    out.into_bytes()
+}
+
+fn stream(bytes: &[u8], options: &AnalysisOptions) -> Result<Report, AnalyzeFileError> {
+    analyze_csv(&instrument(), bytes, bytes.len() as u64, options, &no_progress)
+}
+
+#[test]
+fn every_csv_shape_gives_the_whole_table_report() {
+    let inst = instrument();
+    let table = seed004::example_responses(43, 4);
+    let want = analyze(&inst, &table, &AnalysisOptions::default()).unwrap();
+    for (delimiter, quote_all, crlf) in [(',', false, false), (';', true, true), (',', true, false), (';', false, true)]
+    {
+        let got = stream(&csv_of(&table, delimiter, quote_all, crlf), &AnalysisOptions::default()).unwrap();
+        assert_eq!(got, want, "delimiter {delimiter:?}, quoted {quote_all}, crlf {crlf}");
+    }
+}
+
+#[test]
+fn large_files_cross_blocks_and_threads_exactly() {
+    // 150,000 respondents: several 4 MiB blocks, each split over two threads.
+    let inst = instrument();
+    let mut table = seed004::example_responses(150_000, 9);
+    // A free-text column with a quoted newline and doubled quotes on some rows.
+    table.columns.push("catatan".into());
+    for (i, r) in table.rows.iter_mut().enumerate() {
+        r.cells.push(if i % 997 == 0 { "kata \"ketua\",\nbaris dua".into() } else { String::new() });
+    }
+    let want = analyze(&inst, &table, &AnalysisOptions::default()).unwrap();
+    let got = stream(&csv_of(&table, ',', true, false), &AnalysisOptions::default()).unwrap();
+    assert_eq!(got.n, 150_000);
+    assert_eq!(got, want);
+}
+
+#[test]
+fn bad_answers_name_the_file_line_across_quoted_newlines() {
+    let mut table = seed004::example_responses(2, 1);
+    // Use the real header so every other column is present.
+    let mut header = table.columns.clone();
+    header.push("note".into());
+    let rek = header.iter().position(|c| c == "persiapan/rekening").unwrap();
+    let mut text = header.join(",");
+    text.push('\n');
+    for (i, r) in table.rows.iter_mut().enumerate() {
+        let mut cells = r.cells.clone();
+        if i == 1 {
+            cells[rek] = "9".into();
+        }
+        cells.push(if i == 0 { "\"two\nlines\"".into() } else { "x".into() });
+        text.push_str(&cells.join(","));
+        text.push_str("\n\n");
+    }
+    let err = stream(text.as_bytes(), &AnalysisOptions::default()).unwrap_err();
+    let AnalyzeFileError::Analysis(AnalysisError::Responses(e)) = err else { panic!("{err:?}") };
+    let problems = e.problems().unwrap();
+    assert_eq!(problems.len(), 1);
+    // Header line 1, R001 on lines 2–3, a blank line 4, R002 on line 5.
+    assert_eq!(problems[0].line, 5);
+    assert_eq!(problems[0].column, "persiapan/rekening");
+    assert_eq!(problems[0].respondent.as_deref(), Some("R002"));
+}
+
+#[test]
+fn nothing_left_after_dropping_says_why() {
+    let mut table = seed004::example_responses(30, 2);
+    let rek = table.columns.iter().position(|c| c == "persiapan/rekening").unwrap();
+    let umur = table.columns.iter().position(|c| c.ends_with("/umur")).unwrap();
+    for (i, r) in table.rows.iter_mut().enumerate() {
+        r.cells[rek] = String::new();
+        if i % 3 == 0 {
+            r.cells[umur] = "tua".into();
+        }
+    }
+    let opts = AnalysisOptions { missing: MissingPolicy::DropIncomplete, ..AnalysisOptions::default() };
+    let err = stream(&csv_of(&table, ',', false, false), &opts).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("all 30 were dropped"), "{text}");
+    assert!(text.contains("persiapan/rekening: blank answer (30)"), "{text}");
+    assert!(text.contains("responden/umur: not a number (10)"), "{text}");
+}
+
+#[test]
+fn a_record_over_the_limit_is_refused_with_the_limit() {
+    let header = seed004::example_responses(1, 1).columns.join(",");
+    let mut bytes = format!("{header}\nR1,\"").into_bytes();
+    bytes.extend(std::iter::repeat_n(b'a', (STREAM_LIMITS.max_record_bytes + 10) as usize));
+    let err = stream(&bytes, &AnalysisOptions::default()).unwrap_err();
+    assert!(err.to_string().starts_with("a row exceeds the limit of"), "{err}");
+    match err {
+        AnalyzeFileError::File(SurveyFileError::Limit(LimitExceeded::RecordBytes(_))) => {}
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn xlsx_responses_stream_to_the_same_report() {
+    let inst = instrument();
+    let table = seed004::example_responses(43, 4);
+    let want = analyze(&inst, &table, &AnalysisOptions::default()).unwrap();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in table.columns.iter().enumerate() {
+        ws.write_string(0, c as u16, h).unwrap();
+    }
+    for (r, row) in table.rows.iter().enumerate() {
+        for (c, v) in row.cells.iter().enumerate() {
+            match v.parse::<f64>() {
+                Ok(x) => ws.write_number(r as u32 + 1, c as u16, x).unwrap(),
+                Err(_) => ws.write_string(r as u32 + 1, c as u16, v).unwrap(),
+            };
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.xlsx");
+    wb.save(&path).unwrap();
+    let seen = std::sync::atomic::AtomicU64::new(0);
+    let got = analyze_path(&inst, &path, &AnalysisOptions::default(), &|p: Progress| {
+        seen.store(p.respondents, std::sync::atomic::Ordering::Relaxed);
+    })
+    .unwrap();
+    assert_eq!(got, want);
+    assert_eq!(seen.load(std::sync::atomic::Ordering::Relaxed), 43);
+}
