@@ -269,3 +269,235 @@ fn distance(a: &str, b: &str) -> usize {
     }
     prev[b.len()]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::survey::instrument::{ChoiceRow, FormSettings, LanguageLabel, SurveyRow, XlsForm};
+    use crate::survey::responses::{MissingPolicy, ResponseRow, ResponseTable, code_responses};
+
+    fn langs(id: &str, en: &str) -> Vec<LanguageLabel> {
+        vec![
+            LanguageLabel { language: "Indonesian (id)".into(), text: id.into() },
+            LanguageLabel { language: "English (en)".into(), text: en.into() },
+        ]
+    }
+
+    fn q(kind: &str, name: &str, id: &str, en: &str, set: impl Fn(&mut SurveyRow)) -> SurveyRow {
+        let mut r = SurveyRow {
+            kind: kind.into(),
+            name: name.into(),
+            label: id.into(),
+            labels: if en.is_empty() { Vec::new() } else { langs(id, en) },
+            ..SurveyRow::default()
+        };
+        set(&mut r);
+        r
+    }
+
+    /// A two-language form: a `wirkung` stage with a matrix header row, a `responden` group
+    /// with an age factor and a select_multiple `kanal` (one of whose choices is `umur`), and a
+    /// select_one factor.
+    fn form() -> XlsForm {
+        let none = |_: &mut SurveyRow| {};
+        let mut survey = vec![
+            q("begin_group", "responden", "Data responden", "Respondent", none),
+            q("integer", "umur", "Umur (tahun)", "Age (years)", |r| {
+                r.berdaya = "factor".into();
+                r.berdaya_bins = "0-40:1;41-120:2".into();
+                r.constraint = ". >= 0 and . <= 120".into();
+            }),
+            q("select_multiple kanal", "kanal", "Sumber informasi", "Information source", none),
+            q("end_group", "", "", "", none),
+            q("select_one ya", "pelatihan", "Pernah ikut pelatihan", "Attended training", |r| {
+                r.berdaya = "factor".into();
+            }),
+            q("begin_group", "wirkung", "Dampak", "Effect", |r| {
+                r.berdaya = "indicator".into();
+                r.appearance = "field-list".into();
+            }),
+            q("select_one skala", "kopf", "Jawaban", "Answers", |r| r.appearance = "label".into()),
+            q("select_one skala", "wohlfuehlen", "Merasa lebih baik", "Feel better", |r| {
+                r.appearance = "list-nolabel".into();
+            }),
+            q("select_one skala", "zufrieden", "Puas dengan program", "Satisfied with the programme", |r| {
+                r.appearance = "list-nolabel".into();
+            }),
+            q("end_group", "", "", "", none),
+        ];
+        for (i, r) in survey.iter_mut().enumerate() {
+            r.row = i as u32 + 2;
+        }
+        let mut choices = Vec::new();
+        for (list, name, id, en) in [
+            ("skala", "1", "Sangat tidak setuju", "Strongly disagree"),
+            ("skala", "2", "Tidak setuju", "Disagree"),
+            ("skala", "3", "Setuju", "Agree"),
+            ("skala", "4", "Sangat setuju", "Strongly agree"),
+            ("ya", "0", "Tidak", "No"),
+            ("ya", "1", "Ya", "Yes"),
+            ("kanal", "umur", "Teman sebaya", "Peers"),
+            ("kanal", "radio", "Radio", "Radio"),
+        ] {
+            choices.push(ChoiceRow {
+                row: choices.len() as u32 + 2,
+                list_name: list.into(),
+                name: name.into(),
+                label: id.into(),
+                labels: langs(id, en),
+            });
+        }
+        XlsForm { survey, choices, settings: FormSettings::default() }
+    }
+
+    fn instrument() -> Instrument {
+        Instrument::from_xlsform(&form()).unwrap()
+    }
+
+    fn header(cols: &[&str]) -> Vec<String> {
+        cols.iter().map(|c| c.to_string()).collect()
+    }
+
+    fn table(cols: &[&str], rows: &[&[&str]]) -> ResponseTable {
+        ResponseTable {
+            columns: header(cols),
+            rows: rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| ResponseRow { line: i as u64 + 2, cells: r.iter().map(|c| c.to_string()).collect() })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_matrix_header_row_is_not_an_item() {
+        let inst = instrument();
+        let items: Vec<&str> = inst.items().map(|i| i.name.as_str()).collect();
+        assert_eq!(items, ["wohlfuehlen", "zufrieden"]);
+    }
+
+    #[test]
+    fn odk_central_group_paths_joined_with_a_dash_are_matched() {
+        // ODK Central's CSV: groups joined with `-`, its metadata around the answers.
+        let cols = header(&[
+            "SubmissionDate",
+            "responden-umur",
+            "responden-kanal",
+            "pelatihan",
+            "wirkung-kopf",
+            "wirkung-wohlfuehlen",
+            "wirkung-zufrieden",
+            "meta-instanceID",
+            "KEY",
+            "SubmitterID",
+            "ReviewState",
+        ]);
+        let map = ColumnMap::resolve(&instrument(), &cols).unwrap();
+        assert_eq!(map.items, [5, 6]);
+        assert_eq!(map.factors, [1, 3]);
+        assert_eq!(map.id, Some(8));
+    }
+
+    #[test]
+    fn an_exact_question_name_beats_a_split_select_multiple_column() {
+        // `kanal/umur` is the split column of choice `umur` of select_multiple `kanal`.
+        let cols = header(&["kanal/umur", "umur", "kanal/radio", "pelatihan", "wohlfuehlen", "zufrieden"]);
+        let map = ColumnMap::resolve(&instrument(), &cols).unwrap();
+        assert_eq!(map.factors, [1, 3]);
+        assert_eq!(map.items, [4, 5]);
+    }
+
+    #[test]
+    fn kobo_labels_export_in_any_language_is_matched_and_scored() {
+        let inst = instrument();
+        // English labels export with group labels in the header; answers are label texts.
+        let english = table(
+            &[
+                "_id",
+                "Respondent/Age (years)",
+                "Attended training",
+                "Effect/Feel better",
+                "Effect/Satisfied with the programme",
+            ],
+            &[&["1", "35", "Yes", "Agree", "Strongly agree"], &["2", "52", "No", "strongly  disagree", "Disagree"]],
+        );
+        let coded = code_responses(&inst, &english, MissingPolicy::Refuse).unwrap();
+        assert_eq!(coded.answers.column(0), [3, 1]);
+        assert_eq!(coded.answers.column(1), [4, 2]);
+        assert_eq!(coded.factors, [vec![1, 2], vec![1, 0]]);
+        assert_eq!(coded.ids, [Some("1".to_string()), Some("2".to_string())]);
+        // Indonesian labels without group labels.
+        let indonesian = table(
+            &["Umur (tahun)", "Pernah ikut pelatihan", "Merasa lebih baik", "Puas dengan program"],
+            &[&["20", "Ya", "Sangat setuju", "Tidak setuju"]],
+        );
+        let coded = code_responses(&inst, &indonesian, MissingPolicy::Refuse).unwrap();
+        assert_eq!(coded.answers.column(0), [4]);
+        assert_eq!(coded.answers.column(1), [2]);
+    }
+
+    #[test]
+    fn a_label_shared_by_two_groups_is_taken_from_the_question_s_own_indicator() {
+        let mut f = form();
+        // A second stage with an item labelled like one of `wirkung`'s.
+        let n = f.survey.len() as u32;
+        f.survey.extend([
+            q("begin_group", "nachher", "Sesudah", "Afterwards", |r| r.berdaya = "indicator".into()),
+            q("select_one skala", "besser", "Merasa lebih baik", "Feel better", |_| {}),
+            q("end_group", "", "", "", |_| {}),
+        ]);
+        for (i, r) in f.survey.iter_mut().enumerate().skip(n as usize) {
+            r.row = i as u32 + 2;
+        }
+        let inst = Instrument::from_xlsform(&f).unwrap();
+        let cols = header(&[
+            "Afterwards/Feel better",
+            "Effect/Feel better",
+            "Effect/Satisfied with the programme",
+            "Age (years)",
+            "Attended training",
+        ]);
+        let map = ColumnMap::resolve(&inst, &cols).unwrap();
+        assert_eq!(map.items, [1, 2, 0]);
+    }
+
+    #[test]
+    fn a_question_without_a_column_names_the_shapes_tried_and_the_closest_headers() {
+        let cols = header(&["umur", "pelatihan", "wirkung/wohlfuhlen", "wirkung/zufrieden", "catatan"]);
+        let err = ColumnMap::resolve(&instrument(), &cols).unwrap_err();
+        assert_eq!(
+            err,
+            ResponsesError::NoColumns(vec![UnmatchedQuestion {
+                question: "wohlfuehlen".into(),
+                closest: vec!["wirkung/wohlfuhlen".into()],
+            }])
+        );
+        let text = err.to_string();
+        assert!(text.starts_with("no column for question(s) `wohlfuehlen`: "), "{text}");
+        assert!(text.contains("ODK Central `group-question`"), "{text}");
+        assert!(text.contains("label in any language"), "{text}");
+        assert!(text.ends_with("closest headers: wohlfuehlen: `wirkung/wohlfuhlen`"), "{text}");
+        // Nothing alike: the message says so rather than listing noise.
+        let err = ColumnMap::resolve(&instrument(), &header(&["umur", "pelatihan", "zufrieden", "xyz"])).unwrap_err();
+        assert!(err.to_string().ends_with("closest headers: —"), "{err}");
+    }
+
+    #[test]
+    fn one_column_matched_by_two_questions_is_refused() {
+        let mut f = form();
+        // Two stage items with the same label in a labels export without group labels.
+        let zufrieden = f.survey.iter_mut().find(|r| r.name == "zufrieden").unwrap();
+        zufrieden.label = "Merasa lebih baik".into();
+        zufrieden.labels = langs("Merasa lebih baik", "Feel better");
+        let inst = Instrument::from_xlsform(&f).unwrap();
+        let cols = header(&["Age (years)", "Attended training", "Feel better"]);
+        let err = ColumnMap::resolve(&inst, &cols).unwrap_err();
+        assert_eq!(
+            err,
+            ResponsesError::SharedColumn {
+                column: "Feel better".into(),
+                questions: vec!["wohlfuehlen".into(), "zufrieden".into()]
+            }
+        );
+    }
+}
