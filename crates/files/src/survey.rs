@@ -778,6 +778,81 @@ mod tests {
         let back = read_xlsform_bytes(&bytes).unwrap();
         assert_eq!(back, form);
         Instrument::from_xlsform(&back).unwrap();
+        // Labels in two languages and appearances survive too.
+        let mut form = seed004::xlsform();
+        let lang = |language: &str, text: &str| LanguageLabel { language: language.into(), text: text.into() };
+        for r in form.survey.iter_mut().filter(|r| !r.label.is_empty()) {
+            r.labels = vec![lang("Indonesian (id)", &r.label), lang("English (en)", &format!("EN {}", r.name))];
+        }
+        form.survey[3].appearance = "minimal".into();
+        for c in &mut form.choices {
+            c.labels = vec![lang("Indonesian (id)", &c.label), lang("English (en)", &format!("EN {}", c.name))];
+        }
+        form.choices[0].labels.pop();
+        let back = read_xlsform_bytes(&xlsform_to_bytes(&form).unwrap()).unwrap();
+        assert_eq!(back, form);
+        let inst = Instrument::from_xlsform(&back).unwrap();
+        let item = inst.items().next().unwrap();
+        assert_eq!(item.labels, [format!("EN {}", item.name)]);
+    }
+
+    /// A form as KoboToolbox writes it: settings with `id_string` and no `form_title`, labels
+    /// only in language columns.
+    fn kobo_style_workbook() -> Vec<u8> {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet().set_name("survey").unwrap();
+        let rows: [&[&str]; 5] = [
+            &["type", "name", "label::English (en)", "label::Indonesian (id)", "appearance", "berdaya"],
+            &["begin_group", "tahap", "Stage", "Tahap", "field-list", "indicator"],
+            &["select_one skala", "kepala", "Answers", "Jawaban", "label", ""],
+            &["select_one skala", "q1", "Ready", "Siap", "list-nolabel", ""],
+            &["end_group", "", "", "", "", ""],
+        ];
+        for (r, cells) in rows.iter().enumerate() {
+            for (c, v) in cells.iter().enumerate() {
+                ws.write_string(r as u32, c as u16, *v).unwrap();
+            }
+        }
+        let ws = wb.add_worksheet().set_name("choices").unwrap();
+        let rows: [&[&str]; 3] = [
+            &["list_name", "name", "label::English (en)", "label::Indonesian (id)"],
+            &["skala", "1", "No", "Tidak"],
+            &["skala", "2", "Yes", "Ya"],
+        ];
+        for (r, cells) in rows.iter().enumerate() {
+            for (c, v) in cells.iter().enumerate() {
+                ws.write_string(r as u32, c as u16, *v).unwrap();
+            }
+        }
+        let ws = wb.add_worksheet().set_name("settings").unwrap();
+        for (c, (h, v)) in [("id_string", "aJk3kobo"), ("default_language", "Indonesian (id)")].iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+            ws.write_string(1, c as u16, *v).unwrap();
+        }
+        wb.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn a_form_with_id_string_gets_its_title_and_default_language_labels() {
+        let form = read_xlsform_bytes(&kobo_style_workbook()).unwrap();
+        assert_eq!(form.settings.form_id, "aJk3kobo");
+        // The default language's column is the label; every language is kept.
+        assert_eq!(form.survey[2].label, "Siap");
+        assert_eq!(
+            form.survey[2].labels.iter().map(|l| l.language.as_str()).collect::<Vec<_>>(),
+            ["English (en)", "Indonesian (id)"]
+        );
+        assert_eq!(form.choices[1].label, "Ya");
+        let inst = Instrument::from_xlsform(&form).unwrap();
+        assert_eq!(inst.title, "aJk3kobo");
+        assert_eq!(inst.form_id, "aJk3kobo");
+        // The matrix header row is not an item.
+        assert_eq!(inst.items().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["q1"]);
+        let scale = &inst.items().next().unwrap().scale;
+        assert_eq!(
+            (scale.score_of("Ya"), scale.score_of("Yes"), scale.score_of("yes "), scale.score_of("Mungkin")),
+            (Some(2), Some(2), Some(2), None)
+        );
     }
 
     #[test]
