@@ -10,7 +10,6 @@
 //!    after group labels (KoboToolbox's "labels" export: `Persiapan/Memiliki rekening`).
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use super::instrument::{Instrument, normalize_label};
 use super::responses::ResponsesError;
@@ -57,12 +56,6 @@ pub(crate) fn closest_list(q: &[UnmatchedQuestion]) -> String {
         })
         .collect();
     if parts.is_empty() { "—".to_string() } else { parts.join("; ") }
-}
-
-impl fmt::Display for UnmatchedQuestion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&closest_list(std::slice::from_ref(self)))
-    }
 }
 
 /// One question to find: its name, group path, labels and the labels of its indicator.
