@@ -278,19 +278,55 @@ fn label_in<'a>(labels: &'a [LanguageLabel], language: &str) -> &'a str {
     labels.iter().find(|l| l.language == language).map_or("", |l| l.text.as_str())
 }
 
-/// A column of the survey sheet: header, width, and the cell of a row.
-type SurveyColumn<'a> = (String, f64, Box<dyn Fn(&'a SurveyRow) -> &'a str + 'a>);
+/// Whether a sheet needs a plain `label` column beside its `label::…` ones: not when every
+/// row's label is its text in the language the reader takes as the label (the default
+/// language, else the first), as in a form authored in KoboToolbox.
+fn needs_plain_label<'a>(
+    rows: impl Iterator<Item = (&'a str, &'a [LanguageLabel])>,
+    languages: &[&str],
+    default_language: &str,
+) -> bool {
+    let main = languages.iter().find(|l| l.eq_ignore_ascii_case(default_language.trim())).or(languages.first());
+    let Some(main) = main else { return true };
+    rows.into_iter().any(|(label, labels)| label != label_in(labels, main))
+}
+
+/// A column of a sheet: header, width, and the cell of a row.
+type SheetColumn<'a, R> = (String, f64, Box<dyn Fn(&'a R) -> &'a str + 'a>);
+
+/// Writes a sheet of rows by columns, with a bold header; blank cells are left empty.
+fn write_sheet<'a, R>(ws: &mut Worksheet, columns: &[SheetColumn<'a, R>], rows: &'a [R]) -> Result<(), XlsxError> {
+    let bold = Format::new().set_bold();
+    for (c, (h, w, _)) in columns.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &bold)?;
+        ws.set_column_width(c as u16, *w)?;
+    }
+    for (i, r) in rows.iter().enumerate() {
+        for (c, (_, _, cell)) in columns.iter().enumerate() {
+            let v = cell(r);
+            if !v.is_empty() {
+                ws.write_string(i as u32 + 1, c as u16, v)?;
+            }
+        }
+    }
+    Ok(())
+}
 
 fn xlsform_workbook(form: &XlsForm) -> Result<Workbook, SurveyFileError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     let ws = wb.add_worksheet().set_name("survey")?;
-    let text = |h: &str, w: f64, f: fn(&SurveyRow) -> &String| -> SurveyColumn<'_> {
+    let text = |h: &str, w: f64, f: fn(&SurveyRow) -> &String| -> SheetColumn<'_, SurveyRow> {
         (h.to_string(), w, Box::new(move |r| f(r).as_str()))
     };
-    let mut columns: Vec<SurveyColumn<'_>> =
-        vec![text("type", 22.0, |r| &r.kind), text("name", 22.0, |r| &r.name), text("label", 50.0, |r| &r.label)];
-    for lang in languages(form.survey.iter().map(|r| r.labels.as_slice())) {
+    let default_language = &form.settings.default_language;
+    let langs = languages(form.survey.iter().map(|r| r.labels.as_slice()));
+    let mut columns = vec![text("type", 22.0, |r| &r.kind), text("name", 22.0, |r| &r.name)];
+    if needs_plain_label(form.survey.iter().map(|r| (r.label.as_str(), r.labels.as_slice())), &langs, default_language)
+    {
+        columns.push(text("label", 50.0, |r| &r.label));
+    }
+    for lang in langs {
         columns.push((format!("label::{lang}"), 50.0, Box::new(move |r: &SurveyRow| label_in(&r.labels, lang))));
     }
     columns.push(text("hint", 30.0, |r| &r.hint));
@@ -305,41 +341,22 @@ fn xlsform_workbook(form: &XlsForm) -> Result<Workbook, SurveyFileError> {
         text("berdaya_bins", 40.0, |r| &r.berdaya_bins),
         text("berdaya_note", 80.0, |r| &r.berdaya_note),
     ]);
-    for (c, (h, w, _)) in columns.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, h, &bold)?;
-        ws.set_column_width(c as u16, *w)?;
-    }
-    for (i, r) in form.survey.iter().enumerate() {
-        for (c, (_, _, cell)) in columns.iter().enumerate() {
-            let v = cell(r);
-            if !v.is_empty() {
-                ws.write_string(i as u32 + 1, c as u16, v)?;
-            }
-        }
-    }
+    write_sheet(ws, &columns, &form.survey)?;
     ws.set_freeze_panes(1, 0)?;
     let ws = wb.add_worksheet().set_name("choices")?;
-    let choice_languages = languages(form.choices.iter().map(|r| r.labels.as_slice()));
-    for (c, h) in ["list_name", "name", "label"].iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold)?;
+    let text = |h: &str, w: f64, f: fn(&ChoiceRow) -> &String| -> SheetColumn<'_, ChoiceRow> {
+        (h.to_string(), w, Box::new(move |r| f(r).as_str()))
+    };
+    let langs = languages(form.choices.iter().map(|r| r.labels.as_slice()));
+    let mut columns = vec![text("list_name", 16.0, |r| &r.list_name), text("name", 8.43, |r| &r.name)];
+    if needs_plain_label(form.choices.iter().map(|r| (r.label.as_str(), r.labels.as_slice())), &langs, default_language)
+    {
+        columns.push(text("label", 45.0, |r| &r.label));
     }
-    for (j, lang) in choice_languages.iter().enumerate() {
-        ws.write_string_with_format(0, 3 + j as u16, format!("label::{lang}"), &bold)?;
-        ws.set_column_width(3 + j as u16, 45)?;
+    for lang in langs {
+        columns.push((format!("label::{lang}"), 45.0, Box::new(move |r: &ChoiceRow| label_in(&r.labels, lang))));
     }
-    for (i, r) in form.choices.iter().enumerate() {
-        ws.write_string(i as u32 + 1, 0, &r.list_name)?;
-        ws.write_string(i as u32 + 1, 1, &r.name)?;
-        ws.write_string(i as u32 + 1, 2, &r.label)?;
-        for (j, lang) in choice_languages.iter().enumerate() {
-            let v = label_in(&r.labels, lang);
-            if !v.is_empty() {
-                ws.write_string(i as u32 + 1, 3 + j as u16, v)?;
-            }
-        }
-    }
-    ws.set_column_width(0, 16)?;
-    ws.set_column_width(2, 45)?;
+    write_sheet(ws, &columns, &form.choices)?;
     let ws = wb.add_worksheet().set_name("settings")?;
     let s = &form.settings;
     let mut col = 0u16;
@@ -853,6 +870,15 @@ mod tests {
             (scale.score_of("Ya"), scale.score_of("Yes"), scale.score_of("yes "), scale.score_of("Mungkin")),
             (Some(2), Some(2), Some(2), None)
         );
+        // Written back as it came: language columns only, no extra default language.
+        let bytes = xlsform_to_bytes(&form).unwrap();
+        assert_eq!(read_xlsform_bytes(&bytes).unwrap(), form);
+        let mut wb = xlsx::Workbook::from_bytes(&bytes, Limits::SURVEY).unwrap();
+        for sheet in ["survey", "choices"] {
+            let rows = sheet_rows(&mut wb, sheet, &mut 0).unwrap().unwrap();
+            assert!(!rows[0].1.iter().any(|h| h == "label"), "{sheet}: {:?}", rows[0].1);
+            assert!(rows[0].1.iter().any(|h| h == "label::English (en)"), "{sheet}: {:?}", rows[0].1);
+        }
     }
 
     #[test]
