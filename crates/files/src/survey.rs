@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use berdaya_domain::survey::instrument::LanguageLabel;
 use berdaya_domain::survey::report::{Report, Side};
 use berdaya_domain::survey::{ChoiceRow, FormSettings, ResponseRow, ResponseTable, SurveyRow, XlsForm};
 use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, Worksheet, XlsxError};
@@ -128,22 +129,63 @@ fn sheet_rows(wb: &mut xlsx::Workbook, name: &str, bytes: &mut u64) -> Result<Op
     Ok(Some(out))
 }
 
-/// Column lookup of a header row, by exact lower-case name; `label` also accepts the first
-/// `label::Language (xx)` column.
-struct Columns(Vec<String>);
+/// Column lookup of a header row, by lower-case name; `label` and `hint` also accept a
+/// `label::Language (xx)` column (the default language's, else the first).
+struct Columns {
+    /// Headers in lower case, for lookup.
+    lower: Vec<String>,
+    /// Headers as written (language names keep their case).
+    written: Vec<String>,
+}
 
 impl Columns {
+    fn new(header: &[String]) -> Columns {
+        Columns {
+            lower: header.iter().map(|s| s.trim().to_ascii_lowercase()).collect(),
+            written: header.iter().map(|s| s.trim().to_string()).collect(),
+        }
+    }
+
     fn find(&self, name: &str) -> Option<usize> {
-        self.0.iter().position(|h| h == name).or_else(|| {
-            (name == "label" || name == "hint")
-                .then(|| self.0.iter().position(|h| h.starts_with(&format!("{name}::"))))
-                .flatten()
+        self.lower.iter().position(|h| h == name)
+    }
+
+    /// A text column that may be split by language: the plain one, else the default
+    /// language's, else the first language's.
+    fn find_text(&self, name: &str, default_language: &str) -> Option<usize> {
+        self.find(name).or_else(|| {
+            let langs = self.languages(name);
+            langs
+                .iter()
+                .find(|(l, _)| l.eq_ignore_ascii_case(default_language.trim()))
+                .or(langs.first())
+                .map(|(_, c)| *c)
         })
+    }
+
+    /// The `name::Language` columns: (language as written, column).
+    fn languages(&self, name: &str) -> Vec<(String, usize)> {
+        let prefix = format!("{name}::");
+        self.lower
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.starts_with(&prefix))
+            .map(|(i, _)| (self.written[i][prefix.len()..].trim().to_string(), i))
+            .collect()
     }
 }
 
 fn get(cells: &[String], col: Option<usize>) -> String {
     col.and_then(|c| cells.get(c)).cloned().unwrap_or_default()
+}
+
+/// The labels of one row in each language column that holds text.
+fn language_labels(cells: &[String], langs: &[(String, usize)]) -> Vec<LanguageLabel> {
+    langs
+        .iter()
+        .map(|(language, c)| LanguageLabel { language: language.clone(), text: get(cells, Some(*c)) })
+        .filter(|l| !l.text.is_empty())
+        .collect()
 }
 
 fn form_from_sheets(wb: &mut xlsx::Workbook) -> Result<XlsForm, SurveyFileError> {
@@ -152,10 +194,19 @@ fn form_from_sheets(wb: &mut xlsx::Workbook) -> Result<XlsForm, SurveyFileError>
     let survey = sheet_rows(wb, "survey", &mut bytes)?.ok_or_else(|| SurveyFileError::MissingSheet("survey".into()))?;
     let choices = sheet_rows(wb, "choices", &mut bytes)?.unwrap_or_default();
     let settings = sheet_rows(wb, "settings", &mut bytes)?.unwrap_or_default();
-    let header = |rows: &[(u32, Vec<String>)]| {
-        Columns(
-            rows.first().map(|(_, h)| h.iter().map(|s| s.trim().to_ascii_lowercase()).collect()).unwrap_or_default(),
-        )
+    let header =
+        |rows: &[(u32, Vec<String>)]| Columns::new(rows.first().map(|(_, h)| h.as_slice()).unwrap_or_default());
+    let sh = header(&settings);
+    let first_settings = settings.get(1).map(|(_, c)| c.clone()).unwrap_or_default();
+    // pyxform's aliases: KoboToolbox writes `id_string` and sometimes `title`.
+    let s = |names: &[&str]| {
+        names.iter().map(|n| get(&first_settings, sh.find(n))).find(|v| !v.is_empty()).unwrap_or_default()
+    };
+    let settings = FormSettings {
+        form_title: s(&["form_title", "title", "set form title"]),
+        form_id: s(&["form_id", "id_string", "set form id"]),
+        version: s(&["version"]),
+        default_language: s(&["default_language"]),
     };
     let h = header(&survey);
     for required in ["type", "name"] {
@@ -164,7 +215,9 @@ fn form_from_sheets(wb: &mut xlsx::Workbook) -> Result<XlsForm, SurveyFileError>
         }
     }
     let c = |n: &str| h.find(n);
-    let (ty, name, label, hint) = (c("type"), c("name"), c("label"), c("hint"));
+    let lang = &settings.default_language;
+    let (ty, name, label, hint) = (c("type"), c("name"), h.find_text("label", lang), h.find_text("hint", lang));
+    let (labels, appearance) = (h.languages("label"), c("appearance"));
     let (req, cons, cmsg) = (c("required"), c("constraint"), c("constraint_message"));
     let (bd, bins, note) = (c("berdaya"), c("berdaya_bins"), c("berdaya_note"));
     let survey_rows = survey
@@ -176,6 +229,8 @@ fn form_from_sheets(wb: &mut xlsx::Workbook) -> Result<XlsForm, SurveyFileError>
             kind: get(cells, ty),
             name: get(cells, name),
             label: get(cells, label),
+            labels: language_labels(cells, &labels),
+            appearance: get(cells, appearance),
             hint: get(cells, hint),
             required: get(cells, req),
             constraint: get(cells, cons),
@@ -187,7 +242,7 @@ fn form_from_sheets(wb: &mut xlsx::Workbook) -> Result<XlsForm, SurveyFileError>
         .collect();
     let ch = header(&choices);
     let list = ch.find("list_name").or_else(|| ch.find("list name"));
-    let (cname, clabel) = (ch.find("name"), ch.find("label"));
+    let (cname, clabel, clabels) = (ch.find("name"), ch.find_text("label", lang), ch.languages("label"));
     let choice_rows = choices
         .iter()
         .skip(1)
@@ -197,21 +252,10 @@ fn form_from_sheets(wb: &mut xlsx::Workbook) -> Result<XlsForm, SurveyFileError>
             list_name: get(cells, list),
             name: get(cells, cname),
             label: get(cells, clabel),
+            labels: language_labels(cells, &clabels),
         })
         .collect();
-    let sh = header(&settings);
-    let first_settings = settings.get(1).map(|(_, c)| c.clone()).unwrap_or_default();
-    let s = |n: &str| get(&first_settings, sh.find(n));
-    Ok(XlsForm {
-        survey: survey_rows,
-        choices: choice_rows,
-        settings: FormSettings {
-            form_title: s("form_title"),
-            form_id: s("form_id"),
-            version: s("version"),
-            default_language: s("default_language"),
-        },
-    })
+    Ok(XlsForm { survey: survey_rows, choices: choice_rows, settings })
 }
 
 /// Reads an XLSForm workbook (.xlsx).
@@ -226,60 +270,103 @@ pub fn read_xlsform_bytes(bytes: &[u8]) -> Result<XlsForm, SurveyFileError> {
     form_from_sheets(&mut wb)
 }
 
-const SURVEY_COLUMNS: [&str; 10] = [
-    "type",
-    "name",
-    "label",
-    "hint",
-    "required",
-    "constraint",
-    "constraint_message",
-    "berdaya",
-    "berdaya_bins",
-    "berdaya_note",
-];
+/// The languages of a set of rows' `label::…` columns, in first-seen order.
+fn languages<'a>(rows: impl Iterator<Item = &'a [LanguageLabel]>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for labels in rows {
+        for l in labels {
+            if !out.contains(&l.language.as_str()) {
+                out.push(&l.language);
+            }
+        }
+    }
+    out
+}
+
+/// The text of a row's label in `language`, or blank.
+fn label_in<'a>(labels: &'a [LanguageLabel], language: &str) -> &'a str {
+    labels.iter().find(|l| l.language == language).map_or("", |l| l.text.as_str())
+}
+
+/// Whether a sheet needs a plain `label` column beside its `label::…` ones: not when every
+/// row's label is its text in the language the reader takes as the label (the default
+/// language, else the first), as in a form authored in KoboToolbox.
+fn needs_plain_label<'a>(
+    rows: impl Iterator<Item = (&'a str, &'a [LanguageLabel])>,
+    languages: &[&str],
+    default_language: &str,
+) -> bool {
+    let main = languages.iter().find(|l| l.eq_ignore_ascii_case(default_language.trim())).or(languages.first());
+    let Some(main) = main else { return true };
+    rows.into_iter().any(|(label, labels)| label != label_in(labels, main))
+}
+
+/// A column of a sheet: header, width, and the cell of a row.
+type SheetColumn<'a, R> = (String, f64, Box<dyn Fn(&'a R) -> &'a str + 'a>);
+
+/// Writes a sheet of rows by columns, with a bold header; blank cells are left empty.
+fn write_sheet<'a, R>(ws: &mut Worksheet, columns: &[SheetColumn<'a, R>], rows: &'a [R]) -> Result<(), XlsxError> {
+    let bold = Format::new().set_bold();
+    for (c, (h, w, _)) in columns.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &bold)?;
+        ws.set_column_width(c as u16, *w)?;
+    }
+    for (i, r) in rows.iter().enumerate() {
+        for (c, (_, _, cell)) in columns.iter().enumerate() {
+            let v = cell(r);
+            if !v.is_empty() {
+                ws.write_string(i as u32 + 1, c as u16, v)?;
+            }
+        }
+    }
+    Ok(())
+}
 
 fn xlsform_workbook(form: &XlsForm) -> Result<Workbook, SurveyFileError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     let ws = wb.add_worksheet().set_name("survey")?;
-    for (c, h) in SURVEY_COLUMNS.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold)?;
+    let text = |h: &str, w: f64, f: fn(&SurveyRow) -> &String| -> SheetColumn<'_, SurveyRow> {
+        (h.to_string(), w, Box::new(move |r| f(r).as_str()))
+    };
+    let default_language = &form.settings.default_language;
+    let langs = languages(form.survey.iter().map(|r| r.labels.as_slice()));
+    let mut columns = vec![text("type", 22.0, |r| &r.kind), text("name", 22.0, |r| &r.name)];
+    if needs_plain_label(form.survey.iter().map(|r| (r.label.as_str(), r.labels.as_slice())), &langs, default_language)
+    {
+        columns.push(text("label", 50.0, |r| &r.label));
     }
-    for (i, r) in form.survey.iter().enumerate() {
-        let cells = [
-            &r.kind,
-            &r.name,
-            &r.label,
-            &r.hint,
-            &r.required,
-            &r.constraint,
-            &r.constraint_message,
-            &r.berdaya,
-            &r.berdaya_bins,
-            &r.berdaya_note,
-        ];
-        for (c, v) in cells.iter().enumerate() {
-            if !v.is_empty() {
-                ws.write_string(i as u32 + 1, c as u16, v.as_str())?;
-            }
-        }
+    for lang in langs {
+        columns.push((format!("label::{lang}"), 50.0, Box::new(move |r: &SurveyRow| label_in(&r.labels, lang))));
     }
-    for (c, w) in [22.0, 22.0, 50.0, 30.0, 9.0, 24.0, 24.0, 10.0, 40.0, 80.0].iter().enumerate() {
-        ws.set_column_width(c as u16, *w)?;
+    columns.push(text("hint", 30.0, |r| &r.hint));
+    if form.survey.iter().any(|r| !r.appearance.is_empty()) {
+        columns.push(text("appearance", 14.0, |r| &r.appearance));
     }
+    columns.extend([
+        text("required", 9.0, |r| &r.required),
+        text("constraint", 24.0, |r| &r.constraint),
+        text("constraint_message", 24.0, |r| &r.constraint_message),
+        text("berdaya", 10.0, |r| &r.berdaya),
+        text("berdaya_bins", 40.0, |r| &r.berdaya_bins),
+        text("berdaya_note", 80.0, |r| &r.berdaya_note),
+    ]);
+    write_sheet(ws, &columns, &form.survey)?;
     ws.set_freeze_panes(1, 0)?;
     let ws = wb.add_worksheet().set_name("choices")?;
-    for (c, h) in ["list_name", "name", "label"].iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold)?;
+    let text = |h: &str, w: f64, f: fn(&ChoiceRow) -> &String| -> SheetColumn<'_, ChoiceRow> {
+        (h.to_string(), w, Box::new(move |r| f(r).as_str()))
+    };
+    let langs = languages(form.choices.iter().map(|r| r.labels.as_slice()));
+    let mut columns = vec![text("list_name", 16.0, |r| &r.list_name), text("name", 8.43, |r| &r.name)];
+    if needs_plain_label(form.choices.iter().map(|r| (r.label.as_str(), r.labels.as_slice())), &langs, default_language)
+    {
+        columns.push(text("label", 45.0, |r| &r.label));
     }
-    for (i, r) in form.choices.iter().enumerate() {
-        ws.write_string(i as u32 + 1, 0, &r.list_name)?;
-        ws.write_string(i as u32 + 1, 1, &r.name)?;
-        ws.write_string(i as u32 + 1, 2, &r.label)?;
+    for lang in langs {
+        columns.push((format!("label::{lang}"), 45.0, Box::new(move |r: &ChoiceRow| label_in(&r.labels, lang))));
     }
-    ws.set_column_width(0, 16)?;
-    ws.set_column_width(2, 45)?;
+    write_sheet(ws, &columns, &form.choices)?;
     let ws = wb.add_worksheet().set_name("settings")?;
     let s = &form.settings;
     let mut col = 0u16;
@@ -718,6 +805,90 @@ mod tests {
         let back = read_xlsform_bytes(&bytes).unwrap();
         assert_eq!(back, form);
         Instrument::from_xlsform(&back).unwrap();
+        // Labels in two languages and appearances survive too.
+        let mut form = seed004::xlsform();
+        let lang = |language: &str, text: &str| LanguageLabel { language: language.into(), text: text.into() };
+        for r in form.survey.iter_mut().filter(|r| !r.label.is_empty()) {
+            r.labels = vec![lang("Indonesian (id)", &r.label), lang("English (en)", &format!("EN {}", r.name))];
+        }
+        form.survey[3].appearance = "minimal".into();
+        for c in &mut form.choices {
+            c.labels = vec![lang("Indonesian (id)", &c.label), lang("English (en)", &format!("EN {}", c.name))];
+        }
+        form.choices[0].labels.pop();
+        let back = read_xlsform_bytes(&xlsform_to_bytes(&form).unwrap()).unwrap();
+        assert_eq!(back, form);
+        let inst = Instrument::from_xlsform(&back).unwrap();
+        let item = inst.items().next().unwrap();
+        assert_eq!(item.labels, [format!("EN {}", item.name)]);
+    }
+
+    /// A form as KoboToolbox writes it: settings with `id_string` and no `form_title`, labels
+    /// only in language columns.
+    fn kobo_style_workbook() -> Vec<u8> {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet().set_name("survey").unwrap();
+        let rows: [&[&str]; 5] = [
+            &["type", "name", "label::English (en)", "label::Indonesian (id)", "appearance", "berdaya"],
+            &["begin_group", "tahap", "Stage", "Tahap", "field-list", "indicator"],
+            &["select_one skala", "kepala", "Answers", "Jawaban", "label", ""],
+            &["select_one skala", "q1", "Ready", "Siap", "list-nolabel", ""],
+            &["end_group", "", "", "", "", ""],
+        ];
+        for (r, cells) in rows.iter().enumerate() {
+            for (c, v) in cells.iter().enumerate() {
+                ws.write_string(r as u32, c as u16, *v).unwrap();
+            }
+        }
+        let ws = wb.add_worksheet().set_name("choices").unwrap();
+        let rows: [&[&str]; 3] = [
+            &["list_name", "name", "label::English (en)", "label::Indonesian (id)"],
+            &["skala", "1", "No", "Tidak"],
+            &["skala", "2", "Yes", "Ya"],
+        ];
+        for (r, cells) in rows.iter().enumerate() {
+            for (c, v) in cells.iter().enumerate() {
+                ws.write_string(r as u32, c as u16, *v).unwrap();
+            }
+        }
+        let ws = wb.add_worksheet().set_name("settings").unwrap();
+        for (c, (h, v)) in [("id_string", "aJk3kobo"), ("default_language", "Indonesian (id)")].iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+            ws.write_string(1, c as u16, *v).unwrap();
+        }
+        wb.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn a_form_with_id_string_gets_its_title_and_default_language_labels() {
+        let form = read_xlsform_bytes(&kobo_style_workbook()).unwrap();
+        assert_eq!(form.settings.form_id, "aJk3kobo");
+        // The default language's column is the label; every language is kept.
+        assert_eq!(form.survey[2].label, "Siap");
+        assert_eq!(
+            form.survey[2].labels.iter().map(|l| l.language.as_str()).collect::<Vec<_>>(),
+            ["English (en)", "Indonesian (id)"]
+        );
+        assert_eq!(form.choices[1].label, "Ya");
+        let inst = Instrument::from_xlsform(&form).unwrap();
+        assert_eq!(inst.title, "aJk3kobo");
+        assert_eq!(inst.form_id, "aJk3kobo");
+        // The matrix header row is not an item.
+        assert_eq!(inst.items().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["q1"]);
+        let scale = &inst.items().next().unwrap().scale;
+        assert_eq!(
+            (scale.score_of("Ya"), scale.score_of("Yes"), scale.score_of("yes "), scale.score_of("Mungkin")),
+            (Some(2), Some(2), Some(2), None)
+        );
+        // Written back as it came: language columns only, no extra default language.
+        let bytes = xlsform_to_bytes(&form).unwrap();
+        assert_eq!(read_xlsform_bytes(&bytes).unwrap(), form);
+        let mut wb = xlsx::Workbook::from_bytes(&bytes, Limits::SURVEY).unwrap();
+        for sheet in ["survey", "choices"] {
+            let rows = sheet_rows(&mut wb, sheet, &mut 0).unwrap().unwrap();
+            assert!(!rows[0].1.iter().any(|h| h == "label"), "{sheet}: {:?}", rows[0].1);
+            assert!(rows[0].1.iter().any(|h| h == "label::English (en)"), "{sheet}: {:?}", rows[0].1);
+        }
     }
 
     #[test]

@@ -9,6 +9,10 @@
 //!   integer `name`) or an `integer`/`decimal` question coded by `berdaya_bins`
 //!   (`lo-hi:code;...`, see [`super::bins`]), whose range may be bounded by a simple
 //!   `constraint` such as `. >= 0`.
+//! - Labels in several languages (`label::Indonesian (id)`, `label::English (en)`) are all
+//!   kept, so a KoboToolbox "labels" export in any of them can be matched to the form.
+//! - A `select_one` with appearance `label` inside an indicator is the header row of a
+//!   matrix (it shows the choice labels above the items), not an item.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -25,6 +29,12 @@ pub struct SurveyRow {
     pub kind: String,
     pub name: String,
     pub label: String,
+    /// The `label::Language (xx)` columns, in sheet order (empty when the form has one language).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<LanguageLabel>,
+    /// The `appearance` column (`label`, `list-nolabel`, `table-list`, …).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub appearance: String,
     pub hint: String,
     pub required: String,
     pub constraint: String,
@@ -42,6 +52,34 @@ pub struct ChoiceRow {
     pub list_name: String,
     pub name: String,
     pub label: String,
+    /// The `label::Language (xx)` columns, in sheet order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<LanguageLabel>,
+}
+
+/// A label in one language: the `Indonesian (id)` of a `label::Indonesian (id)` column.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LanguageLabel {
+    pub language: String,
+    pub text: String,
+}
+
+/// The texts of every language column that differ from `label` and are not blank.
+fn other_labels(label: &str, labels: &[LanguageLabel]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for l in labels {
+        let t = l.text.trim();
+        if !t.is_empty() && t != label.trim() && !out.iter().any(|o| o == t) {
+            out.push(t.to_string());
+        }
+    }
+    out
+}
+
+/// A label as an export writes it, for comparison: trimmed, inner whitespace collapsed,
+/// lower case (spreadsheets and exports differ in all three).
+pub fn normalize_label(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 /// The `settings` sheet.
@@ -66,6 +104,9 @@ pub struct XlsForm {
 pub struct ScaleChoice {
     pub name: String,
     pub label: String,
+    /// The label in the form's other languages.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
     pub score: i32,
 }
 
@@ -79,13 +120,26 @@ pub struct Scale {
 }
 
 impl Scale {
-    /// The score of an answer given as a choice name, or else as an exact choice label.
+    /// The score of an answer given as a choice name, or else as a choice label in any
+    /// language of the form (KoboToolbox's "labels" export writes the label text), exact or
+    /// differing only in case and spacing.
     pub fn score_of(&self, answer: &str) -> Option<i32> {
         let a = answer.trim();
-        self.choices
+        let exact = self
+            .choices
             .iter()
             .find(|c| c.name == a)
-            .or_else(|| self.choices.iter().find(|c| c.label == a))
+            .or_else(|| self.choices.iter().find(|c| c.label == a || c.labels.iter().any(|l| l == a)));
+        if let Some(c) = exact {
+            return Some(c.score);
+        }
+        let n = normalize_label(a);
+        if n.is_empty() {
+            return None;
+        }
+        self.choices
+            .iter()
+            .find(|c| std::iter::once(&c.label).chain(&c.labels).any(|l| normalize_label(l) == n))
             .map(|c| c.score)
     }
 
@@ -102,6 +156,9 @@ impl Scale {
 pub struct Item {
     pub name: String,
     pub label: String,
+    /// The label in the form's other languages.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
     /// Group path as exported by KoboToolbox/ODK, e.g. `persiapan/rekening`.
     pub path: String,
     pub row: u32,
@@ -113,6 +170,9 @@ pub struct Item {
 pub struct Indicator {
     pub name: String,
     pub label: String,
+    /// The label in the form's other languages.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
     pub row: u32,
     pub items: Vec<Item>,
 }
@@ -144,6 +204,9 @@ pub enum Coding {
 pub struct Factor {
     pub name: String,
     pub label: String,
+    /// The label in the form's other languages.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
     pub path: String,
     pub row: u32,
     pub coding: Coding,
@@ -356,6 +419,12 @@ fn norm_kind(kind: &str) -> (String, String) {
     }
 }
 
+/// Whether a question's appearance makes it a matrix header row: the `label` appearance
+/// (shown beside `list-nolabel` items in a table-list or field-list group).
+fn is_matrix_header(appearance: &str) -> bool {
+    appearance.split_whitespace().any(|a| a.eq_ignore_ascii_case("label"))
+}
+
 /// Builds the model from rows, collecting structural problems.
 fn build(form: &XlsForm) -> (Instrument, Vec<Problem>) {
     let mut problems = Vec::new();
@@ -385,9 +454,12 @@ fn build(form: &XlsForm) -> (Instrument, Vec<Problem>) {
         let mut ok = true;
         for c in rows {
             match c.name.trim().parse::<i32>() {
-                Ok(score) => {
-                    choices.push(ScaleChoice { name: c.name.trim().to_string(), label: c.label.clone(), score })
-                }
+                Ok(score) => choices.push(ScaleChoice {
+                    name: c.name.trim().to_string(),
+                    label: c.label.clone(),
+                    labels: other_labels(&c.label, &c.labels),
+                    score,
+                }),
                 Err(_) => {
                     ok = false;
                     if scale_problems_reported.insert((list.to_string(), c.name.clone())) {
@@ -451,6 +523,7 @@ fn build(form: &XlsForm) -> (Instrument, Vec<Problem>) {
                         indicators.push(Indicator {
                             name: name.to_string(),
                             label: r.label.clone(),
+                            labels: other_labels(&r.label, &r.labels),
                             row: r.row,
                             items: Vec::new(),
                         });
@@ -530,12 +603,21 @@ fn build(form: &XlsForm) -> (Instrument, Vec<Problem>) {
                 }
             };
             if let Some(coding) = coding {
-                factors.push(Factor { name: name.to_string(), label: r.label.clone(), path, row: r.row, coding });
+                factors.push(Factor {
+                    name: name.to_string(),
+                    label: r.label.clone(),
+                    labels: other_labels(&r.label, &r.labels),
+                    path,
+                    row: r.row,
+                    coding,
+                });
             }
             continue;
         }
         if let Some(ind) = current_indicator {
             match kind.as_str() {
+                // The header row of a matrix shows the choices above the items; nobody answers it.
+                "select_one" if is_matrix_header(&r.appearance) => {}
                 "select_one" => {
                     if name.is_empty() {
                         problems.push(Problem::at(r.row, name, ProblemKind::MissingName));
@@ -543,6 +625,7 @@ fn build(form: &XlsForm) -> (Instrument, Vec<Problem>) {
                         indicators[ind].items.push(Item {
                             name: name.to_string(),
                             label: r.label.clone(),
+                            labels: other_labels(&r.label, &r.labels),
                             path,
                             row: r.row,
                             scale,
@@ -602,7 +685,7 @@ mod tests {
     }
 
     fn choice(row: u32, list: &str, name: &str) -> ChoiceRow {
-        ChoiceRow { row, list_name: list.into(), name: name.into(), label: name.into() }
+        ChoiceRow { row, list_name: list.into(), name: name.into(), label: name.into(), labels: Vec::new() }
     }
 
     #[test]

@@ -6,6 +6,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::columns::{UnmatchedQuestion, closest_list, question_list};
+
 /// Responses as read from a CSV or XLSX file. `line` of a row is its line in the file
 /// (the header is line 1), so problems can be found in a spreadsheet.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,8 +97,18 @@ pub enum MissingPolicy {
 /// Why responses cannot be coded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ResponsesError {
+    /// Kept for callers that name questions themselves; [`ColumnMap::resolve`] reports
+    /// [`ResponsesError::NoColumns`], which also names the closest headers.
     #[error("no column for question(s) {}", .0.join(", "))]
     MissingColumns(Vec<String>),
+    #[error(
+        "no column for question(s) {}: the header has none of the shapes tried (KoboToolbox group path `group/question`, ODK Central `group-question`, the bare name, the question label in any language of the form); closest headers: {}",
+        question_list(.0),
+        closest_list(.0)
+    )]
+    NoColumns(Vec<UnmatchedQuestion>),
+    #[error("column `{column}` matches several questions: {}", .questions.join(", "))]
+    SharedColumn { column: String, questions: Vec<String> },
     #[error("question `{question}` matches several columns: {}", .columns.join(", "))]
     AmbiguousColumn { question: String, columns: Vec<String> },
     #[error("{} bad answer(s); fix them or drop those respondents", .0.len())]

@@ -135,6 +135,7 @@ fn choices() -> Vec<ChoiceRow> {
                 list_name: list.into(),
                 name: name.into(),
                 label: label.into(),
+                labels: Vec::new(),
             });
         }
     }
