@@ -451,7 +451,7 @@ pub fn analyze_coded(instrument: &Instrument, coded: &CodedResponses, alpha: f64
             // Lengths are equal by construction; a mismatch would be a bug, reported as undefined.
             let stats = RankCorrelation::of_ints(codes, values)
                 .unwrap_or_else(|_| RankCorrelation::from_sums(&super::rank::RankSums::from_table(&[], 0, 0)));
-            let significant = stats.p_two_sided.map(|p| p < alpha);
+            let significant = stats.significant(alpha);
             let reason = stats.undefined.map(|u| u.to_string());
             correlations.push(CorrelationRow {
                 factor: f.name.clone(),
