@@ -548,6 +548,18 @@ impl RankCorrelation {
         Ok(Self::from_sums(&RankSums::from_ints(x, y)?))
     }
 
+    /// Whether rho differs from 0 at level `alpha` (two-sided): by the exact p whenever it is
+    /// computed (n ≤ 9 without ties), else by the t approximation; `None` when p is undefined.
+    ///
+    /// At n = 5, rho = 0.9 the t p is 0.037 but the exact p 0.083: not significant at 0.05.
+    pub fn significant(&self, alpha: f64) -> Option<bool> {
+        let p = match self.p_method? {
+            PMethod::Exact => self.p_exact_two_sided?,
+            PMethod::T => self.p_two_sided?,
+        };
+        Some(p < alpha)
+    }
+
     pub fn from_sums(s: &RankSums) -> Self {
         let n = s.n;
         let ties = s.x_ties.has_ties() || s.y_ties.has_ties();
@@ -631,20 +643,6 @@ impl RankCorrelation {
             out.tau_b_p_two_sided = Some(kendall_normal_p(s));
         }
         out
-    }
-}
-
-impl RankCorrelation {
-    /// Whether rho differs from 0 at level `alpha` (two-sided): by the exact p whenever it is
-    /// computed (n ≤ 9 without ties), else by the t approximation; `None` when p is undefined.
-    ///
-    /// At n = 5, rho = 0.9 the t p is 0.037 but the exact p 0.083: not significant at 0.05.
-    pub fn significant(&self, alpha: f64) -> Option<bool> {
-        let p = match self.p_method? {
-            PMethod::Exact => self.p_exact_two_sided?,
-            PMethod::T => self.p_two_sided?,
-        };
-        Some(p < alpha)
     }
 }
 

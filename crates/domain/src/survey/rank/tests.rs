@@ -389,3 +389,23 @@ fn shortcut_is_null_when_rho_is_undefined() {
     let c = RankCorrelation::of_ints(&[1, 2, 3, 4], &[1, 3, 2, 4]).unwrap();
     assert!(c.rho_shortcut.is_some());
 }
+
+proptest! {
+    /// A strictly monotone recoding of a column correlates with it exactly ±1 (ties or not),
+    /// and the overflow-safe test saa = sbb = |sab| agrees with sab² = saa·sbb on any data.
+    #[test]
+    fn monotone_recoding_is_exactly_perfect((x, y) in pairs(), up in any::<bool>()) {
+        let recoded: Vec<f64> = x.iter().map(|v| if up { (v / 1e4).powi(3) + 3.0 } else { -v * 2.0 }).collect();
+        let c = RankCorrelation::of_f64(&x, &recoded).unwrap();
+        if c.undefined.is_none() {
+            prop_assert_eq!(c.rho, Some(if up { 1.0 } else { -1.0 }));
+            prop_assert_eq!(c.t, None);
+            prop_assert_eq!(c.p_two_sided, Some(0.0));
+        }
+        let s = RankSums::from_f64(&x, &y).unwrap();
+        if s.saa > 0 && s.sbb > 0 {
+            let fallback = s.saa == s.sbb && s.sab.abs() == s.saa;
+            prop_assert_eq!(is_perfect(s.saa, s.sbb, s.sab), fallback);
+        }
+    }
+}
