@@ -244,14 +244,18 @@ fn text_report(r: &Report) -> String {
     let _ = writeln!(out, "\nSpearman correlations (rho tie-corrected; shortcut = 1 − 6Σd²/(n(n²−1))):");
     let _ = writeln!(
         out,
-        "  {:<20} {:<12} {:>3} {:>8} {:>9} {:>9} {:>8} {:<12} sig",
-        "factor", "target", "n", "rho", "shortcut", "p(2-s)", "tau_b", "strength"
+        "  (p(2-s): t approximation; exact: permutation p for n ≤ 9 without ties; sig uses the p named under p_method)"
+    );
+    let _ = writeln!(
+        out,
+        "  {:<20} {:<12} {:>3} {:>8} {:>9} {:>9} {:>9} {:<8} {:>8} {:<12} sig",
+        "factor", "target", "n", "rho", "shortcut", "p(2-s)", "exact", "p_method", "tau_b", "strength"
     );
     for c in &r.correlations {
         let s = &c.stats;
         let _ = writeln!(
             out,
-            "  {:<20} {:<12} {:>3} {:>8} {:>9}{} {:>9} {:>8} {:<12} {}",
+            "  {:<20} {:<12} {:>3} {:>8} {:>9}{} {:>9} {:>9} {:<8} {:>8} {:<12} {}",
             c.factor,
             c.target,
             s.n,
@@ -259,6 +263,8 @@ fn text_report(r: &Report) -> String {
             fmt_opt(s.rho_shortcut, 4),
             if s.shortcut_differs { "*" } else { " " },
             fmt_p(s.p_two_sided),
+            fmt_p(s.p_exact_two_sided),
+            s.p_method.map_or("—", |m| m.as_str()),
             fmt_opt(s.tau_b, 4),
             s.strength.map_or("—", |x| x.as_str()),
             match c.significant {
@@ -277,17 +283,69 @@ fn text_report(r: &Report) -> String {
         rel.alpha_level,
         fmt_opt(rel.r_critical, 4)
     );
-    let _ = writeln!(out, "  {:<20} {:>8} {:>8} {:<6} {:>10}", "item", "r_total", "r_rest", "valid", "α if del.");
+    if !rel.constant_items.is_empty() {
+        let _ = writeln!(
+            out,
+            "  alpha without constant items ({}) = {}",
+            rel.constant_items.join(", "),
+            fmt_opt(rel.cronbach_alpha_without_constant, 4)
+        );
+    }
+    for w in &rel.warnings {
+        let _ = writeln!(out, "  warning: {w}");
+    }
+    let _ = writeln!(
+        out,
+        "  (valid: corrected item–rest r > critical r, SPSS's Corrected Item-Total Correlation; uncorrected: item–total r)"
+    );
+    let yes_no = |v: Option<bool>| v.map_or("—", |v| if v { "yes" } else { "no" });
+    let _ = writeln!(
+        out,
+        "  {:<20} {:>8} {:>8} {:<17} {:<19} {:>10}",
+        "item", "r_total", "r_rest", "valid (corrected)", "valid (uncorrected)", "α if del."
+    );
     for it in &rel.items {
         let _ = writeln!(
             out,
-            "  {:<20} {:>8} {:>8} {:<6} {:>10}",
+            "  {:<20} {:>8} {:>8} {:<17} {:<19} {:>10}",
             it.name,
             fmt_opt(it.r_item_total, 4),
             fmt_opt(it.r_item_rest, 4),
-            it.valid.map_or("—", |v| if v { "yes" } else { "no" }),
+            yes_no(it.valid),
+            yes_no(it.valid_uncorrected),
             fmt_opt(it.alpha_if_deleted, 4)
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The text report names the p behind `sig`, labels both validity decisions, and gives
+    /// alpha without an item that never varies (the seed-004 data with `rekening` constant).
+    #[test]
+    fn text_report_shows_p_method_validity_labels_and_alpha_without_constant_items() {
+        let inst = Instrument::from_xlsform(&seed004::xlsform()).expect("built-in instrument");
+        let mut table = seed004::example_responses(43, 4);
+        let col = table.columns.iter().position(|c| c.rsplit('/').next() == Some("rekening")).expect("rekening column");
+        for row in &mut table.rows {
+            row.cells[col] = "3".to_string();
+        }
+        let report = analyze(&inst, &table, &AnalysisOptions::default()).expect("report");
+        let text = text_report(&report);
+        assert!(text.contains("p_method"), "{text}");
+        assert!(text.contains("valid (corrected)") && text.contains("valid (uncorrected)"), "{text}");
+        let rel = &report.reliability;
+        assert_eq!(rel.constant_items, ["rekening"]);
+        let line =
+            format!("alpha without constant items (rekening) = {}", fmt_opt(rel.cronbach_alpha_without_constant, 4));
+        assert!(text.contains(&line), "{text}");
+        assert!(text.contains("warning: every respondent gave the same answer to rekening"), "{text}");
+        // Each correlation row carries its method ("t": n = 43 has ties).
+        let row =
+            text.lines().find(|l| l.contains("total") && l.trim_end().ends_with("yes")).expect("a significant row");
+        assert!(row.split_whitespace().any(|w| w == "t"), "{row}");
+    }
 }

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use berdaya_domain::survey::instrument::LanguageLabel;
+use berdaya_domain::survey::rank::PMethod;
 use berdaya_domain::survey::report::{Report, Side};
 use berdaya_domain::survey::{ChoiceRow, FormSettings, ResponseRow, ResponseTable, SurveyRow, XlsForm};
 use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, Worksheet, XlsxError};
@@ -648,6 +649,7 @@ fn report_workbook(report: &Report) -> Result<Workbook, XlsxError> {
             "p dua sisi (t)",
             "p satu sisi (t)",
             "p eksak dua sisi",
+            "Metode p",
             "tau-b",
             "p tau-b",
             "Keeratan",
@@ -669,13 +671,21 @@ fn report_workbook(report: &Report) -> Result<Workbook, XlsxError> {
         opt(ws, r, 6, s.p_two_sided, &p4)?;
         opt(ws, r, 7, s.p_one_sided, &p4)?;
         opt(ws, r, 8, s.p_exact_two_sided, &p4)?;
-        opt(ws, r, 9, s.tau_b, &p4)?;
-        opt(ws, r, 10, s.tau_b_p_two_sided, &p4)?;
-        ws.write_string(r, 11, s.strength.map_or("—", |x| x.as_str()))?;
-        ws.write_string(r, 12, s.direction.map_or("—".to_string(), |d| format!("{d:?}").to_lowercase()))?;
-        ws.write_string(r, 13, c.significant.map_or("—", |b| if b { "ya" } else { "tidak" }))?;
-        ws.write_string(r, 14, c.reason.as_deref().unwrap_or(""))?;
+        ws.write_string(r, 9, s.p_method.map_or("—", p_method_id))?;
+        opt(ws, r, 10, s.tau_b, &p4)?;
+        opt(ws, r, 11, s.tau_b_p_two_sided, &p4)?;
+        ws.write_string(r, 12, s.strength.map_or("—", |x| x.as_str()))?;
+        ws.write_string(r, 13, s.direction.map_or("—".to_string(), |d| format!("{d:?}").to_lowercase()))?;
+        ws.write_string(r, 14, c.significant.map_or("—", |b| if b { "ya" } else { "tidak" }))?;
+        ws.write_string(r, 15, c.reason.as_deref().unwrap_or(""))?;
     }
+    let below = report.correlations.len() as u32 + 2;
+    ws.write_string(
+        below,
+        0,
+        "Signifikan memakai p eksak (permutasi) bila dihitung — n ≤ 9 tanpa ties — selain itu p pendekatan t; \
+         kolom \"Metode p\" menyebutkan yang dipakai.",
+    )?;
     ws.set_column_width(0, 22)?;
 
     // Reliability.
@@ -685,16 +695,29 @@ fn report_workbook(report: &Report) -> Result<Workbook, XlsxError> {
     opt(ws, 0, 1, rel.cronbach_alpha, &p4)?;
     ws.write_string(1, 0, format!("r kritis (n = {}, α = {}, dua sisi)", rel.n, rel.alpha_level))?;
     opt(ws, 1, 1, rel.r_critical, &p4)?;
+    let mut r = 2;
+    if !rel.constant_items.is_empty() {
+        ws.write_string(r, 0, format!("Alpha tanpa item konstan ({})", rel.constant_items.join(", ")))?;
+        opt(ws, r, 1, rel.cronbach_alpha_without_constant, &p4)?;
+        r += 1;
+    }
+    ws.write_string(
+        r,
+        0,
+        "Valid = r item-sisa terkoreksi (Corrected Item-Total Correlation SPSS) > r kritis; \
+         valid tanpa koreksi = r item-total > r kritis.",
+    )?;
+    let head = r + 2;
     headers(
         ws,
-        3,
+        head,
         &[
             "Item",
             "r item-total",
             "r item-sisa (terkoreksi)",
             "r kritis",
-            "Valid",
             "Valid (terkoreksi)",
+            "Valid tanpa koreksi (r item-total)",
             "Alpha jika dihapus",
             "Catatan",
         ],
@@ -702,13 +725,13 @@ fn report_workbook(report: &Report) -> Result<Workbook, XlsxError> {
     )?;
     let yn = |b: Option<bool>| b.map_or("—", |b| if b { "ya" } else { "tidak" });
     for (i, it) in rel.items.iter().enumerate() {
-        let r = i as u32 + 4;
+        let r = head + 1 + i as u32;
         ws.write_string(r, 0, &it.name)?;
         opt(ws, r, 1, it.r_item_total, &p4)?;
         opt(ws, r, 2, it.r_item_rest, &p4)?;
         opt(ws, r, 3, it.r_critical, &p4)?;
         ws.write_string(r, 4, yn(it.valid))?;
-        ws.write_string(r, 5, yn(it.valid_corrected))?;
+        ws.write_string(r, 5, yn(it.valid_uncorrected))?;
         opt(ws, r, 6, it.alpha_if_deleted, &p4)?;
         ws.write_string(r, 7, it.reason.as_deref().unwrap_or(""))?;
     }
@@ -779,6 +802,14 @@ fn report_workbook(report: &Report) -> Result<Workbook, XlsxError> {
     }
     ws.set_column_width(0, 24)?;
     Ok(wb)
+}
+
+/// Indonesian name of the p a significance decision used.
+fn p_method_id(m: PMethod) -> &'static str {
+    match m {
+        PMethod::Exact => "eksak",
+        PMethod::T => "pendekatan t",
+    }
 }
 
 /// Writes the analysis report as an XLSX workbook.
@@ -932,6 +963,43 @@ mod tests {
         let kat = sheet_rows(&mut check, "Kategori", &mut 0).unwrap().unwrap();
         let texts: Vec<String> = kat.into_iter().flat_map(|(_, cells)| cells).collect();
         assert!(texts.iter().any(|t| t == "(24.5; 35]"), "{texts:?}");
+    }
+
+    /// The Korelasi sheet names the p behind "Signifikan"; the Reliabilitas sheet labels both
+    /// validity decisions and gives alpha without an item that never varies (seed-004 data
+    /// with `rekening` answered 3 by everyone).
+    #[test]
+    fn report_workbook_shows_p_method_validity_and_alpha_without_constant_items() {
+        let inst = Instrument::from_xlsform(&seed004::xlsform()).unwrap();
+        let mut table = seed004::example_responses(43, 4);
+        let col = table.columns.iter().position(|c| c.rsplit('/').next() == Some("rekening")).unwrap();
+        for row in &mut table.rows {
+            row.cells[col] = "3".to_string();
+        }
+        let report = analyze(&inst, &table, &AnalysisOptions::default()).unwrap();
+        let bytes = report_to_xlsx_bytes(&report).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.xlsx");
+        std::fs::write(&path, bytes).unwrap();
+        let mut book = xlsx::Workbook::open(&path, Limits::SURVEY).unwrap();
+        let text = |cells: &[String]| cells.join(" | ");
+        let korelasi: Vec<Vec<String>> =
+            sheet_rows(&mut book, "Korelasi", &mut 0).unwrap().unwrap().into_iter().map(|(_, c)| c).collect();
+        let method_col = korelasi[0].iter().position(|h| h == "Metode p").expect("Metode p header");
+        assert_eq!(korelasi[1][method_col], "pendekatan t", "{}", text(&korelasi[1]));
+        let rel: Vec<Vec<String>> =
+            sheet_rows(&mut book, "Reliabilitas", &mut 0).unwrap().unwrap().into_iter().map(|(_, c)| c).collect();
+        let alpha_row = rel.iter().find(|r| r[0] == "Alpha tanpa item konstan (rekening)").expect("alpha row");
+        let want = report.reliability.cronbach_alpha_without_constant.unwrap();
+        assert!((alpha_row[1].parse::<f64>().unwrap() - want).abs() < 1e-9, "{}", text(alpha_row));
+        let head = rel.iter().position(|r| r[0] == "Item").expect("header row");
+        assert_eq!(rel[head][4], "Valid (terkoreksi)");
+        assert_eq!(rel[head][5], "Valid tanpa koreksi (r item-total)");
+        let rembug = rel.iter().find(|r| r[0] == "rembug_desa").expect("item row");
+        assert_eq!(rembug[4], "ya");
+        assert_eq!(rembug[5], "ya");
+        let rekening = rel.iter().find(|r| r[0] == "rekening").expect("constant item row");
+        assert_eq!(rekening[4], "—");
     }
 
     #[test]

@@ -478,13 +478,36 @@ pub enum Undefined {
     ConstantBoth,
 }
 
+/// Which p-value of rho a significance decision uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PMethod {
+    /// The exact permutation p (3 ≤ n ≤ 9 without ties), as R's `cor.test`.
+    Exact,
+    /// The t approximation with n − 2 df.
+    T,
+}
+
+impl PMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PMethod::Exact => "exact",
+            PMethod::T => "t",
+        }
+    }
+}
+
 /// Spearman's rho and Kendall's tau-b of n pairs with their tests.
 ///
 /// Options are `None` (JSON `null`) when the value is undefined; `undefined` says why.
 /// p-values: `p_two_sided`/`p_one_sided` by the t approximation with n − 2 df (SciPy's
 /// `spearmanr`; R's `cor.test(exact = FALSE)`); `p_one_sided` is for the alternative in the
 /// observed direction (rho ≥ 0: positive association). The exact permutation p-values
-/// (R's `cor.test` default, AS 89) are given for 3 ≤ n ≤ 9 without ties.
+/// (R's `cor.test` default, AS 89) are given for 3 ≤ n ≤ 9 without ties, and then they are
+/// the ones [`RankCorrelation::significant`] uses (`p_method` says which).
+///
+/// A perfect monotone pair (|rho| = 1, decided exactly on the rank sums) has rho exactly ±1,
+/// `t` null (infinite) and t-approximation p-values 0; its exact p stays as computed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RankCorrelation {
     pub n: u64,
@@ -501,6 +524,9 @@ pub struct RankCorrelation {
     pub p_one_sided: Option<f64>,
     pub p_exact_two_sided: Option<f64>,
     pub p_exact_one_sided: Option<f64>,
+    /// The p behind `significant`: `exact` when the exact p is computed, else `t`; `null`
+    /// when p is undefined.
+    pub p_method: Option<PMethod>,
     pub tau_b: Option<f64>,
     /// Two-sided p of tau-b: exact (no ties, n < 50, as R) or normal with tie-corrected variance.
     pub tau_b_p_two_sided: Option<f64>,
@@ -520,6 +546,18 @@ impl RankCorrelation {
     /// Spearman/Kendall of integer data (scores, codes): the fast ordinal path.
     pub fn of_ints(x: &[i32], y: &[i32]) -> Result<Self, CorrelationInputError> {
         Ok(Self::from_sums(&RankSums::from_ints(x, y)?))
+    }
+
+    /// Whether rho differs from 0 at level `alpha` (two-sided): by the exact p whenever it is
+    /// computed (n ≤ 9 without ties), else by the t approximation; `None` when p is undefined.
+    ///
+    /// At n = 5, rho = 0.9 the t p is 0.037 but the exact p 0.083: not significant at 0.05.
+    pub fn significant(&self, alpha: f64) -> Option<bool> {
+        let p = match self.p_method? {
+            PMethod::Exact => self.p_exact_two_sided?,
+            PMethod::T => self.p_two_sided?,
+        };
+        Some(p < alpha)
     }
 
     pub fn from_sums(s: &RankSums) -> Self {
@@ -548,6 +586,7 @@ impl RankCorrelation {
             p_one_sided: None,
             p_exact_two_sided: None,
             p_exact_one_sided: None,
+            p_method: None,
             tau_b: None,
             tau_b_p_two_sided: None,
             tau_b_p_exact: false,
@@ -556,14 +595,17 @@ impl RankCorrelation {
             direction: None,
             undefined,
         };
-        if n >= 2 {
-            let nf = n as f64;
-            out.rho_shortcut = Some(1.0 - 6.0 * sum_d2 / (nf * (nf * nf - 1.0)));
-        }
         if undefined.is_some() {
             return out;
         }
-        let rho = (s.sab as f64 / ((s.saa as f64).sqrt() * (s.sbb as f64).sqrt())).clamp(-1.0, 1.0);
+        let nf = n as f64;
+        out.rho_shortcut = Some(1.0 - 6.0 * sum_d2 / (nf * (nf * nf - 1.0)));
+        let perfect = is_perfect(s.saa, s.sbb, s.sab);
+        let rho = if perfect {
+            if s.sab > 0 { 1.0 } else { -1.0 }
+        } else {
+            (s.sab as f64 / ((s.saa as f64).sqrt() * (s.sbb as f64).sqrt())).clamp(-1.0, 1.0)
+        };
         out.rho = Some(rho);
         out.shortcut_differs = out.rho_shortcut.is_some_and(|r| (r - rho).abs() > 1e-12);
         out.strength = Some(Strength::of_sums(s.saa, s.sbb, s.sab));
@@ -573,16 +615,19 @@ impl RankCorrelation {
             Ordering::Equal => Direction::None,
         });
         if n >= 3 {
-            let p2 = dist::correlation_p_two_sided(rho, n);
+            // |rho| = 1: t is infinite and its p is 0, whatever rounding would make of it.
+            let p2 = if perfect { 0.0 } else { dist::correlation_p_two_sided(rho, n) };
             out.df = Some(n - 2);
-            out.t = dist::correlation_t(rho, n);
+            out.t = if perfect { None } else { dist::correlation_t(rho, n) };
             out.p_two_sided = Some(p2);
             // One-sided in the observed direction: half the two-sided p.
             out.p_one_sided = Some(0.5 * p2);
+            out.p_method = Some(PMethod::T);
             if !ties && n <= 9 {
                 let (two, one) = spearman_exact_p(s, n);
                 out.p_exact_two_sided = Some(two);
                 out.p_exact_one_sided = Some(one);
+                out.p_method = Some(PMethod::Exact);
             }
         }
         // Kendall's tau-b.
@@ -598,6 +643,19 @@ impl RankCorrelation {
             out.tau_b_p_two_sided = Some(kendall_normal_p(s));
         }
         out
+    }
+}
+
+/// |rho| = 1 exactly: sab² = saa·sbb on the integer rank sums (saa, sbb > 0).
+///
+/// When the products do not fit in i128 (n in the tens of millions), the equivalent test
+/// saa = sbb = |sab| is used: equality in Cauchy–Schwarz means b = k·a, so one column's
+/// average ranks are a strictly monotone function of the other's, hence the two columns have
+/// the same tie groups in the same (or reversed) order and b = ±a exactly.
+fn is_perfect(saa: i128, sbb: i128, sab: i128) -> bool {
+    match (sab.checked_mul(sab), saa.checked_mul(sbb)) {
+        (Some(lhs), Some(rhs)) => lhs == rhs,
+        _ => saa == sbb && sab.unsigned_abs() == saa.unsigned_abs(),
     }
 }
 

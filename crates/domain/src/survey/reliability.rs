@@ -1,6 +1,11 @@
 //! Item validity and reliability as Indonesian theses report them: item–total Pearson r and
 //! corrected item–rest r against the critical r for n at α, and Cronbach's alpha overall
 //! and if each item is deleted. All sums are exact integers; only the final ratios are floats.
+//!
+//! An item is valid when its *corrected* item–rest r exceeds the critical r (SPSS's
+//! "Corrected Item-Total Correlation"): the uncorrected item–total r contains the item itself
+//! and passes pure noise (five independent items give item–total r ≈ 1/√5 ≈ 0.45, above the
+//! critical r for any n over 20). Both r and both decisions are reported.
 
 use serde::{Deserialize, Serialize};
 
@@ -16,10 +21,12 @@ pub struct ItemReliability {
     /// Pearson r of the item with the total of the *other* items (SPSS's corrected item-total).
     pub r_item_rest: Option<f64>,
     pub r_critical: Option<f64>,
-    /// r_item_total > r_critical (`null` when either is undefined).
+    /// The validity decision: r_item_rest > r_critical (`null` when either is undefined).
     pub valid: Option<bool>,
-    /// r_item_rest > r_critical.
+    /// r_item_rest > r_critical: the same as `valid`, named for what it compares.
     pub valid_corrected: Option<bool>,
+    /// r_item_total > r_critical: the uncorrected comparison, shown beside the decision.
+    pub valid_uncorrected: Option<bool>,
     pub alpha_if_deleted: Option<f64>,
     /// Why a value is missing (e.g. every respondent gave the same answer).
     pub reason: Option<String>,
@@ -34,8 +41,16 @@ pub struct Reliability {
     /// Critical r (two-sided) for n at `alpha_level`: t/√(t² + n − 2), t the (1 − α/2) quantile of t_{n−2}.
     pub r_critical: Option<f64>,
     pub t_critical: Option<f64>,
+    /// Alpha over all k items, as the formula gives it (an item that never varies counts in k).
     pub cronbach_alpha: Option<f64>,
     pub cronbach_reason: Option<String>,
+    /// Alpha over the items that vary (R's `psych::alpha` drops the others); equal to
+    /// `cronbach_alpha` when every item varies; `null` when fewer than two items vary.
+    pub cronbach_alpha_without_constant: Option<f64>,
+    /// Items every respondent answered the same way.
+    pub constant_items: Vec<String>,
+    /// Remarks for the reader (items that never vary).
+    pub warnings: Vec<String>,
     pub items: Vec<ItemReliability>,
 }
 
@@ -143,8 +158,9 @@ pub fn from_totals(totals: &ItemTotals, names: &[String], alpha_level: f64) -> R
                 r_item_total,
                 r_item_rest,
                 r_critical,
-                valid: cmp(r_item_total),
+                valid: cmp(r_item_rest),
                 valid_corrected: cmp(r_item_rest),
+                valid_uncorrected: cmp(r_item_total),
                 alpha_if_deleted: cronbach(k - 1, sum_var - var_x[j], var_rest),
                 reason: if var_x[j] == 0 {
                     Some("every respondent gave the same answer".to_string())
@@ -157,6 +173,18 @@ pub fn from_totals(totals: &ItemTotals, names: &[String], alpha_level: f64) -> R
         })
         .collect();
     let cronbach_alpha = cronbach(k, sum_var, var_t);
+    // A constant item adds nothing to Σ var(item) nor to var(total): dropping it only changes k.
+    // With fewer than two respondents nothing can vary: no item is singled out.
+    let constant: Vec<usize> = if n < 2 { Vec::new() } else { (0..k).filter(|&j| var_x[j] == 0).collect() };
+    let constant_items: Vec<String> = constant.iter().map(|&j| names.get(j).cloned().unwrap_or_default()).collect();
+    let cronbach_alpha_without_constant = cronbach(k - constant.len(), sum_var, var_t);
+    let mut warnings = Vec::new();
+    if !constant_items.is_empty() {
+        let names = constant_items.join(", ");
+        warnings.push(format!(
+            "every respondent gave the same answer to {names}: Cronbach's alpha counts these items; alpha without them (as R's psych::alpha drops them) is given beside it"
+        ));
+    }
     Reliability {
         n: n as u64,
         k,
@@ -167,6 +195,9 @@ pub fn from_totals(totals: &ItemTotals, names: &[String], alpha_level: f64) -> R
         cronbach_reason: cronbach_alpha.is_none().then(|| {
             if k < 2 { "fewer than two items" } else { "the total score is the same for every respondent" }.to_string()
         }),
+        cronbach_alpha_without_constant,
+        constant_items,
+        warnings,
         items,
     }
 }
@@ -197,5 +228,98 @@ mod tests {
         // Critical r for n = 5 at 0.05 two-sided: 0.8783 in printed r tables (df = 3);
         // full precision from scipy.stats.t.ppf(0.975, 3) = t, t/√(t² + 3) = 0.8783394481598051.
         assert!((r.r_critical.unwrap() - 0.878_339_448_159_805_1).abs() < 1e-12);
+        assert!(r.constant_items.is_empty() && r.warnings.is_empty());
+        assert_eq!(r.cronbach_alpha_without_constant, r.cronbach_alpha);
+    }
+
+    fn matrix(rows: &[[u8; 5]]) -> AnswerMatrix {
+        AnswerMatrix { n: rows.len(), k: 5, data: rows.concat(), offsets: vec![1; 5] }
+    }
+
+    /// Issue 11: five pure-noise items (alpha 0.15) were all "valid" because the item–total r
+    /// contains the item itself. 30 respondents, scores 1–5 from numpy's
+    /// `default_rng(32).integers(1, 6, size=(30, 5))` (stored here as score − 1), checked with
+    /// numpy: alpha = 0.14565148806393965; item–total r = 0.3760, 0.4376, 0.6104, 0.4729,
+    /// 0.4622 (all above r critical 0.3610069077332332 = t/√(t² + 28), t = t.ppf(0.975, 28));
+    /// corrected item–rest r = −0.0030, 0.0115, 0.1687, 0.0538, 0.0827 (none above it).
+    #[test]
+    fn noise_items_are_not_valid_by_the_corrected_r() {
+        const SCORES: [[u8; 5]; 30] = [
+            [5, 1, 5, 3, 3],
+            [2, 2, 2, 4, 4],
+            [2, 5, 4, 5, 4],
+            [4, 3, 5, 5, 3],
+            [4, 2, 5, 3, 3],
+            [4, 2, 5, 3, 3],
+            [1, 3, 4, 3, 4],
+            [1, 4, 1, 5, 2],
+            [2, 4, 2, 5, 4],
+            [1, 1, 3, 4, 5],
+            [3, 5, 2, 1, 3],
+            [1, 1, 1, 1, 2],
+            [3, 2, 1, 3, 1],
+            [1, 5, 5, 1, 4],
+            [3, 3, 3, 5, 5],
+            [3, 2, 2, 4, 4],
+            [3, 5, 2, 4, 3],
+            [5, 1, 1, 3, 5],
+            [3, 2, 2, 4, 1],
+            [2, 3, 3, 1, 5],
+            [4, 2, 4, 5, 2],
+            [3, 3, 5, 3, 3],
+            [3, 2, 5, 5, 1],
+            [2, 3, 5, 3, 2],
+            [4, 2, 2, 4, 3],
+            [2, 1, 4, 3, 1],
+            [4, 1, 4, 1, 3],
+            [5, 5, 5, 3, 4],
+            [2, 5, 1, 1, 4],
+            [4, 2, 1, 2, 1],
+        ];
+        let rows: Vec<[u8; 5]> = SCORES.iter().map(|r| r.map(|v| v - 1)).collect();
+        let names: Vec<String> = (1..=5).map(|i| format!("x{i}")).collect();
+        let r = reliability(&matrix(&rows), &names, 0.05);
+        assert!((r.cronbach_alpha.unwrap() - 0.145_651_488_063_939_65).abs() < 1e-12);
+        assert!((r.r_critical.unwrap() - 0.361_006_907_733_233_2).abs() < 1e-12);
+        let total = [0.3760, 0.4376, 0.6104, 0.4729, 0.4622];
+        let rest = [-0.0030, 0.0115, 0.1687, 0.0538, 0.0827];
+        for (it, (t, c)) in r.items.iter().zip(total.iter().zip(rest)) {
+            assert!((it.r_item_total.unwrap() - t).abs() < 5e-5, "{}: {:?}", it.name, it.r_item_total);
+            assert!((it.r_item_rest.unwrap() - c).abs() < 5e-5, "{}: {:?}", it.name, it.r_item_rest);
+            assert_eq!(it.valid_uncorrected, Some(true), "{}: uncorrected r passes noise", it.name);
+            assert_eq!(it.valid, Some(false), "{}: noise is not valid", it.name);
+            assert_eq!(it.valid_corrected, it.valid);
+        }
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["items"][0]["valid_uncorrected"], true);
+        assert_eq!(json["items"][0]["valid"], false);
+    }
+
+    /// An item every respondent answered the same way: alpha as the formula gives it counts it
+    /// in k; psych::alpha drops it. The hand example above plus a constant fourth item:
+    /// Σ var and var(total) are unchanged (6.4 and 17.3), so alpha = 4/3·(1 − 6.4/17.3) =
+    /// 0.8400770712909441 and without the constant item 3/2·(1 − 6.4/17.3) = 0.9450867052023121
+    /// (numpy, and R's psych::alpha reports the latter after dropping the item).
+    #[test]
+    fn alpha_is_also_given_without_items_that_never_vary() {
+        let rows = [[1u8, 2, 1, 3], [2, 2, 3, 3], [3, 3, 3, 3], [4, 5, 4, 3], [5, 4, 5, 3]];
+        let m = AnswerMatrix { n: 5, k: 4, data: rows.concat(), offsets: vec![0; 4] };
+        let names: Vec<String> = ["x1", "x2", "x3", "same"].iter().map(|s| s.to_string()).collect();
+        let r = reliability(&m, &names, 0.05);
+        let (with, without) = (r.cronbach_alpha.unwrap(), r.cronbach_alpha_without_constant.unwrap());
+        assert!((with - 0.840_077_071_290_944_1).abs() < 1e-12, "{with}");
+        assert!((without - 0.945_086_705_202_312_1).abs() < 1e-12, "{without}");
+        assert_eq!(r.constant_items, ["same"]);
+        assert_eq!(r.warnings.len(), 1);
+        assert!(r.warnings[0].contains("same"), "{:?}", r.warnings);
+        assert_eq!(r.items[3].reason.as_deref(), Some("every respondent gave the same answer"));
+        assert_eq!(r.items[3].valid, None);
+        // Two constant items out of three: one item varies, no alpha without them.
+        let rows = [[1u8, 2, 2], [2, 2, 2], [3, 2, 2]];
+        let m = AnswerMatrix { n: 3, k: 3, data: rows.concat(), offsets: vec![0; 3] };
+        let r = reliability(&m, &names[..3], 0.05);
+        assert_eq!(r.constant_items, ["x2", "x3"]);
+        assert_eq!(r.cronbach_alpha_without_constant, None);
+        assert!(r.cronbach_alpha.is_some());
     }
 }

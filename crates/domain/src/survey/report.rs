@@ -205,7 +205,8 @@ pub struct CorrelationRow {
     pub target: String,
     #[serde(flatten)]
     pub stats: RankCorrelation,
-    /// p_two_sided < alpha; `null` when p is undefined.
+    /// p < alpha with the exact p when it is computed, else the t p (see `p_method`); `null`
+    /// when p is undefined.
     pub significant: Option<bool>,
     /// Why rho is undefined, in words.
     pub reason: Option<String>,
@@ -485,7 +486,7 @@ pub(crate) fn assemble(k: Counts<'_>) -> Report {
     for (f, tables) in instrument.factors.iter().zip(joint) {
         for (target, &(table, nx, ny)) in target_names.iter().zip(tables) {
             let stats = RankCorrelation::from_sums(&RankSums::from_table(table, nx, ny));
-            let significant = stats.p_two_sided.map(|p| p < alpha);
+            let significant = stats.significant(alpha);
             let reason = stats.undefined.map(|u| u.to_string());
             correlations.push(CorrelationRow {
                 factor: f.name.clone(),
@@ -555,6 +556,7 @@ pub(crate) fn assemble(k: Counts<'_>) -> Report {
     if undefined > 0 {
         notes.push(format!("{undefined} correlation(s) are undefined because a column is constant."));
     }
+    notes.extend(reliability.warnings.iter().cloned());
     Report {
         title: instrument.title.clone(),
         form_id: instrument.form_id.clone(),

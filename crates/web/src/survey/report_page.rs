@@ -5,6 +5,8 @@
 
 use std::fmt::Write as _;
 
+use berdaya_domain::survey::rank::PMethod;
+use berdaya_domain::survey::reliability::Reliability;
 use berdaya_domain::survey::report::{BarSegment, DivergingBar, Report, ScoreSummary, Side};
 use berdaya_store::survey::StoredAnalysis;
 
@@ -168,6 +170,135 @@ fn summary_row(lang: Lang, s: &ScoreSummary) -> Vec<Cell> {
     ]
 }
 
+/// Indonesian/English name of the p a significance decision used.
+fn p_method(t: &Translations, m: PMethod) -> String {
+    match m {
+        PMethod::Exact => t.t("survey.p_method.exact").into(),
+        PMethod::T => t.t("survey.p_method.t").into(),
+    }
+}
+
+/// The correlation table: rho with its shortcut, both p-values and the one `significant` used.
+fn correlation_section(lang: Lang, r: &Report) -> ReportSection {
+    let t = lang.tr();
+    let corr = Table {
+        sorts: Vec::new(),
+        headers: vec![
+            t.t("survey.factor").into(),
+            t.t("survey.target").into(),
+            "n".into(),
+            "rho".into(),
+            t.t("survey.rho_shortcut").into(),
+            t.t("survey.p_two").into(),
+            t.t("survey.p_one").into(),
+            t.t("survey.p_exact").into(),
+            t.t("survey.p_method").into(),
+            "tau-b".into(),
+            t.t("survey.strength").into(),
+            t.t("survey.direction").into(),
+            t.t("survey.significant").into(),
+        ],
+        rows: r
+            .correlations
+            .iter()
+            .map(|c| {
+                let s = &c.stats;
+                let target = if c.target == "total" { t.t("survey.total").to_string() } else { c.target.clone() };
+                let shortcut = match (s.rho_shortcut, s.shortcut_differs) {
+                    (Some(_), true) => format!("{} ⚠", fixed(lang, s.rho_shortcut, 3)),
+                    _ => fixed(lang, s.rho_shortcut, 3),
+                };
+                let rho = match &c.reason {
+                    Some(reason) if s.rho.is_none() => format!("— ({})", translate(lang, reason)),
+                    _ => fixed(lang, s.rho, 3),
+                };
+                vec![
+                    text(if c.factor_label.is_empty() { c.factor.clone() } else { c.factor_label.clone() }),
+                    text(target),
+                    text(s.n.to_string()),
+                    text(rho),
+                    text(shortcut),
+                    text(fixed(lang, s.p_two_sided, 4)),
+                    text(fixed(lang, s.p_one_sided, 4)),
+                    text(fixed(lang, s.p_exact_two_sided, 4)),
+                    text(s.p_method.map(|m| p_method(t, m)).unwrap_or_else(|| "—".into())),
+                    text(fixed(lang, s.tau_b, 3)),
+                    text(s.strength.map(|v| strength(t, &code(&v))).unwrap_or_else(|| "—".into())),
+                    text(s.direction.map(|v| direction(t, &code(&v))).unwrap_or_else(|| "—".into())),
+                    text(c.significant.map(|v| yes_no(t, v)).unwrap_or_else(|| "—".into())),
+                ]
+            })
+            .collect(),
+        empty: t.t("survey.no_factors").into(),
+    };
+    ReportSection {
+        id: "correlations".into(),
+        title: t.t("survey.section.correlations").into(),
+        lines: vec![t.t("survey.correlation_hint").replace("{alpha}", &num(lang, r.alpha, 4))],
+        tables: vec![(None, corr)],
+    }
+}
+
+/// Validity and reliability: alpha (and alpha without items that never vary), the critical r,
+/// and per item both r with the decision by the corrected one and the uncorrected beside it.
+fn reliability_section(lang: Lang, rel: &Reliability) -> ReportSection {
+    let t = lang.tr();
+    let mut lines = vec![
+        format!("{}: {}", t.t("survey.cronbach"), fixed(lang, rel.cronbach_alpha, 3)),
+        format!("{}: {}", t.t("survey.r_critical"), fixed(lang, rel.r_critical, 4)),
+    ];
+    if let Some(reason) = &rel.cronbach_reason {
+        lines.push(translate(lang, reason));
+    }
+    if !rel.constant_items.is_empty() {
+        lines.insert(
+            1,
+            format!(
+                "{}: {}",
+                t.t("survey.cronbach_without_constant").replace("{items}", &rel.constant_items.join(", ")),
+                fixed(lang, rel.cronbach_alpha_without_constant, 3)
+            ),
+        );
+    }
+    lines.extend(rel.warnings.iter().map(|w| translate(lang, w)));
+    lines.push(t.t("survey.validity_hint").into());
+    let yes_no_dash = |v: Option<bool>| v.map(|v| yes_no(t, v)).unwrap_or_else(|| "—".into());
+    let rel_table = Table {
+        sorts: Vec::new(),
+        headers: vec![
+            t.t("survey.item").into(),
+            t.t("survey.r_item_total").into(),
+            t.t("survey.r_item_rest").into(),
+            t.t("survey.r_critical").into(),
+            t.t("survey.valid_corrected").into(),
+            t.t("survey.valid_uncorrected").into(),
+            t.t("survey.alpha_if_deleted").into(),
+        ],
+        rows: rel
+            .items
+            .iter()
+            .map(|i| {
+                vec![
+                    text(i.name.clone()),
+                    text(fixed(lang, i.r_item_total, 3)),
+                    text(fixed(lang, i.r_item_rest, 3)),
+                    text(fixed(lang, i.r_critical, 4)),
+                    text(yes_no_dash(i.valid)),
+                    text(yes_no_dash(i.valid_uncorrected)),
+                    text(fixed(lang, i.alpha_if_deleted, 3)),
+                ]
+            })
+            .collect(),
+        empty: String::new(),
+    };
+    ReportSection {
+        id: "reliability".into(),
+        title: t.t("survey.section.reliability").into(),
+        lines,
+        tables: vec![(None, rel_table)],
+    }
+}
+
 impl ReportPage {
     /// The whole page of a saved analysis.
     pub fn build(lang: Lang, a: &StoredAnalysis, r: &Report) -> ReportPage {
@@ -229,59 +360,7 @@ impl ReportPage {
             tables: cat_tables,
         });
 
-        // Correlations.
-        let corr = Table {
-            sorts: Vec::new(),
-            headers: vec![
-                t.t("survey.factor").into(),
-                t.t("survey.target").into(),
-                "n".into(),
-                "rho".into(),
-                t.t("survey.rho_shortcut").into(),
-                t.t("survey.p_two").into(),
-                t.t("survey.p_one").into(),
-                "tau-b".into(),
-                t.t("survey.strength").into(),
-                t.t("survey.direction").into(),
-                t.t("survey.significant").into(),
-            ],
-            rows: r
-                .correlations
-                .iter()
-                .map(|c| {
-                    let s = &c.stats;
-                    let target = if c.target == "total" { t.t("survey.total").to_string() } else { c.target.clone() };
-                    let shortcut = match (s.rho_shortcut, s.shortcut_differs) {
-                        (Some(_), true) => format!("{} ⚠", fixed(lang, s.rho_shortcut, 3)),
-                        _ => fixed(lang, s.rho_shortcut, 3),
-                    };
-                    let rho = match &c.reason {
-                        Some(reason) if s.rho.is_none() => format!("— ({})", translate(lang, reason)),
-                        _ => fixed(lang, s.rho, 3),
-                    };
-                    vec![
-                        text(if c.factor_label.is_empty() { c.factor.clone() } else { c.factor_label.clone() }),
-                        text(target),
-                        text(s.n.to_string()),
-                        text(rho),
-                        text(shortcut),
-                        text(fixed(lang, s.p_two_sided, 4)),
-                        text(fixed(lang, s.p_one_sided, 4)),
-                        text(fixed(lang, s.tau_b, 3)),
-                        text(s.strength.map(|v| strength(t, &code(&v))).unwrap_or_else(|| "—".into())),
-                        text(s.direction.map(|v| direction(t, &code(&v))).unwrap_or_else(|| "—".into())),
-                        text(c.significant.map(|v| yes_no(t, v)).unwrap_or_else(|| "—".into())),
-                    ]
-                })
-                .collect(),
-            empty: t.t("survey.no_factors").into(),
-        };
-        sections.push(ReportSection {
-            id: "correlations".into(),
-            title: t.t("survey.section.correlations").into(),
-            lines: vec![t.t("survey.correlation_hint").replace("{alpha}", &num(lang, r.alpha, 4))],
-            tables: vec![(None, corr)],
-        });
+        sections.push(correlation_section(lang, r));
 
         // Items.
         let items = Table {
@@ -329,47 +408,7 @@ impl ReportPage {
             tables: vec![(None, items)],
         });
 
-        // Reliability and validity.
-        let rel = &r.reliability;
-        let mut lines = vec![
-            format!("{}: {}", t.t("survey.cronbach"), fixed(lang, rel.cronbach_alpha, 3)),
-            format!("{}: {}", t.t("survey.r_critical"), fixed(lang, rel.r_critical, 4)),
-        ];
-        if let Some(reason) = &rel.cronbach_reason {
-            lines.push(translate(lang, reason));
-        }
-        let rel_table = Table {
-            sorts: Vec::new(),
-            headers: vec![
-                t.t("survey.item").into(),
-                t.t("survey.r_item_total").into(),
-                t.t("survey.r_item_rest").into(),
-                t.t("survey.r_critical").into(),
-                t.t("survey.valid").into(),
-                t.t("survey.alpha_if_deleted").into(),
-            ],
-            rows: rel
-                .items
-                .iter()
-                .map(|i| {
-                    vec![
-                        text(i.name.clone()),
-                        text(fixed(lang, i.r_item_total, 3)),
-                        text(fixed(lang, i.r_item_rest, 3)),
-                        text(fixed(lang, i.r_critical, 4)),
-                        text(i.valid.map(|v| yes_no(t, v)).unwrap_or_else(|| "—".into())),
-                        text(fixed(lang, i.alpha_if_deleted, 3)),
-                    ]
-                })
-                .collect(),
-            empty: String::new(),
-        };
-        sections.push(ReportSection {
-            id: "reliability".into(),
-            title: t.t("survey.section.reliability").into(),
-            lines,
-            tables: vec![(None, rel_table)],
-        });
+        sections.push(reliability_section(lang, &r.reliability));
 
         // Respondent factors.
         let factor_tables = r
@@ -651,6 +690,60 @@ mod tests {
         assert_eq!(num(Lang::En, -0.0001, 2), "0");
         assert_eq!(fixed(Lang::Id, Some(0.12345), 3), "0,123");
         assert_eq!(fixed(Lang::En, None, 3), "—");
+    }
+
+    /// The seed-004 report with `rekening` answered 3 by everyone: alpha without it, the
+    /// warning naming it, and both validity decisions, all in Indonesian.
+    fn report_with_a_constant_item() -> Report {
+        use berdaya_domain::survey::{AnalysisOptions, Instrument, analyze, seed004};
+        let inst = Instrument::from_xlsform(&seed004::xlsform()).expect("built-in instrument");
+        let mut table = seed004::example_responses(43, 4);
+        let col = table.columns.iter().position(|c| c.rsplit('/').next() == Some("rekening")).expect("column");
+        for row in &mut table.rows {
+            row.cells[col] = "3".to_string();
+        }
+        analyze(&inst, &table, &AnalysisOptions::default()).expect("report")
+    }
+
+    #[test]
+    fn reliability_section_labels_validity_and_gives_alpha_without_constant_items() {
+        let r = report_with_a_constant_item();
+        let rel = &r.reliability;
+        let section = reliability_section(Lang::Id, rel);
+        let want = format!(
+            "Alpha Cronbach tanpa item yang tidak bervariasi (rekening): {}",
+            fixed(Lang::Id, rel.cronbach_alpha_without_constant, 3)
+        );
+        assert!(section.lines.contains(&want), "{:?}", section.lines);
+        assert!(
+            section.lines.iter().any(|l| l.starts_with("semua responden memberi jawaban yang sama pada rekening:")),
+            "{:?}",
+            section.lines
+        );
+        let table = &section.tables[0].1;
+        assert_eq!(table.headers[4], "Valid (terkoreksi)");
+        assert_eq!(table.headers[5], "Valid tanpa koreksi (r item–total)");
+        let rembug = table.rows.iter().find(|row| row[0].text == "rembug_desa").expect("item row");
+        assert_eq!(rembug[4].text, yes_no(Lang::Id.tr(), true));
+        assert_eq!(rembug[5].text, yes_no(Lang::Id.tr(), true));
+        // Without constant items the line is not there.
+        let mut plain = rel.clone();
+        plain.constant_items.clear();
+        plain.warnings.clear();
+        assert!(!reliability_section(Lang::Id, &plain).lines.iter().any(|l| l.contains("tidak bervariasi")));
+    }
+
+    #[test]
+    fn correlation_section_names_the_p_method() {
+        let r = report_with_a_constant_item();
+        let section = correlation_section(Lang::Id, &r);
+        let table = &section.tables[0].1;
+        let col = table.headers.iter().position(|h| h == "Metode p (untuk signifikansi)").expect("p method header");
+        assert!(table.headers.iter().any(|h| h == "p eksak dua sisi"));
+        // n = 43 with ties: the t approximation decides.
+        assert!(table.rows.iter().all(|row| row[col].text == "pendekatan t"), "{:?}", table.rows[0]);
+        let en = correlation_section(Lang::En, &r);
+        assert_eq!(en.tables[0].1.rows[0][col].text, "t approximation");
     }
 
     #[test]

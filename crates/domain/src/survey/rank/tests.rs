@@ -283,3 +283,129 @@ proptest! {
         prop_assert!(!c.shortcut_differs);
     }
 }
+
+/// Issue 11: n = 5, rho = 0.9 (Σd² = 2) is "significant" by the t approximation
+/// (SciPy 1.17 `spearmanr([1,2,3,4,5], [1,2,3,5,4])` p = 0.03738607346849874) but not by the
+/// exact p: S ≤ 2 for 1 + 4 of the 120 permutations (identity and the adjacent swaps),
+/// so p = 2·5/120 = 0.083 (R's `cor.test` prints p-value = 0.08333).
+#[test]
+fn significance_uses_the_exact_p_when_computed() {
+    let c = RankCorrelation::of_ints(&[1, 2, 3, 4, 5], &[1, 2, 3, 5, 4]).unwrap();
+    assert_close(c.rho, 0.9, "rho");
+    assert_close(c.p_two_sided, 0.037_386_073_468_498_74, "t p");
+    assert_close(c.p_exact_two_sided, 10.0 / 120.0, "exact p");
+    assert_eq!(c.p_method, Some(PMethod::Exact));
+    assert_eq!(c.significant(0.05), Some(false), "exact p 0.083 is not below 0.05");
+    assert_eq!(c.significant(0.1), Some(true), "exact p 0.083 is below 0.10");
+    let json = serde_json::to_value(&c).unwrap();
+    assert_eq!(json["p_method"], "exact");
+    // With a tie there is no exact p: the t p decides, and p_method says so.
+    let t = RankCorrelation::of_ints(&[1, 2, 3, 4, 5], &[1, 2, 3, 5, 5]).unwrap();
+    assert!(t.p_exact_two_sided.is_none());
+    assert_eq!(t.p_method, Some(PMethod::T));
+    assert_eq!(t.significant(0.05), t.p_two_sided.map(|p| p < 0.05));
+    assert_eq!(serde_json::to_value(&t).unwrap()["p_method"], "t");
+    // n = 10 without ties: the t p (exact only up to n = 9).
+    let x: Vec<i32> = (0..10).collect();
+    let c10 = RankCorrelation::of_ints(&x, &[0, 2, 1, 3, 4, 5, 6, 7, 9, 8]).unwrap();
+    assert_eq!(c10.p_method, Some(PMethod::T));
+    // p undefined: no method, no decision.
+    let u = RankCorrelation::of_ints(&[3, 3, 3, 3], &[1, 2, 3, 4]).unwrap();
+    assert_eq!(u.p_method, None);
+    assert_eq!(u.significant(0.05), None);
+    assert!(serde_json::to_value(&u).unwrap()["p_method"].is_null());
+    let two = RankCorrelation::of_ints(&[1, 2], &[1, 2]).unwrap();
+    assert_eq!((two.p_method, two.significant(0.05)), (None, None));
+}
+
+/// Issue 11: a perfect monotone pair at n = 3 gave rho = 0.9999999999999998, t = 4.7e7 and
+/// p = 1.3e-8. |rho| = 1 is decided on the integer sums: rho is exactly ±1, t is null, the
+/// t-approximation p-values are 0, and the exact p is the smallest there is: 2/3! = 1/3 at
+/// n = 3 and 2/4! = 1/12 at n = 4 — neither significant at 0.05.
+#[test]
+fn perfect_monotone_pairs_are_exactly_one_and_not_significant_when_small() {
+    let c = RankCorrelation::of_ints(&[1, 2, 3], &[10, 20, 30]).unwrap();
+    assert_eq!(c.rho, Some(1.0));
+    assert_eq!(c.t, None);
+    assert_eq!(c.p_two_sided, Some(0.0));
+    assert_eq!(c.p_one_sided, Some(0.0));
+    assert_close(c.p_exact_two_sided, 1.0 / 3.0, "exact p n = 3");
+    assert_close(c.p_exact_one_sided, 1.0 / 6.0, "exact one-sided p n = 3");
+    assert_eq!(c.p_method, Some(PMethod::Exact));
+    assert_eq!(c.significant(0.05), Some(false));
+    let json = serde_json::to_value(&c).unwrap();
+    assert!(json["t"].is_null());
+    assert_eq!(json["rho"], 1.0);
+
+    let c = RankCorrelation::of_ints(&[1, 2, 3, 4], &[4, 3, 2, 1]).unwrap();
+    assert_eq!(c.rho, Some(-1.0));
+    assert_eq!(c.t, None);
+    assert_eq!(c.p_two_sided, Some(0.0));
+    assert_close(c.p_exact_two_sided, 1.0 / 12.0, "exact p n = 4");
+    assert_eq!(c.significant(0.05), Some(false));
+    assert_eq!(c.strength, Some(Strength::VeryStrong));
+    assert_eq!(c.direction, Some(Direction::Negative));
+
+    // With ties (no exact p) the t p of 0 decides: significant.
+    let x = [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6];
+    let y: Vec<i32> = x.iter().map(|v| 7 - v).collect();
+    let c = RankCorrelation::of_ints(&x, &y).unwrap();
+    assert_eq!(c.rho, Some(-1.0));
+    assert_eq!(c.t, None);
+    assert_eq!((c.p_two_sided, c.p_one_sided), (Some(0.0), Some(0.0)));
+    assert_eq!(c.p_method, Some(PMethod::T));
+    assert_eq!(c.significant(0.05), Some(true));
+    // Nearly perfect is not perfect: one swap keeps a finite t.
+    let c =
+        RankCorrelation::of_ints(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 11])
+            .unwrap();
+    assert!(c.rho.unwrap() < 1.0);
+    assert!(c.t.is_some_and(f64::is_finite));
+    assert!(c.p_two_sided.unwrap() > 0.0);
+}
+
+/// Sums too large for sab² in i128 (n in the tens of millions) use saa = sbb = |sab|.
+#[test]
+fn perfect_is_decided_without_overflow() {
+    let big: i128 = 1 << 70;
+    assert!(is_perfect(big, big, big));
+    assert!(is_perfect(big, big, -big));
+    assert!(!is_perfect(big, big, big - 1));
+    assert!(!is_perfect(big, big + 2, big + 1));
+    assert!(is_perfect(8, 8, 8));
+    assert!(!is_perfect(8, 10, 8));
+}
+
+/// Issue 11: the shortcut printed 1.0000 when both columns are constant; it is undefined
+/// whenever rho is.
+#[test]
+fn shortcut_is_null_when_rho_is_undefined() {
+    for (x, y) in [([3, 3, 3, 3], [2, 2, 2, 2]), ([3, 3, 3, 3], [1, 2, 3, 4]), ([1, 2, 3, 4], [5, 5, 5, 5])] {
+        let c = RankCorrelation::of_ints(&x, &y).unwrap();
+        assert!(c.undefined.is_some());
+        assert_eq!(c.rho_shortcut, None, "{x:?} {y:?}");
+        assert!(serde_json::to_value(&c).unwrap()["rho_shortcut"].is_null());
+    }
+    let c = RankCorrelation::of_ints(&[1, 2, 3, 4], &[1, 3, 2, 4]).unwrap();
+    assert!(c.rho_shortcut.is_some());
+}
+
+proptest! {
+    /// A strictly monotone recoding of a column correlates with it exactly ±1 (ties or not),
+    /// and the overflow-safe test saa = sbb = |sab| agrees with sab² = saa·sbb on any data.
+    #[test]
+    fn monotone_recoding_is_exactly_perfect((x, y) in pairs(), up in any::<bool>()) {
+        let recoded: Vec<f64> = x.iter().map(|v| if up { (v / 1e4).powi(3) + 3.0 } else { -v * 2.0 }).collect();
+        let c = RankCorrelation::of_f64(&x, &recoded).unwrap();
+        if c.undefined.is_none() {
+            prop_assert_eq!(c.rho, Some(if up { 1.0 } else { -1.0 }));
+            prop_assert_eq!(c.t, None);
+            prop_assert_eq!(c.p_two_sided, Some(0.0));
+        }
+        let s = RankSums::from_f64(&x, &y).unwrap();
+        if s.saa > 0 && s.sbb > 0 {
+            let fallback = s.saa == s.sbb && s.sab.abs() == s.saa;
+            prop_assert_eq!(is_perfect(s.saa, s.sbb, s.sab), fallback);
+        }
+    }
+}
