@@ -133,8 +133,15 @@ impl Indicator {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Coding {
-    /// Numeric answers coded by bins.
-    Bins { number: NumberKind, bins: Vec<Bin>, range: ValueRange },
+    /// Numeric answers coded by bins. `range` is what `constraint` (the form's text, kept
+    /// for messages) allows; answers outside it are refused.
+    Bins {
+        number: NumberKind,
+        bins: Vec<Bin>,
+        range: ValueRange,
+        #[serde(default)]
+        constraint: String,
+    },
     /// A category map: choice name (an integer) = code.
     Choices { scale: Scale },
 }
@@ -157,6 +164,10 @@ pub struct Instrument {
     pub indicators: Vec<Indicator>,
     pub factors: Vec<Factor>,
     pub categories: CategoryScheme,
+    /// What the form leaves open without being wrong, e.g. bins with an unbounded tail and no
+    /// constraint that excludes it (an answer there is refused at analysis time).
+    #[serde(default)]
+    pub warnings: Vec<Problem>,
 }
 
 impl Instrument {
@@ -170,17 +181,26 @@ impl Instrument {
     }
 
     /// Reads and checks an XLSForm. Every problem found is returned, not just the first.
+    /// Warnings alone do not stop the form: they are kept in [`Instrument::warnings`]. When
+    /// there is an error, the list holds the warnings too, each marked
+    /// [`Severity::Warning`].
     pub fn from_xlsform(form: &XlsForm) -> Result<Instrument, Vec<Problem>> {
-        let (instrument, mut problems) = build(form);
+        let (mut instrument, mut problems) = build(form);
         for p in instrument.check() {
             if !problems.contains(&p) {
                 problems.push(p);
             }
         }
-        if problems.is_empty() { Ok(instrument) } else { Err(problems) }
+        if problems.iter().all(|p| p.severity == Severity::Warning) {
+            instrument.warnings = problems;
+            Ok(instrument)
+        } else {
+            Err(problems)
+        }
     }
 
-    /// Semantic checks of the model: scales, bins, empty indicators, duplicate names.
+    /// Semantic checks of the model: scales, bins, empty indicators, duplicate names. Bins
+    /// that leave an unbounded tail no constraint excludes are warnings.
     pub fn check(&self) -> Vec<Problem> {
         let mut out = Vec::new();
         if self.indicators.is_empty() {
@@ -195,16 +215,22 @@ impl Instrument {
             }
             for item in &ind.items {
                 names.push((item.name.as_str(), item.row));
-                check_scale(&item.scale, item.row, &item.name, &mut out);
+                check_scale(&item.scale, item.row, &item.name, ScaleUse::Item, &mut out);
             }
         }
         for f in &self.factors {
             names.push((f.name.as_str(), f.row));
             match &f.coding {
-                Coding::Choices { scale } => check_scale(scale, f.row, &f.name, &mut out),
-                Coding::Bins { number, bins, range } => {
+                Coding::Choices { scale } => check_scale(scale, f.row, &f.name, ScaleUse::Factor, &mut out),
+                Coding::Bins { number, bins, range, .. } => {
                     for c in bins::check_coverage(*number, bins, *range) {
-                        out.push(Problem::at(f.row, &f.name, ProblemKind::Bins(Box::new(c))));
+                        let closing = c.closing_constraint();
+                        let mut p = Problem::at(f.row, &f.name, ProblemKind::Bins(Box::new(c)));
+                        if closing.is_some() {
+                            p.severity = Severity::Warning;
+                            p.suggested_constraint = closing;
+                        }
+                        out.push(p);
                     }
                 }
             }
@@ -221,7 +247,19 @@ impl Instrument {
     }
 }
 
-fn check_scale(scale: &Scale, row: u32, name: &str, out: &mut Vec<Problem>) {
+/// What a choice list is used for: items are summed, so every score between the lowest and
+/// the highest must be reachable; a factor's codes only need an order (a rank correlation
+/// does not need consecutive codes such as 1, 5, 10, 50).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ScaleUse {
+    Item,
+    Factor,
+}
+
+/// How many missing scores a problem lists before it says how many more there are.
+const MISSING_SHOWN: usize = 20;
+
+fn check_scale(scale: &Scale, row: u32, name: &str, used: ScaleUse, out: &mut Vec<Problem>) {
     let scores: BTreeSet<i32> = scale.choices.iter().map(|c| c.score).collect();
     if scores.len() < 2 {
         out.push(Problem::at(row, name, ProblemKind::ScaleTooSmall { list: scale.list_name.clone() }));
@@ -230,14 +268,34 @@ fn check_scale(scale: &Scale, row: u32, name: &str, out: &mut Vec<Problem>) {
     if i64::from(scale.max) - i64::from(scale.min) > 255 {
         out.push(Problem::at(row, name, ProblemKind::ScaleTooWide { list: scale.list_name.clone() }));
     }
-    let missing: Vec<i32> = (scale.min..=scale.max).filter(|s| !scores.contains(s)).take(20).collect();
-    if !missing.is_empty() {
+    if used == ScaleUse::Factor {
+        return;
+    }
+    let mut missing = (scale.min..=scale.max).filter(|s| !scores.contains(s));
+    let shown: Vec<i32> = missing.by_ref().take(MISSING_SHOWN).collect();
+    let more = missing.count();
+    if !shown.is_empty() {
         out.push(Problem::at(
             row,
             name,
-            ProblemKind::UnreachableScores { list: scale.list_name.clone(), scores: missing },
+            ProblemKind::UnreachableScores { list: scale.list_name.clone(), scores: shown, more },
         ));
     }
+}
+
+/// `[2, 3]`, or `[2, 3, …] and 5 more` when the list was cut.
+fn score_list(scores: &[i32], more: usize) -> String {
+    if more == 0 { format!("{scores:?}") } else { format!("{scores:?} and {more} more") }
+}
+
+/// Whether a problem stops the form from being used.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    #[default]
+    Error,
+    /// The form can be used; the message says what it leaves open.
+    Warning,
 }
 
 /// Where a problem is: a row of the survey or choices sheet, and the question it concerns.
@@ -250,6 +308,12 @@ pub struct Problem {
     pub kind: ProblemKind,
     /// The problem in words (same text as `Display`).
     pub message: String,
+    #[serde(default)]
+    pub severity: Severity,
+    /// A constraint that would settle a warning, e.g. `. >= 0` for bins that leave every
+    /// value below 0 open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggested_constraint: Option<String>,
 }
 
 impl Problem {
@@ -261,6 +325,8 @@ impl Problem {
             question: question.filter(|q| !q.is_empty()).map(str::to_string),
             kind,
             message,
+            severity: Severity::Error,
+            suggested_constraint: None,
         }
     }
 
@@ -335,8 +401,17 @@ pub enum ProblemKind {
     ScaleTooSmall { list: String },
     #[error("choice list `{list}` spans more than 255 scores")]
     ScaleTooWide { list: String },
-    #[error("scores {scores:?} of list `{list}` lie between its lowest and highest score but no choice gives them")]
-    UnreachableScores { list: String, scores: Vec<i32> },
+    #[error(
+        "scores {} of list `{list}` lie between its lowest and highest score but no choice gives them",
+        score_list(.scores, *.more)
+    )]
+    UnreachableScores {
+        list: String,
+        scores: Vec<i32>,
+        /// How many more missing scores there are beyond those listed.
+        #[serde(default)]
+        more: usize,
+    },
     #[error("`{kind}` has no matching begin_group")]
     UnbalancedEnd { kind: String },
     #[error("group `{name}` is never closed with end_group")]
@@ -513,7 +588,8 @@ fn build(form: &XlsForm) -> (Instrument, Vec<Problem>) {
                             Ok(b) => Some(Coding::Bins {
                                 number,
                                 bins: b,
-                                range: bins::range_from_constraint(&r.constraint),
+                                range: bins::range_from_constraint(&r.constraint, number),
+                                constraint: r.constraint.trim().to_string(),
                             }),
                             Err(errs) => {
                                 for e in errs {
@@ -580,6 +656,7 @@ fn build(form: &XlsForm) -> (Instrument, Vec<Problem>) {
             indicators,
             factors,
             categories: CategoryScheme::default(),
+            warnings: Vec::new(),
         },
         problems,
     )

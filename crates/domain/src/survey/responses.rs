@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::cells::{code_cell, score_cell};
+use super::cells::{CellRules, code_cell, score_cell};
 use super::columns::ColumnMap;
 use super::instrument::Instrument;
 
@@ -16,6 +16,9 @@ use super::instrument::Instrument;
 pub struct ResponseTable {
     pub columns: Vec<String>,
     pub rows: Vec<ResponseRow>,
+    /// Numbers are written with a decimal comma (`1500,5`): the file was `;`-separated.
+    #[serde(default)]
+    pub decimal_comma: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +67,8 @@ pub enum AnswerProblemKind {
     NotWhole { value: String },
     #[error("{value} falls in no coding bin")]
     NoBin { value: String },
+    #[error("{value} breaks the form's constraint `{constraint}`")]
+    OutsideConstraint { value: String, constraint: String },
 }
 
 /// A bad answer: which respondent (file line and id), which column, what is wrong.
@@ -148,6 +153,7 @@ pub fn code_responses(
     let mut all_problems = Vec::new();
     let mut row_scores = vec![0u8; k];
     let mut row_codes = vec![0i32; factor_cols.len()];
+    let rules = CellRules { decimal_comma: table.decimal_comma };
     for row in &table.rows {
         let cell = |c: usize| row.cells.get(c).map_or("", String::as_str);
         let id = id_col.map(|c| cell(c).trim().to_string()).filter(|s| !s.is_empty());
@@ -163,13 +169,13 @@ pub fn code_responses(
             });
         };
         for (j, (it, &c)) in items.iter().zip(&item_cols).enumerate() {
-            match score_cell(&it.scale, cell(c)) {
+            match score_cell(&it.scale, cell(c), rules) {
                 Ok(s) => row_scores[j] = (s - it.scale.min) as u8,
                 Err(kind) => report(c, kind),
             }
         }
         for (j, (f, &c)) in instrument.factors.iter().zip(&factor_cols).enumerate() {
-            match code_cell(&f.coding, cell(c)) {
+            match code_cell(&f.coding, cell(c), rules) {
                 Ok(code) => row_codes[j] = code,
                 Err(kind) => report(c, kind),
             }
