@@ -738,4 +738,84 @@ mod tests {
         }
         assert_eq!(text.len(), expect.len(), "{}", text.join("\n"));
     }
+
+    /// One indicator of two items on `skala` (1–4) and the given factor rows (from row 6).
+    fn form_with(factors: Vec<SurveyRow>, extra_choices: Vec<ChoiceRow>) -> XlsForm {
+        let mut survey = vec![
+            row(2, "begin_group", "tahap", "indicator", ""),
+            row(3, "select_one skala", "a", "", ""),
+            row(4, "select_one skala", "b", "", ""),
+            row(5, "end_group", "", "", ""),
+        ];
+        survey.extend(factors);
+        let mut choices: Vec<ChoiceRow> = (1..=4).map(|n| choice(n + 1, "skala", &n.to_string())).collect();
+        choices.extend(extra_choices);
+        XlsForm { survey, choices, settings: FormSettings::default() }
+    }
+
+    #[test]
+    fn factor_codes_with_gaps_are_accepted_but_item_scores_are_not() {
+        // Issue 11: select_one factor codes 1, 5, 10, 50 are fine for a rank correlation.
+        let codes = ["1", "5", "10", "50"];
+        let factor_choices: Vec<ChoiceRow> = codes.iter().zip(10..).map(|(c, r)| choice(r, "jarak", c)).collect();
+        let form = form_with(vec![row(6, "select_one jarak", "jarak", "factor", "")], factor_choices.clone());
+        let inst = Instrument::from_xlsform(&form).unwrap_or_else(|p| panic!("{p:#?}"));
+        assert!(inst.warnings.is_empty(), "{:?}", inst.warnings);
+        // The same list on a scored item leaves 2–4, 6–9, 11–49 unreachable: 46 scores, of
+        // which 20 are listed and the rest counted.
+        let mut form = form_with(vec![], factor_choices);
+        form.survey[2].kind = "select_one jarak".into();
+        let problems = Instrument::from_xlsform(&form).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        let ProblemKind::UnreachableScores { scores, more, .. } = &problems[0].kind else {
+            panic!("{problems:#?}")
+        };
+        assert_eq!((scores.len(), *more), (20, 26));
+        assert_eq!(
+            problems[0].message,
+            "scores [2, 3, 4, 6, 7, 8, 9, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23] and 26 more of list \
+             `jarak` lie between its lowest and highest score but no choice gives them"
+        );
+    }
+
+    #[test]
+    fn a_bin_tail_without_a_constraint_is_a_warning_that_suggests_one() {
+        // Issue 11: `0-2000:1;...` with no lower constraint.
+        let form = form_with(vec![row(6, "integer", "lahan", "factor", "0-2000:1;2001-:2")], vec![]);
+        let inst = Instrument::from_xlsform(&form).unwrap_or_else(|p| panic!("{p:#?}"));
+        assert_eq!(inst.warnings.len(), 1, "{:?}", inst.warnings);
+        let w = &inst.warnings[0];
+        assert_eq!(w.severity, Severity::Warning);
+        assert_eq!(w.suggested_constraint.as_deref(), Some(". >= 0"));
+        assert_eq!(w.to_string(), "survey row 6 (lahan): bins: values up to -1 are in no bin");
+        let json = serde_json::to_value(w).unwrap();
+        assert_eq!(json["severity"], "warning");
+        assert_eq!(json["suggested_constraint"], ". >= 0");
+        // With the constraint the form is clean.
+        let mut form = form;
+        form.survey[4].constraint = ". >= 0".into();
+        assert!(Instrument::from_xlsform(&form).unwrap().warnings.is_empty());
+        // A gap between bins stays an error, and the warnings come along with it.
+        let form = form_with(vec![row(6, "integer", "lahan", "factor", "0-2000:1;2100-:2")], vec![]);
+        let problems = Instrument::from_xlsform(&form).unwrap_err();
+        let kinds: Vec<(Severity, String)> = problems.iter().map(|p| (p.severity, p.message.clone())).collect();
+        assert_eq!(
+            kinds,
+            [
+                (Severity::Warning, "bins: values up to -1 are in no bin".to_string()),
+                (Severity::Error, "bins: values 2001–2099 are in no bin".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_strict_constraint_gap_is_an_error() {
+        // Issue 11: `. > 0` with bins `1-5:1;5-:2` on decimal data leaves (0, 1) uncovered.
+        let mut lahan = row(6, "decimal", "lahan", "factor", "1-5:1;5-:2");
+        lahan.constraint = ". > 0".into();
+        let problems = Instrument::from_xlsform(&form_with(vec![lahan], vec![])).unwrap_err();
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(text, ["survey row 6 (lahan): bins: values (0, 1) are in no bin"]);
+        assert_eq!(problems[0].severity, Severity::Error);
+    }
 }
