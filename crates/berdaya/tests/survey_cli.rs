@@ -170,7 +170,11 @@ fn check_finds_the_gap_a_strict_constraint_leaves() {
     });
     let r = berdaya(dir.path(), &["survey", "check", "--instrument", s(&form)]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains("1 problem(s):\n  survey row 8 (luas_lahan): bins: values (0, 1) are in no bin"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("1 problem(s):\n  survey row 8 (luas_lahan): bins: values (0, 1) are in no bin"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -199,7 +203,8 @@ fn whole_numbers_written_as_decimals_read_as_the_choice() {
     );
     let same = analyze(&written);
     assert_eq!(same.code, 0, "{}", same.stderr);
-    let (a, b): (Value, Value) = (serde_json::from_str(&plain.stdout).unwrap(), serde_json::from_str(&same.stdout).unwrap());
+    let (a, b): (Value, Value) =
+        (serde_json::from_str(&plain.stdout).unwrap(), serde_json::from_str(&same.stdout).unwrap());
     assert_eq!(a, b, "the same answers give the same report");
     let half = changed_responses(dir.path(), &[("R001", "persiapan/rembug_desa", "3.5")]);
     let r = analyze(&half);
@@ -218,10 +223,8 @@ fn the_constraint_is_enforced_on_the_answers() {
     let form = example_form(dir.path());
     let responses =
         changed_responses(dir.path(), &[("R001", "responden/umur", "-5"), ("R002", "responden/umur", "250")]);
-    let r = berdaya(
-        dir.path(),
-        &["survey", "analyze", "--instrument", s(&form), "--responses", s(&responses), "--json"],
-    );
+    let r =
+        berdaya(dir.path(), &["survey", "analyze", "--instrument", s(&form), "--responses", s(&responses), "--json"]);
     assert_ne!(r.code, 0);
     for expected in [
         "2 bad answer(s)",

@@ -705,7 +705,8 @@ mod tests {
         let p = check_coverage(NumberKind::Integer, &parse_bins("-10:1;11-20:2").unwrap(), ValueRange::default());
         assert_eq!(p[0].to_string(), "values from 21 are in no bin");
         assert_eq!(p[0].closing_constraint().as_deref(), Some(". <= 20"));
-        let p = check_coverage(NumberKind::Decimal, &parse_bins("-10.5:1;10.5-20.25:2").unwrap(), ValueRange::default());
+        let p =
+            check_coverage(NumberKind::Decimal, &parse_bins("-10.5:1;10.5-20.25:2").unwrap(), ValueRange::default());
         assert_eq!(p[0].to_string(), "values above 20.25 are in no bin");
         assert_eq!(p[0].closing_constraint().as_deref(), Some(". <= 20.25"));
         // Gaps between bins, or up to a constrained end, are not tails.

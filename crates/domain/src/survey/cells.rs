@@ -146,10 +146,7 @@ mod tests {
             let err = code_cell(umur, cell, DOT).unwrap_err();
             assert_eq!(
                 err,
-                AnswerProblemKind::OutsideConstraint {
-                    value: value.into(),
-                    constraint: ". >= 0 and . <= 120".into()
-                }
+                AnswerProblemKind::OutsideConstraint { value: value.into(), constraint: ". >= 0 and . <= 120".into() }
             );
             assert_eq!(err.to_string(), format!("{value} breaks the form's constraint `. >= 0 and . <= 120`"));
         }

@@ -767,9 +767,7 @@ mod tests {
         form.survey[2].kind = "select_one jarak".into();
         let problems = Instrument::from_xlsform(&form).unwrap_err();
         assert_eq!(problems.len(), 1, "{problems:#?}");
-        let ProblemKind::UnreachableScores { scores, more, .. } = &problems[0].kind else {
-            panic!("{problems:#?}")
-        };
+        let ProblemKind::UnreachableScores { scores, more, .. } = &problems[0].kind else { panic!("{problems:#?}") };
         assert_eq!((scores.len(), *more), (20, 26));
         assert_eq!(
             problems[0].message,
