@@ -475,3 +475,50 @@ fn built_in_instrument_passes_pyxform() {
     assert_eq!(v["warnings"].as_array().map_or(0, Vec::len), 0, "pyxform warnings: {v}");
     assert!(xml.exists());
 }
+
+#[test]
+fn decimal_commas_are_read_in_a_semicolon_csv() {
+    // Issue 11: Indonesian Excel writes `;`-separated CSV with decimal commas (`1500,5`).
+    let dir = tempfile::tempdir().unwrap();
+    let form = changed_form(dir.path(), "luas_lahan", |r| {
+        r.kind = "decimal".into();
+        r.berdaya_bins = "0-2000:1;2000-4000:2;4000-6000:3;6000-8000:4;8000-:5".into();
+    });
+    let analyze = |responses: &Path| {
+        berdaya(dir.path(), &["survey", "analyze", "--instrument", s(&form), "--responses", s(responses), "--json"])
+    };
+    // Every land area v of the fixture written `v,5` in a `;` file, and `v.5` in a `,` file.
+    let text = std::fs::read_to_string(fixture("responses_43.csv")).unwrap();
+    let land = text.lines().next().unwrap().split(',').position(|h| h == "responden/luas_lahan").unwrap();
+    let rewrite = |sep: &str, point: &str| -> String {
+        let lines: Vec<String> = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                let cells: Vec<String> = l
+                    .split(',')
+                    .enumerate()
+                    .map(|(c, v)| if i > 0 && c == land { format!("{v}{point}5") } else { v.to_string() })
+                    .collect();
+                cells.join(sep)
+            })
+            .collect();
+        lines.join("\n") + "\n"
+    };
+    let semicolon = dir.path().join("semicolon.csv");
+    std::fs::write(&semicolon, rewrite(";", ",")).unwrap();
+    let comma = dir.path().join("comma.csv");
+    std::fs::write(&comma, rewrite(",", ".")).unwrap();
+    let (a, b) = (analyze(&semicolon), analyze(&comma));
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    assert_eq!(b.code, 0, "{}", b.stderr);
+    let (a, b): (Value, Value) = (serde_json::from_str(&a.stdout).unwrap(), serde_json::from_str(&b.stdout).unwrap());
+    assert_eq!(a["n"], 43);
+    assert_eq!(a, b, "`2321,5` in a `;` file is `2321.5`");
+    // In a `,`-separated file a comma cannot be a decimal comma: a quoted `2321,5` is refused.
+    let quoted = dir.path().join("quoted.csv");
+    std::fs::write(&quoted, rewrite(",", ".").replacen("2321.5", "\"2321,5\"", 1)).unwrap();
+    let r = analyze(&quoted);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("column responden/luas_lahan: `2321,5` is not a number"), "{}", r.stderr);
+}
