@@ -9,7 +9,9 @@
 //!   the same convention as category bounds. Bins sharing more than one point overlap.
 //!
 //! The range the bins must cover is the whole number line unless the question's XLSForm
-//! `constraint` bounds it with simple terms like `. >= 0 and . <= 120`.
+//! `constraint` bounds it with simple terms like `. >= 0 and . <= 120`. A strict end (`. > 0`)
+//! stays strict on decimal data, so bins from 1 leave (0, 1) uncovered; on whole numbers it
+//! is the next whole number (`. >= 1`).
 
 use std::cmp::Ordering;
 use std::fmt;

@@ -8,7 +8,8 @@
 //! - `berdaya` = `factor` marks a respondent factor: a `select_one` (code = the choice's
 //!   integer `name`) or an `integer`/`decimal` question coded by `berdaya_bins`
 //!   (`lo-hi:code;...`, see [`super::bins`]), whose range may be bounded by a simple
-//!   `constraint` such as `. >= 0`.
+//!   `constraint` such as `. >= 0`. The constraint is enforced on the answers; bins that
+//!   leave an unbounded tail no constraint excludes are a warning, not an error.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
