@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use berdaya_domain::survey::instrument::Severity;
 use berdaya_domain::survey::report::{Report, ScoreSummary};
 use berdaya_domain::survey::{AnalysisError, AnalysisOptions, Instrument, MissingPolicy, Problem, seed004};
 use berdaya_files::responses::{AnalyzeFileError, analyze_path};
@@ -15,7 +16,8 @@ use berdaya_files::survey as files;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum SurveyCommand {
-    /// Check an XLSForm instrument; lists every problem and exits non-zero if there is any.
+    /// Check an XLSForm instrument; lists every problem and warning, and exits non-zero if
+    /// there is any problem (warnings alone exit 0).
     Check {
         #[arg(long, value_name = "FORM.xlsx")]
         instrument: PathBuf,
@@ -30,8 +32,8 @@ pub enum SurveyCommand {
         /// Responses as CSV or XLSX, one row per respondent.
         #[arg(long, value_name = "FILE")]
         responses: PathBuf,
-        /// Significance level for correlations and the critical r.
-        #[arg(long, default_value_t = 0.05)]
+        /// Significance level for correlations and the critical r, strictly between 0 and 1.
+        #[arg(long, default_value_t = 0.05, allow_negative_numbers = true, value_parser = parse_alpha)]
         alpha: f64,
         /// Leave out respondents with blank or invalid answers instead of refusing.
         #[arg(long)]
@@ -51,9 +53,10 @@ pub enum SurveyCommand {
         #[arg(long)]
         printed: bool,
     },
-    /// Write synthetic responses to the built-in instrument as CSV (or XLSX by extension).
+    /// Write synthetic responses to the built-in instrument: an XLSX workbook when FILE ends in
+    /// `.xlsx`, CSV otherwise.
     ExampleResponses {
-        #[arg(long, value_name = "FILE.csv")]
+        #[arg(long, value_name = "FILE.csv|FILE.xlsx")]
         out: PathBuf,
         /// Number of respondents.
         #[arg(long, default_value_t = 43)]
@@ -82,10 +85,23 @@ pub fn run(command: SurveyCommand) -> anyhow::Result<ExitCode> {
         }
         SurveyCommand::ExampleResponses { out, n, seed } => {
             let table = seed004::example_responses(n, seed);
-            files::write_responses_csv(&table, &out).with_context(|| format!("writing {}", out.display()))?;
+            let xlsx = out.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+            let written =
+                if xlsx { files::write_responses_xlsx(&table, &out) } else { files::write_responses_csv(&table, &out) };
+            written.with_context(|| format!("writing {}", out.display()))?;
             eprintln!("wrote {} respondents to {}", n, out.display());
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// `--alpha`: a significance level strictly between 0 and 1 (`0,05` is read too).
+fn parse_alpha(text: &str) -> Result<f64, String> {
+    let rule = "must be a number strictly between 0 and 1, e.g. 0.05";
+    match text.trim().replace(',', ".").parse::<f64>() {
+        Ok(a) if a.is_finite() && a > 0.0 && a < 1.0 => Ok(a),
+        Ok(_) => Err(format!("the significance level {rule}")),
+        Err(_) => Err(format!("`{text}` is not a number; the significance level {rule}")),
     }
 }
 
@@ -94,10 +110,29 @@ fn load_instrument(path: &Path) -> anyhow::Result<Result<Instrument, Vec<Problem
     Ok(Instrument::from_xlsform(&form))
 }
 
+/// Prints the errors, then the warnings with the constraint each suggests.
 fn print_problems(path: &Path, problems: &[Problem]) {
-    eprintln!("{}: {} problem(s):", path.display(), problems.len());
-    for p in problems {
-        eprintln!("  {p}");
+    let (warnings, errors): (Vec<&Problem>, Vec<&Problem>) =
+        problems.iter().partition(|p| p.severity == Severity::Warning);
+    if !errors.is_empty() {
+        eprintln!("{}: {} problem(s):", path.display(), errors.len());
+        for p in errors {
+            eprintln!("  {p}");
+        }
+    }
+    print_warnings(path, &warnings);
+}
+
+fn print_warnings(path: &Path, warnings: &[&Problem]) {
+    if warnings.is_empty() {
+        return;
+    }
+    eprintln!("{}: {} warning(s):", path.display(), warnings.len());
+    for p in warnings {
+        eprintln!("  warning: {p}");
+        if let Some(c) = &p.suggested_constraint {
+            eprintln!("    if no answer can lie there, add the constraint `{c}` to the question");
+        }
     }
 }
 
@@ -105,7 +140,7 @@ fn check(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
     match load_instrument(path)? {
         Ok(inst) => {
             if json {
-                println!("{}", serde_json::json!({ "ok": true, "problems": [] }));
+                println!("{}", serde_json::json!({ "ok": true, "problems": [], "warnings": inst.warnings }));
             } else {
                 println!(
                     "{}: OK — {} indicator(s), {} item(s), {} factor(s)",
@@ -115,11 +150,14 @@ fn check(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
                     inst.factors.len()
                 );
             }
+            print_warnings(path, &inst.warnings.iter().collect::<Vec<_>>());
             Ok(ExitCode::SUCCESS)
         }
         Err(problems) => {
             if json {
-                println!("{}", serde_json::json!({ "ok": false, "problems": problems }));
+                let (warnings, errors): (Vec<&Problem>, Vec<&Problem>) =
+                    problems.iter().partition(|p| p.severity == Severity::Warning);
+                println!("{}", serde_json::json!({ "ok": false, "problems": errors, "warnings": warnings }));
             }
             print_problems(path, &problems);
             Ok(ExitCode::FAILURE)
@@ -135,7 +173,10 @@ fn run_analyze(
     xlsx: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let inst = match load_instrument(instrument)? {
-        Ok(i) => i,
+        Ok(i) => {
+            print_warnings(instrument, &i.warnings.iter().collect::<Vec<_>>());
+            i
+        }
         Err(problems) => {
             print_problems(instrument, &problems);
             eprintln!("fix the instrument first (berdaya survey check)");

@@ -75,13 +75,213 @@ fn check_lists_the_gaps_and_overlap_of_the_printed_bins() {
     ] {
         assert!(r.stderr.contains(expected), "missing `{expected}` in:\n{}", r.stderr);
     }
-    assert!(r.stderr.contains("8 problem(s)"), "{}", r.stderr);
+    // Gaps between bins and the overlap are problems; the tails no constraint excludes are
+    // warnings that suggest the constraint.
+    assert!(r.stderr.contains("5 problem(s)"), "{}", r.stderr);
+    assert!(r.stderr.contains("3 warning(s)"), "{}", r.stderr);
+    for expected in [
+        "  warning: survey row 4 (umur): bins: values up to 30 are in no bin\n    \
+         if no answer can lie there, add the constraint `. >= 31` to the question",
+        "  warning: survey row 7 (pengalaman): bins: values up to 0 are in no bin\n    \
+         if no answer can lie there, add the constraint `. >= 1` to the question",
+        "  warning: survey row 8 (luas_lahan): bins: values from 10001 are in no bin\n    \
+         if no answer can lie there, add the constraint `. <= 10000` to the question",
+    ] {
+        assert!(r.stderr.contains(expected), "missing `{expected}` in:\n{}", r.stderr);
+    }
     let j = berdaya(dir.path(), &["survey", "check", "--json", "--instrument", s(&form)]);
     assert_ne!(j.code, 0);
     let v: Value = serde_json::from_str(&j.stdout).unwrap();
-    assert_eq!(v["problems"].as_array().unwrap().len(), 8);
-    assert_eq!(v["problems"][1]["question"], "umur");
-    assert_eq!(v["problems"][1]["row"], 4);
+    assert_eq!(v["problems"].as_array().unwrap().len(), 5);
+    assert_eq!(v["problems"][0]["question"], "umur");
+    assert_eq!(v["problems"][0]["row"], 4);
+    assert_eq!(v["problems"][0]["severity"], "error");
+    let w = v["warnings"].as_array().unwrap();
+    assert_eq!(w.len(), 3);
+    assert_eq!(w[0]["severity"], "warning");
+    assert_eq!(w[0]["suggested_constraint"], ". >= 31");
+}
+
+/// The built-in form with one factor row changed, written as a workbook in `dir`.
+fn changed_form(dir: &Path, name: &str, change: impl Fn(&mut berdaya_domain::survey::SurveyRow)) -> PathBuf {
+    let mut form = berdaya_domain::survey::seed004::xlsform();
+    let row = form.survey.iter_mut().find(|r| r.name == name).unwrap();
+    change(row);
+    let path = dir.join(format!("{name}.xlsx"));
+    berdaya_files::survey::write_xlsform(&form, &path).unwrap();
+    path
+}
+
+/// The 43-respondent fixture with some cells replaced: (respondent, column, new text).
+fn changed_responses(dir: &Path, changes: &[(&str, &str, &str)]) -> PathBuf {
+    let text = std::fs::read_to_string(fixture("responses_43.csv")).unwrap();
+    let mut lines: Vec<Vec<String>> = text.lines().map(|l| l.split(',').map(str::to_string).collect()).collect();
+    for (id, column, value) in changes {
+        let c = lines[0].iter().position(|h| h == column).unwrap();
+        let row = lines.iter_mut().find(|l| l[0] == *id).unwrap();
+        row[c] = value.to_string();
+    }
+    let path = dir.join("changed.csv");
+    let out: Vec<String> = lines.iter().map(|l| l.join(",")).collect();
+    std::fs::write(&path, out.join("\n") + "\n").unwrap();
+    path
+}
+
+#[test]
+fn an_unconstrained_tail_is_a_warning_and_a_value_in_it_an_error() {
+    // Issue 11: land bins `0-2000:1;...` with no lower constraint.
+    let dir = tempfile::tempdir().unwrap();
+    let form = changed_form(dir.path(), "luas_lahan", |r| r.constraint.clear());
+    let r = berdaya(dir.path(), &["survey", "check", "--instrument", s(&form)]);
+    assert_eq!(r.code, 0, "warnings alone pass: {}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("OK — 3 indicator(s)"), "{}", r.stdout);
+    assert!(
+        r.stderr.contains(
+            "1 warning(s):\n  warning: survey row 8 (luas_lahan): bins: values up to -1 are in no bin\n    \
+             if no answer can lie there, add the constraint `. >= 0` to the question"
+        ),
+        "{}",
+        r.stderr
+    );
+    let j = berdaya(dir.path(), &["survey", "check", "--json", "--instrument", s(&form)]);
+    assert_eq!(j.code, 0);
+    let v: Value = serde_json::from_str(&j.stdout).unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["warnings"][0]["suggested_constraint"], ". >= 0");
+    // A respondent whose land area lies in the tail is refused at analysis time.
+    let responses = changed_responses(dir.path(), &[("R003", "responden/luas_lahan", "-3")]);
+    let r = berdaya(dir.path(), &["survey", "analyze", "--instrument", s(&form), "--responses", s(&responses)]);
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("row 4 (respondent R003), column responden/luas_lahan: -3 falls in no coding bin"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn check_finds_the_gap_a_strict_constraint_leaves() {
+    // Issue 11: `. > 0` with bins `1-5:1;5-:2` leaves (0, 1) uncovered on decimal data.
+    let dir = tempfile::tempdir().unwrap();
+    let form = changed_form(dir.path(), "luas_lahan", |r| {
+        r.kind = "decimal".into();
+        r.berdaya_bins = "1-5:1;5-:2".into();
+        r.constraint = ". > 0".into();
+    });
+    let r = berdaya(dir.path(), &["survey", "check", "--instrument", s(&form)]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("1 problem(s):\n  survey row 8 (luas_lahan): bins: values (0, 1) are in no bin"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn whole_numbers_written_as_decimals_read_as_the_choice() {
+    // Issue 11: `3.0`, `03`, `2.0` are 3, 3, 2; `3.5` is not a whole number.
+    let dir = tempfile::tempdir().unwrap();
+    let form = example_form(dir.path());
+    let analyze = |responses: &Path| {
+        berdaya(dir.path(), &["survey", "analyze", "--instrument", s(&form), "--responses", s(responses), "--json"])
+    };
+    let plain = analyze(&fixture("responses_43.csv"));
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    // In the fixture R001 answers 2 to rembug_desa, rukk and pengolahan_lahan, is 49 years old
+    // with motivasi 2; R002 answers 3 to perbaikan_kesuburan and perbaikan_sarana.
+    let written = changed_responses(
+        dir.path(),
+        &[
+            ("R001", "persiapan/rembug_desa", "2.0"),
+            ("R001", "persiapan/rukk", "02"),
+            ("R001", "pelaksanaan/pengolahan_lahan", "2.00"),
+            ("R002", "pelaksanaan/perbaikan_kesuburan", "3.0"),
+            ("R002", "pelaksanaan/perbaikan_sarana", "03"),
+            ("R001", "responden/umur", "49.0"),
+            ("R001", "responden/motivasi", "2.0"),
+        ],
+    );
+    let same = analyze(&written);
+    assert_eq!(same.code, 0, "{}", same.stderr);
+    let (a, b): (Value, Value) =
+        (serde_json::from_str(&plain.stdout).unwrap(), serde_json::from_str(&same.stdout).unwrap());
+    assert_eq!(a, b, "the same answers give the same report");
+    let half = changed_responses(dir.path(), &[("R001", "persiapan/rembug_desa", "3.5")]);
+    let r = analyze(&half);
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("row 2 (respondent R001), column persiapan/rembug_desa: 3.5 is not a whole number"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn the_constraint_is_enforced_on_the_answers() {
+    // Issue 11: an age of −5 or 250 under `. >= 0 and . <= 120` names respondent and column.
+    let dir = tempfile::tempdir().unwrap();
+    let form = example_form(dir.path());
+    let responses =
+        changed_responses(dir.path(), &[("R001", "responden/umur", "-5"), ("R002", "responden/umur", "250")]);
+    let r =
+        berdaya(dir.path(), &["survey", "analyze", "--instrument", s(&form), "--responses", s(&responses), "--json"]);
+    assert_ne!(r.code, 0);
+    for expected in [
+        "2 bad answer(s)",
+        "row 2 (respondent R001), column responden/umur: -5 breaks the form's constraint `. >= 0 and . <= 120`",
+        "row 3 (respondent R002), column responden/umur: 250 breaks the form's constraint `. >= 0 and . <= 120`",
+    ] {
+        assert!(r.stderr.contains(expected), "missing `{expected}` in:\n{}", r.stderr);
+    }
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["problems"][0]["kind"], "outside_constraint");
+    assert_eq!(v["problems"][0]["constraint"], ". >= 0 and . <= 120");
+}
+
+#[test]
+fn alpha_outside_zero_one_is_refused_naming_the_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let form = example_form(dir.path());
+    let responses = fixture("responses_43.csv");
+    for bad in ["-0.5", "1.5", "abc", "0", "1", "NaN"] {
+        let r = berdaya(
+            dir.path(),
+            &["survey", "analyze", "--instrument", s(&form), "--responses", s(&responses), "--alpha", bad],
+        );
+        assert_ne!(r.code, 0, "--alpha {bad} was accepted");
+        assert!(r.stderr.contains("--alpha"), "{bad}: {}", r.stderr);
+        assert!(r.stderr.contains("must be a number strictly between 0 and 1, e.g. 0.05"), "{bad}: {}", r.stderr);
+        assert!(!r.stderr.contains("unexpected argument"), "{bad}: {}", r.stderr);
+    }
+    let r = berdaya(
+        dir.path(),
+        &["survey", "analyze", "--instrument", s(&form), "--responses", s(&responses), "--alpha", "0.01", "--json"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["alpha"], 0.01);
+}
+
+#[test]
+fn example_responses_xlsx_is_a_workbook_the_cli_reads_back() {
+    // Issue 11: `--out FILE.xlsx` used to write CSV text into the .xlsx file.
+    let dir = tempfile::tempdir().unwrap();
+    let form = example_form(dir.path());
+    let out = dir.path().join("responses.xlsx");
+    let r = berdaya(dir.path(), &["survey", "example-responses", "--out", s(&out)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(std::fs::read(&out).unwrap().starts_with(b"PK\x03\x04"), "not a zip/XLSX file");
+    let from_xlsx =
+        berdaya(dir.path(), &["survey", "analyze", "--instrument", s(&form), "--responses", s(&out), "--json"]);
+    assert_eq!(from_xlsx.code, 0, "{}", from_xlsx.stderr);
+    let from_csv = berdaya(
+        dir.path(),
+        &["survey", "analyze", "--instrument", s(&form), "--responses", s(&fixture("responses_43.csv")), "--json"],
+    );
+    let (a, b): (Value, Value) =
+        (serde_json::from_str(&from_xlsx.stdout).unwrap(), serde_json::from_str(&from_csv.stdout).unwrap());
+    assert_eq!(a["n"], 43);
+    assert_eq!(a, b, "the workbook holds the same answers as the CSV fixture");
 }
 
 fn close(v: &Value, want: f64, tol: f64, what: &str) {
@@ -274,4 +474,51 @@ fn built_in_instrument_passes_pyxform() {
     assert_eq!(v["code"], 100, "pyxform rejected the workbook: {v}");
     assert_eq!(v["warnings"].as_array().map_or(0, Vec::len), 0, "pyxform warnings: {v}");
     assert!(xml.exists());
+}
+
+#[test]
+fn decimal_commas_are_read_in_a_semicolon_csv() {
+    // Issue 11: Indonesian Excel writes `;`-separated CSV with decimal commas (`1500,5`).
+    let dir = tempfile::tempdir().unwrap();
+    let form = changed_form(dir.path(), "luas_lahan", |r| {
+        r.kind = "decimal".into();
+        r.berdaya_bins = "0-2000:1;2000-4000:2;4000-6000:3;6000-8000:4;8000-:5".into();
+    });
+    let analyze = |responses: &Path| {
+        berdaya(dir.path(), &["survey", "analyze", "--instrument", s(&form), "--responses", s(responses), "--json"])
+    };
+    // Every land area v of the fixture written `v,5` in a `;` file, and `v.5` in a `,` file.
+    let text = std::fs::read_to_string(fixture("responses_43.csv")).unwrap();
+    let land = text.lines().next().unwrap().split(',').position(|h| h == "responden/luas_lahan").unwrap();
+    let rewrite = |sep: &str, point: &str| -> String {
+        let lines: Vec<String> = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                let cells: Vec<String> = l
+                    .split(',')
+                    .enumerate()
+                    .map(|(c, v)| if i > 0 && c == land { format!("{v}{point}5") } else { v.to_string() })
+                    .collect();
+                cells.join(sep)
+            })
+            .collect();
+        lines.join("\n") + "\n"
+    };
+    let semicolon = dir.path().join("semicolon.csv");
+    std::fs::write(&semicolon, rewrite(";", ",")).unwrap();
+    let comma = dir.path().join("comma.csv");
+    std::fs::write(&comma, rewrite(",", ".")).unwrap();
+    let (a, b) = (analyze(&semicolon), analyze(&comma));
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    assert_eq!(b.code, 0, "{}", b.stderr);
+    let (a, b): (Value, Value) = (serde_json::from_str(&a.stdout).unwrap(), serde_json::from_str(&b.stdout).unwrap());
+    assert_eq!(a["n"], 43);
+    assert_eq!(a, b, "`2321,5` in a `;` file is `2321.5`");
+    // In a `,`-separated file a comma cannot be a decimal comma: a quoted `2321,5` is refused.
+    let quoted = dir.path().join("quoted.csv");
+    std::fs::write(&quoted, rewrite(",", ".").replacen("2321.5", "\"2321,5\"", 1)).unwrap();
+    let r = analyze(&quoted);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("column responden/luas_lahan: `2321,5` is not a number"), "{}", r.stderr);
 }

@@ -436,6 +436,8 @@ fn responses_from_sheets(wb: &mut xlsx::Workbook) -> Result<ResponseTable, Surve
     let width = columns.len();
     Ok(ResponseTable {
         columns,
+        // Workbook numbers are numbers; a text cell `1500,5` is not read as one.
+        decimal_comma: false,
         rows: it
             .filter(|(_, cells)| cells.iter().any(|s| !s.is_empty()))
             .map(|(line, mut cells)| {
@@ -450,7 +452,8 @@ fn responses_from_sheets(wb: &mut xlsx::Workbook) -> Result<ResponseTable, Surve
 }
 
 /// Reads responses from CSV bytes (UTF-8, optional BOM; `,` or `;` separated), within
-/// [`Limits::SURVEY`].
+/// [`Limits::SURVEY`]. A `;`-separated file is what Indonesian Excel writes, with decimal
+/// commas (`1500,5`): the table says so in [`ResponseTable::decimal_comma`].
 pub fn read_responses_csv(bytes: &[u8]) -> Result<ResponseTable, SurveyFileError> {
     let limits = Limits::SURVEY;
     if bytes.len() as u64 > limits.max_file_bytes {
@@ -504,7 +507,7 @@ pub fn read_responses_csv(bytes: &[u8]) -> Result<ResponseTable, SurveyFileError
         let line = record.position().map_or(0, |p| line_of(p.byte()));
         rows.push(ResponseRow { line, cells: record.iter().map(|c| c.trim().to_string()).collect() });
     }
-    Ok(ResponseTable { columns, rows })
+    Ok(ResponseTable { columns, rows, decimal_comma: delimiter == b';' })
 }
 
 /// Writes responses as CSV (header + rows), e.g. the built-in example data.
@@ -516,6 +519,46 @@ pub fn write_responses_csv(table: &ResponseTable, path: &Path) -> Result<(), Sur
     }
     w.flush().map_err(|source| SurveyFileError::Io { path: path.into(), source })?;
     Ok(())
+}
+
+/// Writes responses as an XLSX workbook (one sheet, header + rows), e.g. the built-in example
+/// data. A cell that reads back the same as a number is written as one, so spreadsheet
+/// programs see numbers; anything else (ids such as `R001` or `007`) stays text.
+pub fn write_responses_xlsx(table: &ResponseTable, path: &Path) -> Result<(), SurveyFileError> {
+    responses_workbook(table)?.save(path)?;
+    Ok(())
+}
+
+/// The responses workbook as bytes (for downloads).
+pub fn responses_to_xlsx_bytes(table: &ResponseTable) -> Result<Vec<u8>, SurveyFileError> {
+    Ok(responses_workbook(table)?.save_to_buffer()?)
+}
+
+fn responses_workbook(table: &ResponseTable) -> Result<Workbook, XlsxError> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let ws = wb.add_worksheet().set_name("responses")?;
+    for (c, h) in table.columns.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &bold)?;
+    }
+    for (r, row) in table.rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, v) in row.cells.iter().enumerate() {
+            if v.is_empty() {
+                continue;
+            }
+            match v.parse::<f64>() {
+                Ok(x) if x.is_finite() && cell_text(&Cell::Number(x), false) == *v => {
+                    ws.write_number(r, c as u16, x)?;
+                }
+                _ => {
+                    ws.write_string(r, c as u16, v)?;
+                }
+            }
+        }
+    }
+    ws.set_freeze_panes(1, 0)?;
+    Ok(wb)
 }
 
 fn opt(ws: &mut Worksheet, row: u32, col: u16, v: Option<f64>, f: &Format) -> Result<(), XlsxError> {
@@ -1009,5 +1052,57 @@ mod tests {
         assert_eq!(t.rows.len(), 2);
         assert_eq!(t.rows[1].line, 4);
         assert_eq!(t.rows[1].cells, ["R2", ""]);
+    }
+
+    #[test]
+    fn semicolon_csv_reads_decimal_commas() {
+        // Issue 11: Indonesian Excel writes `;`-separated CSV with decimal commas.
+        let t = read_responses_csv("id;umur\nR1;45,0\n".as_bytes()).unwrap();
+        assert!(t.decimal_comma);
+        assert_eq!(t.rows[0].cells, ["R1", "45,0"]);
+        let t = read_responses_csv("id,umur\nR1,\"45,0\"\n".as_bytes()).unwrap();
+        assert!(!t.decimal_comma, "a comma-separated file cannot use decimal commas");
+        // The whole seed-004 example with every age written `45,0` analyses the same as with `45`.
+        let table = seed004::example_responses(43, 4);
+        let mut text = table.columns.join(";");
+        for row in &table.rows {
+            text.push('\n');
+            let cells: Vec<String> = row
+                .cells
+                .iter()
+                .enumerate()
+                .map(|(c, v)| if table.columns[c] == "responden/umur" { format!("{v},0") } else { v.clone() })
+                .collect();
+            text.push_str(&cells.join(";"));
+        }
+        let semicolon = read_responses_csv(text.as_bytes()).unwrap();
+        assert!(semicolon.rows[0].cells[1].ends_with(",0"), "{:?}", semicolon.rows[0]);
+        let inst = Instrument::from_xlsform(&seed004::xlsform()).unwrap();
+        let a = analyze(&inst, &semicolon, &AnalysisOptions::default()).unwrap();
+        let b = analyze(&inst, &table, &AnalysisOptions::default()).unwrap();
+        assert_eq!(a.n, 43);
+        assert_eq!(format!("{:?}", a.correlations), format!("{:?}", b.correlations));
+    }
+
+    #[test]
+    fn example_responses_round_trip_through_a_real_workbook() {
+        let mut table = seed004::example_responses(43, 4);
+        table.rows[0].cells[0] = "007".into();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("responses.xlsx");
+        write_responses_xlsx(&table, &path).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.starts_with(b"PK"), "an XLSX workbook is a zip archive");
+        let back = read_responses(&path).unwrap();
+        assert_eq!(back, table);
+        assert_eq!(read_responses_xlsx_bytes(&responses_to_xlsx_bytes(&table).unwrap()).unwrap(), table);
+        // Numbers are stored as numbers: the reader sees a number cell for an age.
+        let mut wb = xlsx::Workbook::open(&path, Limits::SURVEY).unwrap();
+        let mut rows = wb.rows("responses").unwrap();
+        let mut cells = Vec::new();
+        rows.next_row(&mut cells).unwrap();
+        rows.next_row(&mut cells).unwrap();
+        assert!(matches!(cells[0], Cell::Text(_)), "{:?}", cells[0]);
+        assert!(matches!(cells[1], Cell::Number(_)), "{:?}", cells[1]);
     }
 }

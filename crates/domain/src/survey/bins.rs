@@ -9,7 +9,9 @@
 //!   the same convention as category bounds. Bins sharing more than one point overlap.
 //!
 //! The range the bins must cover is the whole number line unless the question's XLSForm
-//! `constraint` bounds it with simple terms like `. >= 0 and . <= 120`.
+//! `constraint` bounds it with simple terms like `. >= 0 and . <= 120`. A strict end (`. > 0`)
+//! stays strict on decimal data, so bins from 1 leave (0, 1) uncovered; on whole numbers it
+//! is the next whole number (`. >= 1`).
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -48,36 +50,101 @@ impl Bin {
     }
 }
 
-/// The range a factor's values can take, from its constraint.
+/// The range a factor's values can take, from its constraint. An end is inclusive unless its
+/// `*_strict` flag is set (`. > 0` on decimal data: 0 itself is not allowed). Integer ranges
+/// are always inclusive: `. > 0` on whole numbers is `. >= 1`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValueRange {
     pub min: Option<Ratio>,
     pub max: Option<Ratio>,
+    #[serde(default)]
+    pub min_strict: bool,
+    #[serde(default)]
+    pub max_strict: bool,
 }
 
-/// Parses a decimal number such as `2000`, `0.5` or `8100` exactly. Thousands separators are
-/// not accepted: `10.000` is ten, as in XLSForm, not ten thousand.
+impl ValueRange {
+    /// Whether v satisfies the range's ends.
+    pub fn contains(&self, v: Ratio) -> bool {
+        let above_min = match self.min {
+            None => true,
+            Some(m) if self.min_strict => v > m,
+            Some(m) => v >= m,
+        };
+        let below_max = match self.max {
+            None => true,
+            Some(m) if self.max_strict => v < m,
+            Some(m) => v <= m,
+        };
+        above_min && below_max
+    }
+
+    /// Raises the lower end to v (strict or not) when that is tighter.
+    fn tighten_min(&mut self, v: Ratio, strict: bool) {
+        let tighter = match self.min {
+            None => true,
+            Some(m) => v > m || (v == m && strict),
+        };
+        if tighter {
+            self.min = Some(v);
+            self.min_strict = strict;
+        }
+    }
+
+    /// Lowers the upper end to v (strict or not) when that is tighter.
+    fn tighten_max(&mut self, v: Ratio, strict: bool) {
+        let tighter = match self.max {
+            None => true,
+            Some(m) => v < m || (v == m && strict),
+        };
+        if tighter {
+            self.max = Some(v);
+            self.max_strict = strict;
+        }
+    }
+}
+
+/// Parses a decimal number such as `2000`, `0.5` or `8100` exactly, without allocating (it
+/// runs once per factor cell). Thousands separators are not accepted: `10.000` is ten, as in
+/// XLSForm, not ten thousand.
 pub fn parse_decimal(s: &str) -> Option<Ratio> {
+    parse_number(s, false)
+}
+
+/// [`parse_decimal`], also reading a decimal comma (`1500,5`) when `decimal_comma` is set:
+/// the format Indonesian Excel writes in `;`-separated CSV. At most one separator is read.
+pub fn parse_number(s: &str, decimal_comma: bool) -> Option<Ratio> {
     let s = s.trim();
     let (neg, body) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, s.strip_prefix('+').unwrap_or(s)),
     };
-    let (int, frac) = match body.split_once('.') {
-        Some((i, f)) => (i, f),
-        None => (body, ""),
-    };
-    if (int.is_empty() && frac.is_empty())
-        || !int.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-        || int.len() + frac.len() > 30
-    {
+    let mut num: i128 = 0;
+    let mut digits = 0u32;
+    let mut frac_digits = 0u32;
+    let mut seen_separator = false;
+    for b in body.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                digits += 1;
+                // 30 digits fit an i128 (10^30 < 1.7·10^38) with room for the denominator.
+                if digits > 30 {
+                    return None;
+                }
+                num = num * 10 + i128::from(b - b'0');
+                if seen_separator {
+                    frac_digits += 1;
+                }
+            }
+            b'.' if !seen_separator => seen_separator = true,
+            b',' if decimal_comma && !seen_separator => seen_separator = true,
+            _ => return None,
+        }
+    }
+    if digits == 0 {
         return None;
     }
-    let digits = format!("{int}{frac}");
-    let num: i128 = digits.parse().ok()?;
-    let den = 10i128.checked_pow(frac.len() as u32)?;
-    Ratio::new(if neg { -num } else { num }, den)
+    Ratio::new(if neg { -num } else { num }, 10i128.pow(frac_digits))
 }
 
 /// Why a `berdaya_bins` text could not be read.
@@ -139,8 +206,10 @@ pub fn format_bins(bins: &[Bin]) -> String {
 }
 
 /// Reads a constraint such as `. >= 0 and . <= 10000` into a range. Anything it does not
-/// understand leaves that side unbounded (the check then asks for an open-ended bin).
-pub fn range_from_constraint(constraint: &str) -> ValueRange {
+/// understand leaves that side unbounded (the check then asks for an open-ended bin). Strict
+/// ends stay strict on decimal data; on whole numbers they become the next whole number
+/// (`. > 0` is `. >= 1`), and fractional ends are rounded inwards.
+pub fn range_from_constraint(constraint: &str, kind: NumberKind) -> ValueRange {
     let mut range = ValueRange::default();
     let c = constraint.trim();
     if c.is_empty() || c.contains(" or ") {
@@ -161,20 +230,24 @@ pub fn range_from_constraint(constraint: &str) -> ValueRange {
             continue;
         };
         let Some(v) = parse_decimal(num) else { continue };
-        // Strict bounds on whole numbers are tightened by the caller; here keep them inclusive
-        // only for >= and <=, and nudge strict ones by one whole unit when integral.
-        match op {
-            ">=" => range.min = Some(range.min.map_or(v, |m| m.max(v))),
-            "<=" => range.max = Some(range.max.map_or(v, |m| m.min(v))),
-            ">" if v.den() == 1 => {
-                let v = Ratio::int(v.num() + 1);
-                range.min = Some(range.min.map_or(v, |m| m.max(v)));
+        let lower = op.starts_with('>');
+        let strict = op.len() == 1;
+        match kind {
+            NumberKind::Decimal if lower => range.tighten_min(v, strict),
+            NumberKind::Decimal => range.tighten_max(v, strict),
+            NumberKind::Integer => {
+                let floor = v.num().div_euclid(v.den());
+                let whole = v.den() == 1;
+                if lower {
+                    // Smallest whole number allowed: > v → floor + 1; >= v → ceil(v).
+                    let least = if strict || !whole { floor + 1 } else { floor };
+                    range.tighten_min(Ratio::int(least), false);
+                } else {
+                    // Largest whole number allowed: < v → ceil(v) − 1; <= v → floor(v).
+                    let most = if strict && whole { floor - 1 } else { floor };
+                    range.tighten_max(Ratio::int(most), false);
+                }
             }
-            "<" if v.den() == 1 => {
-                let v = Ratio::int(v.num() - 1);
-                range.max = Some(range.max.map_or(v, |m| m.min(v)));
-            }
-            _ => {}
         }
     }
     range
@@ -185,8 +258,16 @@ pub fn range_from_constraint(constraint: &str) -> ValueRange {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Coverage {
     /// Values in this range fall in no bin. `from`/`to` `None` = unbounded; `open` = the
-    /// ends themselves are covered by neighbouring bins (decimal data).
-    Gap { from: Option<Ratio>, to: Option<Ratio>, open_from: bool, open_to: bool },
+    /// end itself is not in the gap (covered by a neighbouring bin, or excluded by a strict
+    /// constraint); `edge` = the gap runs to an end of the allowed range, not between bins.
+    Gap {
+        from: Option<Ratio>,
+        to: Option<Ratio>,
+        open_from: bool,
+        open_to: bool,
+        #[serde(default)]
+        edge: bool,
+    },
     /// Values in [from, to] fall in both bins.
     Overlap { first: Bin, second: Bin, from: Ratio, to: Ratio },
     /// An integer factor's bin has a fractional end.
@@ -198,7 +279,7 @@ pub enum Coverage {
 impl fmt::Display for Coverage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Coverage::Gap { from, to, open_from, open_to } => match (from, to) {
+            Coverage::Gap { from, to, open_from, open_to, edge } => match (from, to) {
                 (None, None) => write!(f, "no value is covered"),
                 // Whole sentences, so the message catalog can translate each one.
                 (None, Some(t)) if *open_to => write!(f, "values below {t} are in no bin"),
@@ -209,7 +290,11 @@ impl fmt::Display for Coverage {
                 (Some(a), Some(b)) if *open_from || *open_to => {
                     let open = if *open_from { "(" } else { "[" };
                     let close = if *open_to { ")" } else { "]" };
-                    write!(f, "values {open}{a}, {b}{close} (strictly between bins) are in no bin")
+                    if *edge {
+                        write!(f, "values {open}{a}, {b}{close} are in no bin")
+                    } else {
+                        write!(f, "values {open}{a}, {b}{close} (strictly between bins) are in no bin")
+                    }
                 }
                 (Some(a), Some(b)) => write!(f, "values {a}–{b} are in no bin"),
             },
@@ -226,6 +311,25 @@ impl fmt::Display for Coverage {
             Coverage::Unreachable { bin } => {
                 write!(f, "bin {bin} lies outside the allowed range, so its code is never given")
             }
+        }
+    }
+}
+
+impl Coverage {
+    /// For a gap that runs to −∞ or +∞ (no constraint bounds that side), the constraint
+    /// that would exclude it, e.g. `. >= 0` when the lowest bin starts at 0. Such a tail is
+    /// only a warning: the form may simply not say what the data cannot contain.
+    pub fn closing_constraint(&self) -> Option<String> {
+        match self {
+            Coverage::Gap { from: None, to: Some(t), open_to, .. } => {
+                let bound = if *open_to { *t } else { Ratio::int(t.num().div_euclid(t.den()) + 1) };
+                Some(format!(". >= {bound}"))
+            }
+            Coverage::Gap { from: Some(a), to: None, open_from, .. } => {
+                let bound = if *open_from { *a } else { Ratio::int(a.num().div_euclid(a.den()) - 1) };
+                Some(format!(". <= {bound}"))
+            }
+            _ => None,
         }
     }
 }
@@ -273,8 +377,8 @@ pub fn check_coverage(kind: NumberKind, bins: &[Bin], range: ValueRange) -> Vec<
     }
     // Bins outside the range.
     sorted.retain(|b| {
-        let below = matches!((b.hi, range.min), (Some(h), Some(m)) if h < m);
-        let above = matches!((b.lo, range.max), (Some(l), Some(m)) if l > m);
+        let below = matches!((b.hi, range.min), (Some(h), Some(m)) if h < m || (h == m && range.min_strict));
+        let above = matches!((b.lo, range.max), (Some(l), Some(m)) if l > m || (l == m && range.max_strict));
         if below || above {
             out.push(Coverage::Unreachable { bin: b.clone() });
         }
@@ -318,14 +422,23 @@ pub fn check_coverage(kind: NumberKind, bins: &[Bin], range: ValueRange) -> Vec<
                         to: Some(if kind == NumberKind::Integer { step(l, false) } else { l }),
                         open_from: false,
                         open_to: kind == NumberKind::Decimal,
+                        edge: true,
                     }),
                     (Some(m), Some(l)) if l > m => out.push(match kind {
-                        NumberKind::Integer => {
-                            Coverage::Gap { from: Some(m), to: Some(step(l, false)), open_from: false, open_to: false }
-                        }
-                        NumberKind::Decimal => {
-                            Coverage::Gap { from: Some(m), to: Some(l), open_from: false, open_to: true }
-                        }
+                        NumberKind::Integer => Coverage::Gap {
+                            from: Some(m),
+                            to: Some(step(l, false)),
+                            open_from: false,
+                            open_to: false,
+                            edge: true,
+                        },
+                        NumberKind::Decimal => Coverage::Gap {
+                            from: Some(m),
+                            to: Some(l),
+                            open_from: range.min_strict,
+                            open_to: true,
+                            edge: true,
+                        },
                     }),
                     _ => {}
                 }
@@ -358,6 +471,7 @@ pub fn check_coverage(kind: NumberKind, bins: &[Bin], range: ValueRange) -> Vec<
                                     to: Some(step(l, false)),
                                     open_from: false,
                                     open_to: false,
+                                    edge: false,
                                 });
                             } else if l <= r {
                                 let to = match hi {
@@ -369,7 +483,13 @@ pub fn check_coverage(kind: NumberKind, bins: &[Bin], range: ValueRange) -> Vec<
                         }
                         NumberKind::Decimal => {
                             if l > r {
-                                out.push(Coverage::Gap { from: Some(r), to: Some(l), open_from: true, open_to: true });
+                                out.push(Coverage::Gap {
+                                    from: Some(r),
+                                    to: Some(l),
+                                    open_from: true,
+                                    open_to: true,
+                                    edge: false,
+                                });
                             } else if l < r {
                                 let to = match hi {
                                     Some(h) if h < r => h,
@@ -391,7 +511,13 @@ pub fn check_coverage(kind: NumberKind, bins: &[Bin], range: ValueRange) -> Vec<
         }
     }
     match reach {
-        None => out.push(Coverage::Gap { from: range.min, to: range.max, open_from: false, open_to: false }),
+        None => out.push(Coverage::Gap {
+            from: range.min,
+            to: range.max,
+            open_from: range.min_strict,
+            open_to: range.max_strict,
+            edge: true,
+        }),
         Some((Some(r), _)) => {
             let above = match range.max {
                 None => true,
@@ -407,12 +533,17 @@ pub fn check_coverage(kind: NumberKind, bins: &[Bin], range: ValueRange) -> Vec<
                                 to: range.max,
                                 open_from: false,
                                 open_to: false,
+                                edge: true,
                             });
                         }
                     }
-                    NumberKind::Decimal => {
-                        out.push(Coverage::Gap { from: Some(r), to: range.max, open_from: true, open_to: false })
-                    }
+                    NumberKind::Decimal => out.push(Coverage::Gap {
+                        from: Some(r),
+                        to: range.max,
+                        open_from: true,
+                        open_to: range.max_strict,
+                        edge: true,
+                    }),
                 }
             }
         }
@@ -468,7 +599,7 @@ mod tests {
     #[test]
     fn seed_printed_land_bins_have_four_gaps_and_uncovered_ends() {
         let bins = parse_bins("8100-10000:5;6100-8000:4;4100-6000:3;2100-4000:2;0-2000:1").unwrap();
-        let range = range_from_constraint(". >= 0");
+        let range = range_from_constraint(". >= 0", NumberKind::Integer);
         let p: Vec<String> = check_coverage(NumberKind::Integer, &bins, range).iter().map(|c| c.to_string()).collect();
         assert_eq!(
             p,
@@ -500,11 +631,11 @@ mod tests {
 
     #[test]
     fn range_from_constraint_and_unreachable_bins() {
-        let r = range_from_constraint(". >= 0 and . <= 120");
+        let r = range_from_constraint(". >= 0 and . <= 120", NumberKind::Integer);
         assert_eq!((r.min, r.max), (int(0), int(120)));
-        let r2 = range_from_constraint(".>0 and .<100");
+        let r2 = range_from_constraint(".>0 and .<100", NumberKind::Integer);
         assert_eq!((r2.min, r2.max), (int(1), int(99)));
-        assert_eq!(range_from_constraint(". > 0 or . = -1"), ValueRange::default());
+        assert_eq!(range_from_constraint(". > 0 or . = -1", NumberKind::Integer), ValueRange::default());
         let bins = parse_bins("0-60:2;61-120:1;130-140:9").unwrap();
         let p = check_coverage(NumberKind::Integer, &bins, r);
         assert_eq!(p.len(), 1);
@@ -515,5 +646,94 @@ mod tests {
         assert_eq!(p[0].to_string(), "values 50–60 are in two bins (0-60:2 and 50-120:1)");
         let p = check_coverage(NumberKind::Integer, &parse_bins("0-10.5:1;11-120:2").unwrap(), r);
         assert!(matches!(p[0], Coverage::FractionalEnd { .. }));
+    }
+
+    #[test]
+    fn strict_constraint_on_decimals_leaves_the_gap_below_the_first_bin() {
+        // Issue 11: `. > 0` with bins `1-5:1;5-:2` leaves (0, 1) uncovered on decimal data.
+        let bins = parse_bins("1-5:1;5-:2").unwrap();
+        let range = range_from_constraint(". > 0", NumberKind::Decimal);
+        assert_eq!((range.min, range.min_strict), (int(0), true));
+        let p = check_coverage(NumberKind::Decimal, &bins, range);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].to_string(), "values (0, 1) are in no bin");
+        // On whole numbers `. > 0` is `. >= 1`, and bins from 1 cover everything allowed.
+        let range = range_from_constraint(". > 0", NumberKind::Integer);
+        assert_eq!((range.min, range.min_strict), (int(1), false));
+        assert!(check_coverage(NumberKind::Integer, &parse_bins("1-5:1;6-:2").unwrap(), range).is_empty());
+        // A strict upper end: `. < 10` with `-5:1;5-10:2` on decimals is covered; the bin
+        // `10-:3` could only ever take 10 itself, which the constraint excludes.
+        let range = range_from_constraint(". > 0 and . < 10", NumberKind::Decimal);
+        assert!(check_coverage(NumberKind::Decimal, &parse_bins("-5:1;5-10:2").unwrap(), range).is_empty());
+        let p = check_coverage(NumberKind::Decimal, &parse_bins("-5:1;5-9:2;10-:3").unwrap(), range);
+        let texts: Vec<String> = p.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            texts,
+            ["bin 10-:3 lies outside the allowed range, so its code is never given", "values (9, 10) are in no bin"]
+        );
+        // Fractional ends on whole numbers are rounded inwards.
+        let r = range_from_constraint(". >= 0.5 and . <= 99.5", NumberKind::Integer);
+        assert_eq!((r.min, r.max), (int(1), int(99)));
+        let r = range_from_constraint(". > 0.5 and . < 99.5", NumberKind::Integer);
+        assert_eq!((r.min, r.max), (int(1), int(99)));
+    }
+
+    #[test]
+    fn value_range_contains_respects_strict_ends() {
+        let r = range_from_constraint(". > 0 and . <= 120", NumberKind::Decimal);
+        assert!(!r.contains(Ratio::int(0)));
+        assert!(r.contains(Ratio::new(1, 10).unwrap()));
+        assert!(r.contains(Ratio::int(120)));
+        assert!(!r.contains(Ratio::new(1201, 10).unwrap()));
+        let age = range_from_constraint(". >= 0 and . <= 120", NumberKind::Integer);
+        assert!(!age.contains(Ratio::int(-5)));
+        assert!(!age.contains(Ratio::int(250)));
+        assert!(age.contains(Ratio::int(0)) && age.contains(Ratio::int(120)));
+        assert!(ValueRange::default().contains(Ratio::int(-1_000_000)));
+    }
+
+    #[test]
+    fn tails_suggest_the_constraint_that_would_exclude_them() {
+        // Issue 11: `0-2000:1;...` with no lower constraint leaves everything below 0 open.
+        let bins = parse_bins("0-2000:1;2001-4000:2;4001-:3").unwrap();
+        let p = check_coverage(NumberKind::Integer, &bins, ValueRange::default());
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].to_string(), "values up to -1 are in no bin");
+        assert_eq!(p[0].closing_constraint().as_deref(), Some(". >= 0"));
+        let p = check_coverage(NumberKind::Decimal, &parse_bins("0-2000:1;2000-:2").unwrap(), ValueRange::default());
+        assert_eq!(p[0].to_string(), "values below 0 are in no bin");
+        assert_eq!(p[0].closing_constraint().as_deref(), Some(". >= 0"));
+        // Upper tails.
+        let p = check_coverage(NumberKind::Integer, &parse_bins("-10:1;11-20:2").unwrap(), ValueRange::default());
+        assert_eq!(p[0].to_string(), "values from 21 are in no bin");
+        assert_eq!(p[0].closing_constraint().as_deref(), Some(". <= 20"));
+        let p =
+            check_coverage(NumberKind::Decimal, &parse_bins("-10.5:1;10.5-20.25:2").unwrap(), ValueRange::default());
+        assert_eq!(p[0].to_string(), "values above 20.25 are in no bin");
+        assert_eq!(p[0].closing_constraint().as_deref(), Some(". <= 20.25"));
+        // Gaps between bins, or up to a constrained end, are not tails.
+        let range = range_from_constraint(". >= 0", NumberKind::Integer);
+        let p = check_coverage(NumberKind::Integer, &parse_bins("5-10:1;12-:2").unwrap(), range);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p.iter().all(|c| c.closing_constraint().is_none()), "{p:?}");
+    }
+
+    #[test]
+    fn numbers_parse_exactly_with_an_optional_decimal_comma() {
+        let r = |n, d| Some(Ratio::new(n, d).unwrap());
+        assert_eq!(parse_decimal("3.0"), r(3, 1));
+        assert_eq!(parse_decimal("03"), r(3, 1));
+        assert_eq!(parse_decimal(" -2.50 "), r(-5, 2));
+        assert_eq!(parse_decimal("+.5"), r(1, 2));
+        assert_eq!(parse_decimal("5."), r(5, 1));
+        assert_eq!(parse_decimal("10.000"), r(10, 1));
+        assert_eq!(parse_decimal("1500,5"), None);
+        assert_eq!(parse_number("1500,5", true), r(3001, 2));
+        assert_eq!(parse_number("1500.5", true), r(3001, 2));
+        for bad in ["", "-", ".", "1.2.3", "1,5.2", "1e3", "12a", "--1", "1 000"] {
+            assert_eq!(parse_number(bad, true), None, "{bad}");
+        }
+        assert_eq!(parse_decimal(&"9".repeat(30)), r(10i128.pow(30) - 1, 1));
+        assert_eq!(parse_decimal(&"9".repeat(31)), None);
     }
 }

@@ -371,6 +371,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, r)| ResponseRow { line: i as u64 + 2, cells: r.iter().map(|c| c.to_string()).collect() })
                 .collect(),
+            decimal_comma: false,
         }
     }
 

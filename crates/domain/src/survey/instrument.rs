@@ -8,7 +8,8 @@
 //! - `berdaya` = `factor` marks a respondent factor: a `select_one` (code = the choice's
 //!   integer `name`) or an `integer`/`decimal` question coded by `berdaya_bins`
 //!   (`lo-hi:code;...`, see [`super::bins`]), whose range may be bounded by a simple
-//!   `constraint` such as `. >= 0`.
+//!   `constraint` such as `. >= 0`. The constraint is enforced on the answers; bins that
+//!   leave an unbounded tail no constraint excludes are a warning, not an error.
 //! - Labels in several languages (`label::Indonesian (id)`, `label::English (en)`) are all
 //!   kept, so a KoboToolbox "labels" export in any of them can be matched to the form.
 //! - A `select_one` with appearance `label` inside an indicator is the header row of a
@@ -193,8 +194,15 @@ impl Indicator {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Coding {
-    /// Numeric answers coded by bins.
-    Bins { number: NumberKind, bins: Vec<Bin>, range: ValueRange },
+    /// Numeric answers coded by bins. `range` is what `constraint` (the form's text, kept
+    /// for messages) allows; answers outside it are refused.
+    Bins {
+        number: NumberKind,
+        bins: Vec<Bin>,
+        range: ValueRange,
+        #[serde(default)]
+        constraint: String,
+    },
     /// A category map: choice name (an integer) = code.
     Choices { scale: Scale },
 }
@@ -220,6 +228,10 @@ pub struct Instrument {
     pub indicators: Vec<Indicator>,
     pub factors: Vec<Factor>,
     pub categories: CategoryScheme,
+    /// What the form leaves open without being wrong, e.g. bins with an unbounded tail and no
+    /// constraint that excludes it (an answer there is refused at analysis time).
+    #[serde(default)]
+    pub warnings: Vec<Problem>,
 }
 
 impl Instrument {
@@ -233,17 +245,26 @@ impl Instrument {
     }
 
     /// Reads and checks an XLSForm. Every problem found is returned, not just the first.
+    /// Warnings alone do not stop the form: they are kept in [`Instrument::warnings`]. When
+    /// there is an error, the list holds the warnings too, each marked
+    /// [`Severity::Warning`].
     pub fn from_xlsform(form: &XlsForm) -> Result<Instrument, Vec<Problem>> {
-        let (instrument, mut problems) = build(form);
+        let (mut instrument, mut problems) = build(form);
         for p in instrument.check() {
             if !problems.contains(&p) {
                 problems.push(p);
             }
         }
-        if problems.is_empty() { Ok(instrument) } else { Err(problems) }
+        if problems.iter().all(|p| p.severity == Severity::Warning) {
+            instrument.warnings = problems;
+            Ok(instrument)
+        } else {
+            Err(problems)
+        }
     }
 
-    /// Semantic checks of the model: scales, bins, empty indicators, duplicate names.
+    /// Semantic checks of the model: scales, bins, empty indicators, duplicate names. Bins
+    /// that leave an unbounded tail no constraint excludes are warnings.
     pub fn check(&self) -> Vec<Problem> {
         let mut out = Vec::new();
         if self.indicators.is_empty() {
@@ -258,16 +279,22 @@ impl Instrument {
             }
             for item in &ind.items {
                 names.push((item.name.as_str(), item.row));
-                check_scale(&item.scale, item.row, &item.name, &mut out);
+                check_scale(&item.scale, item.row, &item.name, ScaleUse::Item, &mut out);
             }
         }
         for f in &self.factors {
             names.push((f.name.as_str(), f.row));
             match &f.coding {
-                Coding::Choices { scale } => check_scale(scale, f.row, &f.name, &mut out),
-                Coding::Bins { number, bins, range } => {
+                Coding::Choices { scale } => check_scale(scale, f.row, &f.name, ScaleUse::Factor, &mut out),
+                Coding::Bins { number, bins, range, .. } => {
                     for c in bins::check_coverage(*number, bins, *range) {
-                        out.push(Problem::at(f.row, &f.name, ProblemKind::Bins(Box::new(c))));
+                        let closing = c.closing_constraint();
+                        let mut p = Problem::at(f.row, &f.name, ProblemKind::Bins(Box::new(c)));
+                        if closing.is_some() {
+                            p.severity = Severity::Warning;
+                            p.suggested_constraint = closing;
+                        }
+                        out.push(p);
                     }
                 }
             }
@@ -284,7 +311,19 @@ impl Instrument {
     }
 }
 
-fn check_scale(scale: &Scale, row: u32, name: &str, out: &mut Vec<Problem>) {
+/// What a choice list is used for: items are summed, so every score between the lowest and
+/// the highest must be reachable; a factor's codes only need an order (a rank correlation
+/// does not need consecutive codes such as 1, 5, 10, 50).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ScaleUse {
+    Item,
+    Factor,
+}
+
+/// How many missing scores a problem lists before it says how many more there are.
+const MISSING_SHOWN: usize = 20;
+
+fn check_scale(scale: &Scale, row: u32, name: &str, used: ScaleUse, out: &mut Vec<Problem>) {
     let scores: BTreeSet<i32> = scale.choices.iter().map(|c| c.score).collect();
     if scores.len() < 2 {
         out.push(Problem::at(row, name, ProblemKind::ScaleTooSmall { list: scale.list_name.clone() }));
@@ -293,14 +332,34 @@ fn check_scale(scale: &Scale, row: u32, name: &str, out: &mut Vec<Problem>) {
     if i64::from(scale.max) - i64::from(scale.min) > 255 {
         out.push(Problem::at(row, name, ProblemKind::ScaleTooWide { list: scale.list_name.clone() }));
     }
-    let missing: Vec<i32> = (scale.min..=scale.max).filter(|s| !scores.contains(s)).take(20).collect();
-    if !missing.is_empty() {
+    if used == ScaleUse::Factor {
+        return;
+    }
+    let mut missing = (scale.min..=scale.max).filter(|s| !scores.contains(s));
+    let shown: Vec<i32> = missing.by_ref().take(MISSING_SHOWN).collect();
+    let more = missing.count();
+    if !shown.is_empty() {
         out.push(Problem::at(
             row,
             name,
-            ProblemKind::UnreachableScores { list: scale.list_name.clone(), scores: missing },
+            ProblemKind::UnreachableScores { list: scale.list_name.clone(), scores: shown, more },
         ));
     }
+}
+
+/// `[2, 3]`, or `[2, 3, …] and 5 more` when the list was cut.
+fn score_list(scores: &[i32], more: usize) -> String {
+    if more == 0 { format!("{scores:?}") } else { format!("{scores:?} and {more} more") }
+}
+
+/// Whether a problem stops the form from being used.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    #[default]
+    Error,
+    /// The form can be used; the message says what it leaves open.
+    Warning,
 }
 
 /// Where a problem is: a row of the survey or choices sheet, and the question it concerns.
@@ -313,6 +372,12 @@ pub struct Problem {
     pub kind: ProblemKind,
     /// The problem in words (same text as `Display`).
     pub message: String,
+    #[serde(default)]
+    pub severity: Severity,
+    /// A constraint that would settle a warning, e.g. `. >= 0` for bins that leave every
+    /// value below 0 open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggested_constraint: Option<String>,
 }
 
 impl Problem {
@@ -324,6 +389,8 @@ impl Problem {
             question: question.filter(|q| !q.is_empty()).map(str::to_string),
             kind,
             message,
+            severity: Severity::Error,
+            suggested_constraint: None,
         }
     }
 
@@ -398,8 +465,17 @@ pub enum ProblemKind {
     ScaleTooSmall { list: String },
     #[error("choice list `{list}` spans more than 255 scores")]
     ScaleTooWide { list: String },
-    #[error("scores {scores:?} of list `{list}` lie between its lowest and highest score but no choice gives them")]
-    UnreachableScores { list: String, scores: Vec<i32> },
+    #[error(
+        "scores {} of list `{list}` lie between its lowest and highest score but no choice gives them",
+        score_list(.scores, *.more)
+    )]
+    UnreachableScores {
+        list: String,
+        scores: Vec<i32>,
+        /// How many more missing scores there are beyond those listed.
+        #[serde(default)]
+        more: usize,
+    },
     #[error("`{kind}` has no matching begin_group")]
     UnbalancedEnd { kind: String },
     #[error("group `{name}` is never closed with end_group")]
@@ -586,7 +662,8 @@ fn build(form: &XlsForm) -> (Instrument, Vec<Problem>) {
                             Ok(b) => Some(Coding::Bins {
                                 number,
                                 bins: b,
-                                range: bins::range_from_constraint(&r.constraint),
+                                range: bins::range_from_constraint(&r.constraint, number),
+                                constraint: r.constraint.trim().to_string(),
                             }),
                             Err(errs) => {
                                 for e in errs {
@@ -663,6 +740,7 @@ fn build(form: &XlsForm) -> (Instrument, Vec<Problem>) {
             indicators,
             factors,
             categories: CategoryScheme::default(),
+            warnings: Vec::new(),
         },
         problems,
     )
@@ -743,5 +821,83 @@ mod tests {
             assert!(text.iter().any(|t| t == e), "missing `{e}` in\n{}", text.join("\n"));
         }
         assert_eq!(text.len(), expect.len(), "{}", text.join("\n"));
+    }
+
+    /// One indicator of two items on `skala` (1–4) and the given factor rows (from row 6).
+    fn form_with(factors: Vec<SurveyRow>, extra_choices: Vec<ChoiceRow>) -> XlsForm {
+        let mut survey = vec![
+            row(2, "begin_group", "tahap", "indicator", ""),
+            row(3, "select_one skala", "a", "", ""),
+            row(4, "select_one skala", "b", "", ""),
+            row(5, "end_group", "", "", ""),
+        ];
+        survey.extend(factors);
+        let mut choices: Vec<ChoiceRow> = (1..=4).map(|n| choice(n + 1, "skala", &n.to_string())).collect();
+        choices.extend(extra_choices);
+        XlsForm { survey, choices, settings: FormSettings::default() }
+    }
+
+    #[test]
+    fn factor_codes_with_gaps_are_accepted_but_item_scores_are_not() {
+        // Issue 11: select_one factor codes 1, 5, 10, 50 are fine for a rank correlation.
+        let codes = ["1", "5", "10", "50"];
+        let factor_choices: Vec<ChoiceRow> = codes.iter().zip(10..).map(|(c, r)| choice(r, "jarak", c)).collect();
+        let form = form_with(vec![row(6, "select_one jarak", "jarak", "factor", "")], factor_choices.clone());
+        let inst = Instrument::from_xlsform(&form).unwrap_or_else(|p| panic!("{p:#?}"));
+        assert!(inst.warnings.is_empty(), "{:?}", inst.warnings);
+        // The same list on a scored item leaves 2–4, 6–9, 11–49 unreachable: 46 scores, of
+        // which 20 are listed and the rest counted.
+        let mut form = form_with(vec![], factor_choices);
+        form.survey[2].kind = "select_one jarak".into();
+        let problems = Instrument::from_xlsform(&form).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        let ProblemKind::UnreachableScores { scores, more, .. } = &problems[0].kind else { panic!("{problems:#?}") };
+        assert_eq!((scores.len(), *more), (20, 26));
+        assert_eq!(
+            problems[0].message,
+            "scores [2, 3, 4, 6, 7, 8, 9, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23] and 26 more of list \
+             `jarak` lie between its lowest and highest score but no choice gives them"
+        );
+    }
+
+    #[test]
+    fn a_bin_tail_without_a_constraint_is_a_warning_that_suggests_one() {
+        // Issue 11: `0-2000:1;...` with no lower constraint.
+        let form = form_with(vec![row(6, "integer", "lahan", "factor", "0-2000:1;2001-:2")], vec![]);
+        let inst = Instrument::from_xlsform(&form).unwrap_or_else(|p| panic!("{p:#?}"));
+        assert_eq!(inst.warnings.len(), 1, "{:?}", inst.warnings);
+        let w = &inst.warnings[0];
+        assert_eq!(w.severity, Severity::Warning);
+        assert_eq!(w.suggested_constraint.as_deref(), Some(". >= 0"));
+        assert_eq!(w.to_string(), "survey row 6 (lahan): bins: values up to -1 are in no bin");
+        let json = serde_json::to_value(w).unwrap();
+        assert_eq!(json["severity"], "warning");
+        assert_eq!(json["suggested_constraint"], ". >= 0");
+        // With the constraint the form is clean.
+        let mut form = form;
+        form.survey[4].constraint = ". >= 0".into();
+        assert!(Instrument::from_xlsform(&form).unwrap().warnings.is_empty());
+        // A gap between bins stays an error, and the warnings come along with it.
+        let form = form_with(vec![row(6, "integer", "lahan", "factor", "0-2000:1;2100-:2")], vec![]);
+        let problems = Instrument::from_xlsform(&form).unwrap_err();
+        let kinds: Vec<(Severity, String)> = problems.iter().map(|p| (p.severity, p.message.clone())).collect();
+        assert_eq!(
+            kinds,
+            [
+                (Severity::Warning, "bins: values up to -1 are in no bin".to_string()),
+                (Severity::Error, "bins: values 2001–2099 are in no bin".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_strict_constraint_gap_is_an_error() {
+        // Issue 11: `. > 0` with bins `1-5:1;5-:2` on decimal data leaves (0, 1) uncovered.
+        let mut lahan = row(6, "decimal", "lahan", "factor", "1-5:1;5-:2");
+        lahan.constraint = ". > 0".into();
+        let problems = Instrument::from_xlsform(&form_with(vec![lahan], vec![])).unwrap_err();
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(text, ["survey row 6 (lahan): bins: values (0, 1) are in no bin"]);
+        assert_eq!(problems[0].severity, Severity::Error);
     }
 }

@@ -361,7 +361,8 @@ pub fn analyze(
     table: &ResponseTable,
     options: &AnalysisOptions,
 ) -> Result<Report, AnalysisError> {
-    let plan = Plan::new(instrument, &table.columns, options)?;
+    let mut plan = Plan::new(instrument, &table.columns, options)?;
+    plan.decimal_comma = table.decimal_comma;
     let mut tally = plan.tally();
     for row in &table.rows {
         plan.add_row(&mut tally, row.line, |c| row.cells.get(c).map_or(&b""[..], |s| s.as_bytes()));

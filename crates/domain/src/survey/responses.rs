@@ -14,6 +14,9 @@ use super::columns::{UnmatchedQuestion, closest_list, question_list};
 pub struct ResponseTable {
     pub columns: Vec<String>,
     pub rows: Vec<ResponseRow>,
+    /// Numbers are written with a decimal comma (`1500,5`): the file was `;`-separated.
+    #[serde(default)]
+    pub decimal_comma: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,6 +65,8 @@ pub enum AnswerProblemKind {
     NotWhole { value: String },
     #[error("{value} falls in no coding bin")]
     NoBin { value: String },
+    #[error("{value} breaks the form's constraint `{constraint}`")]
+    OutsideConstraint { value: String, constraint: String },
 }
 
 /// A bad answer: which respondent (file line and id), which column, what is wrong.
@@ -113,16 +118,28 @@ pub enum ResponsesError {
     AmbiguousColumn { question: String, columns: Vec<String> },
     #[error("{} bad answer(s); fix them or drop those respondents", .0.len())]
     BadAnswers(Vec<AnswerProblem>),
-    #[error("{total} bad answer(s); the first {} are listed; fix them or drop those respondents", .shown.len())]
+    #[error("{} bad answer(s); the first {} are listed; fix them or drop those respondents", .total, .shown.len())]
     ManyBadAnswers { shown: Vec<AnswerProblem>, total: u64 },
     #[error("the file has no respondent to analyse")]
     NoRespondents,
-    #[error("no respondent is left to analyse: all {dropped} were dropped. Most common reasons: {}", reason_list(.reasons))]
-    AllDropped { dropped: u64, reasons: Vec<(String, u64)> },
+    #[error(
+        "no respondent is left to analyse: all {} were dropped; most often in column {}: {} ({} respondents)",
+        .dropped, top(.reasons).column, top(.reasons).why, top(.reasons).respondents
+    )]
+    AllDropped { dropped: u64, reasons: Vec<DropReason> },
 }
 
-fn reason_list(reasons: &[(String, u64)]) -> String {
-    reasons.iter().map(|(why, n)| format!("{why} ({n})")).collect::<Vec<_>>().join("; ")
+/// Why respondents were left out: a column, the kind of problem, how many respondents.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DropReason {
+    pub column: String,
+    /// The kind of problem in words (`blank answer`, `not a number`, …).
+    pub why: String,
+    pub respondents: u64,
+}
+
+fn top(reasons: &[DropReason]) -> DropReason {
+    reasons.first().cloned().unwrap_or_default()
 }
 
 impl ResponsesError {

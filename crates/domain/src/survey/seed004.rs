@@ -275,7 +275,7 @@ pub fn example_responses(n: usize, seed: u64) -> ResponseTable {
         }
         rows.push(ResponseRow { line: r as u64 + 2, cells });
     }
-    ResponseTable { columns, rows }
+    ResponseTable { columns, rows, decimal_comma: false }
 }
 
 #[cfg(test)]

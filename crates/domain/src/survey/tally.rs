@@ -22,7 +22,10 @@ use super::columns::ColumnMap;
 use super::instrument::{Coding, Instrument, Scale};
 use super::reliability::ItemTotals;
 use super::report::{self, AnalysisError, AnalysisOptions, Report};
-use super::responses::{AnswerProblem, AnswerProblemKind, DroppedRespondent, MissingPolicy, ResponsesError};
+use super::cells::CellRules;
+use super::responses::{
+    AnswerProblem, AnswerProblemKind, DropReason, DroppedRespondent, MissingPolicy, ResponsesError,
+};
 use super::scoring::ScoringLayout;
 
 /// How many bad answers (or dropped respondents) are listed one by one; the rest are counted.
@@ -115,17 +118,17 @@ fn text(cell: &[u8]) -> Cow<'_, str> {
     String::from_utf8_lossy(cell)
 }
 
-/// A short name for a kind of problem, to group respondents left out by reason.
-fn reason_key(kind: &AnswerProblemKind) -> String {
+/// A short name for a kind of problem, to group respondents left out by reason. Each is a
+/// message of its own in the interface's catalog.
+fn reason_key(kind: &AnswerProblemKind) -> &'static str {
     match kind {
-        AnswerProblemKind::Blank => "blank answer".to_string(),
-        AnswerProblemKind::UnknownChoice { list, .. } => format!("not a choice of list `{list}`"),
-        AnswerProblemKind::OutOfScale { list, min, max, .. } => {
-            format!("outside the scale {min}–{max} of list `{list}`")
-        }
-        AnswerProblemKind::NotANumber { .. } => "not a number".to_string(),
-        AnswerProblemKind::NotWhole { .. } => "not a whole number".to_string(),
-        AnswerProblemKind::NoBin { .. } => "in no coding bin".to_string(),
+        AnswerProblemKind::Blank => "blank answer",
+        AnswerProblemKind::UnknownChoice { .. } => "not a choice of its list",
+        AnswerProblemKind::OutOfScale { .. } => "outside the scale of its list",
+        AnswerProblemKind::NotANumber { .. } => "not a number",
+        AnswerProblemKind::NotWhole { .. } => "not a whole number",
+        AnswerProblemKind::NoBin { .. } => "in no coding bin",
+        AnswerProblemKind::OutsideConstraint { .. } => "outside the form's constraint",
     }
 }
 
@@ -225,6 +228,7 @@ impl<'a> Plan<'a> {
         let mut codes = std::mem::take(&mut t.scratch_codes);
         let mut problems: Vec<(usize, AnswerProblemKind)> = Vec::new();
         let instrument = self.instrument;
+        let rules = CellRules { decimal_comma: self.decimal_comma };
         for (j, (ip, it)) in self.items.iter().zip(instrument.items()).enumerate() {
             let c = trim(cell(ip.col));
             if let Some(v) = digits(c)
@@ -234,7 +238,7 @@ impl<'a> Plan<'a> {
                 values[j] = s as u8;
                 continue;
             }
-            match score_cell(&it.scale, &text(c)) {
+            match score_cell(&it.scale, &text(c), rules) {
                 Ok(s) => values[j] = (s - it.scale.min) as u8,
                 Err(kind) => problems.push((ip.col, kind)),
             }
@@ -250,7 +254,7 @@ impl<'a> Plan<'a> {
                 codes[f] = m as usize - 1;
                 continue;
             }
-            let coded = code_cell(&factor.coding, &text(c)).and_then(|code| {
+            let coded = code_cell(&factor.coding, &text(c), rules).and_then(|code| {
                 fp.codes.binary_search(&code).map_err(|_| AnswerProblemKind::NoBin { value: code.to_string() })
             });
             if let Some(v) = number {
@@ -319,7 +323,7 @@ impl<'a> Plan<'a> {
         let mut out = Vec::new();
         for (col, kind) in problems {
             let column = self.columns.get(col).cloned().unwrap_or_default();
-            *t.reasons.entry((column.clone(), reason_key(&kind))).or_default() += 1;
+            *t.reasons.entry((column.clone(), reason_key(&kind).to_string())).or_default() += 1;
             t.problem_count += 1;
             if listed {
                 let message = kind.to_string();
@@ -379,9 +383,12 @@ impl<'a> Plan<'a> {
             if t.rows == 0 {
                 return Err(ResponsesError::NoRespondents.into());
             }
-            let mut reasons: Vec<(String, u64)> =
-                t.reasons.iter().map(|((col, why), n)| (format!("{col}: {why}"), *n)).collect();
-            reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            let mut reasons: Vec<DropReason> = t
+                .reasons
+                .iter()
+                .map(|((column, why), n)| DropReason { column: column.clone(), why: why.clone(), respondents: *n })
+                .collect();
+            reasons.sort_by(|a, b| b.respondents.cmp(&a.respondents).then_with(|| a.column.cmp(&b.column)));
             reasons.truncate(5);
             return Err(ResponsesError::AllDropped { dropped: t.dropped_count, reasons }.into());
         }

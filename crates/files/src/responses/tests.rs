@@ -2,7 +2,9 @@
 //! shape of the CSV (quotes, doubled quotes, CRLF, blank lines, `;`, a BOM, block and thread
 //! boundaries), and must say which row and column is wrong.
 
-use berdaya_domain::survey::{AnalysisOptions, Instrument, MissingPolicy, ResponseTable, analyze, seed004};
+use berdaya_domain::survey::{
+    AnalysisOptions, Instrument, MissingPolicy, ResponseTable, ResponsesError, analyze, seed004,
+};
 
 use super::*;
 
@@ -101,8 +103,15 @@ fn nothing_left_after_dropping_says_why() {
     let err = stream(&csv_of(&table, ',', false, false), &opts).unwrap_err();
     let text = err.to_string();
     assert!(text.contains("all 30 were dropped"), "{text}");
-    assert!(text.contains("persiapan/rekening: blank answer (30)"), "{text}");
-    assert!(text.contains("responden/umur: not a number (10)"), "{text}");
+    assert!(text.contains("most often in column persiapan/rekening: blank answer (30 respondents)"), "{text}");
+    let AnalyzeFileError::Analysis(AnalysisError::Responses(ResponsesError::AllDropped { dropped, reasons })) = err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(dropped, 30);
+    let listed: Vec<(&str, &str, u64)> =
+        reasons.iter().map(|r| (r.column.as_str(), r.why.as_str(), r.respondents)).collect();
+    assert_eq!(listed, [("persiapan/rekening", "blank answer", 30), ("responden/umur", "not a number", 10)]);
 }
 
 #[test]
