@@ -193,7 +193,13 @@ mod tests {
                 lahan,
             ],
             choices: (1..=4)
-                .map(|n| ChoiceRow { row: n + 1, list_name: "skala".into(), name: n.to_string(), label: n.to_string(), labels: Vec::new() })
+                .map(|n| ChoiceRow {
+                    row: n + 1,
+                    list_name: "skala".into(),
+                    name: n.to_string(),
+                    label: n.to_string(),
+                    labels: Vec::new(),
+                })
                 .collect(),
             ..XlsForm::default()
         }

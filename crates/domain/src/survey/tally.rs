@@ -17,12 +17,12 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use super::cells::CellRules;
 use super::cells::{code_cell, score_cell};
 use super::columns::ColumnMap;
 use super::instrument::{Coding, Instrument, Scale};
 use super::reliability::ItemTotals;
 use super::report::{self, AnalysisError, AnalysisOptions, Report};
-use super::cells::CellRules;
 use super::responses::{
     AnswerProblem, AnswerProblemKind, DropReason, DroppedRespondent, MissingPolicy, ResponsesError,
 };
