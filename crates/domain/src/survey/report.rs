@@ -540,7 +540,7 @@ pub(crate) fn assemble(k: Counts<'_>) -> Report {
         .collect();
     let mut notes = Vec::new();
     if dropped_count > 0 {
-        notes.push(format!(
+        notes.push(format!("{dropped_count} respondent(s) with blank or invalid answers were dropped; {n} analysed."));
             "{} respondent(s) with blank or invalid answers were dropped; {} analysed.",
             dropped_count, n
         ));
