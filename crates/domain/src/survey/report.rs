@@ -541,9 +541,6 @@ pub(crate) fn assemble(k: Counts<'_>) -> Report {
     let mut notes = Vec::new();
     if dropped_count > 0 {
         notes.push(format!("{dropped_count} respondent(s) with blank or invalid answers were dropped; {n} analysed."));
-            "{} respondent(s) with blank or invalid answers were dropped; {} analysed.",
-            dropped_count, n
-        ));
     }
     if dropped_count > dropped.len() as u64 {
         notes.push(format!("The first {} dropped respondents are listed.", dropped.len()));
