@@ -92,33 +92,33 @@ pub fn analyze_csv(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Report, AnalyzeFileError> {
     let limits = STREAM_LIMITS;
-    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + (64 << 10));
-    let mut eof = fill(&mut input, &mut buf, BLOCK)?;
-    let mut read = buf.len() as u64;
-    if buf.starts_with(b"\xEF\xBB\xBF") {
-        buf.drain(..3);
+    let mut buf = Buffer::default();
+    let mut eof = buf.fill(&mut input, BLOCK)?;
+    let mut read = buf.len as u64;
+    if buf.bytes().starts_with(b"\xEF\xBB\xBF") {
+        buf.consume(3);
     }
     // The header: the first record; its line decides the delimiter.
     let header_end = loop {
-        if let Some(end) = record_end(&buf, 0, b',') {
+        if let Some(end) = record_end(buf.bytes(), 0) {
             break end;
         }
         if eof {
-            break buf.len();
+            break buf.len;
         }
-        if buf.len() as u64 > limits.max_record_bytes {
+        if buf.len as u64 > limits.max_record_bytes {
             return Err(LimitExceeded::RecordBytes(limits.max_record_bytes).into());
         }
-        eof = fill(&mut input, &mut buf, BLOCK)?;
-        read = read.max(buf.len() as u64);
+        eof = buf.fill(&mut input, BLOCK)?;
+        read = read.max(buf.len as u64);
     };
-    let first_line = &buf[..header_end];
+    let first_line = &buf.bytes()[..header_end];
     let count = |c: u8| first_line.iter().filter(|&&b| b == c).count();
     let delimiter = if count(b';') > count(b',') { b';' } else { b',' };
     let mut fields = Fields::default();
-    split(&buf[..header_end], delimiter, &mut fields);
+    split(&buf.bytes()[..header_end], delimiter, &mut fields);
     let columns: Vec<String> = (0..fields.len())
-        .map(|i| String::from_utf8_lossy(fields.get(&buf[..header_end], i)).trim().to_string())
+        .map(|i| String::from_utf8_lossy(fields.get(&buf.bytes()[..header_end], i)).trim().to_string())
         .collect();
     if columns.iter().all(String::is_empty) {
         return Err(SurveyFileError::NoHeader.into());
@@ -128,66 +128,80 @@ pub fn analyze_csv(
     }
     let mut plan = Plan::new(instrument, &columns, options)?;
     plan.decimal_comma = delimiter == b';';
-    let newlines_in_header = buf[..header_end].iter().filter(|&&b| b == b'\n').count() as u64;
+    let newlines_in_header = memchr::memchr_iter(b'\n', &buf.bytes()[..header_end]).count() as u64;
     let mut line = 1 + newlines_in_header;
     let mut start = header_end;
-    let mut tally = plan.tally();
-    let threads = std::thread::available_parallelism().map_or(1, |p| p.get()).clamp(1, 2);
+    // One tally per thread for the whole file (each remembers the factor codes it worked out).
+    let parallel = std::thread::available_parallelism().map_or(1, |p| p.get()) >= 2;
+    let mut tallies = [plan.tally(), plan.tally()];
+    let respondents = |t: &[Tally; 2]| t[0].n + t[1].n;
     loop {
         // Cut the buffer after its last whole record.
-        let cut = if eof { buf.len() } else { last_record_end(&buf, start, delimiter) };
-        if cut > start || eof {
-            let part = &buf[start..cut];
-            let (t, lines) = tally_part(&plan, part, line, delimiter, threads, &limits, tally.rows)?;
-            plan.merge(&mut tally, t);
-            line += lines;
+        let cut = if eof { buf.len } else { last_record_end(buf.bytes(), start) };
+        if cut > start {
+            let part = &buf.bytes()[start..cut];
+            line += tally_part(&plan, part, line, delimiter, parallel, &limits, &mut tallies)?;
             start = cut;
         }
-        progress(Progress {
-            bytes_read: read.min(total.max(read)),
-            bytes_total: total.max(read),
-            respondents: tally.n,
-        });
+        let bytes_total = total.max(read);
+        progress(Progress { bytes_read: read, bytes_total, respondents: respondents(&tallies) });
         if eof {
             break;
         }
         // Keep the unfinished record, read the next block behind it.
-        buf.drain(..start);
+        buf.consume(start);
         start = 0;
-        if buf.len() as u64 > limits.max_record_bytes {
+        if buf.len as u64 > limits.max_record_bytes {
             return Err(LimitExceeded::RecordBytes(limits.max_record_bytes).into());
         }
-        let before = buf.len();
-        eof = fill(&mut input, &mut buf, BLOCK)?;
-        read += (buf.len() - before) as u64;
+        let before = buf.len;
+        eof = buf.fill(&mut input, BLOCK)?;
+        read += (buf.len - before) as u64;
     }
+    let [mut tally, second] = tallies;
+    plan.merge(&mut tally, second);
     Ok(plan.report(&tally)?)
 }
 
-/// Reads until `want` more bytes are in `buf` or the input ends; returns whether it ended.
-fn fill(input: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> Result<bool, AnalyzeFileError> {
-    let target = buf.len() + want;
-    buf.resize(target, 0);
-    let mut at = target - want;
-    while at < target {
-        match input.read(&mut buf[at..target]) {
-            Ok(0) => {
-                buf.truncate(at);
-                return Ok(true);
-            }
-            Ok(n) => at += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                buf.truncate(at);
-                return Err(SurveyFileError::Io { path: "responses".into(), source: e }.into());
+/// The bytes read and not yet tallied. Its storage is zeroed once, when it grows, and reused
+/// for every later block (a block is not worth clearing again).
+#[derive(Debug, Default)]
+struct Buffer {
+    data: Vec<u8>,
+    len: usize,
+}
+
+impl Buffer {
+    fn bytes(&self) -> &[u8] {
+        &self.data[..self.len]
+    }
+
+    /// Drops the first `n` bytes.
+    fn consume(&mut self, n: usize) {
+        self.data.copy_within(n..self.len, 0);
+        self.len -= n;
+    }
+
+    /// Reads until `want` more bytes are held or the input ends; returns whether it ended.
+    fn fill(&mut self, input: &mut impl Read, want: usize) -> Result<bool, AnalyzeFileError> {
+        let target = self.len + want;
+        if self.data.len() < target {
+            self.data.resize(target, 0);
+        }
+        while self.len < target {
+            match input.read(&mut self.data[self.len..target]) {
+                Ok(0) => return Ok(true),
+                Ok(n) => self.len += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(SurveyFileError::Io { path: "responses".into(), source: e }.into()),
             }
         }
+        Ok(false)
     }
-    Ok(false)
 }
 
 /// End (after its newline) of the record starting at `from`, or `None` if it is unfinished.
-fn record_end(buf: &[u8], from: usize, _delimiter: u8) -> Option<usize> {
+fn record_end(buf: &[u8], from: usize) -> Option<usize> {
     let mut quoted = false;
     for (i, &b) in buf[from..].iter().enumerate() {
         match b {
@@ -201,52 +215,58 @@ fn record_end(buf: &[u8], from: usize, _delimiter: u8) -> Option<usize> {
 
 /// End of the last whole record in `buf[from..]` (`from` if there is none). Quotes are counted
 /// from `from`, which is always the start of a record.
-fn last_record_end(buf: &[u8], from: usize, _delimiter: u8) -> usize {
+fn last_record_end(buf: &[u8], from: usize) -> usize {
+    let part = &buf[from..];
+    if memchr::memchr(b'"', part).is_none() {
+        return memchr::memrchr(b'\n', part).map_or(from, |i| from + i + 1);
+    }
     let mut quoted = false;
     let mut last = from;
-    for (i, &b) in buf[from..].iter().enumerate() {
-        match b {
-            b'"' => quoted = !quoted,
-            b'\n' if !quoted => last = from + i + 1,
-            _ => {}
+    for i in memchr::memchr2_iter(b'"', b'\n', part) {
+        if part[i] == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            last = from + i + 1;
         }
     }
     last
 }
 
-/// Tallies whole records, on `threads` threads when the part is large. Returns the tally and
-/// the number of lines the part spans.
+/// Tallies whole records into the two tallies, on two threads when the part is large and
+/// `parallel`. Returns the number of lines the part spans.
 fn tally_part(
     plan: &Plan<'_>,
     part: &[u8],
     line: u64,
     delimiter: u8,
-    threads: usize,
+    parallel: bool,
     limits: &Limits,
-    rows_before: u64,
-) -> Result<(Tally, u64), AnalyzeFileError> {
-    if threads < 2 || part.len() < (1 << 20) {
-        return tally_records(plan, part, line, delimiter, limits, rows_before);
+    tallies: &mut [Tally; 2],
+) -> Result<u64, AnalyzeFileError> {
+    let rows_before = tallies[0].rows + tallies[1].rows;
+    let [t0, t1] = tallies;
+    if !parallel || part.len() < (1 << 20) {
+        return tally_records(plan, part, line, delimiter, limits, rows_before, t0);
     }
     // Split at a record boundary near the middle (quotes counted from the start).
-    let mid = last_record_end(&part[..part.len() / 2], 0, delimiter);
+    let mid = last_record_end(&part[..part.len() / 2], 0);
     let (a, b) = part.split_at(mid);
-    let lines_a = a.iter().filter(|&&c| c == b'\n').count() as u64;
+    let lines_a = memchr::memchr_iter(b'\n', a).count() as u64;
     let (ra, rb) = std::thread::scope(|s| {
-        let hb = s.spawn(move || tally_records(plan, b, line + lines_a, delimiter, limits, rows_before));
-        let ra = tally_records(plan, a, line, delimiter, limits, rows_before);
+        let hb = s.spawn(move || tally_records(plan, b, line + lines_a, delimiter, limits, rows_before, t1));
+        let ra = tally_records(plan, a, line, delimiter, limits, rows_before, t0);
         (ra, hb.join())
     });
-    let (mut ta, la) = ra?;
-    let (tb, lb) = rb.map_err(|_| SurveyFileError::NoHeader)??;
-    if ta.rows + tb.rows + rows_before >= limits.max_rows {
+    let la = ra?;
+    let lb = rb.map_err(|_| SurveyFileError::NoHeader)??;
+    if tallies[0].rows + tallies[1].rows >= limits.max_rows {
         return Err(LimitExceeded::Rows(limits.max_rows).into());
     }
-    plan.merge(&mut ta, tb);
-    Ok((ta, la + lb))
+    Ok(la + lb)
 }
 
-/// Tallies the whole records of `part`, the first starting on file line `line`.
+/// Tallies the whole records of `part`, the first starting on file line `line`; returns the
+/// number of lines they span.
 fn tally_records(
     plan: &Plan<'_>,
     part: &[u8],
@@ -254,9 +274,10 @@ fn tally_records(
     delimiter: u8,
     limits: &Limits,
     rows_before: u64,
-) -> Result<(Tally, u64), AnalyzeFileError> {
+    tally: &mut Tally,
+) -> Result<u64, AnalyzeFileError> {
     let first = line;
-    let mut tally = plan.tally();
+    let start_rows = tally.rows;
     let mut fields = Fields::default();
     let mut pos = 0;
     while pos < part.len() {
@@ -270,16 +291,16 @@ fn tally_records(
             if record.len() as u64 > limits.max_record_bytes {
                 return Err(LimitExceeded::RecordBytes(limits.max_record_bytes).into());
             }
-            if rows_before + tally.rows + 2 > limits.max_rows {
+            if rows_before + (tally.rows - start_rows) + 2 > limits.max_rows {
                 return Err(LimitExceeded::Rows(limits.max_rows).into());
             }
             let f = &fields;
-            plan.add_row(&mut tally, line, |c| f.get(record, c));
+            plan.add_row(tally, line, |c| f.get(record, c));
         }
         line += newlines;
         pos = end;
     }
-    Ok((tally, line - first))
+    Ok(line - first)
 }
 
 /// The fields of one record: spans into the record, or into `unescaped` for quoted fields

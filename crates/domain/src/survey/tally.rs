@@ -36,8 +36,9 @@ const MEMO_LIMIT: u64 = 1 << 16;
 
 /// An item's column and how its answers become stored values (score − scale minimum).
 #[derive(Debug, Clone)]
-struct ItemPlan {
+struct ItemPlan<'a> {
     col: usize,
+    scale: &'a Scale,
     /// Stored value of a whole-number answer `v` (the choice whose integer name is v), or −1.
     by_number: Vec<i16>,
 }
@@ -60,10 +61,13 @@ pub struct Plan<'a> {
     pub decimal_comma: bool,
     map: ColumnMap,
     layout: ScoringLayout,
-    items: Vec<ItemPlan>,
+    items: Vec<ItemPlan<'a>>,
     factors: Vec<FactorPlan>,
     /// Highest raw (stored) summed score of each indicator, then of the total.
     target_max: Vec<usize>,
+    /// Start of each factor × target table in [`Tally::joint`], and the length of all.
+    joint_at: Vec<usize>,
+    joint_len: usize,
 }
 
 /// The counts of the respondents read so far (see the module docs).
@@ -77,8 +81,9 @@ pub struct Tally {
     item_counts: Vec<u64>,
     /// Per indicator, then the total: respondents by raw summed score.
     hist: Vec<Vec<u64>>,
-    /// Per factor × target (factor-major): `[code index × (target max + 1) + raw score]`.
-    joint: Vec<Vec<u64>>,
+    /// Per factor × target (factor-major), one flat vector: the table of factor f and target
+    /// g starts at `Plan::joint_at[f × targets + g]`, cell `code index × (target max + 1) + raw`.
+    joint: Vec<u64>,
     /// Σ x·t per item (stored values, raw total).
     sxt: Vec<u64>,
     pub dropped: Vec<DroppedRespondent>,
@@ -110,8 +115,12 @@ fn digits(cell: &[u8]) -> Option<u64> {
     Some(v)
 }
 
+#[inline]
 fn trim(cell: &[u8]) -> &[u8] {
-    cell.trim_ascii()
+    match (cell.first(), cell.last()) {
+        (Some(&a), Some(&b)) if a > b' ' && b > b' ' => cell,
+        _ => cell.trim_ascii(),
+    }
 }
 
 fn text(cell: &[u8]) -> Cow<'_, str> {
@@ -161,7 +170,7 @@ impl<'a> Plan<'a> {
         let items = instrument
             .items()
             .zip(&map.items)
-            .map(|(it, &col)| ItemPlan { col, by_number: by_number(&it.scale) })
+            .map(|(it, &col)| ItemPlan { col, scale: &it.scale, by_number: by_number(&it.scale) })
             .collect();
         let factors = instrument
             .factors
@@ -180,6 +189,15 @@ impl<'a> Plan<'a> {
         let mut target_max: Vec<usize> =
             layout.indicators.iter().map(|r| r.clone().map(|j| layout.item_points[j] - 1).sum()).collect();
         target_max.push(target_max.iter().sum());
+        let mut joint_at = Vec::new();
+        let mut joint_len = 0;
+        for f in &factors {
+            let f: &FactorPlan = f;
+            for &m in &target_max {
+                joint_at.push(joint_len);
+                joint_len += f.codes.len() * (m + 1);
+            }
+        }
         Ok(Plan {
             instrument,
             columns: columns.to_vec(),
@@ -190,6 +208,8 @@ impl<'a> Plan<'a> {
             items,
             factors,
             target_max,
+            joint_at,
+            joint_len,
         })
     }
 
@@ -199,11 +219,7 @@ impl<'a> Plan<'a> {
         Tally {
             item_counts: vec![0; k * 256],
             hist: self.target_max.iter().map(|&m| vec![0; m + 1]).collect(),
-            joint: self
-                .factors
-                .iter()
-                .flat_map(|f| self.target_max.iter().map(move |&m| vec![0; f.codes.len() * (m + 1)]))
-                .collect(),
+            joint: vec![0; self.joint_len],
             sxt: vec![0; k],
             memo: vec![Vec::new(); self.factors.len()],
             scratch_values: vec![0; k],
@@ -229,7 +245,7 @@ impl<'a> Plan<'a> {
         let mut problems: Vec<(usize, AnswerProblemKind)> = Vec::new();
         let instrument = self.instrument;
         let rules = CellRules { decimal_comma: self.decimal_comma };
-        for (j, (ip, it)) in self.items.iter().zip(instrument.items()).enumerate() {
+        for (j, ip) in self.items.iter().enumerate() {
             let c = trim(cell(ip.col));
             if let Some(v) = digits(c)
                 && let Some(&s) = ip.by_number.get(v as usize)
@@ -238,8 +254,8 @@ impl<'a> Plan<'a> {
                 values[j] = s as u8;
                 continue;
             }
-            match score_cell(&it.scale, &text(c), rules) {
-                Ok(s) => values[j] = (s - it.scale.min) as u8,
+            match score_cell(ip.scale, &text(c), rules) {
+                Ok(s) => values[j] = (s - ip.scale.min) as u8,
                 Err(kind) => problems.push((ip.col, kind)),
             }
         }
@@ -305,7 +321,7 @@ impl<'a> Plan<'a> {
         let targets = self.target_max.len();
         for (f, &code) in codes.iter().enumerate() {
             for (g, (&s, &max)) in sums.iter().zip(&self.target_max).enumerate() {
-                t.joint[f * targets + g][code * (max + 1) + s] += 1;
+                t.joint[self.joint_at[f * targets + g] + code * (max + 1) + s] += 1;
             }
         }
     }
@@ -341,7 +357,7 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// Adds the counts of another part of the same file (read after `t`'s part).
+    /// Adds the counts of another part of the same file.
     pub fn merge(&self, t: &mut Tally, other: Tally) {
         t.n += other.n;
         t.rows += other.rows;
@@ -355,14 +371,16 @@ impl<'a> Plan<'a> {
         for (a, b) in t.hist.iter_mut().zip(&other.hist) {
             add(a, b);
         }
-        for (a, b) in t.joint.iter_mut().zip(&other.joint) {
-            add(a, b);
-        }
-        let room = MAX_LISTED.saturating_sub(t.dropped.len());
-        t.dropped.extend(other.dropped.into_iter().take(room));
+        add(&mut t.joint, &other.joint);
+        // Parts may interleave (two threads take halves of each block): keep the first listed
+        // by file line. Each part lists its own first ones, so the first of both are among them.
+        t.dropped.extend(other.dropped);
+        t.dropped.sort_by_key(|d| d.line);
+        t.dropped.truncate(MAX_LISTED);
         t.dropped_count += other.dropped_count;
-        let room = MAX_LISTED.saturating_sub(t.problems.len());
-        t.problems.extend(other.problems.into_iter().take(room));
+        t.problems.extend(other.problems);
+        t.problems.sort_by_key(|p| p.line);
+        t.problems.truncate(MAX_LISTED);
         t.problem_count += other.problem_count;
         for (k, v) in other.reasons {
             *t.reasons.entry(k).or_default() += v;
@@ -412,7 +430,10 @@ impl<'a> Plan<'a> {
             .enumerate()
             .map(|(f, fp)| {
                 (0..targets)
-                    .map(|g| (t.joint[f * targets + g].as_slice(), fp.codes.len(), self.target_max[g] + 1))
+                    .map(|g| {
+                        let (at, width) = (self.joint_at[f * targets + g], self.target_max[g] + 1);
+                        (&t.joint[at..at + fp.codes.len() * width], fp.codes.len(), width)
+                    })
                     .collect()
             })
             .collect();
@@ -421,7 +442,7 @@ impl<'a> Plan<'a> {
             .iter()
             .enumerate()
             .map(|(f, fp)| {
-                let table = &t.joint[f * targets + ni];
+                let table = &t.joint[self.joint_at[f * targets + ni]..];
                 let width = self.target_max[ni] + 1;
                 fp.codes
                     .iter()

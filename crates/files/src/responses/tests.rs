@@ -156,3 +156,32 @@ fn xlsx_responses_stream_to_the_same_report() {
     assert_eq!(got, want);
     assert_eq!(seen.load(std::sync::atomic::Ordering::Relaxed), 43);
 }
+
+#[test]
+fn the_first_bad_rows_are_listed_in_file_order_across_threads() {
+    // 200,000 respondents, every 100th with a blank answer: 2,000 dropped, the first 1,000
+    // listed in file order although two threads read halves of every block.
+    let mut table = seed004::example_responses(200_000, 5);
+    let rek = table.columns.iter().position(|c| c == "persiapan/rekening").unwrap();
+    for (i, r) in table.rows.iter_mut().enumerate() {
+        if i % 100 == 7 {
+            r.cells[rek] = String::new();
+        }
+    }
+    let opts = AnalysisOptions { missing: MissingPolicy::DropIncomplete, ..AnalysisOptions::default() };
+    let report = stream(&csv_of(&table, ',', false, false), &opts).unwrap();
+    assert_eq!(report.dropped_count, 2_000);
+    assert_eq!(report.n, 198_000);
+    let lines: Vec<u64> = report.dropped.iter().map(|d| d.line).collect();
+    let want: Vec<u64> = (0..1_000u64).map(|k| k * 100 + 7 + 2).collect();
+    assert_eq!(lines, want);
+    assert!(report.notes.iter().any(|n| n == "The first 1000 dropped respondents are listed."), "{:?}", report.notes);
+    // Refusing instead lists the first 1,000 bad answers and counts all.
+    let err = stream(&csv_of(&table, ',', false, false), &AnalysisOptions::default()).unwrap_err();
+    let AnalyzeFileError::Analysis(AnalysisError::Responses(ResponsesError::ManyBadAnswers { shown, total })) = err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(total, 2_000);
+    assert_eq!(shown.iter().map(|p| p.line).collect::<Vec<_>>(), want);
+}
