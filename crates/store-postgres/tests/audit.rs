@@ -213,6 +213,7 @@ async fn survey_files_are_recorded_by_size() {
         title: AnalysisTitle::parse("Analisis").expect("title"),
         instrument: UploadedFile { name: "instrumen.xlsx".into(), bytes: vec![7; 5000] },
         responses: UploadedFile { name: "jawaban.csv".into(), bytes: b"id,a\nR001,1\n".to_vec() },
+        responses_file: None,
         alpha: 0.05,
         drop_incomplete: false,
         report_json: "{}".into(),

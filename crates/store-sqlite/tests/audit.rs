@@ -163,6 +163,7 @@ async fn writes_leave_no_unsealed_entries_and_reset_the_context() {
         title: AnalysisTitle::parse("Analisis").unwrap(),
         instrument: UploadedFile { name: "i.xlsx".into(), bytes: vec![7; 300] },
         responses: UploadedFile { name: "r.csv".into(), bytes: b"a\n1\n".to_vec() },
+        responses_file: None,
         alpha: 0.05,
         drop_incomplete: false,
         report_json: "{}".into(),
