@@ -209,7 +209,7 @@ fn responses_error(e: &SurveyFileError, spreadsheet: bool, lang: Lang) -> Error 
         other => chain(other),
     };
     let kind = if spreadsheet { "spreadsheet (.xlsx)" } else { "CSV file" };
-    Error::unprocessable("responses", format!("cannot be read as a {kind}: {cause}"))
+    Error::unprocessable("responses", format!("cannot be read as a {kind}: {}", cause.as_str()))
 }
 
 /// Reads the instrument of a submission (CPU work: call it on the blocking pool). Answers the
