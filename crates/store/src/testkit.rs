@@ -2355,7 +2355,10 @@ pub mod checks {
         let second = s.save_analysis(&newer).await.expect("save");
         let read = s.analysis(second.id).await.expect("read");
         assert_eq!(read, second);
-        assert_eq!(read.responses_file.as_ref().map(|f| (f.key.as_str(), f.size)), Some(("0190-jawaban.csv", 256 << 20)));
+        assert_eq!(
+            read.responses_file.as_ref().map(|f| (f.key.as_str(), f.size)),
+            Some(("0190-jawaban.csv", 256 << 20))
+        );
         assert!(read.responses.bytes.is_empty());
         assert_eq!(s.analysis(saved.id).await.expect("read").responses_file, None);
         // Same time as the second: the later id comes first.

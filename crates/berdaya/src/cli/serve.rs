@@ -58,8 +58,8 @@ fn survey_files(url: &DatabaseUrl, given: Option<PathBuf>) -> anyhow::Result<Pat
             PathBuf::from(name)
         }
         DatabaseUrl::Postgres(pg) => {
-            let data = default_database_path()
-                .context("no data directory for survey uploads: pass --survey-files DIR")?;
+            let data =
+                default_database_path().context("no data directory for survey uploads: pass --survey-files DIR")?;
             data.parent().map(Path::to_path_buf).unwrap_or_default().join(format!("survey-files-{}", pg_label(pg)))
         }
     })

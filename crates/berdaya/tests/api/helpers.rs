@@ -117,8 +117,7 @@ async fn spawn_app_configured(backend: Backend, access: AccessConfig, upload_lim
     if let Some(limit) = upload_limit {
         survey.upload_limit = limit;
     }
-    let app =
-        berdaya_web::router(berdaya_web::AppState::with_access(store.clone(), access).with_survey(survey));
+    let app = berdaya_web::router(berdaya_web::AppState::with_access(store.clone(), access).with_survey(survey));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move {

@@ -520,21 +520,25 @@ async fn over_the_limit(app: TestApp) {
     assert!(body["error"]["text"].as_str().expect("text").contains("melebihi batas 1 MiB"), "{body}");
 
     // The form: an Indonesian page naming the limit, never axum's bare English text.
-    let (status, page, _) = post_page(&app, upload("Terlalu besar", instrument(), "seed004.xlsx", big.clone(), false)).await;
+    let (status, page, _) =
+        post_page(&app, upload("Terlalu besar", instrument(), "seed004.xlsx", big.clone(), false)).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(page.contains("<html"), "a page: {page}");
     assert!(page.contains("Kiriman melebihi batas 1 MiB"), "{page}");
     assert!(!page.contains("length limit exceeded"), "{page}");
-    let (status, page, _) = post_page_at(&app, "/survey?lang=en", upload("Too large", instrument(), "seed004.xlsx", big, false)).await;
+    let (status, page, _) =
+        post_page_at(&app, "/survey?lang=en", upload("Too large", instrument(), "seed004.xlsx", big, false)).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(page.contains("larger than the limit of 1 MiB"), "{page}");
 
     // Nothing saved, nothing left on disk; a file under the limit still goes through.
-    let list: Value = app.client.get(app.url("/api/v1/survey/analyses")).send().await.expect("list").json().await.expect("json");
+    let list: Value =
+        app.client.get(app.url("/api/v1/survey/analyses")).send().await.expect("list").json().await.expect("json");
     assert_eq!(list["total"], 0);
     let left: Vec<_> = std::fs::read_dir(&app.survey_files).expect("files dir").filter_map(Result::ok).collect();
     assert!(left.is_empty(), "files left behind: {left:?}");
-    let (status, body) = post_api(&app, upload("Cukup", instrument(), "seed004.xlsx", fixture("responses_43.csv"), false)).await;
+    let (status, body) =
+        post_api(&app, upload("Cukup", instrument(), "seed004.xlsx", fixture("responses_43.csv"), false)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 }
 
@@ -556,7 +560,13 @@ async fn streams_to_disk(app: TestApp) {
     // An API token, so the request can be written by hand on a bare connection.
     let me: Value = app.client.get(app.url("/api/v1/me")).send().await.expect("me").json().await.expect("json");
     let tokens = app.url(&format!("/api/v1/users/{}/tokens", me["user_id"]));
-    let res = app.client.post(tokens).json(&serde_json::json!({"name": "unggah", "expires_days": 1})).send().await.expect("token");
+    let res = app
+        .client
+        .post(tokens)
+        .json(&serde_json::json!({"name": "unggah", "expires_days": 1}))
+        .send()
+        .await
+        .expect("token");
     let secret = res.json::<Value>().await.expect("json")["secret"].as_str().expect("secret").to_string();
 
     // 4 MiB: under the interim reader's 100,000 rows.

@@ -58,7 +58,7 @@ impl Job {
     /// Whole percent of the file read, 0 to 100.
     pub fn percent(&self) -> u64 {
         let p = self.progress_now();
-        if p.bytes_total == 0 { 0 } else { (p.bytes_read.min(p.bytes_total) * 100) / p.bytes_total }
+        (p.bytes_read.min(p.bytes_total) * 100).checked_div(p.bytes_total).unwrap_or(0)
     }
 
     /// Ends the job.

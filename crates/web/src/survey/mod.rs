@@ -47,8 +47,8 @@ use crate::registry::{PageDto, PageParams};
 
 use jobs::Outcome;
 pub use report_page::ReportPage;
-use upload::{Received, Submission, read_submission};
 pub use upload::SurveyConfig;
+use upload::{Received, Submission, read_submission};
 
 const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -217,7 +217,11 @@ fn responses_error(e: &SurveyFileError, spreadsheet: bool, lang: Lang) -> Error 
 fn read_instrument(file: &Received, lang: Lang) -> Result<(Instrument, Vec<u8>), Rejected> {
     let bytes = std::fs::read(file.path()).map_err(|e| {
         tracing::error!(error = %e, "a survey upload could not be read back");
-        Error::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error: the analysis failed; the cause has been logged")
+        Error::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error: the analysis failed; the cause has been logged",
+        )
     })?;
     let form = files::read_xlsform_bytes(&bytes).map_err(|e| {
         if let Some(limit) = e.limit() {
@@ -242,10 +246,7 @@ fn analyze_responses(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Report, Rejected> {
     let path = responses.path();
-    let spreadsheet = matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("xlsx" | "xlsm" | "xls" | "ods")
-    );
+    let spreadsheet = matches!(path.extension().and_then(|e| e.to_str()), Some("xlsx" | "xlsm" | "xls" | "ods"));
     analyze_path(instrument, path, options, progress).map_err(|e| match e {
         AnalyzeFileError::File(e) => responses_error(&e, spreadsheet, lang).into(),
         AnalyzeFileError::Analysis(e) => match e {
@@ -259,7 +260,11 @@ fn analyze_responses(
 
 fn task_failed(e: tokio::task::JoinError) -> Error {
     tracing::error!(error = %e, "survey analysis task failed");
-    Error::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error: the analysis failed; the cause has been logged")
+    Error::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "internal error: the analysis failed; the cause has been logged",
+    )
 }
 
 /// Saves an analysis: the responses file stays in the files directory (named by the row),
@@ -320,8 +325,9 @@ async fn start(state: &AppState, sub: Submission, lang: Lang) -> Result<String, 
     tokio::spawn(async move {
         let progress_job = job.clone();
         let analysed = tokio::task::spawn_blocking(move || {
-            let report =
-                analyze_responses(&instrument, &checked.responses, &checked.options, lang, &|p| progress_job.progress(p));
+            let report = analyze_responses(&instrument, &checked.responses, &checked.options, lang, &|p| {
+                progress_job.progress(p)
+            });
             (checked, report)
         })
         .await;
@@ -558,7 +564,8 @@ async fn responses_file(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Res
         tracing::error!(analysis = id, error = %e, "a stored survey responses file cannot be opened");
         missing()
     })?;
-    let mut res = download(file_type(&a.responses.name), &a.responses.name, axum::body::Body::from_stream(chunks(file)));
+    let mut res =
+        download(file_type(&a.responses.name), &a.responses.name, axum::body::Body::from_stream(chunks(file)));
     if let Ok(len) = HeaderValue::from_str(&stored.size.to_string()) {
         res.headers_mut().insert(axum::http::header::CONTENT_LENGTH, len);
     }
@@ -897,4 +904,41 @@ async fn report_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result
     page.breadcrumbs = crumbs(lang);
     page.facts.push((lang.tr().t("survey.created_at").into(), Cell::text(when(a.created_at))));
     Ok(render(&page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use askama::Template;
+
+    #[test]
+    fn a_running_jobs_page_shows_its_progress_and_refreshes_without_script() {
+        let lang = Lang::Id;
+        let jobs = jobs::Jobs::default();
+        let (id, job) = jobs.start("Desa Pilang".into(), "0.05".into(), false);
+        job.progress(Progress { bytes_read: 41, bytes_total: 100, respondents: 410_000 });
+        let page = JobPage {
+            l: Layout::new(lang, lang.tr().t("survey.job_title"), "survey"),
+            breadcrumbs: crumbs(lang),
+            title: job.title.clone(),
+            percent: job.percent(),
+            status_text: job_text(lang, &job),
+            status_url: format!("/survey/jobs/{id}/status"),
+        };
+        let html = page.render().expect("render");
+        assert!(html.contains("<progress id=\"job-progress\" max=\"100\" value=\"41\">"), "{html}");
+        assert!(html.contains("41 % berkas jawaban dibaca, 410000 responden"), "{html}");
+        assert!(html.contains(&format!("data-status=\"/survey/jobs/{id}/status\"")), "{html}");
+        assert!(html.contains("<noscript><meta http-equiv=\"refresh\" content=\"3\"></noscript>"), "{html}");
+        assert!(html.contains("/assets/survey-upload.js"), "{html}");
+    }
+
+    #[test]
+    fn the_form_states_the_configured_limit() {
+        let config = SurveyConfig { upload_limit: 64 << 20, files_dir: "/tmp".into() };
+        let html = NewPage::new(Lang::Id, &config).render().expect("render");
+        assert!(html.contains("Berkas paling besar 64 MiB"), "{html}");
+        assert!(html.contains("data-limit-mib=\"64\""), "{html}");
+        assert!(html.contains("melebihi batas 64 MiB"), "the script's refusal names it too");
+    }
 }

@@ -217,7 +217,11 @@ async fn receive_file(
 }
 
 /// Reads a text field, at most [`MAX_TEXT_FIELD`] bytes.
-async fn receive_text(mut field: Field<'_>, budget: &mut Budget, config: &SurveyConfig) -> Result<String, Option<Error>> {
+async fn receive_text(
+    mut field: Field<'_>,
+    budget: &mut Budget,
+    config: &SurveyConfig,
+) -> Result<String, Option<Error>> {
     let mut bytes = Vec::new();
     while let Some(chunk) = field.chunk().await.map_err(|e| Some(multipart_error(e, config)))? {
         if !budget.take(chunk.len()) {
@@ -270,8 +274,12 @@ pub async fn read_submission(
         while let Some(field) = mp.next_field().await.map_err(|e| Some(multipart_error(e, config)))? {
             let name = field.name().unwrap_or_default().to_string();
             match name.as_str() {
-                "instrument" => sub.instrument = receive_file(field, &name, &config.files_dir, &mut budget, config).await?,
-                "responses" => sub.responses = receive_file(field, &name, &config.files_dir, &mut budget, config).await?,
+                "instrument" => {
+                    sub.instrument = receive_file(field, &name, &config.files_dir, &mut budget, config).await?
+                }
+                "responses" => {
+                    sub.responses = receive_file(field, &name, &config.files_dir, &mut budget, config).await?
+                }
                 "title" => sub.title = receive_text(field, &mut budget, config).await?,
                 "alpha" => sub.alpha = receive_text(field, &mut budget, config).await?,
                 "drop_incomplete" => {
