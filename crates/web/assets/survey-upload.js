@@ -41,8 +41,11 @@
         text.textContent = text.getAttribute("data-sending").replace("{percent}", String(pct));
       });
       xhr.addEventListener("load", function () {
-        // Redirected to the job's page: go there. A refusal: show the page the server sent.
-        if (xhr.status === 200 && xhr.responseURL && xhr.responseURL.indexOf("/survey/jobs/") !== -1) {
+        // Redirected (to the job's page, or already to the report): go there. A refusal:
+        // show the page the server sent.
+        var action = new URL(form.getAttribute("action"), window.location.href);
+        var landed = xhr.responseURL ? new URL(xhr.responseURL) : action;
+        if (xhr.status === 200 && landed.pathname !== action.pathname) {
           window.location.assign(xhr.responseURL);
           return;
         }

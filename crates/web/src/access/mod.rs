@@ -293,7 +293,8 @@ fn csrf_refused() -> Error {
 }
 
 /// Checks the CSRF token of an unsafe request: the `X-CSRF-Token` header, or the `_csrf`
-/// field of a form (urlencoded or multipart). The body is read and put back.
+/// field of a form (urlencoded, read whole and put back; or multipart, whose start only is
+/// read).
 async fn check_csrf(req: Request, expected: &str) -> Result<Request, Error> {
     if expected.is_empty() {
         return Err(csrf_refused());
@@ -310,8 +311,6 @@ async fn check_csrf(req: Request, expected: &str) -> Result<Request, Error> {
     let bytes: Bytes = axum::body::to_bytes(body, limit).await.map_err(|_| Error::too_large(limit))?;
     let given = if content_type.starts_with("application/x-www-form-urlencoded") {
         form_field(&bytes, CSRF_FIELD)
-    } else if content_type.starts_with("multipart/form-data") {
-        multipart_field(&bytes, CSRF_FIELD)
     } else {
         None
     };
