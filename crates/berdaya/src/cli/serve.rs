@@ -82,6 +82,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     std::fs::create_dir_all(&survey.files_dir)
         .with_context(|| format!("cannot make the survey files directory {}", survey.files_dir.display()))?;
+    match survey.remove_partial_uploads() {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(removed = n, "survey uploads cut off by the last stop were removed"),
+        Err(e) => tracing::warn!(error = %e, "cannot clean the survey files directory"),
+    }
     let app = berdaya_web::router(berdaya_web::AppState::with_access(store.clone(), access).with_survey(survey));
     tracing::info!(%addr, backend = store.backend(), "server started");
     println!("Berdaya berjalan di http://{addr}  (Berdaya is running at http://{addr})");

@@ -38,6 +38,22 @@ impl SurveyConfig {
         self.upload_limit >> 20
     }
 
+    /// Removes uploads left half-written by a server that stopped mid-upload (call it at
+    /// start, before any upload can be in progress); answers how many it removed.
+    pub fn remove_partial_uploads(&self) -> std::io::Result<usize> {
+        let mut removed = 0;
+        for entry in std::fs::read_dir(&self.files_dir)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with("upload-") && name.ends_with(".part") && entry.file_type()?.is_file() {
+                std::fs::remove_file(entry.path())?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     /// The limit as an [`Error::too_large`] takes it.
     pub fn limit_usize(&self) -> usize {
         usize::try_from(self.upload_limit).unwrap_or(usize::MAX)
@@ -331,6 +347,19 @@ mod tests {
         assert!(b.take(6));
         assert!(b.take(4));
         assert!(!b.take(1));
+    }
+
+    #[test]
+    fn partial_uploads_are_removed_at_start_and_kept_files_stay() {
+        let dir = std::env::temp_dir().join(format!("berdaya-partial-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(dir.join("upload-abc.part"), b"half").expect("part");
+        std::fs::write(dir.join("1764-abc.csv"), b"kept").expect("kept");
+        let config = SurveyConfig::new(&dir);
+        assert_eq!(config.remove_partial_uploads().expect("clean"), 1);
+        assert!(!dir.join("upload-abc.part").exists());
+        assert!(dir.join("1764-abc.csv").exists());
+        std::fs::remove_dir_all(&dir).expect("remove");
     }
 
     #[test]
