@@ -554,10 +554,67 @@ fn part(boundary: &str, name: &str, file: Option<&str>, content: &[u8]) -> Vec<u
     out
 }
 
-async fn streams_to_disk(app: TestApp) {
+/// Sends a multipart upload on a bare connection in two halves, the first ending 2 MiB into
+/// the responses, and checks between them that those bytes are already in the files
+/// directory (a server holding the upload in memory has nothing there yet). Answers the
+/// response's status line, headers and body.
+async fn send_in_two_halves(
+    app: &TestApp,
+    path: &str,
+    auth: &str,
+    first: Option<(&str, &str)>,
+    responses: &str,
+) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    // An API token, so the request can be written by hand on a bare connection.
+    let boundary = "berdaya-uji-batas";
+    let mut body = Vec::new();
+    if let Some((name, value)) = first {
+        body.extend(part(boundary, name, None, value.as_bytes()));
+    }
+    body.extend(part(boundary, "title", None, b"Besar, sedikit demi sedikit"));
+    body.extend(part(boundary, "instrument", Some("seed004.xlsx"), &instrument()));
+    let responses_start = body.len();
+    body.extend(part(boundary, "responses", Some("jawaban.csv"), responses.as_bytes()));
+    body.extend(format!("--{boundary}--\r\n").into_bytes());
+    let host = app.address.trim_start_matches("http://").to_string();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\n{auth}\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let mut conn = tokio::net::TcpStream::connect(&host).await.expect("connect");
+    conn.write_all(head.as_bytes()).await.expect("head");
+    let sent = responses_start + 2 * 1024 * 1024;
+    conn.write_all(&body[..sent]).await.expect("first half");
+    conn.flush().await.expect("flush");
+    // Allow for what the socket and the multipart reader may still hold.
+    let expected = (sent - responses_start - 512 * 1024) as u64;
+    let mut on_disk = 0;
+    for _ in 0..400 {
+        on_disk = part_sizes(&app.survey_files).into_iter().map(|(_, size)| size).max().unwrap_or(0);
+        if on_disk >= expected {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        on_disk >= expected,
+        "{path}: only {on_disk} bytes of the {} sent are on disk: the upload is held in memory",
+        sent - responses_start
+    );
+    conn.write_all(&body[sent..]).await.expect("second half");
+    let mut answer = Vec::new();
+    conn.read_to_end(&mut answer).await.expect("answer");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+async fn streams_to_disk(app: TestApp) {
+    // 4 MiB: under the interim reader's 100,000 rows.
+    let responses = repeated_responses(4 * 1024 * 1024);
+    let n = responses.lines().count() - 1;
+
+    // The API, with a token.
     let me: Value = app.client.get(app.url("/api/v1/me")).send().await.expect("me").json().await.expect("json");
     let tokens = app.url(&format!("/api/v1/users/{}/tokens", me["user_id"]));
     let res = app
@@ -568,47 +625,45 @@ async fn streams_to_disk(app: TestApp) {
         .await
         .expect("token");
     let secret = res.json::<Value>().await.expect("json")["secret"].as_str().expect("secret").to_string();
-
-    // 4 MiB: under the interim reader's 100,000 rows.
-    let responses = repeated_responses(4 * 1024 * 1024);
-    let boundary = "berdaya-uji-batas";
-    let mut body = part(boundary, "title", None, b"Besar, sedikit demi sedikit");
-    body.extend(part(boundary, "instrument", Some("seed004.xlsx"), &instrument()));
-    let responses_start = body.len();
-    body.extend(part(boundary, "responses", Some("jawaban.csv"), responses.as_bytes()));
-    body.extend(format!("--{boundary}--\r\n").into_bytes());
-    let host = app.address.trim_start_matches("http://").to_string();
-    let head = format!(
-        "POST /api/v1/survey/analyses HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {secret}\r\n\
-         Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    let mut conn = tokio::net::TcpStream::connect(&host).await.expect("connect");
-    conn.write_all(head.as_bytes()).await.expect("head");
-    // Half the responses, then a pause: they must already be on disk, not in a buffer.
-    let sent = responses_start + 2 * 1024 * 1024;
-    conn.write_all(&body[..sent]).await.expect("first half");
-    conn.flush().await.expect("flush");
-    let mut on_disk = 0;
-    for _ in 0..400 {
-        on_disk = part_sizes(&app.survey_files).into_iter().map(|(_, size)| size).max().unwrap_or(0);
-        // Allow for what the socket and the multipart reader still hold.
-        if on_disk + 512 * 1024 >= (sent - responses_start) as u64 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(
-        on_disk + 512 * 1024 >= (sent - responses_start) as u64,
-        "only {on_disk} bytes of the {} sent are on disk: the upload is held in memory",
-        sent - responses_start
-    );
-    conn.write_all(&body[sent..]).await.expect("second half");
-    let mut answer = Vec::new();
-    conn.read_to_end(&mut answer).await.expect("answer");
-    let answer = String::from_utf8_lossy(&answer);
+    let answer = send_in_two_halves(
+        &app,
+        "/api/v1/survey/analyses",
+        &format!("Authorization: Bearer {secret}"),
+        None,
+        &responses,
+    )
+    .await;
     assert!(answer.starts_with("HTTP/1.1 201"), "{}", &answer[..answer.len().min(2000)]);
-    let n = responses.lines().count() - 1;
-    assert!(answer.contains(&format!("\"n\":{n}")), "{} respondents analysed", n);
+    assert!(answer.contains(&format!("\"n\":{n}")), "{n} respondents analysed");
     assert_eq!(part_files(&app), Vec::<String>::new(), "the upload in progress became the stored file");
+
+    // The form, as a browser without the script sends it: a session cookie and the CSRF token
+    // as the first field, which is checked without reading the rest of the body.
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_provider(jar.clone())
+        .build()
+        .expect("client");
+    let login = client.get(app.url("/login")).send().await.expect("login").text().await.expect("html");
+    let token = csrf_in(&login).expect("token");
+    let res = client
+        .post(app.url("/login"))
+        .form(&[("username", "admin"), ("password", PASSWORD), ("_csrf", token.as_str()), ("next", "/")])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let form = client.get(app.url("/survey/new")).send().await.expect("form").text().await.expect("html");
+    let token = csrf_in(&form).expect("the form carries the token");
+    let url: reqwest::Url = app.url("/").parse().expect("url");
+    let cookies = reqwest::cookie::CookieStore::cookies(&*jar, &url).expect("session cookie");
+    let cookie = format!("Cookie: {}", cookies.to_str().expect("ascii"));
+    let answer = send_in_two_halves(&app, "/survey", &cookie, Some(("_csrf", &token)), &responses).await;
+    assert!(answer.starts_with("HTTP/1.1 303"), "{}", &answer[..answer.len().min(2000)]);
+    let job = answer.lines().find_map(|l| l.strip_prefix("location: ")).expect("the job's address").trim().to_string();
+    let (status, body, report) = wait_for_job(&app, &job).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let (_, page) = get_text(&app, &report.expect("report")).await;
+    assert!(page.contains("Besar, sedikit demi sedikit"), "{page}");
 }
