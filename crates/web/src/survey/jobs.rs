@@ -22,8 +22,9 @@ pub enum Outcome {
     Running,
     /// Saved as this analysis.
     Done(Id),
-    /// Refused, with every problem.
-    Failed(Rejected),
+    /// Refused, with the problems to show, and how many bad answers there were in all (the
+    /// list keeps the first ones only).
+    Failed(Rejected, usize),
 }
 
 /// One analysis running in the background.

@@ -50,6 +50,10 @@ pub use report_page::ReportPage;
 pub use upload::SurveyConfig;
 use upload::{Received, Submission, read_submission};
 
+/// The most bad answers a page lists (a file of a million bad rows would make a page of
+/// gigabytes); the message says how many there are in all.
+const MAX_LISTED: usize = 1000;
+
 const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// Every survey route, API and pages.
@@ -338,7 +342,18 @@ async fn start(state: &AppState, sub: Submission, lang: Lang) -> Result<String, 
         };
         job.finish(match outcome {
             Ok(id) => Outcome::Done(id),
-            Err(rejected) => Outcome::Failed(rejected),
+            Err(Rejected::Answers(mut list)) if list.len() > MAX_LISTED => {
+                // A whole file of bad rows: keep the first ones to show, and the count.
+                let total = list.len();
+                list.truncate(MAX_LISTED);
+                list.shrink_to_fit();
+                Outcome::Failed(Rejected::Answers(list), total)
+            }
+            Err(Rejected::Answers(list)) => {
+                let total = list.len();
+                Outcome::Failed(Rejected::Answers(list), total)
+            }
+            Err(rejected) => Outcome::Failed(rejected, 0),
         });
     });
     Ok(id)
@@ -725,8 +740,9 @@ impl NewPage {
         self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
     }
 
-    /// Lists why a submission was refused, in `lang`; answers the status to send.
-    fn refused(&mut self, rejected: &Rejected, lang: Lang) -> StatusCode {
+    /// Lists why a submission was refused, in `lang` (at most [`MAX_LISTED`] answers, out of
+    /// `answers_total` when the list was cut before); answers the status to send.
+    fn refused(&mut self, rejected: &Rejected, lang: Lang, answers_total: usize) -> StatusCode {
         let t = lang.tr();
         match rejected {
             Rejected::Error(e) => {
@@ -755,9 +771,16 @@ impl NewPage {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             Rejected::Answers(answers) => {
-                self.message = Some(t.t("survey.bad_answers").replace("{n}", &answers.len().to_string()));
+                let total = answers_total.max(answers.len());
+                let mut message = t.t("survey.bad_answers").replace("{n}", &total.to_string());
+                if total > MAX_LISTED {
+                    message.push(' ');
+                    message.push_str(&t.t("survey.first_listed").replace("{shown}", &MAX_LISTED.to_string()));
+                }
+                self.message = Some(message);
                 self.answers = answers
                     .iter()
+                    .take(MAX_LISTED)
                     .map(|a| {
                         let message = crate::messages::translate(lang, &a.message);
                         [a.line.to_string(), a.respondent.clone().unwrap_or_default(), a.column.clone(), message]
@@ -794,7 +817,7 @@ async fn create_page(Cx { state, lang, auth }: Cx, multipart: Result<Multipart, 
             e.page(lang).into_response()
         }
         Err(rejected) => {
-            let status = page.refused(&rejected, lang);
+            let status = page.refused(&rejected, lang, 0);
             render_with(status, &page)
         }
     }
@@ -852,12 +875,12 @@ async fn job_page(
     let outcome = job.outcome();
     match &outcome.0 {
         Outcome::Done(analysis) => Ok(Redirect::to(&format!("/survey/{analysis}")).into_response()),
-        Outcome::Failed(rejected) => {
+        Outcome::Failed(rejected, answers_total) => {
             let mut page = NewPage::new(lang, &state.survey);
             page.title = job.title.clone();
             page.alpha = job.alpha.clone();
             page.drop_incomplete = job.drop_incomplete;
-            let status = page.refused(rejected, lang);
+            let status = page.refused(rejected, lang, *answers_total);
             Ok(render_with(status, &page))
         }
         Outcome::Running => {
@@ -884,7 +907,7 @@ async fn job_status(
     let (state_name, location) = match &job.outcome().0 {
         Outcome::Running => ("running", format!("/survey/jobs/{id}")),
         Outcome::Done(analysis) => ("done", format!("/survey/{analysis}")),
-        Outcome::Failed(_) => ("failed", format!("/survey/jobs/{id}")),
+        Outcome::Failed(..) => ("failed", format!("/survey/jobs/{id}")),
     };
     Ok(Json(JobStatus {
         state: state_name,
@@ -931,6 +954,33 @@ mod tests {
         assert!(html.contains(&format!("data-status=\"/survey/jobs/{id}/status\"")), "{html}");
         assert!(html.contains("<noscript><meta http-equiv=\"refresh\" content=\"3\"></noscript>"), "{html}");
         assert!(html.contains("/assets/survey-upload.js"), "{html}");
+    }
+
+    #[test]
+    fn a_file_of_bad_rows_lists_the_first_thousand_and_counts_all() {
+        let bad = |line: u64| AnswerProblem {
+            line,
+            respondent: Some(format!("R{line}")),
+            column: "persiapan/rekening".into(),
+            kind: berdaya_domain::survey::responses::AnswerProblemKind::Blank,
+            message: "blank answer".into(),
+        };
+        let mut page = NewPage::new(Lang::Id, &SurveyConfig::default());
+        let listed: Vec<AnswerProblem> = (2..2 + MAX_LISTED as u64).map(bad).collect();
+        let status = page.refused(&Rejected::Answers(listed), Lang::Id, 250_000);
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(page.answers.len(), MAX_LISTED);
+        let message = page.message.clone().expect("message");
+        assert!(message.contains("250000") && message.contains("1000 yang pertama ditampilkan"), "{message}");
+
+        // A short list: every one, no note.
+        let mut page = NewPage::new(Lang::Id, &SurveyConfig::default());
+        page.refused(&Rejected::Answers(vec![bad(5)]), Lang::Id, 0);
+        assert_eq!(
+            page.answers,
+            vec![["5".to_string(), "R5".into(), "persiapan/rekening".into(), "jawaban kosong".into()]]
+        );
+        assert!(!page.message.expect("message").contains("pertama"));
     }
 
     #[test]
