@@ -195,7 +195,7 @@ fn create_key(path: &Path) -> anyhow::Result<SealKey> {
 
 /// `HOST-PORT-DATABASE` of a PostgreSQL URL, safe as part of a file name (no user, no
 /// password).
-fn pg_label(url: &str) -> String {
+pub fn pg_label(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let rest = rest.split(['?', '#']).next().unwrap_or_default();
     let (authority, database) = rest.split_once('/').unwrap_or((rest, ""));

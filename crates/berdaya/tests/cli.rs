@@ -523,6 +523,57 @@ async fn serve_demo_prints_the_address_and_refuses_other_data() {
     assert!(first.contains("already"), "{first}");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_takes_the_survey_upload_settings() {
+    let env = Env::new();
+    let db = env.path("unggah.sqlite3");
+    let r = env.run(&[
+        "serve",
+        "--database",
+        db.to_str().unwrap(),
+        "--bind",
+        "127.0.0.1:0",
+        "--survey-upload-limit-mb",
+        "0",
+    ]);
+    assert_ne!(r.code, 0, "a limit of 0 MiB is refused: {r:?}");
+
+    // The files directory is made, and an upload cut off by the last stop is removed.
+    let files = env.path("berkas-survei");
+    std::fs::create_dir_all(&files).expect("dir");
+    std::fs::write(files.join("upload-terputus.part"), b"setengah").expect("part");
+    std::fs::write(files.join("1764-simpan.csv"), b"id\n").expect("kept");
+    let mut child = env
+        .command(&["serve", "--database", db.to_str().unwrap(), "--bind", "127.0.0.1:0"])
+        .env("BERDAYA_SURVEY_FILES", &files)
+        .env("BERDAYA_SURVEY_UPLOAD_LIMIT_MB", "3")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start serve");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let started = lines.next().and_then(Result::ok).unwrap_or_default();
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+    assert!(started.contains("Berdaya berjalan di http://"), "{started}");
+    assert!(!files.join("upload-terputus.part").exists(), "the cut-off upload is removed");
+    assert!(files.join("1764-simpan.csv").exists(), "kept files stay");
+
+    // Without the setting the directory sits beside the SQLite file.
+    let mut child = env
+        .command(&["serve", "--database", db.to_str().unwrap(), "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start serve");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let started = lines.next().and_then(Result::ok).unwrap_or_default();
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+    assert!(started.contains("Berdaya berjalan di http://"), "{started}");
+    assert!(env.path("unggah.sqlite3.survey-files").is_dir());
+}
+
 // Accounts, tokens and the audit log ------------------------------------------------------
 
 const SITI_PASSWORD: &str = "tulungrejo-batu-77";

@@ -213,6 +213,7 @@ async fn survey_files_are_recorded_by_size() {
         title: AnalysisTitle::parse("Analisis").expect("title"),
         instrument: UploadedFile { name: "instrumen.xlsx".into(), bytes: vec![7; 5000] },
         responses: UploadedFile { name: "jawaban.csv".into(), bytes: b"id,a\nR001,1\n".to_vec() },
+        responses_file: None,
         alpha: 0.05,
         drop_incomplete: false,
         report_json: "{}".into(),
@@ -227,5 +228,19 @@ async fn survey_files_are_recorded_by_size() {
     assert_eq!(after["responses_bytes"], 12);
     assert!(after.get("instrument").is_none() && after.get("responses").is_none(), "{after}");
     assert_eq!(after["instrument_name"], "instrumen.xlsx");
+    // Responses kept in the files directory: the log names the file and its size.
+    let on_disk = NewAnalysis {
+        responses: UploadedFile { name: "besar.csv".into(), bytes: Vec::new() },
+        responses_file: Some(berdaya_store::survey::StoredFile { key: "1764-abc.csv".into(), size: 41_000_000 }),
+        ..analysis
+    };
+    store.save_analysis(&on_disk).await.expect("save");
+    let page = store.audit_entries(&filter, PageRequest::default()).await.expect("entries");
+    let after: serde_json::Value = serde_json::from_str(page.items[0].after.as_deref().expect("after")).expect("JSON");
+    assert_eq!(
+        (&after["responses_file"], &after["responses_size"]),
+        (&serde_json::json!("1764-abc.csv"), &serde_json::json!(41_000_000)),
+        "{after}"
+    );
     teardown(database, store, raw).await;
 }

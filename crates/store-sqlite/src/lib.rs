@@ -26,6 +26,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_survey", include_str!("../migrations/0002_survey.sql")),
     ("0003_access", include_str!("../migrations/0003_access.sql")),
     ("0004_survey_created_at", include_str!("../migrations/0004_survey_created_at.sql")),
+    ("0005_survey_files", include_str!("../migrations/0005_survey_files.sql")),
 ];
 
 /// The SQLite store.

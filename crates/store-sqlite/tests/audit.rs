@@ -163,6 +163,7 @@ async fn writes_leave_no_unsealed_entries_and_reset_the_context() {
         title: AnalysisTitle::parse("Analisis").unwrap(),
         instrument: UploadedFile { name: "i.xlsx".into(), bytes: vec![7; 300] },
         responses: UploadedFile { name: "r.csv".into(), bytes: b"a\n1\n".to_vec() },
+        responses_file: None,
         alpha: 0.05,
         drop_incomplete: false,
         report_json: "{}".into(),
@@ -179,13 +180,37 @@ async fn writes_leave_no_unsealed_entries_and_reset_the_context() {
     let after: serde_json::Value = serde_json::from_str(&after).unwrap();
     assert_eq!((after["instrument_bytes"].as_i64(), after["responses_bytes"].as_i64()), (Some(300), Some(4)));
     assert_eq!(after["title"], "Analisis");
+    // Responses kept in the files directory: the log names the file and its size.
+    s.save_analysis(&NewAnalysis {
+        title: AnalysisTitle::parse("Analisis besar").unwrap(),
+        instrument: UploadedFile { name: "i.xlsx".into(), bytes: vec![7; 300] },
+        responses: UploadedFile { name: "besar.csv".into(), bytes: Vec::new() },
+        responses_file: Some(berdaya_store::survey::StoredFile { key: "1764-abc.csv".into(), size: 41_000_000 }),
+        alpha: 0.05,
+        drop_incomplete: false,
+        report_json: "{}".into(),
+        respondents: 1,
+        created_at: time::OffsetDateTime::now_utc(),
+    })
+    .await
+    .unwrap();
+    let after: String = raw
+        .query_row("SELECT after FROM audit_log WHERE entity = 'survey_analyses' ORDER BY id DESC LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let after: serde_json::Value = serde_json::from_str(&after).unwrap();
+    assert_eq!(
+        (after["responses_file"].as_str(), after["responses_size"].as_i64()),
+        (Some("1764-abc.csv"), Some(41_000_000))
+    );
 
     // Reopening keeps the chain going.
     drop(s);
     let s = SqliteStore::open(&raw.path().map(std::path::PathBuf::from).unwrap()).await.unwrap();
     s.update_household(hid, &household("3316090101200001", "Jl. Ketiga"), 2).await.unwrap();
     let (entries, check) = chain(&s).await;
-    assert_eq!(entries.len(), 7);
+    assert_eq!(entries.len(), 8, "seven writes and the file-backed analysis");
     assert!(check.is_intact(), "{:?}", check.breaks);
     assert_eq!(s.backend(), "sqlite");
 }

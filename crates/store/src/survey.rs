@@ -1,5 +1,7 @@
 //! Storage of survey analyses: the uploaded instrument and responses (kept so an analysis can
-//! be re-run), the options it ran with, and its report as JSON text.
+//! be re-run), the options it ran with, and its report as JSON text. A large responses file
+//! is not a database value: it stays in the server's survey files directory and the row
+//! names it ([`StoredFile`]), so neither saving nor downloading holds it whole in memory.
 
 use async_trait::async_trait;
 use berdaya_domain::registry::{Id, Invalid};
@@ -56,14 +58,28 @@ pub struct UploadedFile {
     pub bytes: Vec<u8>,
 }
 
+/// An uploaded file kept on disk in the server's survey files directory, named by the row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    /// The file's name inside the survey files directory (made by the server, never the
+    /// user's file name).
+    pub key: String,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
 /// An analysis to save: what was uploaded, how it ran, and the report it produced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAnalysis {
     pub title: AnalysisTitle,
     /// The XLSForm instrument workbook.
     pub instrument: UploadedFile,
-    /// The responses, CSV or XLSX.
+    /// The responses, CSV or XLSX: its name, and its bytes unless `responses_file` is set.
     pub responses: UploadedFile,
+    /// Where the responses are kept when they are on disk rather than in the row (then
+    /// `responses.bytes` is empty). Analyses saved before there was a files directory hold
+    /// their bytes in the row.
+    pub responses_file: Option<StoredFile>,
     /// Significance level the analysis used.
     pub alpha: f64,
     /// Whether respondents with bad answers were dropped rather than refused.
@@ -127,7 +143,7 @@ mod on_kit {
     use async_trait::async_trait;
     use berdaya_domain::registry::Id;
 
-    use crate::kit::{Backend, Listing, Record, Row, Sql, Value, Writable, create, get, job, page};
+    use crate::kit::{Backend, Listing, Record, Row, Sql, Type, Value, Writable, create, get, job, page};
     use crate::{Page, PageRequest, StoreResult};
 
     /// Respondents, as stored (a whole number that cannot be negative).
@@ -140,7 +156,8 @@ mod on_kit {
         const ALIAS: &'static str = "a";
         const ENTITY: &'static str = "analysis";
         const COLUMNS: &'static str = "id, title, instrument_name, instrument, responses_name, responses, alpha, \
-                                       drop_incomplete, report_json, respondents, created_at";
+                                       drop_incomplete, report_json, respondents, created_at, responses_file, \
+                                       responses_size";
 
         fn from_row(row: &Row) -> StoreResult<StoredAnalysis> {
             let analysis = NewAnalysis {
@@ -152,6 +169,13 @@ mod on_kit {
                 report_json: row.text("report_json")?,
                 respondents: respondents(row)?,
                 created_at: row.time("created_at")?,
+                responses_file: match row.opt_text("responses_file")? {
+                    Some(key) => Some(StoredFile {
+                        key,
+                        size: u64::try_from(row.opt_int("responses_size")?.unwrap_or(0)).unwrap_or(0),
+                    }),
+                    None => None,
+                },
             };
             Ok(StoredAnalysis { id: row.int("id")?, analysis })
         }
@@ -172,6 +196,16 @@ mod on_kit {
                 ("report_json", a.report_json.as_str().into()),
                 ("respondents", i64::try_from(a.respondents).unwrap_or(i64::MAX).into()),
                 ("created_at", Value::Micros(crate::kit::to_micros(a.created_at))),
+                (
+                    "responses_file",
+                    a.responses_file.as_ref().map_or(Value::Null(Type::Text), |f| f.key.as_str().into()),
+                ),
+                (
+                    "responses_size",
+                    a.responses_file
+                        .as_ref()
+                        .map_or(Value::Null(Type::Int), |f| i64::try_from(f.size).unwrap_or(i64::MAX).into()),
+                ),
             ]
         }
     }

@@ -2325,6 +2325,7 @@ pub mod checks {
             title: AnalysisTitle::parse(title).expect("title"),
             instrument: UploadedFile { name: "instrumen 004.xlsx".into(), bytes: bytes.clone() },
             responses: UploadedFile { name: "jawaban.csv".into(), bytes: b"id,a\nR001,1\n".to_vec() },
+            responses_file: None,
             alpha: 0.05,
             drop_incomplete: false,
             report_json: r#"{"n":43,"title":"Partisipasi — Desa Pilang"}"#.into(),
@@ -2345,9 +2346,21 @@ pub mod checks {
         assert_eq!((read.alpha, read.drop_incomplete, read.respondents), (0.05, false, 43));
 
         let mut newer = new("Analisis kedua", datetime!(2024-03-02 08:00:00 UTC));
+        // Responses kept in the files directory: the row names the file and its size.
+        newer.responses.bytes = Vec::new();
+        newer.responses_file =
+            Some(crate::survey::StoredFile { key: "0190-jawaban.csv".into(), size: 256 * 1024 * 1024 });
         newer.drop_incomplete = true;
         newer.alpha = 0.01;
         let second = s.save_analysis(&newer).await.expect("save");
+        let read = s.analysis(second.id).await.expect("read");
+        assert_eq!(read, second);
+        assert_eq!(
+            read.responses_file.as_ref().map(|f| (f.key.as_str(), f.size)),
+            Some(("0190-jawaban.csv", 256 << 20))
+        );
+        assert!(read.responses.bytes.is_empty());
+        assert_eq!(s.analysis(saved.id).await.expect("read").responses_file, None);
         // Same time as the second: the later id comes first.
         let third = s.save_analysis(&new("Analisis ketiga", datetime!(2024-03-02 08:00:00 UTC))).await.expect("save");
         let older = s.save_analysis(&new("Analisis lama", datetime!(2023-01-01 00:00:00 UTC))).await.expect("save");

@@ -26,6 +26,7 @@ const ASSETS: &[Asset] = &[
     asset!("app.css"),
     asset!("api-docs.js"),
     asset!("picker.js"),
+    asset!("survey-upload.js"),
     asset!("vendor/htmx/htmx.min.js"),
     asset!("vendor/htmx/LICENSE"),
     asset!("vendor/swagger-ui/swagger-ui-bundle.js"),

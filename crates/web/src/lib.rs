@@ -43,7 +43,7 @@ pub use error::Error;
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// The largest file upload (a form's or the API's: one limit for both), stated on every upload
-/// form.
+/// form. Survey uploads have their own, configurable limit ([`survey::SurveyConfig`]).
 pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
 
 /// What every handler shares: the store, how sessions behave, the login throttle, the pool
@@ -54,6 +54,10 @@ pub struct AppState {
     pub access: Arc<access::AccessConfig>,
     pub throttle: Arc<access::throttle::Throttle>,
     pub hashing: Arc<access::hashing::HashPool>,
+    /// Where survey uploads go and how large they may be.
+    pub survey: Arc<survey::SurveyConfig>,
+    /// Survey analyses running in the background.
+    pub survey_jobs: Arc<survey::jobs::Jobs>,
 }
 
 impl AppState {
@@ -69,7 +73,20 @@ impl AppState {
             Arc::new(access::hashing::HashPool::new(config.hash_workers, config.hash_queue, config.hash_wait));
         // Made now, so the first login for an unknown name is not the one that pays for it.
         let _ = berdaya_domain::access::PasswordHash::decoy();
-        AppState { store, access: Arc::new(config), throttle, hashing }
+        AppState {
+            store,
+            access: Arc::new(config),
+            throttle,
+            hashing,
+            survey: Arc::new(survey::SurveyConfig::default()),
+            survey_jobs: Arc::new(survey::jobs::Jobs::default()),
+        }
+    }
+
+    /// The same state with survey uploads limited and kept as `config` says.
+    pub fn with_survey(mut self, config: survey::SurveyConfig) -> AppState {
+        self.survey = Arc::new(config);
+        self
     }
 
     /// The store behind the server.

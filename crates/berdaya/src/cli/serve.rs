@@ -2,13 +2,15 @@
 //! audit log while it runs.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use berdaya::demo::{self, DemoRefused};
-use berdaya::seal::{Sealed, Sealer};
+use berdaya::seal::{Sealed, Sealer, pg_label};
+use berdaya::store::{DatabaseUrl, default_database_path};
 use berdaya_store::Store;
 
 use super::DatabaseArg;
@@ -32,6 +34,35 @@ pub struct Args {
     /// it when clients reach Berdaya directly (they could write the header themselves).
     #[arg(long, env = "BERDAYA_TRUST_PROXY")]
     trust_proxy: bool,
+    /// The largest survey upload (instrument and responses together), in MiB; stated on the
+    /// upload form. Uploads are streamed to disk, so memory does not grow with it.
+    #[arg(long, value_name = "MIB", default_value_t = berdaya_web::survey::SurveyConfig::DEFAULT_LIMIT_MIB,
+        value_parser = clap::value_parser!(u64).range(1..=1_048_576), env = "BERDAYA_SURVEY_UPLOAD_LIMIT_MB")]
+    survey_upload_limit_mb: u64,
+    /// Where uploaded survey responses are kept (the database names the files). Default:
+    /// `DATABASE.survey-files` beside an SQLite file, `survey-files-HOST-PORT-DB` in the data
+    /// directory for PostgreSQL. Back it up with the database.
+    #[arg(long, value_name = "DIR", env = "BERDAYA_SURVEY_FILES")]
+    survey_files: Option<PathBuf>,
+}
+
+/// The survey files directory: the one given, or one beside the database.
+fn survey_files(url: &DatabaseUrl, given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    if let Some(dir) = given {
+        return Ok(dir);
+    }
+    Ok(match url {
+        DatabaseUrl::Sqlite(db) => {
+            let mut name = db.as_os_str().to_owned();
+            name.push(".survey-files");
+            PathBuf::from(name)
+        }
+        DatabaseUrl::Postgres(pg) => {
+            let data =
+                default_database_path().context("no data directory for survey uploads: pass --survey-files DIR")?;
+            data.parent().map(Path::to_path_buf).unwrap_or_default().join(format!("survey-files-{}", pg_label(pg)))
+        }
+    })
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -45,7 +76,18 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("cannot listen on {}", args.bind))?;
     let addr = listener.local_addr().context("reading the bound address")?;
     let access = berdaya_web::access::AccessConfig { trust_forwarded_for: args.trust_proxy, ..Default::default() };
-    let app = berdaya_web::router(berdaya_web::AppState::with_access(store.clone(), access));
+    let survey = berdaya_web::survey::SurveyConfig {
+        upload_limit: args.survey_upload_limit_mb << 20,
+        files_dir: survey_files(&url, args.survey_files)?,
+    };
+    std::fs::create_dir_all(&survey.files_dir)
+        .with_context(|| format!("cannot make the survey files directory {}", survey.files_dir.display()))?;
+    match survey.remove_partial_uploads() {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(removed = n, "survey uploads cut off by the last stop were removed"),
+        Err(e) => tracing::warn!(error = %e, "cannot clean the survey files directory"),
+    }
+    let app = berdaya_web::router(berdaya_web::AppState::with_access(store.clone(), access).with_survey(survey));
     tracing::info!(%addr, backend = store.backend(), "server started");
     println!("Berdaya berjalan di http://{addr}  (Berdaya is running at http://{addr})");
     println!("Basis data / database: {}", url.redacted());

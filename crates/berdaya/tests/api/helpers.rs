@@ -28,6 +28,8 @@ pub struct TestApp {
     pub database: DatabaseUrl,
     /// The PostgreSQL database made for this test, dropped when the test ends.
     pub pg_database: Option<berdaya_store_postgres::testing::TestDatabase>,
+    /// Where this app keeps survey uploads.
+    pub survey_files: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -98,10 +100,24 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 
 /// [`spawn_app`] with a session and login policy of the test's own.
 pub async fn spawn_app_with(backend: Backend, access: AccessConfig) -> Option<TestApp> {
+    spawn_app_configured(backend, access, None).await
+}
+
+/// [`spawn_app`] with a survey upload limit of the test's own, in bytes.
+pub async fn spawn_app_with_upload_limit(backend: Backend, limit: u64) -> Option<TestApp> {
+    spawn_app_configured(backend, test_access(), Some(limit)).await
+}
+
+async fn spawn_app_configured(backend: Backend, access: AccessConfig, upload_limit: Option<u64>) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("temp dir");
     let (database, pg_database) = fresh_database(backend, dir.path()).await?;
     let store = berdaya::store::open(&database).await.expect("open store");
-    let app = berdaya_web::router(berdaya_web::AppState::with_access(store.clone(), access));
+    let survey_files = dir.path().join("survey-files");
+    let mut survey = berdaya_web::survey::SurveyConfig::new(&survey_files);
+    if let Some(limit) = upload_limit {
+        survey.upload_limit = limit;
+    }
+    let app = berdaya_web::router(berdaya_web::AppState::with_access(store.clone(), access).with_survey(survey));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move {
@@ -111,7 +127,7 @@ pub async fn spawn_app_with(backend: Backend, access: AccessConfig) -> Option<Te
     let anonymous = plain_client();
     create_user(&*store, "admin", Role::Administrator, None, None, None).await;
     let client = login(&address, "admin", PASSWORD).await.expect("admin signs in");
-    Some(TestApp { address, store, client, anonymous, backend, database, pg_database, _dir: dir })
+    Some(TestApp { address, store, client, anonymous, backend, database, pg_database, survey_files, _dir: dir })
 }
 
 /// A client that keeps cookies and does not follow redirects.

@@ -293,7 +293,8 @@ fn csrf_refused() -> Error {
 }
 
 /// Checks the CSRF token of an unsafe request: the `X-CSRF-Token` header, or the `_csrf`
-/// field of a form (urlencoded or multipart). The body is read and put back.
+/// field of a form (urlencoded, read whole and put back; or multipart, whose start only is
+/// read).
 async fn check_csrf(req: Request, expected: &str) -> Result<Request, Error> {
     if expected.is_empty() {
         return Err(csrf_refused());
@@ -303,18 +304,48 @@ async fn check_csrf(req: Request, expected: &str) -> Result<Request, Error> {
     }
     let (parts, body) = req.into_parts();
     let content_type = parts.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    // A multipart form is a file upload: it may be as large as the API's uploads.
-    let limit = if content_type.starts_with("multipart/form-data") { crate::UPLOAD_LIMIT } else { crate::BODY_LIMIT };
+    if content_type.starts_with("multipart/form-data") {
+        return check_multipart_csrf(parts, body, expected).await;
+    }
+    let limit = crate::BODY_LIMIT;
     let bytes: Bytes = axum::body::to_bytes(body, limit).await.map_err(|_| Error::too_large(limit))?;
     let given = if content_type.starts_with("application/x-www-form-urlencoded") {
         form_field(&bytes, CSRF_FIELD)
-    } else if content_type.starts_with("multipart/form-data") {
-        multipart_field(&bytes, CSRF_FIELD)
     } else {
         None
     };
     match given {
         Some(given) if same_secret(&given, expected) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        _ => Err(csrf_refused()),
+    }
+}
+
+/// The CSRF token of a multipart form (a file upload, possibly hundreds of megabytes): only
+/// the start of the body is read, up to the `_csrf` field that the forms put first, and put
+/// back in front of the rest, which streams on to the handler.
+async fn check_multipart_csrf(parts: Parts, body: Body, expected: &str) -> Result<Request, Error> {
+    use futures_util::StreamExt;
+    /// The token must come within this many bytes of the start.
+    const HEAD: usize = 64 * 1024;
+    let mut stream = body.into_data_stream();
+    let mut head = Vec::new();
+    let given = loop {
+        if let Some(given) = multipart_field(&head, CSRF_FIELD) {
+            break Some(given);
+        }
+        if head.len() >= HEAD {
+            break None;
+        }
+        match stream.next().await {
+            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+            Some(Err(_)) | None => break multipart_field(&head, CSRF_FIELD),
+        }
+    };
+    match given {
+        Some(given) if same_secret(&given, expected) => {
+            let head = futures_util::stream::iter([Ok::<Bytes, axum::Error>(Bytes::from(head))]);
+            Ok(Request::from_parts(parts, Body::from_stream(head.chain(stream))))
+        }
         _ => Err(csrf_refused()),
     }
 }

@@ -7,8 +7,15 @@
 //! uploaded files, the built-in seed-004 instrument (`/survey/example.xlsx`) with synthetic
 //! responses (`/survey/example-responses.csv`), and the JSON API under
 //! `/api/v1/survey/analyses`.
+//!
+//! Uploads are streamed to the survey files directory ([`upload`]), never held whole in
+//! memory. The form answers at once with a job (`/survey/jobs/{id}`, progress as JSON at
+//! `/survey/jobs/{id}/status`) whose analysis runs in the background ([`jobs`]); the API
+//! waits for the analysis and answers with it.
 
+pub mod jobs;
 mod report_page;
+pub mod upload;
 
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
@@ -20,12 +27,12 @@ use axum::{Json, Router};
 use berdaya_domain::registry::{FieldError, Id, Invalid};
 use berdaya_domain::survey::report::Report;
 use berdaya_domain::survey::{
-    AnalysisError, AnalysisOptions, AnswerProblem, Instrument, MissingPolicy, Problem, ResponseTable, ResponsesError,
-    analyze, seed004,
+    AnalysisError, AnalysisOptions, AnswerProblem, Instrument, MissingPolicy, Problem, ResponsesError, seed004,
 };
 use berdaya_files::limits::LimitExceeded;
-use berdaya_files::survey as files;
-use berdaya_store::survey::{AnalysisSummary, AnalysisTitle, NewAnalysis, StoredAnalysis, UploadedFile};
+use berdaya_files::responses::{AnalyzeFileError, Progress, analyze_path};
+use berdaya_files::survey::{self as files, SurveyFileError};
+use berdaya_store::survey::{AnalysisSummary, AnalysisTitle, NewAnalysis, StoredAnalysis, StoredFile, UploadedFile};
 use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -38,12 +45,14 @@ use crate::html::{Cell, Layout, Link, ListPage, Pager, Table, render, render_wit
 use crate::i18n::Lang;
 use crate::registry::{PageDto, PageParams};
 
+use jobs::Outcome;
 pub use report_page::ReportPage;
+pub use upload::SurveyConfig;
+use upload::{Received, Submission, read_submission};
 
-pub use crate::UPLOAD_LIMIT;
-
-/// The longest uploaded file name kept, in characters.
-const MAX_FILE_NAME: usize = 255;
+/// The most bad answers a page lists (a file of a million bad rows would make a page of
+/// gigabytes); the message says how many there are in all.
+const MAX_LISTED: usize = 1000;
 
 const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -52,7 +61,8 @@ pub fn router() -> Router<AppState> {
     let uploads = Router::new()
         .route("/survey", post(create_page))
         .route("/api/v1/survey/analyses", post(create))
-        .layer(DefaultBodyLimit::max(UPLOAD_LIMIT));
+        // The handlers count the body against the configured limit as they stream it.
+        .layer(DefaultBodyLimit::disable());
     Router::new()
         .merge(uploads)
         .route("/api/v1/survey/analyses", get(list))
@@ -66,19 +76,11 @@ pub fn router() -> Router<AppState> {
         .route("/survey/{id}/report.json", get(report_json))
         .route("/survey/{id}/instrument", get(instrument_file))
         .route("/survey/{id}/responses", get(responses_file))
+        .route("/survey/jobs/{job}", get(job_page))
+        .route("/survey/jobs/{job}/status", get(job_status))
 }
 
 // Uploads ----------------------------------------------------------------------------------
-
-/// What the upload form and the API accept (multipart/form-data).
-#[derive(Debug, Default)]
-struct Submission {
-    title: String,
-    alpha: String,
-    drop_incomplete: bool,
-    instrument: Option<UploadedFile>,
-    responses: Option<UploadedFile>,
-}
 
 /// The multipart body of an analysis upload, for the OpenAPI document.
 #[derive(ToSchema)]
@@ -89,7 +91,9 @@ pub struct AnalysisUpload {
     /// The XLSForm instrument (.xlsx) with `berdaya` and `berdaya_bins` columns.
     #[schema(value_type = String, format = Binary)]
     instrument: Vec<u8>,
-    /// Responses, CSV or XLSX, one row per respondent.
+    /// Responses, CSV or XLSX, one row per respondent. The whole upload may be as large as
+    /// the server's limit (`--survey-upload-limit-mb`, 256 MiB by default); it is streamed to
+    /// disk, never held in memory.
     #[schema(value_type = String, format = Binary)]
     responses: Vec<u8>,
     /// Significance level, strictly between 0 and 1 (default 0.05).
@@ -98,71 +102,8 @@ pub struct AnalysisUpload {
     drop_incomplete: Option<bool>,
 }
 
-fn short_name(name: Option<&str>, fallback: &str) -> String {
-    let name = name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or(fallback);
-    // Only the last path segment: some browsers send a full path.
-    let name = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    name.chars().filter(|c| !c.is_control()).take(MAX_FILE_NAME).collect()
-}
-
-fn multipart_error(e: axum::extract::multipart::MultipartError) -> Error {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        too_large()
-    } else {
-        Error::bad_request("body", format!("is not a readable multipart form: {}", e.body_text()))
-    }
-}
-
-fn too_large() -> Error {
-    Error::too_large(UPLOAD_LIMIT)
-}
-
-async fn read_submission(multipart: Result<Multipart, MultipartRejection>) -> Result<Submission, Error> {
-    let mut mp = multipart.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            too_large()
-        } else {
-            Error::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "content-type: the upload must be sent as multipart/form-data",
-            )
-        }
-    })?;
-    let mut sub = Submission::default();
-    while let Some(field) = mp.next_field().await.map_err(multipart_error)? {
-        let name = field.name().unwrap_or_default().to_string();
-        let file_name = field.file_name().map(str::to_string);
-        match name.as_str() {
-            "instrument" | "responses" => {
-                let bytes = field.bytes().await.map_err(multipart_error)?;
-                if bytes.is_empty() {
-                    continue;
-                }
-                let file = UploadedFile { name: short_name(file_name.as_deref(), &name), bytes: bytes.to_vec() };
-                if name == "instrument" {
-                    sub.instrument = Some(file);
-                } else {
-                    sub.responses = Some(file);
-                }
-            }
-            "title" | "alpha" | "drop_incomplete" => {
-                let text = field.text().await.map_err(multipart_error)?;
-                match name.as_str() {
-                    "title" => sub.title = text,
-                    "alpha" => sub.alpha = text,
-                    _ => sub.drop_incomplete = !matches!(text.trim(), "" | "false" | "0" | "off"),
-                }
-            }
-            // Unknown parts (a CSRF token later, a submit button) are ignored.
-            _ => {}
-        }
-    }
-    Ok(sub)
-}
-
 /// Why an upload was not analysed.
-enum Rejected {
+pub enum Rejected {
     /// A missing or malformed field, an unreadable file, or a store failure.
     Error(Error),
     /// The instrument definition has problems: every one, with sheet, row and question.
@@ -196,8 +137,8 @@ impl Rejected {
 struct Checked {
     title: AnalysisTitle,
     options: AnalysisOptions,
-    instrument: UploadedFile,
-    responses: UploadedFile,
+    instrument: Received,
+    responses: Received,
 }
 
 fn check(sub: Submission) -> Result<Checked, Error> {
@@ -252,32 +193,41 @@ pub fn limit_message(lang: Lang, limit: &LimitExceeded) -> String {
         .replace("{part}", limit.part().unwrap_or(""))
 }
 
-fn read_responses(file: &UploadedFile, lang: Lang) -> Result<ResponseTable, Error> {
-    let ext = file.name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-    // By extension; without one, by content: a zip (xlsx) or an OLE file (xls). Only XLSX
-    // is read: .xls and .ods get the reader's message.
-    let spreadsheet = match ext.as_str() {
-        "csv" | "txt" => false,
-        "xlsx" | "xlsm" | "xls" | "ods" => true,
-        _ => file.bytes.starts_with(b"PK\x03\x04") || file.bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]),
-    };
-    let read = if spreadsheet {
-        files::read_responses_xlsx_bytes(&file.bytes)
-    } else {
-        files::read_responses_csv(&file.bytes)
-    };
-    read.map_err(|e| {
-        if let Some(limit) = e.limit() {
-            return Error::unprocessable("responses", limit_message(lang, limit));
+/// What the files layer said about the responses, without the server's paths.
+fn responses_error(e: &SurveyFileError, spreadsheet: bool, lang: Lang) -> Error {
+    if let Some(limit) = e.limit() {
+        return Error::unprocessable("responses", limit_message(lang, limit));
+    }
+    let cause = match e {
+        // These name the file on disk: say what went wrong without the server's path.
+        SurveyFileError::Open { source, .. } => format!("cannot read the uploaded spreadsheet: {}", chain(source)),
+        SurveyFileError::Io { source, .. } => {
+            tracing::error!(error = %source, "a stored survey upload could not be read");
+            return Error::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error: the analysis failed; the cause has been logged",
+            );
         }
-        let kind = if spreadsheet { "spreadsheet (.xlsx)" } else { "CSV file" };
-        Error::unprocessable("responses", format!("cannot be read as a {kind}: {}", chain(&e)))
-    })
+        SurveyFileError::UnknownFormat(_) => return Error::unprocessable("responses", e.to_string()),
+        other => chain(other),
+    };
+    let kind = if spreadsheet { "spreadsheet (.xlsx)" } else { "CSV file" };
+    Error::unprocessable("responses", format!("cannot be read as a {kind}: {}", cause.as_str()))
 }
 
-/// Reads the files and runs the analysis (CPU work: call it on the blocking pool).
-fn analyze_files(c: &Checked, lang: Lang) -> Result<Report, Rejected> {
-    let form = files::read_xlsform_bytes(&c.instrument.bytes).map_err(|e| {
+/// Reads the instrument of a submission (CPU work: call it on the blocking pool). Answers the
+/// instrument and the workbook's bytes (kept in the database: an XLSForm is small).
+fn read_instrument(file: &Received, lang: Lang) -> Result<(Instrument, Vec<u8>), Rejected> {
+    let bytes = std::fs::read(file.path()).map_err(|e| {
+        tracing::error!(error = %e, "a survey upload could not be read back");
+        Error::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error: the analysis failed; the cause has been logged",
+        )
+    })?;
+    let form = files::read_xlsform_bytes(&bytes).map_err(|e| {
         if let Some(limit) = e.limit() {
             return Error::unprocessable("instrument", limit_message(lang, limit));
         }
@@ -287,49 +237,126 @@ fn analyze_files(c: &Checked, lang: Lang) -> Result<Report, Rejected> {
         )
     })?;
     let instrument = Instrument::from_xlsform(&form).map_err(Rejected::Instrument)?;
-    let table = read_responses(&c.responses, lang)?;
-    analyze(&instrument, &table, &c.options).map_err(|e| match e {
-        AnalysisError::Responses(ResponsesError::BadAnswers(list)) => Rejected::Answers(list),
-        AnalysisError::Responses(other) => Error::unprocessable("responses", other.to_string()).into(),
-        AnalysisError::NoItems => Error::unprocessable("instrument", e.to_string()).into(),
-        AnalysisError::Alpha(_) => Error::unprocessable("alpha", e.to_string()).into(),
+    Ok((instrument, bytes))
+}
+
+/// Analyses the responses file on disk (CPU work: call it on the blocking pool), reporting
+/// progress as it reads.
+fn analyze_responses(
+    instrument: &Instrument,
+    responses: &Received,
+    options: &AnalysisOptions,
+    lang: Lang,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Report, Rejected> {
+    let path = responses.path();
+    let spreadsheet = matches!(path.extension().and_then(|e| e.to_str()), Some("xlsx" | "xlsm" | "xls" | "ods"));
+    analyze_path(instrument, path, options, progress).map_err(|e| match e {
+        AnalyzeFileError::File(e) => responses_error(&e, spreadsheet, lang).into(),
+        AnalyzeFileError::Analysis(e) => match e {
+            AnalysisError::Responses(ResponsesError::BadAnswers(list)) => Rejected::Answers(list),
+            AnalysisError::Responses(other) => Error::unprocessable("responses", other.to_string()).into(),
+            AnalysisError::NoItems => Error::unprocessable("instrument", e.to_string()).into(),
+            AnalysisError::Alpha(_) => Error::unprocessable("alpha", e.to_string()).into(),
+        },
     })
 }
 
-/// Checks, analyses and saves a submission.
-async fn run(state: &AppState, sub: Submission, lang: Lang) -> Result<StoredAnalysis, Rejected> {
-    let checked = check(sub)?;
-    let (checked, result) = tokio::task::spawn_blocking(move || {
-        let result = analyze_files(&checked, lang);
-        (checked, result)
-    })
-    .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "survey analysis task failed");
-        Error::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "internal error: the analysis failed; the cause has been logged",
-        )
-    })?;
-    let report = result?;
-    let report_json = serde_json::to_string(&report).map_err(|e| {
+fn task_failed(e: tokio::task::JoinError) -> Error {
+    tracing::error!(error = %e, "survey analysis task failed");
+    Error::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "internal error: the analysis failed; the cause has been logged",
+    )
+}
+
+/// Saves an analysis: the responses file stays in the files directory (named by the row),
+/// the instrument's bytes and the report go to the database.
+async fn save(state: &AppState, c: Checked, instrument: Vec<u8>, report: &Report) -> Result<StoredAnalysis, Rejected> {
+    let report_json = serde_json::to_string(report).map_err(|e| {
         tracing::error!(error = %e, "survey report does not serialize");
         Error::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error: the report could not be saved")
     })?;
     let new = NewAnalysis {
-        title: checked.title,
-        instrument: checked.instrument,
-        responses: checked.responses,
-        alpha: checked.options.alpha,
-        drop_incomplete: checked.options.missing == MissingPolicy::DropIncomplete,
+        title: c.title,
+        instrument: UploadedFile { name: c.instrument.name.clone(), bytes: instrument },
+        responses: UploadedFile { name: c.responses.name.clone(), bytes: Vec::new() },
+        responses_file: Some(StoredFile { key: c.responses.key(), size: c.responses.size }),
+        alpha: c.options.alpha,
+        drop_incomplete: c.options.missing == MissingPolicy::DropIncomplete,
         report_json,
         respondents: report.n,
         created_at: OffsetDateTime::now_utc(),
     };
+    // The file is kept only once the row naming it is saved.
     let saved = state.store().save_analysis(&new).await.map_err(Error::from)?;
+    c.responses.keep();
     tracing::info!(analysis = saved.id, respondents = saved.respondents, "survey analysis saved");
     Ok(saved)
+}
+
+/// Checks, analyses and saves a submission while the request waits (the API).
+async fn run(state: &AppState, sub: Submission, lang: Lang) -> Result<StoredAnalysis, Rejected> {
+    let checked = check(sub)?;
+    let (checked, result) = tokio::task::spawn_blocking(move || {
+        let result = read_instrument(&checked.instrument, lang).and_then(|(instrument, bytes)| {
+            analyze_responses(&instrument, &checked.responses, &checked.options, lang, &|_| {})
+                .map(|report| (bytes, report))
+        });
+        (checked, result)
+    })
+    .await
+    .map_err(task_failed)?;
+    let (bytes, report) = result?;
+    save(state, checked, bytes, &report).await
+}
+
+/// Checks a submission and reads its instrument while the request waits, then analyses the
+/// responses in the background: answers the job's id.
+async fn start(state: &AppState, sub: Submission, lang: Lang) -> Result<String, Rejected> {
+    let (title, alpha, drop_incomplete) = (sub.title.clone(), sub.alpha.clone(), sub.drop_incomplete);
+    let checked = check(sub)?;
+    let (checked, read) = tokio::task::spawn_blocking(move || {
+        let read = read_instrument(&checked.instrument, lang);
+        (checked, read)
+    })
+    .await
+    .map_err(task_failed)?;
+    let (instrument, bytes) = read?;
+    let (id, job) = state.survey_jobs.start(title, alpha, drop_incomplete);
+    let state = state.clone();
+    tokio::spawn(async move {
+        let progress_job = job.clone();
+        let analysed = tokio::task::spawn_blocking(move || {
+            let report = analyze_responses(&instrument, &checked.responses, &checked.options, lang, &|p| {
+                progress_job.progress(p)
+            });
+            (checked, report)
+        })
+        .await;
+        let outcome = match analysed {
+            Err(e) => Err(Rejected::Error(task_failed(e))),
+            Ok((_, Err(rejected))) => Err(rejected),
+            Ok((checked, Ok(report))) => save(&state, checked, bytes, &report).await.map(|saved| saved.id),
+        };
+        job.finish(match outcome {
+            Ok(id) => Outcome::Done(id),
+            Err(Rejected::Answers(mut list)) if list.len() > MAX_LISTED => {
+                // A whole file of bad rows: keep the first ones to show, and the count.
+                let total = list.len();
+                list.truncate(MAX_LISTED);
+                list.shrink_to_fit();
+                Outcome::Failed(Rejected::Answers(list), total)
+            }
+            Err(Rejected::Answers(list)) => {
+                let total = list.len();
+                Outcome::Failed(Rejected::Answers(list), total)
+            }
+            Err(rejected) => Outcome::Failed(rejected, 0),
+        });
+    });
+    Ok(id)
 }
 
 fn stored_report(a: &StoredAnalysis) -> Result<Report, Error> {
@@ -424,8 +451,12 @@ impl AnalysisDto {
     }
 }
 
-/// Analyses an uploaded instrument and responses and saves the result. An instrument with
-/// problems, or bad answers (unless `drop_incomplete`), is answered 422 listing every one.
+/// Analyses an uploaded instrument and responses and saves the result, answering when the
+/// analysis is done (the upload form runs it in the background instead). The body may be as
+/// large as the server's limit (`--survey-upload-limit-mb`, 256 MiB by default): it is
+/// streamed to disk; a larger one is answered 413 with the limit in the message. An
+/// instrument with problems, or bad answers (unless `drop_incomplete`), is answered 422
+/// listing every one.
 #[utoipa::path(post, path = "/api/v1/survey/analyses", tag = "survey",
     request_body(content = AnalysisUpload, content_type = "multipart/form-data"),
     responses((status = 201, body = AnalysisDto), (status = 413, body = ErrorBody),
@@ -436,7 +467,7 @@ pub async fn create(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, Error> {
     auth.require(auth.principal().writes_surveys())?;
-    let sub = read_submission(multipart).await?;
+    let sub = read_submission(multipart, &state.survey).await?;
     let saved = run(&state, sub, lang).await.map_err(Rejected::into_error)?;
     let location = format!("/api/v1/survey/analyses/{}", saved.id);
     let mut res = (StatusCode::CREATED, Json(AnalysisDto::new(saved)?)).into_response();
@@ -474,12 +505,13 @@ pub async fn show(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath)
 // Downloads --------------------------------------------------------------------------------
 
 /// A file download; `name` is ASCII-only in the header so any browser accepts it.
-fn download(content_type: &'static str, name: &str, body: Vec<u8>) -> Response {
+fn download(content_type: &'static str, name: &str, body: impl Into<axum::body::Body>) -> Response {
     let safe: String =
         name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' }).collect();
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\""))
         .unwrap_or(HeaderValue::from_static("attachment"));
-    ([(CONTENT_TYPE, HeaderValue::from_static(content_type)), (CONTENT_DISPOSITION, disposition)], body).into_response()
+    ([(CONTENT_TYPE, HeaderValue::from_static(content_type)), (CONTENT_DISPOSITION, disposition)], body.into())
+        .into_response()
 }
 
 /// A saved analysis, for a role that reads surveys (errors as pages).
@@ -527,7 +559,51 @@ async fn instrument_file(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Re
 
 async fn responses_file(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
     let a = load(&state, &auth, lang, id).await?.analysis;
-    Ok(download(file_type(&a.responses.name), &a.responses.name, a.responses.bytes))
+    let Some(stored) = &a.responses_file else {
+        return Ok(download(file_type(&a.responses.name), &a.responses.name, a.responses.bytes));
+    };
+    // Streamed from the files directory in chunks: a 256 MiB file is never read whole.
+    let missing = || {
+        Error::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error: the uploaded responses file is missing from the server",
+        )
+        .page(lang)
+    };
+    if stored.key.contains(['/', '\\']) || stored.key.starts_with('.') {
+        tracing::error!(analysis = id, "a stored survey file name is not a plain file name");
+        return Err(missing());
+    }
+    let file = tokio::fs::File::open(state.survey.files_dir.join(&stored.key)).await.map_err(|e| {
+        tracing::error!(analysis = id, error = %e, "a stored survey responses file cannot be opened");
+        missing()
+    })?;
+    let mut res =
+        download(file_type(&a.responses.name), &a.responses.name, axum::body::Body::from_stream(chunks(file)));
+    if let Ok(len) = HeaderValue::from_str(&stored.size.to_string()) {
+        res.headers_mut().insert(axum::http::header::CONTENT_LENGTH, len);
+    }
+    Ok(res)
+}
+
+/// A file as a stream of chunks of at most 64 KiB.
+fn chunks(
+    file: tokio::fs::File,
+) -> impl futures_util::Stream<Item = std::io::Result<axum::body::Bytes>> + Send + 'static {
+    use tokio::io::AsyncReadExt;
+    futures_util::stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let mut buf = vec![0u8; 64 * 1024];
+        match file.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(axum::body::Bytes::from(buf)), Some(file)))
+            }
+            Err(e) => Some((Err(e), None)),
+        }
+    })
 }
 
 async fn example_instrument(lang: Lang, auth: Auth) -> Result<Response, Error> {
@@ -638,12 +714,13 @@ pub struct NewPage {
     pub problems: Vec<[String; 4]>,
     /// Bad answers: row, respondent, column, message.
     pub answers: Vec<[String; 4]>,
-    /// The upload limit, stated on the form.
-    pub limit_mib: usize,
+    /// The upload limit in MiB, stated on the form (and checked by the upload script before
+    /// sending).
+    pub limit_mib: u64,
 }
 
 impl NewPage {
-    fn new(lang: Lang) -> NewPage {
+    fn new(lang: Lang, config: &SurveyConfig) -> NewPage {
         NewPage {
             l: Layout::new(lang, lang.tr().t("survey.new"), "survey"),
             breadcrumbs: crumbs(lang),
@@ -652,7 +729,7 @@ impl NewPage {
             drop_incomplete: false,
             message: None,
             errors: Vec::new(),
-            limit_mib: UPLOAD_LIMIT / (1024 * 1024),
+            limit_mib: config.limit_mib(),
             problems: Vec::new(),
             answers: Vec::new(),
         }
@@ -662,65 +739,185 @@ impl NewPage {
     pub fn error(&self, field: &str) -> Option<&str> {
         self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
     }
+
+    /// Lists why a submission was refused, in `lang` (at most [`MAX_LISTED`] answers, out of
+    /// `answers_total` when the list was cut before); answers the status to send.
+    fn refused(&mut self, rejected: &Rejected, lang: Lang, answers_total: usize) -> StatusCode {
+        let t = lang.tr();
+        match rejected {
+            Rejected::Error(e) => {
+                self.errors = e
+                    .fields()
+                    .iter()
+                    .map(|f| (f.field.clone(), crate::messages::translate(lang, &f.message)))
+                    .collect();
+                self.message =
+                    Some(if e.fields().is_empty() { e.text(lang) } else { t.t("form.has_errors").to_string() });
+                e.status()
+            }
+            Rejected::Instrument(problems) => {
+                self.message = Some(t.t("survey.instrument_problems").replace("{n}", &problems.len().to_string()));
+                self.problems = problems
+                    .iter()
+                    .map(|p| {
+                        [
+                            p.sheet.clone().unwrap_or_default(),
+                            p.row.map(|r| r.to_string()).unwrap_or_default(),
+                            p.question.clone().unwrap_or_default(),
+                            crate::messages::translate(lang, &p.message),
+                        ]
+                    })
+                    .collect();
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Rejected::Answers(answers) => {
+                let total = answers_total.max(answers.len());
+                let mut message = t.t("survey.bad_answers").replace("{n}", &total.to_string());
+                if total > MAX_LISTED {
+                    message.push(' ');
+                    message.push_str(&t.t("survey.first_listed").replace("{shown}", &MAX_LISTED.to_string()));
+                }
+                self.message = Some(message);
+                self.answers = answers
+                    .iter()
+                    .take(MAX_LISTED)
+                    .map(|a| {
+                        let message = crate::messages::translate(lang, &a.message);
+                        [a.line.to_string(), a.respondent.clone().unwrap_or_default(), a.column.clone(), message]
+                    })
+                    .collect();
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+        }
+    }
 }
 
-async fn new_page(lang: Lang, auth: Auth) -> Result<Response, Error> {
+async fn new_page(State(state): State<AppState>, lang: Lang, auth: Auth) -> Result<Response, Error> {
     auth.require(auth.principal().writes_surveys()).map_err(|e| e.page(lang))?;
-    Ok(render(&NewPage::new(lang)))
+    Ok(render(&NewPage::new(lang, &state.survey)))
 }
 
+/// The form's submit: checks the fields and the instrument while the request waits, then
+/// answers 303 to the job that analyses the responses in the background.
 async fn create_page(Cx { state, lang, auth }: Cx, multipart: Result<Multipart, MultipartRejection>) -> Response {
     if let Err(e) = auth.require(auth.principal().writes_surveys()) {
         return e.page(lang).into_response();
     }
-    let sub = match read_submission(multipart).await {
+    let sub = match read_submission(multipart, &state.survey).await {
         Ok(sub) => sub,
         Err(e) => return e.page(lang).into_response(),
     };
-    let t = lang.tr();
-    let mut page = NewPage::new(lang);
+    let mut page = NewPage::new(lang, &state.survey);
     page.title = sub.title.clone();
     page.alpha = sub.alpha.clone();
     page.drop_incomplete = sub.drop_incomplete;
-    let status = match run(&state, sub, lang).await {
-        Ok(saved) => return Redirect::to(&format!("/survey/{}", saved.id)).into_response(),
+    match start(&state, sub, lang).await {
+        Ok(job) => Redirect::to(&format!("/survey/jobs/{job}")).into_response(),
         Err(Rejected::Error(e)) if e.status().is_server_error() || e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return e.page(lang).into_response();
+            e.page(lang).into_response()
         }
-        Err(Rejected::Error(e)) => {
-            page.errors =
-                e.fields().iter().map(|f| (f.field.clone(), crate::messages::translate(lang, &f.message))).collect();
-            page.message = Some(if e.fields().is_empty() { e.text(lang) } else { t.t("form.has_errors").to_string() });
-            e.status()
+        Err(rejected) => {
+            let status = page.refused(&rejected, lang, 0);
+            render_with(status, &page)
         }
-        Err(Rejected::Instrument(problems)) => {
-            page.message = Some(t.t("survey.instrument_problems").replace("{n}", &problems.len().to_string()));
-            page.problems = problems
-                .into_iter()
-                .map(|p| {
-                    [
-                        p.sheet.unwrap_or_default(),
-                        p.row.map(|r| r.to_string()).unwrap_or_default(),
-                        p.question.unwrap_or_default(),
-                        crate::messages::translate(lang, &p.message),
-                    ]
-                })
-                .collect();
-            StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
+/// A job's page while its analysis runs: the share of the file read, refreshed.
+#[derive(askama::Template)]
+#[template(path = "survey/job.html")]
+pub struct JobPage {
+    pub l: Layout,
+    pub breadcrumbs: Vec<Link>,
+    pub title: String,
+    pub percent: u64,
+    /// `{percent} % dibaca, {n} responden`.
+    pub status_text: String,
+    /// Where the page's script asks how far it has got.
+    pub status_url: String,
+}
+
+/// What the job page's script reads.
+#[derive(Debug, Serialize)]
+pub struct JobStatus {
+    /// `running`, `done` or `failed`.
+    pub state: &'static str,
+    pub percent: u64,
+    pub bytes_read: u64,
+    pub bytes_total: u64,
+    pub respondents: u64,
+    /// The page to show now: the report when done, the job's page otherwise.
+    pub location: String,
+    /// The progress said in the user's language.
+    pub text: String,
+}
+
+fn job_text(lang: Lang, job: &jobs::Job) -> String {
+    lang.tr()
+        .t("survey.job_progress")
+        .replace("{percent}", &job.percent().to_string())
+        .replace("{n}", &job.progress_now().respondents.to_string())
+}
+
+/// A job of this server, for a role that reads surveys (the same rule as the analyses).
+fn find_job(state: &AppState, auth: &Auth, id: &str) -> Result<std::sync::Arc<jobs::Job>, Error> {
+    auth.require(auth.principal().reads_surveys())?;
+    state.survey_jobs.get(id).ok_or_else(|| {
+        Error::not_found("no analysis job with this id (jobs are forgotten an hour after they end, and on restart)")
+    })
+}
+
+async fn job_page(
+    Cx { state, lang, auth }: Cx,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Response, Error> {
+    let job = find_job(&state, &auth, &id).map_err(|e| e.page(lang))?;
+    let outcome = job.outcome();
+    match &outcome.0 {
+        Outcome::Done(analysis) => Ok(Redirect::to(&format!("/survey/{analysis}")).into_response()),
+        Outcome::Failed(rejected, answers_total) => {
+            let mut page = NewPage::new(lang, &state.survey);
+            page.title = job.title.clone();
+            page.alpha = job.alpha.clone();
+            page.drop_incomplete = job.drop_incomplete;
+            let status = page.refused(rejected, lang, *answers_total);
+            Ok(render_with(status, &page))
         }
-        Err(Rejected::Answers(answers)) => {
-            page.message = Some(t.t("survey.bad_answers").replace("{n}", &answers.len().to_string()));
-            page.answers = answers
-                .into_iter()
-                .map(|a| {
-                    let message = crate::messages::translate(lang, &a.message);
-                    [a.line.to_string(), a.respondent.unwrap_or_default(), a.column, message]
-                })
-                .collect();
-            StatusCode::UNPROCESSABLE_ENTITY
+        Outcome::Running => {
+            drop(outcome);
+            let t = lang.tr();
+            Ok(render(&JobPage {
+                l: Layout::new(lang, t.t("survey.job_title"), "survey"),
+                breadcrumbs: crumbs(lang),
+                title: job.title.clone(),
+                percent: job.percent(),
+                status_text: job_text(lang, &job),
+                status_url: format!("/survey/jobs/{id}/status"),
+            }))
         }
+    }
+}
+
+async fn job_status(
+    Cx { state, lang, auth }: Cx,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Json<JobStatus>, Error> {
+    let job = find_job(&state, &auth, &id)?;
+    let p = job.progress_now();
+    let (state_name, location) = match &job.outcome().0 {
+        Outcome::Running => ("running", format!("/survey/jobs/{id}")),
+        Outcome::Done(analysis) => ("done", format!("/survey/{analysis}")),
+        Outcome::Failed(..) => ("failed", format!("/survey/jobs/{id}")),
     };
-    render_with(status, &page)
+    Ok(Json(JobStatus {
+        state: state_name,
+        percent: if state_name == "done" { 100 } else { job.percent() },
+        bytes_read: p.bytes_read,
+        bytes_total: p.bytes_total,
+        respondents: p.respondents,
+        location,
+        text: job_text(lang, &job),
+    }))
 }
 
 async fn report_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
@@ -730,4 +927,68 @@ async fn report_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result
     page.breadcrumbs = crumbs(lang);
     page.facts.push((lang.tr().t("survey.created_at").into(), Cell::text(when(a.created_at))));
     Ok(render(&page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use askama::Template;
+
+    #[test]
+    fn a_running_jobs_page_shows_its_progress_and_refreshes_without_script() {
+        let lang = Lang::Id;
+        let jobs = jobs::Jobs::default();
+        let (id, job) = jobs.start("Desa Pilang".into(), "0.05".into(), false);
+        job.progress(Progress { bytes_read: 41, bytes_total: 100, respondents: 410_000 });
+        let page = JobPage {
+            l: Layout::new(lang, lang.tr().t("survey.job_title"), "survey"),
+            breadcrumbs: crumbs(lang),
+            title: job.title.clone(),
+            percent: job.percent(),
+            status_text: job_text(lang, &job),
+            status_url: format!("/survey/jobs/{id}/status"),
+        };
+        let html = page.render().expect("render");
+        assert!(html.contains("<progress id=\"job-progress\" max=\"100\" value=\"41\">"), "{html}");
+        assert!(html.contains("41 % berkas jawaban dibaca, 410000 responden"), "{html}");
+        assert!(html.contains(&format!("data-status=\"/survey/jobs/{id}/status\"")), "{html}");
+        assert!(html.contains("<noscript><meta http-equiv=\"refresh\" content=\"3\"></noscript>"), "{html}");
+        assert!(html.contains("/assets/survey-upload.js"), "{html}");
+    }
+
+    #[test]
+    fn a_file_of_bad_rows_lists_the_first_thousand_and_counts_all() {
+        let bad = |line: u64| AnswerProblem {
+            line,
+            respondent: Some(format!("R{line}")),
+            column: "persiapan/rekening".into(),
+            kind: berdaya_domain::survey::responses::AnswerProblemKind::Blank,
+            message: "blank answer".into(),
+        };
+        let mut page = NewPage::new(Lang::Id, &SurveyConfig::default());
+        let listed: Vec<AnswerProblem> = (2..2 + MAX_LISTED as u64).map(bad).collect();
+        let status = page.refused(&Rejected::Answers(listed), Lang::Id, 250_000);
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(page.answers.len(), MAX_LISTED);
+        let message = page.message.clone().expect("message");
+        assert!(message.contains("250000") && message.contains("1000 yang pertama ditampilkan"), "{message}");
+
+        // A short list: every one, no note.
+        let mut page = NewPage::new(Lang::Id, &SurveyConfig::default());
+        page.refused(&Rejected::Answers(vec![bad(5)]), Lang::Id, 0);
+        assert_eq!(
+            page.answers,
+            vec![["5".to_string(), "R5".into(), "persiapan/rekening".into(), "jawaban kosong".into()]]
+        );
+        assert!(!page.message.expect("message").contains("pertama"));
+    }
+
+    #[test]
+    fn the_form_states_the_configured_limit() {
+        let config = SurveyConfig { upload_limit: 64 << 20, files_dir: "/tmp".into() };
+        let html = NewPage::new(Lang::Id, &config).render().expect("render");
+        assert!(html.contains("Berkas paling besar 64 MiB"), "{html}");
+        assert!(html.contains("data-limit-mib=\"64\""), "{html}");
+        assert!(html.contains("melebihi batas 64 MiB"), "the script's refusal names it too");
+    }
 }
