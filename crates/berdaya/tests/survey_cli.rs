@@ -148,6 +148,20 @@ fn an_unconstrained_tail_is_a_warning_and_a_value_in_it_an_error() {
     let v: Value = serde_json::from_str(&j.stdout).unwrap();
     assert_eq!(v["ok"], true);
     assert_eq!(v["warnings"][0]["suggested_constraint"], ". >= 0");
+    // The report carries the form's warning to its reader.
+    let clean = changed_responses(dir.path(), &[]);
+    let r = berdaya(dir.path(), &["survey", "analyze", "--json", "--instrument", s(&form), "--responses", s(&clean)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(
+        report["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n == "Form warning: survey row 8 (luas_lahan): bins: values up to -1 are in no bin"),
+        "{}",
+        report["notes"]
+    );
     // A respondent whose land area lies in the tail is refused at analysis time.
     let responses = changed_responses(dir.path(), &[("R003", "responden/luas_lahan", "-3")]);
     let r = berdaya(dir.path(), &["survey", "analyze", "--instrument", s(&form), "--responses", s(&responses)]);

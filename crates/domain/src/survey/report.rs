@@ -558,6 +558,9 @@ pub(crate) fn assemble(k: Counts<'_>) -> Report {
         notes.push(format!("{undefined} correlation(s) are undefined because a column is constant."));
     }
     notes.extend(reliability.warnings.iter().cloned());
+    for warning in &instrument.warnings {
+        notes.push(format!("Form warning: {warning}"));
+    }
     Report {
         title: instrument.title.clone(),
         form_id: instrument.form_id.clone(),
