@@ -246,7 +246,17 @@ impl<'a> Plan<'a> {
         let instrument = self.instrument;
         let rules = CellRules { decimal_comma: self.decimal_comma };
         for (j, ip) in self.items.iter().enumerate() {
-            let c = trim(cell(ip.col));
+            let c = cell(ip.col);
+            // The common answer: one digit.
+            if let [d] = c
+                && d.is_ascii_digit()
+                && let Some(&s) = ip.by_number.get(d.wrapping_sub(b'0') as usize)
+                && s >= 0
+            {
+                values[j] = s as u8;
+                continue;
+            }
+            let c = trim(c);
             if let Some(v) = digits(c)
                 && let Some(&s) = ip.by_number.get(v as usize)
                 && s >= 0
