@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::category::Bands;
 use super::instrument::{Coding, Instrument, Scale};
+use super::link::LinkSummary;
 use super::rank::{RankCorrelation, RankSums};
 use super::reliability::{self, ItemTotals, Reliability};
 use super::responses::{DroppedRespondent, MissingPolicy, ResponseTable, ResponsesError};
@@ -23,11 +24,15 @@ pub struct AnalysisOptions {
     /// Significance level for correlations and critical r (default 0.05).
     pub alpha: f64,
     pub missing: MissingPolicy,
+    /// The day the survey was held, for ages taken from the registry when the file has no
+    /// date column (`today`, `start`, `end`, `_submission_time`) or the cell is blank.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey_date: Option<time::Date>,
 }
 
 impl Default for AnalysisOptions {
     fn default() -> Self {
-        AnalysisOptions { alpha: 0.05, missing: MissingPolicy::Refuse }
+        AnalysisOptions { alpha: 0.05, missing: MissingPolicy::Refuse, survey_date: None }
     }
 }
 
@@ -251,6 +256,9 @@ pub struct Report {
     pub item_chart: Vec<DivergingBar>,
     /// Remarks for the reader (dropped respondents, ties, undefined correlations).
     pub notes: Vec<String>,
+    /// Respondents linked to the registry: how many matched, and those that did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<LinkSummary>,
 }
 
 fn pct(count: u64, n: u64) -> f64 {
@@ -387,6 +395,7 @@ pub(crate) struct Counts<'a> {
     pub totals: &'a ItemTotals,
     pub dropped: &'a [DroppedRespondent],
     pub dropped_count: u64,
+    pub link: Option<LinkSummary>,
 }
 
 /// Σ and the distribution over categories of a summed score, from its histogram of raw sums.
@@ -420,6 +429,7 @@ pub(crate) fn assemble(k: Counts<'_>) -> Report {
         totals,
         dropped,
         dropped_count,
+        link,
     } = k;
     let items_all: Vec<_> = instrument.items().collect();
     let mut items = Vec::new();
@@ -573,6 +583,7 @@ pub(crate) fn assemble(k: Counts<'_>) -> Report {
         factors,
         item_chart: chart,
         notes,
+        link,
     }
 }
 
