@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::category::Bands;
 use super::instrument::{Coding, Instrument, Scale};
-use super::link::LinkSummary;
+use super::link::{LinkSummary, PersonLookup};
 use super::rank::{RankCorrelation, RankSums};
 use super::reliability::{self, ItemTotals, Reliability};
 use super::responses::{DroppedRespondent, MissingPolicy, ResponseTable, ResponsesError};
@@ -370,6 +370,23 @@ pub fn analyze(
     options: &AnalysisOptions,
 ) -> Result<Report, AnalysisError> {
     let mut plan = Plan::new(instrument, &table.columns, options)?;
+    plan.decimal_comma = table.decimal_comma;
+    let mut tally = plan.tally();
+    for row in &table.rows {
+        plan.add_row(&mut tally, row.line, |c| row.cells.get(c).map_or(&b""[..], |s| s.as_bytes()));
+    }
+    plan.report(&tally)
+}
+
+/// [`analyze`] with respondents linked to the registry: factors marked `berdaya_registry`
+/// are taken from `lookup` (see [`super::link`]) and the report says who was matched.
+pub fn analyze_linked(
+    instrument: &Instrument,
+    table: &ResponseTable,
+    options: &AnalysisOptions,
+    lookup: &dyn PersonLookup,
+) -> Result<Report, AnalysisError> {
+    let mut plan = Plan::new(instrument, &table.columns, options)?.with_lookup(lookup);
     plan.decimal_comma = table.decimal_comma;
     let mut tally = plan.tally();
     for row in &table.rows {
