@@ -436,6 +436,8 @@ fn text_report(r: &Report) -> String {
 
 #[cfg(test)]
 mod tests {
+    use berdaya_domain::survey::analyze;
+
     use super::*;
 
     /// The text report names the p behind `sig`, labels both validity decisions, and gives

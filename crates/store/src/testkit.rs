@@ -2334,7 +2334,7 @@ pub mod checks {
         let found = all.find(&digits(&sutrisno.nik)).expect("by NIK");
         assert_eq!(found.person_id, sutrisno.id.to_string());
         assert_eq!(found.birth_date, Some(sutrisno.birth_date));
-        assert_eq!(found.groups, [g.name.clone()]);
+        assert_eq!(found.groups, std::slice::from_ref(&g.name));
         assert_eq!(found.land_area_m2, None);
         assert_eq!(all.find(&sutrisno.id.to_string()), Some(found.clone()), "by id too");
         let by_id = all.find(&wibowo.id.to_string()).expect("by id");
