@@ -14,6 +14,11 @@
 //!   kept, so a KoboToolbox "labels" export in any of them can be matched to the form.
 //! - A `select_one` with appearance `label` inside an indicator is the header row of a
 //!   matrix (it shows the choice labels above the items), not an item.
+//! - `berdaya` = `person` on one `text` or `integer` question outside indicators makes its
+//!   answer the respondent's NIK or registry person id (see [`super::link`]). A factor with
+//!   `berdaya_registry` = `age`, `group` or `land_area` is then taken from the registry
+//!   instead of from its answer (whose column the file may leave out); ages are counted on
+//!   the survey date, from a `today`, `end` or `start` question or `_submission_time`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;

@@ -152,6 +152,21 @@ pub fn parse_survey_date(cell: &str) -> Option<Date> {
 /// Column names of Kobo's submission time, a survey date when the form has none of its own.
 pub const SUBMISSION_TIME: &str = "_submission_time";
 
+/// The distinct non-blank values of the link column of a table already in memory (a web
+/// upload), to ask the registry only for those people; none when the form has no link
+/// column or the header does not fit the form.
+pub fn table_keys(instrument: &super::Instrument, table: &super::ResponseTable) -> Vec<String> {
+    let Ok(plan) = super::Plan::new(instrument, &table.columns, &super::AnalysisOptions::default()) else {
+        return Vec::new();
+    };
+    let Some(col) = plan.link_column().and_then(|h| table.columns.iter().position(|c| c == h)) else {
+        return Vec::new();
+    };
+    let keys: std::collections::BTreeSet<&str> =
+        table.rows.iter().filter_map(|r| r.cells.get(col)).map(|c| c.trim()).filter(|c| !c.is_empty()).collect();
+    keys.into_iter().map(str::to_string).collect()
+}
+
 /// A respondent the registry did not match.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnmatchedRespondent {
@@ -329,6 +344,22 @@ mod analysis_tests {
         };
         assert_eq!(p.len(), 2, "{p:#?}");
         assert!(p.iter().all(|p| p.kind == AnswerProblemKind::NoSurveyDate && p.column == "umur"), "{p:#?}");
+    }
+
+    #[test]
+    fn table_keys_are_the_distinct_link_cells() {
+        let inst = Instrument::from_xlsform(&form()).unwrap();
+        let columns: Vec<String> = ["id", "tanggal", "nik", "tahap/a", "tahap/b"].map(String::from).to_vec();
+        let rows = [NIK_B, " ", NIK_A, NIK_B]
+            .iter()
+            .enumerate()
+            .map(|(i, k)| super::super::ResponseRow {
+                line: i as u64 + 2,
+                cells: vec!["r".into(), String::new(), k.to_string(), "1".into(), "1".into()],
+            })
+            .collect();
+        let table = super::super::ResponseTable { columns, rows, decimal_comma: false };
+        assert_eq!(table_keys(&inst, &table), [NIK_A, NIK_B]);
     }
 
     #[test]
