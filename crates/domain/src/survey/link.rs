@@ -330,6 +330,9 @@ mod analysis_tests {
         assert_eq!(codes(&on, "umur"), [(1, 1), (2, 1)]);
         let link = on.link.unwrap();
         assert_eq!((link.column.as_str(), link.matched, link.unmatched), ("nik", 2, 0));
+        assert!(
+            on.notes.contains(&"2 of 2 respondent(s) were found in the registry by column nik; 0 were not.".into())
+        );
     }
 
     #[test]

@@ -585,6 +585,13 @@ pub(crate) fn assemble(k: Counts<'_>) -> Report {
         notes.push(format!("{undefined} correlation(s) are undefined because a column is constant."));
     }
     notes.extend(reliability.warnings.iter().cloned());
+    if let Some(l) = &link {
+        let (matched, unmatched, column) = (l.matched, l.unmatched, &l.column);
+        notes.push(format!(
+            "{matched} of {} respondent(s) were found in the registry by column {column}; {unmatched} were not.",
+            matched + unmatched
+        ));
+    }
     Report {
         title: instrument.title.clone(),
         form_id: instrument.form_id.clone(),
