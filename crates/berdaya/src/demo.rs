@@ -18,6 +18,7 @@ mod accounts;
 mod institutions;
 mod people;
 mod places;
+pub mod survey;
 
 use std::collections::HashMap;
 
@@ -152,6 +153,9 @@ async fn load_all(store: &dyn Store) -> anyhow::Result<DemoSummary> {
     summary.agencies = created.agencies;
     summary.programs = created.programs;
     summary.enrollments = created.enrollments;
+
+    // The seed-004 survey, its respondents linked to the program's members.
+    survey::load(store).await?;
 
     store.set_setting(SETTING, SETTING_VALUE).await.context("recording the `demo` setting")?;
     tracing::info!(?summary, "demo data loaded");

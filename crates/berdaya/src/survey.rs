@@ -8,11 +8,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use berdaya::store::DatabaseUrl;
 use berdaya_domain::survey::instrument::Severity;
+use berdaya_domain::survey::link::{FactsMap, PersonLookup};
 use berdaya_domain::survey::report::{Report, ScoreSummary};
 use berdaya_domain::survey::{AnalysisError, AnalysisOptions, Instrument, MissingPolicy, Problem, seed004};
-use berdaya_files::responses::{AnalyzeFileError, analyze_path};
+use berdaya_files::responses::{AnalyzeFileError, analyze_path_linked, link_keys};
 use berdaya_files::survey as files;
+use berdaya_store::Query;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum SurveyCommand {
@@ -44,6 +47,15 @@ pub enum SurveyCommand {
         /// Also write the report as an XLSX workbook.
         #[arg(long, value_name = "OUT.xlsx")]
         xlsx: Option<PathBuf>,
+        /// Link respondents to this database's registry (an SQLite file or a PostgreSQL URL),
+        /// as an administrator sees it, by the form's `berdaya = person` column: factors
+        /// marked `berdaya_registry` are taken from it, and unmatched respondents are listed.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+        /// The day the survey was held (YYYY-MM-DD), for ages taken from the registry when a
+        /// row has no date of its own (`today`, `start`, `end`, `_submission_time`).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_survey_date)]
+        survey_date: Option<time::Date>,
     },
     /// Write the built-in seed-004 instrument (land-optimization participation) as an XLSForm.
     Example {
@@ -70,12 +82,14 @@ pub enum SurveyCommand {
 pub fn run(command: SurveyCommand) -> anyhow::Result<ExitCode> {
     match command {
         SurveyCommand::Check { instrument, json } => check(&instrument, json),
-        SurveyCommand::Analyze { instrument, responses, alpha, drop_incomplete, json, xlsx } => {
+        SurveyCommand::Analyze { instrument, responses, alpha, drop_incomplete, json, xlsx, database, survey_date } => {
             let options = AnalysisOptions {
                 alpha,
                 missing: if drop_incomplete { MissingPolicy::DropIncomplete } else { MissingPolicy::Refuse },
+                survey_date,
             };
-            run_analyze(&instrument, &responses, &options, json, xlsx.as_deref())
+            let out = Output { json, xlsx: xlsx.as_deref() };
+            run_analyze(&instrument, &responses, &options, database.as_deref(), out)
         }
         SurveyCommand::Example { out, printed } => {
             let form = if printed { seed004::printed_xlsform() } else { seed004::xlsform() };
@@ -103,6 +117,37 @@ fn parse_alpha(text: &str) -> Result<f64, String> {
         Ok(_) => Err(format!("the significance level {rule}")),
         Err(_) => Err(format!("`{text}` is not a number; the significance level {rule}")),
     }
+}
+
+/// `--survey-date`: a calendar date, `YYYY-MM-DD`.
+fn parse_survey_date(text: &str) -> Result<time::Date, String> {
+    berdaya_domain::survey::link::parse_survey_date(text)
+        .filter(|_| text.trim().len() == 10)
+        .ok_or_else(|| format!("`{text}` is not a date; write the survey date as YYYY-MM-DD, e.g. 2024-05-15"))
+}
+
+/// Everything the registry holds about the people `responses` names, as an administrator
+/// sees it (no region, no scope).
+fn registry_facts(database: &str, instrument: &Instrument, responses: &Path) -> anyhow::Result<FactsMap> {
+    let url = DatabaseUrl::parse(database)?;
+    if let DatabaseUrl::Sqlite(path) = &url {
+        anyhow::ensure!(berdaya::store::sqlite_exists(path), "there is no database at {}", path.display());
+    }
+    let keys =
+        link_keys(instrument, responses).with_context(|| format!("reading responses {}", responses.display()))?;
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let store = berdaya::store::open(&url).await?;
+        store.person_facts(&keys, &Query::default()).await.with_context(|| format!("reading {}", url.redacted()))
+    })
+}
+
+/// Where the report goes besides the exit code.
+#[derive(Clone, Copy)]
+struct Output<'a> {
+    json: bool,
+    xlsx: Option<&'a Path>,
 }
 
 fn load_instrument(path: &Path) -> anyhow::Result<Result<Instrument, Vec<Problem>>> {
@@ -169,9 +214,10 @@ fn run_analyze(
     instrument: &Path,
     responses: &Path,
     options: &AnalysisOptions,
-    json: bool,
-    xlsx: Option<&Path>,
+    database: Option<&str>,
+    out: Output<'_>,
 ) -> anyhow::Result<ExitCode> {
+    let Output { json, xlsx } = out;
     let inst = match load_instrument(instrument)? {
         Ok(i) => {
             print_warnings(instrument, &i.warnings.iter().collect::<Vec<_>>());
@@ -183,7 +229,19 @@ fn run_analyze(
             return Ok(ExitCode::FAILURE);
         }
     };
-    let report = match analyze_path(&inst, responses, options, &|_| {}) {
+    let facts = match database {
+        Some(db) if inst.link.is_none() => {
+            eprintln!(
+                "{}: the form has no `berdaya = person` question, so respondents are not linked to {db}",
+                instrument.display()
+            );
+            None
+        }
+        Some(db) => Some(registry_facts(db, &inst, responses)?),
+        None => None,
+    };
+    let lookup = facts.as_ref().map(|f| f as &dyn PersonLookup);
+    let report = match analyze_path_linked(&inst, responses, options, lookup, &|_| {}) {
         Ok(r) => r,
         Err(AnalyzeFileError::File(e)) => {
             return Err(anyhow::Error::new(e).context(format!("reading responses {}", responses.display())));
@@ -208,6 +266,22 @@ fn run_analyze(
             return Ok(ExitCode::FAILURE);
         }
     };
+    if let Some(link) = &report.link {
+        eprintln!(
+            "linked {} of {} respondents to the registry by column {}",
+            link.matched,
+            link.matched + link.unmatched,
+            link.column
+        );
+        for u in &link.unmatched_rows {
+            let who = u.respondent.as_deref().map(|r| format!(" (respondent {r})")).unwrap_or_default();
+            let key = if u.key_masked.is_empty() { "blank".to_string() } else { format!("`{}`", u.key_masked) };
+            eprintln!("  not found: row {}{who}, {}", u.line, key);
+        }
+        if link.unmatched > link.unmatched_rows.len() as u64 {
+            eprintln!("  … and {} more", link.unmatched - link.unmatched_rows.len() as u64);
+        }
+    }
     if report.dropped_count > 0 {
         eprintln!(
             "dropped {} respondent(s) with blank or invalid answers; {} analysed",
@@ -362,6 +436,8 @@ fn text_report(r: &Report) -> String {
 
 #[cfg(test)]
 mod tests {
+    use berdaya_domain::survey::analyze;
+
     use super::*;
 
     /// The text report names the p behind `sig`, labels both validity decisions, and gives

@@ -251,3 +251,62 @@ async fn demo_accounts_cover_every_role_and_get_fresh_passwords() {
         assert!(!hash.verify(&old.password), "{}: the old password no longer works", new.username);
     }
 }
+
+/// Issue 11 item 6: the seed-004 survey's 43 respondents are linked to the members of Karya
+/// Makmur II enrolled in Optimasi Lahan; the saved analysis takes their age from the registry.
+#[tokio::test]
+async fn demo_saves_the_seed_004_survey_linked_to_karya_makmur_ii() {
+    use berdaya::demo::survey::{NIK_COLUMN, TITLE};
+    use berdaya_domain::survey::report::Report;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = fresh_store(&dir).await;
+    demo::load(store.as_ref()).await.expect("load the demo");
+    let list = store.list_analyses(PageRequest::default()).await.expect("list analyses");
+    let summary = list.items.iter().find(|a| a.title == TITLE).expect("the linked analysis is saved");
+    let saved = store.analysis(summary.id).await.expect("read the analysis");
+    let report: Report = serde_json::from_str(&saved.report_json).expect("report JSON");
+    assert_eq!(report.n, 43);
+    let link = report.link.as_ref().expect("link summary");
+    assert_eq!((link.column.as_str(), link.matched, link.unmatched), (NIK_COLUMN, 43, 0));
+    assert_eq!(saved.respondents, 43);
+
+    // Every NIK in the responses is a member of Karya Makmur II.
+    let group = group_id(store.as_ref(), "Kelompok Tani Karya Makmur II").await;
+    let members = store.group_members(group).await.expect("members");
+    let csv = String::from_utf8(saved.responses.bytes.clone()).expect("CSV text");
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let (nik_col, date_col) = (
+        header.iter().position(|h| *h == NIK_COLUMN).expect("nik column"),
+        header.iter().position(|h| *h == "tanggal").expect("date column"),
+    );
+    let by_nik: HashMap<String, berdaya_domain::registry::Person> = export(store.as_ref())
+        .await
+        .into_iter()
+        .map(|r| (format!("{:016}", r.person.nik.as_u64()), r.person))
+        .collect();
+    // The age factor counts are those of the registry's birth dates on each interview date.
+    let age_bin = |age: i32| match age {
+        ..=40 => 5,
+        41..=50 => 4,
+        51..=60 => 3,
+        61..=70 => 2,
+        _ => 1,
+    };
+    let mut expected: HashMap<i32, u64> = HashMap::new();
+    let mut rows = 0;
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        let person = by_nik.get(cells[nik_col]).expect("a registry NIK");
+        assert!(members.iter().any(|m| m.person_id == person.id), "{} is not a member", person.name);
+        let day = berdaya_domain::survey::link::parse_survey_date(cells[date_col]).expect("date");
+        *expected.entry(age_bin(person.age_on(day))).or_default() += 1;
+        rows += 1;
+    }
+    assert_eq!(rows, 43);
+    let umur = report.factors.iter().find(|f| f.name == "umur").expect("umur factor");
+    for c in &umur.codes {
+        assert_eq!(c.count, expected.get(&c.code).copied().unwrap_or(0), "age code {}", c.code);
+    }
+}

@@ -536,3 +536,76 @@ fn decimal_commas_are_read_in_a_semicolon_csv() {
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("column responden/luas_lahan: `2321,5` is not a number"), "{}", r.stderr);
 }
+
+/// Issue 11 item 6: `survey analyze --database` links the respondents of the demo's linked
+/// seed-004 survey to the registry: 43 members found, a made-up NIK and a blank one listed as
+/// unmatched (the NIK masked, never printed whole) and dropped with `--drop-incomplete`.
+#[test]
+fn analyze_with_database_links_respondents_and_lists_the_unmatched_masked() {
+    use berdaya::demo::survey::TITLE;
+    use berdaya::store::{DatabaseUrl, open};
+    use berdaya_store::PageRequest;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite3");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let saved = runtime.block_on(async {
+        let store = open(&DatabaseUrl::Sqlite(db.clone())).await.expect("open");
+        berdaya::demo::load(store.as_ref()).await.expect("demo");
+        let list = store.list_analyses(PageRequest::default()).await.expect("list");
+        let id = list.items.iter().find(|a| a.title == TITLE).expect("linked analysis").id;
+        store.analysis(id).await.expect("analysis")
+    });
+    let form = dir.path().join("linked.xlsx");
+    std::fs::write(&form, &saved.instrument.bytes).unwrap();
+    let mut csv = String::from_utf8(saved.responses.bytes.clone()).unwrap();
+    let first = csv.lines().nth(1).unwrap().to_string();
+    let fake = "3319011203990099";
+    let mut cells: Vec<&str> = first.split(',').collect();
+    cells[0] = "X01";
+    cells[1] = fake;
+    csv.push_str(&format!("{}\n", cells.join(",")));
+    cells[0] = "X02";
+    cells[1] = "";
+    csv.push_str(&format!("{}\n", cells.join(",")));
+    let responses = dir.path().join("linked.csv");
+    std::fs::write(&responses, csv).unwrap();
+
+    let args = ["survey", "analyze", "--instrument", s(&form), "--responses", s(&responses), "--database", s(&db)];
+    let refused = berdaya(dir.path(), &args);
+    assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
+    assert!(
+        refused.stderr.contains("no person in the registry has the NIK or id `331901********99`"),
+        "{}",
+        refused.stderr
+    );
+
+    let mut json_args = args.to_vec();
+    json_args.extend(["--drop-incomplete", "--json"]);
+    let r = berdaya(dir.path(), &json_args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("linked 43 of 45 respondents to the registry by column nik"), "{}", r.stderr);
+    assert!(r.stderr.contains("not found: row 45 (respondent X01), `331901********99`"), "{}", r.stderr);
+    assert!(r.stderr.contains("not found: row 46 (respondent X02), blank"), "{}", r.stderr);
+    assert!(!r.stderr.contains(fake) && !r.stdout.contains(fake), "the NIK is printed whole");
+    let report: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(report["n"], 43);
+    assert_eq!(report["link"]["matched"], 43);
+    assert_eq!(report["link"]["unmatched"], 2);
+    assert_eq!(report["link"]["unmatched_rows"][0]["key_masked"], "331901********99");
+    assert_eq!(report["dropped_count"], 2);
+
+    // Without the database the `umur` answers are used and nothing is linked.
+    let r = berdaya(
+        dir.path(),
+        &json_args[..6].iter().chain(&["--drop-incomplete", "--json"]).copied().collect::<Vec<_>>(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(report.get("link").is_none());
+    assert_eq!(report["n"], 45);
+
+    let r = berdaya(dir.path(), &[&args[..], &["--survey-date", "2015-13-01"]].concat());
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("is not a date; write the survey date as YYYY-MM-DD"), "{}", r.stderr);
+}

@@ -13,6 +13,9 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
+use std::collections::BTreeSet;
+
+use berdaya_domain::survey::link::PersonLookup;
 use berdaya_domain::survey::{AnalysisError, AnalysisOptions, Instrument, Plan, Report, Tally};
 
 use crate::limits::{LimitExceeded, Limits};
@@ -67,15 +70,28 @@ pub fn analyze_path(
     options: &AnalysisOptions,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Report, AnalyzeFileError> {
+    analyze_path_linked(instrument, path, options, None, progress)
+}
+
+/// [`analyze_path`], taking the factors marked `berdaya_registry` from `lookup` (respondents
+/// found by the form's `berdaya = person` column; see [`scan_column`] to fetch only the
+/// people the file names).
+pub fn analyze_path_linked(
+    instrument: &Instrument,
+    path: &Path,
+    options: &AnalysisOptions,
+    lookup: Option<&dyn PersonLookup>,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Report, AnalyzeFileError> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let io = |source| SurveyFileError::Io { path: path.into(), source };
     match ext.as_str() {
         "csv" | "txt" => {
             let file = File::open(path).map_err(io)?;
             let total = file.metadata().map_err(io)?.len();
-            analyze_csv(instrument, file, total, options, progress)
+            analyze_csv_linked(instrument, file, total, options, lookup, progress)
         }
-        "xlsx" | "xlsm" => analyze_xlsx(instrument, path, options, progress),
+        "xlsx" | "xlsm" => analyze_xlsx(instrument, path, options, lookup, progress),
         other => {
             Err(SurveyFileError::UnknownFormat(if other.is_empty() { "no extension".into() } else { other.into() })
                 .into())
@@ -86,47 +102,29 @@ pub fn analyze_path(
 /// Analyses CSV responses read from `input` (`total` bytes, for progress).
 pub fn analyze_csv(
     instrument: &Instrument,
-    mut input: impl Read,
+    input: impl Read,
     total: u64,
     options: &AnalysisOptions,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Report, AnalyzeFileError> {
+    analyze_csv_linked(instrument, input, total, options, None, progress)
+}
+
+/// [`analyze_csv`] with respondents linked to the registry through `lookup`.
+pub fn analyze_csv_linked(
+    instrument: &Instrument,
+    mut input: impl Read,
+    total: u64,
+    options: &AnalysisOptions,
+    lookup: Option<&dyn PersonLookup>,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Report, AnalyzeFileError> {
     let limits = STREAM_LIMITS;
-    let mut buf = Buffer::default();
-    let mut eof = buf.fill(&mut input, BLOCK)?;
-    let mut read = buf.len as u64;
-    if buf.bytes().starts_with(b"\xEF\xBB\xBF") {
-        buf.consume(3);
-    }
-    // The header: the first record; its line decides the delimiter.
-    let header_end = loop {
-        if let Some(end) = record_end(buf.bytes(), 0) {
-            break end;
-        }
-        if eof {
-            break buf.len;
-        }
-        if buf.len as u64 > limits.max_record_bytes {
-            return Err(LimitExceeded::RecordBytes(limits.max_record_bytes).into());
-        }
-        eof = buf.fill(&mut input, BLOCK)?;
-        read = read.max(buf.len as u64);
-    };
-    let first_line = &buf.bytes()[..header_end];
-    let count = |c: u8| first_line.iter().filter(|&&b| b == c).count();
-    let delimiter = if count(b';') > count(b',') { b';' } else { b',' };
-    let mut fields = Fields::default();
-    split(&buf.bytes()[..header_end], delimiter, &mut fields);
-    let columns: Vec<String> = (0..fields.len())
-        .map(|i| String::from_utf8_lossy(fields.get(&buf.bytes()[..header_end], i)).trim().to_string())
-        .collect();
-    if columns.iter().all(String::is_empty) {
-        return Err(SurveyFileError::NoHeader.into());
-    }
-    if columns.len() as u64 > limits.max_columns {
-        return Err(LimitExceeded::Columns(limits.max_columns).into());
-    }
+    let CsvHead { mut buf, mut eof, mut read, header_end, delimiter, columns } = read_head(&mut input)?;
     let mut plan = Plan::new(instrument, &columns, options)?;
+    if let Some(lookup) = lookup {
+        plan = plan.with_lookup(lookup);
+    }
     plan.decimal_comma = delimiter == b';';
     let newlines_in_header = memchr::memchr_iter(b'\n', &buf.bytes()[..header_end]).count() as u64;
     let mut line = 1 + newlines_in_header;
@@ -161,6 +159,54 @@ pub fn analyze_csv(
     let [mut tally, second] = tallies;
     plan.merge(&mut tally, second);
     Ok(plan.report(&tally)?)
+}
+
+/// A CSV file's first block and header: the delimiter (`;` when the header line has more
+/// semicolons than commas, as Indonesian Excel writes) and the column names.
+struct CsvHead {
+    buf: Buffer,
+    eof: bool,
+    read: u64,
+    header_end: usize,
+    delimiter: u8,
+    columns: Vec<String>,
+}
+
+fn read_head(input: &mut impl Read) -> Result<CsvHead, AnalyzeFileError> {
+    let limits = STREAM_LIMITS;
+    let mut buf = Buffer::default();
+    let mut eof = buf.fill(input, BLOCK)?;
+    let mut read = buf.len as u64;
+    if buf.bytes().starts_with(b"\xEF\xBB\xBF") {
+        buf.consume(3);
+    }
+    let header_end = loop {
+        if let Some(end) = record_end(buf.bytes(), 0) {
+            break end;
+        }
+        if eof {
+            break buf.len;
+        }
+        if buf.len as u64 > limits.max_record_bytes {
+            return Err(LimitExceeded::RecordBytes(limits.max_record_bytes).into());
+        }
+        eof = buf.fill(input, BLOCK)?;
+        read = read.max(buf.len as u64);
+    };
+    let header = &buf.bytes()[..header_end];
+    let count = |c: u8| memchr::memchr_iter(c, header).count();
+    let delimiter = if count(b';') > count(b',') { b';' } else { b',' };
+    let mut fields = Fields::default();
+    split(header, delimiter, &mut fields);
+    let columns: Vec<String> =
+        (0..fields.len()).map(|i| String::from_utf8_lossy(fields.get(header, i)).trim().to_string()).collect();
+    if columns.iter().all(String::is_empty) {
+        return Err(SurveyFileError::NoHeader.into());
+    }
+    if columns.len() as u64 > limits.max_columns {
+        return Err(LimitExceeded::Columns(limits.max_columns).into());
+    }
+    Ok(CsvHead { buf, eof, read, header_end, delimiter, columns })
 }
 
 /// The bytes read and not yet tallied. Its storage is zeroed once, when it grows, and reused
@@ -424,6 +470,7 @@ fn analyze_xlsx(
     instrument: &Instrument,
     path: &Path,
     options: &AnalysisOptions,
+    lookup: Option<&dyn PersonLookup>,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Report, AnalyzeFileError> {
     let limits = Limits { max_rows: 1_048_576, max_entry_bytes: 4 << 30, ..Limits::SURVEY };
@@ -438,7 +485,10 @@ fn analyze_xlsx(
     };
     let date1904 = rows.date1904();
     let columns: Vec<String> = cells.iter().map(|c| survey::cell_text(c, date1904)).collect();
-    let plan = Plan::new(instrument, &columns, options)?;
+    let mut plan = Plan::new(instrument, &columns, options)?;
+    if let Some(lookup) = lookup {
+        plan = plan.with_lookup(lookup);
+    }
     let mut tally = plan.tally();
     let mut texts: Vec<String> = Vec::new();
     while let Some(row) = rows.next_row(&mut cells).map_err(|e| survey::sheet_error(&first, e))? {
@@ -455,6 +505,89 @@ fn analyze_xlsx(
     }
     progress(Progress { bytes_read: total, bytes_total: total, respondents: tally.n });
     Ok(plan.report(&tally)?)
+}
+
+/// The distinct non-blank values of the column `pick` chooses from the header (for the link
+/// column: `Plan::link_column`), read in one streaming pass over a CSV or XLSX file, so the
+/// registry is asked only for the people the file names. `None` from `pick`: no values.
+pub fn scan_column(path: &Path, pick: &dyn Fn(&[String]) -> Option<usize>) -> Result<Vec<String>, AnalyzeFileError> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let io = |source| SurveyFileError::Io { path: path.into(), source };
+    let mut out: BTreeSet<String> = BTreeSet::new();
+    let mut keep = |v: &[u8]| {
+        let v = String::from_utf8_lossy(v.trim_ascii());
+        if !v.is_empty() && !out.contains(v.as_ref()) {
+            out.insert(v.into_owned());
+        }
+    };
+    match ext.as_str() {
+        "csv" | "txt" => {
+            let mut input = File::open(path).map_err(io)?;
+            let CsvHead { mut buf, mut eof, header_end, delimiter, columns, .. } = read_head(&mut input)?;
+            let Some(col) = pick(&columns) else { return Ok(Vec::new()) };
+            let mut fields = Fields::default();
+            let mut start = header_end;
+            loop {
+                let cut = if eof { buf.len } else { last_record_end(buf.bytes(), start) };
+                let mut pos = start;
+                while pos < cut {
+                    let end = split_record(&buf.bytes()[..cut], pos, delimiter, &mut fields);
+                    keep(fields.get(&buf.bytes()[pos..end], col));
+                    pos = end;
+                }
+                if eof {
+                    break;
+                }
+                buf.consume(cut);
+                start = 0;
+                if buf.len as u64 > STREAM_LIMITS.max_record_bytes {
+                    return Err(LimitExceeded::RecordBytes(STREAM_LIMITS.max_record_bytes).into());
+                }
+                eof = buf.fill(&mut input, BLOCK)?;
+            }
+        }
+        "xlsx" | "xlsm" => {
+            let limits = Limits { max_rows: 1_048_576, max_entry_bytes: 4 << 30, ..Limits::SURVEY };
+            let mut wb = xlsx::Workbook::open(path, limits).map_err(|e| survey::open_error(path, e))?;
+            let first = wb.sheet_names().next().map(str::to_string).ok_or(SurveyFileError::NoHeader)?;
+            let mut rows = wb.rows(&first).map_err(|e| survey::sheet_error(&first, e))?;
+            let mut cells = Vec::new();
+            let Some(_) = rows.next_row(&mut cells).map_err(|e| survey::sheet_error(&first, e))? else {
+                return Err(SurveyFileError::NoHeader.into());
+            };
+            let date1904 = rows.date1904();
+            let columns: Vec<String> = cells.iter().map(|c| survey::cell_text(c, date1904)).collect();
+            let Some(col) = pick(&columns) else { return Ok(Vec::new()) };
+            while rows.next_row(&mut cells).map_err(|e| survey::sheet_error(&first, e))?.is_some() {
+                if let Some(c) = cells.get(col) {
+                    keep(survey::cell_text(c, date1904).as_bytes());
+                }
+            }
+        }
+        other => {
+            return Err(SurveyFileError::UnknownFormat(if other.is_empty() {
+                "no extension".into()
+            } else {
+                other.into()
+            })
+            .into());
+        }
+    }
+    Ok(out.into_iter().collect())
+}
+
+/// The distinct values of the link column (`berdaya = person`) of a response file, or none
+/// when the form has no link column.
+pub fn link_keys(instrument: &Instrument, path: &Path) -> Result<Vec<String>, AnalyzeFileError> {
+    if instrument.link.is_none() {
+        return Ok(Vec::new());
+    }
+    // A header the form does not fit gives no keys; the analysis then says what is wrong.
+    let keys = scan_column(path, &|columns: &[String]| {
+        let plan = Plan::new(instrument, columns, &AnalysisOptions::default()).ok()?;
+        plan.link_column().and_then(|h| columns.iter().position(|c| c == h))
+    })?;
+    Ok(keys)
 }
 
 #[cfg(test)]

@@ -221,6 +221,7 @@ fn form_from_sheets(wb: &mut xlsx::Workbook) -> Result<XlsForm, SurveyFileError>
     let (labels, appearance) = (h.languages("label"), c("appearance"));
     let (req, cons, cmsg) = (c("required"), c("constraint"), c("constraint_message"));
     let (bd, bins, note) = (c("berdaya"), c("berdaya_bins"), c("berdaya_note"));
+    let registry = c("berdaya_registry");
     let survey_rows = survey
         .iter()
         .skip(1)
@@ -239,6 +240,7 @@ fn form_from_sheets(wb: &mut xlsx::Workbook) -> Result<XlsForm, SurveyFileError>
             berdaya: get(cells, bd),
             berdaya_bins: get(cells, bins),
             berdaya_note: get(cells, note),
+            berdaya_registry: get(cells, registry),
         })
         .collect();
     let ch = header(&choices);
@@ -352,6 +354,9 @@ fn xlsform_workbook(form: &XlsForm) -> Result<Workbook, SurveyFileError> {
         text("berdaya_bins", 40.0, |r| &r.berdaya_bins),
         text("berdaya_note", 80.0, |r| &r.berdaya_note),
     ]);
+    if form.survey.iter().any(|r| !r.berdaya_registry.is_empty()) {
+        columns.push(text("berdaya_registry", 16.0, |r| &r.berdaya_registry));
+    }
     write_sheet(ws, &columns, &form.survey)?;
     ws.set_freeze_panes(1, 0)?;
     let ws = wb.add_worksheet().set_name("choices")?;

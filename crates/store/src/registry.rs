@@ -235,6 +235,9 @@ pub struct RegistryCounts {
 
 // --- Declared on the store kit ---------------------------------------------------------
 
+/// Scoping shared with other capabilities' queries (survey respondents linked to people).
+pub(crate) use on_kit::people_within;
+
 mod on_kit {
     //! The tables, row mapping and queries of this capability, declared once on the store
     //! kit for both backends.
@@ -696,7 +699,7 @@ mod on_kit {
     }
 
     /// The ids of the people a [`Within`] lets a user see.
-    fn people_within(w: Within) -> Sql {
+    pub(crate) fn people_within(w: Within) -> Sql {
         let mut s = Sql::default();
         match w {
             Within::AssignedTo(user) => {

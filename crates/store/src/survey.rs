@@ -5,8 +5,10 @@
 
 use async_trait::async_trait;
 use berdaya_domain::registry::{Id, Invalid};
+use berdaya_domain::survey::link::FactsMap;
 use time::OffsetDateTime;
 
+use crate::registry::Query;
 use crate::{Page, PageRequest, StoreResult};
 
 /// The title an evaluator gives an analysis: trimmed, 1 to [`AnalysisTitle::MAX_CHARS`]
@@ -131,7 +133,16 @@ pub trait SurveyStore {
     async fn analysis(&self, id: Id) -> StoreResult<StoredAnalysis>;
     /// Saved analyses, newest first (by `created_at`, then by id).
     async fn list_analyses(&self, page: PageRequest) -> StoreResult<Page<AnalysisSummary>>;
+    /// What the registry records about the people survey respondents name (`keys`: 16-digit
+    /// NIKs or person ids, as the response file holds them), for factors taken from the
+    /// registry. Only people `scope` lets the caller see are found (its `region` and
+    /// `within`; other fields are ignored); anyone else is left out exactly like an unknown
+    /// key. Land areas are not recorded yet, so none is given.
+    async fn person_facts(&self, keys: &[String], scope: &Query) -> StoreResult<FactsMap>;
 }
+
+/// How many keys one statement asks for.
+const FACTS_BATCH: usize = 500;
 
 // --- Declared on the store kit ---------------------------------------------------------
 
@@ -143,8 +154,74 @@ mod on_kit {
     use async_trait::async_trait;
     use berdaya_domain::registry::Id;
 
-    use crate::kit::{Backend, Listing, Record, Row, Sql, Type, Value, Writable, create, get, job, page};
+    use std::collections::BTreeMap;
+
+    use berdaya_domain::survey::link::PersonFacts;
+
+    use crate::kit::{
+        Backend, Conn, Listing, Record, Row, Sql, Type, Value, Where, Writable, create, get, job, page, rows, subtree,
+    };
+    use crate::registry::people_within;
     use crate::{Page, PageRequest, StoreResult};
+
+    /// One batch of keys: the people (within the scope) whose NIK or id is among them, with
+    /// their group memberships.
+    async fn facts_batch(
+        c: &mut dyn Conn,
+        niks: &[i64],
+        ids: &[i64],
+        scope: &Query,
+        out: &mut FactsMap,
+    ) -> StoreResult<()> {
+        let mut w = Where::default();
+        let mut by_key = Sql::new("(");
+        by_key.push("p.nik IN ").list(niks.iter().copied().chain(std::iter::once(-1)));
+        by_key.push(" OR p.id IN ").list(ids.iter().copied().chain(std::iter::once(-1))).push(")");
+        w.and(by_key);
+        let from = match &scope.region {
+            Some(r) => {
+                w.and(subtree("h.region", r.as_str()));
+                "FROM people p JOIN households h ON h.id = p.household_id"
+            }
+            None => "FROM people p",
+        };
+        if let Some(within) = scope.within {
+            let mut cond = Sql::new("p.id IN (");
+            cond.append(&people_within(within)).push(")");
+            w.and(cond);
+        }
+        let mut sql = Sql::new(format!("SELECT p.id, p.nik, p.birth_date {from}"));
+        sql.append(&w.to_sql());
+        let people = rows(c, &sql).await?;
+        if people.is_empty() {
+            return Ok(());
+        }
+        let mut found: BTreeMap<i64, (i64, PersonFacts)> = BTreeMap::new();
+        for row in &people {
+            let id = row.int("id")?;
+            let facts = PersonFacts {
+                person_id: id.to_string(),
+                birth_date: row.opt_date("birth_date")?,
+                groups: Vec::new(),
+                land_area_m2: None,
+            };
+            found.insert(id, (row.int("nik")?, facts));
+        }
+        let mut sql = Sql::new(
+            "SELECT m.person_id, g.name FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.person_id IN ",
+        );
+        sql.list(found.keys().copied()).push(" ORDER BY m.person_id, g.name");
+        for row in rows(c, &sql).await? {
+            if let Some((_, f)) = found.get_mut(&row.int("person_id")?) {
+                f.groups.push(row.text("name")?);
+            }
+        }
+        for (id, (nik, facts)) in found {
+            let (nik, id) = (format!("{nik:016}"), id.to_string());
+            out.insert(&[nik.as_str(), id.as_str()], facts);
+        }
+        Ok(())
+    }
 
     /// Respondents, as stored (a whole number that cannot be negative).
     fn respondents(row: &Row) -> StoreResult<u64> {
@@ -253,6 +330,40 @@ mod on_kit {
                         page: page_req,
                     };
                     page(c, &listing, AnalysisSummary::from_row).await
+                })
+            }))
+            .await
+        }
+
+        async fn person_facts(&self, keys: &[String], scope: &Query) -> StoreResult<FactsMap> {
+            // A 16-digit key is a NIK, a shorter number a person id; anything else names no one.
+            let (mut niks, mut ids) = (Vec::new(), Vec::new());
+            for k in keys {
+                let k = k.trim();
+                if k.is_empty() || !k.bytes().all(|b| b.is_ascii_digit()) {
+                    continue;
+                }
+                match (k.len(), k.parse::<i64>()) {
+                    (16, Ok(n)) => niks.push(n),
+                    (1..=15, Ok(n)) => ids.push(n),
+                    _ => {}
+                }
+            }
+            niks.sort_unstable();
+            niks.dedup();
+            ids.sort_unstable();
+            ids.dedup();
+            let scope = scope.clone();
+            self.read(job(move |c| {
+                Box::pin(async move {
+                    let mut out = FactsMap::default();
+                    for n in niks.chunks(FACTS_BATCH) {
+                        facts_batch(c, n, &[], &scope, &mut out).await?;
+                    }
+                    for i in ids.chunks(FACTS_BATCH) {
+                        facts_batch(c, &[], i, &scope, &mut out).await?;
+                    }
+                    Ok(out)
                 })
             }))
             .await

@@ -138,6 +138,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("registry_counts", |s| Box::pin(checks::registry_counts(s))),
     ("concurrent_updates", |s| Box::pin(checks::concurrent_updates(s))),
     ("survey_analyses", |s| Box::pin(checks::survey_analyses(s))),
+    ("survey_person_facts", |s| Box::pin(checks::survey_person_facts(s))),
     ("access_users", |s| Box::pin(checks::access_users(s))),
     ("access_passwords", |s| Box::pin(checks::access_passwords(s))),
     ("access_sessions", |s| Box::pin(checks::access_sessions(s))),
@@ -202,6 +203,7 @@ macro_rules! store_conformance {
             registry_counts
             concurrent_updates
             survey_analyses
+            survey_person_facts
             access_users
             access_passwords
             access_sessions
@@ -2310,6 +2312,46 @@ pub mod checks {
         }
         assert_eq!(s.household(hid).await.expect("read").version, 5);
         assert_eq!(s.program(prog).await.expect("read").target_regions, [code(PILANG), code(KUTUKAN)]);
+    }
+
+    /// Survey respondents linked to the registry: facts found by NIK or by person id, with
+    /// group names; a person outside the caller's scope is left out exactly like an unknown
+    /// key.
+    pub async fn survey_person_facts(s: Arc<dyn Store>) {
+        use berdaya_domain::survey::link::PersonLookup;
+
+        let s = &*s;
+        let reg = seed_registry(s).await;
+        let g = s.create_group(&g_draft("18.71.10.1003")).await.expect("group");
+        let (sutrisno, wibowo) = (reg.person("Sutrisno"), reg.person("Wibowo"));
+        let member = NewMember { person_id: sutrisno.id, role: GroupRole::Member, since: None, until: None };
+        s.add_member(g.id, &member).await.expect("member");
+        let digits = |n: &Nik| format!("{:016}", n.as_u64());
+        let unknown = digits(&nik("331609", date!(1970 - 01 - 01), Sex::Male, 999));
+        let keys = [digits(&sutrisno.nik), wibowo.id.to_string(), unknown.clone(), "abc".into(), String::new()];
+        let all = s.person_facts(&keys, &q("")).await.expect("facts");
+        assert_eq!(all.len(), 2);
+        let found = all.find(&digits(&sutrisno.nik)).expect("by NIK");
+        assert_eq!(found.person_id, sutrisno.id.to_string());
+        assert_eq!(found.birth_date, Some(sutrisno.birth_date));
+        assert_eq!(found.groups, std::slice::from_ref(&g.name));
+        assert_eq!(found.land_area_m2, None);
+        assert_eq!(all.find(&sutrisno.id.to_string()), Some(found.clone()), "by id too");
+        let by_id = all.find(&wibowo.id.to_string()).expect("by id");
+        assert_eq!((by_id.birth_date, by_id.groups.len()), (Some(wibowo.birth_date), 0));
+        assert!(all.find(&unknown).is_none());
+        // Within the group, Wibowo (no member) is not found, exactly like the unknown NIK.
+        let scoped = Query { within: Some(Within::MembersOf(g.id)), ..q("") };
+        let members = s.person_facts(&keys, &scoped).await.expect("scoped facts");
+        assert_eq!(members.len(), 1);
+        assert!(members.find(&digits(&sutrisno.nik)).is_some());
+        assert_eq!(members.find(&wibowo.id.to_string()), members.find(&unknown));
+        assert!(members.find(&digits(&wibowo.nik)).is_none());
+        // A region outside Wibowo's household leaves him out too.
+        let region = Query { region: Some(code(PILANG)), ..q("") };
+        let in_pilang = s.person_facts(&keys, &region).await.expect("regional facts");
+        assert!(in_pilang.find(&digits(&sutrisno.nik)).is_some());
+        assert!(in_pilang.find(&wibowo.id.to_string()).is_none());
     }
 
     /// Survey analyses: saved files and report read back byte for byte, times to the

@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 
 use super::instrument::{Instrument, normalize_label};
+use super::link::SUBMISSION_TIME;
 use super::responses::ResponsesError;
 
 /// Column names that identify a respondent, in order of preference (compared without case,
@@ -26,10 +27,16 @@ const CLOSEST: usize = 3;
 pub struct ColumnMap {
     /// Column of each item, in [`Instrument::items`] order.
     pub items: Vec<usize>,
-    /// Column of each factor, in instrument order.
-    pub factors: Vec<usize>,
+    /// Column of each factor, in instrument order. Only a factor taken from the registry
+    /// may have none.
+    pub factors: Vec<Option<usize>>,
     /// Column that identifies a respondent, if any.
     pub id: Option<usize>,
+    /// The column naming the respondent in the registry (`berdaya = person`).
+    pub link: Option<usize>,
+    /// Columns that may hold a respondent's survey date, in order of preference (the form's
+    /// `today`, `end`, `start` questions, then KoboToolbox's `_submission_time`).
+    pub dates: Vec<usize>,
 }
 
 /// A question no header matched, with the headers most like it.
@@ -92,6 +99,16 @@ impl ColumnMap {
                 group_labels: Vec::new(),
             });
         }
+        if let Some(l) = &instrument.link {
+            wanted.push(Wanted { name: &l.name, path: &l.path, labels: Vec::new(), group_labels: Vec::new() });
+        }
+        // A factor taken from the registry needs no column of its own.
+        let optional: Vec<bool> = instrument
+            .items()
+            .map(|_| false)
+            .chain(instrument.factors.iter().map(|f| f.registry.is_some()))
+            .chain(instrument.link.iter().map(|_| false))
+            .collect();
         let mut found: Vec<Option<usize>> = Vec::with_capacity(wanted.len());
         for w in &wanted {
             found.push(by_name(columns, w)?);
@@ -116,7 +133,9 @@ impl ColumnMap {
         let missing: Vec<UnmatchedQuestion> = wanted
             .iter()
             .zip(&found)
-            .filter(|(_, c)| c.is_none())
+            .zip(&optional)
+            .filter(|((_, c), optional)| c.is_none() && !**optional)
+            .map(|(pair, _)| pair)
             .map(|(w, _)| UnmatchedQuestion {
                 question: w.name.to_string(),
                 closest: closest(columns, &normalized, w, &users),
@@ -125,11 +144,22 @@ impl ColumnMap {
         if !missing.is_empty() {
             return Err(ResponsesError::NoColumns(missing));
         }
-        let cols: Vec<usize> = found.into_iter().flatten().collect();
-        let (items, factors) = cols.split_at(instrument.item_count());
+        let k = instrument.item_count();
+        let items: Vec<usize> = found[..k].iter().flatten().copied().collect();
+        let factors: Vec<Option<usize>> = found[k..k + instrument.factors.len()].to_vec();
+        let link = instrument.link.as_ref().and(found.get(k + instrument.factors.len()).copied().flatten());
         let id =
             ID_COLUMNS.iter().find_map(|want| columns.iter().position(|c| last_segment(c).eq_ignore_ascii_case(want)));
-        Ok(ColumnMap { items: items.to_vec(), factors: factors.to_vec(), id })
+        let mut dates: Vec<usize> = Vec::new();
+        for q in &instrument.date_questions {
+            let w = Wanted { name: &q.name, path: &q.path, labels: Vec::new(), group_labels: Vec::new() };
+            if let Ok(Some(c)) = by_name(columns, &w) {
+                dates.push(c);
+            }
+        }
+        let submitted = columns.iter().position(|c| last_segment(c).eq_ignore_ascii_case(SUBMISSION_TIME));
+        dates.extend(submitted.filter(|c| !dates.contains(c)));
+        Ok(ColumnMap { items, factors, id, link, dates })
     }
 }
 
@@ -400,7 +430,7 @@ mod tests {
         ]);
         let map = ColumnMap::resolve(&instrument(), &cols).unwrap();
         assert_eq!(map.items, [5, 6]);
-        assert_eq!(map.factors, [1, 3]);
+        assert_eq!(map.factors, [Some(1), Some(3)]);
         assert_eq!(map.id, Some(8));
     }
 
@@ -409,7 +439,7 @@ mod tests {
         // `kanal/umur` is the split column of choice `umur` of select_multiple `kanal`.
         let cols = header(&["kanal/umur", "umur", "kanal/radio", "pelatihan", "wohlfuehlen", "zufrieden"]);
         let map = ColumnMap::resolve(&instrument(), &cols).unwrap();
-        assert_eq!(map.factors, [1, 3]);
+        assert_eq!(map.factors, [Some(1), Some(3)]);
         assert_eq!(map.items, [4, 5]);
     }
 

@@ -14,6 +14,11 @@
 //!   kept, so a KoboToolbox "labels" export in any of them can be matched to the form.
 //! - A `select_one` with appearance `label` inside an indicator is the header row of a
 //!   matrix (it shows the choice labels above the items), not an item.
+//! - `berdaya` = `person` on one `text` or `integer` question outside indicators makes its
+//!   answer the respondent's NIK or registry person id (see [`super::link`]). A factor with
+//!   `berdaya_registry` = `age`, `group` or `land_area` is then taken from the registry
+//!   instead of from its answer (whose column the file may leave out); ages are counted on
+//!   the survey date, from a `today`, `end` or `start` question or `_submission_time`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -22,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use super::bins::{self, Bin, BinSyntaxError, Coverage, NumberKind, ValueRange};
 use super::category::CategoryScheme;
+use super::link::{Link, RegistryFact};
 
 /// One row of an XLSForm `survey` sheet, as text. `row` is the spreadsheet row (header = 1).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +50,10 @@ pub struct SurveyRow {
     pub berdaya_bins: String,
     /// Free-text explanation (`berdaya_note` column), e.g. why bins were changed.
     pub berdaya_note: String,
+    /// What a factor takes from the registry instead of the answer (`berdaya_registry`
+    /// column: `age`, `group` or `land_area`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub berdaya_registry: String,
 }
 
 /// One row of an XLSForm `choices` sheet.
@@ -218,6 +228,9 @@ pub struct Factor {
     pub path: String,
     pub row: u32,
     pub coding: Coding,
+    /// Taken from the registry through the link column instead of from the answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<RegistryFact>,
 }
 
 /// A checked instrument, ready to score responses.
@@ -232,6 +245,13 @@ pub struct Instrument {
     /// constraint that excludes it (an answer there is refused at analysis time).
     #[serde(default)]
     pub warnings: Vec<Problem>,
+    /// The question naming the respondent in the registry (`berdaya = person`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<Link>,
+    /// Questions of type `today`, `end` or `start` (in that order of preference): the survey
+    /// date of a respondent, for ages taken from the registry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub date_questions: Vec<Link>,
 }
 
 impl Instrument {
@@ -433,8 +453,24 @@ pub enum ProblemKind {
     NestedIndicator { name: String, outer: String },
     #[error("`berdaya = indicator` belongs on a begin_group row, not on `{kind}`")]
     IndicatorNotGroup { kind: String },
-    #[error("unknown `berdaya` value `{value}` (expected `indicator` or `factor`)")]
+    #[error("unknown `berdaya` value `{value}` (expected `indicator`, `factor` or `person`)")]
     UnknownBerdaya { value: String },
+    #[error("the respondent's NIK or person id (`berdaya = person`) must be a text or integer question, not `{kind}`")]
+    PersonType { kind: String },
+    #[error("the respondent's NIK or person id cannot be inside indicator `{indicator}`")]
+    PersonInIndicator { indicator: String },
+    #[error("a second `berdaya = person` question; the first is on row {first_row}")]
+    SecondPerson { first_row: u32 },
+    #[error("unknown `berdaya_registry` value `{value}` (expected `age`, `group` or `land_area`)")]
+    UnknownRegistry { value: String },
+    #[error("`berdaya_registry` only applies to factors")]
+    RegistryNotFactor,
+    #[error("`berdaya_registry = {fact}` needs {expected}, not `{kind}`")]
+    RegistryType { fact: String, expected: String, kind: String },
+    #[error(
+        "`berdaya_registry = {fact}` needs a question with `berdaya = person` to find the respondent in the registry"
+    )]
+    RegistryWithoutPerson { fact: String },
     #[error("a factor inside indicator `{indicator}` would also be scored; move it out of the group")]
     FactorInIndicator { indicator: String },
     #[error("`{kind}` inside an indicator cannot be scored (only select_one can)")]
@@ -560,6 +596,8 @@ fn build(form: &XlsForm) -> (Instrument, Vec<Problem>) {
     // Group stack: (name, row, index of the indicator this group opened).
     let mut stack: Vec<(String, u32, Option<usize>)> = Vec::new();
     let mut names: Vec<(String, u32)> = Vec::new();
+    let mut link: Option<Link> = None;
+    let mut date_questions: Vec<(String, Link)> = Vec::new();
     for r in &form.survey {
         let (kind, arg) = norm_kind(&r.kind);
         let name = r.name.trim();
@@ -573,7 +611,7 @@ fn build(form: &XlsForm) -> (Instrument, Vec<Problem>) {
             p.push(name);
             p.join("/")
         };
-        if !berdaya.is_empty() && berdaya != "indicator" && berdaya != "factor" {
+        if !berdaya.is_empty() && !["indicator", "factor", "person"].contains(&berdaya.as_str()) {
             problems.push(Problem::at(r.row, name, ProblemKind::UnknownBerdaya { value: r.berdaya.clone() }));
         }
         if !r.berdaya_bins.trim().is_empty() && !(berdaya == "factor" && (kind == "integer" || kind == "decimal")) {
@@ -637,6 +675,43 @@ fn build(form: &XlsForm) -> (Instrument, Vec<Problem>) {
         if !name.is_empty() {
             names.push((name.to_string(), r.row));
         }
+        let registry_text = r.berdaya_registry.trim();
+        let registry = if registry_text.is_empty() {
+            None
+        } else if berdaya != "factor" {
+            problems.push(Problem::at(r.row, name, ProblemKind::RegistryNotFactor));
+            None
+        } else {
+            let fact = RegistryFact::parse(registry_text);
+            if fact.is_none() {
+                problems.push(Problem::at(
+                    r.row,
+                    name,
+                    ProblemKind::UnknownRegistry { value: registry_text.to_string() },
+                ));
+            }
+            fact
+        };
+        if matches!(kind.as_str(), "today" | "start" | "end") && !name.is_empty() {
+            date_questions.push((kind.clone(), Link { name: name.to_string(), path: path.clone(), row: r.row }));
+        }
+        if berdaya == "person" {
+            if let Some(ind) = current_indicator {
+                problems.push(Problem::at(
+                    r.row,
+                    name,
+                    ProblemKind::PersonInIndicator { indicator: indicators[ind].name.clone() },
+                ));
+            } else if !matches!(kind.as_str(), "text" | "integer") {
+                problems.push(Problem::at(r.row, name, ProblemKind::PersonType { kind: r.kind.clone() }));
+            } else if let Some(first) = &link {
+                let first: &Link = first;
+                problems.push(Problem::at(r.row, name, ProblemKind::SecondPerson { first_row: first.row }));
+            } else if !name.is_empty() {
+                link = Some(Link { name: name.to_string(), path: path.clone(), row: r.row });
+            }
+            continue;
+        }
         if berdaya == "factor" {
             if let Some(ind) = current_indicator {
                 problems.push(Problem::at(
@@ -679,6 +754,33 @@ fn build(form: &XlsForm) -> (Instrument, Vec<Problem>) {
                     None
                 }
             };
+            if let Some(fact) = registry
+                && let Some(coding) = &coding
+            {
+                let fits = match (fact, coding) {
+                    (RegistryFact::Age, Coding::Bins { number, .. }) => *number == NumberKind::Integer,
+                    (RegistryFact::LandArea, Coding::Bins { .. }) | (RegistryFact::Group, Coding::Choices { .. }) => {
+                        true
+                    }
+                    _ => false,
+                };
+                if !fits {
+                    let expected = match fact {
+                        RegistryFact::Age => "an integer question with bins",
+                        RegistryFact::Group => "a select_one question",
+                        RegistryFact::LandArea => "an integer or decimal question with bins",
+                    };
+                    problems.push(Problem::at(
+                        r.row,
+                        name,
+                        ProblemKind::RegistryType {
+                            fact: fact.to_string(),
+                            expected: expected.to_string(),
+                            kind: r.kind.clone(),
+                        },
+                    ));
+                }
+            }
             if let Some(coding) = coding {
                 factors.push(Factor {
                     name: name.to_string(),
@@ -687,6 +789,7 @@ fn build(form: &XlsForm) -> (Instrument, Vec<Problem>) {
                     path,
                     row: r.row,
                     coding,
+                    registry,
                 });
             }
             continue;
@@ -728,6 +831,13 @@ fn build(form: &XlsForm) -> (Instrument, Vec<Problem>) {
             }
         }
     }
+    if link.is_none() {
+        for f in factors.iter().filter(|f| f.registry.is_some()) {
+            let fact = f.registry.map(|r| r.to_string()).unwrap_or_default();
+            problems.push(Problem::at(f.row, &f.name, ProblemKind::RegistryWithoutPerson { fact }));
+        }
+    }
+    date_questions.sort_by_key(|(kind, _)| ["today", "end", "start"].iter().position(|k| k == kind));
     let title = if form.settings.form_title.is_empty() {
         form.settings.form_id.clone()
     } else {
@@ -741,6 +851,8 @@ fn build(form: &XlsForm) -> (Instrument, Vec<Problem>) {
             factors,
             categories: CategoryScheme::default(),
             warnings: Vec::new(),
+            link,
+            date_questions: date_questions.into_iter().map(|(_, q)| q).collect(),
         },
         problems,
     )
@@ -810,7 +922,7 @@ mod tests {
             "survey row 14 (x): choice list `tidak_ada` does not exist on the choices sheet",
             "survey row 15 (lahan): bin `0-2000`: expected `lo-hi:code`",
             "survey row 16 (biasa): `berdaya_bins` only applies to integer or decimal factors",
-            "survey row 17 (n): unknown `berdaya` value `skor` (expected `indicator` or `factor`)",
+            "survey row 17 (n): unknown `berdaya` value `skor` (expected `indicator`, `factor` or `person`)",
             "survey row 7 (a): the name is already used on row 3",
             "survey row 9 (kosong): the indicator group has no select_one question to score",
             "survey row 5 (c): scores [2, 3] of list `bolong` lie between its lowest and highest score but no choice gives them",

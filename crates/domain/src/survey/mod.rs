@@ -16,6 +16,7 @@ pub mod cells;
 pub mod columns;
 pub mod dist;
 pub mod instrument;
+pub mod link;
 pub mod rank;
 pub mod ratio;
 pub mod reliability;

@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::category::Bands;
 use super::instrument::{Coding, Instrument, Scale};
+use super::link::{LinkSummary, PersonLookup};
 use super::rank::{RankCorrelation, RankSums};
 use super::reliability::{self, ItemTotals, Reliability};
 use super::responses::{DroppedRespondent, MissingPolicy, ResponseTable, ResponsesError};
@@ -23,11 +24,15 @@ pub struct AnalysisOptions {
     /// Significance level for correlations and critical r (default 0.05).
     pub alpha: f64,
     pub missing: MissingPolicy,
+    /// The day the survey was held, for ages taken from the registry when the file has no
+    /// date column (`today`, `start`, `end`, `_submission_time`) or the cell is blank.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey_date: Option<time::Date>,
 }
 
 impl Default for AnalysisOptions {
     fn default() -> Self {
-        AnalysisOptions { alpha: 0.05, missing: MissingPolicy::Refuse }
+        AnalysisOptions { alpha: 0.05, missing: MissingPolicy::Refuse, survey_date: None }
     }
 }
 
@@ -251,6 +256,9 @@ pub struct Report {
     pub item_chart: Vec<DivergingBar>,
     /// Remarks for the reader (dropped respondents, ties, undefined correlations).
     pub notes: Vec<String>,
+    /// Respondents linked to the registry: how many matched, and those that did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<LinkSummary>,
 }
 
 fn pct(count: u64, n: u64) -> f64 {
@@ -370,6 +378,23 @@ pub fn analyze(
     plan.report(&tally)
 }
 
+/// [`analyze`] with respondents linked to the registry: factors marked `berdaya_registry`
+/// are taken from `lookup` (see [`super::link`]) and the report says who was matched.
+pub fn analyze_linked(
+    instrument: &Instrument,
+    table: &ResponseTable,
+    options: &AnalysisOptions,
+    lookup: &dyn PersonLookup,
+) -> Result<Report, AnalysisError> {
+    let mut plan = Plan::new(instrument, &table.columns, options)?.with_lookup(lookup);
+    plan.decimal_comma = table.decimal_comma;
+    let mut tally = plan.tally();
+    for row in &table.rows {
+        plan.add_row(&mut tally, row.line, |c| row.cells.get(c).map_or(&b""[..], |s| s.as_bytes()));
+    }
+    plan.report(&tally)
+}
+
 /// The counts a report is computed from (see [`super::tally`]).
 pub(crate) struct Counts<'a> {
     pub instrument: &'a Instrument,
@@ -387,6 +412,7 @@ pub(crate) struct Counts<'a> {
     pub totals: &'a ItemTotals,
     pub dropped: &'a [DroppedRespondent],
     pub dropped_count: u64,
+    pub link: Option<LinkSummary>,
 }
 
 /// Σ and the distribution over categories of a summed score, from its histogram of raw sums.
@@ -420,6 +446,7 @@ pub(crate) fn assemble(k: Counts<'_>) -> Report {
         totals,
         dropped,
         dropped_count,
+        link,
     } = k;
     let items_all: Vec<_> = instrument.items().collect();
     let mut items = Vec::new();
@@ -561,6 +588,13 @@ pub(crate) fn assemble(k: Counts<'_>) -> Report {
     for warning in &instrument.warnings {
         notes.push(format!("Form warning: {warning}"));
     }
+    if let Some(l) = &link {
+        let (matched, unmatched, column) = (l.matched, l.unmatched, &l.column);
+        notes.push(format!(
+            "{matched} of {} respondent(s) were found in the registry by column {column}; {unmatched} were not.",
+            matched + unmatched
+        ));
+    }
     Report {
         title: instrument.title.clone(),
         form_id: instrument.form_id.clone(),
@@ -576,6 +610,7 @@ pub(crate) fn assemble(k: Counts<'_>) -> Report {
         factors,
         item_chart: chart,
         notes,
+        link,
     }
 }
 

@@ -67,6 +67,22 @@ pub enum AnswerProblemKind {
     NoBin { value: String },
     #[error("{value} breaks the form's constraint `{constraint}`")]
     OutsideConstraint { value: String, constraint: String },
+    /// A factor taken from the registry, for a respondent the registry did not match (the
+    /// key is masked).
+    #[error("no person in the registry has the NIK or id `{key}`")]
+    NotInRegistry { key: String },
+    #[error("the analysis is not linked to a registry, and the file has no column for this factor")]
+    NoRegistry,
+    #[error("no survey date: the row has no date (today, start, end or _submission_time) and no survey date was given")]
+    NoSurveyDate,
+    #[error("the registry holds no birth date for this person")]
+    NoBirthDate,
+    #[error("the person is a member of none of the groups of list `{list}`")]
+    NoGroup { list: String },
+    #[error("the person is a member of several groups of list `{list}`: {groups}")]
+    SeveralGroups { list: String, groups: String },
+    #[error("the registry holds no land area for this person")]
+    NoLandArea,
 }
 
 /// A bad answer: which respondent (file line and id), which column, what is wrong.

@@ -20,7 +20,10 @@ use std::collections::BTreeMap;
 use super::cells::CellRules;
 use super::cells::{code_cell, score_cell};
 use super::columns::ColumnMap;
-use super::instrument::{Coding, Instrument, Scale};
+use super::instrument::{Coding, Instrument, Scale, normalize_label};
+use super::link::{
+    LinkSummary, PersonFacts, PersonLookup, RegistryFact, UnmatchedRespondent, mask_key, parse_survey_date,
+};
 use super::reliability::ItemTotals;
 use super::report::{self, AnalysisError, AnalysisOptions, Report};
 use super::responses::{
@@ -46,8 +49,19 @@ struct ItemPlan<'a> {
 /// A factor's column and its possible codes, ascending (the rows of its contingency tables).
 #[derive(Debug, Clone)]
 struct FactorPlan {
-    col: usize,
+    /// None only for a factor taken from the registry whose answer the file does not hold.
+    col: Option<usize>,
     codes: Vec<i32>,
+}
+
+/// The registry respondents are looked up in.
+#[derive(Clone, Copy)]
+struct Lookup<'a>(&'a dyn PersonLookup);
+
+impl std::fmt::Debug for Lookup<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PersonLookup")
+    }
 }
 
 /// Responses of one file resolved against an instrument: which column holds what, and the
@@ -68,6 +82,8 @@ pub struct Plan<'a> {
     /// Start of each factor × target table in [`Tally::joint`], and the length of all.
     joint_at: Vec<usize>,
     joint_len: usize,
+    /// Where respondents are found by their link column (see [`Plan::with_lookup`]).
+    lookup: Option<Lookup<'a>>,
 }
 
 /// The counts of the respondents read so far (see the module docs).
@@ -97,6 +113,10 @@ pub struct Tally {
     memo: Vec<Vec<u32>>,
     scratch_values: Vec<u8>,
     scratch_codes: Vec<usize>,
+    /// Respondents the registry matched by their link column, and those it did not.
+    pub matched: u64,
+    pub unmatched: u64,
+    pub unmatched_rows: Vec<UnmatchedRespondent>,
 }
 
 /// A cell's whole number when it is 1 to 9 ASCII digits and nothing else.
@@ -138,6 +158,13 @@ fn reason_key(kind: &AnswerProblemKind) -> &'static str {
         AnswerProblemKind::NotWhole { .. } => "not a whole number",
         AnswerProblemKind::NoBin { .. } => "in no coding bin",
         AnswerProblemKind::OutsideConstraint { .. } => "outside the form's constraint",
+        AnswerProblemKind::NotInRegistry { .. } => "not found in the registry",
+        AnswerProblemKind::NoRegistry => "not linked to a registry",
+        AnswerProblemKind::NoSurveyDate => "no survey date",
+        AnswerProblemKind::NoBirthDate => "no birth date in the registry",
+        AnswerProblemKind::NoGroup { .. } => "member of none of the listed groups",
+        AnswerProblemKind::SeveralGroups { .. } => "member of several listed groups",
+        AnswerProblemKind::NoLandArea => "no land area in the registry",
     }
 }
 
@@ -210,7 +237,75 @@ impl<'a> Plan<'a> {
             target_max,
             joint_at,
             joint_len,
+            lookup: None,
         })
+    }
+
+    /// Takes the factors marked `berdaya_registry` from `lookup`, finding each respondent by
+    /// the form's `berdaya = person` column, and counts who was matched.
+    pub fn with_lookup(mut self, lookup: &'a dyn PersonLookup) -> Self {
+        self.lookup = Some(Lookup(lookup));
+        self
+    }
+
+    /// The header of the column naming respondents in the registry, if the form has one.
+    pub fn link_column(&self) -> Option<&str> {
+        self.map.link.and_then(|c| self.columns.get(c)).map(String::as_str)
+    }
+
+    /// The code of a factor taken from the registry, for a person it found.
+    fn registry_code<'r>(
+        &self,
+        fact: RegistryFact,
+        coding: &Coding,
+        person: &PersonFacts,
+        survey_date: &mut Option<Option<time::Date>>,
+        cell: &impl Fn(usize) -> &'r [u8],
+        rules: CellRules,
+    ) -> Result<i32, AnswerProblemKind> {
+        match fact {
+            RegistryFact::Age => {
+                let day = *survey_date.get_or_insert_with(|| {
+                    self.map
+                        .dates
+                        .iter()
+                        .find_map(|&c| parse_survey_date(&text(trim(cell(c)))))
+                        .or(self.options.survey_date)
+                });
+                let day = day.ok_or(AnswerProblemKind::NoSurveyDate)?;
+                let age = person.age_on(day).ok_or(AnswerProblemKind::NoBirthDate)?;
+                code_cell(coding, &age.to_string(), rules)
+            }
+            RegistryFact::LandArea => {
+                let area = person.land_area_m2.ok_or(AnswerProblemKind::NoLandArea)?;
+                code_cell(coding, &area.to_string(), CellRules { decimal_comma: false })
+            }
+            RegistryFact::Group => {
+                let Coding::Choices { scale } = coding else { return Err(AnswerProblemKind::NoRegistry) };
+                let groups: Vec<String> = person.groups.iter().map(|g| normalize_label(g)).collect();
+                let mut hits: Vec<(i32, &str)> = scale
+                    .choices
+                    .iter()
+                    .filter(|c| {
+                        std::iter::once(&c.name)
+                            .chain(std::iter::once(&c.label))
+                            .chain(&c.labels)
+                            .any(|l| groups.contains(&normalize_label(l)))
+                    })
+                    .map(|c| (c.score, c.label.as_str()))
+                    .collect();
+                hits.sort_unstable();
+                hits.dedup_by_key(|h| h.0);
+                match hits.as_slice() {
+                    [] => Err(AnswerProblemKind::NoGroup { list: scale.list_name.clone() }),
+                    [(code, _)] => Ok(*code),
+                    many => Err(AnswerProblemKind::SeveralGroups {
+                        list: scale.list_name.clone(),
+                        groups: many.iter().map(|(_, l)| *l).collect::<Vec<_>>().join(", "),
+                    }),
+                }
+            }
+        }
     }
 
     /// An empty tally for this plan.
@@ -230,7 +325,16 @@ impl<'a> Plan<'a> {
 
     /// The columns this plan reads (items, factors and the respondent id).
     pub fn needed_columns(&self) -> Vec<usize> {
-        let mut v: Vec<usize> = self.map.items.iter().chain(&self.map.factors).copied().chain(self.map.id).collect();
+        let mut v: Vec<usize> = self
+            .map
+            .items
+            .iter()
+            .copied()
+            .chain(self.map.factors.iter().flatten().copied())
+            .chain(self.map.id)
+            .chain(self.map.link)
+            .chain(self.map.dates.iter().copied())
+            .collect();
         v.sort_unstable();
         v.dedup();
         v
@@ -269,8 +373,58 @@ impl<'a> Plan<'a> {
                 Err(kind) => problems.push((ip.col, kind)),
             }
         }
+        // The respondent in the registry: None = not linked (no lookup or no link column),
+        // Some(None) = not matched.
+        let person: Option<Option<PersonFacts>> = match (self.lookup, self.map.link) {
+            (Some(Lookup(lookup)), Some(col)) => {
+                let key = text(trim(cell(col)));
+                let found = if key.is_empty() { None } else { lookup.find(&key) };
+                if found.is_some() {
+                    t.matched += 1;
+                } else {
+                    t.unmatched += 1;
+                    if t.unmatched_rows.len() < MAX_LISTED {
+                        t.unmatched_rows.push(UnmatchedRespondent {
+                            line,
+                            respondent: self.respondent(&cell),
+                            key_masked: mask_key(&key),
+                        });
+                    }
+                }
+                Some(found)
+            }
+            _ => None,
+        };
+        let mut survey_date = None;
         for (f, (fp, factor)) in self.factors.iter().zip(&instrument.factors).enumerate() {
-            let c = trim(cell(fp.col));
+            if let Some(fact) = factor.registry
+                && (person.is_some() || fp.col.is_none())
+            {
+                let link_col = self.map.link.unwrap_or(0);
+                // A factor without a column of its own is named in problems (see `refuse`).
+                let own = fp.col.unwrap_or(self.columns.len() + f);
+                let coded = match &person {
+                    None => Err((AnswerProblemKind::NoRegistry, own)),
+                    Some(None) => {
+                        Err((AnswerProblemKind::NotInRegistry { key: mask_key(&text(trim(cell(link_col)))) }, link_col))
+                    }
+                    Some(Some(p)) => self
+                        .registry_code(fact, &factor.coding, p, &mut survey_date, &cell, rules)
+                        .and_then(|code| {
+                            fp.codes
+                                .binary_search(&code)
+                                .map_err(|_| AnswerProblemKind::NoBin { value: code.to_string() })
+                        })
+                        .map_err(|kind| (kind, own)),
+                };
+                match coded {
+                    Ok(i) => codes[f] = i,
+                    Err((kind, col)) => problems.push((col, kind)),
+                }
+                continue;
+            }
+            let Some(col) = fp.col else { continue };
+            let c = trim(cell(col));
             let number = digits(c).filter(|&v| v < MEMO_LIMIT);
             if let Some(v) = number
                 && let Some(&m) = t.memo[f].get(v as usize)
@@ -292,7 +446,7 @@ impl<'a> Plan<'a> {
             }
             match coded {
                 Ok(i) => codes[f] = i,
-                Err(kind) => problems.push((fp.col, kind)),
+                Err(kind) => problems.push((col, kind)),
             }
         }
         if problems.is_empty() {
@@ -336,6 +490,11 @@ impl<'a> Plan<'a> {
         }
     }
 
+    /// The respondent's id, when the file has an id column and the cell is not blank.
+    fn respondent<'r>(&self, cell: &impl Fn(usize) -> &'r [u8]) -> Option<String> {
+        self.map.id.map(|c| text(trim(cell(c))).into_owned()).filter(|s| !s.is_empty())
+    }
+
     fn refuse<'r>(
         &self,
         t: &mut Tally,
@@ -343,12 +502,15 @@ impl<'a> Plan<'a> {
         cell: &impl Fn(usize) -> &'r [u8],
         problems: Vec<(usize, AnswerProblemKind)>,
     ) {
-        let respondent = self.map.id.map(|c| text(trim(cell(c))).into_owned()).filter(|s| !s.is_empty());
+        let respondent = self.respondent(cell);
         let drop = self.options.missing == MissingPolicy::DropIncomplete;
         let listed = if drop { t.dropped.len() < MAX_LISTED } else { t.problems.len() < MAX_LISTED };
         let mut out = Vec::new();
         for (col, kind) in problems {
-            let column = self.columns.get(col).cloned().unwrap_or_default();
+            // Past the header: a registry factor the file has no column for, by its name.
+            let column = self.columns.get(col).cloned().unwrap_or_else(|| {
+                self.instrument.factors.get(col - self.columns.len()).map(|f| f.name.clone()).unwrap_or_default()
+            });
             *t.reasons.entry((column.clone(), reason_key(&kind).to_string())).or_default() += 1;
             t.problem_count += 1;
             if listed {
@@ -395,6 +557,10 @@ impl<'a> Plan<'a> {
         for (k, v) in other.reasons {
             *t.reasons.entry(k).or_default() += v;
         }
+        t.matched += other.matched;
+        t.unmatched += other.unmatched;
+        let room = MAX_LISTED.saturating_sub(t.unmatched_rows.len());
+        t.unmatched_rows.extend(other.unmatched_rows.into_iter().take(room));
     }
 
     /// The report of everything tallied, or why there is none.
@@ -473,6 +639,19 @@ impl<'a> Plan<'a> {
             totals: &totals,
             dropped: &t.dropped,
             dropped_count: t.dropped_count,
+            link: self.link_summary(t),
         }))
+    }
+
+    /// How many respondents the registry matched, when the plan has a lookup and the form a
+    /// link column.
+    pub fn link_summary(&self, t: &Tally) -> Option<LinkSummary> {
+        self.lookup?;
+        Some(LinkSummary {
+            column: self.link_column()?.to_string(),
+            matched: t.matched,
+            unmatched: t.unmatched,
+            unmatched_rows: t.unmatched_rows.clone(),
+        })
     }
 }

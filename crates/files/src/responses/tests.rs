@@ -185,3 +185,56 @@ fn the_first_bad_rows_are_listed_in_file_order_across_threads() {
     assert_eq!(total, 2_000);
     assert_eq!(shown.iter().map(|p| p.line).collect::<Vec<_>>(), want);
 }
+
+/// Issue 11 item 6: the link column's distinct values are read in one pass (CSV of any shape,
+/// XLSX), and a linked analysis streamed from the file equals the whole-table one.
+#[test]
+fn link_keys_and_a_linked_analysis_stream_from_csv_and_xlsx() {
+    use berdaya_domain::survey::instrument::SurveyRow;
+    use berdaya_domain::survey::link::{FactsMap, PersonFacts};
+    use berdaya_domain::survey::report::analyze_linked;
+
+    let mut form = seed004::xlsform();
+    let nik = SurveyRow { kind: "text".into(), name: "nik".into(), berdaya: "person".into(), ..SurveyRow::default() };
+    form.survey.insert(1, nik);
+    for r in &mut form.survey {
+        if r.name == "umur" {
+            r.berdaya_registry = "age".into();
+        }
+    }
+    let inst = Instrument::from_xlsform(&form).unwrap_or_else(|p| panic!("{p:#?}"));
+    let mut table = seed004::example_responses(300, 4);
+    table.columns.insert(1, "nik".into());
+    for (i, r) in table.rows.iter_mut().enumerate() {
+        // 50 people, each answering six times; row 7 has no NIK.
+        r.cells.insert(1, if i == 7 { String::new() } else { format!("32010100000000{:02}", i % 50) });
+    }
+    let mut facts = FactsMap::default();
+    for p in 0..45 {
+        let key = format!("32010100000000{p:02}");
+        let born = time::Date::from_calendar_date(1950 + p, time::Month::May, 16).unwrap();
+        facts.insert(&[key.as_str()], PersonFacts { birth_date: Some(born), ..PersonFacts::default() });
+    }
+    let options = AnalysisOptions {
+        missing: MissingPolicy::DropIncomplete,
+        survey_date: Some(time::macros::date!(2015 - 04 - 30)),
+        ..AnalysisOptions::default()
+    };
+    let want = analyze_linked(&inst, &table, &options, &facts).unwrap();
+    let link = want.link.as_ref().unwrap();
+    // Keys 45–49 are unknown (30 rows), and the blank one.
+    assert_eq!((link.matched, link.unmatched), (269, 31));
+    let expected_keys: Vec<String> = (0..50).map(|p| format!("32010100000000{p:02}")).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("jawaban.csv");
+    std::fs::write(&csv, csv_of(&table, ';', true, true)).unwrap();
+    let xlsx = dir.path().join("jawaban.xlsx");
+    crate::survey::write_responses_xlsx(&table, &xlsx).unwrap();
+    for path in [&csv, &xlsx] {
+        assert_eq!(link_keys(&inst, path).unwrap(), expected_keys, "{}", path.display());
+        let got = analyze_path_linked(&inst, path, &options, Some(&facts), &no_progress).unwrap();
+        assert_eq!(got, want, "{}", path.display());
+    }
+    // A form without a link column reads no keys.
+    assert!(link_keys(&instrument(), &csv).unwrap().is_empty());
+}

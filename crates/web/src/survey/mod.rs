@@ -163,7 +163,7 @@ fn check(sub: Submission) -> Result<Checked, Error> {
     match (title, alpha, sub.instrument, sub.responses) {
         (Some(title), Some(alpha), Some(instrument), Some(responses)) if errors.is_empty() => {
             let missing = if sub.drop_incomplete { MissingPolicy::DropIncomplete } else { MissingPolicy::Refuse };
-            Ok(Checked { title, options: AnalysisOptions { alpha, missing }, instrument, responses })
+            Ok(Checked { title, options: AnalysisOptions { alpha, missing, survey_date: None }, instrument, responses })
         }
         _ => Err(Invalid(errors).into()),
     }
