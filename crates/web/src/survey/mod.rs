@@ -25,13 +25,17 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use berdaya_domain::registry::{FieldError, Id, Invalid};
+use std::sync::Arc;
+
+use berdaya_domain::survey::link::{FactsMap, PersonLookup};
 use berdaya_domain::survey::report::Report;
 use berdaya_domain::survey::{
     AnalysisError, AnalysisOptions, AnswerProblem, Instrument, MissingPolicy, Problem, ResponsesError, seed004,
 };
 use berdaya_files::limits::LimitExceeded;
-use berdaya_files::responses::{AnalyzeFileError, Progress, analyze_path};
+use berdaya_files::responses::{AnalyzeFileError, Progress, analyze_path_linked, link_keys};
 use berdaya_files::survey::{self as files, SurveyFileError};
+use berdaya_store::Query;
 use berdaya_store::survey::{AnalysisSummary, AnalysisTitle, NewAnalysis, StoredAnalysis, StoredFile, UploadedFile};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -110,6 +114,8 @@ pub enum Rejected {
     Instrument(Vec<Problem>),
     /// Answers are blank, unknown or out of scale: every one, with respondent and column.
     Answers(Vec<AnswerProblem>),
+    /// More bad answers than are listed: the first ones, and how many there are in all.
+    ManyAnswers(Vec<AnswerProblem>, u64),
 }
 
 impl From<Error> for Rejected {
@@ -126,7 +132,7 @@ impl Rejected {
             Rejected::Instrument(problems) => {
                 Invalid(problems.iter().map(|p| FieldError::new("instrument", p.to_string())).collect()).into()
             }
-            Rejected::Answers(answers) => {
+            Rejected::Answers(answers) | Rejected::ManyAnswers(answers, _) => {
                 Invalid(answers.iter().map(|a| FieldError::new("responses", a.to_string())).collect()).into()
             }
         }
@@ -246,15 +252,20 @@ fn analyze_responses(
     instrument: &Instrument,
     responses: &Received,
     options: &AnalysisOptions,
+    facts: Option<&FactsMap>,
     lang: Lang,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Report, Rejected> {
     let path = responses.path();
     let spreadsheet = matches!(path.extension().and_then(|e| e.to_str()), Some("xlsx" | "xlsm" | "xls" | "ods"));
-    analyze_path(instrument, path, options, progress).map_err(|e| match e {
+    let lookup = facts.map(|f| f as &dyn PersonLookup);
+    analyze_path_linked(instrument, path, options, lookup, progress).map_err(|e| match e {
         AnalyzeFileError::File(e) => responses_error(&e, spreadsheet, lang).into(),
         AnalyzeFileError::Analysis(e) => match e {
             AnalysisError::Responses(ResponsesError::BadAnswers(list)) => Rejected::Answers(list),
+            AnalysisError::Responses(ResponsesError::ManyBadAnswers { shown, total }) => {
+                Rejected::ManyAnswers(shown, total)
+            }
             AnalysisError::Responses(other) => Error::unprocessable("responses", other.to_string()).into(),
             AnalysisError::NoItems => Error::unprocessable("instrument", e.to_string()).into(),
             AnalysisError::Alpha(_) => Error::unprocessable("alpha", e.to_string()).into(),
@@ -296,25 +307,54 @@ async fn save(state: &AppState, c: Checked, instrument: Vec<u8>, report: &Report
     Ok(saved)
 }
 
+/// What the registry knows of the respondents a form links by NIK or person id (its
+/// `berdaya = person` column), as far as the caller may see: people outside the caller's
+/// scope are left out exactly like unknown ones. `None` when the form links no one.
+async fn linked_facts(
+    state: &AppState,
+    scope: Option<&Query>,
+    instrument: &Arc<Instrument>,
+    responses: &Received,
+) -> Result<Option<FactsMap>, Rejected> {
+    if instrument.link.is_none() {
+        return Ok(None);
+    }
+    let (inst, path) = (instrument.clone(), responses.path().to_path_buf());
+    let keys = tokio::task::spawn_blocking(move || link_keys(&inst, &path))
+        .await
+        .map_err(task_failed)?
+        .map_err(|e| Error::unprocessable("responses", e.to_string()))?;
+    let Some(scope) = scope else { return Ok(Some(FactsMap::default())) };
+    let facts = state.store().person_facts(&keys, scope).await.map_err(Error::from)?;
+    tracing::info!(keys = keys.len(), found = facts.len(), "survey respondents looked up in the registry");
+    Ok(Some(facts))
+}
+
 /// Checks, analyses and saves a submission while the request waits (the API).
-async fn run(state: &AppState, sub: Submission, lang: Lang) -> Result<StoredAnalysis, Rejected> {
+async fn run(state: &AppState, scope: Option<Query>, sub: Submission, lang: Lang) -> Result<StoredAnalysis, Rejected> {
     let checked = check(sub)?;
+    let (checked, read) = tokio::task::spawn_blocking(move || {
+        let read = read_instrument(&checked.instrument, lang);
+        (checked, read)
+    })
+    .await
+    .map_err(task_failed)?;
+    let (instrument, bytes) = read?;
+    let instrument = Arc::new(instrument);
+    let facts = linked_facts(state, scope.as_ref(), &instrument, &checked.responses).await?;
     let (checked, result) = tokio::task::spawn_blocking(move || {
-        let result = read_instrument(&checked.instrument, lang).and_then(|(instrument, bytes)| {
-            analyze_responses(&instrument, &checked.responses, &checked.options, lang, &|_| {})
-                .map(|report| (bytes, report))
-        });
+        let result =
+            analyze_responses(&instrument, &checked.responses, &checked.options, facts.as_ref(), lang, &|_| {});
         (checked, result)
     })
     .await
     .map_err(task_failed)?;
-    let (bytes, report) = result?;
-    save(state, checked, bytes, &report).await
+    save(state, checked, bytes, &result?).await
 }
 
 /// Checks a submission and reads its instrument while the request waits, then analyses the
 /// responses in the background: answers the job's id.
-async fn start(state: &AppState, sub: Submission, lang: Lang) -> Result<String, Rejected> {
+async fn start(state: &AppState, scope: Option<Query>, sub: Submission, lang: Lang) -> Result<String, Rejected> {
     let (title, alpha, drop_incomplete) = (sub.title.clone(), sub.alpha.clone(), sub.drop_incomplete);
     let checked = check(sub)?;
     let (checked, read) = tokio::task::spawn_blocking(move || {
@@ -324,14 +364,23 @@ async fn start(state: &AppState, sub: Submission, lang: Lang) -> Result<String, 
     .await
     .map_err(task_failed)?;
     let (instrument, bytes) = read?;
+    let instrument = Arc::new(instrument);
     let (id, job) = state.survey_jobs.start(title, alpha, drop_incomplete);
     let state = state.clone();
     tokio::spawn(async move {
         let progress_job = job.clone();
+        let facts = match linked_facts(&state, scope.as_ref(), &instrument, &checked.responses).await {
+            Ok(facts) => facts,
+            Err(rejected) => {
+                job.finish(Outcome::Failed(rejected, 0));
+                return;
+            }
+        };
         let analysed = tokio::task::spawn_blocking(move || {
-            let report = analyze_responses(&instrument, &checked.responses, &checked.options, lang, &|p| {
-                progress_job.progress(p)
-            });
+            let report =
+                analyze_responses(&instrument, &checked.responses, &checked.options, facts.as_ref(), lang, &|p| {
+                    progress_job.progress(p)
+                });
             (checked, report)
         })
         .await;
@@ -352,6 +401,9 @@ async fn start(state: &AppState, sub: Submission, lang: Lang) -> Result<String, 
             Err(Rejected::Answers(list)) => {
                 let total = list.len();
                 Outcome::Failed(Rejected::Answers(list), total)
+            }
+            Err(Rejected::ManyAnswers(list, total)) => {
+                Outcome::Failed(Rejected::Answers(list), usize::try_from(total).unwrap_or(usize::MAX))
             }
             Err(rejected) => Outcome::Failed(rejected, 0),
         });
@@ -468,7 +520,8 @@ pub async fn create(
 ) -> Result<Response, Error> {
     auth.require(auth.principal().writes_surveys())?;
     let sub = read_submission(multipart, &state.survey).await?;
-    let saved = run(&state, sub, lang).await.map_err(Rejected::into_error)?;
+    let scope = auth.scope(Query::default());
+    let saved = run(&state, scope, sub, lang).await.map_err(Rejected::into_error)?;
     let location = format!("/api/v1/survey/analyses/{}", saved.id);
     let mut res = (StatusCode::CREATED, Json(AnalysisDto::new(saved)?)).into_response();
     if let Ok(v) = HeaderValue::from_str(&location) {
@@ -770,8 +823,12 @@ impl NewPage {
                     .collect();
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            Rejected::Answers(answers) => {
-                let total = answers_total.max(answers.len());
+            Rejected::Answers(answers) | Rejected::ManyAnswers(answers, _) => {
+                let counted = match rejected {
+                    Rejected::ManyAnswers(_, total) => usize::try_from(*total).unwrap_or(usize::MAX),
+                    _ => 0,
+                };
+                let total = answers_total.max(answers.len()).max(counted);
                 let mut message = t.t("survey.bad_answers").replace("{n}", &total.to_string());
                 if total > MAX_LISTED {
                     message.push(' ');
@@ -811,7 +868,8 @@ async fn create_page(Cx { state, lang, auth }: Cx, multipart: Result<Multipart, 
     page.title = sub.title.clone();
     page.alpha = sub.alpha.clone();
     page.drop_incomplete = sub.drop_incomplete;
-    match start(&state, sub, lang).await {
+    let scope = auth.scope(Query::default());
+    match start(&state, scope, sub, lang).await {
         Ok(job) => Redirect::to(&format!("/survey/jobs/{job}")).into_response(),
         Err(Rejected::Error(e)) if e.status().is_server_error() || e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             e.page(lang).into_response()
