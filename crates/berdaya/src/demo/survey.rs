@@ -124,6 +124,8 @@ pub async fn load(store: &dyn Store) -> anyhow::Result<StoredAnalysis> {
             bytes: berdaya_files::survey::xlsform_to_bytes(&form).context("writing the linked form")?,
         },
         responses: UploadedFile { name: "jawaban-004-tertaut.csv".into(), bytes: csv(&table).into_bytes() },
+        // A 43-row file: kept in the database, not in the survey files directory.
+        responses_file: None,
         alpha: options.alpha,
         drop_incomplete: false,
         report_json: serde_json::to_string(&report)?,

@@ -667,3 +667,62 @@ async fn streams_to_disk(app: TestApp) {
     let (_, page) = get_text(&app, &report.expect("report")).await;
     assert!(page.contains("Besar, sedikit demi sedikit"), "{page}");
 }
+
+/// A linked form (`berdaya = person`) and responses naming `niks`, interviewed in April 2015.
+fn linked_upload(niks: &[&str]) -> Form {
+    use berdaya::demo::survey::{linked_responses, linked_xlsform};
+    let form = berdaya_files::survey::xlsform_to_bytes(&linked_xlsform()).expect("linked form");
+    let table = linked_responses(&niks.iter().map(|n| n.to_string()).collect::<Vec<_>>());
+    let mut csv = table.columns.join(",");
+    for row in &table.rows {
+        csv.push('\n');
+        csv.push_str(&row.cells.join(","));
+    }
+    upload("Responden tertaut", form, "tertaut.xlsx", csv.into_bytes(), true)
+}
+
+backend_tests! {
+    async fn respondents_are_linked_to_the_registry_within_the_callers_area(app: TestApp) {
+        use berdaya_domain::access::Role;
+        use crate::api::fixtures;
+        use crate::helpers::{PASSWORD, create_user, login};
+        // Siti Aminah, born 12 March 1985, lives in Pilang (33.16.09.2001).
+        fixtures::regions(&*app.store).await;
+        let h = app.client.post(app.url("/api/v1/households")).json(&fixtures::household(fixtures::KK, "Jl. Pilang 1"))
+            .send().await.expect("household").json::<Value>().await.expect("json");
+        let person = serde_json::json!({"nik": fixtures::NIK, "household_id": h["id"].to_string(), "name": "Siti Aminah",
+            "sex": "female", "birth_date": "1985-03-12", "relation": "head"});
+        let res = app.client.post(app.url("/api/v1/people")).json(&person).send().await.expect("person");
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let unknown = "3316095203859999";
+        // The administrator sees her: one matched, one unknown (dropped: its age has no source).
+        let (status, body) = post_api(&app, linked_upload(&[fixtures::NIK, unknown])).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let id = body["id"].as_i64().expect("id");
+        let (_, report) = get_text(&app, &format!("/survey/{id}/report.json")).await;
+        let report: Value = serde_json::from_str(&report).expect("report json");
+        assert_eq!(report["link"]["matched"], 1, "{}", report["link"]);
+        assert_eq!(report["link"]["unmatched"], 1);
+        assert_eq!(report["n"], 1);
+        // Aged 30 on 21 April 2015: the youngest bin (`-40:5`), code 5.
+        let umur = report["factors"].as_array().expect("factors").iter().find(|f| f["name"] == "umur").expect("umur");
+        let five = umur["codes"].as_array().expect("codes").iter().find(|c| c["code"] == 5).expect("code 5");
+        assert_eq!(five["count"], 1, "{umur}");
+        // The unknown NIK is listed masked, never whole.
+        let text = report.to_string();
+        assert!(!text.contains(unknown), "a NIK in the report: {}", report["link"]);
+        assert!(!text.contains(fixtures::NIK));
+        // An evaluator of another regency finds nobody: she is outside the area, like a stranger.
+        let rembang = berdaya_domain::registry::RegionDraft { code: "33.17".into(), name: "Rembang".into(), kind: "regency".into() };
+        app.store.create_region(&rembang.parse().expect("region")).await.expect("create region");
+        create_user(&*app.store, "eva_rembang", Role::Evaluator, Some("33.17"), None, None).await;
+        let eva = login(&app.address, "eva_rembang", PASSWORD).await.expect("login");
+        let res = eva.post(app.url("/api/v1/survey/analyses")).multipart(linked_upload(&[fixtures::NIK, unknown]))
+            .send().await.expect("post");
+        let status = res.status();
+        let body: Value = res.json().await.expect("json");
+        // Nobody is left once the unmatched are dropped: a 422 that says why.
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body.to_string().contains("were dropped"), "{body}");
+    }
+}
