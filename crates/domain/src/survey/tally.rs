@@ -559,8 +559,9 @@ impl<'a> Plan<'a> {
         }
         t.matched += other.matched;
         t.unmatched += other.unmatched;
-        let room = MAX_LISTED.saturating_sub(t.unmatched_rows.len());
-        t.unmatched_rows.extend(other.unmatched_rows.into_iter().take(room));
+        t.unmatched_rows.extend(other.unmatched_rows);
+        t.unmatched_rows.sort_by_key(|u| u.line);
+        t.unmatched_rows.truncate(MAX_LISTED);
     }
 
     /// The report of everything tallied, or why there is none.
@@ -653,5 +654,72 @@ impl<'a> Plan<'a> {
             unmatched: t.unmatched,
             unmatched_rows: t.unmatched_rows.clone(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::instrument::{ChoiceRow, SurveyRow, XlsForm};
+    use super::super::report::analyze;
+    use super::super::responses::{ResponseRow, ResponseTable};
+    use super::*;
+
+    /// Two items on a 1–20 scale: a one-byte answer is read as a score only when it is a digit.
+    fn twenty_point() -> Instrument {
+        let row = |row: u32, kind: &str, name: &str, berdaya: &str| SurveyRow {
+            row,
+            kind: kind.into(),
+            name: name.into(),
+            label: name.into(),
+            berdaya: berdaya.into(),
+            ..SurveyRow::default()
+        };
+        let form = XlsForm {
+            survey: vec![
+                row(2, "begin_group", "tahap", "indicator"),
+                row(3, "select_one skala", "a", ""),
+                row(4, "select_one skala", "b", ""),
+                row(5, "end_group", "", ""),
+            ],
+            choices: (1..=20)
+                .map(|n| ChoiceRow {
+                    row: n + 1,
+                    list_name: "skala".into(),
+                    name: n.to_string(),
+                    label: format!("nilai {n}"),
+                    ..ChoiceRow::default()
+                })
+                .collect(),
+            ..XlsForm::default()
+        };
+        Instrument::from_xlsform(&form).unwrap_or_else(|p| panic!("{p:#?}"))
+    }
+
+    fn table(rows: &[[&str; 2]]) -> ResponseTable {
+        ResponseTable {
+            columns: vec!["tahap/a".into(), "tahap/b".into()],
+            rows: rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| ResponseRow { line: i as u64 + 2, cells: r.iter().map(|c| c.to_string()).collect() })
+                .collect(),
+            decimal_comma: false,
+        }
+    }
+
+    #[test]
+    fn one_byte_answers_that_are_not_digits_are_not_scores() {
+        let inst = twenty_point();
+        // `:` and `A` sit 10 and 17 bytes above `0`: never the scores 10 and 17.
+        let err = analyze(&inst, &table(&[["7", ":"], ["A", " 12 "]]), &AnalysisOptions::default()).unwrap_err();
+        let AnalysisError::Responses(ResponsesError::BadAnswers(p)) = err else { panic!("{err:?}") };
+        let cells: Vec<(u64, &str)> = p.iter().map(|p| (p.line, p.column.as_str())).collect();
+        assert_eq!(cells, [(2, "tahap/b"), (3, "tahap/a")]);
+        assert!(p.iter().all(|p| matches!(p.kind, AnswerProblemKind::UnknownChoice { .. })), "{p:?}");
+        // Digits, padded numbers and labels are read.
+        let r = analyze(&inst, &table(&[["7", "19"], ["nilai 3", " 12 "]]), &AnalysisOptions::default()).unwrap();
+        assert_eq!(r.n, 2);
+        assert_eq!(r.items[0].mean, 5.0);
+        assert_eq!(r.items[1].mean, 15.5);
     }
 }
