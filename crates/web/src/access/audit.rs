@@ -252,11 +252,18 @@ fn show_value(t: &Translations, v: &Value) -> String {
         Value::Bool(true) => t.t("audit.yes").to_string(),
         Value::Bool(false) => t.t("audit.no").to_string(),
         Value::String(s) if s.is_empty() => "—".to_string(),
+        // A stored document (a survey report's JSON): its length here, the text in the raw data.
+        Value::String(s) if s.chars().count() > LONG_TEXT => {
+            t.t("audit.long_text").replace("{n}", &s.chars().count().to_string())
+        }
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
         other => other.to_string(),
     }
 }
+
+/// Longest text shown whole as a field's value.
+const LONG_TEXT: usize = 300;
 
 /// A field's value: a code of a closed vocabulary by its label (`village` → "Desa"), the
 /// `field` of a NIK/KK view by the field's label, anything else as [`show_value`].
@@ -490,5 +497,10 @@ mod tests {
             region.iter().map(line).collect::<Vec<_>>(),
             [format!("Jenis: {}", berdaya_domain::registry::RegionKind::Village.label("id")), "Nama: Pilang".into()]
         );
+        // A stored report is summarised by its length; its text stays in the raw data.
+        let report = format!(r#"{{"title":"Survei","report_json":"{}"}}"#, "x".repeat(5_000));
+        let analysis = details(t, "survey_analyses", None, Some(&report));
+        let shown: Vec<&str> = analysis.iter().map(|d| d.value.as_str()).collect();
+        assert_eq!(shown, ["5000 karakter; lihat data tersimpan di bawah", "Survei"]);
     }
 }
