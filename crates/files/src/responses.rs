@@ -147,14 +147,10 @@ pub fn analyze_csv_linked(
             break;
         }
         // Keep the unfinished record, read the next block behind it.
-        buf.consume(start);
+        let added;
+        (eof, added) = buf.next_block(&mut input, start)?;
+        read += added;
         start = 0;
-        if buf.len as u64 > limits.max_record_bytes {
-            return Err(LimitExceeded::RecordBytes(limits.max_record_bytes).into());
-        }
-        let before = buf.len;
-        eof = buf.fill(&mut input, BLOCK)?;
-        read += (buf.len - before) as u64;
     }
     let [mut tally, second] = tallies;
     plan.merge(&mut tally, second);
@@ -226,6 +222,19 @@ impl Buffer {
     fn consume(&mut self, n: usize) {
         self.data.copy_within(n..self.len, 0);
         self.len -= n;
+    }
+
+    /// Drops the `done` bytes already read, keeps an unfinished record (within the record
+    /// limit) and reads the next block behind it: whether the input ended, and the bytes read.
+    fn next_block(&mut self, input: &mut impl Read, done: usize) -> Result<(bool, u64), AnalyzeFileError> {
+        self.consume(done);
+        let max = STREAM_LIMITS.max_record_bytes;
+        if self.len as u64 > max {
+            return Err(LimitExceeded::RecordBytes(max).into());
+        }
+        let before = self.len;
+        let eof = self.fill(input, BLOCK)?;
+        Ok((eof, (self.len - before) as u64))
     }
 
     /// Reads until `want` more bytes are held or the input ends; returns whether it ended.
@@ -538,12 +547,8 @@ pub fn scan_column(path: &Path, pick: &dyn Fn(&[String]) -> Option<usize>) -> Re
                 if eof {
                     break;
                 }
-                buf.consume(cut);
+                (eof, _) = buf.next_block(&mut input, cut)?;
                 start = 0;
-                if buf.len as u64 > STREAM_LIMITS.max_record_bytes {
-                    return Err(LimitExceeded::RecordBytes(STREAM_LIMITS.max_record_bytes).into());
-                }
-                eof = buf.fill(&mut input, BLOCK)?;
             }
         }
         "xlsx" | "xlsm" => {

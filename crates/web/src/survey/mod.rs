@@ -330,8 +330,9 @@ async fn linked_facts(
     Ok(Some(facts))
 }
 
-/// Checks, analyses and saves a submission while the request waits (the API).
-async fn run(state: &AppState, scope: Option<Query>, sub: Submission, lang: Lang) -> Result<StoredAnalysis, Rejected> {
+/// Checks a submission's fields and reads its instrument (off the async threads): the
+/// checked submission, the instrument, and the instrument file's bytes to keep.
+async fn checked_with_instrument(sub: Submission, lang: Lang) -> Result<(Checked, Arc<Instrument>, Vec<u8>), Rejected> {
     let checked = check(sub)?;
     let (checked, read) = tokio::task::spawn_blocking(move || {
         let read = read_instrument(&checked.instrument, lang);
@@ -340,7 +341,12 @@ async fn run(state: &AppState, scope: Option<Query>, sub: Submission, lang: Lang
     .await
     .map_err(task_failed)?;
     let (instrument, bytes) = read?;
-    let instrument = Arc::new(instrument);
+    Ok((checked, Arc::new(instrument), bytes))
+}
+
+/// Checks, analyses and saves a submission while the request waits (the API).
+async fn run(state: &AppState, scope: Option<Query>, sub: Submission, lang: Lang) -> Result<StoredAnalysis, Rejected> {
+    let (checked, instrument, bytes) = checked_with_instrument(sub, lang).await?;
     let facts = linked_facts(state, scope.as_ref(), &instrument, &checked.responses).await?;
     let (checked, result) = tokio::task::spawn_blocking(move || {
         let result =
@@ -356,15 +362,7 @@ async fn run(state: &AppState, scope: Option<Query>, sub: Submission, lang: Lang
 /// responses in the background: answers the job's id.
 async fn start(state: &AppState, scope: Option<Query>, sub: Submission, lang: Lang) -> Result<String, Rejected> {
     let (title, alpha, drop_incomplete) = (sub.title.clone(), sub.alpha.clone(), sub.drop_incomplete);
-    let checked = check(sub)?;
-    let (checked, read) = tokio::task::spawn_blocking(move || {
-        let read = read_instrument(&checked.instrument, lang);
-        (checked, read)
-    })
-    .await
-    .map_err(task_failed)?;
-    let (instrument, bytes) = read?;
-    let instrument = Arc::new(instrument);
+    let (checked, instrument, bytes) = checked_with_instrument(sub, lang).await?;
     let (id, job) = state.survey_jobs.start(title, alpha, drop_incomplete);
     let state = state.clone();
     tokio::spawn(async move {
