@@ -53,10 +53,14 @@ pub const STREAM_LIMITS: Limits = Limits {
     max_rows: 200_000_000,
     max_columns: 1_024,
     max_record_bytes: 1 << 20,
-    max_entry_bytes: 4 << 30,
+    max_entry_bytes: 2 << 30,
     max_table_bytes: u64::MAX,
     ..Limits::SURVEY
 };
+
+/// Limits of a streamed XLSX response workbook: a worksheet's rows (1,048,576), parts
+/// unpacked up to 2 GiB (a million-row sheet is hundreds of MiB of XML), within the ratio.
+const XLSX_STREAM_LIMITS: Limits = Limits { max_rows: 1_048_576, max_entry_bytes: 2 << 30, ..Limits::SURVEY };
 
 /// Bytes read from the file at a time (a record may make a block grow up to
 /// `max_record_bytes` beyond it).
@@ -482,7 +486,7 @@ fn analyze_xlsx(
     lookup: Option<&dyn PersonLookup>,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Report, AnalyzeFileError> {
-    let limits = Limits { max_rows: 1_048_576, max_entry_bytes: 4 << 30, ..Limits::SURVEY };
+    let limits = XLSX_STREAM_LIMITS;
     let total = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let mut wb = xlsx::Workbook::open(path, limits).map_err(|e| survey::open_error(path, e))?;
     let first = wb.sheet_names().next().map(str::to_string).ok_or(SurveyFileError::NoHeader)?;
@@ -494,7 +498,15 @@ fn analyze_xlsx(
     };
     let date1904 = rows.date1904();
     let columns: Vec<String> = cells.iter().map(|c| survey::cell_text(c, date1904)).collect();
-    let mut plan = Plan::new(instrument, &columns, options)?;
+    let mut plan = match Plan::new(instrument, &columns, options) {
+        Ok(plan) => plan,
+        Err(e) => {
+            // A header that does not fit the form: read on (cells are dropped as they come) so
+            // a crafted sheet is refused for the limit it breaks rather than for its header.
+            while rows.next_row(&mut cells).map_err(|e| survey::sheet_error(&first, e))?.is_some() {}
+            return Err(e.into());
+        }
+    };
     if let Some(lookup) = lookup {
         plan = plan.with_lookup(lookup);
     }
@@ -552,7 +564,7 @@ pub fn scan_column(path: &Path, pick: &dyn Fn(&[String]) -> Option<usize>) -> Re
             }
         }
         "xlsx" | "xlsm" => {
-            let limits = Limits { max_rows: 1_048_576, max_entry_bytes: 4 << 30, ..Limits::SURVEY };
+            let limits = XLSX_STREAM_LIMITS;
             let mut wb = xlsx::Workbook::open(path, limits).map_err(|e| survey::open_error(path, e))?;
             let first = wb.sheet_names().next().map(str::to_string).ok_or(SurveyFileError::NoHeader)?;
             let mut rows = wb.rows(&first).map_err(|e| survey::sheet_error(&first, e))?;
