@@ -712,6 +712,13 @@ backend_tests! {
         let text = report.to_string();
         assert!(!text.contains(unknown), "a NIK in the report: {}", report["link"]);
         assert!(!text.contains(fixtures::NIK));
+        // Reading the registry for the link is in the audit log, by its counts.
+        let filter = berdaya_store::access::AuditFilter { action: Some("registry_link".into()), ..Default::default() };
+        let entries = app.store.audit_entries(&filter, berdaya_store::PageRequest::default()).await.expect("audit");
+        assert_eq!(entries.items.len(), 1, "{:?}", entries.items);
+        let logged = serde_json::to_string(&entries.items[0]).expect("json");
+        assert!(logged.contains(r#"\"keys\":2"#) && logged.contains(r#"\"found\":1"#), "{logged}");
+        assert!(!logged.contains(fixtures::NIK), "a NIK in the audit log: {logged}");
         // An evaluator of another regency finds nobody: she is outside the area, like a stranger.
         let rembang = berdaya_domain::registry::RegionDraft { code: "33.17".into(), name: "Rembang".into(), kind: "regency".into() };
         app.store.create_region(&rembang.parse().expect("region")).await.expect("create region");

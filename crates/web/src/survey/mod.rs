@@ -36,6 +36,7 @@ use berdaya_files::limits::LimitExceeded;
 use berdaya_files::responses::{AnalyzeFileError, Progress, analyze_path_linked, link_keys};
 use berdaya_files::survey::{self as files, SurveyFileError};
 use berdaya_store::Query;
+use berdaya_store::access::AuditEvent;
 use berdaya_store::survey::{AnalysisSummary, AnalysisTitle, NewAnalysis, StoredAnalysis, StoredFile, UploadedFile};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -327,6 +328,17 @@ async fn linked_facts(
     let Some(scope) = scope else { return Ok(Some(FactsMap::default())) };
     let facts = state.store().person_facts(&keys, scope).await.map_err(Error::from)?;
     tracing::info!(keys = keys.len(), found = facts.len(), "survey respondents looked up in the registry");
+    // Birth dates and memberships of real people were read: the audit log says how many.
+    state
+        .store()
+        .record_event(&AuditEvent {
+            action: "registry_link".into(),
+            entity: "people".into(),
+            entity_id: None,
+            details: serde_json::json!({ "keys": keys.len(), "found": facts.len(), "read": "birth_date, groups" }),
+        })
+        .await
+        .map_err(Error::from)?;
     Ok(Some(facts))
 }
 
