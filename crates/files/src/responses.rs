@@ -478,6 +478,40 @@ fn split_record(buf: &[u8], start: usize, delimiter: u8, f: &mut Fields) -> usiz
     }
 }
 
+/// The first sheet of a response workbook, read row by row within [`XLSX_STREAM_LIMITS`].
+struct Sheet {
+    name: String,
+    rows: xlsx::Rows,
+    date1904: bool,
+}
+
+impl Sheet {
+    /// Opens the workbook's first sheet and reads its header row (the column names).
+    fn open(path: &Path) -> Result<(Sheet, Vec<String>), AnalyzeFileError> {
+        let mut wb = xlsx::Workbook::open(path, XLSX_STREAM_LIMITS).map_err(|e| survey::open_error(path, e))?;
+        let name = wb.sheet_names().next().map(str::to_string).ok_or(SurveyFileError::NoHeader)?;
+        let rows = wb.rows(&name).map_err(|e| survey::sheet_error(&name, e))?;
+        let date1904 = rows.date1904();
+        let mut sheet = Sheet { name, rows, date1904 };
+        let mut cells = Vec::new();
+        if sheet.next(&mut cells)?.is_none() {
+            return Err(SurveyFileError::NoHeader.into());
+        }
+        let columns = cells.iter().map(|c| sheet.text(c)).collect();
+        Ok((sheet, columns))
+    }
+
+    /// The next row's cells and its spreadsheet row number.
+    fn next(&mut self, cells: &mut Vec<xlsx::Cell>) -> Result<Option<u64>, AnalyzeFileError> {
+        Ok(self.rows.next_row(cells).map_err(|e| survey::sheet_error(&self.name, e))?)
+    }
+
+    /// A cell's text as a user would type it.
+    fn text(&self, cell: &xlsx::Cell) -> String {
+        survey::cell_text(cell, self.date1904)
+    }
+}
+
 /// Analyses the first sheet of an XLSX workbook, row by row.
 fn analyze_xlsx(
     instrument: &Instrument,
@@ -486,24 +520,16 @@ fn analyze_xlsx(
     lookup: Option<&dyn PersonLookup>,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Report, AnalyzeFileError> {
-    let limits = XLSX_STREAM_LIMITS;
     let total = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let mut wb = xlsx::Workbook::open(path, limits).map_err(|e| survey::open_error(path, e))?;
-    let first = wb.sheet_names().next().map(str::to_string).ok_or(SurveyFileError::NoHeader)?;
-    let mut rows = wb.rows(&first).map_err(|e| survey::sheet_error(&first, e))?;
-    let expected = rows.dimension_rows().unwrap_or(0).max(1);
+    let (mut sheet, columns) = Sheet::open(path)?;
+    let expected = sheet.rows.dimension_rows().unwrap_or(0).max(1);
     let mut cells = Vec::new();
-    let Some(_) = rows.next_row(&mut cells).map_err(|e| survey::sheet_error(&first, e))? else {
-        return Err(SurveyFileError::NoHeader.into());
-    };
-    let date1904 = rows.date1904();
-    let columns: Vec<String> = cells.iter().map(|c| survey::cell_text(c, date1904)).collect();
     let mut plan = match Plan::new(instrument, &columns, options) {
         Ok(plan) => plan,
         Err(e) => {
             // A header that does not fit the form: read on (cells are dropped as they come) so
             // a crafted sheet is refused for the limit it breaks rather than for its header.
-            while rows.next_row(&mut cells).map_err(|e| survey::sheet_error(&first, e))?.is_some() {}
+            while sheet.next(&mut cells)?.is_some() {}
             return Err(e.into());
         }
     };
@@ -512,9 +538,9 @@ fn analyze_xlsx(
     }
     let mut tally = plan.tally();
     let mut texts: Vec<String> = Vec::new();
-    while let Some(row) = rows.next_row(&mut cells).map_err(|e| survey::sheet_error(&first, e))? {
+    while let Some(row) = sheet.next(&mut cells)? {
         texts.clear();
-        texts.extend(cells.iter().map(|c| survey::cell_text(c, date1904)));
+        texts.extend(cells.iter().map(|c| sheet.text(c)));
         if texts.iter().all(|t| t.trim().is_empty()) {
             continue;
         }
@@ -564,20 +590,12 @@ pub fn scan_column(path: &Path, pick: &dyn Fn(&[String]) -> Option<usize>) -> Re
             }
         }
         "xlsx" | "xlsm" => {
-            let limits = XLSX_STREAM_LIMITS;
-            let mut wb = xlsx::Workbook::open(path, limits).map_err(|e| survey::open_error(path, e))?;
-            let first = wb.sheet_names().next().map(str::to_string).ok_or(SurveyFileError::NoHeader)?;
-            let mut rows = wb.rows(&first).map_err(|e| survey::sheet_error(&first, e))?;
-            let mut cells = Vec::new();
-            let Some(_) = rows.next_row(&mut cells).map_err(|e| survey::sheet_error(&first, e))? else {
-                return Err(SurveyFileError::NoHeader.into());
-            };
-            let date1904 = rows.date1904();
-            let columns: Vec<String> = cells.iter().map(|c| survey::cell_text(c, date1904)).collect();
+            let (mut sheet, columns) = Sheet::open(path)?;
             let Some(col) = pick(&columns) else { return Ok(Vec::new()) };
-            while rows.next_row(&mut cells).map_err(|e| survey::sheet_error(&first, e))?.is_some() {
+            let mut cells = Vec::new();
+            while sheet.next(&mut cells)?.is_some() {
                 if let Some(c) = cells.get(col) {
-                    keep(survey::cell_text(c, date1904).as_bytes());
+                    keep(sheet.text(c).as_bytes());
                 }
             }
         }

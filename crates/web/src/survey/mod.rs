@@ -55,9 +55,9 @@ pub use report_page::ReportPage;
 pub use upload::SurveyConfig;
 use upload::{Received, Submission, read_submission};
 
-/// The most bad answers a page lists (a file of a million bad rows would make a page of
-/// gigabytes); the message says how many there are in all.
-const MAX_LISTED: usize = 1000;
+/// The most bad answers a page lists: as many as the analysis lists (a file of a million bad
+/// rows would make a page of gigabytes); the message says how many there are in all.
+use berdaya_domain::survey::tally::MAX_LISTED;
 
 const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -401,13 +401,7 @@ async fn start(state: &AppState, scope: Option<Query>, sub: Submission, lang: La
         };
         job.finish(match outcome {
             Ok(id) => Outcome::Done(id),
-            Err(Rejected::Answers(mut list)) if list.len() > MAX_LISTED => {
-                // A whole file of bad rows: keep the first ones to show, and the count.
-                let total = list.len();
-                list.truncate(MAX_LISTED);
-                list.shrink_to_fit();
-                Outcome::Failed(Rejected::Answers(list), total)
-            }
+            // The analysis lists at most `MAX_LISTED` bad answers and counts the rest.
             Err(Rejected::Answers(list)) => {
                 let total = list.len();
                 Outcome::Failed(Rejected::Answers(list), total)
