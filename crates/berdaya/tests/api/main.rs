@@ -6,6 +6,7 @@ mod api;
 mod bad_input;
 mod browser;
 mod crawl;
+mod dashboard;
 mod hardening;
 mod helpers;
 mod kit;
