@@ -21,7 +21,7 @@ pub(crate) const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Kills chromedriver however the test ends.
-pub(crate) struct Driver(Child);
+pub(crate) struct Driver(pub(crate) Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -339,6 +339,7 @@ const MENUS: [(&str, &[&str]); 6] = [
     (
         "admin",
         &[
+            "Dasbor program",
             "Wilayah",
             "Keluarga",
             "Individu",
@@ -351,11 +352,17 @@ const MENUS: [(&str, &[&str]); 6] = [
             "Log audit",
         ],
     ),
-    ("petugas.pkh", &["Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program", "Survei", "Ekspor"]),
-    ("pendamping.pkh", &["Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program", "Ekspor"]),
-    ("pengurus.lkm", &["Wilayah", "Individu", "Kelompok", "Instansi", "Program"]),
-    ("evaluator", &["Wilayah", "Instansi", "Program", "Survei", "Ekspor"]),
-    ("pemantau", &["Wilayah"]),
+    (
+        "petugas.pkh",
+        &["Dasbor program", "Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program", "Survei", "Ekspor"],
+    ),
+    (
+        "pendamping.pkh",
+        &["Dasbor program", "Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program", "Ekspor"],
+    ),
+    ("pengurus.lkm", &["Dasbor program", "Wilayah", "Individu", "Kelompok", "Instansi", "Program"]),
+    ("evaluator", &["Dasbor program", "Wilayah", "Instansi", "Program", "Survei", "Ekspor"]),
+    ("pemantau", &["Dasbor program", "Wilayah"]),
 ];
 
 /// What a page shows: a marker that must be on it, and markers that must not be.

@@ -5,6 +5,7 @@ mod access;
 mod api;
 mod bad_input;
 mod browser;
+mod browser_dashboard;
 mod crawl;
 mod dashboard;
 mod hardening;

@@ -116,7 +116,8 @@ struct Shown {
     title: String,
     label: String,
     columns: Vec<String>,
-    rows: Vec<(String, Vec<String>)>,
+    /// Each row's key, label and cells.
+    rows: Vec<(String, String, Vec<String>)>,
     totals: Option<Vec<String>>,
     /// The chart's SVG (built escaped), or empty.
     chart: String,
@@ -173,7 +174,7 @@ fn shown(t: &Translations, table: StatTable, below: u64) -> Shown {
     let cells = |c: &[tables::Shown]| c.iter().map(|s| s.text(below)).collect::<Vec<_>>();
     Shown {
         id: table.id,
-        rows: table.rows.iter().map(|r| (r.label.clone(), cells(&r.cells))).collect(),
+        rows: table.rows.iter().map(|r| (r.key.clone(), r.label.clone(), cells(&r.cells))).collect(),
         totals: table.totals.as_deref().map(cells),
         title: table.title,
         label: table.label,
