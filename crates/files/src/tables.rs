@@ -78,7 +78,7 @@ mod tests {
         let long = "x".repeat(40);
         let first = sheet_name(&long, &[]);
         assert_eq!(first.chars().count(), 31);
-        let second = sheet_name(&long, &[first.clone()]);
+        let second = sheet_name(&long, std::slice::from_ref(&first));
         assert!(second.ends_with(" (2)") && second.chars().count() == 31);
         assert_eq!(sheet_name("  ", &[]), "Sheet");
         assert_eq!(sheet_name("tahap", &["TAHAP".into()]), "tahap (2)");

@@ -1340,7 +1340,7 @@ pub mod checks {
         assert_eq!(search(in_region("dinas", "33")).await, [sosial.id]);
     }
 
-    fn program_draft(name: &str, agency_id: Id, targets: &[&str]) -> NewProgram {
+    pub(super) fn program_draft(name: &str, agency_id: Id, targets: &[&str]) -> NewProgram {
         NewProgram {
             name: name.into(),
             agency_id,

@@ -18,8 +18,8 @@ const INK: &str = "#1a1a1a";
 /// Bar fills, in series order; each has at least 3:1 against white (a non-text contrast).
 pub const FILLS: [&str; 8] = ["#1f5fa8", "#b5461c", "#2e7d32", "#6a3d9a", "#8d6e00", "#c2185b", "#00796b", "#5d4037"];
 
-/// Escapes text for SVG content and attributes.
-fn esc(s: &str) -> String {
+/// Escapes text for SVG (or HTML) content and attributes.
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -10,8 +10,6 @@
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use berdaya::demo::{DemoAccount, demo_accounts};
 use berdaya_domain::access::Role;
@@ -20,7 +18,7 @@ use berdaya_store::{PageRequest, Query, Store, Within};
 use fantoccini::Client;
 use serde_json::Value;
 
-use crate::browser::{CHROMEDRIVER, CHROMIUM, Driver, connect, sign_in, snap, wait_for};
+use crate::browser::{CHROMEDRIVER, CHROMIUM, Driver, connect, sign_in, snap, start_driver_on, wait_for};
 use crate::helpers::{Backend, spawn_app};
 
 /// The suppression threshold of the test app (the default).
@@ -31,27 +29,8 @@ const SCREENS: [(u32, u32); 2] = [(390, 844), (1366, 900)];
 
 /// Starts chromedriver on the first free port of this test's range.
 async fn start_driver() -> (Driver, String) {
-    let port =
-        (18200..18300).find(|p| TcpListener::bind(("127.0.0.1", *p)).is_ok()).expect("a free port in 18200–18299");
-    let child = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver");
-    let driver = Driver(child);
-    let url = format!("http://127.0.0.1:{port}");
-    let started = Instant::now();
-    loop {
-        if let Ok(res) = reqwest::get(format!("{url}/status")).await
-            && res.status().is_success()
-        {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    (driver, url)
+    let free = (18200..18300).find(|p| TcpListener::bind(("127.0.0.1", *p)).is_ok());
+    start_driver_on(free.expect("a free port in 18200–18299")).await
 }
 
 /// What a role's dashboards must show, counted through the listings.

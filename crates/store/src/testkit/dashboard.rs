@@ -3,7 +3,7 @@
 //! national scope, an area, a facilitator's assignments and a group officer's group.
 
 use berdaya_domain::access::Role;
-use berdaya_domain::registry::{NewProgram, Program};
+use berdaya_domain::registry::Program;
 
 use super::*;
 use crate::access::Assigned;
@@ -140,15 +140,7 @@ async fn facilitator(s: &dyn Store) -> berdaya_domain::access::UserId {
 }
 
 async fn program(s: &dyn Store, name: &str, agency_id: Id, targets: &[&str]) -> Program {
-    let new = NewProgram {
-        name: name.into(),
-        agency_id,
-        starts_on: date!(2019 - 01 - 01),
-        ends_on: None,
-        description: None,
-        target_regions: targets.iter().map(|c| code(c)).collect(),
-    };
-    s.create_program(&new).await.expect("program")
+    s.create_program(&super::checks::program_draft(name, agency_id, targets)).await.expect("program")
 }
 
 async fn enroll(
