@@ -113,8 +113,8 @@ fn legend_height(names: &[&str]) -> f64 {
 }
 
 /// Stacked horizontal bars, one per period (a month), its segments the series in `series`
-/// order, with a legend on top. Suppressed segments are left out; a period's bar is scaled
-/// on the largest sum shown.
+/// order, with a legend on top and the period's total at the bar's end. Suppressed segments
+/// are left out (and the total with them); bars are scaled on the largest sum shown.
 pub fn stacked(title: &str, series: &[&str], periods: &[(String, Vec<Option<u64>>)]) -> String {
     let (label_w, row_h) = (64.0, 20.0);
     let top = legend_height(series) + 6.0;
@@ -134,7 +134,9 @@ pub fn stacked(title: &str, series: &[&str], periods: &[(String, Vec<Option<u64>
             bar(&mut svg, x, y + 3.0, w, 14.0, FILLS[j % FILLS.len()], &format!("{period} · {name}: {v}"));
             x += w;
         }
-        if cells.iter().any(Option::is_some) {
+        // The period's total only when every part is shown: a sum of what is shown would
+        // pass for a total it is not.
+        if cells.iter().all(Option::is_some) {
             text(&mut svg, x + 4.0, y + 14.0, "start", "value", &sum(cells).to_string());
         }
     }
@@ -201,13 +203,13 @@ mod tests {
     }
 
     #[test]
-    fn stacked_bars_sum_what_is_shown_and_keep_a_legend() {
+    fn stacked_bars_total_only_whole_periods_and_keep_a_legend() {
         let svg = stacked(
             "s",
             &["Aktif", "Lulus"],
             &[("2025-01".into(), vec![Some(4), None]), ("2025-02".into(), vec![Some(6), Some(2)])],
         );
-        assert_eq!(values(&svg), ["4", "8"]);
+        assert_eq!(values(&svg), ["8"], "no total for a period with a hidden part");
         assert!(svg.contains(r#"class="legend">Aktif<"#) && svg.contains(r#"class="legend">Lulus<"#));
         assert_eq!(svg.matches("<rect").count(), 2 + 3, "two legend keys, three segments");
     }
