@@ -1,7 +1,7 @@
 //! Server-rendered SVG charts: horizontal bars, stacked bars over time and a population
 //! pyramid. No script: each chart is an `<svg role="img">` with a `<title>`, drawn on a
-//! 360-unit-wide canvas so that at a phone's 390 px its 13-unit text stays about 13 px tall
-//! (a stylesheet caps the width on larger screens). Labels sit above their bars rather than
+//! 320-unit-wide canvas so that on a phone 390 px wide (about 310 px left for the chart) its
+//! 14-unit text stays about 13.5 px tall (a stylesheet caps the width on larger screens). Labels sit above their bars rather than
 //! beside them, so a long region name never squeezes the bar. Text is near-black on white
 //! (contrast above 15:1); colours only fill bars, and every value is also in the table below
 //! the chart.
@@ -12,7 +12,7 @@
 use std::fmt::Write;
 
 /// The canvas width, in SVG units.
-const WIDTH: f64 = 360.0;
+const WIDTH: f64 = 320.0;
 /// The text colour: #1a1a1a on white is 17.4:1.
 const INK: &str = "#1a1a1a";
 /// Bar fills, in series order; each has at least 3:1 against white (a non-text contrast).
@@ -43,7 +43,7 @@ fn short(s: &str, max: usize) -> String {
 /// The opening of a chart of `height` units, titled `title`.
 fn open(class: &str, title: &str, height: f64) -> String {
     format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart {class}" role="img" viewBox="0 0 {WIDTH} {height}" width="100%" font-family="sans-serif" font-size="13"><title>{}</title>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart {class}" role="img" viewBox="0 0 {WIDTH} {height}" width="100%" font-family="sans-serif" font-size="14"><title>{}</title>"#,
         esc(title)
     )
 }
@@ -76,7 +76,7 @@ pub fn bars(title: &str, rows: &[(String, Option<u64>)]) -> String {
     let mut svg = open("bars", title, top + row_h * shown.len() as f64 + 4.0);
     for (i, (label, v)) in shown.iter().enumerate() {
         let y = top + row_h * i as f64;
-        text(&mut svg, 0.0, y + 13.0, "start", "label", &short(label, 44));
+        text(&mut svg, 0.0, y + 13.0, "start", "label", &short(label, 38));
         let w = (*v as f64 / max * plot).max(if *v > 0 { 2.0 } else { 0.0 });
         bar(&mut svg, 0.0, y + 18.0, w, 14.0, FILLS[0], &format!("{label}: {v}"));
         text(&mut svg, w + 4.0, y + 30.0, "start", "value", &v.to_string());
@@ -89,7 +89,7 @@ pub fn bars(title: &str, rows: &[(String, Option<u64>)]) -> String {
 fn legend(svg: &mut String, names: &[&str], y: f64) -> f64 {
     let (mut x, mut line) = (0.0, 0.0);
     for (i, name) in names.iter().enumerate() {
-        let w = 22.0 + 7.2 * name.chars().count() as f64;
+        let w = 22.0 + 7.8 * name.chars().count() as f64;
         if x > 0.0 && x + w > WIDTH {
             x = 0.0;
             line += 20.0;
@@ -198,7 +198,7 @@ mod tests {
     fn the_longest_bar_fills_the_plot_and_labels_are_shortened() {
         let long = "Kelurahan dengan nama yang sangat panjang sekali untuk layar ponsel".to_string();
         let svg = bars("t", &[(long.clone(), Some(10)), ("b".into(), Some(5))]);
-        assert!(svg.contains(r#"width="300.0""#) && svg.contains(r#"width="150.0""#), "{svg}");
+        assert!(svg.contains(r#"width="260.0""#) && svg.contains(r#"width="130.0""#), "{svg}");
         assert!(svg.contains('…') && svg.contains(&long), "the full label stays in the tooltip");
     }
 
