@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod kit;
 pub mod messages;
 pub mod openapi;
+pub mod pdf;
 pub mod pick;
 pub mod registry;
 pub mod survey;
