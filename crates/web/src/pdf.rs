@@ -132,10 +132,28 @@ fn running_header(doc: &Document, n: usize, total: usize) -> Vec<Mark> {
     let printed = winansi(&doc.printed);
     let number = winansi(&doc.page_label.replace("{page}", &n.to_string()).replace("{pages}", &total.to_string()));
     vec![
-        Mark::Text { x: MARGIN, y: top, size, font: Font::Bold, text: fit(&winansi(&doc.agency), Font::Bold, size, WIDTH * 0.6) },
-        Mark::Text { x: PAGE_W - MARGIN - width(&printed, Font::Regular, size), y: top, size, font: Font::Regular, text: printed },
+        Mark::Text {
+            x: MARGIN,
+            y: top,
+            size,
+            font: Font::Bold,
+            text: fit(&winansi(&doc.agency), Font::Bold, size, WIDTH * 0.6),
+        },
+        Mark::Text {
+            x: PAGE_W - MARGIN - width(&printed, Font::Regular, size),
+            y: top,
+            size,
+            font: Font::Regular,
+            text: printed,
+        },
         Mark::Rule { x1: MARGIN, x2: PAGE_W - MARGIN, y: top - 6.0 },
-        Mark::Text { x: (PAGE_W - width(&number, Font::Regular, size)) / 2.0, y: 32.0, size, font: Font::Regular, text: number },
+        Mark::Text {
+            x: (PAGE_W - width(&number, Font::Regular, size)) / 2.0,
+            y: 32.0,
+            size,
+            font: Font::Regular,
+            text: number,
+        },
     ]
 }
 
@@ -243,14 +261,13 @@ impl Flow {
     }
 
     fn table(&mut self, t: &Table) {
-        let leading = TABLE_SIZE + 2.5;
-        let total: f32 = t.columns.iter().map(|(_, w)| w.max(0.01)).sum();
-        let widths: Vec<f32> = t.columns.iter().map(|(_, w)| w.max(0.01) / total * WIDTH).collect();
+        let (widths, size) = column_widths(t);
+        let leading = size + 2.5;
         let cells = |row: &[String], font: Font| -> Vec<Vec<String>> {
             widths
                 .iter()
                 .enumerate()
-                .map(|(i, w)| wrap(&winansi(row.get(i).map_or("", String::as_str)), font, TABLE_SIZE, w - 2.0 * CELL_PAD))
+                .map(|(i, w)| wrap(&winansi(row.get(i).map_or("", String::as_str)), font, size, w - 2.0 * CELL_PAD))
                 .collect()
         };
         let headers: Vec<String> = t.columns.iter().map(|(h, _)| h.clone()).collect();
@@ -265,12 +282,13 @@ impl Flow {
         if let Some(c) = caption {
             self.lines(&c, Font::Bold, 10.0, 14.0, MARGIN, WIDTH);
         }
-        self.table_row(&head, &widths, head_h, leading, Some(HEADER_FILL));
+        let row = TableRow { widths: &widths, size, leading };
+        self.table_row(&row, &head, head_h, true);
         if t.rows.is_empty() {
-            self.lines(&winansi(&t.empty), Font::Regular, TABLE_SIZE, leading + 2.0, MARGIN + CELL_PAD, WIDTH);
+            self.lines(&winansi(&t.empty), Font::Regular, size, leading + 2.0, MARGIN + CELL_PAD, WIDTH);
         }
-        for row in &t.rows {
-            let mut lines = cells(row, Font::Regular);
+        for r in &t.rows {
+            let mut lines = cells(r, Font::Regular);
             let mut h = row_height(&lines, leading);
             if h > room {
                 let keep = ((room - 2.0 * CELL_PAD) / leading).floor().max(1.0) as usize;
@@ -286,24 +304,25 @@ impl Flow {
             }
             if self.y - h < BODY_BOTTOM {
                 self.new_page();
-                self.table_row(&head, &widths, head_h, leading, Some(HEADER_FILL));
+                self.table_row(&row, &head, head_h, true);
             }
-            self.table_row(&lines, &widths, h, leading, None);
+            self.table_row(&row, &lines, h, false);
         }
         self.y -= 8.0;
     }
 
-    fn table_row(&mut self, cells: &[Vec<String>], widths: &[f32], h: f32, leading: f32, fill: Option<[f32; 3]>) {
+    /// One row of a table (the header row on a tinted band, in bold), with a rule below.
+    fn table_row(&mut self, row: &TableRow<'_>, cells: &[Vec<String>], h: f32, header: bool) {
         let top = self.y;
-        if let Some(rgb) = fill {
-            self.mark(Mark::Fill { x: MARGIN, y: top - h, w: WIDTH, h, rgb });
+        if header {
+            self.mark(Mark::Fill { x: MARGIN, y: top - h, w: WIDTH, h, rgb: HEADER_FILL });
         }
-        let font = if fill.is_some() { Font::Bold } else { Font::Regular };
+        let font = if header { Font::Bold } else { Font::Regular };
         let mut x = MARGIN;
-        for (lines, w) in cells.iter().zip(widths) {
+        for (lines, w) in cells.iter().zip(row.widths) {
             for (i, line) in lines.iter().enumerate() {
-                let y = top - CELL_PAD - leading * (i as f32 + 1.0) + 2.5;
-                self.mark(Mark::Text { x: x + CELL_PAD, y, size: TABLE_SIZE, font, text: line.clone() });
+                let y = top - CELL_PAD - row.leading * (i as f32 + 1.0) + 2.5;
+                self.mark(Mark::Text { x: x + CELL_PAD, y, size: row.size, font, text: line.clone() });
             }
             x += w;
         }
@@ -322,7 +341,13 @@ impl Flow {
             self.need(row);
             self.y -= row;
             let label = fit(&winansi(label), Font::Regular, TEXT_SIZE - 1.0, label_w - 6.0);
-            self.mark(Mark::Text { x: MARGIN, y: self.y + 4.0, size: TEXT_SIZE - 1.0, font: Font::Regular, text: label });
+            self.mark(Mark::Text {
+                x: MARGIN,
+                y: self.y + 4.0,
+                size: TEXT_SIZE - 1.0,
+                font: Font::Regular,
+                text: label,
+            });
             let w = if max > 0.0 { (value / max) as f32 * plot_w } else { 0.0 };
             if w > 0.0 {
                 self.mark(Mark::Fill { x: MARGIN + label_w, y: self.y + 2.0, w, h: row - 5.0, rgb: ACCENT });
@@ -338,6 +363,59 @@ impl Flow {
         }
         self.y -= 10.0;
     }
+}
+
+/// How a table's rows are set: column widths, font size, line height.
+struct TableRow<'a> {
+    widths: &'a [f32],
+    size: f32,
+    leading: f32,
+}
+
+/// The smallest type a table shrinks to so that its words fit their columns.
+const TABLE_MIN_SIZE: f32 = 6.0;
+
+/// A table's column widths and type size. Each column is at least as wide as its longest word
+/// (header or cell; a word is never wider than a third of the page); when those minimums
+/// overflow the page the type shrinks (down to [`TABLE_MIN_SIZE`]), and the room left is shared
+/// by the columns' relative widths.
+fn column_widths(t: &Table) -> (Vec<f32>, f32) {
+    let longest = |i: usize, size: f32| {
+        let head = t.columns[i].0.split_whitespace().map(|w| width(&winansi(w), Font::Bold, size)).fold(0.0, f32::max);
+        let cells = t
+            .rows
+            .iter()
+            .filter_map(|r| r.get(i))
+            .flat_map(|c| c.split_whitespace())
+            .map(|w| width(&winansi(w), Font::Regular, size))
+            .fold(0.0, f32::max);
+        head.max(cells).min(WIDTH / 3.0) + 2.0 * CELL_PAD + 0.5
+    };
+    let n = t.columns.len();
+    let mut size = TABLE_SIZE;
+    let mut min: Vec<f32> = (0..n).map(|i| longest(i, size)).collect();
+    let needed: f32 = min.iter().sum();
+    if needed > WIDTH {
+        size = (size * (WIDTH - 2.0 * CELL_PAD * n as f32) / (needed - 2.0 * CELL_PAD * n as f32)).max(TABLE_MIN_SIZE);
+        min = (0..n).map(|i| longest(i, size)).collect();
+    }
+    let total: f32 = t.columns.iter().map(|(_, w)| w.max(0.01)).sum();
+    let preferred: Vec<f32> = t.columns.iter().map(|(_, w)| w.max(0.01) / total * WIDTH).collect();
+    let used: f32 = min.iter().sum();
+    if used >= WIDTH {
+        // Even the smallest type overflows: scale down, words break inside.
+        return (min.iter().map(|m| m * WIDTH / used).collect(), size);
+    }
+    let wants: Vec<f32> = preferred.iter().zip(&min).map(|(p, m)| (p - m).max(0.0)).collect();
+    let wanted: f32 = wants.iter().sum();
+    let spare = WIDTH - used;
+    let widths = min
+        .iter()
+        .zip(&wants)
+        .zip(&preferred)
+        .map(|((m, w), p)| m + if wanted > 0.0 { spare * w / wanted } else { spare * p / WIDTH })
+        .collect();
+    (widths, size)
 }
 
 fn row_height(cells: &[Vec<String>], leading: f32) -> f32 {
@@ -416,6 +494,7 @@ pub fn winansi(text: &str) -> String {
             'α' => out.push_str("alpha"),
             'ρ' => out.push_str("rho"),
             'τ' => out.push_str("tau"),
+            'Σ' | '∑' => out.push_str(" sum "),
             '\u{2009}' | '\u{202f}' | '\u{2002}' | '\u{2003}' => out.push(' '),
             _ => out.push('?'),
         }
@@ -451,37 +530,29 @@ fn byte(c: char) -> u8 {
 
 /// Helvetica's advance widths (per 1000 of the size) of WinAnsi bytes 32 to 255, from Adobe's AFM files.
 const HELVETICA: [u16; 224] = [
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278,
-    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556,
-    1010, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778,
-    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556,
-    333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556,
-    556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584, 0,
-    556, 0, 222, 0, 333, 1000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 222, 222, 333, 333, 350, 556, 1000, 0, 1000, 0, 0, 0, 0, 0, 0,
-    278, 333, 556, 556, 556, 556, 260, 556, 333, 737, 370, 556, 584, 333, 737, 333,
-    400, 584, 333, 333, 333, 556, 537, 278, 333, 333, 365, 556, 834, 834, 834, 611,
-    667, 667, 667, 667, 667, 667, 1000, 722, 667, 667, 667, 667, 278, 278, 278, 278,
-    722, 722, 778, 778, 778, 778, 778, 584, 778, 722, 722, 722, 722, 667, 667, 611,
-    556, 556, 556, 556, 556, 556, 889, 500, 556, 556, 556, 556, 278, 278, 278, 278,
-    556, 556, 556, 556, 556, 556, 556, 584, 611, 556, 556, 556, 556, 500, 556, 500,
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556, 556,
+    556, 556, 556, 278, 278, 584, 584, 584, 556, 1010, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833,
+    722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556,
+    556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334,
+    260, 334, 584, 0, 556, 0, 222, 0, 333, 1000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 222, 222, 333, 333, 350, 556, 1000,
+    0, 1000, 0, 0, 0, 0, 0, 0, 278, 333, 556, 556, 556, 556, 260, 556, 333, 737, 370, 556, 584, 333, 737, 333, 400,
+    584, 333, 333, 333, 556, 537, 278, 333, 333, 365, 556, 834, 834, 834, 611, 667, 667, 667, 667, 667, 667, 1000, 722,
+    667, 667, 667, 667, 278, 278, 278, 278, 722, 722, 778, 778, 778, 778, 778, 584, 778, 722, 722, 722, 722, 667, 667,
+    611, 556, 556, 556, 556, 556, 556, 889, 500, 556, 556, 556, 556, 278, 278, 278, 278, 556, 556, 556, 556, 556, 556,
+    556, 584, 611, 556, 556, 556, 556, 500, 556, 500,
 ];
 /// Helvetica-Bold's, likewise.
 const HELVETICA_BOLD: [u16; 224] = [
-    278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278,
-    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 333, 333, 584, 584, 584, 611,
-    975, 722, 722, 722, 722, 667, 611, 778, 722, 278, 556, 722, 611, 833, 722, 778,
-    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 333, 278, 333, 584, 556,
-    333, 556, 611, 556, 611, 556, 333, 611, 611, 278, 278, 556, 278, 889, 611, 611,
-    611, 611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389, 280, 389, 584, 0,
-    556, 0, 278, 0, 500, 1000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 278, 278, 500, 500, 350, 556, 1000, 0, 1000, 0, 0, 0, 0, 0, 0,
-    278, 333, 556, 556, 556, 556, 280, 556, 333, 737, 370, 556, 584, 333, 737, 333,
-    400, 584, 333, 333, 333, 611, 556, 278, 333, 333, 365, 556, 834, 834, 834, 611,
-    722, 722, 722, 722, 722, 722, 1000, 722, 667, 667, 667, 667, 278, 278, 278, 278,
-    722, 722, 778, 778, 778, 778, 778, 584, 778, 722, 722, 722, 722, 667, 667, 611,
-    556, 556, 556, 556, 556, 556, 889, 556, 556, 556, 556, 556, 278, 278, 278, 278,
-    611, 611, 611, 611, 611, 611, 611, 584, 611, 611, 611, 611, 611, 556, 611, 556,
+    278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556, 556,
+    556, 556, 556, 333, 333, 584, 584, 584, 611, 975, 722, 722, 722, 722, 667, 611, 778, 722, 278, 556, 722, 611, 833,
+    722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 333, 278, 333, 584, 556, 333, 556, 611, 556, 611,
+    556, 333, 611, 611, 278, 278, 556, 278, 889, 611, 611, 611, 611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389,
+    280, 389, 584, 0, 556, 0, 278, 0, 500, 1000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 278, 278, 500, 500, 350, 556, 1000,
+    0, 1000, 0, 0, 0, 0, 0, 0, 278, 333, 556, 556, 556, 556, 280, 556, 333, 737, 370, 556, 584, 333, 737, 333, 400,
+    584, 333, 333, 333, 611, 556, 278, 333, 333, 365, 556, 834, 834, 834, 611, 722, 722, 722, 722, 722, 722, 1000, 722,
+    667, 667, 667, 667, 278, 278, 278, 278, 722, 722, 778, 778, 778, 778, 778, 584, 778, 722, 722, 722, 722, 667, 667,
+    611, 556, 556, 556, 556, 556, 556, 889, 556, 556, 556, 556, 556, 278, 278, 278, 278, 611, 611, 611, 611, 611, 611,
+    611, 584, 611, 611, 611, 611, 611, 556, 611, 556,
 ];
 
 #[cfg(test)]
@@ -516,7 +587,12 @@ mod tests {
     #[test]
     fn a_long_table_spans_pages_with_its_header_on_each() {
         let rows: Vec<Vec<String>> = (1..=150)
-            .map(|i| vec![format!("Anggota {i}"), format!("Alamat nomor {i} yang cukup panjang untuk dibungkus ke baris berikutnya")])
+            .map(|i| {
+                vec![
+                    format!("Anggota {i}"),
+                    format!("Alamat nomor {i} yang cukup panjang untuk dibungkus ke baris berikutnya"),
+                ]
+            })
             .collect();
         let doc = Document {
             title: "Uji".into(),
@@ -544,12 +620,14 @@ mod tests {
             }
         }
         // Every row once, in order, none split across pages.
-        let names: Vec<&str> =
-            pages.iter().flat_map(|p| texts(p)).filter(|t| t.starts_with("Anggota ")).collect();
+        let names: Vec<&str> = pages.iter().flat_map(|p| texts(p)).filter(|t| t.starts_with("Anggota ")).collect();
         assert_eq!(names, (1..=150).map(|i| format!("Anggota {i}")).collect::<Vec<_>>());
         for page in &pages {
             let t = texts(page);
-            let (first, last) = (t.iter().position(|s| s.starts_with("Anggota ")), t.iter().rposition(|s| s.starts_with("Alamat nomor")));
+            let (first, last) = (
+                t.iter().position(|s| s.starts_with("Anggota ")),
+                t.iter().rposition(|s| s.starts_with("Alamat nomor")),
+            );
             if let (Some(f), Some(l)) = (first, last) {
                 assert!(l > f, "a row's cells are on one page");
             }
@@ -560,6 +638,43 @@ mod tests {
         let last = format!("(Halaman {n} dari {n})", n = pages.len());
         assert!(text.contains(&last), "the last page is numbered {last}");
         assert!(text.contains("/WinAnsiEncoding") && text.contains("/Helvetica-Bold"));
+    }
+
+    #[test]
+    fn wide_tables_shrink_their_type_so_words_stay_whole() {
+        let headers = [
+            "Faktor",
+            "Sasaran",
+            "n",
+            "rho",
+            "rho (rumus ringkas)",
+            "p dua sisi",
+            "p satu sisi",
+            "p eksak",
+            "Metode p (untuk signifikansi)",
+            "tau-b",
+            "Keeratan",
+            "Arah",
+            "Signifikan",
+        ];
+        let t = Table {
+            columns: headers.iter().map(|h| (h.to_string(), 1.0)).collect(),
+            rows: vec![headers.iter().map(|_| "pendekatan 0,123".to_string()).collect()],
+            ..Default::default()
+        };
+        let (widths, size) = column_widths(&t);
+        assert!(size < TABLE_SIZE && size >= TABLE_MIN_SIZE, "{size}");
+        assert!((widths.iter().sum::<f32>() - WIDTH).abs() < 0.5, "{widths:?}");
+        for ((h, _), w) in t.columns.iter().zip(&widths) {
+            for word in h.split_whitespace() {
+                assert!(width(word, Font::Bold, size) <= w - 2.0 * CELL_PAD, "`{word}` is cut in a column of {w}");
+            }
+        }
+        // A narrow table keeps its size and shares the page by the relative widths.
+        let narrow = Table { columns: vec![("Status".into(), 3.0), ("Jumlah".into(), 1.0)], ..Default::default() };
+        let (widths, size) = column_widths(&narrow);
+        assert_eq!(size, TABLE_SIZE);
+        assert!((widths[0] - 3.0 * widths[1]).abs() < 1.0, "{widths:?}");
     }
 
     #[test]
@@ -578,7 +693,11 @@ mod tests {
         let doc = Document {
             blocks: vec![Block::Bars(Bars {
                 caption: "Status".into(),
-                bars: vec![("Aktif".into(), 10.0, "10".into()), ("Lulus".into(), 5.0, "5".into()), ("Nol".into(), 0.0, "0".into())],
+                bars: vec![
+                    ("Aktif".into(), 10.0, "10".into()),
+                    ("Lulus".into(), 5.0, "5".into()),
+                    ("Nol".into(), 0.0, "0".into()),
+                ],
             })],
             ..Default::default()
         };

@@ -487,6 +487,7 @@ impl ReportPage {
             actions: vec![
                 Link::new(t.t("survey.download_xlsx"), format!("/survey/{id}/report.xlsx")),
                 Link::new(t.t("survey.download_json"), format!("/survey/{id}/report.json")),
+                crate::print::pdf_link(lang, crate::print::survey_href(id)),
             ],
             facts,
             notes: r.notes.iter().map(|n| translate(lang, n)).collect(),
@@ -494,6 +495,21 @@ impl ReportPage {
             chart: diverging_chart(lang, r),
             chart_title: t.t("survey.section.chart").into(),
         }
+    }
+}
+
+/// The mean score of each item as bars, for the printed report.
+pub fn item_means(lang: Lang, r: &Report) -> crate::pdf::Bars {
+    crate::pdf::Bars {
+        caption: lang.tr().t("print.item_means").into(),
+        bars: r
+            .items
+            .iter()
+            .map(|it| {
+                let label = if it.label.is_empty() { it.name.clone() } else { format!("{} ({})", it.label, it.name) };
+                (label, it.mean, num(lang, it.mean, 2))
+            })
+            .collect(),
     }
 }
 
