@@ -50,26 +50,18 @@ pub fn pdf_link(lang: Lang, href: String) -> Link {
     Link::new(lang.tr().t("print.download_pdf"), href)
 }
 
-/// What the running header names: the reader's agency, or Berdaya when they have none (or it
-/// cannot be read: a header is no reason to refuse a document).
-pub async fn agency_name(state: &AppState, auth: &Auth) -> String {
-    match auth.principal().user.agency_id {
-        Some(id) => state.store().agency(id).await.map(|a| a.name).unwrap_or_else(|_| "Berdaya".into()),
-        None => "Berdaya".into(),
-    }
-}
-
 /// Today's date as printed (`YYYY-MM-DD`, UTC).
 pub fn today() -> String {
     berdaya_domain::registry::text::format_date(time::OffsetDateTime::now_utc().date())
 }
 
-/// A document with the running header and page numbers in the reader's language.
-async fn document(state: &AppState, auth: &Auth, lang: Lang, title: &str, blocks: Vec<Block>) -> Document {
+/// A document with the running header (the reader's agency, or Berdaya when they have none)
+/// and page numbers in the reader's language.
+fn document(lang: Lang, title: &str, blocks: Vec<Block>) -> Document {
     let t = lang.tr();
     Document {
         title: title.to_string(),
-        agency: agency_name(state, auth).await,
+        agency: crate::access::current_agency().unwrap_or_else(|| "Berdaya".into()),
         printed: t.t("print.printed").replace("{date}", &today()),
         page_label: t.t("print.page").to_string(),
         blocks,
@@ -143,7 +135,7 @@ fn file_name(stem: &str, id: i64) -> String {
 async fn household_record(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
     let record = Households::read(&state, &auth, &id).await.map_err(|e| e.page(lang))?;
     let page = Households::view(&state, &auth, lang, record, &ListParams::default()).await.map_err(|e| e.page(lang))?;
-    let doc = document(&state, &auth, lang, &page.heading, page_blocks(&page)).await;
+    let doc = document(lang, &page.heading, page_blocks(&page));
     Ok(pdf_response(&file_name("keluarga", id), rendered(doc, lang).await?))
 }
 
@@ -177,7 +169,7 @@ async fn program_summary(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Re
         }
         None => blocks.push(Block::Paragraph(t.t("print.managers_only").into())),
     }
-    let doc = document(&state, &auth, lang, &page.heading, blocks).await;
+    let doc = document(lang, &page.heading, blocks);
     Ok(pdf_response(&file_name("program", id), rendered(doc, lang).await?))
 }
 
@@ -219,6 +211,6 @@ async fn survey_report(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Resu
             blocks.push(Block::Bars(crate::survey::report_page::item_means(lang, &report)));
         }
     }
-    let doc = document(&state, &auth, lang, &page.heading, blocks).await;
+    let doc = document(lang, &page.heading, blocks);
     Ok(pdf_response(&file_name("analisis-survei", id), rendered(doc, lang).await?))
 }
