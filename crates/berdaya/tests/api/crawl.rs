@@ -404,7 +404,20 @@ struct Viewport {
     mobile: bool,
 }
 
-impl fantoccini::wd::WebDriverCompatibleCommand for Viewport {
+impl Viewport {
+    fn command(self) -> Cdp {
+        let params = json!({
+            "width": self.width, "height": self.height, "deviceScaleFactor": 1, "mobile": self.mobile,
+        });
+        Cdp("Emulation.setDeviceMetricsOverride", params)
+    }
+}
+
+/// A Chrome DevTools command sent through chromedriver (`goog/cdp/execute`).
+#[derive(Debug)]
+struct Cdp(&'static str, Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
     fn endpoint(
         &self,
         base: &reqwest::Url,
@@ -414,11 +427,7 @@ impl fantoccini::wd::WebDriverCompatibleCommand for Viewport {
     }
 
     fn method_and_body(&self, _url: &reqwest::Url) -> (reqwest::Method, Option<String>) {
-        let params = json!({
-            "width": self.width, "height": self.height, "deviceScaleFactor": 1, "mobile": self.mobile,
-        });
-        let body = json!({ "cmd": "Emulation.setDeviceMetricsOverride", "params": params });
-        (reqwest::Method::POST, Some(body.to_string()))
+        (reqwest::Method::POST, Some(json!({ "cmd": self.0, "params": self.1 }).to_string()))
     }
 }
 
@@ -437,7 +446,7 @@ async fn check_looks(client: &Client, role: &str, url: &str, faults: &mut Vec<Fa
 }
 
 async fn look_at(client: &Client, v: Viewport) -> Result<Look, String> {
-    client.issue_cmd(v).await.map_err(|e| format!("set the screen to {}×{}: {e}", v.width, v.height))?;
+    client.issue_cmd(v.command()).await.map_err(|e| format!("set the screen to {}×{}: {e}", v.width, v.height))?;
     let seen = client.execute(LOOK, vec![json!(MIN_CONTRAST)]).await.map_err(|e| format!("look at the page: {e}"))?;
     serde_json::from_value(seen).map_err(|e| format!("look at the page: {e}"))
 }
@@ -801,6 +810,50 @@ async fn the_look_finds_low_contrast_text_and_sideways_scrolling() {
     assert!(faint.contains("contrast 1.57:1"), "{faint}");
     assert!(faint.contains("rgb(119, 119, 119) on rgb(153, 153, 153)"), "{faint}");
     assert!(found.iter().any(|f| f.contains("scrolls sideways") && f.contains("div#wide")), "{found:?}");
+    let _ = client.close().await;
+    drop(driver);
+}
+
+/// Printed, a page shows no menu, forms or buttons, keeps table rows whole, and is headed by
+/// the reader's agency and the date; on screen that header is hidden.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn printing_shows_the_record_alone_under_the_agency_and_date() {
+    let required = std::env::var("BERDAYA_REQUIRE_BROWSER").as_deref() == Ok("1");
+    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
+        assert!(!required, "BERDAYA_REQUIRE_BROWSER=1 but chromium-driver is not installed");
+        eprintln!("skipped: chromium-driver not installed (run scripts/install-browser)");
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
+    crate::api::fixtures::regions(&*app.store).await;
+    let (agency, _) = crate::api::fixtures::program(&*app.store).await;
+    let role = berdaya_domain::access::Role::ProgramOfficer;
+    crate::helpers::create_user(&*app.store, "petugas", role, Some("33.16"), Some(agency), None).await;
+    let (driver, driver_url) = start_driver().await;
+    let profile = tempfile::tempdir().expect("profile dir");
+    let client = connect(&driver_url, profile.path()).await;
+    client.goto(&format!("{}/login", app.address)).await.expect("login page");
+    sign_in(&client, "petugas", crate::helpers::PASSWORD).await.expect("sign in");
+    client.goto(&format!("{}/programs?q=PKH", app.address)).await.expect("programs");
+    const SHOWN: &str = r#"
+const shown = s => Array.from(document.querySelectorAll(s)).some(e => getComputedStyle(e).display !== 'none');
+const header = document.querySelector('#print-header');
+return { menu: shown('header.top'), forms: shown('main form'), buttons: shown('.button'),
+  header: getComputedStyle(header).display !== 'none', header_text: header.innerText,
+  row_break: getComputedStyle(document.querySelector('tbody tr')).breakInside };
+"#;
+    let screen = client.execute(SHOWN, vec![]).await.expect("on screen");
+    assert_eq!((screen["menu"].as_bool(), screen["header"].as_bool()), (Some(true), Some(false)), "{screen}");
+    assert_eq!(screen["forms"], true, "{screen}");
+    client.issue_cmd(Cdp("Emulation.setEmulatedMedia", json!({ "media": "print" }))).await.expect("print media");
+    let printed = client.execute(SHOWN, vec![]).await.expect("printed");
+    for hidden in ["menu", "forms", "buttons"] {
+        assert_eq!(printed[hidden], false, "{hidden} is printed: {printed}");
+    }
+    assert_eq!(printed["header"], true, "{printed}");
+    let text = printed["header_text"].as_str().unwrap_or_default();
+    assert!(text.contains("Dinas Sosial Blora") && text.contains("Dicetak 20"), "{text}");
+    assert_eq!(printed["row_break"], "avoid", "{printed}");
     let _ = client.close().await;
     drop(driver);
 }
