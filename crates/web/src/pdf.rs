@@ -663,7 +663,7 @@ mod tests {
             ..Default::default()
         };
         let (widths, size) = column_widths(&t);
-        assert!(size < TABLE_SIZE && size >= TABLE_MIN_SIZE, "{size}");
+        assert!((TABLE_MIN_SIZE..TABLE_SIZE).contains(&size), "{size}");
         assert!((widths.iter().sum::<f32>() - WIDTH).abs() < 0.5, "{widths:?}");
         for ((h, _), w) in t.columns.iter().zip(&widths) {
             for word in h.split_whitespace() {

@@ -604,8 +604,8 @@ const WIDE: Geometry = Geometry {
 const NARROW: Geometry = Geometry {
     class: "narrow",
     width: 360.0,
-    plot_x: 8.0,
-    plot_w: 344.0,
+    plot_x: 20.0,
+    plot_w: 320.0,
     row_h: 44.0,
     font: 13.0,
     labels_above: true,
