@@ -701,14 +701,30 @@ async fn crawl_role(client: &Client, base: &str, role: &str, faults: &mut Vec<Fa
     Ok(pages)
 }
 
+/// Whether Chromium and its driver are there; without them a browser test says so and passes,
+/// unless `BERDAYA_REQUIRE_BROWSER=1`.
+fn browser_installed() -> bool {
+    let required = std::env::var("BERDAYA_REQUIRE_BROWSER").as_deref() == Ok("1");
+    if std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists() {
+        return true;
+    }
+    assert!(!required, "BERDAYA_REQUIRE_BROWSER=1 but chromium-driver is not installed");
+    eprintln!("skipped: chromium-driver not installed (run scripts/install-browser)");
+    false
+}
+
+/// A browser session with a profile of its own (kept while the session lives).
+async fn new_session(driver_url: &str) -> (Client, tempfile::TempDir) {
+    let profile = tempfile::tempdir().expect("profile dir");
+    let client = connect(driver_url, profile.path()).await;
+    (client, profile)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crawl_every_role_finds_no_dead_end_and_no_english() {
     use berdaya::demo::demo_accounts;
 
-    let required = std::env::var("BERDAYA_REQUIRE_BROWSER").as_deref() == Ok("1");
-    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
-        assert!(!required, "BERDAYA_REQUIRE_BROWSER=1 but chromium-driver is not installed");
-        eprintln!("skipped: chromium-driver not installed (run scripts/install-browser)");
+    if !browser_installed() {
         return;
     }
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
@@ -723,8 +739,7 @@ async fn crawl_every_role_finds_no_dead_end_and_no_english() {
         accounts.iter().filter(|a| only.as_deref().is_none_or(|r| r == a.username)).collect::<VecDeque<_>>(),
     );
     let worker = || async {
-        let profile = tempfile::tempdir().expect("profile dir");
-        let client = connect(&driver_url, profile.path()).await;
+        let (client, _profile) = new_session(&driver_url).await;
         let (mut faults, mut covered) = (Vec::new(), Vec::new());
         let mut broken = None;
         loop {
@@ -776,16 +791,12 @@ async fn crawl_every_role_finds_no_dead_end_and_no_english() {
 /// text on grey and a box wider than the phone are each found and named.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_look_finds_low_contrast_text_and_sideways_scrolling() {
-    let required = std::env::var("BERDAYA_REQUIRE_BROWSER").as_deref() == Ok("1");
-    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
-        assert!(!required, "BERDAYA_REQUIRE_BROWSER=1 but chromium-driver is not installed");
-        eprintln!("skipped: chromium-driver not installed (run scripts/install-browser)");
+    if !browser_installed() {
         return;
     }
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
     let (driver, driver_url) = start_driver().await;
-    let profile = tempfile::tempdir().expect("profile dir");
-    let client = connect(&driver_url, profile.path()).await;
+    let (client, _profile) = new_session(&driver_url).await;
     client.goto(&format!("{}/login", app.address)).await.expect("login page");
     for v in VIEWPORTS {
         let look = look_at(&client, *v).await.expect("look");
@@ -818,10 +829,7 @@ async fn the_look_finds_low_contrast_text_and_sideways_scrolling() {
 /// the reader's agency and the date; on screen that header is hidden.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn printing_shows_the_record_alone_under_the_agency_and_date() {
-    let required = std::env::var("BERDAYA_REQUIRE_BROWSER").as_deref() == Ok("1");
-    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
-        assert!(!required, "BERDAYA_REQUIRE_BROWSER=1 but chromium-driver is not installed");
-        eprintln!("skipped: chromium-driver not installed (run scripts/install-browser)");
+    if !browser_installed() {
         return;
     }
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
@@ -830,8 +838,7 @@ async fn printing_shows_the_record_alone_under_the_agency_and_date() {
     let role = berdaya_domain::access::Role::ProgramOfficer;
     crate::helpers::create_user(&*app.store, "petugas", role, Some("33.16"), Some(agency), None).await;
     let (driver, driver_url) = start_driver().await;
-    let profile = tempfile::tempdir().expect("profile dir");
-    let client = connect(&driver_url, profile.path()).await;
+    let (client, _profile) = new_session(&driver_url).await;
     client.goto(&format!("{}/login", app.address)).await.expect("login page");
     sign_in(&client, "petugas", crate::helpers::PASSWORD).await.expect("sign in");
     client.goto(&format!("{}/programs?q=PKH", app.address)).await.expect("programs");
