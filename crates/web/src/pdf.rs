@@ -4,7 +4,9 @@
 //! [`Block`]s; [`render`] breaks them into pages, repeats a table's header row on every page
 //! it spans, and stamps each page with the running header (agency, date) and its number.
 
-use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use std::io::Write as _;
+
+use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
 /// A4 in points.
 const PAGE_W: f32 = 595.0;
@@ -120,7 +122,7 @@ pub fn render(doc: &Document) -> Vec<u8> {
         page.finish();
         let mut marks = marks.clone();
         marks.extend(running_header(doc, i + 1, total));
-        pdf.stream(content_ref(i), &draw(&marks));
+        pdf.stream(content_ref(i), &deflate(&draw(&marks))).filter(Filter::FlateDecode);
     }
     pdf.finish()
 }
@@ -155,6 +157,14 @@ fn running_header(doc: &Document, n: usize, total: usize) -> Vec<Mark> {
             text: number,
         },
     ]
+}
+
+/// A content stream compressed for `/FlateDecode` (a page of text shrinks about fivefold).
+fn deflate(data: &[u8]) -> Vec<u8> {
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    // Writing to a Vec cannot fail.
+    let _ = z.write_all(data);
+    z.finish().unwrap_or_default()
 }
 
 /// The content stream of one page.
@@ -635,9 +645,16 @@ mod tests {
         let pdf = render(&Document { page_label: "Halaman {page} dari {pages}".into(), ..doc });
         assert!(pdf.starts_with(b"%PDF-"));
         let text = String::from_utf8_lossy(&pdf);
-        let last = format!("(Halaman {n} dari {n})", n = pages.len());
-        assert!(text.contains(&last), "the last page is numbered {last}");
         assert!(text.contains("/WinAnsiEncoding") && text.contains("/Helvetica-Bold"));
+        assert_eq!(text.matches("/FlateDecode").count(), pages.len());
+        // The last page's stream, inflated, numbers it.
+        let marker = b"\nstream\n";
+        let at = pdf.windows(marker.len()).rposition(|w| w == marker).expect("a stream") + marker.len();
+        let mut raw = Vec::new();
+        let mut z = flate2::read::ZlibDecoder::new(&pdf[at..]);
+        let _ = std::io::Read::read_to_end(&mut z, &mut raw);
+        let last = format!("(Halaman {n} dari {n})", n = pages.len());
+        assert!(String::from_utf8_lossy(&raw).contains(&last), "the last page is numbered {last}");
     }
 
     #[test]
