@@ -26,6 +26,9 @@ pub struct Layout {
     pub csrf: String,
     /// The menu entries the signed-in role may use: (section, label, href).
     pub menu: Vec<(&'static str, &'static str, &'static str)>,
+    /// The printed page's header: the reader's agency (or Berdaya) and the date printed.
+    pub agency: String,
+    pub printed: String,
 }
 
 impl Layout {
@@ -39,6 +42,8 @@ impl Layout {
             user: None,
             csrf: crate::access::csrf_token(),
             menu: Vec::new(),
+            agency: crate::access::current_agency().unwrap_or_else(|| "Berdaya".into()),
+            printed: lang.tr().t("print.printed").replace("{date}", &crate::print::today()),
         }
         .for_principal(crate::access::current_principal())
     }

@@ -15,7 +15,9 @@ pub mod i18n;
 pub mod kit;
 pub mod messages;
 pub mod openapi;
+pub mod pdf;
 pub mod pick;
+pub mod print;
 pub mod registry;
 pub mod survey;
 
@@ -131,6 +133,7 @@ pub fn router(state: AppState) -> Router {
         .merge(registry::router())
         .merge(pick::router())
         .merge(survey::router())
+        .merge(print::router())
         .merge(openapi::router())
         .merge(assets::router())
         .route("/healthz", get(healthz))

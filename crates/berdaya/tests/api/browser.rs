@@ -116,6 +116,20 @@ pub(crate) async fn snap(client: &Client, name: &str) {
     }
 }
 
+/// Opens the header's menu as a user would, by its toggle, where the screen is narrow enough
+/// to fold it (the toggle is hidden on wide screens, where the menu always shows).
+pub(crate) async fn open_menu(client: &Client) -> Result<(), String> {
+    let toggle = client.find(Locator::Css("#menu-toggle")).await.map_err(|e| format!("menu toggle: {e}"))?;
+    let folded = client
+        .execute("return !document.querySelector('#nav').open;", vec![])
+        .await
+        .map_err(|e| format!("menu state: {e}"))?;
+    if toggle.is_displayed().await.map_err(|e| format!("menu toggle: {e}"))? && folded == json!(true) {
+        toggle.click().await.map_err(|e| format!("open the menu: {e}"))?;
+    }
+    Ok(())
+}
+
 pub(crate) async fn body_text(client: &Client) -> String {
     client.find(Locator::Css("body")).await.expect("body").text().await.expect("text")
 }
@@ -526,6 +540,7 @@ async fn see_as(
     let step = |what: &str, e: fantoccini::error::CmdError| format!("{who}: {what}: {e}");
     client.goto(&format!("{base}/login")).await.map_err(|e| step("open the login page", e))?;
     sign_in(client, who, &account.password).await?;
+    open_menu(client).await?;
     let signed_in = client.find(Locator::Css("#signed-in")).await.map_err(|e| step("who is signed in", e))?;
     let name = signed_in.text().await.map_err(|e| step("name", e))?;
     if !name.contains(&account.display_name) {
@@ -540,6 +555,7 @@ async fn see_as(
     }
     for check in checks {
         client.goto(&format!("{base}{}", check.path)).await.map_err(|e| step(&check.path, e))?;
+        open_menu(client).await?;
         snap(client, &format!("role-{who}-{}", check.path.replace('/', "_"))).await;
         let text = body_text(client).await;
         for want in &check.shows {
@@ -553,6 +569,7 @@ async fn see_as(
             }
         }
     }
+    open_menu(client).await?;
     client
         .find(Locator::Css("#logout"))
         .await

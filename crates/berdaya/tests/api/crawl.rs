@@ -5,6 +5,11 @@
 //! the same form with a 400/422, and no page of the Indonesian interface may show English
 //! words (messages such as "is required" or "household not found").
 //!
+//! Every page is also looked at as a phone (390×844) and a laptop (1366×900) show it: the text
+//! of every visible element must contrast at least 4.5:1 with the background it is drawn on
+//! (WCAG 2 AA, computed from the styles in the page), and on the phone the page must not
+//! scroll sideways.
+//!
 //! Needs `/usr/bin/chromedriver` and `/usr/bin/chromium`; without them the test says so and
 //! passes, unless `BERDAYA_REQUIRE_BROWSER=1` (as `browser.rs`).
 
@@ -303,6 +308,177 @@ window.__crawlBefore = true;
 HTMLFormElement.prototype.submit.call(f);
 "#;
 
+/// The least contrast any text may have with its background (WCAG 2 AA for body text).
+const MIN_CONTRAST: f64 = 4.5;
+
+/// The sizes each page is checked at: a phone and a laptop.
+const VIEWPORTS: &[Viewport] =
+    &[Viewport { width: 1366, height: 900, mobile: false }, Viewport { width: 390, height: 844, mobile: true }];
+
+/// Finds the text a reader cannot read well: each visible element with text of its own (and
+/// each `::before` label), its colour (`fill` in SVG) alpha-composited over the background it
+/// is drawn on, found by walking up its ancestors and compositing each translucent layer
+/// down to the first opaque one (the page's white canvas below all); WCAG relative luminance.
+/// Also answers whether the page scrolls sideways, and which elements stick out.
+const LOOK: &str = r#"
+const limit = arguments[0];
+const parse = c => {
+  const m = /^rgba?\(([^)]+)\)$/.exec(c || '');
+  if (!m) return null;
+  const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(parseFloat);
+  return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+};
+const over = (top, below) => [0, 1, 2].map(i => top[i] * top[3] + below[i] * (1 - top[3])).concat([1]);
+const channel = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+const lum = c => 0.2126 * channel(c[0]) + 0.7152 * channel(c[1]) + 0.0722 * channel(c[2]);
+const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+const background = el => {
+  const layers = [];
+  for (let e = el; e && e.nodeType === 1; e = e.parentElement) {
+    const bg = parse(getComputedStyle(e).backgroundColor);
+    if (bg && bg[3] > 0) { layers.push(bg); if (bg[3] >= 1) break; }
+  }
+  return layers.reduceRight((below, layer) => over(layer, below), [255, 255, 255, 1]);
+};
+const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+  + (typeof e.className === 'string' && e.className.trim() ? '.' + e.className.trim().split(/\s+/).join('.') : '');
+const visible = e => e.checkVisibility
+  ? e.checkVisibility({ visibilityProperty: true, opacityProperty: true })
+  : e.getClientRects().length > 0;
+const rgb = c => 'rgb(' + c.slice(0, 3).map(Math.round).join(', ') + ')';
+const low = [];
+let checked = 0;
+for (const el of document.body.querySelectorAll('*')) {
+  if (['script', 'style', 'noscript', 'template', 'title', 'option'].includes(el.tagName.toLowerCase())) continue;
+  const own = Array.from(el.childNodes).filter(n => n.nodeType === 3 && n.textContent.trim())
+    .map(n => n.textContent.trim()).join(' ');
+  const before = getComputedStyle(el, '::before');
+  const label = before.content && !['none', 'normal', '""'].includes(before.content) ? before.content : '';
+  if ((!own && !label) || !visible(el)) continue;
+  const bg = background(el);
+  const svg = el instanceof SVGElement;
+  for (const [style, text] of [[getComputedStyle(el), own], [before, label]]) {
+    if (!text) continue;
+    const fg = parse(svg ? style.fill : style.color);
+    if (!fg) continue;
+    checked += 1;
+    const r = ratio(over(fg, bg), bg);
+    if (r < limit) low.push({ element: name(el), text: text.slice(0, 40), ratio: Math.round(r * 100) / 100,
+      color: rgb(fg), background: rgb(bg) });
+  }
+}
+const root = document.documentElement;
+const sticking = Array.from(document.body.querySelectorAll('*'))
+  .filter(e => visible(e) && e.getBoundingClientRect().right > root.clientWidth + 1)
+  .filter(e => !Array.from(e.children).some(c => c.getBoundingClientRect().right > root.clientWidth + 1))
+  .slice(0, 3).map(e => name(e) + ' (' + Math.round(e.getBoundingClientRect().right) + ' px)');
+return { width: window.innerWidth, checked, low, scroll: root.scrollWidth, client: root.clientWidth, sticking };
+"#;
+
+/// What [`LOOK`] answers.
+#[derive(Debug, Deserialize)]
+struct Look {
+    width: u32,
+    checked: usize,
+    low: Vec<LowContrast>,
+    scroll: u32,
+    client: u32,
+    sticking: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct LowContrast {
+    element: String,
+    text: String,
+    ratio: f64,
+    color: String,
+    background: String,
+}
+
+/// A screen size, set through Chromium's device emulation (a headless window cannot be made
+/// narrower than 500 px).
+#[derive(Debug, Clone, Copy)]
+struct Viewport {
+    width: u32,
+    height: u32,
+    mobile: bool,
+}
+
+impl Viewport {
+    fn command(self) -> Cdp {
+        let params = json!({
+            "width": self.width, "height": self.height, "deviceScaleFactor": 1, "mobile": self.mobile,
+        });
+        Cdp("Emulation.setDeviceMetricsOverride", params)
+    }
+}
+
+/// A Chrome DevTools command sent through chromedriver (`goog/cdp/execute`).
+#[derive(Debug)]
+struct Cdp(&'static str, Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &reqwest::Url,
+        session: Option<&str>,
+    ) -> Result<reqwest::Url, <reqwest::Url as std::str::FromStr>::Err> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _url: &reqwest::Url) -> (reqwest::Method, Option<String>) {
+        (reqwest::Method::POST, Some(json!({ "cmd": self.0, "params": self.1 }).to_string()))
+    }
+}
+
+/// Looks at the loaded page at each of [`VIEWPORTS`] (ending on the phone): text contrast at
+/// both, sideways scrolling on the phone.
+async fn check_looks(client: &Client, role: &str, url: &str, faults: &mut Vec<Fault>) -> Result<(), String> {
+    for v in VIEWPORTS {
+        let look = look_at(client, *v).await.map_err(|e| format!("{role} at {url}: {e}"))?;
+        faults.extend(look_faults(&look, *v).into_iter().map(|what| Fault {
+            role: role.into(),
+            url: url.into(),
+            what,
+        }));
+    }
+    Ok(())
+}
+
+async fn look_at(client: &Client, v: Viewport) -> Result<Look, String> {
+    client.issue_cmd(v.command()).await.map_err(|e| format!("set the screen to {}×{}: {e}", v.width, v.height))?;
+    let seen = client.execute(LOOK, vec![json!(MIN_CONTRAST)]).await.map_err(|e| format!("look at the page: {e}"))?;
+    serde_json::from_value(seen).map_err(|e| format!("look at the page: {e}"))
+}
+
+/// The faults a look found at viewport `v`.
+fn look_faults(look: &Look, v: Viewport) -> Vec<String> {
+    let size = format!("{}×{}", v.width, v.height);
+    let mut found = Vec::new();
+    if look.width != v.width {
+        found.push(format!("{size}: the page is {} px wide", look.width));
+    }
+    if look.checked == 0 {
+        found.push(format!("{size}: no text was found to check"));
+    }
+    for l in look.low.iter().take(5) {
+        found.push(format!(
+            "{size}: contrast {:.2}:1 < {MIN_CONTRAST}:1 of {} {:?} ({} on {})",
+            l.ratio, l.element, l.text, l.color, l.background
+        ));
+    }
+    if look.low.len() > 5 {
+        found.push(format!("{size}: and {} more texts of low contrast", look.low.len() - 5));
+    }
+    if v.mobile && look.scroll > look.client {
+        found.push(format!(
+            "{size}: scrolls sideways ({} px of content in {} px); sticking out: {:?}",
+            look.scroll, look.client, look.sticking
+        ));
+    }
+    found
+}
+
 /// The pattern of an address: numbers and region codes in the path become placeholders, the
 /// query keeps its keys only.
 fn pattern(url: &reqwest::Url) -> String {
@@ -461,6 +637,7 @@ async fn crawl_role(client: &Client, base: &str, role: &str, faults: &mut Vec<Fa
         client.goto(&key).await.map_err(|e| format!("{role}: open {key}: {e}"))?;
         let seen = read(client).await.map_err(|e| format!("{role} at {key}: {e}"))?;
         check_page(&seen, role, &from, faults);
+        check_looks(client, role, &key, faults).await?;
         for link in seen.links.iter().chain(seen.get_forms.iter()) {
             queue.push_back((link.clone(), key.clone()));
         }
@@ -524,14 +701,30 @@ async fn crawl_role(client: &Client, base: &str, role: &str, faults: &mut Vec<Fa
     Ok(pages)
 }
 
+/// Whether Chromium and its driver are there; without them a browser test says so and passes,
+/// unless `BERDAYA_REQUIRE_BROWSER=1`.
+fn browser_installed() -> bool {
+    let required = std::env::var("BERDAYA_REQUIRE_BROWSER").as_deref() == Ok("1");
+    if std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists() {
+        return true;
+    }
+    assert!(!required, "BERDAYA_REQUIRE_BROWSER=1 but chromium-driver is not installed");
+    eprintln!("skipped: chromium-driver not installed (run scripts/install-browser)");
+    false
+}
+
+/// A browser session with a profile of its own (kept while the session lives).
+async fn new_session(driver_url: &str) -> (Client, tempfile::TempDir) {
+    let profile = tempfile::tempdir().expect("profile dir");
+    let client = connect(driver_url, profile.path()).await;
+    (client, profile)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crawl_every_role_finds_no_dead_end_and_no_english() {
     use berdaya::demo::demo_accounts;
 
-    let required = std::env::var("BERDAYA_REQUIRE_BROWSER").as_deref() == Ok("1");
-    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
-        assert!(!required, "BERDAYA_REQUIRE_BROWSER=1 but chromium-driver is not installed");
-        eprintln!("skipped: chromium-driver not installed (run scripts/install-browser)");
+    if !browser_installed() {
         return;
     }
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
@@ -546,8 +739,7 @@ async fn crawl_every_role_finds_no_dead_end_and_no_english() {
         accounts.iter().filter(|a| only.as_deref().is_none_or(|r| r == a.username)).collect::<VecDeque<_>>(),
     );
     let worker = || async {
-        let profile = tempfile::tempdir().expect("profile dir");
-        let client = connect(&driver_url, profile.path()).await;
+        let (client, _profile) = new_session(&driver_url).await;
         let (mut faults, mut covered) = (Vec::new(), Vec::new());
         let mut broken = None;
         loop {
@@ -593,6 +785,84 @@ async fn crawl_every_role_finds_no_dead_end_and_no_english() {
         lines.sort();
         panic!("{} faults found by the crawl:\n{}", lines.len(), lines.join("\n"));
     }
+}
+
+/// The contrast and overflow check can fail: the login page passes at both sizes, then grey
+/// text on grey and a box wider than the phone are each found and named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_look_finds_low_contrast_text_and_sideways_scrolling() {
+    if !browser_installed() {
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
+    let (driver, driver_url) = start_driver().await;
+    let (client, _profile) = new_session(&driver_url).await;
+    client.goto(&format!("{}/login", app.address)).await.expect("login page");
+    for v in VIEWPORTS {
+        let look = look_at(&client, *v).await.expect("look");
+        assert!(look.checked > 3, "{look:?}");
+        assert_eq!(look_faults(&look, *v), Vec::<String>::new(), "the login page at {}×{}", v.width, v.height);
+    }
+    // #777 on #999 is 1.57:1 (WCAG); a 600 px box overflows a 390 px screen.
+    client
+        .execute(
+            r#"const s = document.createElement('span'); s.id = 'faint'; s.textContent = 'samar';
+               s.style.color = '#777'; s.style.background = '#999'; document.querySelector('main').append(s);
+               const w = document.createElement('div'); w.id = 'wide'; w.style.width = '600px'; w.textContent = 'lebar';
+               document.querySelector('main').append(w);"#,
+            vec![],
+        )
+        .await
+        .expect("inject");
+    let phone = VIEWPORTS.iter().find(|v| v.mobile).expect("phone");
+    let look = look_at(&client, *phone).await.expect("look");
+    let found = look_faults(&look, *phone);
+    let faint = found.iter().find(|f| f.contains("span#faint")).unwrap_or_else(|| panic!("not found: {found:?}"));
+    assert!(faint.contains("contrast 1.57:1"), "{faint}");
+    assert!(faint.contains("rgb(119, 119, 119) on rgb(153, 153, 153)"), "{faint}");
+    assert!(found.iter().any(|f| f.contains("scrolls sideways") && f.contains("div#wide")), "{found:?}");
+    let _ = client.close().await;
+    drop(driver);
+}
+
+/// Printed, a page shows no menu, forms or buttons, keeps table rows whole, and is headed by
+/// the reader's agency and the date; on screen that header is hidden.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn printing_shows_the_record_alone_under_the_agency_and_date() {
+    if !browser_installed() {
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
+    crate::api::fixtures::regions(&*app.store).await;
+    let (agency, _) = crate::api::fixtures::program(&*app.store).await;
+    let role = berdaya_domain::access::Role::ProgramOfficer;
+    crate::helpers::create_user(&*app.store, "petugas", role, Some("33.16"), Some(agency), None).await;
+    let (driver, driver_url) = start_driver().await;
+    let (client, _profile) = new_session(&driver_url).await;
+    client.goto(&format!("{}/login", app.address)).await.expect("login page");
+    sign_in(&client, "petugas", crate::helpers::PASSWORD).await.expect("sign in");
+    client.goto(&format!("{}/programs?q=PKH", app.address)).await.expect("programs");
+    const SHOWN: &str = r#"
+const shown = s => Array.from(document.querySelectorAll(s)).some(e => getComputedStyle(e).display !== 'none');
+const header = document.querySelector('#print-header');
+return { menu: shown('header.top'), forms: shown('main form'), buttons: shown('.button'),
+  header: getComputedStyle(header).display !== 'none', header_text: header.innerText,
+  row_break: getComputedStyle(document.querySelector('tbody tr')).breakInside };
+"#;
+    let screen = client.execute(SHOWN, vec![]).await.expect("on screen");
+    assert_eq!((screen["menu"].as_bool(), screen["header"].as_bool()), (Some(true), Some(false)), "{screen}");
+    assert_eq!(screen["forms"], true, "{screen}");
+    client.issue_cmd(Cdp("Emulation.setEmulatedMedia", json!({ "media": "print" }))).await.expect("print media");
+    let printed = client.execute(SHOWN, vec![]).await.expect("printed");
+    for hidden in ["menu", "forms", "buttons"] {
+        assert_eq!(printed[hidden], false, "{hidden} is printed: {printed}");
+    }
+    assert_eq!(printed["header"], true, "{printed}");
+    let text = printed["header_text"].as_str().unwrap_or_default();
+    assert!(text.contains("Dinas Sosial Blora") && text.contains("Dicetak 20"), "{text}");
+    assert_eq!(printed["row_break"], "avoid", "{printed}");
+    let _ = client.close().await;
+    drop(driver);
 }
 
 #[test]

@@ -15,6 +15,7 @@ mod login;
 mod messages;
 mod pages;
 mod pick;
+mod print;
 mod scope;
 mod survey;
 mod users;

@@ -136,6 +136,8 @@ pub struct RequestAccess {
     pub principal: Option<Principal>,
     /// The token forms must carry: the session's, or the login form's.
     pub csrf: String,
+    /// The name of the principal's agency, for the printed page's header (pages only).
+    pub agency: Option<String>,
 }
 
 tokio::task_local! {
@@ -145,6 +147,11 @@ tokio::task_local! {
 /// The principal of the current request, if signed in.
 pub fn current_principal() -> Option<Principal> {
     REQUEST.try_with(|r| r.principal.clone()).ok().flatten()
+}
+
+/// The name of the signed-in user's agency, if they have one (read for pages only).
+pub fn current_agency() -> Option<String> {
+    REQUEST.try_with(|r| r.agency.clone()).ok().flatten()
 }
 
 /// The CSRF token every form of the current page must carry.
@@ -276,7 +283,12 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
     if let Some(p) = &principal {
         req.extensions_mut().insert(p.clone());
     }
-    let ctx = RequestAccess { principal, csrf };
+    // A page names the reader's agency in its print header; the API has no use for it.
+    let agency = match principal.as_ref().and_then(|p| p.user.agency_id) {
+        Some(id) if !api => state.store().agency(id).await.ok().map(|a| a.name),
+        _ => None,
+    };
+    let ctx = RequestAccess { principal, csrf, agency };
     REQUEST.scope(ctx, acting_as(actor, next.run(req))).await
 }
 

@@ -340,7 +340,8 @@ pub(super) async fn view(
         .map(|p| (p.program.id.to_string(), p.program.name.clone()))
         .collect();
     let input = enroll.unwrap_or_else(|| EnrollInput::blank("household", id));
-    let shell = view_shell::<Households>(lang, auth, &(h.clone(), access), heading);
+    let mut shell = view_shell::<Households>(lang, auth, &(h.clone(), access), heading);
+    shell.actions.push(crate::print::pdf_link(lang, crate::print::household_href(id)));
     let enroll_form = if program_choices.is_empty() {
         None
     } else {

@@ -539,7 +539,8 @@ async fn view(
     } else {
         p.target_regions.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
     };
-    let shell = view_shell::<Programs>(lang, auth, &p, p.name.clone());
+    let mut shell = view_shell::<Programs>(lang, auth, &p, p.name.clone());
+    shell.actions.push(crate::print::pdf_link(lang, crate::print::program_href(id)));
     let enroll_form = if manages {
         Some(enroll_form(state, auth, lang, &format!("/programs/{id}/enrollments"), &input, None).await)
     } else {

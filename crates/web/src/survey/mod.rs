@@ -14,7 +14,7 @@
 //! waits for the analysis and answers with it.
 
 pub mod jobs;
-mod report_page;
+pub mod report_page;
 pub mod upload;
 
 use axum::extract::multipart::MultipartRejection;
@@ -575,6 +575,18 @@ fn download(content_type: &'static str, name: &str, body: impl Into<axum::body::
 async fn load(state: &AppState, auth: &Auth, lang: Lang, id: Id) -> Result<StoredAnalysis, Error> {
     auth.require(auth.principal().reads_surveys()).map_err(|e| e.page(lang))?;
     state.store().analysis(id).await.map_err(|e| Error::from(e).page(lang))
+}
+
+/// A saved analysis and its report, for a role that reads surveys (errors as pages).
+pub(crate) async fn readable_report(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    id: Id,
+) -> Result<(StoredAnalysis, Report), Error> {
+    let a = load(state, auth, lang, id).await?;
+    let report = stored_report(&a).map_err(|e| e.page(lang))?;
+    Ok((a, report))
 }
 
 async fn report_xlsx(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {

@@ -488,6 +488,7 @@ impl ReportPage {
             actions: vec![
                 Link::new(t.t("survey.download_xlsx"), format!("/survey/{id}/report.xlsx")),
                 Link::new(t.t("survey.download_json"), format!("/survey/{id}/report.json")),
+                crate::print::pdf_link(lang, crate::print::survey_href(id)),
             ],
             facts,
             notes: r.notes.iter().map(|n| translate(lang, n)).collect(),
@@ -495,6 +496,21 @@ impl ReportPage {
             chart: diverging_chart(lang, r),
             chart_title: t.t("survey.section.chart").into(),
         }
+    }
+}
+
+/// The mean score of each item as bars, for the printed report.
+pub fn item_means(lang: Lang, r: &Report) -> crate::pdf::Bars {
+    crate::pdf::Bars {
+        caption: lang.tr().t("print.item_means").into(),
+        bars: r
+            .items
+            .iter()
+            .map(|it| {
+                let label = if it.label.is_empty() { it.name.clone() } else { format!("{} ({})", it.label, it.name) };
+                (label, it.mean, num(lang, it.mean, 2))
+            })
+            .collect(),
     }
 }
 
@@ -540,28 +556,63 @@ fn colour(side: Side, rank_from_centre: usize, on_side: usize) -> &'static str {
     }
 }
 
-/// The diverging stacked bar chart of the item answers as an SVG element: one bar per item,
-/// lower answers to the left of the centre line, higher ones to the right, a middle answer
-/// (odd scales) straddling it.
+/// How a chart is drawn for one kind of screen: the drawing's width in SVG units, where the
+/// plot sits, each bar's row height and the font size, and whether item labels stand above
+/// the bars (narrow) or to their left (wide).
+struct Geometry {
+    class: &'static str,
+    width: f64,
+    plot_x: f64,
+    plot_w: f64,
+    row_h: f64,
+    font: f64,
+    labels_above: bool,
+    /// Labels longer than this are cut (the tooltip holds them whole).
+    label_chars: usize,
+}
+
+/// Beside the bars, for screens from 60em (the drawing is then at least 928 px wide, so its
+/// 12-unit text is at least 13 px).
+const WIDE: Geometry = Geometry {
+    class: "wide",
+    width: 850.0,
+    plot_x: 310.0,
+    plot_w: 520.0,
+    row_h: 24.0,
+    font: 12.0,
+    labels_above: false,
+    label_chars: 44,
+};
+
+/// Above the bars, for phones: 360 units drawn about 358 px wide on a 390 px screen, so the
+/// 13-unit text stays above 12 px.
+const NARROW: Geometry = Geometry {
+    class: "narrow",
+    width: 360.0,
+    plot_x: 20.0,
+    plot_w: 320.0,
+    row_h: 44.0,
+    font: 13.0,
+    labels_above: true,
+    label_chars: 48,
+};
+
+/// The diverging stacked bar chart of the item answers, twice: drawn for wide screens and for
+/// phones (the stylesheet shows the one that fits). One bar per item, lower answers to the
+/// left of the centre line, higher ones to the right, a middle answer (odd scales) straddling it.
 pub fn diverging_chart(lang: Lang, r: &Report) -> String {
-    let bars = &r.item_chart;
-    if bars.is_empty() {
+    if r.item_chart.is_empty() {
         return String::new();
     }
-    let (label_w, plot_w, row_h, top) = (310.0, 520.0, 24.0, 28.0);
-    let extent = bars
-        .iter()
-        .flat_map(|b| &b.segments)
-        .map(|s| s.start.abs().max((s.start + s.percent).abs()))
-        .fold(0.0_f64, f64::max)
-        .max(1.0);
-    let extent = (extent / 10.0).ceil() * 10.0;
-    let width = label_w + plot_w + 20.0;
-    // The legend wraps onto as many lines as it needs. It names the answers only when every
-    // item has the same labels (stages may use different scales); tooltips always do.
+    format!("{}{}", chart_svg(lang, r, &WIDE), chart_svg(lang, r, &NARROW))
+}
+
+/// The chart's legend entries: the answers' labels when every item has the same ones (stages
+/// may use different scales), else the scores; tooltips always name them.
+fn legend(lang: Lang, bars: &[DivergingBar]) -> Vec<String> {
     let labels = |b: &DivergingBar| b.segments.iter().map(|s| (s.score, s.label.clone())).collect::<Vec<_>>();
     let same_labels = bars.iter().all(|b| labels(b) == labels(&bars[0]));
-    let legend: Vec<String> = bars[0]
+    bars[0]
         .segments
         .iter()
         .map(|s| {
@@ -571,8 +622,24 @@ pub fn diverging_chart(lang: Lang, r: &Report) -> String {
                 format!("{} = {}", lang.tr().t("survey.score"), s.score)
             }
         })
-        .collect();
-    let legend_w = |text: &str| 24.0 + 6.5 * text.chars().count() as f64;
+        .collect()
+}
+
+fn chart_svg(lang: Lang, r: &Report, g: &Geometry) -> String {
+    let bars = &r.item_chart;
+    let (row_h, top) = (g.row_h, g.font * 2.4);
+    let extent = bars
+        .iter()
+        .flat_map(|b| &b.segments)
+        .map(|s| s.start.abs().max((s.start + s.percent).abs()))
+        .fold(0.0_f64, f64::max)
+        .max(1.0);
+    let extent = (extent / 10.0).ceil() * 10.0;
+    let width = g.width;
+    // The legend wraps onto as many lines as it needs.
+    let legend = legend(lang, bars);
+    let legend_w = |text: &str| 2.0 * g.font + 0.55 * g.font * text.chars().count() as f64;
+    let line_h = g.font * 1.7;
     let mut legend_lines = 1.0;
     let mut run = 0.0;
     for text in &legend {
@@ -582,80 +649,93 @@ pub fn diverging_chart(lang: Lang, r: &Report) -> String {
         }
         run += legend_w(text);
     }
-    let height = top + row_h * bars.len() as f64 + 12.0 + 20.0 * legend_lines;
-    let centre = label_w + plot_w / 2.0;
-    let x = |v: f64| centre + v / extent * (plot_w / 2.0);
+    let plot_bottom = top + row_h * bars.len() as f64;
+    let height = plot_bottom + 12.0 + line_h * legend_lines;
+    let centre = g.plot_x + g.plot_w / 2.0;
+    let x = |v: f64| centre + v / extent * (g.plot_w / 2.0);
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="diverging-chart" role="img" viewBox="0 0 {width} {height}" width="100%" font-family="sans-serif" font-size="12"><title>{}</title>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="diverging-chart {}" role="img" viewBox="0 0 {width} {height}" width="100%" font-family="sans-serif" font-size="{}"><title>{}</title>"#,
+        g.class,
+        g.font,
         esc(lang.tr().t("survey.section.chart"))
     );
-    // Axis ticks every 10 % (or 20 % on a wide extent).
+    // Axis ticks every 10 % (20 % on a wide extent; on a phone every other one is labelled).
     let step = if extent > 60.0 { 20.0 } else { 10.0 };
+    let label_every = if g.labels_above && extent / step > 4.0 { 2 } else { 1 };
     let mut v = -extent;
+    let mut i = 0;
     while v <= extent + 1e-9 {
         let xv = x(v);
         let _ = write!(
             svg,
-            r##"<line x1="{xv:.1}" y1="{y1}" x2="{xv:.1}" y2="{y2}" stroke="#e0e0e0"/><text x="{xv:.1}" y="{ty}" text-anchor="middle" fill="#555">{}%</text>"##,
-            num(lang, v.abs(), 0),
+            r##"<line x1="{xv:.1}" y1="{y1}" x2="{xv:.1}" y2="{y2}" stroke="#e0e0e0"/>"##,
             y1 = top - 4.0,
-            y2 = top + row_h * bars.len() as f64,
-            ty = top - 10.0,
+            y2 = plot_bottom,
         );
+        if i % label_every == 0 {
+            let _ = write!(
+                svg,
+                r##"<text x="{xv:.1}" y="{ty}" text-anchor="middle" fill="#555">{}%</text>"##,
+                num(lang, v.abs(), 0),
+                ty = top - 10.0,
+            );
+        }
         v += step;
+        i += 1;
     }
     for (i, bar) in bars.iter().enumerate() {
         let y = top + row_h * i as f64;
         let label = if bar.label.is_empty() { bar.item.clone() } else { bar.label.clone() };
-        let shown: String = if label.chars().count() > 44 {
-            format!("{}…", label.chars().take(43).collect::<String>())
+        let shown: String = if label.chars().count() > g.label_chars {
+            format!("{}…", label.chars().take(g.label_chars - 1).collect::<String>())
         } else {
             label.clone()
         };
+        // Beside the bar (right-aligned to the plot) or above it (from the plot's left).
+        let (lx, ly, anchor, bar_y) = if g.labels_above {
+            (g.plot_x, y + g.font, "start", y + g.font + 4.0)
+        } else {
+            (g.plot_x - 8.0, y + row_h / 2.0 + 4.0, "end", y + 3.0)
+        };
+        let bar_h = if g.labels_above { row_h - g.font - 10.0 } else { row_h - 6.0 };
         let _ = write!(
             svg,
-            r##"<text x="{lx}" y="{ty:.1}" text-anchor="end" fill="#222"><title>{}</title>{}</text>"##,
+            r##"<text x="{lx}" y="{ly:.1}" text-anchor="{anchor}" fill="#222"><title>{}</title>{}</text>"##,
             esc(&format!("{} — {label}", bar.item)),
             esc(&shown),
-            lx = label_w - 8.0,
-            ty = y + row_h / 2.0 + 4.0,
         );
         for (s, fill) in bar.segments.iter().zip(fills(&bar.segments)) {
             let (x0, x1) = (x(s.start), x(s.start + s.percent));
             let _ = write!(
                 svg,
-                r#"<rect x="{x0:.2}" y="{ry:.1}" width="{w:.2}" height="{h:.1}" fill="{fill}"><title>{}</title></rect>"#,
+                r#"<rect x="{x0:.2}" y="{bar_y:.1}" width="{w:.2}" height="{bar_h:.1}" fill="{fill}"><title>{}</title></rect>"#,
                 esc(&format!("{} · {} {}: {} ({})", bar.item, s.score, s.label, s.count, pct(lang, s.percent))),
-                ry = y + 3.0,
                 w = (x1 - x0).max(0.0),
-                h = row_h - 6.0,
             );
         }
     }
     let _ = write!(
         svg,
-        r##"<line x1="{centre}" y1="{y1}" x2="{centre}" y2="{y2}" stroke="#222" stroke-width="1.5"/>"##,
+        r##"<line x1="{centre}" y1="{y1}" x2="{centre}" y2="{plot_bottom}" stroke="#222" stroke-width="1.5"/>"##,
         y1 = top - 4.0,
-        y2 = top + row_h * bars.len() as f64,
     );
     // Legend: the scale of the first item.
-    let mut ly = top + row_h * bars.len() as f64 + 24.0;
+    let mut ly = plot_bottom + 12.0 + g.font;
     let mut lx = 10.0;
-    let first = &bars[0].segments;
-    for (fill, text) in fills(first).into_iter().zip(&legend) {
+    for (fill, text) in fills(&bars[0].segments).into_iter().zip(&legend) {
         if lx > 10.0 && lx + legend_w(text) > width - 10.0 {
             lx = 10.0;
-            ly += 20.0;
+            ly += line_h;
         }
         let _ = write!(
             svg,
-            r##"<rect x="{lx}" y="{ry}" width="12" height="12" fill="{fill}"/><text x="{tx}" y="{ty}" fill="#222">{}</text>"##,
+            r##"<rect x="{lx}" y="{ry}" width="{box_}" height="{box_}" fill="{fill}"/><text x="{tx}" y="{ly}" fill="#222">{}</text>"##,
             esc(text),
-            ry = ly - 10.0,
-            tx = lx + 16.0,
-            ty = ly,
+            ry = ly - g.font + 2.0,
+            box_ = g.font,
+            tx = lx + g.font + 4.0,
         );
         lx += legend_w(text);
     }
@@ -729,6 +809,26 @@ mod tests {
         assert!(table.rows.iter().all(|row| row[col].text == "pendekatan t"), "{:?}", table.rows[0]);
         let en = correlation_section(Lang::En, &r);
         assert_eq!(en.tables[0].1.rows[0][col].text, "t approximation");
+    }
+
+    #[test]
+    fn the_chart_is_drawn_for_wide_screens_and_for_phones() {
+        let r = report_with_a_constant_item();
+        let svg = diverging_chart(Lang::Id, &r);
+        assert_eq!(svg.matches("<svg ").count(), 2);
+        let (wide, narrow) = svg.split_at(svg.rfind("<svg ").expect("second chart"));
+        assert!(wide.contains(r#"class="diverging-chart wide""#) && wide.contains(r#"viewBox="0 0 850 "#));
+        assert!(narrow.contains(r#"class="diverging-chart narrow""#) && narrow.contains(r#"viewBox="0 0 360 "#));
+        // On a phone (358 px for 360 units) the text stays at 12 px or more.
+        assert!(narrow.contains(r#"font-size="13""#) && 13.0 * 358.0 / 360.0 >= 12.0);
+        // Labels above the bars: each item's label starts at the plot's left.
+        let labels = narrow.matches(r##"text-anchor="start" fill="#222""##).count();
+        assert_eq!(labels, r.item_chart.len());
+        assert_eq!(wide.matches(r#"text-anchor="end""#).count(), r.item_chart.len());
+        // Every item is named whole in a tooltip in both drawings.
+        for bar in &r.item_chart {
+            assert_eq!(svg.matches(&format!("<title>{} — ", bar.item)).count(), 2, "{}", bar.item);
+        }
     }
 
     #[test]
