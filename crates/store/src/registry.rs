@@ -219,12 +219,17 @@ pub trait RegistryStore {
     /// ([`berdaya_domain::registry::EnrollmentStatus::ends`]) sets `ended_on` to the change's
     /// date; any other clears it (a re-entry). A move the transition table does not allow is
     /// refused as [`crate::StoreError::Invalid`] on `status`.
-    async fn change_enrollment_status(&self, id: Id, change: &StatusChange, version: Version)
-    -> StoreResult<Enrollment>;
+    async fn change_enrollment_status(
+        &self,
+        id: Id,
+        change: &StatusChange,
+        version: Version,
+    ) -> StoreResult<Enrollment>;
     /// The status history of one enrollment, newest first (by date, then as recorded).
     async fn enrollment_history(&self, id: Id) -> StoreResult<Vec<EnrollmentEvent>>;
-    /// The status changes of every enrollment of a subject, newest first, a page at a time.
-    async fn subject_history(&self, subject: Subject, page: PageRequest) -> StoreResult<Page<EnrollmentEvent>>;
+    /// The status changes of every enrollment of any of these subjects (a person and their
+    /// household, as a person's page shows them), newest first, a page at a time.
+    async fn subject_history(&self, subjects: &[Subject], page: PageRequest) -> StoreResult<Page<EnrollmentEvent>>;
     /// The status changes of a program's enrollments, newest first, one page of
     /// `query.page`, limited to `query.region` and `query.within` exactly as
     /// [`RegistryStore::program_enrollments`].
@@ -276,9 +281,9 @@ mod on_kit {
     use async_trait::async_trait;
     use berdaya_domain::registry::{
         Agency, AgencyKind, Disability, Education, Enrollment, EnrollmentChange, EnrollmentStatus, Group, GroupKind,
-        GroupMember, GroupRole, Household, Id, Invalid, Kk, NewAgency, NewEnrollment, NewGroup, NewHousehold, NewMember,
-        NewPerson, NewProgram, NewRegion, NewStaff, Nik, Person, Program, Region, RegionCode, RegionKind, Relation, Sex,
-        Staff, StatusChange, Subject, SubjectKind, Version, WelfareStage,
+        GroupMember, GroupRole, Household, Id, Invalid, Kk, NewAgency, NewEnrollment, NewGroup, NewHousehold,
+        NewMember, NewPerson, NewProgram, NewRegion, NewStaff, Nik, Person, Program, Region, RegionCode, RegionKind,
+        Relation, Sex, Staff, StatusChange, Subject, SubjectKind, Version, WelfareStage,
     };
     use time::Date;
 
@@ -1482,7 +1487,12 @@ mod on_kit {
                         return Err(Invalid::one("status", message).into());
                     }
                     let ended_on = change.to.ends().then_some(change.on);
-                    let new = NewEnrollment { subject: now.subject, status: change.to, enrolled_on: now.enrolled_on, ended_on };
+                    let new = NewEnrollment {
+                        subject: now.subject,
+                        status: change.to,
+                        enrolled_on: now.enrolled_on,
+                        ended_on,
+                    };
                     let changed: Enrollment = update(c, id, &new, version).await?;
                     let row = NewChange {
                         enrollment_id: id,
@@ -1512,10 +1522,14 @@ mod on_kit {
             .await
         }
 
-        async fn subject_history(&self, subject: Subject, at: PageRequest) -> StoreResult<Page<EnrollmentEvent>> {
+        async fn subject_history(&self, subjects: &[Subject], at: PageRequest) -> StoreResult<Page<EnrollmentEvent>> {
+            let mut any = Sql::new("(1 = 0");
+            for subject in subjects {
+                any.push(&format!(" OR e.{} = ", subject_column(subject.kind))).bind(subject.id);
+            }
+            any.push(")");
             let mut w = Where::default();
-            let mut cond = Sql::new(format!("e.{} = ", subject_column(subject.kind)));
-            w.and(cond.bind(subject.id).clone());
+            w.and(any);
             let l = history_listing(w, at);
             self.read(job(move |c| Box::pin(async move { page(c, &l, enrollment_event).await }))).await
         }

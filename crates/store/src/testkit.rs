@@ -1600,7 +1600,8 @@ pub mod checks {
         use EnrollmentStatus::*;
         let s = &*s;
         let reg = seed_registry(s).await;
-        let a = s.create_agency(&agency_draft("Dinas Sosial", AgencyKind::Agency, "33.16", None)).await.expect("agency");
+        let a =
+            s.create_agency(&agency_draft("Dinas Sosial", AgencyKind::Agency, "33.16", None)).await.expect("agency");
         let pkh = s.create_program(&program_draft("PKH Pilang", a.id, &[PILANG])).await.expect("program");
         let officer = super::access::user(s, "petugas.pkh", berdaya_domain::access::Role::ProgramOfficer).await;
         let actor = Actor::user(officer.id, "petugas.pkh");
@@ -1615,8 +1616,14 @@ pub mod checks {
         let first = s.enrollment_history(e.id).await.expect("history");
         assert_eq!(first.len(), 1);
         let c = &first[0].change;
-        assert_eq!((c.from, c.to, c.on, c.decided_by, c.decided_by_name.as_str()), (None, Enrolled, date!(2021 - 01 - 15), None, "system"));
-        assert_eq!((first[0].program_name.as_str(), first[0].subject_label.as_str()), ("PKH Pilang", "Jl. Pilang Raya No. 5"));
+        assert_eq!(
+            (c.from, c.to, c.on, c.decided_by, c.decided_by_name.as_str()),
+            (None, Enrolled, date!(2021 - 01 - 15), None, "system")
+        );
+        assert_eq!(
+            (first[0].program_name.as_str(), first[0].subject_label.as_str()),
+            ("PKH Pilang", "Jl. Pilang Raya No. 5")
+        );
 
         let why = "tidak hadir P2K2 tiga bulan berturut-turut";
         let suspend = change(Suspended, date!(2023 - 03 - 01), Some(why));
@@ -1624,8 +1631,11 @@ pub mod checks {
         assert_eq!((suspended.status, suspended.ended_on, suspended.version), (Suspended, None, 2));
         assert_eq!(s.enrollment(e.id).await.expect("read"), suspended);
         assert_err!(
-            acting_as(actor.clone(), s.change_enrollment_status(e.id, &change(Enrolled, date!(2023 - 04 - 01), None), 1))
-                .await,
+            acting_as(
+                actor.clone(),
+                s.change_enrollment_status(e.id, &change(Enrolled, date!(2023 - 04 - 01), None), 1)
+            )
+            .await,
             StoreError::Conflict { entity: "enrollment", expected: 1, actual: 2 }
         );
         assert_err!(
@@ -1641,11 +1651,17 @@ pub mod checks {
             .await
             .expect("exit");
         assert_eq!((exited.status, exited.ended_on), (Exited, Some(date!(2023 - 05 - 02))));
-        let back = acting_as(actor.clone(), s.change_enrollment_status(e.id, &change(Enrolled, date!(2024 - 01 - 10), None), 3))
-            .await
-            .expect("re-entry");
+        let back = acting_as(
+            actor.clone(),
+            s.change_enrollment_status(e.id, &change(Enrolled, date!(2024 - 01 - 10), None), 3),
+        )
+        .await
+        .expect("re-entry");
         assert_eq!((back.status, back.ended_on, back.enrolled_on), (Enrolled, None, date!(2021 - 01 - 15)));
-        let graduated = s.change_enrollment_status(e.id, &change(Graduated, date!(2024 - 06 - 30), None), 4).await.expect("graduate");
+        let graduated = s
+            .change_enrollment_status(e.id, &change(Graduated, date!(2024 - 06 - 30), None), 4)
+            .await
+            .expect("graduate");
         assert_eq!((graduated.status, graduated.ended_on), (Graduated, Some(date!(2024 - 06 - 30))));
         assert_err!(
             s.change_enrollment_status(e.id, &change(Enrolled, date!(2024 - 07 - 01), None), 5).await,
@@ -1691,30 +1707,54 @@ pub mod checks {
         let a = s.create_agency(&agency_draft("Dinas Sosial", AgencyKind::Agency, "33", None)).await.expect("agency");
         let wide = s.create_program(&program_draft("Jawa Tengah", a.id, &["33"])).await.expect("program");
         let other = s.create_program(&program_draft("Lain", a.id, &["33"])).await.expect("program");
-        let enroll = |kind, id, on| NewEnrollment { subject: Subject { kind, id }, status: Candidate, enrolled_on: on, ended_on: None };
-        let pilang = s.enroll(wide.id, &enroll(SubjectKind::Household, reg.h[0].id, date!(2022 - 01 - 01))).await.expect("enroll");
-        let kalampangan =
-            s.enroll(wide.id, &enroll(SubjectKind::Household, reg.h[2].id, date!(2022 - 02 - 01))).await.expect("enroll");
-        let wibowo =
-            s.enroll(wide.id, &enroll(SubjectKind::Person, reg.person("Wibowo").id, date!(2022 - 03 - 01))).await.expect("enroll");
-        let elsewhere = s.enroll(other.id, &enroll(SubjectKind::Household, reg.h[0].id, date!(2022 - 04 - 01))).await.expect("enroll");
+        let enroll = |kind, id, on| NewEnrollment {
+            subject: Subject { kind, id },
+            status: Candidate,
+            enrolled_on: on,
+            ended_on: None,
+        };
+        let pilang = s
+            .enroll(wide.id, &enroll(SubjectKind::Household, reg.h[0].id, date!(2022 - 01 - 01)))
+            .await
+            .expect("enroll");
+        let kalampangan = s
+            .enroll(wide.id, &enroll(SubjectKind::Household, reg.h[2].id, date!(2022 - 02 - 01)))
+            .await
+            .expect("enroll");
+        let wibowo = s
+            .enroll(wide.id, &enroll(SubjectKind::Person, reg.person("Wibowo").id, date!(2022 - 03 - 01)))
+            .await
+            .expect("enroll");
+        let elsewhere = s
+            .enroll(other.id, &enroll(SubjectKind::Household, reg.h[0].id, date!(2022 - 04 - 01)))
+            .await
+            .expect("enroll");
         s.change_enrollment_status(pilang.id, &change(Enrolled, date!(2022 - 05 - 01), None), 1).await.expect("enroll");
-        s.change_enrollment_status(kalampangan.id, &change(Enrolled, date!(2022 - 06 - 01), None), 1).await.expect("enroll");
-        s.change_enrollment_status(elsewhere.id, &change(Exited, date!(2022 - 07 - 01), Some("menolak")), 1).await.expect("exit");
+        s.change_enrollment_status(kalampangan.id, &change(Enrolled, date!(2022 - 06 - 01), None), 1)
+            .await
+            .expect("enroll");
+        s.change_enrollment_status(elsewhere.id, &change(Exited, date!(2022 - 07 - 01), Some("menolak")), 1)
+            .await
+            .expect("exit");
 
-        let of_h0 = s
-            .subject_history(Subject { kind: SubjectKind::Household, id: reg.h[0].id }, PageRequest::new(1, 25))
-            .await
-            .expect("subject");
+        let h0 = Subject { kind: SubjectKind::Household, id: reg.h[0].id };
+        let of_h0 = s.subject_history(&[h0], PageRequest::new(1, 25)).await.expect("subject");
         let seen: Vec<_> = of_h0.items.iter().map(|x| (x.program_name.as_str(), x.change.to)).collect();
-        assert_eq!(seen, [("Lain", Exited), ("Jawa Tengah", Enrolled), ("Lain", Candidate), ("Jawa Tengah", Candidate)]);
-        let page2 = s
-            .subject_history(Subject { kind: SubjectKind::Household, id: reg.h[0].id }, PageRequest::new(2, 3))
-            .await
-            .expect("page");
+        assert_eq!(
+            seen,
+            [("Lain", Exited), ("Jawa Tengah", Enrolled), ("Lain", Candidate), ("Jawa Tengah", Candidate)]
+        );
+        let page2 = s.subject_history(&[h0], PageRequest::new(2, 3)).await.expect("page");
         assert_eq!((page2.total, page2.items.len()), (4, 1));
-        let as_person = s.subject_history(Subject { kind: SubjectKind::Person, id: reg.h[0].id }, PageRequest::new(1, 25));
-        assert!(as_person.await.expect("none").items.is_empty(), "a household id as a person id finds nothing");
+        let as_person = [Subject { kind: SubjectKind::Person, id: reg.h[0].id }];
+        let as_person = s.subject_history(&as_person, PageRequest::new(1, 25)).await.expect("none");
+        assert!(as_person.items.is_empty(), "a household id as a person id finds nothing");
+        assert!(s.subject_history(&[], PageRequest::new(1, 25)).await.expect("none").items.is_empty());
+        // A person with their household: both histories, newest first.
+        let wibowo_subject = Subject { kind: SubjectKind::Person, id: reg.person("Wibowo").id };
+        let both = s.subject_history(&[wibowo_subject, h0], PageRequest::new(1, 25)).await.expect("both");
+        assert_eq!(both.total, 5);
+        assert_eq!(both.items.iter().filter(|x| x.subject == wibowo_subject).count(), 1);
 
         let of_program = |query: Query| async move {
             let page = s.program_history(wide.id, &query).await.expect("program history");
@@ -1731,8 +1771,14 @@ pub mod checks {
                 (pilang.id, Candidate)
             ]
         );
-        assert_eq!(of_program(in_region("", "33.16.09")).await, [(pilang.id, Enrolled), (wibowo.id, Candidate), (pilang.id, Candidate)]);
-        assert_eq!(of_program(in_region("", KALAMPANGAN)).await, [(kalampangan.id, Enrolled), (kalampangan.id, Candidate)]);
+        assert_eq!(
+            of_program(in_region("", "33.16.09")).await,
+            [(pilang.id, Enrolled), (wibowo.id, Candidate), (pilang.id, Candidate)]
+        );
+        assert_eq!(
+            of_program(in_region("", KALAMPANGAN)).await,
+            [(kalampangan.id, Enrolled), (kalampangan.id, Candidate)]
+        );
         let within = Query { within: Some(Within::AssignedTo(1_000_000)), ..q("") };
         assert!(of_program(within).await.is_empty(), "nothing assigned, nothing seen");
         let paged = s.program_history(wide.id, &Query { page: PageRequest::new(2, 2), ..q("") }).await.expect("page");

@@ -242,7 +242,7 @@ async fn caseload(store: &dyn Store, program_id: Id) -> anyhow::Result<Vec<Id>> 
             page.items
                 .iter()
                 .filter(|e| e.subject.kind == SubjectKind::Household)
-                .filter(|e| matches!(e.status, EnrollmentStatus::Active | EnrollmentStatus::Suspended))
+                .filter(|e| !e.status.ends())
                 .map(|e| e.subject.id),
         );
         if page_no >= page.pages() || page.items.is_empty() {

@@ -13,6 +13,7 @@ use berdaya_store::{GroupSummary, Page, Query};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::enrollments::subject_history_section;
 use super::programs::enrollments_table;
 use super::{created, iso};
 use crate::AppState;
@@ -299,7 +300,9 @@ async fn view(
     let id = g.id;
     let region = store.region(&g.region).await.ok();
     let members = store.group_members(id).await?;
-    let enrolled = store.subject_enrollments(Subject { kind: SubjectKind::Group, id }).await?;
+    let subject = Subject { kind: SubjectKind::Group, id };
+    let enrolled = store.subject_enrollments(subject).await?;
+    let history = subject_history_section(state, auth, lang, &[subject]).await?;
     let mut headers = vec![
         t.t("people.name").into(),
         t.t("groups.role").into(),
@@ -368,6 +371,7 @@ async fn view(
                 table: Some(enrollments_table(lang, auth, enrolled)),
                 ..Default::default()
             }),
+            Some(history),
         ]
         .into_iter()
         .flatten()

@@ -14,6 +14,7 @@ use berdaya_store::{Page, Query};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::enrollments::subject_history_section;
 use super::iso;
 use super::programs::{SubjectEnrollmentDto, enrollments_table};
 use crate::AppState;
@@ -346,6 +347,10 @@ async fn view(state: &AppState, auth: &Auth, lang: Lang, record: (Person, Record
     let region = household_region(state, &p).await;
     let warnings = p.nik_mismatches(region.as_ref()).iter().map(|m| warning(lang, m)).collect();
     let enrolled = store.subject_enrollments(Subject { kind: SubjectKind::Person, id }).await?;
+    // The person's own enrollments and their household's, which are theirs too.
+    let household = p.household_id.map(|h| Subject { kind: SubjectKind::Household, id: h });
+    let subjects: Vec<Subject> = std::iter::once(Subject { kind: SubjectKind::Person, id }).chain(household).collect();
+    let history = subject_history_section(state, auth, lang, &subjects).await?;
     let household = household_cell(auth, p.household_id);
     Ok(ViewPage {
         warnings,
@@ -364,12 +369,15 @@ async fn view(state: &AppState, auth: &Auth, lang: Lang, record: (Person, Record
             (t.t("people.disability").into(), Cell::text(p.disability.label(lang.code()))),
             (t.t("common.version").into(), Cell::text(p.version.to_string())),
         ],
-        sections: vec![Section {
-            id: "enrollments".into(),
-            title: t.t("enrollments.title").into(),
-            table: Some(enrollments_table(lang, auth, enrolled)),
-            ..Default::default()
-        }],
+        sections: vec![
+            Section {
+                id: "enrollments".into(),
+                title: t.t("enrollments.title").into(),
+                table: Some(enrollments_table(lang, auth, enrolled)),
+                ..Default::default()
+            },
+            history,
+        ],
         ..shell
     })
 }
