@@ -8,7 +8,7 @@
 
 use anyhow::Context;
 use berdaya_domain::access::{NewUser, PasswordHash, Role, User, UserDraft, check_password_rules};
-use berdaya_domain::registry::{EnrollmentStatus, Group, GroupRole, Id, RegionCode, SubjectKind};
+use berdaya_domain::registry::{Group, GroupRole, Id, RegionCode, SubjectKind};
 use berdaya_store::access::{Actor, Assigned, acting_as};
 use berdaya_store::{PageRequest, Query, Store};
 use rand::Rng;

@@ -6,6 +6,7 @@ mod api;
 mod bad_input;
 mod browser;
 mod crawl;
+mod enrollment;
 mod hardening;
 mod helpers;
 mod kit;
