@@ -21,7 +21,7 @@ pub(crate) const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Kills chromedriver however the test ends.
-pub(crate) struct Driver(Child);
+pub(crate) struct Driver(pub(crate) Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -259,7 +259,7 @@ async fn drive(
         .await
         .map_err(|e| step("enrollments text", e))?;
     snap(client, "5-enrolled").await;
-    if !enrollments.contains(program_name) || !enrollments.contains("Aktif") {
+    if !enrollments.contains(program_name) || !enrollments.contains("Peserta aktif") {
         return Err(format!("the enrollment is not shown: {enrollments}"));
     }
 

@@ -5,6 +5,7 @@ mod access;
 mod api;
 mod bad_input;
 mod browser;
+mod browser_enrollment;
 mod crawl;
 mod enrollment;
 mod hardening;
