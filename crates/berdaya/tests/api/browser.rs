@@ -21,7 +21,7 @@ pub(crate) const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Kills chromedriver however the test ends.
-pub(crate) struct Driver(pub(crate) Child);
+pub(crate) struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -35,7 +35,11 @@ fn free_port() -> u16 {
 }
 
 pub(crate) async fn start_driver() -> (Driver, String) {
-    let port = free_port();
+    start_driver_on(free_port()).await
+}
+
+/// Starts chromedriver on `port` and waits until it answers.
+pub(crate) async fn start_driver_on(port: u16) -> (Driver, String) {
     let child = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())

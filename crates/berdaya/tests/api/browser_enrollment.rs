@@ -7,14 +7,12 @@
 //! them the test says so and passes, unless `BERDAYA_REQUIRE_BROWSER=1`.
 
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use berdaya_domain::registry::{Enrollment, EnrollmentStatus, SubjectKind};
 use berdaya_store::{PageRequest, Query, Store};
 use fantoccini::{Client, Locator};
 
-use crate::browser::{CHROMEDRIVER, CHROMIUM, Driver, body_text, connect, sign_in, snap, wait_for};
+use crate::browser::{CHROMEDRIVER, CHROMIUM, Driver, body_text, connect, sign_in, snap, start_driver_on, wait_for};
 use crate::helpers::{Backend, spawn_app};
 
 /// The sizes the field uses: a phone and a laptop.
@@ -27,25 +25,7 @@ const PORTS: std::ops::Range<u16> = 18100..18200;
 async fn start_driver_in_range() -> (Driver, String) {
     let port =
         PORTS.clone().find(|p| TcpListener::bind(("127.0.0.1", *p)).is_ok()).expect("a free port in 18100–18199");
-    let child = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver");
-    let driver = Driver(child);
-    let url = format!("http://127.0.0.1:{port}");
-    let started = Instant::now();
-    loop {
-        if let Ok(res) = reqwest::get(format!("{url}/status")).await
-            && res.status().is_success()
-        {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    (driver, url)
+    start_driver_on(port).await
 }
 
 /// Two enrolled PKH families of the demo with at least one member, and the program's id.

@@ -14,7 +14,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::enrollments::subject_history_section;
-use super::programs::enrollments_table;
+use super::programs::enrollments_section;
 use super::{created, iso};
 use crate::AppState;
 use crate::access::guard::{Auth, hidden};
@@ -365,12 +365,7 @@ async fn view(
                 form: member_form,
                 ..Default::default()
             }),
-            Some(Section {
-                id: "enrollments".into(),
-                title: t.t("enrollments.title").into(),
-                table: Some(enrollments_table(lang, auth, enrolled)),
-                ..Default::default()
-            }),
+            Some(enrollments_section(lang, auth, enrolled)),
             Some(history),
         ]
         .into_iter()

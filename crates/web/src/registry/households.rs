@@ -14,7 +14,7 @@ use super::iso;
 use super::people::PersonSummaryDto;
 use super::programs::{
     EnrollFrom, EnrollInput, Programs, SubjectEnrollmentDto, enroll_form, enroll_route, enroll_section,
-    enrollments_table,
+    enrollments_section,
 };
 use crate::AppState;
 use crate::access::guard::{Auth, identity_checked, record_reveal};
@@ -381,12 +381,7 @@ pub(super) async fn view(
                 },
                 ..Default::default()
             },
-            Section {
-                id: "enrollments".into(),
-                title: t.t("enrollments.title").into(),
-                table: Some(enrollments_table(lang, auth, enrolled)),
-                ..Default::default()
-            },
+            enrollments_section(lang, auth, enrolled),
             history,
         ]
         .into_iter()

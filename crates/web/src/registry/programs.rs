@@ -526,6 +526,16 @@ fn status_cell(lang: Lang, auth: &Auth, e: &Enrollment) -> Cell {
     link_if(opens, e.status.label(lang.code()), format!("/enrollments/{}", e.id))
 }
 
+/// The enrollments section of a household's, person's or group's page.
+pub fn enrollments_section(lang: Lang, auth: &Auth, list: Vec<SubjectEnrollment>) -> Section {
+    Section {
+        id: "enrollments".into(),
+        title: lang.tr().t("enrollments.title").into(),
+        table: Some(enrollments_table(lang, auth, list)),
+        ..Default::default()
+    }
+}
+
 /// A subject's enrollments: program, status, dates.
 pub fn enrollments_table(lang: Lang, auth: &Auth, list: Vec<SubjectEnrollment>) -> Table {
     let t = lang.tr();
