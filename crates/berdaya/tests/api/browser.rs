@@ -343,6 +343,7 @@ const MENUS: [(&str, &[&str]); 6] = [
     (
         "admin",
         &[
+            "Dasbor program",
             "Wilayah",
             "Keluarga",
             "Individu",
@@ -355,11 +356,17 @@ const MENUS: [(&str, &[&str]); 6] = [
             "Log audit",
         ],
     ),
-    ("petugas.pkh", &["Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program", "Survei", "Ekspor"]),
-    ("pendamping.pkh", &["Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program", "Ekspor"]),
-    ("pengurus.lkm", &["Wilayah", "Individu", "Kelompok", "Instansi", "Program"]),
-    ("evaluator", &["Wilayah", "Instansi", "Program", "Survei", "Ekspor"]),
-    ("pemantau", &["Wilayah"]),
+    (
+        "petugas.pkh",
+        &["Dasbor program", "Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program", "Survei", "Ekspor"],
+    ),
+    (
+        "pendamping.pkh",
+        &["Dasbor program", "Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program", "Ekspor"],
+    ),
+    ("pengurus.lkm", &["Dasbor program", "Wilayah", "Individu", "Kelompok", "Instansi", "Program"]),
+    ("evaluator", &["Dasbor program", "Wilayah", "Instansi", "Program", "Survei", "Ekspor"]),
+    ("pemantau", &["Dasbor program", "Wilayah"]),
 ];
 
 /// What a page shows: a marker that must be on it, and markers that must not be.
