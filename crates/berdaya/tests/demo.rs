@@ -154,8 +154,19 @@ async fn demo_loads_into_a_fresh_sqlite_store() {
         .program_enrollments(pkh.program.id, &Query { page: PageRequest::new(1, 200), ..Query::default() })
         .await
         .expect("enrollments");
-    assert!(enrollments.items.iter().any(|e| e.status == EnrollmentStatus::Suspended));
-    assert!(enrollments.items.iter().filter(|e| e.status == EnrollmentStatus::Active).count() > 20);
+    let with = |status| enrollments.items.iter().filter(|e| e.status == status).count();
+    assert!(with(EnrollmentStatus::Suspended) >= 2, "a few families suspended");
+    assert!(with(EnrollmentStatus::Enrolled) > 20);
+    assert_eq!(with(EnrollmentStatus::Candidate), 1, "one family still waiting for verification");
+    assert!(with(EnrollmentStatus::Graduated) >= 1 && with(EnrollmentStatus::Terminated) >= 1);
+    // Each got there through a history: listed, verified, then sanctioned or graduated.
+    let history = store.program_history(pkh.program.id, &Query::default()).await.expect("history");
+    assert!(history.total > enrollments.total, "more changes than enrollments");
+    let suspended = enrollments.items.iter().find(|e| e.status == EnrollmentStatus::Suspended).expect("suspended");
+    let story = store.enrollment_history(suspended.id).await.expect("its history");
+    let moves: Vec<_> = story.iter().rev().map(|x| x.change.to).collect();
+    assert_eq!(moves, [EnrollmentStatus::Candidate, EnrollmentStatus::Enrolled, EnrollmentStatus::Suspended]);
+    assert!(story[0].change.reason.as_deref().is_some_and(|r| r.contains("P2K2")), "the suspension says why");
 
     // Loading twice is refused, clearly, and changes nothing.
     let err = demo::load(store.as_ref()).await.expect_err("a second load must be refused");

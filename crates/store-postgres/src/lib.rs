@@ -139,12 +139,16 @@ mod vocabulary_checks {
         WelfareStage,
     };
 
-    const MIGRATION: &str =
-        concat!(include_str!("../migrations/0001_registry.sql"), include_str!("../migrations/0003_access.sql"));
+    const MIGRATION: &str = concat!(
+        include_str!("../migrations/0001_registry.sql"),
+        include_str!("../migrations/0003_access.sql"),
+        include_str!("../migrations/0005_enrollment_life.sql")
+    );
 
-    /// The codes listed by the CHECK constraint `name` in the migration.
+    /// The codes listed by the CHECK constraint `name` in the migrations, as the latest one
+    /// that sets it has them.
     fn check_codes(name: &str) -> Vec<&'static str> {
-        let start = MIGRATION.find(&format!("CONSTRAINT {name} CHECK")).unwrap_or_else(|| panic!("no {name}"));
+        let start = MIGRATION.rfind(&format!("CONSTRAINT {name} CHECK")).unwrap_or_else(|| panic!("no {name}"));
         let rest = &MIGRATION[start..];
         let line = rest.lines().next().unwrap_or_default();
         let list = &line[line.find("IN (").unwrap_or(0)..];

@@ -8,8 +8,9 @@
 
 use async_trait::async_trait;
 use berdaya_domain::registry::{
-    Agency, Enrollment, Group, GroupMember, Household, Id, NewAgency, NewEnrollment, NewGroup, NewHousehold, NewMember,
-    NewPerson, NewProgram, NewRegion, NewStaff, Person, Program, Region, RegionCode, Staff, Subject, Version,
+    Agency, Enrollment, EnrollmentChange, Group, GroupMember, Household, Id, NewAgency, NewEnrollment, NewGroup,
+    NewHousehold, NewMember, NewPerson, NewProgram, NewRegion, NewStaff, Person, Program, Region, RegionCode, Staff,
+    StatusChange, Subject, Version,
 };
 
 use crate::import::{ImportOptions, ImportReport, RowSource};
@@ -108,6 +109,17 @@ pub struct SubjectEnrollment {
     pub program_name: String,
 }
 
+/// A change of an enrollment's status with what it is about: the program and the subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrollmentEvent {
+    pub change: EnrollmentChange,
+    pub program_id: Id,
+    pub program_name: String,
+    pub subject: Subject,
+    /// The subject's display name (a household shows its address).
+    pub subject_label: String,
+}
+
 /// One person and household row of a registry export.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegistryExportRow {
@@ -199,6 +211,29 @@ pub trait RegistryStore {
     /// `query.within` exactly as the `enrolled` count of [`RegistryStore::search_programs`].
     async fn program_enrollments(&self, program_id: Id, query: &Query) -> StoreResult<Page<Enrollment>>;
     async fn subject_enrollments(&self, subject: Subject) -> StoreResult<Vec<SubjectEnrollment>>;
+    /// One enrollment, with its subject's label.
+    async fn enrollment(&self, id: Id) -> StoreResult<Enrollment>;
+    /// Moves an enrollment to a new status if it is still at `version` (else
+    /// [`crate::StoreError::Conflict`]), in one transaction with its history row, decided by
+    /// the task's actor ([`crate::access::current_actor`]). An ending status
+    /// ([`berdaya_domain::registry::EnrollmentStatus::ends`]) sets `ended_on` to the change's
+    /// date; any other clears it (a re-entry). A move the transition table does not allow is
+    /// refused as [`crate::StoreError::Invalid`] on `status`.
+    async fn change_enrollment_status(
+        &self,
+        id: Id,
+        change: &StatusChange,
+        version: Version,
+    ) -> StoreResult<Enrollment>;
+    /// The status history of one enrollment, newest first (by date, then as recorded).
+    async fn enrollment_history(&self, id: Id) -> StoreResult<Vec<EnrollmentEvent>>;
+    /// The status changes of every enrollment of any of these subjects (a person and their
+    /// household, as a person's page shows them), newest first, a page at a time.
+    async fn subject_history(&self, subjects: &[Subject], page: PageRequest) -> StoreResult<Page<EnrollmentEvent>>;
+    /// The status changes of a program's enrollments, newest first, one page of
+    /// `query.page`, limited to `query.region` and `query.within` exactly as
+    /// [`RegistryStore::program_enrollments`].
+    async fn program_history(&self, program_id: Id, query: &Query) -> StoreResult<Page<EnrollmentEvent>>;
 
     /// Counts of what the registry holds, for the dashboard.
     async fn registry_counts(&self) -> StoreResult<RegistryCounts>;
@@ -246,11 +281,12 @@ mod on_kit {
     use super::*;
     use async_trait::async_trait;
     use berdaya_domain::registry::{
-        Agency, AgencyKind, Disability, Education, Enrollment, EnrollmentStatus, Group, GroupKind, GroupMember,
-        GroupRole, Household, Id, Invalid, Kk, NewAgency, NewEnrollment, NewGroup, NewHousehold, NewMember, NewPerson,
-        NewProgram, NewRegion, NewStaff, Nik, Person, Program, Region, RegionCode, RegionKind, Relation, Sex, Staff,
-        Subject, SubjectKind, Version, WelfareStage,
+        Agency, AgencyKind, Disability, Education, Enrollment, EnrollmentChange, EnrollmentStatus, Group, GroupKind,
+        GroupMember, GroupRole, Household, Id, Invalid, Kk, NewAgency, NewEnrollment, NewGroup, NewHousehold,
+        NewMember, NewPerson, NewProgram, NewRegion, NewStaff, Nik, Person, Program, Region, RegionCode, RegionKind,
+        Relation, Sex, Staff, StatusChange, Subject, SubjectKind, Version, WelfareStage,
     };
+    use time::Date;
 
     use crate::kit::{
         Backend, Conn, Listing, Record, Reference, Row, Spec, Sql, Type, Value, Where, Writable, contains, exec, first,
@@ -585,20 +621,10 @@ mod on_kit {
             "id, program_id, household_id, person_id, group_id, status, enrolled_on, ended_on, version";
 
         fn from_row(row: &Row) -> StoreResult<Enrollment> {
-            let subjects = [SubjectKind::Household, SubjectKind::Person, SubjectKind::Group];
-            let mut set = Vec::new();
-            for kind in subjects {
-                if let Some(id) = row.opt_int(subject_column(kind))? {
-                    set.push(Subject { kind, id });
-                }
-            }
-            let [subject] = set[..] else {
-                return Err(crate::kit::corrupt("enrollment subject", "not exactly one subject"));
-            };
             Ok(Enrollment {
                 id: row.int("id")?,
                 program_id: row.int("program_id")?,
-                subject,
+                subject: subject_of(row)?,
                 subject_label: row.opt_text("subject_label")?.unwrap_or_default(),
                 status: row.parsed("status", EnrollmentStatus::parse)?,
                 enrolled_on: row.date("enrolled_on")?,
@@ -613,6 +639,21 @@ mod on_kit {
                 Self::columns()
             )
         }
+    }
+
+    /// The subject of an enrollment row: the one subject column that is set.
+    fn subject_of(row: &Row) -> StoreResult<Subject> {
+        let subjects = [SubjectKind::Household, SubjectKind::Person, SubjectKind::Group];
+        let mut set = Vec::new();
+        for kind in subjects {
+            if let Some(id) = row.opt_int(subject_column(kind))? {
+                set.push(Subject { kind, id });
+            }
+        }
+        let [subject] = set[..] else {
+            return Err(crate::kit::corrupt("enrollment subject", "not exactly one subject"));
+        };
+        Ok(subject)
     }
 
     impl Writable for Enrollment {
@@ -637,6 +678,101 @@ mod on_kit {
             };
             vec![Reference::id("subject_id", table, e.subject.kind.code(), e.subject.id)]
         }
+    }
+
+    /// A history row to write: the enrollment it belongs to and the change, as decided by
+    /// `actor`.
+    #[derive(Clone)]
+    pub struct NewChange {
+        enrollment_id: Id,
+        from: Option<EnrollmentStatus>,
+        to: EnrollmentStatus,
+        on: Date,
+        reason: Option<String>,
+        actor: crate::access::Actor,
+    }
+
+    impl Record for EnrollmentChange {
+        const TABLE: &'static str = "enrollment_changes";
+        const ALIAS: &'static str = "ch";
+        const ENTITY: &'static str = "enrollment change";
+        const COLUMNS: &'static str =
+            "id, enrollment_id, from_status, to_status, changed_on, reason, decided_by, decided_by_name, recorded_at";
+
+        fn from_row(row: &Row) -> StoreResult<EnrollmentChange> {
+            Ok(EnrollmentChange {
+                id: row.int("id")?,
+                enrollment_id: row.int("enrollment_id")?,
+                from: row.opt_parsed("from_status", EnrollmentStatus::parse)?,
+                to: row.parsed("to_status", EnrollmentStatus::parse)?,
+                on: row.date("changed_on")?,
+                reason: row.opt_text("reason")?,
+                decided_by: row.opt_int("decided_by")?,
+                decided_by_name: row.text("decided_by_name")?,
+                recorded_at: row.time("recorded_at")?,
+            })
+        }
+    }
+
+    impl Writable for EnrollmentChange {
+        type New = NewChange;
+
+        fn values(c: &NewChange) -> Vec<(&'static str, Value)> {
+            vec![
+                ("enrollment_id", c.enrollment_id.into()),
+                ("from_status", c.from.map(EnrollmentStatus::code).into()),
+                ("to_status", c.to.code().into()),
+                ("changed_on", c.on.into()),
+                ("reason", c.reason.as_deref().into()),
+                ("decided_by", c.actor.user_id.into()),
+                ("decided_by_name", c.actor.name.as_str().into()),
+                ("recorded_at", Value::Time(crate::kit::now())),
+            ]
+        }
+    }
+
+    /// Status changes with their enrollment's program and subject.
+    const HISTORY_FROM: &str = "FROM enrollment_changes ch JOIN enrollments e ON e.id = ch.enrollment_id \
+         JOIN programs pr ON pr.id = e.program_id LEFT JOIN households hh ON hh.id = e.household_id \
+         LEFT JOIN people pp ON pp.id = e.person_id LEFT JOIN groups gg ON gg.id = e.group_id";
+
+    /// Newest first: by the day a change took effect, then as recorded.
+    const HISTORY_ORDER: &str = "ch.changed_on DESC, ch.id DESC";
+
+    fn history_select() -> Sql {
+        Sql::new(format!(
+            "SELECT {}, e.program_id, e.household_id, e.person_id, e.group_id, pr.name AS program_name, \
+             COALESCE(hh.address, pp.name, gg.name) AS subject_label",
+            EnrollmentChange::columns()
+        ))
+    }
+
+    /// A history listing: the changes that meet `w`, newest first.
+    fn history_listing(w: Where, page: PageRequest) -> Listing {
+        let mut from = Sql::new(HISTORY_FROM);
+        from.append(&w.to_sql());
+        Listing { select: history_select(), from, order: Sql::new(HISTORY_ORDER), page }
+    }
+
+    fn enrollment_event(row: &Row) -> StoreResult<EnrollmentEvent> {
+        Ok(EnrollmentEvent {
+            change: EnrollmentChange::from_row(row)?,
+            program_id: row.int("program_id")?,
+            program_name: row.text("program_name")?,
+            subject: subject_of(row)?,
+            subject_label: row.opt_text("subject_label")?.unwrap_or_default(),
+        })
+    }
+
+    /// Writes an enrollment's history row.
+    async fn record_change(c: &mut dyn Conn, change: &NewChange) -> StoreResult<()> {
+        insert::<EnrollmentChange>(c, change, Vec::new()).await?;
+        Ok(())
+    }
+
+    /// The day an enrollment made with `e` took its status: its end if it has one.
+    fn first_change_on(e: &NewEnrollment) -> Date {
+        e.ended_on.unwrap_or(e.enrolled_on)
     }
 
     // --- Programs' target regions ---------------------------------------------------------------
@@ -1311,11 +1447,104 @@ mod on_kit {
 
         async fn enroll(&self, program_id: Id, enrollment: &NewEnrollment) -> StoreResult<Enrollment> {
             let e = enrollment.clone();
+            let actor = crate::access::current_actor();
             self.write(job(move |c| {
                 Box::pin(async move {
                     require::<Program>(c, program_id).await?;
                     let id = insert::<Enrollment>(c, &e, vec![("program_id", program_id.into())]).await?;
-                    get(c, id).await
+                    let enrollment: Enrollment = get(c, id).await?;
+                    let first = NewChange {
+                        enrollment_id: enrollment.id,
+                        from: None,
+                        to: e.status,
+                        on: first_change_on(&e),
+                        reason: None,
+                        actor,
+                    };
+                    record_change(c, &first).await?;
+                    Ok(enrollment)
+                })
+            }))
+            .await
+        }
+
+        async fn enrollment(&self, id: Id) -> StoreResult<Enrollment> {
+            self.read(job(move |c| Box::pin(async move { get(c, id).await }))).await
+        }
+
+        async fn change_enrollment_status(
+            &self,
+            id: Id,
+            change: &StatusChange,
+            version: Version,
+        ) -> StoreResult<Enrollment> {
+            let change = change.clone();
+            let actor = crate::access::current_actor();
+            self.write(job(move |c| {
+                Box::pin(async move {
+                    let now: Enrollment = get(c, id).await?;
+                    if now.version == version && !now.status.next().contains(&change.to) {
+                        let message = format!("a {} enrollment cannot become {}", now.status, change.to);
+                        return Err(Invalid::one("status", message).into());
+                    }
+                    let ended_on = change.to.ends().then_some(change.on);
+                    let new = NewEnrollment {
+                        subject: now.subject,
+                        status: change.to,
+                        enrolled_on: now.enrolled_on,
+                        ended_on,
+                    };
+                    let changed: Enrollment = update(c, id, &new, version).await?;
+                    let row = NewChange {
+                        enrollment_id: id,
+                        from: Some(now.status),
+                        to: change.to,
+                        on: change.on,
+                        reason: change.reason,
+                        actor,
+                    };
+                    record_change(c, &row).await?;
+                    Ok(changed)
+                })
+            }))
+            .await
+        }
+
+        async fn enrollment_history(&self, id: Id) -> StoreResult<Vec<EnrollmentEvent>> {
+            self.read(job(move |c| {
+                Box::pin(async move {
+                    require::<Enrollment>(c, id).await?;
+                    let mut sql = history_select();
+                    sql.push(" ").push(HISTORY_FROM).push(" WHERE ch.enrollment_id = ").bind(id);
+                    sql.push(&format!(" ORDER BY {HISTORY_ORDER}"));
+                    rows(c, &sql).await?.iter().map(enrollment_event).collect()
+                })
+            }))
+            .await
+        }
+
+        async fn subject_history(&self, subjects: &[Subject], at: PageRequest) -> StoreResult<Page<EnrollmentEvent>> {
+            let mut any = Sql::new("(1 = 0");
+            for subject in subjects {
+                any.push(&format!(" OR e.{} = ", subject_column(subject.kind))).bind(subject.id);
+            }
+            any.push(")");
+            let mut w = Where::default();
+            w.and(any);
+            let l = history_listing(w, at);
+            self.read(job(move |c| Box::pin(async move { page(c, &l, enrollment_event).await }))).await
+        }
+
+        async fn program_history(&self, program_id: Id, query: &Query) -> StoreResult<Page<EnrollmentEvent>> {
+            let mut w = Where::default();
+            let mut cond = Sql::new("e.program_id = ");
+            w.and(cond.bind(program_id).clone());
+            enrollment_scope(query, &mut w);
+            let l = history_listing(w, query.page);
+            self.read(job(move |c| {
+                Box::pin(async move {
+                    require::<Program>(c, program_id).await?;
+                    page(c, &l, enrollment_event).await
                 })
             }))
             .await

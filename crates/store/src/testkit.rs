@@ -36,7 +36,7 @@ use std::sync::Arc;
 use berdaya_domain::registry::{
     AgencyKind, Disability, Education, EnrollmentStatus, GroupKind, GroupRole, Household, Id, Kk, NewAgency,
     NewEnrollment, NewGroup, NewHousehold, NewMember, NewPerson, NewProgram, NewRegion, NewStaff, Nik, NikMismatch,
-    Person, RegionCode, RegionKind, Relation, Sex, Subject, SubjectKind, WelfareStage,
+    Person, RegionCode, RegionKind, Relation, Sex, StatusChange, Subject, SubjectKind, WelfareStage,
 };
 use time::Date;
 use time::macros::date;
@@ -126,6 +126,8 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("program_create_read_update", |s| Box::pin(checks::program_create_read_update(s))),
     ("program_search", |s| Box::pin(checks::program_search(s))),
     ("enrollments", |s| Box::pin(checks::enrollments(s))),
+    ("enrollment_status_changes", |s| Box::pin(checks::enrollment_status_changes(s))),
+    ("enrollment_history_scope", |s| Box::pin(checks::enrollment_history_scope(s))),
     ("count_cap", |s| Box::pin(checks::count_cap(s))),
     ("listing_sorts", |s| Box::pin(checks::listing_sorts(s))),
     ("listing_filters", |s| Box::pin(checks::listing_filters(s))),
@@ -193,6 +195,8 @@ macro_rules! store_conformance {
             program_create_read_update
             program_search
             enrollments
+            enrollment_status_changes
+            enrollment_history_scope
             count_cap
             listing_sorts
             listing_filters
@@ -1486,7 +1490,7 @@ pub mod checks {
             .expect("group");
         let subject = |kind, id| NewEnrollment {
             subject: Subject { kind, id },
-            status: EnrollmentStatus::Active,
+            status: EnrollmentStatus::Enrolled,
             enrolled_on: date!(2020 - 02 - 01),
             ended_on: None,
         };
@@ -1500,7 +1504,7 @@ pub mod checks {
                 pkh.id,
                 Subject { kind: SubjectKind::Household, id: h1.id },
                 "Jl. Pilang Raya No. 5",
-                EnrollmentStatus::Active,
+                EnrollmentStatus::Enrolled,
                 date!(2020 - 02 - 01),
                 None,
                 1
@@ -1586,6 +1590,206 @@ pub mod checks {
         let enrolled: Vec<(Id, u32)> = programs.items.iter().map(|p| (p.program.id, p.enrolled)).collect();
         assert_eq!(enrolled, [(p2k2.id, 1), (pkh.id, 3)]);
         assert_eq!(s.registry_counts().await.expect("counts").enrollments, 4);
+    }
+
+    fn change(to: EnrollmentStatus, on: Date, reason: Option<&str>) -> StatusChange {
+        StatusChange { to, on, reason: reason.map(Into::into) }
+    }
+
+    /// A status change: checks the version (`Conflict` when stale, `NotFound` when missing),
+    /// refuses a move the transition table does not allow (`Invalid` on `status`), sets
+    /// `ended_on` for an ending status and clears it on re-entry, and writes the history row
+    /// with the acting user in the same transaction (a refused change leaves no row). The
+    /// first row is written by `enroll`, decided by the system outside any actor.
+    pub async fn enrollment_status_changes(s: Arc<dyn Store>) {
+        use crate::access::{Actor, acting_as};
+        use EnrollmentStatus::*;
+        let s = &*s;
+        let reg = seed_registry(s).await;
+        let a =
+            s.create_agency(&agency_draft("Dinas Sosial", AgencyKind::Agency, "33.16", None)).await.expect("agency");
+        let pkh = s.create_program(&program_draft("PKH Pilang", a.id, &[PILANG])).await.expect("program");
+        let officer = super::access::user(s, "petugas.pkh", berdaya_domain::access::Role::ProgramOfficer).await;
+        let actor = Actor::user(officer.id, "petugas.pkh");
+        let h = reg.h[0].id;
+        let new = NewEnrollment {
+            subject: Subject { kind: SubjectKind::Household, id: h },
+            status: Enrolled,
+            enrolled_on: date!(2021 - 01 - 15),
+            ended_on: None,
+        };
+        let e = s.enroll(pkh.id, &new).await.expect("enroll");
+        let first = s.enrollment_history(e.id).await.expect("history");
+        assert_eq!(first.len(), 1);
+        let c = &first[0].change;
+        assert_eq!(
+            (c.from, c.to, c.on, c.decided_by, c.decided_by_name.as_str()),
+            (None, Enrolled, date!(2021 - 01 - 15), None, "system")
+        );
+        assert_eq!(
+            (first[0].program_name.as_str(), first[0].subject_label.as_str()),
+            ("PKH Pilang", "Jl. Pilang Raya No. 5")
+        );
+
+        let why = "tidak hadir P2K2 tiga bulan berturut-turut";
+        let suspend = change(Suspended, date!(2023 - 03 - 01), Some(why));
+        let suspended = acting_as(actor.clone(), s.change_enrollment_status(e.id, &suspend, 1)).await.expect("suspend");
+        assert_eq!((suspended.status, suspended.ended_on, suspended.version), (Suspended, None, 2));
+        assert_eq!(s.enrollment(e.id).await.expect("read"), suspended);
+        assert_err!(
+            acting_as(
+                actor.clone(),
+                s.change_enrollment_status(e.id, &change(Enrolled, date!(2023 - 04 - 01), None), 1)
+            )
+            .await,
+            StoreError::Conflict { entity: "enrollment", expected: 1, actual: 2 }
+        );
+        assert_err!(
+            s.change_enrollment_status(e.id + 1000, &suspend, 1).await,
+            StoreError::NotFound { entity: "enrollment" }
+        );
+        assert_err!(
+            s.change_enrollment_status(e.id, &change(Graduated, date!(2023 - 04 - 01), None), 2).await,
+            StoreError::Invalid(inv) if inv.0[0].field == "status"
+        );
+        let exited = s
+            .change_enrollment_status(e.id, &change(Exited, date!(2023 - 05 - 02), Some("pindah ke Kalimantan")), 2)
+            .await
+            .expect("exit");
+        assert_eq!((exited.status, exited.ended_on), (Exited, Some(date!(2023 - 05 - 02))));
+        let back = acting_as(
+            actor.clone(),
+            s.change_enrollment_status(e.id, &change(Enrolled, date!(2024 - 01 - 10), None), 3),
+        )
+        .await
+        .expect("re-entry");
+        assert_eq!((back.status, back.ended_on, back.enrolled_on), (Enrolled, None, date!(2021 - 01 - 15)));
+        let graduated = s
+            .change_enrollment_status(e.id, &change(Graduated, date!(2024 - 06 - 30), None), 4)
+            .await
+            .expect("graduate");
+        assert_eq!((graduated.status, graduated.ended_on), (Graduated, Some(date!(2024 - 06 - 30))));
+        assert_err!(
+            s.change_enrollment_status(e.id, &change(Enrolled, date!(2024 - 07 - 01), None), 5).await,
+            StoreError::Invalid(_)
+        );
+
+        let history = s.enrollment_history(e.id).await.expect("history");
+        let moves: Vec<_> = history.iter().map(|x| (x.change.from, x.change.to, x.change.on)).collect();
+        assert_eq!(
+            moves,
+            [
+                (Some(Enrolled), Graduated, date!(2024 - 06 - 30)),
+                (Some(Exited), Enrolled, date!(2024 - 01 - 10)),
+                (Some(Suspended), Exited, date!(2023 - 05 - 02)),
+                (Some(Enrolled), Suspended, date!(2023 - 03 - 01)),
+                (None, Enrolled, date!(2021 - 01 - 15)),
+            ],
+            "newest first, refused changes left no row"
+        );
+        let by_officer = &history[3].change;
+        assert_eq!((by_officer.decided_by, by_officer.decided_by_name.as_str()), (Some(officer.id), "petugas.pkh"));
+        assert_eq!(by_officer.reason.as_deref(), Some(why));
+        assert_eq!(history[2].change.decided_by, None, "outside any actor: the system");
+        assert!(history.windows(2).all(|w| w[0].change.recorded_at >= w[1].change.recorded_at));
+        assert_err!(s.enrollment_history(e.id + 1000).await, StoreError::NotFound { entity: "enrollment" });
+        assert_err!(s.enrollment(e.id + 1000).await, StoreError::NotFound { entity: "enrollment" });
+
+        // Each change is in the audit log, attributed to who made it.
+        let log = super::access::entries_of(s, "enrollment_changes", Some(history[3].change.id.to_string())).await;
+        assert_eq!(log.len(), 1);
+        assert_eq!((log[0].action.as_str(), log[0].actor_id), ("create", Some(officer.id)));
+        assert_eq!(super::access::json_of(&log[0].after)["to_status"], serde_json::json!("suspended"));
+        let rows = super::access::entries_of(s, "enrollments", Some(e.id.to_string())).await;
+        assert_eq!(rows.iter().filter(|x| x.action == "update").count(), 4);
+    }
+
+    /// History by subject and by program: newest first, paged, and for a program limited to
+    /// the query's region and scope exactly as `program_enrollments`.
+    pub async fn enrollment_history_scope(s: Arc<dyn Store>) {
+        use EnrollmentStatus::*;
+        let s = &*s;
+        let reg = seed_registry(s).await;
+        let a = s.create_agency(&agency_draft("Dinas Sosial", AgencyKind::Agency, "33", None)).await.expect("agency");
+        let wide = s.create_program(&program_draft("Jawa Tengah", a.id, &["33"])).await.expect("program");
+        let other = s.create_program(&program_draft("Lain", a.id, &["33"])).await.expect("program");
+        let enroll = |kind, id, on| NewEnrollment {
+            subject: Subject { kind, id },
+            status: Candidate,
+            enrolled_on: on,
+            ended_on: None,
+        };
+        let pilang = s
+            .enroll(wide.id, &enroll(SubjectKind::Household, reg.h[0].id, date!(2022 - 01 - 01)))
+            .await
+            .expect("enroll");
+        let kalampangan = s
+            .enroll(wide.id, &enroll(SubjectKind::Household, reg.h[2].id, date!(2022 - 02 - 01)))
+            .await
+            .expect("enroll");
+        let wibowo = s
+            .enroll(wide.id, &enroll(SubjectKind::Person, reg.person("Wibowo").id, date!(2022 - 03 - 01)))
+            .await
+            .expect("enroll");
+        let elsewhere = s
+            .enroll(other.id, &enroll(SubjectKind::Household, reg.h[0].id, date!(2022 - 04 - 01)))
+            .await
+            .expect("enroll");
+        s.change_enrollment_status(pilang.id, &change(Enrolled, date!(2022 - 05 - 01), None), 1).await.expect("enroll");
+        s.change_enrollment_status(kalampangan.id, &change(Enrolled, date!(2022 - 06 - 01), None), 1)
+            .await
+            .expect("enroll");
+        s.change_enrollment_status(elsewhere.id, &change(Exited, date!(2022 - 07 - 01), Some("menolak")), 1)
+            .await
+            .expect("exit");
+
+        let h0 = Subject { kind: SubjectKind::Household, id: reg.h[0].id };
+        let of_h0 = s.subject_history(&[h0], PageRequest::new(1, 25)).await.expect("subject");
+        let seen: Vec<_> = of_h0.items.iter().map(|x| (x.program_name.as_str(), x.change.to)).collect();
+        assert_eq!(
+            seen,
+            [("Lain", Exited), ("Jawa Tengah", Enrolled), ("Lain", Candidate), ("Jawa Tengah", Candidate)]
+        );
+        let page2 = s.subject_history(&[h0], PageRequest::new(2, 3)).await.expect("page");
+        assert_eq!((page2.total, page2.items.len()), (4, 1));
+        let as_person = [Subject { kind: SubjectKind::Person, id: reg.h[0].id }];
+        let as_person = s.subject_history(&as_person, PageRequest::new(1, 25)).await.expect("none");
+        assert!(as_person.items.is_empty(), "a household id as a person id finds nothing");
+        assert!(s.subject_history(&[], PageRequest::new(1, 25)).await.expect("none").items.is_empty());
+        // A person with their household: both histories, newest first.
+        let wibowo_subject = Subject { kind: SubjectKind::Person, id: reg.person("Wibowo").id };
+        let both = s.subject_history(&[wibowo_subject, h0], PageRequest::new(1, 25)).await.expect("both");
+        assert_eq!(both.total, 5);
+        assert_eq!(both.items.iter().filter(|x| x.subject == wibowo_subject).count(), 1);
+
+        let of_program = |query: Query| async move {
+            let page = s.program_history(wide.id, &query).await.expect("program history");
+            assert_eq!(page.total, page.items.len() as u64);
+            page.items.iter().map(|x| (x.change.enrollment_id, x.change.to)).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            of_program(q("")).await,
+            [
+                (kalampangan.id, Enrolled),
+                (pilang.id, Enrolled),
+                (wibowo.id, Candidate),
+                (kalampangan.id, Candidate),
+                (pilang.id, Candidate)
+            ]
+        );
+        assert_eq!(
+            of_program(in_region("", "33.16.09")).await,
+            [(pilang.id, Enrolled), (wibowo.id, Candidate), (pilang.id, Candidate)]
+        );
+        assert_eq!(
+            of_program(in_region("", KALAMPANGAN)).await,
+            [(kalampangan.id, Enrolled), (kalampangan.id, Candidate)]
+        );
+        let within = Query { within: Some(Within::AssignedTo(1_000_000)), ..q("") };
+        assert!(of_program(within).await.is_empty(), "nothing assigned, nothing seen");
+        let paged = s.program_history(wide.id, &Query { page: PageRequest::new(2, 2), ..q("") }).await.expect("page");
+        assert_eq!((paged.total, paged.items.len()), (5, 2));
+        assert_err!(s.program_history(wide.id + 1000, &q("")).await, StoreError::NotFound { entity: "program" });
     }
 
     fn sorted(key: &str, descending: bool) -> Query {
@@ -1727,7 +1931,7 @@ pub mod checks {
         let p3 = s.create_program(&p).await.expect("program");
         let enroll = |id| NewEnrollment {
             subject: Subject { kind: SubjectKind::Household, id },
-            status: EnrollmentStatus::Active,
+            status: EnrollmentStatus::Enrolled,
             enrolled_on: date!(2021 - 02 - 01),
             ended_on: None,
         };
@@ -1841,7 +2045,7 @@ pub mod checks {
             .expect("member");
         let enroll = |kind, id| NewEnrollment {
             subject: Subject { kind, id },
-            status: EnrollmentStatus::Active,
+            status: EnrollmentStatus::Enrolled,
             enrolled_on: date!(2021 - 02 - 01),
             ended_on: None,
         };
@@ -2217,7 +2421,7 @@ pub mod checks {
             .expect("member");
         let e = NewEnrollment {
             subject: Subject { kind: SubjectKind::Group, id: g.id },
-            status: EnrollmentStatus::Active,
+            status: EnrollmentStatus::Enrolled,
             enrolled_on: date!(2020 - 01 - 01),
             ended_on: None,
         };

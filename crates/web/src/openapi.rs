@@ -10,7 +10,7 @@ use utoipa::{OpenApi, ToSchema};
 
 use crate::AppState;
 use crate::access::users;
-use crate::registry::{agencies, groups, households, people, programs, regions};
+use crate::registry::{agencies, enrollments, groups, households, people, programs, regions};
 use crate::survey;
 
 /// The document.
@@ -26,7 +26,8 @@ use crate::survey;
         people::enrollments,
         groups::members, groups::add_member, groups::remove_member,
         agencies::units, agencies::staff, agencies::add_staff,
-        programs::enrollments, programs::enroll,
+        programs::enrollments, programs::enroll, programs::history,
+        enrollments::show, enrollments::history, enrollments::change_status,
         survey::create, survey::list, survey::show,
         users::me, users::list, users::create, users::show, users::disable, users::enable, users::tokens,
         users::create_token, users::revoke,
@@ -43,6 +44,7 @@ use crate::survey;
         groups::GroupDto, groups::GroupSummaryDto, groups::MemberDto,
         agencies::AgencyDto, agencies::StaffDto,
         programs::ProgramDto, programs::ProgramSummaryDto, programs::EnrollmentDto, programs::SubjectEnrollmentDto,
+        enrollments::EnrollmentChangeDto, StatusChangeInput,
         RegionInput, RegionUpdate, HouseholdInput, HouseholdUpdate, PersonInput, PersonUpdate, GroupInput, GroupUpdate,
         MemberInput, AgencyInput, AgencyUpdate, StaffInput, ProgramInput, ProgramUpdate, EnrollmentInput,
         survey::AnalysisDto, survey::AnalysisSummaryDto, survey::AnalysisLinks, survey::AnalysisUpload,
@@ -56,6 +58,7 @@ use crate::survey;
         (name = "groups", description = "Farmer groups, KWT, KSM, KPP, LKM, Kampung Tangguh, P2K2 cohorts"),
         (name = "agencies", description = "Agencies, their units and staff"),
         (name = "programs", description = "Programs and enrollment"),
+        (name = "enrollments", description = "An enrollment, its status changes and their history"),
         (name = "survey", description = "Survey evaluation: upload an XLSForm instrument and responses, get the analysis"),
         (name = "access", description = "Who the request acts as; accounts and API tokens (administrators)"),
         (name = "export", description = "Registry exports, by the caller's role and area"),
@@ -278,10 +281,29 @@ pub struct EnrollmentInput {
     subject_kind: String,
     /// The subject's id (a number; a string of digits is accepted too).
     subject_id: i64,
-    /// `active` (default), `suspended`, `terminated`, `graduated`.
+    /// `candidate`, `enrolled` (default; `active` is read as `enrolled`), `suspended`,
+    /// `exited`, `graduated`, `terminated`.
     status: Option<String>,
     enrolled_on: String,
+    /// Only for an `exited`, `graduated` or `terminated` enrollment.
     ended_on: Option<String>,
+}
+
+/// A change of an enrollment's status (`StatusChangeDraft`) and the version read.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct StatusChangeInput {
+    /// The new status: one the current status allows. From `candidate`: `enrolled`,
+    /// `exited`; from `enrolled`: `suspended`, `exited`, `graduated`, `terminated`; from
+    /// `suspended`: `enrolled`, `exited`, `terminated`; from `exited`: `candidate`,
+    /// `enrolled`; `graduated` and `terminated` are final.
+    status: String,
+    /// The day it takes effect, `YYYY-MM-DD`: not in the future, not before the latest change.
+    on: String,
+    /// Why; required for `suspended`, `exited` and `terminated`.
+    reason: Option<String>,
+    /// The enrollment's version as read; a stale one is answered 409.
+    version: i64,
 }
 
 /// A new account (`UserDraft`) with its password.
@@ -346,6 +368,9 @@ mod tests {
         assert_eq!(schema_fields(&doc, "StaffInput"), draft_fields::<StaffDraft>());
         assert_eq!(schema_fields(&doc, "ProgramInput"), draft_fields::<ProgramDraft>());
         assert_eq!(schema_fields(&doc, "EnrollmentInput"), draft_fields::<EnrollmentDraft>());
+        let mut change = draft_fields::<StatusChangeDraft>();
+        change.insert("version".into());
+        assert_eq!(schema_fields(&doc, "StatusChangeInput"), change);
     }
 
     #[test]
@@ -356,6 +381,10 @@ mod tests {
             "/api/v1/regions/{code}",
             "/api/v1/households/{id}/enrollments",
             "/api/v1/programs/{id}/enrollments",
+            "/api/v1/programs/{id}/history",
+            "/api/v1/enrollments/{id}",
+            "/api/v1/enrollments/{id}/history",
+            "/api/v1/enrollments/{id}/status",
             "/api/v1/me",
             "/api/v1/users/{id}/tokens",
             "/api/v1/tokens/{id}/revoke",

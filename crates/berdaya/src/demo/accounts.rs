@@ -8,7 +8,7 @@
 
 use anyhow::Context;
 use berdaya_domain::access::{NewUser, PasswordHash, Role, User, UserDraft, check_password_rules};
-use berdaya_domain::registry::{EnrollmentStatus, Group, GroupRole, Id, RegionCode, SubjectKind};
+use berdaya_domain::registry::{Group, GroupRole, Id, RegionCode, SubjectKind};
 use berdaya_store::access::{Actor, Assigned, acting_as};
 use berdaya_store::{PageRequest, Query, Store};
 use rand::Rng;
@@ -242,7 +242,7 @@ async fn caseload(store: &dyn Store, program_id: Id) -> anyhow::Result<Vec<Id>> 
             page.items
                 .iter()
                 .filter(|e| e.subject.kind == SubjectKind::Household)
-                .filter(|e| matches!(e.status, EnrollmentStatus::Active | EnrollmentStatus::Suspended))
+                .filter(|e| !e.status.ends())
                 .map(|e| e.subject.id),
         );
         if page_no >= page.pages() || page.items.is_empty() {

@@ -8,8 +8,9 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::{Context, anyhow};
 use berdaya_domain::registry::{
-    AgencyKind, Disability, EnrollmentStatus, GroupKind, GroupRole, Id, NewAgency, NewEnrollment, NewGroup, NewMember,
-    NewPerson, NewProgram, NewStaff, Person, RegionCode, Relation, Sex, Subject, SubjectKind, WelfareStage,
+    AgencyKind, Disability, Enrollment, EnrollmentStatus, GroupKind, GroupRole, Id, NewAgency, NewEnrollment, NewGroup,
+    NewMember, NewPerson, NewProgram, NewStaff, Person, RegionCode, Relation, Sex, StatusChange, Subject, SubjectKind,
+    WelfareStage,
 };
 use berdaya_store::Store;
 use rand::Rng;
@@ -217,7 +218,7 @@ pub(super) async fn load(store: &dyn Store, reg: &Registry<'_>, rng: &mut StdRng
     )
     .await?;
     for id in &farmer_groups {
-        enroll(store, &mut c, p_naga, SubjectKind::Group, *id, EnrollmentStatus::Active, date!(2020 - 02 - 01), None)
+        enroll(store, &mut c, p_naga, SubjectKind::Group, *id, EnrollmentStatus::Enrolled, date!(2020 - 02 - 01), None)
             .await?;
     }
 
@@ -232,15 +233,24 @@ pub(super) async fn load(store: &dyn Store, reg: &Registry<'_>, rng: &mut StdRng
         "Pemulihan ekonomi warga terdampak pandemi, diinisiasi dan difasilitasi kepolisian bersama Pemerintah Desa Tulungrejo; dibaca dengan kerangka 7D (seed 001). Periode perkiraan. Data demo.",
     )
     .await?;
-    enroll(store, &mut c, p_kts, SubjectKind::Group, kts, EnrollmentStatus::Active, date!(2020 - 06 - 15), None)
+    enroll(store, &mut c, p_kts, SubjectKind::Group, kts, EnrollmentStatus::Enrolled, date!(2020 - 06 - 15), None)
         .await?;
     // Households that opened a warung with the program.
     let mut gerdu_households: Vec<&DemoHousehold> = reg.households.iter().filter(|h| h.site == Site::Gerdu).collect();
     gerdu_households.shuffle(rng);
     for h in gerdu_households.iter().take(6) {
         let id = reg.household_id(h.household.kk.as_u64())?;
-        enroll(store, &mut c, p_kts, SubjectKind::Household, id, EnrollmentStatus::Active, date!(2020 - 09 - 01), None)
-            .await?;
+        enroll(
+            store,
+            &mut c,
+            p_kts,
+            SubjectKind::Household,
+            id,
+            EnrollmentStatus::Enrolled,
+            date!(2020 - 09 - 01),
+            None,
+        )
+        .await?;
     }
 
     let p_pkh = program(
@@ -254,22 +264,19 @@ pub(super) async fn load(store: &dyn Store, reg: &Registry<'_>, rng: &mut StdRng
         "Bantuan sosial bersyarat untuk KPM terdaftar DTKS: komponen pendidikan, kesehatan dan kesejahteraan sosial; P2K2 bulanan, rumah baca, pelatihan olahan kedelai, kelas ibu hamil, MPASI, posyandu lansia. 13 pendamping untuk seluruh kecamatan. KPM yang tidak memenuhi kewajiban ditangguhkan lalu dihentikan (Permensos 1/2018 pasal 9). Data demo.",
     )
     .await?;
-    enroll(store, &mut c, p_pkh, SubjectKind::Group, p2k2, EnrollmentStatus::Active, date!(2020 - 03 - 01), None)
+    enroll(store, &mut c, p_pkh, SubjectKind::Group, p2k2, EnrollmentStatus::Enrolled, date!(2020 - 03 - 01), None)
         .await?;
     for (i, h) in kpm.iter().enumerate() {
         let id = reg.household_id(h.household.kk.as_u64())?;
-        let enrolled_on = random_date(rng, date!(2020 - 01 - 15), date!(2021 - 12 - 15));
-        // A few families show the sanctions and the exits: suspended, then terminated, and
-        // a family that graduated out of poverty.
-        let (status, ended_on) = match i % 12 {
-            3 | 9 => (EnrollmentStatus::Suspended, None),
-            5 if i < 30 => (EnrollmentStatus::Terminated, Some(date!(2022 - 08 - 31))),
-            7 if h.household.welfare_stage != WelfareStage::PraSejahtera => {
-                (EnrollmentStatus::Graduated, Some(date!(2022 - 12 - 31)))
-            }
-            _ => (EnrollmentStatus::Active, None),
-        };
-        enroll(store, &mut c, p_pkh, SubjectKind::Household, id, status, enrolled_on, ended_on).await?;
+        let listed_on = random_date(rng, date!(2020 - 01 - 15), date!(2021 - 12 - 15));
+        let graduates = h.household.welfare_stage != WelfareStage::PraSejahtera;
+        let e = enroll(store, &mut c, p_pkh, SubjectKind::Household, id, EnrollmentStatus::Candidate, listed_on, None)
+            .await?;
+        for (to, on, reason) in pkh_story(i, listed_on, graduates) {
+            let change = StatusChange { to, on, reason: reason.map(Into::into) };
+            let version = store.enrollment(e.id).await.context("demo enrollment")?.version;
+            store.change_enrollment_status(e.id, &change, version).await.context("demo status change")?;
+        }
     }
 
     let p_kotaku = program(
@@ -289,7 +296,7 @@ pub(super) async fn load(store: &dyn Store, reg: &Registry<'_>, rng: &mut StdRng
         (kwt, date!(2020 - 02 - 01)),
         (ksm, date!(2020 - 08 - 01)),
     ] {
-        enroll(store, &mut c, p_kotaku, SubjectKind::Group, id, EnrollmentStatus::Active, on, None).await?;
+        enroll(store, &mut c, p_kotaku, SubjectKind::Group, id, EnrollmentStatus::Enrolled, on, None).await?;
     }
 
     let p_oplah = program(
@@ -523,11 +530,45 @@ async fn enroll(
     status: EnrollmentStatus,
     enrolled_on: Date,
     ended_on: Option<Date>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Enrollment> {
     let new = NewEnrollment { subject: Subject { kind, id }, status, enrolled_on, ended_on };
-    store.enroll(program_id, &new).await.context("demo enrollment")?;
+    let e = store.enroll(program_id, &new).await.context("demo enrollment")?;
     c.enrollments += 1;
-    Ok(())
+    Ok(e)
+}
+
+/// The life of the `i`-th PKH family in the program after it was listed as a candidate on
+/// `listed_on`: verified and enrolled a month later, except one family still waiting; a few
+/// suspended for missed obligations (two of them terminated after, one reinstated), one
+/// that moved away, and those above the poorest stage (`graduates`) graduating out of
+/// poverty (graduasi sejahtera mandiri).
+fn pkh_story(i: usize, listed_on: Date, graduates: bool) -> Vec<(EnrollmentStatus, Date, Option<&'static str>)> {
+    use EnrollmentStatus::*;
+    if i == 1 {
+        return Vec::new();
+    }
+    let verified = listed_on + time::Duration::days(30);
+    let missed = "Tidak memenuhi kewajiban: kehadiran sekolah anak di bawah 85% dan absen P2K2 tiga bulan";
+    let mut story = vec![(Enrolled, verified, None)];
+    match i % 12 {
+        3 | 9 => story.push((Suspended, date!(2022 - 05 - 02), Some(missed))),
+        5 if i < 30 => {
+            story.push((Suspended, date!(2022 - 05 - 02), Some(missed)));
+            story.push((Terminated, date!(2022 - 08 - 31), Some("Tidak memenuhi kewajiban dua tahap berturut-turut")));
+        }
+        7 if graduates => story.push((Graduated, date!(2022 - 12 - 31), None)),
+        11 if i < 12 => {
+            story.push((Suspended, date!(2022 - 05 - 02), Some(missed)));
+            story.push((
+                Enrolled,
+                date!(2022 - 08 - 01),
+                Some("Kewajiban dipenuhi kembali (verifikasi komitmen tahap III)"),
+            ));
+        }
+        10 if i < 12 => story.push((Exited, date!(2023 - 02 - 15), Some("Pindah domisili ke luar kecamatan"))),
+        _ => {}
+    }
+    story
 }
 
 fn random_date(rng: &mut StdRng, from: Date, to: Date) -> Date {

@@ -175,7 +175,7 @@ backend_tests! {
         let (s, e) = post(&app, &format!("/api/v1/programs/{program}/enrollments"),
             &json!({"subject_kind": "household", "subject_id": id.to_string(), "enrolled_on": "2019-02-01"})).await;
         assert_eq!(s, 201, "{e}");
-        assert_eq!(e["status"], "active");
+        assert_eq!(e["status"], "enrolled", "`active` is the default's old name");
         let (s, list) = get(&app, &format!("/api/v1/households/{id}/enrollments")).await;
         assert_eq!(s, 200);
         assert_eq!(list[0]["program_name"], "PKH Randublatung");

@@ -277,7 +277,7 @@ async fn drive(
         .await
         .map_err(|e| step("enrollments text", e))?;
     snap(client, "5-enrolled").await;
-    if !enrollments.contains(program_name) || !enrollments.contains("Aktif") {
+    if !enrollments.contains(program_name) || !enrollments.contains("Peserta aktif") {
         return Err(format!("the enrollment is not shown: {enrollments}"));
     }
 

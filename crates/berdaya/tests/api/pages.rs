@@ -206,7 +206,7 @@ backend_tests! {
             ("status", "active"), ("enrolled_on", "2020-01-15")]).await;
         assert_eq!(s, 303, "{body}");
         let (_, pview) = page(&app, &format!("/programs/{program}?lang=id")).await;
-        assert!(pview.contains("Siti Aminah") && pview.contains("2020-01-15") && pview.contains("Aktif"));
+        assert!(pview.contains("Siti Aminah") && pview.contains("2020-01-15") && pview.contains("Peserta aktif"));
         let (s, _, body) = submit(&app, &format!("/programs/{program}/enrollments?lang=en"), &[("subject_kind", "person"), ("subject_id", pid),
             ("status", "active"), ("enrolled_on", "2020-01-15")]).await;
         assert_eq!(s, 409, "a second enrollment of the same subject is refused");

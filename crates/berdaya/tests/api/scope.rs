@@ -341,6 +341,16 @@ fn probes(w: &World, extra: &Extra) -> Vec<Probe> {
         probe(
             "officer",
             M::POST,
+            "/api/v1/enrollments/{id}/status",
+            "/api/v1/enrollments/@REF/status".into(),
+            Some(json!({"status": "suspended", "on": "2024-03-01", "reason": "Absen P2K2", "version": 1})),
+            "id",
+            extra.batu_enrollment,
+            m,
+        ),
+        probe(
+            "officer",
+            M::POST,
             "/api/v1/programs/{id}/enrollments",
             "/api/v1/programs/@REF/enrollments".into(),
             Some(enroll("household", &own)),
@@ -472,6 +482,8 @@ struct Extra {
     /// An account bound to Batu, and one of its API tokens.
     batu_user: i64,
     batu_token: i64,
+    /// Wahyu's household of Batu in Batu's program, out of Blora's reach.
+    batu_enrollment: i64,
 }
 
 async fn extra(app: &TestApp, w: &World) -> Extra {
@@ -503,7 +515,12 @@ async fn extra(app: &TestApp, w: &World) -> Extra {
     let fac = s.users().await.expect("users").into_iter().find(|u| u.username.as_str() == "fac").expect("fac");
     s.assign(fac.id, Assigned::Group(w.g_own)).await.expect("assign group");
     add_member(app, w.g_own, w.p_batu).await;
-    Extra { dinsos, distan, unit, batu_user, batu_token }
+    let enrollment = json!({"subject_kind": "household", "subject_id": w.h_batu, "enrolled_on": "2024-02-01"});
+    let enrolled = app.client.post(app.url(&format!("/api/v1/programs/{}/enrollments", w.prog_batu))).json(&enrollment);
+    let enrolled = enrolled.send().await.expect("post");
+    assert_eq!(enrolled.status(), StatusCode::CREATED);
+    let batu_enrollment = enrolled.json::<Value>().await.expect("json")["id"].as_i64().expect("enrollment id");
+    Extra { dinsos, distan, unit, batu_user, batu_token, batu_enrollment }
 }
 
 /// The JSON a GET answers.

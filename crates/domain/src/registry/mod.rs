@@ -18,8 +18,8 @@ pub use household::{Household, HouseholdDraft, Kk, NewHousehold, WelfareStage};
 pub use nik::{Nik, NikMismatch};
 pub use person::{Disability, Education, NewPerson, Person, PersonDraft, Relation, Sex};
 pub use program::{
-    Enrollment, EnrollmentDraft, EnrollmentStatus, NewEnrollment, NewProgram, Program, ProgramDraft, Subject,
-    SubjectKind,
+    Enrollment, EnrollmentChange, EnrollmentDraft, EnrollmentStatus, NewEnrollment, NewProgram, Program, ProgramDraft,
+    StatusChange, StatusChangeDraft, StatusNow, Subject, SubjectKind,
 };
 pub use region::{NewRegion, Region, RegionCode, RegionDraft, RegionKind};
 pub use text::{FieldError, Invalid};

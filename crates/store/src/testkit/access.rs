@@ -39,7 +39,7 @@ fn new_user(username: &str, role: Role) -> NewUser {
     }
 }
 
-async fn user(s: &dyn Store, username: &str, role: Role) -> User {
+pub(super) async fn user(s: &dyn Store, username: &str, role: Role) -> User {
     s.create_user(&new_user(username, role), &phc('B')).await.expect("create user")
 }
 
@@ -77,7 +77,7 @@ async fn entries(s: &dyn Store, filter: AuditFilter) -> Vec<AuditEntry> {
     page.items
 }
 
-async fn entries_of(s: &dyn Store, entity: &str, entity_id: Option<String>) -> Vec<AuditEntry> {
+pub(super) async fn entries_of(s: &dyn Store, entity: &str, entity_id: Option<String>) -> Vec<AuditEntry> {
     entries(s, AuditFilter { entity: Some(entity.into()), entity_id, ..Default::default() }).await
 }
 
@@ -104,7 +104,7 @@ async fn chain(s: &dyn Store) -> Vec<AuditEntry> {
     out
 }
 
-fn json_of(text: &Option<String>) -> Value {
+pub(super) fn json_of(text: &Option<String>) -> Value {
     let text = text.as_deref().expect("JSON present");
     let v: Value = serde_json::from_str(text).expect("valid JSON");
     assert!(v.is_object(), "a JSON object: {text}");

@@ -220,6 +220,7 @@ const ENTITIES: &[&str] = &[
     "programs",
     "program_regions",
     "enrollments",
+    "enrollment_changes",
     "users",
     "assignments",
     "api_tokens",

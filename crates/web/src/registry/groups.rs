@@ -13,7 +13,8 @@ use berdaya_store::{GroupSummary, Page, Query};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::programs::enrollments_table;
+use super::enrollments::subject_history_section;
+use super::programs::enrollments_section;
 use super::{created, iso};
 use crate::AppState;
 use crate::access::guard::{Auth, hidden};
@@ -299,7 +300,9 @@ async fn view(
     let id = g.id;
     let region = store.region(&g.region).await.ok();
     let members = store.group_members(id).await?;
-    let enrolled = store.subject_enrollments(Subject { kind: SubjectKind::Group, id }).await?;
+    let subject = Subject { kind: SubjectKind::Group, id };
+    let enrolled = store.subject_enrollments(subject).await?;
+    let history = subject_history_section(state, auth, lang, &[subject]).await?;
     let mut headers = vec![
         t.t("people.name").into(),
         t.t("groups.role").into(),
@@ -362,12 +365,8 @@ async fn view(
                 form: member_form,
                 ..Default::default()
             }),
-            Some(Section {
-                id: "enrollments".into(),
-                title: t.t("enrollments.title").into(),
-                table: Some(enrollments_table(lang, auth, enrolled)),
-                ..Default::default()
-            }),
+            Some(enrollments_section(lang, auth, enrolled)),
+            Some(history),
         ]
         .into_iter()
         .flatten()

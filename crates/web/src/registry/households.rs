@@ -9,11 +9,12 @@ use berdaya_store::{HouseholdSummary, Page, PageRequest, Query};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::enrollments::subject_history_section;
 use super::iso;
 use super::people::PersonSummaryDto;
 use super::programs::{
     EnrollFrom, EnrollInput, Programs, SubjectEnrollmentDto, enroll_form, enroll_route, enroll_section,
-    enrollments_table,
+    enrollments_section,
 };
 use crate::AppState;
 use crate::access::guard::{Auth, identity_checked, record_reveal};
@@ -300,7 +301,9 @@ pub(super) async fn view(
     }
     let region = store.region(&h.region).await.ok();
     let members = store.household_members(id).await?;
-    let enrolled = store.subject_enrollments(Subject { kind: SubjectKind::Household, id }).await?;
+    let subject = Subject { kind: SubjectKind::Household, id };
+    let enrolled = store.subject_enrollments(subject).await?;
+    let history = subject_history_section(state, auth, lang, &[subject]).await?;
     // Only programs overlapping the principal's area (the store filters by `Query.region`).
     let in_area =
         Programs::scope(auth, Query { page: PageRequest::new(1, PageRequest::MAX_PER_PAGE), ..Default::default() });
@@ -379,12 +382,8 @@ pub(super) async fn view(
                 },
                 ..Default::default()
             },
-            Section {
-                id: "enrollments".into(),
-                title: t.t("enrollments.title").into(),
-                table: Some(enrollments_table(lang, auth, enrolled)),
-                ..Default::default()
-            },
+            enrollments_section(lang, auth, enrolled),
+            history,
         ]
         .into_iter()
         .chain(enroll_section(lang, "enrollments.enroll_household", enroll_form))

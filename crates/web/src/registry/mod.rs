@@ -16,6 +16,7 @@ macro_rules! people_registry_rules {
 }
 
 pub mod agencies;
+pub mod enrollments;
 pub mod export;
 pub mod groups;
 pub mod households;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(groups::router())
         .merge(agencies::router())
         .merge(programs::router())
+        .merge(enrollments::router())
         .merge(export::router())
 }
 

@@ -14,13 +14,14 @@ use berdaya_store::{Page, Query};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::enrollments::subject_history_section;
 use super::iso;
-use super::programs::{SubjectEnrollmentDto, enrollments_table};
+use super::programs::{SubjectEnrollmentDto, enrollments_section};
 use crate::AppState;
 use crate::access::guard::{Auth, identity_checked, record_reveal};
 use crate::error::{Error, ErrorBody};
 use crate::extract::{FormData, IdPath, ListParams};
-use crate::html::{Cell, Field, Section, ViewPage, vocabulary};
+use crate::html::{Cell, Field, ViewPage, vocabulary};
 use crate::i18n::Lang;
 use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, link_if, refs, view_shell};
 
@@ -346,6 +347,14 @@ async fn view(state: &AppState, auth: &Auth, lang: Lang, record: (Person, Record
     let region = household_region(state, &p).await;
     let warnings = p.nik_mismatches(region.as_ref()).iter().map(|m| warning(lang, m)).collect();
     let enrolled = store.subject_enrollments(Subject { kind: SubjectKind::Person, id }).await?;
+    // The person's own enrollments and, for those who may open it, their household's.
+    let mut subjects = vec![Subject { kind: SubjectKind::Person, id }];
+    if let Some(h) = p.household_id
+        && auth.readable_household(store, h).await.is_ok()
+    {
+        subjects.push(Subject { kind: SubjectKind::Household, id: h });
+    }
+    let history = subject_history_section(state, auth, lang, &subjects).await?;
     let household = household_cell(auth, p.household_id);
     Ok(ViewPage {
         warnings,
@@ -364,12 +373,7 @@ async fn view(state: &AppState, auth: &Auth, lang: Lang, record: (Person, Record
             (t.t("people.disability").into(), Cell::text(p.disability.label(lang.code()))),
             (t.t("common.version").into(), Cell::text(p.version.to_string())),
         ],
-        sections: vec![Section {
-            id: "enrollments".into(),
-            title: t.t("enrollments.title").into(),
-            table: Some(enrollments_table(lang, auth, enrolled)),
-            ..Default::default()
-        }],
+        sections: vec![enrollments_section(lang, auth, enrolled), history],
         ..shell
     })
 }

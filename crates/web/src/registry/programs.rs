@@ -12,12 +12,13 @@ use berdaya_store::{Page, PageRequest, ProgramSummary, Query, SubjectEnrollment}
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::enrollments::{EnrollmentChangeDto, HISTORY_ON_PAGE, Shown, history_section};
 use super::{PageDto, PageParams, created, iso};
 use crate::AppState;
 use crate::access::guard::{Auth, hidden};
 use crate::error::{Error, ErrorBody};
 use crate::extract::{Cx, FormData, IdPath, JsonBody, ListParams};
-use crate::html::{Cell, Field, Form, Pager, Section, Table, ViewPage, date_or_dash, vocabulary};
+use crate::html::{Cell, Field, Form, Link, Pager, Section, Table, ViewPage, date_or_dash, vocabulary};
 use crate::i18n::Lang;
 use crate::kit::{self, ApiDoc, Column, Filter, Mode, Resource, link_if, refs, section_done, view_shell};
 
@@ -25,6 +26,8 @@ pub fn router() -> Router<AppState> {
     kit::router::<Programs>()
         .route("/api/v1/programs/{id}/enrollments", axum::routing::get(enrollments).post(enroll))
         .route("/programs/{id}/enrollments", enroll_route(EnrollFrom::Program))
+        .route("/api/v1/programs/{id}/history", axum::routing::get(history))
+        .route("/programs/{id}/history", axum::routing::get(history_page))
 }
 
 /// Whether the role may create programs (for its own agency, a program officer).
@@ -85,7 +88,7 @@ pub struct EnrollmentDto {
     pub subject_id: i64,
     /// The subject's name (a household shows its address).
     pub subject_label: String,
-    /// `active`, `suspended`, `terminated` or `graduated`.
+    /// `candidate`, `enrolled`, `suspended`, `exited`, `graduated` or `terminated`.
     pub status: String,
     pub enrolled_on: String,
     pub ended_on: Option<String>,
@@ -285,13 +288,70 @@ pub async fn enrollments(
     params: ListParams,
 ) -> Result<Json<PageDto<EnrollmentDto>>, Error> {
     params.only(&[])?;
-    let p = readable_program(&state, &auth, id).await?;
-    auth.require(auth.principal().manages_program(p.agency_id))?;
-    let page = match auth.scope(Query { page: params.page, ..Query::default() }) {
-        Some(q) => state.store().program_enrollments(id, &q).await?,
-        None => berdaya_store::Page::new(Vec::new(), params.page, 0),
+    let page = match managed_scope(&state, &auth, id, params.page).await? {
+        (_, Some(q)) => state.store().program_enrollments(id, &q).await?,
+        (_, None) => berdaya_store::Page::new(Vec::new(), params.page, 0),
     };
     Ok(Json(PageDto::from_page(page, EnrollmentDto::from)))
+}
+
+/// The query of a program's enrollments or their history for the principal: those who
+/// manage the program, narrowed to their area and scope exactly as the enrollments table;
+/// `None` when the scope holds nothing.
+async fn managed_scope(
+    state: &AppState,
+    auth: &Auth,
+    id: Id,
+    page: PageRequest,
+) -> Result<(Program, Option<Query>), Error> {
+    let p = readable_program(state, auth, id).await?;
+    auth.require(auth.principal().manages_program(p.agency_id))?;
+    Ok((p, auth.scope(Query { page, ..Query::default() })))
+}
+
+/// The status changes of the program's enrollments, newest first, a page at a time;
+/// limited to the caller's area and scope as the enrollments are.
+#[utoipa::path(get, path = "/api/v1/programs/{id}/history", tag = "programs",
+    params(("id" = i64, Path, description = "Program id"), PageParams),
+    responses((status = 200, body = PageDto<EnrollmentChangeDto>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn history(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    params: ListParams,
+) -> Result<Json<PageDto<EnrollmentChangeDto>>, Error> {
+    params.only(&[])?;
+    let page = match managed_scope(&state, &auth, id, params.page).await? {
+        (_, Some(q)) => state.store().program_history(id, &q).await?,
+        (_, None) => berdaya_store::Page::new(Vec::new(), params.page, 0),
+    };
+    Ok(Json(PageDto::from_page(page, EnrollmentChangeDto::from)))
+}
+
+/// The page of a program's status history, with a pager.
+async fn history_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, params: ListParams) -> Result<Response, Error> {
+    let t = lang.tr();
+    let (p, scoped) = managed_scope(&state, &auth, id, params.page).await.map_err(|e| e.page(lang))?;
+    let page = match scoped {
+        Some(q) => state.store().program_history(id, &q).await.map_err(|e| Error::from(e).page(lang))?,
+        None => berdaya_store::Page::new(Vec::new(), params.page, 0),
+    };
+    let pager = Pager::new(t, &page, |n| format!("/programs/{id}/history?page={n}"));
+    let mut section = history_section(lang, &auth, Shown::Program, page, None);
+    section.pager = Some(pager);
+    let heading = format!("{} — {}", p.name, t.t("enrollments.history"));
+    let mut breadcrumbs = super::crumbs(lang, "nav.programs", "/programs");
+    breadcrumbs.push(crate::html::Link::new(p.name.clone(), format!("/programs/{id}")));
+    let page = ViewPage {
+        l: crate::html::Layout::new(lang, heading.clone(), "programs"),
+        heading,
+        breadcrumbs,
+        actions: Vec::new(),
+        warnings: Vec::new(),
+        facts: Vec::new(),
+        sections: vec![section],
+    };
+    Ok(crate::html::render(&page))
 }
 
 /// Enrolls a household, an individual or a group; each at most once per program.
@@ -355,7 +415,7 @@ impl EnrollInput {
         EnrollInput {
             subject_kind: subject_kind.into(),
             subject_id: if subject_id > 0 { subject_id.to_string() } else { String::new() },
-            status: EnrollmentStatus::Active.code().into(),
+            status: EnrollmentStatus::Enrolled.code().into(),
             enrolled_on: iso(time::OffsetDateTime::now_utc().date()),
             ..Default::default()
         }
@@ -458,6 +518,24 @@ pub fn subject_href(kind: SubjectKind, id: Id) -> String {
     }
 }
 
+/// An enrollment's status, translated, linking to the enrollment's page (its history and,
+/// for those who may, the form that changes it) for roles that open personal records; the
+/// tables that show it list only enrollments whose subject the principal may open.
+fn status_cell(lang: Lang, auth: &Auth, e: &Enrollment) -> Cell {
+    let opens = auth.reads_people() && auth.principal().reads_programs();
+    link_if(opens, e.status.label(lang.code()), format!("/enrollments/{}", e.id))
+}
+
+/// The enrollments section of a household's, person's or group's page.
+pub fn enrollments_section(lang: Lang, auth: &Auth, list: Vec<SubjectEnrollment>) -> Section {
+    Section {
+        id: "enrollments".into(),
+        title: lang.tr().t("enrollments.title").into(),
+        table: Some(enrollments_table(lang, auth, list)),
+        ..Default::default()
+    }
+}
+
 /// A subject's enrollments: program, status, dates.
 pub fn enrollments_table(lang: Lang, auth: &Auth, list: Vec<SubjectEnrollment>) -> Table {
     let t = lang.tr();
@@ -475,7 +553,7 @@ pub fn enrollments_table(lang: Lang, auth: &Auth, list: Vec<SubjectEnrollment>) 
                 let e = s.enrollment;
                 vec![
                     link_if(auth.principal().reads_programs(), s.program_name, format!("/programs/{}", e.program_id)),
-                    Cell::text(e.status.label(lang.code())),
+                    status_cell(lang, auth, &e),
                     Cell::text(iso(e.enrolled_on)),
                     Cell::text(date_or_dash(e.ended_on)),
                 ]
@@ -504,8 +582,8 @@ async fn view(
     let agency = store.agency(p.agency_id).await.ok();
     // Who is enrolled is personal: only for those who manage the program.
     let scoped = auth.scope(Query { page, ..Query::default() }).filter(|_| manages);
-    let enrolled = match scoped {
-        Some(q) => store.program_enrollments(id, &q).await?,
+    let enrolled = match &scoped {
+        Some(q) => store.program_enrollments(id, q).await?,
         None => berdaya_store::Page::new(Vec::new(), page, 0),
     };
     let pager = Pager::new(t, &enrolled, |n| format!("/programs/{id}?page={n}#enrollments"));
@@ -524,14 +602,22 @@ async fn view(
             .map(|e| {
                 vec![
                     Cell::text(e.subject.kind.label(lang.code())),
-                    Cell::link(e.subject_label, subject_href(e.subject.kind, e.subject.id)),
-                    Cell::text(e.status.label(lang.code())),
+                    Cell::link(e.subject_label.clone(), subject_href(e.subject.kind, e.subject.id)),
+                    status_cell(lang, auth, &e),
                     Cell::text(iso(e.enrolled_on)),
                     Cell::text(date_or_dash(e.ended_on)),
                 ]
             })
             .collect(),
         empty: t.t("enrollments.none").into(),
+    };
+    let history = match &scoped {
+        Some(q) => {
+            let q = Query { page: PageRequest::new(1, HISTORY_ON_PAGE), ..q.clone() };
+            let more = Link::new(t.t("enrollments.history_more"), format!("/programs/{id}/history"));
+            Some(history_section(lang, auth, Shown::Program, store.program_history(id, &q).await?, Some(more)))
+        }
+        None => None,
     };
     let input = enroll.unwrap_or_else(|| EnrollInput::blank("household", 0));
     let regions = if p.target_regions.is_empty() {
@@ -570,6 +656,7 @@ async fn view(
             ..Default::default()
         }]
         .into_iter()
+        .chain(history)
         .chain(enroll_section(lang, "enrollments.enroll", enroll_form))
         .collect(),
         ..shell
