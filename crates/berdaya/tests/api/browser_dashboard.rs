@@ -208,7 +208,7 @@ async fn visit(
 ) -> Result<(), String> {
     let who = format!("{} at {w}×{h}", account.username);
     let viewer = account.role == Role::Viewer;
-    client.set_window_size(w, h).await.map_err(|err| format!("{who}: resize: {err}"))?;
+    crate::crawl::set_screen(client, w, h).await.map_err(|err| format!("{who}: {err}"))?;
     client.goto(&format!("{base}/login")).await.map_err(|err| format!("{who}: login page: {err}"))?;
     sign_in(client, &account.username, &account.password).await?;
     client.goto(&format!("{base}/")).await.map_err(|err| format!("{who}: dashboard: {err}"))?;

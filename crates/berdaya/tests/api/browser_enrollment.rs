@@ -79,7 +79,7 @@ async fn browser_suspends_an_enrollment_and_shows_its_history() {
         if result.is_err() {
             break;
         }
-        client.set_window_size(*width, *height).await.expect("resize the window");
+        crate::crawl::set_screen(&client, *width, *height).await.expect("set the screen size");
         let reason = format!("Absen P2K2 tiga bulan (uji {width}×{height})");
         result = suspend(&client, &app.address, enrollment, *member, pkh, &reason).await;
         if result.is_ok() {

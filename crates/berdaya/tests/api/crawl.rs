@@ -445,8 +445,15 @@ async fn check_looks(client: &Client, role: &str, url: &str, faults: &mut Vec<Fa
     Ok(())
 }
 
+/// Sets the page's screen to `width`×`height` CSS pixels (a phone when narrower than 600),
+/// through device emulation: a headless window cannot be narrower than 500 px.
+pub(crate) async fn set_screen(client: &Client, width: u32, height: u32) -> Result<(), String> {
+    let v = Viewport { width, height, mobile: width < 600 };
+    client.issue_cmd(v.command()).await.map(drop).map_err(|e| format!("set the screen to {width}×{height}: {e}"))
+}
+
 async fn look_at(client: &Client, v: Viewport) -> Result<Look, String> {
-    client.issue_cmd(v.command()).await.map_err(|e| format!("set the screen to {}×{}: {e}", v.width, v.height))?;
+    set_screen(client, v.width, v.height).await?;
     let seen = client.execute(LOOK, vec![json!(MIN_CONTRAST)]).await.map_err(|e| format!("look at the page: {e}"))?;
     serde_json::from_value(seen).map_err(|e| format!("look at the page: {e}"))
 }
