@@ -236,7 +236,7 @@ pub struct RegistryCounts {
 // --- Declared on the store kit ---------------------------------------------------------
 
 /// Scoping shared with other capabilities' queries (survey respondents linked to people).
-pub(crate) use on_kit::people_within;
+pub(crate) use on_kit::{HOUSEHOLD_HEAD, people_within};
 
 mod on_kit {
     //! The tables, row mapping and queries of this capability, declared once on the store
@@ -787,7 +787,8 @@ mod on_kit {
         filters: &[("kind", "r.kind", Type::Text)],
     };
 
-    const HOUSEHOLD_HEAD: &str =
+    /// The name of a household's head (`h`), as one SQL expression.
+    pub(crate) const HOUSEHOLD_HEAD: &str =
         "(SELECT x.name FROM people x WHERE x.household_id = h.id AND x.relation = 'head' ORDER BY x.id LIMIT 1)";
     const HOUSEHOLD_MEMBERS: &str = "(SELECT count(*) FROM people x WHERE x.household_id = h.id)";
 
