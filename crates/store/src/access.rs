@@ -321,11 +321,20 @@ pub trait AccessStore {
     async fn unassign_many(&self, user_id: UserId, items: &[Assigned]) -> StoreResult<u64>;
     /// How many households and groups in the region (and below) are not yet assigned to the
     /// user: what [`AccessStore::assign_region`] would add.
-    async fn region_unassigned(&self, user_id: UserId, region: &RegionCode, kinds: AssignKinds)
-    -> StoreResult<AssignCounts>;
+    async fn region_unassigned(
+        &self,
+        user_id: UserId,
+        region: &RegionCode,
+        kinds: AssignKinds,
+    ) -> StoreResult<AssignCounts>;
     /// Assigns every household and group in the region (and below) not yet assigned to the
     /// user, in one transaction; returns how many were added.
-    async fn assign_region(&self, user_id: UserId, region: &RegionCode, kinds: AssignKinds) -> StoreResult<AssignCounts>;
+    async fn assign_region(
+        &self,
+        user_id: UserId,
+        region: &RegionCode,
+        kinds: AssignKinds,
+    ) -> StoreResult<AssignCounts>;
     /// Hands assignments of `from` to `to`: all of them, or those in `only`. What `to`
     /// already carries just leaves `from`. Returns how many left `from`.
     async fn move_assignments(&self, from: UserId, to: UserId, only: Option<&[Assigned]>) -> StoreResult<u64>;
@@ -548,7 +557,9 @@ mod on_kit {
     /// records of that kind in the region not yet assigned to the user.
     fn unassigned_in(user_id: UserId, region: &RegionCode, kinds: AssignKinds) -> Vec<(&'static str, Sql)> {
         let mut out = Vec::new();
-        for (wanted, col, table) in [(kinds.households, "household_id", "households"), (kinds.groups, "group_id", "groups")] {
+        for (wanted, col, table) in
+            [(kinds.households, "household_id", "households"), (kinds.groups, "group_id", "groups")]
+        {
             if !wanted {
                 continue;
             }
@@ -603,7 +614,8 @@ mod on_kit {
              LEFT JOIN groups g ON g.id = a.group_id JOIN regions r ON r.code = COALESCE(h.region, g.region)",
         );
         from.append(&w.to_sql());
-        let order = Sql::new("CASE WHEN a.household_id IS NULL THEN 1 ELSE 0 END, COALESCE(h.address_key, g.name_key), a.id");
+        let order =
+            Sql::new("CASE WHEN a.household_id IS NULL THEN 1 ELSE 0 END, COALESCE(h.address_key, g.name_key), a.id");
         Listing { select, from, order, page: q.page }
     }
 
@@ -949,7 +961,8 @@ mod on_kit {
                     );
                     sql.append(&equals("user_id", user_id));
                     let row = first(c, &sql).await?;
-                    let n = |col: &str| row.as_ref().map_or(Ok(0), |r| r.int(col)).map(|n| u64::try_from(n).unwrap_or(0));
+                    let n =
+                        |col: &str| row.as_ref().map_or(Ok(0), |r| r.int(col)).map(|n| u64::try_from(n).unwrap_or(0));
                     Ok(AssignCounts { households: n("households")?, groups: n("groups")? })
                 })
             }))

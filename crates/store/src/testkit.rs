@@ -510,9 +510,9 @@ pub mod checks {
     use super::*;
 
     pub use super::access::{
-        access_assignments, access_bulk_assignments, access_caseload, access_move_assignments, access_passwords, access_sessions, access_tokens, access_users, access_within,
-        audit_chain_under_concurrency, audit_events_and_filters, audit_failed_writes_leave_nothing, audit_import,
-        audit_row_changes,
+        access_assignments, access_bulk_assignments, access_caseload, access_move_assignments, access_passwords,
+        access_sessions, access_tokens, access_users, access_within, audit_chain_under_concurrency,
+        audit_events_and_filters, audit_failed_writes_leave_nothing, audit_import, audit_row_changes,
     };
 
     /// Settings round-trip and overwrite; the backend names itself and answers a ping.

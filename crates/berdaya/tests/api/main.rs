@@ -5,6 +5,7 @@ mod access;
 mod api;
 mod bad_input;
 mod browser;
+mod caseload;
 mod crawl;
 mod hardening;
 mod helpers;

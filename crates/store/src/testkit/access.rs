@@ -784,11 +784,8 @@ pub async fn access_caseload(s: Arc<dyn Store>) {
 
     let page = s.caseload(f.id, &q("")).await.expect("caseload");
     assert_whole(&page, 3);
-    let rows: Vec<(Assigned, &str, Option<&str>, &str)> = page
-        .items
-        .iter()
-        .map(|i| (i.what, i.label.as_str(), i.head_name.as_deref(), i.region_name.as_str()))
-        .collect();
+    let rows: Vec<(Assigned, &str, Option<&str>, &str)> =
+        page.items.iter().map(|i| (i.what, i.label.as_str(), i.head_name.as_deref(), i.region_name.as_str())).collect();
     assert_eq!(
         rows,
         [

@@ -245,7 +245,10 @@ async fn resolve_region(state: &AppState, auth: &Auth, fac: &User, raw: &str) ->
     auth.region_ref(state.store(), "region", &code).await?;
     if !as_principal(fac).in_area(&code) {
         let area = fac.area.as_ref().map(RegionCode::to_string).unwrap_or_default();
-        return Err(Error::unprocessable("region", format!("region {code} lies outside the facilitator's area {area}")));
+        return Err(Error::unprocessable(
+            "region",
+            format!("region {code} lies outside the facilitator's area {area}"),
+        ));
     }
     Ok(code)
 }
@@ -277,7 +280,12 @@ fn caseload_query(auth: &Auth, mut query: Query) -> Option<Query> {
 }
 
 /// A page of the caseload inside the administrator's area.
-async fn caseload_in_area(state: &AppState, auth: &Auth, fac: &User, query: Query) -> Result<Page<CaseloadItem>, Error> {
+async fn caseload_in_area(
+    state: &AppState,
+    auth: &Auth,
+    fac: &User,
+    query: Query,
+) -> Result<Page<CaseloadItem>, Error> {
     match caseload_query(auth, query.clone()) {
         Some(q) => Ok(state.store().caseload(fac.id, &q).await?),
         None => Ok(Page::new(Vec::new(), query.page, 0)),
@@ -294,7 +302,8 @@ async fn whole_caseload(
 ) -> Result<Vec<CaseloadItem>, Error> {
     let mut all = Vec::new();
     for n in 1.. {
-        let query = Query { region: region.clone(), page: PageRequest::new(n, PageRequest::MAX_PER_PAGE), ..Query::default() };
+        let query =
+            Query { region: region.clone(), page: PageRequest::new(n, PageRequest::MAX_PER_PAGE), ..Query::default() };
         let page = caseload_in_area(state, auth, fac, query).await?;
         check_size("households", usize::try_from(page.total).unwrap_or(usize::MAX))?;
         let last = page.page >= page.pages();
@@ -311,7 +320,11 @@ async fn counts_in_area(state: &AppState, auth: &Auth, fac: &User) -> Result<Ass
     if auth.principal().user.area.is_none() {
         return Ok(state.store().assignment_counts(fac.id).await?);
     }
-    let count = |kind: &str| Query { page: PageRequest::new(1, 1), filters: vec![("kind".into(), kind.into())], ..Query::default() };
+    let count = |kind: &str| Query {
+        page: PageRequest::new(1, 1),
+        filters: vec![("kind".into(), kind.into())],
+        ..Query::default()
+    };
     let households = caseload_in_area(state, auth, fac, count("households")).await?.total;
     let groups = caseload_in_area(state, auth, fac, count("groups")).await?.total;
     Ok(AssignCounts { households, groups })
@@ -344,9 +357,15 @@ async fn assign_items(state: &AppState, fac: &User, items: &[Assigned]) -> Resul
 }
 
 /// Assigns a region's records, and records the summary.
-async fn assign_region(state: &AppState, fac: &User, region: &RegionCode, kinds: AssignKinds) -> Result<AssignCounts, Error> {
+async fn assign_region(
+    state: &AppState,
+    fac: &User,
+    region: &RegionCode,
+    kinds: AssignKinds,
+) -> Result<AssignCounts, Error> {
     let c = state.store().assign_region(fac.id, region, kinds).await?;
-    let details = json!({ "region": region.as_str(), "households": c.households, "groups": c.groups, "added": c.total() });
+    let details =
+        json!({ "region": region.as_str(), "households": c.households, "groups": c.groups, "added": c.total() });
     summary(state.store(), "assign", fac, details).await?;
     Ok(c)
 }
@@ -355,7 +374,13 @@ async fn assign_region(state: &AppState, fac: &User, region: &RegionCode, kinds:
 async fn unassign_items(state: &AppState, fac: &User, items: &[Assigned]) -> Result<u64, Error> {
     let removed = state.store().unassign_many(fac.id, items).await?;
     let c = AssignCounts::of(items);
-    summary(state.store(), "unassign", fac, json!({ "households": c.households, "groups": c.groups, "removed": removed })).await?;
+    summary(
+        state.store(),
+        "unassign",
+        fac,
+        json!({ "households": c.households, "groups": c.groups, "removed": removed }),
+    )
+    .await?;
     Ok(removed)
 }
 
@@ -431,7 +456,9 @@ pub async fn list(
 fn ids_or_region(input: &AssignmentsInput) -> Result<Option<&str>, Error> {
     let ids = !input.households.is_empty() || !input.groups.is_empty();
     match (ids, input.region.as_deref().map(str::trim).filter(|r| !r.is_empty())) {
-        (true, Some(_)) => Err(Error::unprocessable("region", "cannot be given with households or groups; send one or the other")),
+        (true, Some(_)) => {
+            Err(Error::unprocessable("region", "cannot be given with households or groups; send one or the other"))
+        }
         (false, None) => Err(Error::unprocessable("households", "name households or groups by id, or a region")),
         (_, region) => Ok(region),
     }
@@ -632,7 +659,13 @@ fn kind_choices(lang: Lang, chosen: &str, blank: bool) -> Vec<crate::html::Choic
         .collect()
 }
 
-async fn search_box(state: &AppState, auth: &Auth, action: String, params: &ListParams, kinds: Vec<crate::html::Choice>) -> SearchBox {
+async fn search_box(
+    state: &AppState,
+    auth: &Auth,
+    action: String,
+    params: &ListParams,
+    kinds: Vec<crate::html::Choice>,
+) -> SearchBox {
     let region = params.region.as_ref().map(RegionCode::to_string).unwrap_or_default();
     let region_name = refs::region_name(state, auth, &region).await.unwrap_or_default();
     SearchBox { action, q: params.q_str().to_string(), region, region_name, kinds }
@@ -806,8 +839,12 @@ async fn assign_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, params: L
         }
     };
     let store = state.store();
-    let query = shared_region(&auth, &fac, params.region.as_ref())
-        .map(|region| Query { text: params.q.clone(), region, page: params.page, ..Query::default() });
+    let query = shared_region(&auth, &fac, params.region.as_ref()).map(|region| Query {
+        text: params.q.clone(),
+        region,
+        page: params.page,
+        ..Query::default()
+    });
     let fail = |e: berdaya_store::StoreError| Error::from(e).page(lang);
     let mut rows = Vec::new();
     let (headers, total) = if kind == "households" {
@@ -935,10 +972,14 @@ async fn region_post(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: For
         let c = assign_region(&state, &fac, &region, kinds).await.map_err(|e| e.page(lang))?;
         return Ok(done(id, "assigned", c.total()));
     }
-    let counts = state.store().region_unassigned(fac.id, &region, kinds).await.map_err(|e| Error::from(e).page(lang))?;
+    let counts =
+        state.store().region_unassigned(fac.id, &region, kinds).await.map_err(|e| Error::from(e).page(lang))?;
     let name = refs::region_name(&state, &auth, region.as_str()).await.unwrap_or_else(|| region.to_string());
     page.intro = Some(t.t("caseload.region_confirm").replace("{region}", &name));
-    page.facts = vec![(t.t("caseload.not_yet"), counts_text(lang, counts))].into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    page.facts = vec![(t.t("caseload.not_yet"), counts_text(lang, counts))]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
     bulk.submit = t.t("caseload.region_assign").replace("{n}", &counts.total().to_string());
     page.form = Some(bulk.hidden("confirm", token));
     Ok(render(&page))
@@ -966,14 +1007,21 @@ async fn move_form_page(
 ) -> Result<ConfirmPage, Error> {
     let t = lang.tr();
     let (counts, what) = match selected {
-        Some((h, g)) => (AssignCounts { households: h.len() as u64, groups: g.len() as u64 }, t.t("caseload.move_these")),
+        Some((h, g)) => {
+            (AssignCounts { households: h.len() as u64, groups: g.len() as u64 }, t.t("caseload.move_these"))
+        }
         None => (counts_in_area(state, auth, from).await?, t.t("caseload.move_everything")),
     };
     let choices = move_choices(state, auth, from).await?;
     let form = (!choices.is_empty()).then(|| {
         let field = Field::select("to_user", t.t("caseload.to_user"), to_user, choices, Some(t.t("common.choose")));
-        let form = Form::new("move", format!("/users/{}/caseload/move", from.id), t.t("caseload.move"), vec![field.required()])
-            .hidden("confirm", "true");
+        let form = Form::new(
+            "move",
+            format!("/users/{}/caseload/move", from.id),
+            t.t("caseload.move"),
+            vec![field.required()],
+        )
+        .hidden("confirm", "true");
         match selected {
             Some((h, g)) => carry(form, h, g),
             None => form.hidden("scope", "all"),
@@ -1017,7 +1065,8 @@ async fn move_post(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormD
     match result {
         Ok(n) => Ok(done(id, "moved", n)),
         Err(err) if !err.status().is_server_error() => {
-            let mut page = move_form_page(&state, &auth, lang, &from, selected, &to_raw).await.map_err(|e| e.page(lang))?;
+            let mut page =
+                move_form_page(&state, &auth, lang, &from, selected, &to_raw).await.map_err(|e| e.page(lang))?;
             let status = match page.form.as_mut() {
                 Some(f) => f.show_error(lang.tr(), &err),
                 None => err.status(),
