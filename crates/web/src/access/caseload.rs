@@ -238,6 +238,28 @@ async fn resolve(
     if errors.is_empty() { Ok(items) } else { Err(Invalid(errors).into()) }
 }
 
+/// The households and groups a request names, each resolved through the administrator's
+/// area (else refused like a missing one): what may be unassigned.
+async fn visible_items(
+    state: &AppState,
+    auth: &Auth,
+    households: &[Id],
+    groups: &[Id],
+) -> Result<Vec<Assigned>, Error> {
+    check_size("households", households.len() + groups.len())?;
+    let store = state.store();
+    let mut items = Vec::new();
+    for id in unique(households) {
+        auth.household_ref(store, "households", id).await?;
+        items.push(Assigned::Household(id));
+    }
+    for id in unique(groups) {
+        auth.group_ref(store, "groups", id).await?;
+        items.push(Assigned::Group(id));
+    }
+    Ok(items)
+}
+
 /// A region to assign from: it exists in the administrator's area and lies in the
 /// facilitator's.
 async fn resolve_region(state: &AppState, auth: &Auth, fac: &User, raw: &str) -> Result<RegionCode, Error> {
@@ -517,20 +539,7 @@ pub async fn remove(
             };
             all.into_iter().map(|i| i.what).filter(wanted).collect()
         }
-        None => {
-            check_size("households", input.households.len() + input.groups.len())?;
-            let store = state.store();
-            let mut items = Vec::new();
-            for id in unique(&input.households) {
-                auth.household_ref(store, "households", id).await?;
-                items.push(Assigned::Household(id));
-            }
-            for id in unique(&input.groups) {
-                auth.group_ref(store, "groups", id).await?;
-                items.push(Assigned::Group(id));
-            }
-            items
-        }
+        None => visible_items(&state, &auth, &input.households, &input.groups).await?,
     };
     Ok(Json(ChangedDto::of(unassign_items(&state, &fac, &items).await?)))
 }
@@ -794,16 +803,7 @@ async fn unassign_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: F
     let fac = facilitator(&state, &auth, id).await.map_err(|e| e.page(lang))?;
     let result = async {
         let (households, groups) = some_selected(&form)?;
-        let store = state.store();
-        let mut items = Vec::new();
-        for id in households {
-            auth.household_ref(store, "households", id).await?;
-            items.push(Assigned::Household(id));
-        }
-        for id in groups {
-            auth.group_ref(store, "groups", id).await?;
-            items.push(Assigned::Group(id));
-        }
+        let items = visible_items(&state, &auth, &households, &groups).await?;
         unassign_items(&state, &fac, &items).await
     }
     .await;
