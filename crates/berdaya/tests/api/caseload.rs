@@ -108,6 +108,8 @@ backend_tests! {
         assert_eq!(items(&v), [("group".to_string(), w.g_own)]);
         let (_, v) = get_json(&app.client, format!("{url}?q=Slamet")).await;
         assert_eq!(items(&v), [("household".to_string(), w.h_assigned)]);
+        let (status, v) = get_json(&app.client, format!("{url}?kind=farms")).await;
+        assert_eq!((status, fields(&v)), (StatusCode::BAD_REQUEST, vec!["kind".to_string()]));
         let (status, v) = get_json(&app.client, format!("{url}?colour=red")).await;
         assert_eq!((status, fields(&v)), (StatusCode::BAD_REQUEST, vec!["colour".to_string()]));
 
@@ -295,6 +297,11 @@ backend_tests! {
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "nothing ticked");
         let text = res.text().await.expect("body");
         assert!(text.contains("belum ada yang dipilih"), "{text}");
+        assert!(text.contains(&format!("action=\"{base}/assign\"")), "the assign form again: {text}");
+        let res = c.post(app.url(&format!("{base}/unassign"))).form(&[("q", "x")]).send().await.expect("post");
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "nothing ticked");
+        let text = res.text().await.expect("body");
+        assert!(text.contains(&format!("action=\"{base}/unassign\"")) && text.contains("belum ada yang dipilih"), "{text}");
         let res = c.post(app.url(&format!("{base}/assign"))).form(&[(format!("h.{}", w.h_batu), "true")]).send().await.expect("post");
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let text = res.text().await.expect("body");

@@ -461,6 +461,10 @@ pub async fn list(
 ) -> Result<Json<CaseloadDto>, Error> {
     let fac = facilitator(&state, &auth, id).await?;
     let query = params.query_for(&[], &["kind"])?;
+    if let Some(kind) = query.filter("kind").filter(|k| !matches!(*k, "households" | "groups")) {
+        let shown = berdaya_domain::registry::text::shorten(kind);
+        return Err(Error::bad_request("kind", format!("`{shown}` is not a kind (use households, groups)")));
+    }
     let counts = counts_in_area(&state, &auth, &fac).await?;
     let page = caseload_in_area(&state, &auth, &fac, query).await?;
     Ok(Json(CaseloadDto {
@@ -592,6 +596,8 @@ struct SelectPage {
     heading: String,
     breadcrumbs: Vec<Link>,
     notice: Option<String>,
+    /// Why the last submission failed.
+    alert: Option<String>,
     facts: Vec<(String, String)>,
     actions: Vec<Link>,
     search: SearchBox,
@@ -737,19 +743,20 @@ fn done(id: Id, action: &str, n: u64) -> Response {
     Redirect::to(&format!("/users/{id}/caseload?done={action}&n={n}")).into_response()
 }
 
-async fn caseload_page(
-    Cx { state, lang, auth }: Cx,
-    IdPath(id): IdPath,
-    params: ListParams,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, Error> {
+/// The caseload page of a search.
+async fn caseload_view(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    fac: &User,
+    params: &ListParams,
+) -> Result<SelectPage, Error> {
     let t = lang.tr();
-    let fac = facilitator(&state, &auth, id).await.map_err(|e| e.page(lang))?;
-    let query = params.query_for(&[], &["kind", "done", "n"]).map_err(|e| e.page(lang))?;
+    let query = params.query_for(&[], &["kind", "done", "n"])?;
     let kind = query.filter("kind").unwrap_or("").to_string();
-    let counts = counts_in_area(&state, &auth, &fac).await.map_err(|e| e.page(lang))?;
-    let page = caseload_in_area(&state, &auth, &fac, query).await.map_err(|e| e.page(lang))?;
-    let base = format!("/users/{id}/caseload");
+    let counts = counts_in_area(state, auth, fac).await?;
+    let page = caseload_in_area(state, auth, fac, query).await?;
+    let base = format!("/users/{}/caseload", fac.id);
     let pager = Pager::new(t, &page, |n| page_href(&base, &params, &kind, n));
     let rows = page
         .items
@@ -775,12 +782,13 @@ async fn caseload_page(
     if counts.total() > 0 {
         actions.push(Link::new(t.t("caseload.move_all"), format!("{base}/move")));
     }
-    let search = search_box(&state, &auth, base.clone(), &params, kind_choices(lang, &kind, true)).await;
-    Ok(render(&SelectPage {
+    let search = search_box(state, auth, base.clone(), params, kind_choices(lang, &kind, true)).await;
+    Ok(SelectPage {
         l: Layout::new(lang, t.t("caseload.title"), "users"),
-        heading: format!("{}: {}", t.t("caseload.title"), title_of(&fac)),
-        breadcrumbs: caseload_crumbs(lang, &fac, false),
-        notice: notice(lang, raw.as_deref()),
+        heading: format!("{}: {}", t.t("caseload.title"), title_of(fac)),
+        breadcrumbs: caseload_crumbs(lang, fac, false),
+        notice: None,
+        alert: None,
         facts: vec![(t.t("caseload.assigned").into(), counts_text(lang, counts))],
         actions,
         search,
@@ -796,7 +804,30 @@ async fn caseload_page(
         ],
         pager: Some(pager),
         region_form: None,
-    }))
+    })
+}
+
+/// A selection page again, with why the form failed above it; a server failure is an error
+/// page.
+fn selection_failed(lang: Lang, err: Error, page: Result<SelectPage, Error>) -> Result<Response, Error> {
+    if err.status().is_server_error() {
+        return Err(err.page(lang));
+    }
+    let mut page = page.map_err(|e| e.page(lang))?;
+    page.alert = Some(err.text(lang));
+    Ok(render_with(err.status(), &page))
+}
+
+async fn caseload_page(
+    Cx { state, lang, auth }: Cx,
+    IdPath(id): IdPath,
+    params: ListParams,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, Error> {
+    let fac = facilitator(&state, &auth, id).await.map_err(|e| e.page(lang))?;
+    let mut page = caseload_view(&state, &auth, lang, &fac, &params).await.map_err(|e| e.page(lang))?;
+    page.notice = notice(lang, raw.as_deref());
+    Ok(render(&page))
 }
 
 async fn unassign_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
@@ -807,8 +838,13 @@ async fn unassign_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: F
         unassign_items(&state, &fac, &items).await
     }
     .await;
-    let n = result.map_err(|e| e.page(lang))?;
-    Ok(done(id, "unassigned", n))
+    match result {
+        Ok(n) => Ok(done(id, "unassigned", n)),
+        Err(err) => {
+            let page = caseload_view(&state, &auth, lang, &fac, &ListParams::default()).await;
+            selection_failed(lang, err, page)
+        }
+    }
 }
 
 /// The bulk-by-region form: a region picker and the kinds.
@@ -826,26 +862,32 @@ async fn region_form(state: &AppState, auth: &Auth, lang: Lang, id: Id, region: 
     )
 }
 
-async fn assign_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, params: ListParams) -> Result<Response, Error> {
+/// The assign page of a search: households or groups inside both areas, to tick.
+async fn assign_view(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    fac: &User,
+    params: &ListParams,
+) -> Result<SelectPage, Error> {
     let t = lang.tr();
-    let fac = facilitator(&state, &auth, id).await.map_err(|e| e.page(lang))?;
+    let id = fac.id;
     let kind = match params.other.get("kind").map(String::as_str) {
         None | Some("" | "households") => "households",
         Some("groups") => "groups",
         Some(other) => {
             let shown = berdaya_domain::registry::text::shorten(other);
-            let e = Error::bad_request("kind", format!("`{shown}` is not a kind (use households, groups)"));
-            return Err(e.page(lang));
+            return Err(Error::bad_request("kind", format!("`{shown}` is not a kind (use households, groups)")));
         }
     };
     let store = state.store();
-    let query = shared_region(&auth, &fac, params.region.as_ref()).map(|region| Query {
+    let query = shared_region(auth, fac, params.region.as_ref()).map(|region| Query {
         text: params.q.clone(),
         region,
         page: params.page,
         ..Query::default()
     });
-    let fail = |e: berdaya_store::StoreError| Error::from(e).page(lang);
+    let fail = Error::from;
     let mut rows = Vec::new();
     let (headers, total) = if kind == "households" {
         let page = match &query {
@@ -894,18 +936,19 @@ async fn assign_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, params: L
         picks.push(PickRow { check, label, cells });
     }
     let base = format!("/users/{id}/caseload/assign");
-    let pager = Pager::new(t, &total, |n| page_href(&base, &params, kind, n));
-    let search = search_box(&state, &auth, base.clone(), &params, kind_choices(lang, kind, false)).await;
-    let area = shared_region(&auth, &fac, None).flatten();
+    let pager = Pager::new(t, &total, |n| page_href(&base, params, kind, n));
+    let search = search_box(state, auth, base.clone(), params, kind_choices(lang, kind, false)).await;
+    let area = shared_region(auth, fac, None).flatten();
     let area_text = match &area {
-        Some(code) => refs::region_name(&state, &auth, code.as_str()).await.unwrap_or_else(|| code.to_string()),
+        Some(code) => refs::region_name(state, auth, code.as_str()).await.unwrap_or_else(|| code.to_string()),
         None => t.t("users.national").to_string(),
     };
-    Ok(render(&SelectPage {
+    Ok(SelectPage {
         l: Layout::new(lang, t.t("caseload.assign"), "users"),
-        heading: format!("{}: {}", t.t("caseload.assign"), title_of(&fac)),
-        breadcrumbs: caseload_crumbs(lang, &fac, true),
+        heading: format!("{}: {}", t.t("caseload.assign"), title_of(fac)),
+        breadcrumbs: caseload_crumbs(lang, fac, true),
         notice: None,
+        alert: None,
         facts: vec![(t.t("caseload.search_area").into(), area_text)],
         actions: Vec::new(),
         search,
@@ -914,8 +957,13 @@ async fn assign_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, params: L
         empty: t.t("caseload.no_matches").into(),
         buttons: vec![(t.t("caseload.assign_selected").into(), base)],
         pager: Some(pager),
-        region_form: Some(region_form(&state, &auth, lang, id, "", AssignKinds::BOTH).await),
-    }))
+        region_form: Some(region_form(state, auth, lang, id, "", AssignKinds::BOTH).await),
+    })
+}
+
+async fn assign_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, params: ListParams) -> Result<Response, Error> {
+    let fac = facilitator(&state, &auth, id).await.map_err(|e| e.page(lang))?;
+    Ok(render(&assign_view(&state, &auth, lang, &fac, &params).await.map_err(|e| e.page(lang))?))
 }
 
 async fn assign_post(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
@@ -926,8 +974,13 @@ async fn assign_post(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: For
         assign_items(&state, &fac, &items).await
     }
     .await;
-    let n = result.map_err(|e| e.page(lang))?;
-    Ok(done(id, "assigned", n))
+    match result {
+        Ok(n) => Ok(done(id, "assigned", n)),
+        Err(err) => {
+            let page = assign_view(&state, &auth, lang, &fac, &ListParams::default()).await;
+            selection_failed(lang, err, page)
+        }
+    }
 }
 
 /// What a confirmed region form must carry: the region and kinds that were previewed.
