@@ -102,7 +102,7 @@ fn probes(w: &World, extra: &Extra) -> Vec<Probe> {
     let missing_region = "33.16.02.2999";
     let batu_region = "35.79.01.1001";
     let own = w.h_assigned.to_string();
-    vec![
+    let mut probes = vec![
         // Households
         probe(
             "officer",
@@ -460,7 +460,100 @@ fn probes(w: &World, extra: &Extra) -> Vec<Probe> {
             extra.batu_token,
             m,
         ),
-    ]
+    ];
+    probes.extend(assignment_probes(w, extra));
+    probes
+}
+
+/// The probes of a facilitator's assignments: the facilitator in the path, the households,
+/// groups and region of the body, and the facilitator a caseload moves to.
+fn assignment_probes(w: &World, extra: &Extra) -> Vec<Probe> {
+    use Method as M;
+    let (fac, m) = (extra.fac, MISSING);
+    let route = "/api/v1/users/{id}/assignments";
+    let mut probes = Vec::new();
+    for method in [M::POST, M::DELETE] {
+        let at = || format!("/api/v1/users/{fac}/assignments");
+        probes.extend([
+            probe(
+                "admin.blora",
+                method.clone(),
+                route,
+                "/api/v1/users/@REF/assignments".into(),
+                Some(json!({"households": [w.h_other]})),
+                "id",
+                extra.batu_user,
+                m,
+            ),
+            probe(
+                "admin.blora",
+                method.clone(),
+                route,
+                at(),
+                Some(json!({"households": ["@NUM"]})),
+                "households",
+                w.h_batu,
+                m,
+            ),
+            probe("admin.blora", method.clone(), route, at(), Some(json!({"groups": ["@NUM"]})), "groups", w.g_batu, m),
+            probe(
+                "admin.blora",
+                method.clone(),
+                route,
+                at(),
+                Some(json!({"region": "@REF"})),
+                "region",
+                "35.79",
+                "33.99",
+            ),
+        ]);
+    }
+    let route = "/api/v1/users/{id}/assignments/move";
+    let at = format!("/api/v1/users/{fac}/assignments/move");
+    let to = extra.fac2;
+    probes.extend([
+        probe(
+            "admin.blora",
+            M::POST,
+            route,
+            "/api/v1/users/@REF/assignments/move".into(),
+            Some(json!({"to_user": to})),
+            "id",
+            extra.batu_user,
+            m,
+        ),
+        probe(
+            "admin.blora",
+            M::POST,
+            route,
+            at.clone(),
+            Some(json!({"to_user": "@NUM"})),
+            "to_user",
+            extra.batu_user,
+            m,
+        ),
+        probe(
+            "admin.blora",
+            M::POST,
+            route,
+            at.clone(),
+            Some(json!({"to_user": to, "households": ["@NUM"]})),
+            "households",
+            w.h_batu,
+            m,
+        ),
+        probe(
+            "admin.blora",
+            M::POST,
+            route,
+            at,
+            Some(json!({"to_user": to, "groups": ["@NUM"]})),
+            "groups",
+            w.g_batu,
+            m,
+        ),
+    ]);
+    probes
 }
 
 /// Records beyond the shared world that the probes need.
@@ -472,6 +565,9 @@ struct Extra {
     /// An account bound to Batu, and one of its API tokens.
     batu_user: i64,
     batu_token: i64,
+    /// The Randublatung facilitator, and another facilitator of Blora to move a caseload to.
+    fac: i64,
+    fac2: i64,
 }
 
 async fn extra(app: &TestApp, w: &World) -> Extra {
@@ -503,7 +599,8 @@ async fn extra(app: &TestApp, w: &World) -> Extra {
     let fac = s.users().await.expect("users").into_iter().find(|u| u.username.as_str() == "fac").expect("fac");
     s.assign(fac.id, Assigned::Group(w.g_own)).await.expect("assign group");
     add_member(app, w.g_own, w.p_batu).await;
-    Extra { dinsos, distan, unit, batu_user, batu_token }
+    let fac2 = create_user(s, "fac.kedua", Role::Facilitator, Some("33.16"), None, None).await.id;
+    Extra { dinsos, distan, unit, batu_user, batu_token, fac: fac.id, fac2 }
 }
 
 /// The JSON a GET answers.
