@@ -381,3 +381,45 @@ backend_tests! {
         assert_eq!(status, StatusCode::OK);
     }
 }
+
+/// In Chromium at a phone's width: the administrator ticks a household on the assign page and
+/// assigns it; the facilitator, signed in next, finds it in their list of households.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_assigns_on_the_page_and_the_facilitator_sees_it() {
+    use crate::browser::{CHROMEDRIVER, CHROMIUM, body_text, connect, sign_in, start_driver, wait_for};
+    use fantoccini::Locator;
+
+    let required = std::env::var("BERDAYA_REQUIRE_BROWSER").as_deref() == Ok("1");
+    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
+        assert!(!required, "BERDAYA_REQUIRE_BROWSER=1 but chromium-driver is not installed");
+        eprintln!("skipped: chromium-driver not installed (run scripts/install-browser)");
+        return;
+    }
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await.expect("sqlite app");
+    let (w, _) = world(&app).await;
+    let fac = user_id(&*app.store, "fac").await;
+    let (_driver, driver_url) = start_driver().await;
+    let profile = tempfile::tempdir().expect("profile dir");
+    let client = connect(&driver_url, profile.path()).await;
+    client.set_window_size(390, 844).await.expect("phone size");
+
+    client.goto(&app.url("/login")).await.expect("login page");
+    sign_in(&client, "admin", PASSWORD).await.expect("admin signs in");
+    client.goto(&app.url(&format!("/users/{fac}/caseload/assign"))).await.expect("assign page");
+    let tick = format!("input[name='h.{}']", w.h_other);
+    client.find(Locator::Css(&tick)).await.expect("the checkbox").click().await.expect("tick");
+    let button = format!("#selection button[formaction='/users/{fac}/caseload/assign']");
+    client.find(Locator::Css(&button)).await.expect("the button").click().await.expect("assign");
+    wait_for(&client, |url, _| url.contains("done=assigned")).await.expect("back on the caseload");
+    let text = body_text(&client).await;
+    assert!(text.contains("1 penugasan baru ditambahkan") && text.contains(&address(H_OTHER)), "{text}");
+
+    client.delete_all_cookies().await.expect("sign out");
+    client.goto(&app.url("/login")).await.expect("login page");
+    sign_in(&client, "fac", PASSWORD).await.expect("the facilitator signs in");
+    client.goto(&app.url("/households")).await.expect("households");
+    let text = body_text(&client).await;
+    assert!(text.contains(&address(H_ASSIGNED)) && text.contains(&address(H_OTHER)), "{text}");
+    assert!(!text.contains(&address(H_BATU)));
+    client.close().await.expect("close");
+}
