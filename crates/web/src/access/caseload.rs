@@ -757,7 +757,7 @@ async fn caseload_view(
     let counts = counts_in_area(state, auth, fac).await?;
     let page = caseload_in_area(state, auth, fac, query).await?;
     let base = format!("/users/{}/caseload", fac.id);
-    let pager = Pager::new(t, &page, |n| page_href(&base, &params, &kind, n));
+    let pager = Pager::new(t, &page, |n| page_href(&base, params, &kind, n));
     let rows = page
         .items
         .into_iter()
