@@ -5,6 +5,7 @@ pub mod limits;
 pub mod registry;
 pub mod responses;
 pub mod survey;
+pub mod tables;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 pub mod xlsx;

@@ -6,6 +6,7 @@
 //! [`StoreError::Conflict`], never a silent overwrite.
 
 pub mod access;
+pub mod dashboard;
 pub mod import;
 pub mod kit;
 pub mod registry;
@@ -18,6 +19,7 @@ use berdaya_domain::registry::{Invalid, Version};
 use serde::Serialize;
 
 pub use access::{AccessStore, AuditStore};
+pub use dashboard::DashboardStore;
 pub use import::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSource};
 pub use registry::*;
 pub use survey::SurveyStore;
@@ -129,6 +131,7 @@ pub trait Store:
     registry::RegistryStore
     + registry::RegistryBulk
     + survey::SurveyStore
+    + dashboard::DashboardStore
     + access::AccessStore
     + access::AuditStore
     + Send

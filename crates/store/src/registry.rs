@@ -235,8 +235,9 @@ pub struct RegistryCounts {
 
 // --- Declared on the store kit ---------------------------------------------------------
 
-/// Scoping shared with other capabilities' queries (survey respondents linked to people).
-pub(crate) use on_kit::{HOUSEHOLD_HEAD, people_within};
+/// Scoping shared with other capabilities' queries (survey respondents linked to people, the
+/// dashboard's aggregates); the head of a household (caseloads).
+pub(crate) use on_kit::{HOUSEHOLD_HEAD, enrollment_scope, households_within, is_in, people_within, program_overlaps};
 
 mod on_kit {
     //! The tables, row mapping and queries of this capability, declared once on the store
@@ -683,7 +684,7 @@ mod on_kit {
     // --- Scopes ---------------------------------------------------------------------------------
 
     /// The ids of the households a [`Within`] lets a user see.
-    fn households_within(w: Within) -> Sql {
+    pub(crate) fn households_within(w: Within) -> Sql {
         let mut s = Sql::default();
         match w {
             Within::AssignedTo(user) => s
@@ -730,7 +731,7 @@ mod on_kit {
     }
 
     /// `col IN (subquery)`.
-    fn is_in(col: &str, set: &Sql) -> Sql {
+    pub(crate) fn is_in(col: &str, set: &Sql) -> Sql {
         let mut s = Sql::new(format!("{col} IN ("));
         s.append(set).push(")");
         s
@@ -738,7 +739,7 @@ mod on_kit {
 
     /// Conditions on an enrollment `e`: its subject lies in the query's region (a household's
     /// region, a person's household's, a group's) and within its scope.
-    fn enrollment_scope(q: &Query, w: &mut Where) {
+    pub(crate) fn enrollment_scope(q: &Query, w: &mut Where) {
         let any_of = |parts: [Sql; 3]| {
             let mut s = Sql::new("(");
             for (i, p) in parts.iter().enumerate() {
@@ -766,7 +767,7 @@ mod on_kit {
     }
 
     /// A condition: a program `p` targets a region in the area or above it.
-    fn program_overlaps(area: &RegionCode) -> Sql {
+    pub(crate) fn program_overlaps(area: &RegionCode) -> Sql {
         let mut s = Sql::new("EXISTS (SELECT 1 FROM program_regions pr WHERE pr.program_id = p.id AND (");
         s.append(&subtree("pr.region", area.as_str()));
         let ancestors: Vec<String> =

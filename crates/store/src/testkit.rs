@@ -136,6 +136,8 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("import_dry_run", |s| Box::pin(checks::import_dry_run(s))),
     ("export_registry", |s| Box::pin(checks::export_registry(s))),
     ("registry_counts", |s| Box::pin(checks::registry_counts(s))),
+    ("dashboard_registry", |s| Box::pin(checks::dashboard_registry(s))),
+    ("dashboard_programs", |s| Box::pin(checks::dashboard_programs(s))),
     ("concurrent_updates", |s| Box::pin(checks::concurrent_updates(s))),
     ("survey_analyses", |s| Box::pin(checks::survey_analyses(s))),
     ("survey_person_facts", |s| Box::pin(checks::survey_person_facts(s))),
@@ -204,6 +206,8 @@ macro_rules! store_conformance {
             import_dry_run
             export_registry
             registry_counts
+            dashboard_registry
+            dashboard_programs
             concurrent_updates
             survey_analyses
             survey_person_facts
@@ -504,6 +508,7 @@ fn assert_no_number(e: &StoreError, number: &str) {
 }
 
 mod access;
+mod dashboard;
 
 /// The conformance checks, one function each; see the module documentation.
 pub mod checks {
@@ -514,6 +519,7 @@ pub mod checks {
         access_sessions, access_tokens, access_users, access_within, audit_chain_under_concurrency,
         audit_events_and_filters, audit_failed_writes_leave_nothing, audit_import, audit_row_changes,
     };
+    pub use super::dashboard::{dashboard_programs, dashboard_registry};
 
     /// Settings round-trip and overwrite; the backend names itself and answers a ping.
     pub async fn settings_and_health(s: Arc<dyn Store>) {
@@ -1340,7 +1346,7 @@ pub mod checks {
         assert_eq!(search(in_region("dinas", "33")).await, [sosial.id]);
     }
 
-    fn program_draft(name: &str, agency_id: Id, targets: &[&str]) -> NewProgram {
+    pub(super) fn program_draft(name: &str, agency_id: Id, targets: &[&str]) -> NewProgram {
         NewProgram {
             name: name.into(),
             agency_id,

@@ -24,6 +24,7 @@ macro_rules! asset {
 
 const ASSETS: &[Asset] = &[
     asset!("app.css"),
+    asset!("dashboard.css"),
     asset!("api-docs.js"),
     asset!("picker.js"),
     asset!("survey-upload.js"),

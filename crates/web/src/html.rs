@@ -48,7 +48,9 @@ impl Layout {
         let t = self.t;
         let Some(p) = principal else { return self };
         self.user = Some(format!("{} ({})", p.user.display_name, p.role().label(self.lang.code())));
-        let mut menu = vec![("regions", t.t("nav.regions"), "/regions")];
+        // The dashboards hold only counts (suppressed for the viewer): every role opens them.
+        let mut menu = vec![("dashboard", t.t("nav.dashboard_programs"), "/dashboard/programs")];
+        menu.push(("regions", t.t("nav.regions"), "/regions"));
         if p.reads_registry() && p.role() != berdaya_domain::access::Role::Evaluator {
             if p.opens_households() {
                 menu.push(("households", t.t("nav.households"), "/households"));

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod assets;
+pub mod chart;
 pub mod error;
 pub mod extract;
 pub mod html;
@@ -18,7 +19,7 @@ pub mod pick;
 pub mod registry;
 pub mod survey;
 
-mod dashboard;
+pub mod dashboard;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,6 +59,8 @@ pub struct AppState {
     pub survey: Arc<survey::SurveyConfig>,
     /// Survey analyses running in the background.
     pub survey_jobs: Arc<survey::jobs::Jobs>,
+    /// Counts of families from 1 below this are suppressed for the viewer role (0: none).
+    pub suppress_below: u64,
 }
 
 impl AppState {
@@ -80,12 +83,20 @@ impl AppState {
             hashing,
             survey: Arc::new(survey::SurveyConfig::default()),
             survey_jobs: Arc::new(survey::jobs::Jobs::default()),
+            suppress_below: dashboard::DEFAULT_SUPPRESS_BELOW,
         }
     }
 
     /// The same state with survey uploads limited and kept as `config` says.
     pub fn with_survey(mut self, config: survey::SurveyConfig) -> AppState {
         self.survey = Arc::new(config);
+        self
+    }
+
+    /// The same state suppressing, for the viewer role, counts of families from 1 below
+    /// `below` on the dashboards.
+    pub fn with_suppression(mut self, below: u64) -> AppState {
+        self.suppress_below = below;
         self
     }
 

@@ -34,6 +34,7 @@ use crate::survey;
         crate::access::audit::audit_api,
         crate::registry::export::identified, crate::registry::export::deidentified,
         crate::pick::pick,
+        crate::dashboard::registry_api, crate::dashboard::programs_api,
     ),
     components(schemas(
         crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldErrorDto, crate::Health,
@@ -46,6 +47,7 @@ use crate::survey;
         RegionInput, RegionUpdate, HouseholdInput, HouseholdUpdate, PersonInput, PersonUpdate, GroupInput, GroupUpdate,
         MemberInput, AgencyInput, AgencyUpdate, StaffInput, ProgramInput, ProgramUpdate, EnrollmentInput,
         survey::AnalysisDto, survey::AnalysisSummaryDto, survey::AnalysisLinks, survey::AnalysisUpload,
+        crate::dashboard::DashboardDto, crate::dashboard::StatTable, crate::dashboard::StatRow,
         users::UserDto, users::AccountDto, users::TokenDto, users::NewTokenDto, users::MeDto, UserInput, TokenInput,
         caseload::AssignmentDto, caseload::CaseloadDto, caseload::ChangedDto, caseload::AssignmentsInput,
         caseload::MoveInput,
@@ -60,6 +62,7 @@ use crate::survey;
         (name = "survey", description = "Survey evaluation: upload an XLSForm instrument and responses, get the analysis"),
         (name = "access", description = "Who the request acts as; accounts and API tokens (administrators)"),
         (name = "export", description = "Registry exports, by the caller's role and area"),
+        (name = "dashboard", description = "Aggregate counts for the caller's area and scope, small counts suppressed for viewers"),
         (name = "health", description = "Liveness"),
     ),
     modifiers(&Security, &KitPaths),

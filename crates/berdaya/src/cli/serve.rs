@@ -44,6 +44,11 @@ pub struct Args {
     /// directory for PostgreSQL. Back it up with the database.
     #[arg(long, value_name = "DIR", env = "BERDAYA_SURVEY_FILES")]
     survey_files: Option<PathBuf>,
+    /// On the dashboards, the viewer role sees counts of families from 1 below N as "< N"
+    /// (so no family can be singled out); 1 shows every count.
+    #[arg(long, value_name = "N", default_value_t = berdaya_web::dashboard::DEFAULT_SUPPRESS_BELOW,
+        value_parser = clap::value_parser!(u64).range(1..=1000), env = "BERDAYA_SUPPRESS_BELOW")]
+    suppress_below: u64,
 }
 
 /// The survey files directory: the one given, or one beside the database.
@@ -87,7 +92,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Ok(n) => tracing::info!(removed = n, "survey uploads cut off by the last stop were removed"),
         Err(e) => tracing::warn!(error = %e, "cannot clean the survey files directory"),
     }
-    let app = berdaya_web::router(berdaya_web::AppState::with_access(store.clone(), access).with_survey(survey));
+    let state = berdaya_web::AppState::with_access(store.clone(), access).with_survey(survey);
+    let app = berdaya_web::router(state.with_suppression(args.suppress_below));
     tracing::info!(%addr, backend = store.backend(), "server started");
     println!("Berdaya berjalan di http://{addr}  (Berdaya is running at http://{addr})");
     println!("Basis data / database: {}", url.redacted());

@@ -35,7 +35,11 @@ fn free_port() -> u16 {
 }
 
 pub(crate) async fn start_driver() -> (Driver, String) {
-    let port = free_port();
+    start_driver_on(free_port()).await
+}
+
+/// Starts chromedriver on `port` and waits until it answers.
+pub(crate) async fn start_driver_on(port: u16) -> (Driver, String) {
     let child = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
@@ -339,6 +343,7 @@ const MENUS: [(&str, &[&str]); 6] = [
     (
         "admin",
         &[
+            "Dasbor program",
             "Wilayah",
             "Keluarga",
             "Individu",
@@ -351,11 +356,17 @@ const MENUS: [(&str, &[&str]); 6] = [
             "Log audit",
         ],
     ),
-    ("petugas.pkh", &["Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program", "Survei", "Ekspor"]),
-    ("pendamping.pkh", &["Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program", "Ekspor"]),
-    ("pengurus.lkm", &["Wilayah", "Individu", "Kelompok", "Instansi", "Program"]),
-    ("evaluator", &["Wilayah", "Instansi", "Program", "Survei", "Ekspor"]),
-    ("pemantau", &["Wilayah"]),
+    (
+        "petugas.pkh",
+        &["Dasbor program", "Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program", "Survei", "Ekspor"],
+    ),
+    (
+        "pendamping.pkh",
+        &["Dasbor program", "Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program", "Ekspor"],
+    ),
+    ("pengurus.lkm", &["Dasbor program", "Wilayah", "Individu", "Kelompok", "Instansi", "Program"]),
+    ("evaluator", &["Dasbor program", "Wilayah", "Instansi", "Program", "Survei", "Ekspor"]),
+    ("pemantau", &["Dasbor program", "Wilayah"]),
 ];
 
 /// What a page shows: a marker that must be on it, and markers that must not be.

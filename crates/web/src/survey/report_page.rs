@@ -10,6 +10,7 @@ use berdaya_domain::survey::reliability::Reliability;
 use berdaya_domain::survey::report::{BarSegment, DivergingBar, Report, ScoreSummary, Side};
 use berdaya_store::survey::StoredAnalysis;
 
+use crate::chart::esc;
 use crate::html::{Cell, Layout, Link, Table, yes_no};
 use crate::i18n::{Lang, Translations};
 use crate::messages::translate;
@@ -495,22 +496,6 @@ impl ReportPage {
             chart_title: t.t("survey.section.chart").into(),
         }
     }
-}
-
-/// Escapes text for SVG/HTML.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Colours from the most negative answer to the most positive (ColorBrewer RdBu, which
