@@ -21,7 +21,7 @@ use berdaya_domain::registry::{Id, RegionCode, Version};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::{Page, PageRequest, StoreResult};
+use crate::{Page, PageRequest, Query, StoreResult};
 
 /// Who a write is attributed to in the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +123,64 @@ impl NewApiToken {
 pub enum Assigned {
     Household(Id),
     Group(Id),
+}
+
+impl Assigned {
+    /// The table of what is assigned: `households` or `groups`.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Assigned::Household(_) => "households",
+            Assigned::Group(_) => "groups",
+        }
+    }
+
+    pub fn id(self) -> Id {
+        match self {
+            Assigned::Household(id) | Assigned::Group(id) => id,
+        }
+    }
+}
+
+/// Which kinds of record a bulk assignment by region covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct AssignKinds {
+    pub households: bool,
+    pub groups: bool,
+}
+
+impl AssignKinds {
+    pub const BOTH: AssignKinds = AssignKinds { households: true, groups: true };
+}
+
+/// How many households and groups a bulk change covered (or would cover).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct AssignCounts {
+    pub households: u64,
+    pub groups: u64,
+}
+
+impl AssignCounts {
+    pub fn total(self) -> u64 {
+        self.households + self.groups
+    }
+
+    /// The counts of a list of assignments.
+    pub fn of(items: &[Assigned]) -> AssignCounts {
+        let households = items.iter().filter(|a| matches!(a, Assigned::Household(_))).count() as u64;
+        AssignCounts { households, groups: items.len() as u64 - households }
+    }
+}
+
+/// One assignment of a facilitator's caseload, with what it is called and where it lies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseloadItem {
+    pub what: Assigned,
+    /// A household's address or a group's name.
+    pub label: String,
+    /// The head of a household, if it has one.
+    pub head_name: Option<String>,
+    pub region: RegionCode,
+    pub region_name: String,
 }
 
 /// An event the audit log records that is not a row change: a login, a failed login, a
@@ -256,6 +314,36 @@ pub trait AccessStore {
     async fn is_assigned(&self, user_id: UserId, what: Assigned) -> StoreResult<bool>;
     /// Whether the person is a member of the group.
     async fn is_member(&self, group_id: Id, person_id: Id) -> StoreResult<bool>;
+    /// Assigns several households and groups in one transaction (idempotent); returns how
+    /// many were not assigned before. Every one must exist (else nothing is assigned).
+    async fn assign_many(&self, user_id: UserId, items: &[Assigned]) -> StoreResult<u64>;
+    /// Removes several assignments in one transaction; returns how many there were.
+    async fn unassign_many(&self, user_id: UserId, items: &[Assigned]) -> StoreResult<u64>;
+    /// How many households and groups in the region (and below) are not yet assigned to the
+    /// user: what [`AccessStore::assign_region`] would add.
+    async fn region_unassigned(
+        &self,
+        user_id: UserId,
+        region: &RegionCode,
+        kinds: AssignKinds,
+    ) -> StoreResult<AssignCounts>;
+    /// Assigns every household and group in the region (and below) not yet assigned to the
+    /// user, in one transaction; returns how many were added.
+    async fn assign_region(
+        &self,
+        user_id: UserId,
+        region: &RegionCode,
+        kinds: AssignKinds,
+    ) -> StoreResult<AssignCounts>;
+    /// Hands assignments of `from` to `to`: all of them, or those in `only`. What `to`
+    /// already carries just leaves `from`. Returns how many left `from`.
+    async fn move_assignments(&self, from: UserId, to: UserId, only: Option<&[Assigned]>) -> StoreResult<u64>;
+    /// How many households and groups are assigned to the user.
+    async fn assignment_counts(&self, user_id: UserId) -> StoreResult<AssignCounts>;
+    /// A page of the user's assignments, households first, by address or name. `text` is
+    /// contained in the address, the head's name or the group's name; `region` narrows to a
+    /// subtree; filter `kind` is `households` or `groups`.
+    async fn caseload(&self, user_id: UserId, query: &Query) -> StoreResult<Page<CaseloadItem>>;
 }
 
 /// The audit log: written by triggers and sealed by each backend's write transaction, read
@@ -288,9 +376,10 @@ mod on_kit {
     use time::OffsetDateTime;
 
     use crate::kit::{
-        Backend, Conn, Record, Reference, Row, Sql, Value, Writable, any, exec, first, get, insert, job, list, now,
-        require, rows, update,
+        Backend, Conn, Listing, Record, Reference, Row, Sql, Value, Where, Writable, any, contains, exec, first, get,
+        insert, job, list, now, page, require, rows, subtree, update,
     };
+    use crate::registry::HOUSEHOLD_HEAD;
     use crate::{StoreError, StoreResult};
 
     // --- Records --------------------------------------------------------------------------------
@@ -437,6 +526,112 @@ mod on_kit {
         let mut sql = Sql::new("DELETE FROM sessions WHERE user_id = ");
         sql.bind(id);
         exec(c, &sql).await.map(drop)
+    }
+
+    /// Adds one assignment unless it exists; 1 when added. What is assigned must exist.
+    async fn insert_assignment(c: &mut dyn Conn, user_id: UserId, what: Assigned) -> StoreResult<u64> {
+        let (col, target) = assigned(what);
+        let id = target.value.clone();
+        crate::kit::check_references(c, vec![target]).await?;
+        let mut sql = Sql::new(format!("INSERT INTO assignments (user_id, {col}) VALUES "));
+        sql.list([Value::Int(user_id), id]).push(" ON CONFLICT DO NOTHING");
+        exec(c, &sql).await
+    }
+
+    /// `(household_id IN (…) OR group_id IN (…))` over the assignments `items` names.
+    fn among(items: &[Assigned]) -> Sql {
+        let ids = |kind: fn(&Assigned) -> Option<Id>| items.iter().filter_map(kind).collect::<Vec<Id>>();
+        let households = ids(|a| matches!(a, Assigned::Household(_)).then(|| a.id()));
+        let groups = ids(|a| matches!(a, Assigned::Group(_)).then(|| a.id()));
+        let mut sql = Sql::new("(1 = 0");
+        for (col, list) in [("household_id", households), ("group_id", groups)] {
+            if !list.is_empty() {
+                sql.push(&format!(" OR {col} IN ")).list(list);
+            }
+        }
+        sql.push(")");
+        sql
+    }
+
+    /// For each kind a region assignment covers: its assignment column and the ids of the
+    /// records of that kind in the region not yet assigned to the user.
+    fn unassigned_in(user_id: UserId, region: &RegionCode, kinds: AssignKinds) -> Vec<(&'static str, Sql)> {
+        let mut out = Vec::new();
+        for (wanted, col, table) in
+            [(kinds.households, "household_id", "households"), (kinds.groups, "group_id", "groups")]
+        {
+            if !wanted {
+                continue;
+            }
+            let mut sql = Sql::new(format!("SELECT x.id FROM {table} x WHERE "));
+            sql.append(&subtree("x.region", region.as_str()));
+            sql.push(&format!(" AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.{col} = x.id AND a.user_id = "));
+            sql.bind(user_id).push(")");
+            out.push((col, sql));
+        }
+        out
+    }
+
+    /// Counts per kind, from `(column, count)` pairs.
+    fn counts(parts: impl IntoIterator<Item = (&'static str, u64)>) -> AssignCounts {
+        let mut c = AssignCounts::default();
+        for (col, n) in parts {
+            if col == "household_id" {
+                c.households += n;
+            } else {
+                c.groups += n;
+            }
+        }
+        c
+    }
+
+    /// The caseload listing of a user.
+    fn caseload_listing(user_id: UserId, q: &Query) -> Listing {
+        let mut w = Where::default();
+        w.and(equals("a.user_id", user_id));
+        if let Some(t) = q.text_str() {
+            let mut cond = Sql::new("(");
+            cond.append(&contains("h.address_key", t)).push(" OR ").append(&contains("g.name_key", t));
+            cond.push(" OR EXISTS (SELECT 1 FROM people x WHERE x.household_id = h.id AND x.relation = 'head' AND ");
+            cond.append(&contains("x.name_key", t)).push("))");
+            w.and(cond);
+        }
+        if let Some(r) = &q.region {
+            w.and(subtree("r.code", r.as_str()));
+        }
+        match q.filter("kind") {
+            Some("households") => w.and(Sql::new("a.household_id IS NOT NULL")),
+            Some("groups") => w.and(Sql::new("a.group_id IS NOT NULL")),
+            Some(_) => w.and(Sql::new("1 = 0")),
+            None => &mut w,
+        };
+        let select = Sql::new(format!(
+            "SELECT a.household_id, a.group_id, COALESCE(h.address, g.name) AS label, {HOUSEHOLD_HEAD} AS head_name, \
+             r.code AS region, r.name AS region_name"
+        ));
+        let mut from = Sql::new(
+            "FROM assignments a LEFT JOIN households h ON h.id = a.household_id \
+             LEFT JOIN groups g ON g.id = a.group_id JOIN regions r ON r.code = COALESCE(h.region, g.region)",
+        );
+        from.append(&w.to_sql());
+        let order =
+            Sql::new("CASE WHEN a.household_id IS NULL THEN 1 ELSE 0 END, COALESCE(h.address_key, g.name_key), a.id");
+        Listing { select, from, order, page: q.page }
+    }
+
+    fn caseload_item(row: &Row) -> StoreResult<CaseloadItem> {
+        let what = match (row.opt_int("household_id")?, row.opt_int("group_id")?) {
+            (Some(h), None) => Assigned::Household(h),
+            (None, Some(g)) => Assigned::Group(g),
+            _ => return Err(crate::kit::corrupt("assignment", "not exactly one of household and group")),
+        };
+        Ok(CaseloadItem {
+            what,
+            label: row.text("label")?,
+            head_name: row.opt_text("head_name")?,
+            region: row.parsed("region", RegionCode::parse)?,
+            region_name: row.text("region_name")?,
+        })
     }
 
     // --- The store ------------------------------------------------------------------------------
@@ -609,30 +804,11 @@ mod on_kit {
         }
 
         async fn assign(&self, user_id: UserId, what: Assigned) -> StoreResult<()> {
-            self.write(job(move |c| {
-                Box::pin(async move {
-                    require::<User>(c, user_id).await?;
-                    let (col, target) = assigned(what);
-                    let id = target.value.clone();
-                    crate::kit::check_references(c, vec![target]).await?;
-                    let mut sql = Sql::new(format!("INSERT INTO assignments (user_id, {col}) VALUES "));
-                    sql.list([Value::Int(user_id), id]).push(" ON CONFLICT DO NOTHING");
-                    exec(c, &sql).await.map(drop)
-                })
-            }))
-            .await
+            self.assign_many(user_id, &[what]).await.map(drop)
         }
 
         async fn unassign(&self, user_id: UserId, what: Assigned) -> StoreResult<()> {
-            self.write(job(move |c| {
-                Box::pin(async move {
-                    let (col, target) = assigned(what);
-                    let mut sql = Sql::new("DELETE FROM assignments WHERE ");
-                    sql.append(&equals("user_id", user_id)).push(" AND ").append(&equals(col, target.value));
-                    exec(c, &sql).await.map(drop)
-                })
-            }))
-            .await
+            self.unassign_many(user_id, &[what]).await.map(drop)
         }
 
         async fn assignments(&self, user_id: UserId) -> StoreResult<Vec<Assigned>> {
@@ -675,6 +851,127 @@ mod on_kit {
                 })
             }))
             .await
+        }
+        async fn assign_many(&self, user_id: UserId, items: &[Assigned]) -> StoreResult<u64> {
+            let items = items.to_vec();
+            self.write(job(move |c| {
+                Box::pin(async move {
+                    require::<User>(c, user_id).await?;
+                    let mut added = 0;
+                    for what in items {
+                        added += insert_assignment(c, user_id, what).await?;
+                    }
+                    Ok(added)
+                })
+            }))
+            .await
+        }
+
+        async fn unassign_many(&self, user_id: UserId, items: &[Assigned]) -> StoreResult<u64> {
+            let items = items.to_vec();
+            self.write(job(move |c| {
+                Box::pin(async move {
+                    let mut sql = Sql::new("DELETE FROM assignments WHERE ");
+                    sql.append(&equals("user_id", user_id)).push(" AND ").append(&among(&items));
+                    exec(c, &sql).await
+                })
+            }))
+            .await
+        }
+
+        async fn region_unassigned(
+            &self,
+            user_id: UserId,
+            region: &RegionCode,
+            kinds: AssignKinds,
+        ) -> StoreResult<AssignCounts> {
+            let parts = unassigned_in(user_id, region, kinds);
+            self.read(job(move |c| {
+                Box::pin(async move {
+                    let mut out = Vec::new();
+                    for (col, ids) in parts {
+                        let mut sql = Sql::new("SELECT count(*) AS n FROM (");
+                        sql.append(&ids).push(") t");
+                        let n = first(c, &sql).await?.map(|r| r.int("n")).transpose()?.unwrap_or(0);
+                        out.push((col, u64::try_from(n).unwrap_or(0)));
+                    }
+                    Ok(counts(out))
+                })
+            }))
+            .await
+        }
+
+        async fn assign_region(
+            &self,
+            user_id: UserId,
+            region: &RegionCode,
+            kinds: AssignKinds,
+        ) -> StoreResult<AssignCounts> {
+            let parts = unassigned_in(user_id, region, kinds);
+            let code = region.clone();
+            self.write(job(move |c| {
+                Box::pin(async move {
+                    require::<User>(c, user_id).await?;
+                    crate::kit::check_references(c, vec![Reference::region("region", &code)]).await?;
+                    let mut out = Vec::new();
+                    for (col, ids) in parts {
+                        let mut sql = Sql::new(format!("INSERT INTO assignments (user_id, {col}) SELECT "));
+                        sql.bind(user_id).push(", t.id FROM (").append(&ids).push(") t");
+                        out.push((col, exec(c, &sql).await?));
+                    }
+                    Ok(counts(out))
+                })
+            }))
+            .await
+        }
+
+        async fn move_assignments(&self, from: UserId, to: UserId, only: Option<&[Assigned]>) -> StoreResult<u64> {
+            let only = only.map(<[Assigned]>::to_vec);
+            self.write(job(move |c| {
+                Box::pin(async move {
+                    require::<User>(c, from).await?;
+                    require::<User>(c, to).await?;
+                    if from == to {
+                        return Ok(0);
+                    }
+                    let mut mine = equals("user_id", from);
+                    if let Some(items) = &only {
+                        mine.push(" AND ").append(&among(items));
+                    }
+                    // What `to` lacks changes hands (an update, audited as one); the rest
+                    // is already theirs and only leaves `from`.
+                    let mut sql = Sql::new("UPDATE assignments SET user_id = ");
+                    sql.bind(to).push(" WHERE ").append(&mine);
+                    sql.push(" AND NOT EXISTS (SELECT 1 FROM assignments b WHERE b.user_id = ").bind(to);
+                    sql.push(" AND (b.household_id = assignments.household_id OR b.group_id = assignments.group_id))");
+                    let moved = exec(c, &sql).await?;
+                    let mut rest = Sql::new("DELETE FROM assignments WHERE ");
+                    rest.append(&mine);
+                    Ok(moved + exec(c, &rest).await?)
+                })
+            }))
+            .await
+        }
+
+        async fn assignment_counts(&self, user_id: UserId) -> StoreResult<AssignCounts> {
+            self.read(job(move |c| {
+                Box::pin(async move {
+                    let mut sql = Sql::new(
+                        "SELECT count(household_id) AS households, count(group_id) AS groups FROM assignments WHERE ",
+                    );
+                    sql.append(&equals("user_id", user_id));
+                    let row = first(c, &sql).await?;
+                    let n =
+                        |col: &str| row.as_ref().map_or(Ok(0), |r| r.int(col)).map(|n| u64::try_from(n).unwrap_or(0));
+                    Ok(AssignCounts { households: n("households")?, groups: n("groups")? })
+                })
+            }))
+            .await
+        }
+
+        async fn caseload(&self, user_id: UserId, query: &Query) -> StoreResult<Page<CaseloadItem>> {
+            let l = caseload_listing(user_id, query);
+            self.read(job(move |c| Box::pin(async move { page(c, &l, caseload_item).await }))).await
         }
     }
 }

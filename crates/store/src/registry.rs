@@ -271,8 +271,8 @@ pub struct RegistryCounts {
 // --- Declared on the store kit ---------------------------------------------------------
 
 /// Scoping shared with other capabilities' queries (survey respondents linked to people, the
-/// dashboard's aggregates).
-pub(crate) use on_kit::{enrollment_scope, households_within, is_in, people_within, program_overlaps};
+/// dashboard's aggregates); the head of a household (caseloads).
+pub(crate) use on_kit::{HOUSEHOLD_HEAD, enrollment_scope, households_within, is_in, people_within, program_overlaps};
 
 mod on_kit {
     //! The tables, row mapping and queries of this capability, declared once on the store
@@ -924,7 +924,8 @@ mod on_kit {
         filters: &[("kind", "r.kind", Type::Text)],
     };
 
-    const HOUSEHOLD_HEAD: &str =
+    /// The name of a household's head (`h`), as one SQL expression.
+    pub(crate) const HOUSEHOLD_HEAD: &str =
         "(SELECT x.name FROM people x WHERE x.household_id = h.id AND x.relation = 'head' ORDER BY x.id LIMIT 1)";
     const HOUSEHOLD_MEMBERS: &str = "(SELECT count(*) FROM people x WHERE x.household_id = h.id)";
 

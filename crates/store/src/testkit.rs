@@ -149,6 +149,9 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("access_tokens", |s| Box::pin(checks::access_tokens(s))),
     ("access_assignments", |s| Box::pin(checks::access_assignments(s))),
     ("access_within", |s| Box::pin(checks::access_within(s))),
+    ("access_bulk_assignments", |s| Box::pin(checks::access_bulk_assignments(s))),
+    ("access_move_assignments", |s| Box::pin(checks::access_move_assignments(s))),
+    ("access_caseload", |s| Box::pin(checks::access_caseload(s))),
     ("audit_row_changes", |s| Box::pin(checks::audit_row_changes(s))),
     ("audit_failed_writes_leave_nothing", |s| Box::pin(checks::audit_failed_writes_leave_nothing(s))),
     ("audit_events_and_filters", |s| Box::pin(checks::audit_events_and_filters(s))),
@@ -218,6 +221,9 @@ macro_rules! store_conformance {
             access_tokens
             access_assignments
             access_within
+            access_bulk_assignments
+            access_move_assignments
+            access_caseload
             audit_row_changes
             audit_failed_writes_leave_nothing
             audit_events_and_filters
@@ -513,9 +519,9 @@ pub mod checks {
     use super::*;
 
     pub use super::access::{
-        access_assignments, access_passwords, access_sessions, access_tokens, access_users, access_within,
-        audit_chain_under_concurrency, audit_events_and_filters, audit_failed_writes_leave_nothing, audit_import,
-        audit_row_changes,
+        access_assignments, access_bulk_assignments, access_caseload, access_move_assignments, access_passwords,
+        access_sessions, access_tokens, access_users, access_within, audit_chain_under_concurrency,
+        audit_events_and_filters, audit_failed_writes_leave_nothing, audit_import, audit_row_changes,
     };
     pub use super::dashboard::{dashboard_programs, dashboard_registry};
 

@@ -9,7 +9,7 @@ use axum::{Json, Router};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::AppState;
-use crate::access::users;
+use crate::access::{caseload, users};
 use crate::registry::{agencies, enrollments, groups, households, people, programs, regions};
 use crate::survey;
 
@@ -31,6 +31,7 @@ use crate::survey;
         survey::create, survey::list, survey::show,
         users::me, users::list, users::create, users::show, users::disable, users::enable, users::tokens,
         users::create_token, users::revoke,
+        caseload::list, caseload::add, caseload::remove, caseload::move_api,
         crate::access::audit::audit_api,
         crate::registry::export::identified, crate::registry::export::deidentified,
         crate::pick::pick,
@@ -50,6 +51,8 @@ use crate::survey;
         survey::AnalysisDto, survey::AnalysisSummaryDto, survey::AnalysisLinks, survey::AnalysisUpload,
         crate::dashboard::DashboardDto, crate::dashboard::StatTable, crate::dashboard::StatRow,
         users::UserDto, users::AccountDto, users::TokenDto, users::NewTokenDto, users::MeDto, UserInput, TokenInput,
+        caseload::AssignmentDto, caseload::CaseloadDto, caseload::ChangedDto, caseload::AssignmentsInput,
+        caseload::MoveInput,
     )),
     tags(
         (name = "regions", description = "Province → regency/city → district → village → dusun/lingkungan/RW/RT"),
@@ -388,6 +391,8 @@ mod tests {
             "/api/v1/me",
             "/api/v1/users/{id}/tokens",
             "/api/v1/tokens/{id}/revoke",
+            "/api/v1/users/{id}/assignments",
+            "/api/v1/users/{id}/assignments/move",
             "/healthz",
         ] {
             assert!(paths.contains_key(p), "{p} is missing");

@@ -7,6 +7,7 @@ mod bad_input;
 mod browser;
 mod browser_dashboard;
 mod browser_enrollment;
+mod caseload;
 mod crawl;
 mod dashboard;
 mod enrollment;

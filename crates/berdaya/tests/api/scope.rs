@@ -102,7 +102,7 @@ fn probes(w: &World, extra: &Extra) -> Vec<Probe> {
     let missing_region = "33.16.02.2999";
     let batu_region = "35.79.01.1001";
     let own = w.h_assigned.to_string();
-    vec![
+    let mut probes = vec![
         // Households
         probe(
             "officer",
@@ -470,7 +470,100 @@ fn probes(w: &World, extra: &Extra) -> Vec<Probe> {
             extra.batu_token,
             m,
         ),
-    ]
+    ];
+    probes.extend(assignment_probes(w, extra));
+    probes
+}
+
+/// The probes of a facilitator's assignments: the facilitator in the path, the households,
+/// groups and region of the body, and the facilitator a caseload moves to.
+fn assignment_probes(w: &World, extra: &Extra) -> Vec<Probe> {
+    use Method as M;
+    let (fac, m) = (extra.fac, MISSING);
+    let route = "/api/v1/users/{id}/assignments";
+    let mut probes = Vec::new();
+    for method in [M::POST, M::DELETE] {
+        let at = || format!("/api/v1/users/{fac}/assignments");
+        probes.extend([
+            probe(
+                "admin.blora",
+                method.clone(),
+                route,
+                "/api/v1/users/@REF/assignments".into(),
+                Some(json!({"households": [w.h_other]})),
+                "id",
+                extra.batu_user,
+                m,
+            ),
+            probe(
+                "admin.blora",
+                method.clone(),
+                route,
+                at(),
+                Some(json!({"households": ["@NUM"]})),
+                "households",
+                w.h_batu,
+                m,
+            ),
+            probe("admin.blora", method.clone(), route, at(), Some(json!({"groups": ["@NUM"]})), "groups", w.g_batu, m),
+            probe(
+                "admin.blora",
+                method.clone(),
+                route,
+                at(),
+                Some(json!({"region": "@REF"})),
+                "region",
+                "35.79",
+                "33.99",
+            ),
+        ]);
+    }
+    let route = "/api/v1/users/{id}/assignments/move";
+    let at = format!("/api/v1/users/{fac}/assignments/move");
+    let to = extra.fac2;
+    probes.extend([
+        probe(
+            "admin.blora",
+            M::POST,
+            route,
+            "/api/v1/users/@REF/assignments/move".into(),
+            Some(json!({"to_user": to})),
+            "id",
+            extra.batu_user,
+            m,
+        ),
+        probe(
+            "admin.blora",
+            M::POST,
+            route,
+            at.clone(),
+            Some(json!({"to_user": "@NUM"})),
+            "to_user",
+            extra.batu_user,
+            m,
+        ),
+        probe(
+            "admin.blora",
+            M::POST,
+            route,
+            at.clone(),
+            Some(json!({"to_user": to, "households": ["@NUM"]})),
+            "households",
+            w.h_batu,
+            m,
+        ),
+        probe(
+            "admin.blora",
+            M::POST,
+            route,
+            at,
+            Some(json!({"to_user": to, "groups": ["@NUM"]})),
+            "groups",
+            w.g_batu,
+            m,
+        ),
+    ]);
+    probes
 }
 
 /// Records beyond the shared world that the probes need.
@@ -484,6 +577,9 @@ struct Extra {
     batu_token: i64,
     /// Wahyu's household of Batu in Batu's program, out of Blora's reach.
     batu_enrollment: i64,
+    /// The Randublatung facilitator, and another facilitator of Blora to move a caseload to.
+    fac: i64,
+    fac2: i64,
 }
 
 async fn extra(app: &TestApp, w: &World) -> Extra {
@@ -520,7 +616,8 @@ async fn extra(app: &TestApp, w: &World) -> Extra {
     let enrolled = enrolled.send().await.expect("post");
     assert_eq!(enrolled.status(), StatusCode::CREATED);
     let batu_enrollment = enrolled.json::<Value>().await.expect("json")["id"].as_i64().expect("enrollment id");
-    Extra { dinsos, distan, unit, batu_user, batu_token, batu_enrollment }
+    let fac2 = create_user(s, "fac.kedua", Role::Facilitator, Some("33.16"), None, None).await.id;
+    Extra { dinsos, distan, unit, batu_user, batu_token, batu_enrollment, fac: fac.id, fac2 }
 }
 
 /// The JSON a GET answers.

@@ -15,14 +15,14 @@ use crate::helpers::{PASSWORD, create_user, login, plain_client};
 /// A password no test account has, typed for a new account.
 const NEW_PASSWORD: &str = "Sawah-Hijau-Subur-77";
 
-async fn body(res: reqwest::Response) -> (StatusCode, Value) {
+pub(crate) async fn body(res: reqwest::Response) -> (StatusCode, Value) {
     let status = res.status();
     let text = res.text().await.expect("body");
     (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("{status}: not JSON: {text}")))
 }
 
 /// The fields an API error names.
-fn fields(v: &Value) -> Vec<String> {
+pub(crate) fn fields(v: &Value) -> Vec<String> {
     v["error"]["fields"]
         .as_array()
         .map(|a| a.iter().filter_map(|f| f["field"].as_str().map(str::to_string)).collect())
@@ -30,7 +30,7 @@ fn fields(v: &Value) -> Vec<String> {
 }
 
 /// The message an API error gives for `field`.
-fn message_for(v: &Value, field: &str) -> String {
+pub(crate) fn message_for(v: &Value, field: &str) -> String {
     v["error"]["fields"]
         .as_array()
         .and_then(|a| a.iter().find(|f| f["field"] == field))
@@ -40,11 +40,11 @@ fn message_for(v: &Value, field: &str) -> String {
 }
 
 /// The `Location` of a redirect.
-fn location(res: &reqwest::Response) -> String {
+pub(crate) fn location(res: &reqwest::Response) -> String {
     res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
 }
 
-async fn get_text(client: &reqwest::Client, url: String) -> (StatusCode, String) {
+pub(crate) async fn get_text(client: &reqwest::Client, url: String) -> (StatusCode, String) {
     let res = client.get(url).send().await.expect("get");
     (res.status(), res.text().await.expect("body"))
 }

@@ -15,7 +15,9 @@ use serde_json::{Value, json};
 use time::macros::datetime;
 
 use super::*;
-use crate::access::{Actor, Assigned, AuditEvent, AuditFilter, NewApiToken, Session, acting_as};
+use crate::access::{
+    Actor, AssignCounts, AssignKinds, Assigned, AuditEvent, AuditFilter, CaseloadItem, NewApiToken, Session, acting_as,
+};
 use crate::registry::Within;
 
 // --- Fixtures --------------------------------------------------------------------------------
@@ -692,4 +694,118 @@ pub async fn audit_import(s: Arc<dyn Store>) {
     // Bulk mode ended with the import.
     let h = s.create_household(&new_household(kk("331609", 99), "Jl. Sesudah", PILANG)).await.expect("create");
     assert_eq!(entries_of(s, "households", Some(h.id.to_string())).await.len(), 1);
+}
+
+/// Bulk assignments: `assign_many` adds in one transaction and counts only what is new (a
+/// missing record assigns nothing); `unassign_many` counts what it removed; a region
+/// assignment previews and then adds what the region holds that the user lacks, and again
+/// adds nothing.
+pub async fn access_bulk_assignments(s: Arc<dyn Store>) {
+    let s = &*s;
+    let reg = seed_registry(s).await;
+    let g = s.create_group(&group_draft("KSM Maju", PILANG)).await.expect("group");
+    let far = s.create_group(&group_draft("KSM Sebangau", KALAMPANGAN)).await.expect("group");
+    let f = user(s, "fasil", Role::Facilitator).await;
+    let (h0, h1, h2) = (reg.h[0].id, reg.h[1].id, reg.h[2].id);
+
+    let first = [Assigned::Household(h0), Assigned::Group(g.id)];
+    assert_eq!(s.assign_many(f.id, &first).await.expect("assign"), 2);
+    let again = [Assigned::Household(h0), Assigned::Household(h1), Assigned::Group(g.id)];
+    assert_eq!(s.assign_many(f.id, &again).await.expect("assign"), 1, "only h1 is new");
+    assert_eq!(s.assignment_counts(f.id).await.expect("counts"), AssignCounts { households: 2, groups: 1 });
+
+    let bad = [Assigned::Household(h2), Assigned::Household(h0 + 1000)];
+    assert_err!(s.assign_many(f.id, &bad).await, StoreError::Reference { field: "household_id", .. });
+    assert!(!s.is_assigned(f.id, Assigned::Household(h2)).await.expect("check"), "all or nothing");
+    assert_err!(s.assign_many(f.id + 1000, &first).await, StoreError::NotFound { entity: "user" });
+
+    let gone = [Assigned::Household(h1), Assigned::Group(g.id), Assigned::Group(far.id)];
+    assert_eq!(s.unassign_many(f.id, &gone).await.expect("unassign"), 2, "far was never assigned");
+    assert_eq!(s.unassign_many(f.id, &[]).await.expect("nothing"), 0);
+    assert_eq!(s.assignments(f.id).await.expect("list"), [Assigned::Household(h0)]);
+
+    // Randublatung holds h0 (assigned), h1 and the group; nothing in Kalampangan is counted.
+    let district = code("33.16.09");
+    let preview = s.region_unassigned(f.id, &district, AssignKinds::BOTH).await.expect("preview");
+    assert_eq!(preview, AssignCounts { households: 1, groups: 1 });
+    let only_groups = AssignKinds { households: false, groups: true };
+    assert_eq!(
+        s.region_unassigned(f.id, &district, only_groups).await.expect("preview"),
+        AssignCounts { households: 0, groups: 1 }
+    );
+    assert_eq!(s.assign_region(f.id, &district, AssignKinds::BOTH).await.expect("region"), preview);
+    assert_eq!(s.assign_region(f.id, &district, AssignKinds::BOTH).await.expect("again"), AssignCounts::default());
+    let got: HashSet<Assigned> = s.assignments(f.id).await.expect("list").into_iter().collect();
+    assert_eq!(got, HashSet::from([Assigned::Household(h0), Assigned::Household(h1), Assigned::Group(g.id)]));
+    assert_err!(
+        s.assign_region(f.id, &code("33.99"), AssignKinds::BOTH).await,
+        StoreError::Reference { field: "region", .. }
+    );
+}
+
+/// Moving a caseload: the selected assignments (or all) go to the other user; what the other
+/// already carries only leaves the first; each move is an audited update.
+pub async fn access_move_assignments(s: Arc<dyn Store>) {
+    let s = &*s;
+    let reg = seed_registry(s).await;
+    let g = s.create_group(&group_draft("KSM Maju", PILANG)).await.expect("group");
+    let (a, b) = (user(s, "fasil_a", Role::Facilitator).await, user(s, "fasil_b", Role::Facilitator).await);
+    let (h0, h1, h2) = (reg.h[0].id, reg.h[1].id, reg.h[2].id);
+    let mine = [Assigned::Household(h0), Assigned::Household(h1), Assigned::Household(h2), Assigned::Group(g.id)];
+    s.assign_many(a.id, &mine).await.expect("assign");
+    s.assign(b.id, Assigned::Household(h1)).await.expect("b already has h1");
+
+    let some = [Assigned::Household(h0), Assigned::Household(h1)];
+    let admin = Actor::system("uji");
+    assert_eq!(acting_as(admin.clone(), s.move_assignments(a.id, b.id, Some(&some))).await.expect("move"), 2);
+    let of = |u| async move { s.assignments(u).await.expect("list").into_iter().collect::<HashSet<Assigned>>() };
+    assert_eq!(of(a.id).await, HashSet::from([Assigned::Household(h2), Assigned::Group(g.id)]));
+    assert_eq!(of(b.id).await, HashSet::from([Assigned::Household(h0), Assigned::Household(h1)]));
+    let log = entries_of(s, "assignments", None).await;
+    let actions: Vec<&str> = log.iter().take(2).map(|e| e.action.as_str()).collect();
+    assert!(actions.contains(&"update") && actions.contains(&"delete"), "{actions:?}");
+
+    assert_eq!(s.move_assignments(a.id, b.id, None).await.expect("move all"), 2);
+    assert!(of(a.id).await.is_empty());
+    assert_eq!(of(b.id).await.len(), 4);
+    assert_eq!(s.move_assignments(b.id, b.id, None).await.expect("to oneself"), 0);
+    assert_err!(s.move_assignments(b.id, b.id + 1000, None).await, StoreError::NotFound { entity: "user" });
+}
+
+/// A caseload page: households first by address, then groups by name, with the head's name
+/// and the region's; searched by address, head or group name, narrowed by region and kind.
+pub async fn access_caseload(s: Arc<dyn Store>) {
+    let s = &*s;
+    let reg = seed_registry(s).await;
+    let g = s.create_group(&group_draft("KSM Maju", PILANG)).await.expect("group");
+    let f = user(s, "fasil", Role::Facilitator).await;
+    let items = [Assigned::Group(g.id), Assigned::Household(reg.h[1].id), Assigned::Household(reg.h[0].id)];
+    s.assign_many(f.id, &items).await.expect("assign");
+
+    let page = s.caseload(f.id, &q("")).await.expect("caseload");
+    assert_whole(&page, 3);
+    let rows: Vec<(Assigned, &str, Option<&str>, &str)> =
+        page.items.iter().map(|i| (i.what, i.label.as_str(), i.head_name.as_deref(), i.region_name.as_str())).collect();
+    assert_eq!(
+        rows,
+        [
+            (Assigned::Household(reg.h[1].id), "Dukuh Kutukan Kidul", Some("Wibowo"), "Kutukan"),
+            (Assigned::Household(reg.h[0].id), "Jl. Pilang Raya No. 5", Some("Sutrisno"), "Pilang"),
+            (Assigned::Group(g.id), "KSM Maju", None, "Pilang"),
+        ]
+    );
+    assert_eq!(page.items[1].region.as_str(), PILANG);
+    let labels = |p: Page<CaseloadItem>| p.items.into_iter().map(|i| i.label).collect::<Vec<_>>();
+    assert_eq!(labels(s.caseload(f.id, &q("wibo")).await.expect("head")), ["Dukuh Kutukan Kidul"]);
+    assert_eq!(labels(s.caseload(f.id, &q("maju")).await.expect("group")), ["KSM Maju"]);
+    assert_eq!(labels(s.caseload(f.id, &q("100%")).await.expect("literal")), Vec::<String>::new());
+    let pilang = s.caseload(f.id, &in_region("", PILANG)).await.expect("region");
+    assert_eq!(labels(pilang), ["Jl. Pilang Raya No. 5", "KSM Maju"]);
+    let groups = Query { filters: vec![("kind".into(), "groups".into())], ..q("") };
+    assert_eq!(labels(s.caseload(f.id, &groups).await.expect("kind")), ["KSM Maju"]);
+    let paged = Query { page: PageRequest::new(2, 2), ..q("") };
+    let second = s.caseload(f.id, &paged).await.expect("page 2");
+    assert_eq!((second.total, second.items.len()), (3, 1));
+    let other = user(s, "lain", Role::Facilitator).await;
+    assert_whole(&s.caseload(other.id, &q("")).await.expect("empty"), 0);
 }

@@ -205,6 +205,9 @@ const ACTIONS: &[&str] = &[
     "export",
     "import",
     "import_undone",
+    "assign",
+    "unassign",
+    "move_caseload",
 ];
 
 /// The tables (and event subjects) an entry may be about, each with its label key

@@ -9,6 +9,7 @@
 //! task-local [`RequestAccess`] that the page layout reads (user menu, CSRF field).
 
 pub mod audit;
+pub mod caseload;
 pub mod guard;
 pub mod hashing;
 pub mod login;
@@ -161,7 +162,7 @@ pub fn csrf_token() -> String {
 
 /// Login, logout, the audit log.
 pub fn router() -> Router<AppState> {
-    Router::new().merge(login::router()).merge(users::router()).merge(audit::router())
+    Router::new().merge(login::router()).merge(users::router()).merge(caseload::router()).merge(audit::router())
 }
 
 /// Paths anyone may reach without signing in.

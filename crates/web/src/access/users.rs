@@ -22,7 +22,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use berdaya_domain::access::{NewUser, PasswordHash, Principal, Role, User, UserDraft, check_password_rules};
 use berdaya_domain::registry::{FieldError, Id, Invalid, RegionCode, text};
-use berdaya_store::access::{ApiToken, Assigned, NewApiToken};
+use berdaya_store::access::{ApiToken, NewApiToken};
 use berdaya_store::{PageRequest, Query, Store};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -227,14 +227,14 @@ fn in_scope(auth: &Auth, user: &User) -> bool {
 }
 
 /// An account the principal may manage; outside their area it reads as missing.
-async fn manageable(state: &AppState, auth: &Auth, id: Id) -> Result<User, Error> {
+pub(super) async fn manageable(state: &AppState, auth: &Auth, id: Id) -> Result<User, Error> {
     auth.require(auth.principal().administers())?;
     let user = state.store().user(id).await?;
     if in_scope(auth, &user) { Ok(user) } else { Err(hidden("user")) }
 }
 
 /// The accounts the principal may manage, by username.
-async fn manageable_users(state: &AppState, auth: &Auth) -> Result<Vec<User>, Error> {
+pub(super) async fn manageable_users(state: &AppState, auth: &Auth) -> Result<Vec<User>, Error> {
     auth.require(auth.principal().administers())?;
     let mut users = state.store().users().await?;
     users.retain(|u| in_scope(auth, u));
@@ -750,8 +750,9 @@ struct UserPage {
     toggle: Option<(String, String)>,
     token_headers: Vec<String>,
     tokens: Vec<TokenRow>,
-    /// Shown for facilitators, the only role with assignments.
-    assignments: Option<Table>,
+    /// Shown for facilitators, the only role with assignments: how many, and the address of
+    /// the caseload page that manages them.
+    assignments: Option<(String, String)>,
     /// (section id, title, form): the new-password and new-token forms.
     forms: Vec<(String, String, Form)>,
 }
@@ -843,24 +844,8 @@ async fn user_page(
         .collect();
 
     let assignments = if user.role == Role::Facilitator {
-        let mut rows = Vec::new();
-        for a in store.assignments(id).await? {
-            rows.push(match a {
-                Assigned::Household(h) => {
-                    vec![Cell::text(t.t("users.household")), Cell::link(format!("#{h}"), format!("/households/{h}"))]
-                }
-                Assigned::Group(g) => {
-                    let name = names.group(store, g).await.unwrap_or_else(|| format!("#{g}"));
-                    vec![Cell::text(t.t("users.group")), Cell::link(name, format!("/groups/{g}"))]
-                }
-            });
-        }
-        Some(Table {
-            sorts: Vec::new(),
-            headers: vec![t.t("users.assignment_kind").into(), t.t("users.assignment_record").into()],
-            rows,
-            empty: t.t("users.no_assignments").into(),
-        })
+        let counts = super::caseload::caseload_summary(state, auth, lang, &user).await?;
+        Some((counts, format!("/users/{id}/caseload")))
     } else {
         None
     };
