@@ -150,6 +150,11 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("audit_events_and_filters", |s| Box::pin(checks::audit_events_and_filters(s))),
     ("audit_chain_under_concurrency", |s| Box::pin(checks::audit_chain_under_concurrency(s))),
     ("audit_import", |s| Box::pin(checks::audit_import(s))),
+    ("regions_load_adds_renames_and_keeps", |s| Box::pin(checks::regions_load_adds_renames_and_keeps(s))),
+    ("regions_load_twice_changes_nothing_and_is_audited", |s| {
+        Box::pin(checks::regions_load_twice_changes_nothing_and_is_audited(s))
+    }),
+    ("regions_load_refuses_a_bad_list_whole", |s| Box::pin(checks::regions_load_refuses_a_bad_list_whole(s))),
 ];
 
 /// Runs every check in turn, each on a fresh store from `factory`. Prefer
@@ -215,6 +220,9 @@ macro_rules! store_conformance {
             audit_events_and_filters
             audit_chain_under_concurrency
             audit_import
+            regions_load_adds_renames_and_keeps
+            regions_load_twice_changes_nothing_and_is_audited
+            regions_load_refuses_a_bad_list_whole
         );
     };
 }
@@ -498,6 +506,7 @@ fn assert_no_number(e: &StoreError, number: &str) {
 }
 
 mod access;
+mod regions;
 
 /// The conformance checks, one function each; see the module documentation.
 pub mod checks {
@@ -507,6 +516,10 @@ pub mod checks {
         access_assignments, access_passwords, access_sessions, access_tokens, access_users, access_within,
         audit_chain_under_concurrency, audit_events_and_filters, audit_failed_writes_leave_nothing, audit_import,
         audit_row_changes,
+    };
+    pub use super::regions::{
+        regions_load_adds_renames_and_keeps, regions_load_refuses_a_bad_list_whole,
+        regions_load_twice_changes_nothing_and_is_audited,
     };
 
     /// Settings round-trip and overwrite; the backend names itself and answers a ping.

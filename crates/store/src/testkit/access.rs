@@ -77,12 +77,12 @@ async fn entries(s: &dyn Store, filter: AuditFilter) -> Vec<AuditEntry> {
     page.items
 }
 
-async fn entries_of(s: &dyn Store, entity: &str, entity_id: Option<String>) -> Vec<AuditEntry> {
+pub(super) async fn entries_of(s: &dyn Store, entity: &str, entity_id: Option<String>) -> Vec<AuditEntry> {
     entries(s, AuditFilter { entity: Some(entity.into()), entity_id, ..Default::default() }).await
 }
 
 /// The whole chain, checked: numbered 1..n without gaps, every hash linking and matching.
-async fn chain(s: &dyn Store) -> Vec<AuditEntry> {
+pub(super) async fn chain(s: &dyn Store) -> Vec<AuditEntry> {
     let mut out = Vec::new();
     let n = s
         .audit_chain(&mut |e| {
@@ -104,7 +104,7 @@ async fn chain(s: &dyn Store) -> Vec<AuditEntry> {
     out
 }
 
-fn json_of(text: &Option<String>) -> Value {
+pub(super) fn json_of(text: &Option<String>) -> Value {
     let text = text.as_deref().expect("JSON present");
     let v: Value = serde_json::from_str(text).expect("valid JSON");
     assert!(v.is_object(), "a JSON object: {text}");
