@@ -65,7 +65,11 @@ fn twice(berdaya: &Path, work: &Path, backend: &str, database: &OsStr) -> anyhow
         TARGET.as_secs(),
         verdict(first_ok)
     );
-    println!("  second load : {:6.2} s   (changes nothing: {})   {second_out}", second.as_secs_f64(), verdict(second_ok));
+    println!(
+        "  second load : {:6.2} s   (changes nothing: {})   {second_out}",
+        second.as_secs_f64(),
+        verdict(second_ok)
+    );
     Ok(first_ok && second_ok)
 }
 

@@ -30,7 +30,9 @@ async fn the_shipped_list_loads_once_and_a_newer_list_renames_adds_and_keeps() {
     let (code, out, err) = import(None);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(
-        out.contains("Loaded Kepmendagri 300.2.2-2138/2025: 91599 regions, 91599 added, 0 renamed; 0 codes not in the list"),
+        out.contains(
+            "Loaded Kepmendagri 300.2.2-2138/2025: 91599 regions, 91599 added, 0 renamed; 0 codes not in the list"
+        ),
         "{out}"
     );
     let (code, out, err) = import(None);

@@ -331,7 +331,8 @@ mod tests {
         assert!(matches!(read(&b"hello\nworld\n"[..]), Err(RegionListError::NotAList)));
         assert!(matches!(read(&b"code,name\n"[..]), Err(RegionListError::NotAList)));
         // Errors past the first thousand are counted, not kept.
-        let many: String = std::iter::once("code,name\n".to_string()).chain((0..1500).map(|_| "x,y\n".into())).collect();
+        let many: String =
+            std::iter::once("code,name\n".to_string()).chain((0..1500).map(|_| "x,y\n".into())).collect();
         match read(many.as_bytes()) {
             Err(RegionListError::Rows { errors, total }) => assert_eq!((errors.len(), total), (MAX_ERRORS, 1500)),
             other => panic!("{other:?}"),

@@ -8,8 +8,8 @@
 pub mod access;
 pub mod import;
 pub mod kit;
-pub mod registry;
 pub mod regions;
+pub mod registry;
 pub mod survey;
 #[cfg(feature = "testkit")]
 pub mod testkit;
@@ -20,8 +20,8 @@ use serde::Serialize;
 
 pub use access::{AccessStore, AuditStore};
 pub use import::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSource};
-pub use registry::*;
 pub use regions::{ListedRegion, RegionLoad};
+pub use registry::*;
 pub use survey::SurveyStore;
 
 /// What went wrong in the store, in the user's terms.

@@ -66,12 +66,7 @@ const INSERT_ROWS: usize = 500;
 /// must be in the list or the database), updates names and kinds that differ, keeps codes
 /// the list lacks. A list naming a code twice, or a code whose parent is nowhere, is refused
 /// whole. A load that changes nothing writes nothing, not even an audit entry.
-pub async fn load(
-    c: &mut dyn Conn,
-    list: &[ListedRegion],
-    audit: &AuditSql,
-    source: &str,
-) -> StoreResult<RegionLoad> {
+pub async fn load(c: &mut dyn Conn, list: &[ListedRegion], audit: &AuditSql, source: &str) -> StoreResult<RegionLoad> {
     let existing = existing(c).await?;
     let plan = plan(list, &existing)?;
     let report = plan.report;
@@ -127,7 +122,8 @@ struct Plan<'a> {
 fn plan<'a>(list: &'a [ListedRegion], existing: &Existing) -> StoreResult<Plan<'a>> {
     let mut sorted: Vec<&ListedRegion> = list.iter().collect();
     sorted.sort_by(|a, b| a.region.code.cmp(&b.region.code));
-    let mut plan = Plan { report: RegionLoad { listed: list.len() as u64, ..RegionLoad::default() }, ..Plan::default() };
+    let mut plan =
+        Plan { report: RegionLoad { listed: list.len() as u64, ..RegionLoad::default() }, ..Plan::default() };
     let mut listed: HashMap<&str, u64> = HashMap::with_capacity(list.len());
     for l in sorted {
         let r = &l.region;
@@ -159,10 +155,8 @@ fn plan<'a>(list: &'a [ListedRegion], existing: &Existing) -> StoreResult<Plan<'
     }
     plan.report.added = plan.added.len() as u64;
     let in_list: HashSet<&str> = listed.keys().copied().collect();
-    plan.report.kept = existing
-        .keys()
-        .filter(|code| !in_list.contains(code.as_str()) && code.split('.').count() <= 4)
-        .count() as u64;
+    plan.report.kept =
+        existing.keys().filter(|code| !in_list.contains(code.as_str()) && code.split('.').count() <= 4).count() as u64;
     Ok(plan)
 }
 

@@ -12,8 +12,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use berdaya_files::registry::{self as files, CsvRegistryReader, FileFormat, RejectsWriter, XlsxRegistryReader};
 use berdaya_files::regions as files_regions;
+use berdaya_files::registry::{self as files, CsvRegistryReader, FileFormat, RejectsWriter, XlsxRegistryReader};
 use berdaya_store::{ImportOptions, ImportReport, RegionLoad, RegistryRecord, RowError, RowSource};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -222,8 +222,11 @@ async fn regions(args: RegionsArgs) -> anyhow::Result<ExitCode> {
 
 /// What a region load did, in one line.
 fn regions_summary(source: &str, r: &RegionLoad, took: Duration) -> String {
-    let reclassified =
-        if r.reclassified > 0 { format!(", {} given the kind their code names", r.reclassified) } else { String::new() };
+    let reclassified = if r.reclassified > 0 {
+        format!(", {} given the kind their code names", r.reclassified)
+    } else {
+        String::new()
+    };
     let outcome = if r.changed() { "" } else { "; nothing changed" };
     format!(
         "Loaded {source}: {} regions, {} added, {} renamed{reclassified}{outcome}; {} codes not in the list were kept \

@@ -82,7 +82,10 @@ pub async fn regions_load_twice_changes_nothing_and_is_audited(s: Arc<dyn Store>
     let log = chain(s).await;
     assert_eq!(log.len(), before + 1, "one entry for the rows added");
     let e = log.last().expect("entry");
-    assert_eq!((e.action.as_str(), e.entity.as_str(), e.actor.as_str(), e.actor_id), ("import", "regions", "admin", Some(7)));
+    assert_eq!(
+        (e.action.as_str(), e.entity.as_str(), e.actor.as_str(), e.actor_id),
+        ("import", "regions", "admin", Some(7))
+    );
     assert_eq!(
         json_of(&e.after),
         json!({"source": "kemendagri-2025", "listed": 6, "added": 6, "renamed": 0, "reclassified": 0, "kept": 0,
