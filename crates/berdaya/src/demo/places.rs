@@ -222,7 +222,7 @@ mod tests {
                 assert!(!official.contains_key(code), "{code} is a local unit");
             }
         }
-        assert_eq!(checked, 36, "18 places of the seeds above the village and the 18 villages of Table 1");
+        assert_eq!(checked, 36, "the 18 official places of REGIONS and the 18 villages of Table 1");
     }
 
     #[test]
