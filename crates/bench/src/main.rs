@@ -4,6 +4,7 @@
 
 mod load;
 mod process;
+mod regions;
 mod registry;
 mod survey;
 mod survey_file;
@@ -40,6 +41,8 @@ enum Command {
     Import(registry::ImportArgs),
     /// Search 1M people by name prefix and NIK through `berdaya serve`'s HTTP API: p50/p99/max.
     Search(registry::SearchArgs),
+    /// `berdaya import regions` (91,599 regions) into an empty database on SQLite and PostgreSQL, twice.
+    Regions(regions::RegionsArgs),
     /// Load test: 50 clients for 30 s on SQLite and PostgreSQL while a CLI import runs; fails on any 5xx.
     Load(load::LoadArgs),
 }
@@ -51,5 +54,6 @@ fn main() -> anyhow::Result<()> {
         Command::Import(args) => registry::run_import(&args),
         Command::Search(args) => registry::run_search(&args),
         Command::Load(args) => load::run(&args),
+        Command::Regions(args) => regions::run(&args),
     }
 }

@@ -77,6 +77,23 @@ impl std::fmt::Display for DemoRefused {
 
 impl std::error::Error for DemoRefused {}
 
+/// Which regions a demo database gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoRegions {
+    /// The whole country from the shipped Kemendagri list (91,599 regions, what
+    /// `berdaya import regions` loads), so the region picker works anywhere; `serve --demo`.
+    Country,
+    /// Only the places of the seed documents (a few dozen regions, with the same official
+    /// codes and names): what tests load, since the whole country costs a debug build about
+    /// a second more per demo database (see `tests/demo.rs`).
+    Seeds,
+}
+
+/// Loads the demo with only the seeds' places ([`DemoRegions::Seeds`]); see [`load_with`].
+pub async fn load(store: &dyn Store) -> anyhow::Result<DemoSummary> {
+    load_with(store, DemoRegions::Seeds).await
+}
+
 /// Loads the demo into an empty store and sets the `demo` setting.
 ///
 /// Refuses ([`DemoRefused`]) when the demo is already loaded or the registry already holds
@@ -86,11 +103,11 @@ impl std::error::Error for DemoRefused {}
 /// atomic (the store has no transaction spanning calls): if it fails half-way the database
 /// holds part of the demo without the `demo` setting, and a new, empty database is the way
 /// to try again.
-pub async fn load(store: &dyn Store) -> anyhow::Result<DemoSummary> {
-    acting_as(Actor::system("demo"), load_all(store)).await
+pub async fn load_with(store: &dyn Store, regions: DemoRegions) -> anyhow::Result<DemoSummary> {
+    acting_as(Actor::system("demo"), load_all(store, regions)).await
 }
 
-async fn load_all(store: &dyn Store) -> anyhow::Result<DemoSummary> {
+async fn load_all(store: &dyn Store, regions: DemoRegions) -> anyhow::Result<DemoSummary> {
     if let Some(value) = store.setting(SETTING).await.context("reading the `demo` setting")? {
         return Err(DemoRefused::AlreadyLoaded(value).into());
     }
@@ -99,7 +116,7 @@ async fn load_all(store: &dyn Store) -> anyhow::Result<DemoSummary> {
         return Err(DemoRefused::NotEmpty { households: counts.households, people: counts.people }.into());
     }
 
-    let mut summary = DemoSummary { regions: load_regions(store).await?, ..DemoSummary::default() };
+    let mut summary = DemoSummary { regions: load_regions(store, regions).await?, ..DemoSummary::default() };
 
     let mut rng = StdRng::seed_from_u64(SEED);
     let households = people::generate(&mut rng)?;
@@ -162,9 +179,15 @@ async fn load_all(store: &dyn Store) -> anyhow::Result<DemoSummary> {
     Ok(summary)
 }
 
-/// Creates the demo regions, parents first; a region whose code exists is left alone.
-async fn load_regions(store: &dyn Store) -> anyhow::Result<u64> {
+/// Creates the demo regions, parents first, after the whole country when asked; a region
+/// whose code exists is left alone. Returns how many were created.
+async fn load_regions(store: &dyn Store, regions: DemoRegions) -> anyhow::Result<u64> {
     let mut created = 0;
+    if regions == DemoRegions::Country {
+        let list = berdaya_files::regions::shipped().context("reading the shipped region list")?;
+        let source = berdaya_files::regions::KEMENDAGRI_2025_NAME;
+        created += store.load_regions(list, source).await.context("loading the country's regions")?.added;
+    }
     for (code, name, kind) in places::regions() {
         let draft = RegionDraft { code: code.into(), name: name.into(), kind: kind.code().into() };
         let region = draft.parse().with_context(|| format!("demo region {code}"))?;

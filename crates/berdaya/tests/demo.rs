@@ -80,7 +80,7 @@ async fn demo_loads_into_a_fresh_sqlite_store() {
     for v in &demo::RANDUBLATUNG_TABLE_1 {
         let stored =
             villages.iter().find(|r| r.code.as_str() == v.code).unwrap_or_else(|| panic!("village {}", v.village));
-        assert_eq!(stored.name, v.village);
+        assert_eq!(stored.name, v.official_name());
         assert!(matches!(stored.kind, RegionKind::Village | RegionKind::Kelurahan));
     }
 
@@ -320,4 +320,36 @@ async fn demo_saves_the_seed_004_survey_linked_to_karya_makmur_ii() {
     for c in &umur.codes {
         assert_eq!(c.count, expected.get(&c.code).copied().unwrap_or(0), "age code {}", c.code);
     }
+}
+
+/// `serve --demo` loads the whole country under the seeds' places: every official region,
+/// the seeds' own units below the village, the region picker answering anywhere. Prints what
+/// the country costs beside a demo with the seeds' places only (what the other tests load).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_country_demo_has_every_region() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let seeds = fresh_store(&dir).await;
+    let started = std::time::Instant::now();
+    let small = demo::load(seeds.as_ref()).await.expect("the seeds' demo");
+    let seeds_took = started.elapsed();
+    drop(seeds);
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = fresh_store(&dir).await;
+    let started = std::time::Instant::now();
+    let summary = demo::load_with(store.as_ref(), demo::DemoRegions::Country).await.expect("the country's demo");
+    eprintln!(
+        "demo with the seeds' places: {seeds_took:.2?} ({} regions); with the whole country: {:.2?} ({} regions)",
+        small.regions,
+        started.elapsed(),
+        summary.regions
+    );
+    // 91,599 official regions and the 7 local units of Dusun Gerdu and Kaliawi Persada.
+    assert_eq!(summary.regions, 91_606);
+    assert_eq!(store.registry_counts().await.expect("counts").regions, 91_606);
+    assert_eq!((summary.households, summary.people), (small.households, small.people));
+    let papua = store.search_regions(&berdaya_store::Query::text("Jayapura")).await.expect("search");
+    assert!(papua.items.iter().any(|r| r.code.as_str() == "91.71"), "Kota Jayapura");
+    let gerdu = store.region(&code(demo::GERDU)).await.expect("a local unit under an official village");
+    assert_eq!(gerdu.parent, Some(code(demo::TULUNGREJO)));
 }

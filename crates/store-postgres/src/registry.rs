@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use berdaya_domain::registry::{Household, Person, RegionCode};
-use berdaya_store::kit::{Backend, Conn, Job, Record, Row as KitRow, Value, numbered_placeholders};
+use berdaya_store::kit::{Backend, Conn, Job, Record, Row as KitRow, Value, job, numbered_placeholders};
+use berdaya_store::regions::{self, AuditSql, ListedRegion, RegionLoad};
 use berdaya_store::registry::{RegistryBulk, RegistryExportRow};
 use berdaya_store::{COUNT_CAP, ImportOptions, ImportReport, Page, PageRequest, RowSource, StoreResult};
 use sqlx::postgres::{PgArguments, PgRow};
@@ -133,7 +134,24 @@ impl RegistryBulk for PgStore {
     ) -> StoreResult<u64> {
         crate::import::export(&self.pool, region, sink).await
     }
+
+    async fn load_regions(&self, list: Vec<ListedRegion>, source: &str) -> StoreResult<RegionLoad> {
+        let source = source.to_string();
+        let load = job(move |c| Box::pin(async move { regions::load(c, &list, &REGION_AUDIT, &source).await }));
+        Backend::write(self, load).await
+    }
 }
+
+/// The audit side of a region load: the row triggers read `berdaya.bulk`, and events are
+/// attributed as [`crate::write::insert_event`] does.
+const REGION_AUDIT: AuditSql = AuditSql {
+    bulk_on: "SELECT set_config('berdaya.bulk', '1', true)",
+    bulk_off: "SELECT set_config('berdaya.bulk', '0', true)",
+    event: "INSERT INTO audit_log (at, actor_id, actor, action, entity, entity_id, after) VALUES (\
+            to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), \
+            NULLIF(current_setting('berdaya.actor_id', true), '')::bigint, \
+            COALESCE(NULLIF(current_setting('berdaya.actor', true), ''), session_user::text), ?, ?, NULL, ?)",
+};
 
 // --- Helpers of the access tables and the bulk path ----------------------------------------
 

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use berdaya_domain::registry::{Person, RegionCode};
-use berdaya_store::kit::{Backend, Conn, Job, Record, Row as KitRow, Type, Value, run_ready, stamp, unix_micros};
+use berdaya_store::kit::{Backend, Conn, Job, Record, Row as KitRow, Type, Value, job, run_ready, stamp, unix_micros};
+use berdaya_store::regions::{self, AuditSql, ListedRegion, RegionLoad};
 use berdaya_store::registry::{RegistryBulk, RegistryExportRow};
 use berdaya_store::{COUNT_CAP, ImportOptions, ImportReport, Page, PageRequest, RowSource, StoreError, StoreResult};
 use rusqlite::types::{ToSql, Value as SqlValue, ValueRef};
@@ -126,7 +127,22 @@ impl RegistryBulk for SqliteStore {
     ) -> StoreResult<u64> {
         self.call_here(|c| crate::import::export(c, region, sink))
     }
+
+    async fn load_regions(&self, list: Vec<ListedRegion>, source: &str) -> StoreResult<RegionLoad> {
+        let source = source.to_string();
+        let load = job(move |c| Box::pin(async move { regions::load(c, &list, &REGION_AUDIT, &source).await }));
+        Backend::write(self, load).await
+    }
 }
+
+/// The audit side of a region load: the row triggers read `bulk` from the audit context.
+const REGION_AUDIT: AuditSql = AuditSql {
+    bulk_on: "UPDATE audit_context SET bulk = 1 WHERE id = 1",
+    bulk_off: "UPDATE audit_context SET bulk = 0 WHERE id = 1",
+    event: "INSERT INTO audit_log (at, actor_id, actor, action, entity, entity_id, before, after) \
+            SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), actor_id, actor, ?, ?, NULL, NULL, ? \
+            FROM audit_context WHERE id = 1",
+};
 
 /// A person from a row with the person columns, for the bulk path's own statements.
 pub(crate) fn person_from(row: &Row) -> rusqlite::Result<Person> {

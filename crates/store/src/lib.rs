@@ -9,6 +9,7 @@ pub mod access;
 pub mod dashboard;
 pub mod import;
 pub mod kit;
+pub mod regions;
 pub mod registry;
 pub mod survey;
 #[cfg(feature = "testkit")]
@@ -21,6 +22,7 @@ use serde::Serialize;
 pub use access::{AccessStore, AuditStore};
 pub use dashboard::DashboardStore;
 pub use import::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSource};
+pub use regions::{ListedRegion, RegionLoad};
 pub use registry::*;
 pub use survey::SurveyStore;
 

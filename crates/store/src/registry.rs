@@ -14,6 +14,7 @@ use berdaya_domain::registry::{
 };
 
 use crate::import::{ImportOptions, ImportReport, RowSource};
+use crate::regions::{ListedRegion, RegionLoad};
 use crate::{Page, PageRequest, StoreResult};
 
 /// A search over a listing: free text, an optional region subtree, a page.
@@ -246,6 +247,11 @@ pub trait RegistryBulk {
     /// Imports households and people from a row source in one transaction.
     /// See [`ImportOptions`] for what happens to invalid rows.
     async fn import_registry(&self, rows: &mut dyn RowSource, options: &ImportOptions) -> StoreResult<ImportReport>;
+
+    /// Loads an official region list (see [`crate::regions::load`]) in one transaction:
+    /// adds new codes, renames changed ones, keeps codes the list lacks. `source` names the
+    /// list in the audit entry.
+    async fn load_regions(&self, list: Vec<ListedRegion>, source: &str) -> StoreResult<RegionLoad>;
 
     /// Streams every person with their household, ordered by household then person id.
     /// `sink` returns `false` to stop early.

@@ -157,6 +157,11 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("audit_events_and_filters", |s| Box::pin(checks::audit_events_and_filters(s))),
     ("audit_chain_under_concurrency", |s| Box::pin(checks::audit_chain_under_concurrency(s))),
     ("audit_import", |s| Box::pin(checks::audit_import(s))),
+    ("regions_load_adds_renames_and_keeps", |s| Box::pin(checks::regions_load_adds_renames_and_keeps(s))),
+    ("regions_load_twice_changes_nothing_and_is_audited", |s| {
+        Box::pin(checks::regions_load_twice_changes_nothing_and_is_audited(s))
+    }),
+    ("regions_load_refuses_a_bad_list_whole", |s| Box::pin(checks::regions_load_refuses_a_bad_list_whole(s))),
 ];
 
 /// Runs every check in turn, each on a fresh store from `factory`. Prefer
@@ -229,6 +234,9 @@ macro_rules! store_conformance {
             audit_events_and_filters
             audit_chain_under_concurrency
             audit_import
+            regions_load_adds_renames_and_keeps
+            regions_load_twice_changes_nothing_and_is_audited
+            regions_load_refuses_a_bad_list_whole
         );
     };
 }
@@ -513,6 +521,7 @@ fn assert_no_number(e: &StoreError, number: &str) {
 
 mod access;
 mod dashboard;
+mod regions;
 
 /// The conformance checks, one function each; see the module documentation.
 pub mod checks {
@@ -524,6 +533,10 @@ pub mod checks {
         audit_events_and_filters, audit_failed_writes_leave_nothing, audit_import, audit_row_changes,
     };
     pub use super::dashboard::{dashboard_programs, dashboard_registry};
+    pub use super::regions::{
+        regions_load_adds_renames_and_keeps, regions_load_refuses_a_bad_list_whole,
+        regions_load_twice_changes_nothing_and_is_audited,
+    };
 
     /// Settings round-trip and overwrite; the backend names itself and answers a ping.
     pub async fn settings_and_health(s: Arc<dyn Store>) {

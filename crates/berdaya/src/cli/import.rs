@@ -1,4 +1,5 @@
-//! `berdaya import registry FILE`: households and people from CSV or XLSX.
+//! `berdaya import registry FILE`: households and people from CSV or XLSX; `berdaya import
+//! regions [FILE]`: the official region list (the one shipped inside Berdaya, or a newer one).
 //!
 //! Every row is checked. By default any bad row means nothing is imported; with
 //! `--skip-invalid` the valid rows are imported. Either way the rejected rows, with their
@@ -11,8 +12,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use berdaya_files::regions as files_regions;
 use berdaya_files::registry::{self as files, CsvRegistryReader, FileFormat, RejectsWriter, XlsxRegistryReader};
-use berdaya_store::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSource};
+use berdaya_store::{ImportOptions, ImportReport, RegionLoad, RegistryRecord, RowError, RowSource};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::DatabaseArg;
@@ -26,6 +28,21 @@ pub enum ImportCommand {
     /// `berdaya_files::registry`): kk, region, address, welfare_stage, dtks_listed,
     /// dtks_since, nik, name, sex, birth_date, relation, education, occupation, disability.
     Registry(RegistryArgs),
+    /// Indonesia's regions with their Kemendagri codes: without FILE, the official list
+    /// shipped inside Berdaya (Kepmendagri 300.2.2-2138/2025: 38 provinces, 514 regencies and
+    /// cities, 7,285 districts, 83,762 villages). Adds new codes, updates changed names,
+    /// keeps codes the list lacks; loading the same list again changes nothing.
+    Regions(RegionsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RegionsArgs {
+    /// A newer list: CSV with the header `code,name`, or the SQL dump of cahyadsn/wilayah
+    /// (`db/wilayah.sql`); plain or gzip-compressed. Default: the shipped list.
+    #[arg(value_name = "FILE")]
+    file: Option<PathBuf>,
+    #[command(flatten)]
+    db: DatabaseArg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -49,6 +66,7 @@ pub struct RegistryArgs {
 pub async fn run(command: ImportCommand) -> anyhow::Result<ExitCode> {
     match command {
         ImportCommand::Registry(args) => registry(args).await,
+        ImportCommand::Regions(args) => regions(args).await,
     }
 }
 
@@ -56,6 +74,7 @@ impl ImportCommand {
     pub(super) fn db(&self) -> &DatabaseArg {
         match self {
             ImportCommand::Registry(args) => &args.db,
+            ImportCommand::Regions(args) => &args.db,
         }
     }
 }
@@ -172,6 +191,52 @@ async fn registry(args: RegistryArgs) -> anyhow::Result<ExitCode> {
         rate
     );
     Ok(ExitCode::SUCCESS)
+}
+
+async fn regions(args: RegionsArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    // The list first: a bad list is reported before any database is touched.
+    let (read, source) = match &args.file {
+        Some(file) => (files_regions::open(file), file.display().to_string()),
+        None => (files_regions::shipped(), files_regions::KEMENDAGRI_2025_NAME.to_string()),
+    };
+    let list = match read {
+        Ok(list) => list,
+        Err(files_regions::RegionListError::Rows { errors, total }) => {
+            for e in errors.iter().take(PRINT_LIMIT) {
+                eprintln!("{}", line(e));
+            }
+            if total > PRINT_LIMIT as u64 {
+                eprintln!("… and {} more errors", total - PRINT_LIMIT as u64);
+            }
+            eprintln!("error: nothing was loaded: {source} has {total} errors");
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(e) => return Err(e).with_context(|| format!("reading {source}")),
+    };
+    let store = berdaya::store::open(&args.db.url()?).await?;
+    let report = store.load_regions(list, &source).await.map_err(super::store_error).context("nothing was loaded")?;
+    println!("{}", regions_summary(&source, &report, started.elapsed()));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What a region load did, in one line.
+fn regions_summary(source: &str, r: &RegionLoad, took: Duration) -> String {
+    let reclassified = if r.reclassified > 0 {
+        format!(", {} given the kind their code names", r.reclassified)
+    } else {
+        String::new()
+    };
+    let outcome = if r.changed() { "" } else { "; nothing changed" };
+    format!(
+        "Loaded {source}: {} regions, {} added, {} renamed{reclassified}{outcome}; {} codes not in the list were kept \
+         ({:.1} s).",
+        r.listed,
+        r.added,
+        r.renamed,
+        r.kept,
+        took.as_secs_f64()
+    )
 }
 
 /// `people.csv` → `people.csv.rejected.csv`.

@@ -22,8 +22,9 @@ pub struct Args {
     /// Address to listen on; port 0 picks a free port (the address is printed).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080", env = "BERDAYA_BIND")]
     bind: SocketAddr,
-    /// Load the demo data (synthetic people in the places of the five seed studies) into an
-    /// empty database first. Refused when the database holds other households or people.
+    /// Load the demo data (synthetic people in the places of the five seed studies, and the
+    /// whole country's regions) into an empty database first. Refused when the database holds
+    /// other households or people.
     #[arg(long)]
     demo: bool,
     /// Seal the audit log this often (seconds) while it grows, and once more on shutdown.
@@ -148,7 +149,7 @@ async fn seal_periodically(
 
 /// Loads the demo, or explains why not. `false` when the database holds other data.
 async fn load_demo(store: &dyn Store) -> anyhow::Result<bool> {
-    match demo::load(store).await {
+    match demo::load_with(store, demo::DemoRegions::Country).await {
         Ok(s) => {
             println!(
                 "Data demo dimuat / demo data loaded: {} regions, {} households, {} people, {} groups, {} agencies, \

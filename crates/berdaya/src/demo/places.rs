@@ -7,8 +7,9 @@
 //! lingkungan and RT units of Kaliawi Persada) have no official code: their last segments
 //! (`GERDU`, `L1`, `L1.RT03`, …) are local **placeholders** in the form the registry uses.
 //!
-//! Names follow the seeds' spelling; where Kemendagri spells a place differently the
-//! official spelling is noted next to it.
+//! Regions carry the official names (a test checks every one against the shipped list, so
+//! a demo database and `berdaya import regions` agree); where a seed spells a place
+//! differently, the seed's spelling is noted next to it.
 
 use berdaya_domain::registry::RegionKind;
 
@@ -34,11 +35,11 @@ pub const NGADIROJO_KIDUL: &str = "33.12.13.2006";
 /// Every demo region above the Randublatung villages, parents before children.
 /// The villages come from [`RANDUBLATUNG_TABLE_1`] and are inserted after their district.
 const REGIONS: &[(&str, &str, RegionKind)] = &[
-    // Seed 000: Kalampangan. Kemendagri spells the district "Sabangau" and the city
-    // "Kota Palangkaraya".
+    // Seed 000: Kalampangan. The seed spells the district "Sebangau" and the city
+    // "Kota Palangka Raya".
     ("62", "Kalimantan Tengah", RegionKind::Province),
-    ("62.71", "Kota Palangka Raya", RegionKind::City),
-    ("62.71.04", "Sebangau", RegionKind::District),
+    ("62.71", "Kota Palangkaraya", RegionKind::City),
+    ("62.71.04", "Sabangau", RegionKind::District),
     (KALAMPANGAN, "Kalampangan", RegionKind::Kelurahan),
     // Seed 001: Dusun Gerdu.
     ("35", "Jawa Timur", RegionKind::Province),
@@ -53,10 +54,10 @@ const REGIONS: &[(&str, &str, RegionKind)] = &[
     (NGADIROJO_KIDUL, "Ngadirojo Kidul", RegionKind::Village),
     ("33.16", "Kabupaten Blora", RegionKind::Regency),
     (RANDUBLATUNG, "Randublatung", RegionKind::District),
-    // Seed 003: Kaliawi Persada. Kemendagri spells the district "Tanjungkarang Pusat".
+    // Seed 003: Kaliawi Persada. The seed spells the district "Tanjung Karang Pusat".
     ("18", "Lampung", RegionKind::Province),
     ("18.71", "Kota Bandar Lampung", RegionKind::City),
-    ("18.71.06", "Tanjung Karang Pusat", RegionKind::District),
+    ("18.71.06", "Tanjungkarang Pusat", RegionKind::District),
     (KALIAWI_PERSADA, "Kaliawi Persada", RegionKind::Kelurahan),
     ("18.71.06.1012.L1", "Lingkungan 1", RegionKind::Lingkungan),
     ("18.71.06.1012.L1.RT03", "RT 3 Lingkungan 1", RegionKind::Rt),
@@ -85,6 +86,16 @@ impl VillageWelfare {
     /// All families in the village, the figure the paper's prose bands the villages by.
     pub fn total(&self) -> u32 {
         self.pra_sejahtera + self.sejahtera_1 + self.sejahtera_2
+    }
+
+    /// The village's official name: Kemendagri spells two villages differently from the
+    /// table (see [`RANDUBLATUNG_TABLE_1`]).
+    pub fn official_name(&self) -> &'static str {
+        match self.code {
+            "33.16.02.2008" => "Sumberejo",
+            "33.16.02.2016" => "Tanggel",
+            _ => self.village,
+        }
     }
 
     /// Kemendagri numbers kelurahan 1xxx and desa 2xxx.
@@ -144,7 +155,8 @@ pub(super) fn regions() -> Vec<(&'static str, &'static str, RegionKind)> {
     for &(code, name, kind) in REGIONS {
         out.push((code, name, kind));
         if code == RANDUBLATUNG {
-            let mut villages: Vec<_> = RANDUBLATUNG_TABLE_1.iter().map(|v| (v.code, v.village, v.kind())).collect();
+            let mut villages: Vec<_> =
+                RANDUBLATUNG_TABLE_1.iter().map(|v| (v.code, v.official_name(), v.kind())).collect();
             villages.sort_by_key(|v| v.0);
             out.extend(villages);
         }
@@ -192,6 +204,25 @@ mod tests {
                 assert!(scaled(v.pra_sejahtera) < pilang, "{}", v.village);
             }
         }
+    }
+
+    /// The demo's official regions are the shipped list's, code, name and kind; only the
+    /// units below the village are the demo's own.
+    #[test]
+    fn official_regions_agree_with_the_shipped_list() {
+        let list = berdaya_files::regions::shipped().expect("the shipped list");
+        let official: std::collections::HashMap<&str, (&str, RegionKind)> =
+            list.iter().map(|l| (l.region.code.as_str(), (l.region.name.as_str(), l.region.kind))).collect();
+        let mut checked = 0;
+        for (code, name, kind) in regions() {
+            if RegionCode::parse(code).expect("code").depth() <= 4 {
+                assert_eq!(official.get(code), Some(&(name, kind)), "{code}");
+                checked += 1;
+            } else {
+                assert!(!official.contains_key(code), "{code} is a local unit");
+            }
+        }
+        assert_eq!(checked, 36, "the 18 official places of REGIONS and the 18 villages of Table 1");
     }
 
     #[test]

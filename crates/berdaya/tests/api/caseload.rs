@@ -401,7 +401,7 @@ async fn browser_assigns_on_the_page_and_the_facilitator_sees_it() {
     let (_driver, driver_url) = start_driver().await;
     let profile = tempfile::tempdir().expect("profile dir");
     let client = connect(&driver_url, profile.path()).await;
-    client.set_window_size(390, 844).await.expect("phone size");
+    crate::crawl::set_screen(&client, 390, 844).await.expect("phone size");
 
     client.goto(&app.url("/login")).await.expect("login page");
     sign_in(&client, "admin", PASSWORD).await.expect("admin signs in");

@@ -42,6 +42,34 @@ impl RegionKind {
     }
 }
 
+impl RegionKind {
+    /// The kind a Kemendagri code names by its shape: `PP` a province; `PP.KK` a regency
+    /// (KK 01–69) or a city (71–99); `PP.KK.CC` a district; `PP.KK.CC.NNNN` a kelurahan
+    /// (first digit 1), a desa (2) or a desa adat (3, kept as a village). Codes below the
+    /// village, or outside these ranges, are not on the official list.
+    pub fn of_official_code(code: &RegionCode) -> Result<RegionKind, String> {
+        let last = code.as_str().rsplit('.').next().unwrap_or_default();
+        let kind = match (code.depth(), last.as_bytes().first()) {
+            (1, _) => Some(RegionKind::Province),
+            (2, _) => match last.parse::<u8>() {
+                Ok(1..=69) => Some(RegionKind::Regency),
+                Ok(71..=99) => Some(RegionKind::City),
+                _ => None,
+            },
+            (3, _) if last != "00" => Some(RegionKind::District),
+            (4, Some(b'1')) => Some(RegionKind::Kelurahan),
+            (4, Some(b'2' | b'3')) => Some(RegionKind::Village),
+            _ => None,
+        };
+        kind.ok_or_else(|| {
+            format!(
+                "`{code}` is not a Kemendagri code (PP, PP.KK with KK 01-69 or 71-99, PP.KK.CC, \
+                 PP.KK.CC.NNNN with N starting 1, 2 or 3)"
+            )
+        })
+    }
+}
+
 /// A region code: Kemendagri segments `PP.KK.CC.DDDD`, then local segments below the village.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -246,6 +274,21 @@ mod tests {
         assert!(
             !RegionCode::parse("18.71.10.1003.L1").unwrap().contains(&RegionCode::parse("18.71.10.1003.L12").unwrap())
         );
+    }
+
+    #[test]
+    fn official_codes_name_their_kind() {
+        let kind = |s: &str| RegionKind::of_official_code(&RegionCode::parse(s).unwrap());
+        assert_eq!(kind("33"), Ok(RegionKind::Province));
+        assert_eq!(kind("33.16"), Ok(RegionKind::Regency));
+        assert_eq!(kind("33.71"), Ok(RegionKind::City));
+        assert_eq!(kind("33.16.02"), Ok(RegionKind::District));
+        assert_eq!(kind("33.16.02.1005"), Ok(RegionKind::Kelurahan));
+        assert_eq!(kind("33.16.02.2006"), Ok(RegionKind::Village));
+        assert_eq!(kind("92.01.01.3001"), Ok(RegionKind::Village));
+        for bad in ["33.70", "33.00", "33.16.00", "33.16.02.4001", "33.16.02.0001", "33.16.02.2006.RT01"] {
+            assert!(kind(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -84,7 +84,7 @@ pub(super) async fn entries_of(s: &dyn Store, entity: &str, entity_id: Option<St
 }
 
 /// The whole chain, checked: numbered 1..n without gaps, every hash linking and matching.
-async fn chain(s: &dyn Store) -> Vec<AuditEntry> {
+pub(super) async fn chain(s: &dyn Store) -> Vec<AuditEntry> {
     let mut out = Vec::new();
     let n = s
         .audit_chain(&mut |e| {
