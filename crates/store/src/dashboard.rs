@@ -114,19 +114,14 @@ pub trait DashboardStore {
     /// [`crate::RegistryStore::search_programs`] keeps them), their enrollments counted
     /// only where the subject lies in the area and the scope (as its `enrolled` count does).
     ///
-    /// An enrollment counts from its `enrolled_on`; until its `ended_on` it holds the status
-    /// of a running enrollment ([`running_status`]), from then on its stored status; one
-    /// without an end date holds its stored status throughout.
+    /// Each month counts the enrollments by the status they held at the month's end, as their
+    /// status history tells it (`enrollment_changes`): the latest change on or before that day.
     async fn program_dashboard(&self, query: &Query, today: Date) -> StoreResult<ProgramDashboard>;
 }
 
-/// The status of an enrollment that runs: the one counted as "enrolled" in coverage, and the
-/// status an ended enrollment held before its end date. Read from the vocabulary (`enrolled`,
-/// formerly `active`) so the series follows its changes.
+/// The status of an enrollment that runs: the one counted as "enrolled" in coverage.
 pub fn running_status() -> EnrollmentStatus {
-    EnrollmentStatus::parse("enrolled")
-        .or_else(|_| EnrollmentStatus::parse("active"))
-        .unwrap_or(EnrollmentStatus::ALL[0])
+    EnrollmentStatus::Enrolled
 }
 
 /// `date` minus whole `years`; 29 February becomes 28 February in a common year.
@@ -330,18 +325,27 @@ fn enrollments_where(q: &Query) -> Where {
     w
 }
 
+/// The next change of the same enrollment after change `c` (by day, then by id), as a
+/// correlated subquery.
+const NEXT_CHANGE: &str = "(SELECT n.changed_on FROM enrollment_changes n WHERE n.enrollment_id = c.enrollment_id \
+     AND (n.changed_on > c.changed_on OR (n.changed_on = c.changed_on AND n.id > c.id)) \
+     ORDER BY n.changed_on, n.id LIMIT 1)";
+
+/// Each month's enrollments by the status they held at its end, read from the status history:
+/// a change holds from the month of its day until the month before the next change's (a
+/// change followed by another in the same month never shows).
 async fn series(c: &mut dyn Conn, q: &Query, today: Date) -> StoreResult<Vec<MonthCounts>> {
     let months = series_months(today);
     let ends: Vec<Date> = months.iter().map(|(_, end)| *end).collect();
-    let mut inner = Sql::new("SELECT e.status AS status, ");
-    inner.append(&month_bin("e.enrolled_on", &ends)).push(" AS eb, ");
-    inner
-        .append(&month_bin("e.ended_on", &ends))
-        .push(" AS xb FROM enrollments e JOIN programs p ON p.id = e.program_id");
+    let mut inner = Sql::new("SELECT c.to_status AS status, ");
+    inner.append(&month_bin("c.changed_on", &ends)).push(" AS fb, ");
+    inner.append(&month_bin(NEXT_CHANGE, &ends)).push(
+        " AS nb FROM enrollment_changes c JOIN enrollments e ON e.id = c.enrollment_id \
+         JOIN programs p ON p.id = e.program_id",
+    );
     inner.append(&enrollments_where(q).to_sql());
-    let mut sql = Sql::new("SELECT status, eb, xb, count(*) AS n FROM (");
-    sql.append(&inner).push(") t GROUP BY status, eb, xb");
-    let running = running_status();
+    let mut sql = Sql::new("SELECT status, fb, nb, count(*) AS n FROM (");
+    sql.append(&inner).push(") t GROUP BY status, fb, nb");
     let mut out: Vec<MonthCounts> = months
         .iter()
         .map(|(start, _)| MonthCounts {
@@ -349,15 +353,13 @@ async fn series(c: &mut dyn Conn, q: &Query, today: Date) -> StoreResult<Vec<Mon
             counts: EnrollmentStatus::ALL.iter().map(|s| (*s, 0)).collect(),
         })
         .collect();
+    let last = out.len() as i64;
     for row in rows(c, &sql).await? {
-        let stored = row.parsed("status", EnrollmentStatus::parse)?;
-        let (enrolled, ended, n) = (row.int("eb")?, row.int("xb")?, count(&row, "n")?);
-        for (m, month) in out.iter_mut().enumerate() {
-            let m = m as i64;
-            if enrolled > m {
-                continue;
-            }
-            let status = if ended >= 0 && ended > m { running } else { stored };
+        let status = row.parsed("status", EnrollmentStatus::parse)?;
+        let (from, next, n) = (row.int("fb")?, row.int("nb")?, count(&row, "n")?);
+        // No next change (`-1`): the status holds to the end of the series.
+        let until = if next < 0 { last } else { next.min(last) };
+        for month in out.iter_mut().take(until as usize).skip(from.max(0) as usize) {
             if let Some(slot) = month.counts.iter_mut().find(|(s, _)| *s == status) {
                 slot.1 += n;
             }

@@ -143,20 +143,18 @@ async fn program(s: &dyn Store, name: &str, agency_id: Id, targets: &[&str]) -> 
     s.create_program(&super::checks::program_draft(name, agency_id, targets)).await.expect("program")
 }
 
-async fn enroll(
-    s: &dyn Store,
-    program: &Program,
-    subject: Subject,
-    status: EnrollmentStatus,
-    on: Date,
-    end: Option<Date>,
-) {
-    let new = NewEnrollment { subject, status, enrolled_on: on, ended_on: end };
-    s.enroll(program.id, &new).await.expect("enroll");
+/// Enrolls `subject` on `on`, then moves it through `changes` (status and day) in order.
+async fn enroll(s: &dyn Store, program: &Program, subject: Subject, on: Date, changes: &[(EnrollmentStatus, Date)]) {
+    let new = NewEnrollment { subject, status: running_status(), enrolled_on: on, ended_on: None };
+    let mut e = s.enroll(program.id, &new).await.expect("enroll");
+    for (to, day) in changes {
+        let change = berdaya_domain::registry::StatusChange { to: *to, on: *day, reason: Some("uji".into()) };
+        e = s.change_enrollment_status(e.id, &change, e.version).await.expect("change status");
+    }
 }
 
-/// Programs' aggregates: the status of each enrollment month by month (running until its end
-/// date, its stored status from then on), and each program's enrolled subjects per target
+/// Programs' aggregates: the status of each enrollment month by month as its history tells
+/// it (a change in the same month as the next one never shows), and each program's enrolled subjects per target
 /// region, in an area and a facilitator's scope.
 pub async fn dashboard_programs(s: Arc<dyn Store>) {
     let s = &*s;
@@ -173,23 +171,25 @@ pub async fn dashboard_programs(s: Arc<dyn Store>) {
     let pkh = program(s, "PKH Blora", dinas.id, &[PILANG, KUTUKAN]).await;
     let kotaku = program(s, "KOTAKU Kaliawi", dinas.id, &["18.71.10.1003"]).await;
     let household = |i: usize| Subject { kind: SubjectKind::Household, id: reg.h[i].id };
-    let running = running_status();
-    enroll(s, &pkh, household(0), running, date!(2025 - 01 - 15), None).await;
-    enroll(s, &pkh, household(1), EnrollmentStatus::Graduated, date!(2024 - 06 - 01), Some(date!(2025 - 06 - 30)))
-        .await;
+    use EnrollmentStatus::{Enrolled, Graduated, Suspended};
+    enroll(s, &pkh, household(0), date!(2025 - 01 - 15), &[]).await;
+    enroll(s, &pkh, household(1), date!(2024 - 06 - 01), &[(Graduated, date!(2025 - 06 - 30))]).await;
     let budiman = Subject { kind: SubjectKind::Person, id: reg.person("Budiman").id };
-    enroll(s, &pkh, budiman, EnrollmentStatus::Suspended, date!(2025 - 03 - 10), None).await;
-    enroll(s, &kotaku, household(3), running, date!(2025 - 11 - 20), None).await;
+    // Suspended and reinstated within April, suspended again in May: April ends enrolled.
+    let budiman_changes =
+        [(Suspended, date!(2025 - 04 - 02)), (Enrolled, date!(2025 - 04 - 20)), (Suspended, date!(2025 - 05 - 20))];
+    enroll(s, &pkh, budiman, date!(2025 - 03 - 10), &budiman_changes).await;
+    enroll(s, &kotaku, household(3), date!(2025 - 11 - 20), &[]).await;
 
     let all = s.program_dashboard(&scope(None, None), TODAY).await.expect("national");
     assert_eq!(all.months.len(), 24);
     assert_eq!((all.months[0].month, all.months[23].month), (date!(2024 - 01 - 01), date!(2025 - 12 - 01)));
     assert_eq!(all.months[0].counts.len(), EnrollmentStatus::ALL.len());
     let series: Vec<(u64, u64, u64)> = all.months.iter().map(month).collect();
-    // 2024-05, 2024-06, 2024-12, 2025-01, 2025-03, 2025-05, 2025-06, 2025-10, 2025-11, 2025-12.
+    // 2024-05, 2024-06, 2024-12, 2025-01, 2025-03, 2025-04, 2025-05, 2025-06, 2025-10, 2025-11, 2025-12.
     let at = |i: usize| series[i];
     assert_eq!([at(4), at(5), at(11), at(12)], [(0, 0, 0), (1, 0, 0), (1, 0, 0), (2, 0, 0)]);
-    assert_eq!([at(14), at(16), at(17)], [(2, 1, 0), (2, 1, 0), (1, 1, 1)]);
+    assert_eq!([at(14), at(15), at(16), at(17)], [(3, 0, 0), (3, 0, 0), (2, 1, 0), (1, 1, 1)]);
     assert_eq!([at(21), at(22), at(23)], [(1, 1, 1), (2, 1, 1), (2, 1, 1)]);
     let names: Vec<&str> = all.coverage.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["KOTAKU Kaliawi", "PKH Blora"]);
