@@ -187,7 +187,7 @@ backend_tests! {
         let (_, _, pdf) = fetch(&clients["officer"], &app, &format!("/programs/{}/summary.pdf", w.prog_blora)).await;
         if let Some(text) = pdf_text(&pdf) {
             let text = flat(&text);
-            for want in ["PKH Blora", "Dinas Sosial Blora", "33.16", "Kepesertaan menurut status", "Peserta aktif 1", "Jumlah seluruhnya 1"] {
+            for want in ["PKH Blora", "Dinas Sosial Blora", "Blora (33.16)", "Kepesertaan menurut status", "Peserta aktif 1", "Jumlah seluruhnya 1"] {
                 assert!(text.contains(want), "the program PDF lacks `{want}`:\n{text}");
             }
             assert!(text.matches("Dinas Sosial Blora").count() >= 2, "the officer's agency heads each page: {text}");

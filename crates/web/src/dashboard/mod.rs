@@ -144,7 +144,7 @@ struct DashboardPage {
 }
 
 /// The chart of a table, drawn from its first column (the pyramid from both, the series
-/// stacked); none for tables of region counts.
+/// stacked); none for the coverage of target regions.
 fn chart_of(t: &Translations, table: &StatTable) -> String {
     let first = |r: &StatRow| (r.label.clone(), r.cells.first().and_then(|c| c.value()));
     match table.id {
@@ -165,6 +165,14 @@ fn chart_of(t: &Translations, table: &StatTable) -> String {
             chart::stacked(&table.title, &series, &periods)
         }
         "covered" => String::new(),
+        // The whole country lists 38 provinces and a district dozens of villages, most of
+        // them empty in any one program: the chart draws the regions that hold something
+        // (the table below still lists every one).
+        "regions" => {
+            let rows: Vec<_> = table.rows.iter().map(first).collect();
+            let held: Vec<_> = rows.iter().filter(|(_, v)| *v != Some(0)).cloned().collect();
+            chart::bars(&table.title, if held.is_empty() { &rows } else { &held })
+        }
         _ => chart::bars(&table.title, &table.rows.iter().map(first).collect::<Vec<_>>()),
     }
 }
@@ -467,4 +475,36 @@ pub async fn programs_api(
     UriQuery(params): UriQuery<DashboardParams>,
 ) -> Result<Json<DashboardDto>, Error> {
     api(state, lang, auth, params, true).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+    use tables::{Shown as Cell, StatRow};
+
+    fn regions(counts: &[(&str, u64)]) -> StatTable {
+        StatTable {
+            id: "regions",
+            title: "Keluarga per wilayah".into(),
+            label: "Wilayah".into(),
+            columns: vec!["Keluarga".into()],
+            rows: counts
+                .iter()
+                .map(|(name, n)| StatRow { key: String::new(), label: (*name).into(), cells: vec![Cell::Count(*n)] })
+                .collect(),
+            totals: None,
+        }
+    }
+
+    #[test]
+    fn the_region_chart_draws_only_the_regions_that_hold_something() {
+        let t = Lang::Id.tr();
+        let svg = chart_of(t, &regions(&[("Aceh", 0), ("Jawa Tengah", 7), ("Bali", 0), ("Lampung", 3)]));
+        assert!(svg.contains("Jawa Tengah") && svg.contains("Lampung"), "{svg}");
+        assert!(!svg.contains("Aceh") && !svg.contains("Bali"), "empty regions are not drawn: {svg}");
+        // All empty: the chart still names them (zero bars), rather than drawing nothing.
+        let svg = chart_of(t, &regions(&[("Aceh", 0), ("Bali", 0)]));
+        assert!(svg.contains("Aceh") && svg.contains("Bali"), "{svg}");
+    }
 }

@@ -620,11 +620,14 @@ async fn view(
         None => None,
     };
     let input = enroll.unwrap_or_else(|| EnrollInput::blank("household", 0));
-    let regions = if p.target_regions.is_empty() {
-        "—".to_string()
-    } else {
-        p.target_regions.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
-    };
+    // Target regions by name (`Kabupaten Blora (33.16)`); one outside the reader's area keeps
+    // its bare code.
+    let mut names = Vec::with_capacity(p.target_regions.len());
+    for r in &p.target_regions {
+        let shown = crate::kit::refs::region_name(state, auth, r.as_str()).await;
+        names.push(shown.unwrap_or_else(|| r.to_string()));
+    }
+    let regions = if names.is_empty() { "—".to_string() } else { names.join(", ") };
     let mut shell = view_shell::<Programs>(lang, auth, &p, p.name.clone());
     shell.actions.push(crate::print::pdf_link(lang, crate::print::program_href(id)));
     let enroll_form = if manages {
