@@ -372,7 +372,18 @@ const sticking = Array.from(document.body.querySelectorAll('*'))
   .filter(e => visible(e) && e.getBoundingClientRect().right > root.clientWidth + 1)
   .filter(e => !Array.from(e.children).some(c => c.getBoundingClientRect().right > root.clientWidth + 1))
   .slice(0, 3).map(e => name(e) + ' (' + Math.round(e.getBoundingClientRect().right) + ' px)');
-return { width: window.innerWidth, checked, low, scroll: root.scrollWidth, client: root.clientWidth, sticking };
+// Touch targets: controls at least 44 px tall; boxes to tick and breadcrumb links at least
+// 24 px (WCAG 2.5.5 and 2.5.8).
+const TARGETS = 'button, select, textarea, summary, input:not([type=hidden]), a.button, nav a, .pager a';
+const small = Array.from(document.querySelectorAll(TARGETS)).filter(visible).flatMap(e => {
+  const r = e.getBoundingClientRect();
+  const tick = e.type === 'checkbox' || e.type === 'radio';
+  const least = tick || e.closest('.breadcrumbs') ? 24 : 44;
+  return Math.min(r.height, tick ? r.width : r.height) + 0.5 < least
+    ? [name(e) + (e.className ? '.' + e.className : '') + ' "' + (e.textContent || '').trim().slice(0, 20) + '" '
+       + Math.round(r.width) + '×' + Math.round(r.height) + ' px'] : [];
+}).slice(0, 5);
+return { width: window.innerWidth, checked, low, scroll: root.scrollWidth, client: root.clientWidth, sticking, small };
 "#;
 
 /// What [`LOOK`] answers.
@@ -384,6 +395,8 @@ struct Look {
     scroll: u32,
     client: u32,
     sticking: Vec<String>,
+    /// Controls smaller than a finger (named with their size).
+    small: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -482,6 +495,9 @@ fn look_faults(look: &Look, v: Viewport) -> Vec<String> {
             "{size}: scrolls sideways ({} px of content in {} px); sticking out: {:?}",
             look.scroll, look.client, look.sticking
         ));
+    }
+    if v.mobile && !look.small.is_empty() {
+        found.push(format!("{size}: touch targets too small (44 px, 24 px to tick): {:?}", look.small));
     }
     found
 }
@@ -795,7 +811,8 @@ async fn crawl_every_role_finds_no_dead_end_and_no_english() {
 }
 
 /// The contrast and overflow check can fail: the login page passes at both sizes, then grey
-/// text on grey and a box wider than the phone are each found and named.
+/// text on grey, a box wider than the phone and a button too small to touch are each found and
+/// named.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_look_finds_low_contrast_text_and_sideways_scrolling() {
     if !browser_installed() {
@@ -816,7 +833,10 @@ async fn the_look_finds_low_contrast_text_and_sideways_scrolling() {
             r#"const s = document.createElement('span'); s.id = 'faint'; s.textContent = 'samar';
                s.style.color = '#777'; s.style.background = '#999'; document.querySelector('main').append(s);
                const w = document.createElement('div'); w.id = 'wide'; w.style.width = '600px'; w.textContent = 'lebar';
-               document.querySelector('main').append(w);"#,
+               document.querySelector('main').append(w);
+               const b = document.createElement('button'); b.id = 'tiny'; b.textContent = 'ok';
+               b.style.minHeight = '0'; b.style.height = '20px'; b.style.padding = '0';
+               document.querySelector('main').append(b);"#,
             vec![],
         )
         .await
@@ -828,6 +848,7 @@ async fn the_look_finds_low_contrast_text_and_sideways_scrolling() {
     assert!(faint.contains("contrast 1.57:1"), "{faint}");
     assert!(faint.contains("rgb(119, 119, 119) on rgb(153, 153, 153)"), "{faint}");
     assert!(found.iter().any(|f| f.contains("scrolls sideways") && f.contains("div#wide")), "{found:?}");
+    assert!(found.iter().any(|f| f.contains("touch targets too small") && f.contains("button#tiny")), "{found:?}");
     let _ = client.close().await;
     drop(driver);
 }
