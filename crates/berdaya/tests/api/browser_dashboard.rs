@@ -18,7 +18,7 @@ use berdaya_store::{PageRequest, Query, Store, Within};
 use fantoccini::Client;
 use serde_json::Value;
 
-use crate::browser::{CHROMEDRIVER, CHROMIUM, Driver, connect, sign_in, snap, start_driver_on, wait_for};
+use crate::browser::{Driver, connect, sign_in, snap, start_driver_on, wait_for};
 use crate::helpers::{Backend, spawn_app};
 
 /// The suppression threshold of the test app (the default).
@@ -252,10 +252,7 @@ async fn add_small_counts(store: &dyn Store) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_dashboards_for_every_role_on_phone_and_laptop() {
-    let required = std::env::var("BERDAYA_REQUIRE_BROWSER").as_deref() == Ok("1");
-    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
-        assert!(!required, "BERDAYA_REQUIRE_BROWSER=1 but chromium-driver is not installed");
-        eprintln!("skipped: chromium-driver not installed (run scripts/install-browser)");
+    if !crate::crawl::browser_installed() {
         return;
     }
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");

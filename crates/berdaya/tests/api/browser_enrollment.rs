@@ -12,7 +12,7 @@ use berdaya_domain::registry::{Enrollment, EnrollmentStatus, SubjectKind};
 use berdaya_store::{PageRequest, Query, Store};
 use fantoccini::{Client, Locator};
 
-use crate::browser::{CHROMEDRIVER, CHROMIUM, Driver, body_text, connect, sign_in, snap, start_driver_on, wait_for};
+use crate::browser::{Driver, body_text, connect, sign_in, snap, start_driver_on, wait_for};
 use crate::helpers::{Backend, spawn_app};
 
 /// The sizes the field uses: a phone and a laptop.
@@ -54,10 +54,7 @@ async fn families(store: &dyn Store) -> (i64, Vec<(Enrollment, i64)>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_suspends_an_enrollment_and_shows_its_history() {
-    let required = std::env::var("BERDAYA_REQUIRE_BROWSER").as_deref() == Ok("1");
-    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
-        assert!(!required, "BERDAYA_REQUIRE_BROWSER=1 but chromium-driver is not installed");
-        eprintln!("skipped: chromium-driver not installed (run scripts/install-browser)");
+    if !crate::crawl::browser_installed() {
         return;
     }
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");

@@ -386,13 +386,10 @@ backend_tests! {
 /// assigns it; the facilitator, signed in next, finds it in their list of households.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_assigns_on_the_page_and_the_facilitator_sees_it() {
-    use crate::browser::{CHROMEDRIVER, CHROMIUM, body_text, connect, sign_in, start_driver, wait_for};
+    use crate::browser::{body_text, connect, sign_in, start_driver, wait_for};
     use fantoccini::Locator;
 
-    let required = std::env::var("BERDAYA_REQUIRE_BROWSER").as_deref() == Ok("1");
-    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
-        assert!(!required, "BERDAYA_REQUIRE_BROWSER=1 but chromium-driver is not installed");
-        eprintln!("skipped: chromium-driver not installed (run scripts/install-browser)");
+    if !crate::crawl::browser_installed() {
         return;
     }
     let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await.expect("sqlite app");

@@ -726,7 +726,7 @@ async fn crawl_role(client: &Client, base: &str, role: &str, faults: &mut Vec<Fa
 
 /// Whether Chromium and its driver are there; without them a browser test says so and passes,
 /// unless `BERDAYA_REQUIRE_BROWSER=1`.
-fn browser_installed() -> bool {
+pub(crate) fn browser_installed() -> bool {
     let required = std::env::var("BERDAYA_REQUIRE_BROWSER").as_deref() == Ok("1");
     if std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists() {
         return true;
