@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod dashboard;
+pub mod framework;
 pub mod import;
 pub mod kit;
 pub mod regions;
@@ -21,6 +22,7 @@ use serde::Serialize;
 
 pub use access::{AccessStore, AuditStore};
 pub use dashboard::DashboardStore;
+pub use framework::FrameworkStore;
 pub use import::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSource};
 pub use regions::{ListedRegion, RegionLoad};
 pub use registry::*;
@@ -134,6 +136,7 @@ pub trait Store:
     + registry::RegistryBulk
     + survey::SurveyStore
     + dashboard::DashboardStore
+    + framework::FrameworkStore
     + access::AccessStore
     + access::AuditStore
     + Send

@@ -10,6 +10,7 @@ pub mod assets;
 pub mod chart;
 pub mod error;
 pub mod extract;
+pub mod framework;
 pub mod html;
 pub mod i18n;
 pub mod kit;
@@ -132,6 +133,7 @@ pub fn router(state: AppState) -> Router {
         .merge(access::router())
         .merge(registry::router())
         .merge(pick::router())
+        .merge(framework::router())
         .merge(survey::router())
         .merge(print::router())
         .merge(openapi::router())
