@@ -23,6 +23,15 @@ const BLORA: &str = "33.16";
 const PKH: &str = "Program Keluarga Harapan";
 const P2K2_GROUP: &str = "Kelompok P2K2 Desa Pilang";
 const LKM_GROUP: &str = "LKM Persada Mandiri";
+/// Seed 000: the agriculture agency of Palangka Raya and the dragon-fruit groups its
+/// extension worker coaches.
+const DISTAN: &str = "Dinas Pertanian dan Ketahanan Pangan Kota Palangka Raya";
+const PALANGKA_RAYA: &str = "62.71";
+const DRAGON_FRUIT_GROUPS: [&str; 3] = [
+    "Kelompok Tani Buah Naga Kalampangan I",
+    "Kelompok Tani Buah Naga Kalampangan II",
+    "Kelompok Tani Buah Naga Kalampangan III",
+];
 
 /// One demo account and the password it was just given.
 #[derive(Clone, PartialEq, Eq)]
@@ -69,7 +78,7 @@ struct Spec {
     assignments: Vec<Assigned>,
 }
 
-/// Creates the six demo accounts, or, when they exist, rebinds them as below, enables them
+/// Creates the demo accounts, or, when they exist, rebinds them as below, enables them
 /// and gives each a fresh random password (ending their sessions). Returns them in role
 /// order with their new passwords.
 ///
@@ -149,7 +158,8 @@ async fn reset(store: &dyn Store, old: &User, new: &NewUser, hash: &PasswordHash
     Ok(user)
 }
 
-/// The six accounts, bound to the records the demo loaded.
+/// The demo accounts (one per role, and the agriculture agency's officer and extension
+/// worker), bound to the records the demo loaded.
 async fn specs(store: &dyn Store) -> anyhow::Result<Vec<Spec>> {
     // Seed 002: the agency that runs PKH in Pilang, and the families it enrolled.
     let programs = store.search_programs(&Query::text(PKH)).await.context("finding the PKH program")?;
@@ -179,6 +189,19 @@ async fn specs(store: &dyn Store) -> anyhow::Result<Vec<Spec>> {
         agency_id: None,
         group_id: None,
     };
+    let distan = store
+        .search_agencies(&Query::text(DISTAN))
+        .await
+        .context("finding the agriculture agency")?
+        .items
+        .into_iter()
+        .find(|a| a.name == DISTAN)
+        .with_context(|| format!("the demo agency {DISTAN} is missing"))?;
+    let mut dragon_fruit = Vec::new();
+    for name in DRAGON_FRUIT_GROUPS {
+        let g = group_named(store, name).await?.with_context(|| format!("the demo group {name} is missing"))?;
+        dragon_fruit.push(Assigned::Group(g.id));
+    }
     let mut facilitator_work: Vec<Assigned> = families.iter().map(|id| Assigned::Household(*id)).collect();
     let mut facilitator_note = format!("{} keluarga PKH Desa Pilang / PKH families of Pilang", families.len());
     if let Some(g) = &p2k2 {
@@ -203,6 +226,19 @@ async fn specs(store: &dyn Store) -> anyhow::Result<Vec<Spec>> {
             draft: draft("pendamping.pkh", "Nur Fadilah, S.Sos.", Role::Facilitator, Some(places::RANDUBLATUNG)),
             bound_to: facilitator_note,
             assignments: facilitator_work,
+        },
+        Spec {
+            draft: UserDraft {
+                agency_id: Some(distan.id),
+                ..draft("petugas.distan", "Rina Marlina, S.P.", Role::ProgramOfficer, Some(PALANGKA_RAYA))
+            },
+            bound_to: distan.name.clone(),
+            assignments: Vec::new(),
+        },
+        Spec {
+            draft: draft("penyuluh", "Sugiarto, S.P.", Role::Facilitator, Some(places::KALAMPANGAN)),
+            bound_to: "BPP Kalampangan: 3 kelompok tani buah naga / 3 dragon-fruit farmer groups".into(),
+            assignments: dragon_fruit,
         },
         Spec {
             draft: UserDraft {

@@ -364,6 +364,7 @@ const MENUS: [(&str, &[&str]); 6] = [
             "Kelompok",
             "Instansi",
             "Program",
+            "Kerangka",
             "Survei",
             "Ekspor",
             "Pengguna",
@@ -372,14 +373,25 @@ const MENUS: [(&str, &[&str]); 6] = [
     ),
     (
         "petugas.pkh",
-        &["Dasbor program", "Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program", "Survei", "Ekspor"],
+        &[
+            "Dasbor program",
+            "Wilayah",
+            "Keluarga",
+            "Individu",
+            "Kelompok",
+            "Instansi",
+            "Program",
+            "Kerangka",
+            "Survei",
+            "Ekspor",
+        ],
     ),
     (
         "pendamping.pkh",
-        &["Dasbor program", "Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program", "Ekspor"],
+        &["Dasbor program", "Wilayah", "Keluarga", "Individu", "Kelompok", "Instansi", "Program", "Kerangka", "Ekspor"],
     ),
-    ("pengurus.lkm", &["Dasbor program", "Wilayah", "Individu", "Kelompok", "Instansi", "Program"]),
-    ("evaluator", &["Dasbor program", "Wilayah", "Instansi", "Program", "Survei", "Ekspor"]),
+    ("pengurus.lkm", &["Dasbor program", "Wilayah", "Individu", "Kelompok", "Instansi", "Program", "Kerangka"]),
+    ("evaluator", &["Dasbor program", "Wilayah", "Instansi", "Program", "Kerangka", "Survei", "Ekspor"]),
     ("pemantau", &["Dasbor program", "Wilayah"]),
 ];
 

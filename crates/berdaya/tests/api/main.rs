@@ -11,6 +11,7 @@ mod caseload;
 mod crawl;
 mod dashboard;
 mod enrollment;
+mod framework;
 mod hardening;
 mod helpers;
 mod kit;

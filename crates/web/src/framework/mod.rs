@@ -1,6 +1,7 @@
 //! Frameworks over HTTP: the list of frameworks with their dimensions, a framework's page,
 //! adding a framework or a dimension, and the dimension picker every tagged record uses.
-//! Reading needs a role that reads programs; adding one that manages reference data.
+//! Reading needs a role that reads programs; adding, an administrator or a program officer
+//! (frameworks are shared by every agency's programs, and never removed).
 
 use axum::extract::State;
 use axum::response::Response;
@@ -35,7 +36,8 @@ fn may_read(auth: &Auth) -> bool {
 }
 
 fn may_manage(auth: &Auth) -> bool {
-    auth.principal().manages_reference_data()
+    let p = auth.principal();
+    p.manages_reference_data() || p.role() == berdaya_domain::access::Role::ProgramOfficer
 }
 
 /// The picker field of dimensions (`name` submits their ids joined by ", "), showing each
