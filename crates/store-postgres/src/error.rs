@@ -86,6 +86,9 @@ pub(crate) fn constraint(name: &str) -> Option<StoreError> {
         "api_tokens_secret_hash_key" => duplicate("secret_hash", "this token secret is already in use"),
         "assignments_household_id_fkey" => reference("household_id", "this household does not exist"),
         "assignments_group_id_fkey" => reference("group_id", "this group does not exist"),
+        "machines_agency_id_inventory_no_key" => {
+            duplicate("inventory_no", "this agency already has a machine with this inventory number")
+        }
         _ => return None,
     })
 }

@@ -162,6 +162,11 @@ pub const CHECKS: &[(&str, Check)] = &[
         Box::pin(checks::regions_load_twice_changes_nothing_and_is_audited(s))
     }),
     ("regions_load_refuses_a_bad_list_whole", |s| Box::pin(checks::regions_load_refuses_a_bad_list_whole(s))),
+    ("machine_create_read_update", |s| Box::pin(checks::machine_create_read_update(s))),
+    ("machine_loan_overlap", |s| Box::pin(checks::machine_loan_overlap(s))),
+    ("machine_loan_lifecycle", |s| Box::pin(checks::machine_loan_lifecycle(s))),
+    ("machine_maintenance_summary", |s| Box::pin(checks::machine_maintenance_summary(s))),
+    ("machine_concurrent_bookings", |s| Box::pin(checks::machine_concurrent_bookings(s))),
 ];
 
 /// Runs every check in turn, each on a fresh store from `factory`. Prefer
@@ -237,6 +242,11 @@ macro_rules! store_conformance {
             regions_load_adds_renames_and_keeps
             regions_load_twice_changes_nothing_and_is_audited
             regions_load_refuses_a_bad_list_whole
+            machine_create_read_update
+            machine_loan_overlap
+            machine_loan_lifecycle
+            machine_maintenance_summary
+            machine_concurrent_bookings
         );
     };
 }
@@ -521,6 +531,7 @@ fn assert_no_number(e: &StoreError, number: &str) {
 
 mod access;
 mod dashboard;
+mod mach;
 mod regions;
 
 /// The conformance checks, one function each; see the module documentation.
@@ -533,6 +544,10 @@ pub mod checks {
         audit_events_and_filters, audit_failed_writes_leave_nothing, audit_import, audit_row_changes,
     };
     pub use super::dashboard::{dashboard_programs, dashboard_registry};
+    pub use super::mach::{
+        machine_concurrent_bookings, machine_create_read_update, machine_loan_lifecycle, machine_loan_overlap,
+        machine_maintenance_summary,
+    };
     pub use super::regions::{
         regions_load_adds_renames_and_keeps, regions_load_refuses_a_bad_list_whole,
         regions_load_twice_changes_nothing_and_is_audited,

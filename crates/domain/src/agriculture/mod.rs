@@ -1,0 +1,3 @@
+//! Agriculture extension: input aid, machinery lending, farmer-group classes.
+
+pub mod machine;
