@@ -60,6 +60,7 @@ enum Kind {
     Group,
     Agency,
     Program,
+    Machine,
 }
 
 impl Kind {
@@ -71,10 +72,11 @@ impl Kind {
             "group" => Kind::Group,
             "agency" => Kind::Agency,
             "program" => Kind::Program,
+            "machine" => Kind::Machine,
             _ => {
                 return Err(Error::bad_request(
                     "kind",
-                    "is not a record kind (use region, household, person, group, agency or program)",
+                    "is not a record kind (use region, household, person, group, agency, program or machine)",
                 ));
             }
         })
@@ -87,14 +89,14 @@ impl Kind {
             Kind::Region => true,
             Kind::Household => auth.reads_people() && p.opens_households(),
             Kind::Person | Kind::Group => auth.reads_people(),
-            Kind::Agency | Kind::Program => p.reads_programs(),
+            Kind::Agency | Kind::Program | Kind::Machine => p.reads_programs(),
         }
     }
 }
 
 /// Records of one kind whose name matches `q`, as a picker shows them.
 #[utoipa::path(get, path = "/api/v1/pick/{kind}", tag = "pick",
-    params(("kind" = String, Path, description = "`region`, `household`, `person`, `group`, `agency` or `program`"), PickParams),
+    params(("kind" = String, Path, description = "`region`, `household`, `person`, `group`, `agency`, `program` or `machine`"), PickParams),
     responses((status = 200, body = Vec<PickItem>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn pick(
     State(state): State<AppState>,
@@ -206,6 +208,24 @@ pub async fn pick(
                         berdaya_domain::registry::text::format_date(s.program.starts_on)
                     ),
                     label: s.program.name,
+                })
+                .collect()
+        }
+        Kind::Machine => {
+            let Some(q) = auth.scope(query) else { return Ok(Json(Vec::new())) };
+            let found = store.search_machines(&berdaya_store::Query { within: None, ..q }).await?;
+            found
+                .items
+                .into_iter()
+                .map(|r| PickItem {
+                    value: r.machine.id.to_string(),
+                    label: crate::agriculture::machines::machine_label(&r.machine),
+                    detail: format!(
+                        "{} · {} · {}",
+                        r.machine.kind.label(code),
+                        r.machine.condition.label(code),
+                        r.agency_name
+                    ),
                 })
                 .collect()
         }

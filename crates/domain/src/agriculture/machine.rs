@@ -390,17 +390,20 @@ fn optional<T>(raw: Option<&str>, parse: impl Fn(&str) -> Result<T, String>) -> 
 const MAX_QUANTITY: i128 = 1_000_000_000_000;
 
 /// Splits `1,5 jam` into the number and the unit (lower-cased, may be empty).
-fn number_and_unit(raw: &str) -> (&str, String) {
+fn number_and_unit(raw: &str) -> Result<(&str, String), String> {
     let s = raw.trim();
     let at = s.find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+' | ' '))).unwrap_or(s.len());
-    (s[..at].trim(), s[at..].trim().to_lowercase())
+    if s[..at].trim().is_empty() {
+        return Err(format!("`{}` is not a number", text::shorten(s)));
+    }
+    Ok((s[..at].trim(), s[at..].trim().to_lowercase()))
 }
 
 /// A decimal written Indonesian style (`1.234,5`) or with a point (`2.25`), as an exact
 /// fraction `mantissa / 10^scale`. With both marks the last one is the decimal mark; a comma
 /// alone is the decimal mark; a single point is the decimal mark, several points group
-/// thousands.
-fn decimal(raw: &str) -> Result<(i128, u32), String> {
+/// thousands (money: `point_groups`, a point always groups thousands).
+fn decimal(raw: &str, point_groups: bool) -> Result<(i128, u32), String> {
     let s: String = raw.chars().filter(|c| *c != ' ').collect();
     if s.starts_with('-') {
         return Err("must not be negative".into());
@@ -414,7 +417,7 @@ fn decimal(raw: &str) -> Result<(i128, u32), String> {
     let decimal_mark = match (commas, points) {
         (0, 0) => None,
         (1, 0) => Some(','),
-        (0, 1) => Some('.'),
+        (0, 1) if !point_groups => Some('.'),
         (0, _) => None,
         (1, _) if s.rfind(',') > s.rfind('.') => Some(','),
         (_, 1) if s.rfind('.') > s.rfind(',') => Some('.'),
@@ -458,25 +461,25 @@ fn exact(raw: &str, mantissa: i128, scale: u32, factor: i128, unit: &str) -> Res
 
 /// Hours of use as whole minutes: `1,5`, `1,5 jam`, `2.25 h` (hours) or `90 menit`.
 pub fn parse_minutes(raw: &str) -> Result<i64, String> {
-    let (number, unit) = number_and_unit(raw);
+    let (number, unit) = number_and_unit(raw)?;
     let factor = match unit.as_str() {
         "" | "jam" | "j" | "h" | "hour" | "hours" => 60,
         "menit" | "min" | "m" | "minutes" => 1,
         _ => return Err(format!("`{}` is not a unit of time (use jam or menit)", text::shorten(&unit))),
     };
-    let (mantissa, scale) = decimal(number)?;
+    let (mantissa, scale) = decimal(number, false)?;
     exact(raw, mantissa, scale, factor, "minutes")
 }
 
 /// An area as whole m²: `0,25`, `0,25 ha` (hectares) or `2500 m2`.
 pub fn parse_area_m2(raw: &str) -> Result<i64, String> {
-    let (number, unit) = number_and_unit(raw);
+    let (number, unit) = number_and_unit(raw)?;
     let factor = match unit.as_str() {
         "" | "ha" | "hektar" | "hectare" | "hectares" => 10_000,
         "m2" | "m²" | "meter persegi" => 1,
         _ => return Err(format!("`{}` is not a unit of area (use ha or m2)", text::shorten(&unit))),
     };
-    let (mantissa, scale) = decimal(number)?;
+    let (mantissa, scale) = decimal(number, false)?;
     exact(raw, mantissa, scale, factor, "m²")
 }
 
@@ -485,7 +488,7 @@ pub fn parse_rupiah(raw: &str) -> Result<i64, String> {
     let s = raw.trim();
     let s = s.strip_prefix("Rp").or_else(|| s.strip_prefix("rp")).or_else(|| s.strip_prefix("RP")).unwrap_or(s);
     let s = s.trim().trim_start_matches('.').trim();
-    let (mantissa, scale) = decimal(s)?;
+    let (mantissa, scale) = decimal(s, true)?;
     exact(raw, mantissa, scale, 1, "rupiah")
 }
 
@@ -565,6 +568,8 @@ mod tests {
     fn rupiah_are_whole() {
         assert_eq!(parse_rupiah("Rp 350.000"), Ok(350_000));
         assert_eq!(parse_rupiah("350000"), Ok(350_000));
+        assert_eq!(parse_rupiah("350.000"), Ok(350_000));
+        assert!(parse_rupiah("35.00").is_err(), "a point groups thousands in rupiah");
         assert_eq!(parse_rupiah("Rp1.250.000,00"), Ok(1_250_000));
         assert!(parse_rupiah("12,5").unwrap_err().contains("whole number of rupiah"));
         assert!(parse_rupiah("-5").is_err());

@@ -661,6 +661,7 @@ async fn view(
         .into_iter()
         .chain(history)
         .chain(enroll_section(lang, "enrollments.enroll", enroll_form))
+        .chain(Some(crate::agriculture::machines::program_section(lang, &p)))
         .collect(),
         ..shell
     })
