@@ -85,9 +85,7 @@ async fn fleet(app: &TestApp, w: &World) -> Fleet {
     )
     .await;
     assert_eq!(s, 201, "{p}");
-    let book = |machine: &Value, group: i64, from: &str, to: &str| {
-        json!({"machine_id": machine["id"], "group_id": group, "starts_on": from, "due_on": to})
-    };
+    let book = |machine: &Value, group: i64, from: &str, to: &str| json!({"machine_id": machine["id"], "group_id": group, "starts_on": from, "due_on": to});
     let (s, lb) = send_json(
         admin,
         Method::POST,
@@ -476,7 +474,8 @@ async fn browser_lends_a_hand_tractor_and_records_its_return_on_a_phone() {
         search.send_keys("Pilang").await.map_err(|e| format!("type the group: {e}"))?;
         let started = std::time::Instant::now();
         loop {
-            let options = client.find_all(Locator::Css("#loan-group_id-list li[role=option]")).await.unwrap_or_default();
+            let options =
+                client.find_all(Locator::Css("#loan-group_id-list li[role=option]")).await.unwrap_or_default();
             if let Some(o) = options.into_iter().next() {
                 o.click().await.map_err(|e| format!("choose the group: {e}"))?;
                 break;
@@ -492,7 +491,8 @@ async fn browser_lends_a_hand_tractor_and_records_its_return_on_a_phone() {
         wait_for(&client, |url, _| url.contains("#loans")).await?;
         snap(&client, "mach-booked").await;
         let loans = app.store.machine_loans(f.tractor).await.map_err(|e| format!("{e}"))?;
-        let loan = loans.iter().find(|l| l.loan.starts_on.to_string() == "2025-02-10").ok_or("the booking was not made")?;
+        let loan =
+            loans.iter().find(|l| l.loan.starts_on.to_string() == "2025-02-10").ok_or("the booking was not made")?;
         let href = format!("/machine-loans/{}", loan.loan.id);
         click(&client, &format!("section#loans a[href='{href}']")).await?;
         wait_for(&client, |url, _| url.ends_with(&href)).await?;

@@ -614,7 +614,8 @@ mod tests {
         };
         let r = r.parse().unwrap();
         assert_eq!((r.usage_minutes, r.usage_m2), (Some(90), Some(2_500)));
-        let out = CheckOutDraft { out_on: "2025-03-05".into(), condition_out: "in_repair".into(), out_by: "Sri".into() };
+        let out =
+            CheckOutDraft { out_on: "2025-03-05".into(), condition_out: "in_repair".into(), out_by: "Sri".into() };
         assert_eq!(out.parse().unwrap_err().0[0].field, "condition_out");
     }
 }

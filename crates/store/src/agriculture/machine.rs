@@ -126,11 +126,11 @@ mod on_kit {
     use berdaya_domain::registry::{Group, Invalid, text};
 
     use crate::StoreError;
-    use crate::registry::Within;
     use crate::kit::{
-        Backend, Conn, Listing, Record, Reference, Row, Spec, Sql, Type, Value, Where, Writable, contains, first,
-        get, insert, job, key, list, page, rows, subtree, update,
+        Backend, Conn, Listing, Record, Reference, Row, Spec, Sql, Type, Value, Where, Writable, contains, first, get,
+        insert, job, key, list, page, rows, subtree, update,
     };
+    use crate::registry::Within;
 
     impl Record for Machine {
         const TABLE: &'static str = "machines";
@@ -277,7 +277,11 @@ mod on_kit {
         ],
         natural: "m.name_key",
         tie: "m.id",
-        filters: &[("kind", "m.kind", Type::Text), ("condition", "m.condition", Type::Text), ("agency_id", "m.agency_id", Type::Int)],
+        filters: &[
+            ("kind", "m.kind", Type::Text),
+            ("condition", "m.condition", Type::Text),
+            ("agency_id", "m.agency_id", Type::Int),
+        ],
     };
 
     fn machine_listing(q: &Query) -> Listing {
@@ -329,7 +333,8 @@ mod on_kit {
         ],
     };
 
-    const LOAN_FROM: &str = "FROM machine_loans l JOIN machines m ON m.id = l.machine_id JOIN groups g ON g.id = l.group_id";
+    const LOAN_FROM: &str =
+        "FROM machine_loans l JOIN machines m ON m.id = l.machine_id JOIN groups g ON g.id = l.group_id";
 
     fn loan_select() -> String {
         format!(
@@ -771,7 +776,8 @@ mod on_kit {
                     let mut months: Vec<MachineMonth> = Vec::new();
                     for row in rows(c, &period).await? {
                         let month = month_of(row.date("out_on")?);
-                        let (minutes, m2) = (row.opt_int("usage_minutes")?.unwrap_or(0), row.opt_int("usage_m2")?.unwrap_or(0));
+                        let (minutes, m2) =
+                            (row.opt_int("usage_minutes")?.unwrap_or(0), row.opt_int("usage_m2")?.unwrap_or(0));
                         match months.last_mut() {
                             Some(last) if last.month == month => {
                                 last.loans += 1;

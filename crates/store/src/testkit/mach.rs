@@ -372,18 +372,15 @@ pub async fn machine_maintenance_summary(s: Arc<dyn Store>) {
         .await
         .expect_err("in repair");
     assert_eq!(invalid_field(&e).0, "machine_id");
-    s.add_maintenance(
-        pump.id,
-        &fix(MaintenanceKind::Service, MachineCondition::Good, date!(2025 - 02 - 10), 350_000),
-    )
-    .await
-    .expect("out of repair");
+    s.add_maintenance(pump.id, &fix(MaintenanceKind::Service, MachineCondition::Good, date!(2025 - 02 - 10), 350_000))
+        .await
+        .expect("out of repair");
     s.book_machine(&booking(pump.id, w.group_a, date!(2025 - 02 - 11), date!(2025 - 02 - 12))).await.expect("lendable");
     let log = s.machine_maintenance(pump.id).await.expect("maintenance");
-    assert_eq!(log.iter().map(|m| (m.done_on, m.cost_rp)).collect::<Vec<_>>(), [
-        (date!(2025 - 02 - 01), 0),
-        (date!(2025 - 02 - 10), 350_000)
-    ]);
+    assert_eq!(
+        log.iter().map(|m| (m.done_on, m.cost_rp)).collect::<Vec<_>>(),
+        [(date!(2025 - 02 - 01), 0), (date!(2025 - 02 - 10), 350_000)]
+    );
     assert_err!(
         s.add_maintenance(9_999, &fix(MaintenanceKind::Inspection, MachineCondition::Good, date!(2025 - 02 - 01), 0))
             .await,
@@ -424,12 +421,15 @@ pub async fn machine_maintenance_summary(s: Arc<dyn Store>) {
         .await
         .expect("agency summary");
     assert_eq!(agency.machines, 2, "the Dinas's and its BPP's, not Blora's");
-    assert_eq!(agency.by_condition, vec![
-        (MachineCondition::Good, 2),
-        (MachineCondition::LightDamage, 0),
-        (MachineCondition::HeavyDamage, 0),
-        (MachineCondition::InRepair, 0),
-    ]);
+    assert_eq!(
+        agency.by_condition,
+        vec![
+            (MachineCondition::Good, 2),
+            (MachineCondition::LightDamage, 0),
+            (MachineCondition::HeavyDamage, 0),
+            (MachineCondition::InRepair, 0),
+        ]
+    );
     assert_eq!((agency.out_now, agency.overdue_now), (2, 2), "the pump's loan was due in February");
     let months: Vec<(&str, u64, i64, i64)> =
         agency.months.iter().map(|m| (m.month.as_str(), m.loans, m.usage_minutes, m.usage_m2)).collect();
@@ -442,7 +442,12 @@ pub async fn machine_maintenance_summary(s: Arc<dyn Store>) {
     assert_eq!((program.machines, program.out_now, program.overdue_now), (2, 1, 1));
     assert_eq!(program.months.len(), 1, "only March is asked for");
     let bpp = s
-        .machine_summary(MachineOwner::Agency(w.bpp), date!(2025 - 04 - 02), date!(2025 - 01 - 01), date!(2025 - 12 - 31))
+        .machine_summary(
+            MachineOwner::Agency(w.bpp),
+            date!(2025 - 04 - 02),
+            date!(2025 - 01 - 01),
+            date!(2025 - 12 - 31),
+        )
         .await
         .expect("bpp");
     assert_eq!((bpp.machines, bpp.out_now, bpp.overdue_now), (1, 1, 0));

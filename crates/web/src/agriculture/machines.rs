@@ -940,12 +940,15 @@ async fn machine_view(
         let group = refs::record_field(state, auth, "group", "group_id", t.t("machine-loans.group"), &d.group_id).await;
         let program =
             refs::record_field(state, auth, "program", "program_id", t.t("machine-loans.program"), &program).await;
-        sections.insert(1, Section {
-            id: "lend".into(),
-            title: t.t("machines.lend").into(),
-            form: Some(loan_form(lang, id, &d, group, program)),
-            ..Default::default()
-        });
+        sections.insert(
+            1,
+            Section {
+                id: "lend".into(),
+                title: t.t("machines.lend").into(),
+                form: Some(loan_form(lang, id, &d, group, program)),
+                ..Default::default()
+            },
+        );
         let f = fix.unwrap_or_else(|| MaintenanceDraft {
             condition_after: MachineCondition::Good.code().into(),
             ..Default::default()
@@ -1014,7 +1017,8 @@ async fn add_maintenance_page(
     };
     let result = async { Ok(state.store().add_maintenance(id, &draft.parse()?).await?) }.await;
     let page = || machine_view(&state, &auth, lang, rec, None, Some(draft.clone()));
-    section_done::<Maintenance, _, _>(lang, result, format!("/machines/{id}#maintenance"), "add-maintenance", page).await
+    section_done::<Maintenance, _, _>(lang, result, format!("/machines/{id}#maintenance"), "add-maintenance", page)
+        .await
 }
 
 /// A machine's loans, oldest first.
@@ -1067,7 +1071,13 @@ enum Redo {
     Return(ReturnDraft),
 }
 
-async fn loan_view(state: &AppState, auth: &Auth, lang: Lang, rec: LoanRec, redo: Option<Redo>) -> Result<ViewPage, Error> {
+async fn loan_view(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    rec: LoanRec,
+    redo: Option<Redo>,
+) -> Result<ViewPage, Error> {
     let t = lang.tr();
     let heading = format!("{} — {}", rec.row.machine_name, rec.row.group_name);
     let mut shell = view_shell::<MachineLoans>(lang, auth, &rec, heading);
@@ -1099,8 +1109,14 @@ async fn loan_view(state: &AppState, auth: &Auth, lang: Lang, rec: LoanRec, redo
             t.t("machine-loans.check_out"),
             vec![
                 Field::date("out_on", t.t("machine-loans.out_on"), &d.out_on).required(),
-                Field::select("condition_out", t.t("machine-loans.condition_out"), &d.condition_out, conditions.clone(), None)
-                    .required(),
+                Field::select(
+                    "condition_out",
+                    t.t("machine-loans.condition_out"),
+                    &d.condition_out,
+                    conditions.clone(),
+                    None,
+                )
+                .required(),
                 Field::text("out_by", t.t("machine-loans.out_by"), &d.out_by).required(),
             ],
         )
@@ -1111,8 +1127,9 @@ async fn loan_view(state: &AppState, auth: &Auth, lang: Lang, rec: LoanRec, redo
             form: Some(form),
             ..Default::default()
         });
-        let cancel = Form::new("cancel", format!("/machine-loans/{id}/cancel"), t.t("machine-loans.cancel"), Vec::new())
-            .hidden("version", version.clone());
+        let cancel =
+            Form::new("cancel", format!("/machine-loans/{id}/cancel"), t.t("machine-loans.cancel"), Vec::new())
+                .hidden("version", version.clone());
         sections.push(Section {
             id: "cancel".into(),
             title: t.t("machine-loans.cancel").into(),
@@ -1141,7 +1158,11 @@ async fn loan_view(state: &AppState, auth: &Auth, lang: Lang, rec: LoanRec, redo
                     .hint(t.t("machine-loans.usage_hours_hint")),
                 Field::text("usage_area", t.t("machine-loans.usage_area"), d.usage_area.clone().unwrap_or_default())
                     .hint(t.t("machine-loans.usage_area_hint")),
-                Field::textarea("damage_note", t.t("machine-loans.damage_note"), d.damage_note.clone().unwrap_or_default()),
+                Field::textarea(
+                    "damage_note",
+                    t.t("machine-loans.damage_note"),
+                    d.damage_note.clone().unwrap_or_default(),
+                ),
             ],
         )
         .hidden("version", version);
@@ -1153,7 +1174,8 @@ async fn loan_view(state: &AppState, auth: &Auth, lang: Lang, rec: LoanRec, redo
         });
     }
     let dash = || "—".to_string();
-    let out_by = if rec.masked { t.t("machine-loans.hidden").to_string() } else { l.out_by.clone().unwrap_or_else(dash) };
+    let out_by =
+        if rec.masked { t.t("machine-loans.hidden").to_string() } else { l.out_by.clone().unwrap_or_else(dash) };
     Ok(ViewPage {
         facts: vec![
             (
@@ -1253,8 +1275,11 @@ pub async fn cancel_api(
 
 async fn check_out_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
     let rec = editable_loan(&state, &auth, id).await.map_err(|e| e.page(lang))?;
-    let draft =
-        CheckOutDraft { out_on: form.get("out_on"), condition_out: form.get("condition_out"), out_by: form.get("out_by") };
+    let draft = CheckOutDraft {
+        out_on: form.get("out_on"),
+        condition_out: form.get("condition_out"),
+        out_by: form.get("out_by"),
+    };
     let version = form.version().unwrap_or(0);
     let result = async { Ok(state.store().check_out(id, &draft.parse()?, version).await?) }.await;
     let page = || loan_view(&state, &auth, lang, rec, Some(Redo::CheckOut(draft.clone())));
