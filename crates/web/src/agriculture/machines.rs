@@ -21,7 +21,7 @@ use berdaya_domain::agriculture::machine::{
 };
 use berdaya_domain::registry::{Group, Id, Invalid, Program, Version};
 use berdaya_files::tables::{SheetTable, TableCell};
-use berdaya_store::agriculture::machine::{LoanRow, MachineRow};
+use berdaya_store::agriculture::machine::{LoanRow, MachineOwner, MachineRow};
 use berdaya_store::{Page, PageRequest, Query};
 use serde::Serialize;
 use time::{Date, OffsetDateTime, UtcOffset};
@@ -1539,7 +1539,8 @@ async fn loans_xlsx(Cx { state, lang, auth }: Cx, params: ListParams) -> Result<
 
 // --- Panels of other pages --------------------------------------------------------------------
 
-/// The group page's panel: the group's loans (out and overdue first, then booked, then past).
+/// The group page's panel: the group's loans (out and overdue first, then booked, then past);
+/// none for a group that never borrowed a machine.
 pub async fn group_panel(state: &AppState, auth: &Auth, lang: Lang, group: &Group) -> Result<Option<Section>, Error> {
     if !auth.principal().reads_programs() {
         return Ok(None);
@@ -1554,6 +1555,9 @@ pub async fn group_panel(state: &AppState, auth: &Auth, lang: Lang, group: &Grou
         LoanStatus::Booked => 2,
         _ => 3,
     };
+    if loans.is_empty() {
+        return Ok(None);
+    }
     loans.sort_by_key(|r| (rank(r), std::cmp::Reverse(r.loan.starts_on)));
     let overdue = loans.iter().filter(|r| r.loan.overdue_on(today)).count();
     let mut title = t.t("machines.group_panel").to_string();
@@ -1569,14 +1573,33 @@ pub async fn group_panel(state: &AppState, auth: &Auth, lang: Lang, group: &Grou
     }))
 }
 
-/// The program page's links to its machinery: the agency's machines, the program's loans,
-/// overdue loans and their XLSX.
-pub fn program_section(lang: Lang, p: &Program) -> Section {
+/// The program page's machinery, when its agency (or a unit of it) has machines: counts by
+/// condition, out and overdue now, and links to the machines, the program's loans, its overdue
+/// loans and their XLSX.
+pub async fn program_section(state: &AppState, lang: Lang, p: &Program) -> Result<Option<Section>, Error> {
     let t = lang.tr();
     let id = p.id;
-    Section {
+    let today = today();
+    let summary = state.store().machine_summary(MachineOwner::Program(id), today, today, today).await?;
+    if summary.machines == 0 {
+        return Ok(None);
+    }
+    let mut rows: Vec<Vec<Cell>> = summary
+        .by_condition
+        .iter()
+        .map(|(c, n)| vec![Cell::text(c.label(lang.code())), Cell::text(n.to_string())])
+        .collect();
+    rows.push(vec![Cell::text(t.t("machines.out_now")), Cell::text(summary.out_now.to_string())]);
+    rows.push(vec![Cell::text(t.t("machine-loans.overdue_title")), Cell::text(summary.overdue_now.to_string())]);
+    Ok(Some(Section {
         id: "machinery".into(),
         title: t.t("machines.program_section").into(),
+        table: Some(Table {
+            headers: vec![t.t("machines.condition").into(), t.t("machines.count").into()],
+            sorts: Vec::new(),
+            rows,
+            empty: t.t("machines.none").into(),
+        }),
         links: vec![
             Link::new(t.t("machines.title"), format!("/machines?agency_id={}", p.agency_id)),
             Link::new(t.t("machine-loans.title"), format!("/machine-loans?program_id={id}")),
@@ -1585,5 +1608,5 @@ pub fn program_section(lang: Lang, p: &Program) -> Section {
             Link::new(t.t("machines.xlsx"), format!("/machines.xlsx?agency_id={}", p.agency_id)),
         ],
         ..Default::default()
-    }
+    }))
 }
