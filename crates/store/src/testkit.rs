@@ -141,6 +141,8 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("dashboard_registry", |s| Box::pin(checks::dashboard_registry(s))),
     ("dashboard_programs", |s| Box::pin(checks::dashboard_programs(s))),
     ("concurrent_updates", |s| Box::pin(checks::concurrent_updates(s))),
+    ("frameworks_shipped", |s| Box::pin(checks::frameworks_shipped(s))),
+    ("frameworks_added_as_data", |s| Box::pin(checks::frameworks_added_as_data(s))),
     ("survey_analyses", |s| Box::pin(checks::survey_analyses(s))),
     ("survey_person_facts", |s| Box::pin(checks::survey_person_facts(s))),
     ("access_users", |s| Box::pin(checks::access_users(s))),
@@ -223,6 +225,8 @@ macro_rules! store_conformance {
             dashboard_registry
             dashboard_programs
             concurrent_updates
+            frameworks_shipped
+            frameworks_added_as_data
             survey_analyses
             survey_person_facts
             access_users
@@ -531,6 +535,7 @@ fn assert_no_number(e: &StoreError, number: &str) {
 
 mod access;
 mod dashboard;
+mod framework;
 mod mach;
 mod regions;
 
@@ -544,6 +549,7 @@ pub mod checks {
         audit_events_and_filters, audit_failed_writes_leave_nothing, audit_import, audit_row_changes,
     };
     pub use super::dashboard::{dashboard_programs, dashboard_registry};
+    pub use super::framework::{frameworks_added_as_data, frameworks_shipped};
     pub use super::mach::{
         machine_concurrent_bookings, machine_create_read_update, machine_loan_lifecycle, machine_loan_overlap,
         machine_maintenance_summary,

@@ -1,3 +1,4 @@
-//! Agriculture extension: input aid, machinery lending, farmer-group classes.
+//! Agriculture extension: input aid planned from members' land, machinery lending, and the
+//! class assessment of farmer groups (seed 000, seed 004).
 
 pub mod machine;

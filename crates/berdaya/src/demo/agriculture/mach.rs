@@ -3,7 +3,6 @@
 //! its usage, another loan returned with damage and repaired, and a water pump still out past
 //! its due date (overdue). Fixed data: the same every load.
 
-use anyhow::Context;
 use berdaya_domain::agriculture::machine::{
     CheckOut, LoanStatus, MachineCondition, MachineKind, MaintenanceKind, NewLoan, NewMachine, NewMaintenance, Return,
 };
@@ -15,24 +14,15 @@ use time::macros::date;
 use super::Agri;
 
 pub(super) async fn load(store: &dyn Store, agri: &Agri) -> anyhow::Result<()> {
-    load_for(store, agri.dinas, agri.bpp, &agri.dragon_fruit_groups, Some(agri.program)).await
-}
-
-/// The machines of `dinas` and its `bpp`, lent to `groups` (at least two) for `program`.
-pub(super) async fn load_for(
-    store: &dyn Store,
-    dinas: Id,
-    bpp: Id,
-    groups: &[Id],
-    program: Option<Id>,
-) -> anyhow::Result<()> {
-    let (first, second) = match groups {
-        [a, b, ..] => (*a, *b),
-        [a] => (*a, *a),
-        [] => anyhow::bail!("the demo's machinery needs a dragon-fruit group"),
+    let (dinas, bpp) = (agri.dinas.id, agri.bpp.id);
+    let (bpp_region, dinas_region) = (&agri.bpp.region, &agri.dinas.region);
+    let program = Some(agri.program.id);
+    let (first, second) = match agri.groups.as_slice() {
+        [a, b, ..] => (a.id, b.id),
+        _ => anyhow::bail!("the demo's machinery needs two dragon-fruit groups"),
     };
-    let bpp_region = store.agency(bpp).await.context("the BPP")?.region;
-    let dinas_region = store.agency(dinas).await.context("the Dinas")?.region;
+    // The BPP's extension worker hands the machines over.
+    let worker = agri.extension_workers.first().map_or("Penyuluh BPP Kalampangan", |s| s.name.as_str());
     let machine = |agency_id: Id, region: &RegionCode, kind, name: &str, no: &str, acquired: Date, place: &str| {
         NewMachine {
             agency_id,
@@ -50,7 +40,7 @@ pub(super) async fn load_for(
     let tractor = store
         .create_machine(&machine(
             bpp,
-            &bpp_region,
+            bpp_region,
             MachineKind::HandTractor,
             "Traktor roda dua Quick G1000 Boxer",
             "BPP-KLP/ALS/2021/001",
@@ -61,7 +51,7 @@ pub(super) async fn load_for(
     store
         .create_machine(&machine(
             bpp,
-            &bpp_region,
+            bpp_region,
             MachineKind::Cultivator,
             "Kultivator Kubota TMC 70",
             "BPP-KLP/ALS/2022/002",
@@ -72,7 +62,7 @@ pub(super) async fn load_for(
     let pump = store
         .create_machine(&machine(
             bpp,
-            &bpp_region,
+            bpp_region,
             MachineKind::WaterPump,
             "Pompa air Honda WB30XT",
             "BPP-KLP/ALS/2022/003",
@@ -83,7 +73,7 @@ pub(super) async fn load_for(
     store
         .create_machine(&machine(
             dinas,
-            &dinas_region,
+            dinas_region,
             MachineKind::HandTractor,
             "Traktor roda dua Yanmar YZC-L",
             "DPKP-PKY/ALS/2020/014",
@@ -93,7 +83,7 @@ pub(super) async fn load_for(
         .await?;
     let mut worn = machine(
         dinas,
-        &dinas_region,
+        dinas_region,
         MachineKind::WaterPump,
         "Pompa air Robin PTG 310",
         "DPKP-PKY/ALS/2020/022",
@@ -123,7 +113,7 @@ pub(super) async fn load_for(
             "Olah lahan kebun buah naga",
         ))
         .await?;
-    let l = store.check_out(l.id, &out(date!(2023 - 02 - 06), "Ketua kelompok"), l.version).await?;
+    let l = store.check_out(l.id, &out(date!(2023 - 02 - 06), worker), l.version).await?;
     store
         .return_loan(
             l.id,
@@ -142,7 +132,7 @@ pub(super) async fn load_for(
     let l = store
         .book_machine(&lend(tractor.id, second, date!(2023 - 03 - 06), date!(2023 - 03 - 09), "Pembuatan bedengan"))
         .await?;
-    let l = store.check_out(l.id, &out(date!(2023 - 03 - 06), "Sekretaris kelompok"), l.version).await?;
+    let l = store.check_out(l.id, &out(date!(2023 - 03 - 06), worker), l.version).await?;
     store
         .return_loan(
             l.id,
@@ -173,7 +163,7 @@ pub(super) async fn load_for(
     let l = store
         .book_machine(&lend(pump.id, first, date!(2023 - 08 - 14), date!(2023 - 08 - 25), "Penyiraman musim kemarau"))
         .await?;
-    let l = store.check_out(l.id, &out(date!(2023 - 08 - 14), "Ketua kelompok"), l.version).await?;
+    let l = store.check_out(l.id, &out(date!(2023 - 08 - 14), worker), l.version).await?;
     debug_assert_eq!(l.status, LoanStatus::Out);
     Ok(())
 }
