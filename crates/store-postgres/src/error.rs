@@ -91,6 +91,15 @@ pub(crate) fn constraint(name: &str) -> Option<StoreError> {
         "api_tokens_secret_hash_key" => duplicate("secret_hash", "this token secret is already in use"),
         "assignments_household_id_fkey" => reference("household_id", "this household does not exist"),
         "assignments_group_id_fkey" => reference("group_id", "this group does not exist"),
+        "machines_agency_id_inventory_no_key" => {
+            duplicate("inventory_no", "this agency already has a machine with this inventory number")
+        }
+        "machines_agency_id_fkey" => reference("agency_id", "this agency does not exist"),
+        "machines_region_fkey" => reference("region", "this region does not exist"),
+        "machine_loans_machine_id_fkey" => reference("machine_id", "this machine does not exist"),
+        "machine_loans_group_id_fkey" => reference("group_id", "this group does not exist"),
+        "machine_loans_program_id_fkey" => reference("program_id", "this program does not exist"),
+        "machine_maintenance_machine_id_fkey" => StoreError::NotFound { entity: "machine" },
         _ => return None,
     })
 }
@@ -99,10 +108,11 @@ pub(crate) fn constraint(name: &str) -> Option<StoreError> {
 mod tests {
     use super::*;
 
-    const MIGRATIONS: [&str; 3] = [
+    const MIGRATIONS: [&str; 4] = [
         include_str!("../migrations/0001_registry.sql"),
         include_str!("../migrations/0002_survey.sql"),
         include_str!("../migrations/0003_access.sql"),
+        include_str!("../migrations/0009_machinery.sql"),
     ];
 
     fn migration_constraints() -> Vec<&'static str> {
@@ -120,6 +130,8 @@ mod tests {
         let internal =
             [&internal[..], &["programs_pkey", "program_regions_pkey", "program_regions_program_id_fkey"]].concat();
         let internal = [&internal[..], &["groups_pkey", "enrollments_pkey"]].concat();
+        let machinery = ["machines_pkey", "machine_loans_pkey", "machine_maintenance_pkey"];
+        let internal = [&internal[..], &machinery].concat();
         // Access: generated ids, assignments (written with ON CONFLICT DO NOTHING), the log.
         let access = ["users_pkey", "api_tokens_pkey", "assignments_pkey", "audit_log_pkey", "audit_log_seq_key"];
         let assignment_keys = ["assignments_user_id_household_id_key", "assignments_user_id_group_id_key"];

@@ -142,7 +142,8 @@ mod vocabulary_checks {
     const MIGRATION: &str = concat!(
         include_str!("../migrations/0001_registry.sql"),
         include_str!("../migrations/0003_access.sql"),
-        include_str!("../migrations/0005_enrollment_life.sql")
+        include_str!("../migrations/0005_enrollment_life.sql"),
+        include_str!("../migrations/0009_machinery.sql")
     );
 
     /// The codes listed by the CHECK constraint `name` in the migrations, as the latest one
@@ -158,7 +159,8 @@ mod vocabulary_checks {
     /// Each CHECK lists exactly the domain vocabulary's codes, in order.
     #[test]
     fn checks_mirror_the_vocabularies() {
-        let cases: [(&str, Vec<&str>); 11] = [
+        use berdaya_domain::agriculture::machine::{LoanStatus, MachineCondition, MachineKind, MaintenanceKind};
+        let cases: [(&str, Vec<&str>); 17] = [
             ("regions_kind_check", RegionKind::ALL.iter().map(|v| v.code()).collect()),
             ("households_welfare_stage_check", WelfareStage::ALL.iter().map(|v| v.code()).collect()),
             ("people_sex_check", Sex::ALL.iter().map(|v| v.code()).collect()),
@@ -170,6 +172,12 @@ mod vocabulary_checks {
             ("agencies_kind_check", AgencyKind::ALL.iter().map(|v| v.code()).collect()),
             ("enrollments_status_check", EnrollmentStatus::ALL.iter().map(|v| v.code()).collect()),
             ("users_role_check", Role::ALL.iter().map(|v| v.code()).collect()),
+            ("machines_kind_check", MachineKind::ALL.iter().map(|v| v.code()).collect()),
+            ("machines_condition_check", MachineCondition::ALL.iter().map(|v| v.code()).collect()),
+            ("machine_loans_condition_out_check", MachineCondition::ALL.iter().map(|v| v.code()).collect()),
+            ("machine_loans_condition_in_check", MachineCondition::ALL.iter().map(|v| v.code()).collect()),
+            ("machine_loans_status_check", LoanStatus::ALL.iter().map(|v| v.code()).collect()),
+            ("machine_maintenance_kind_check", MaintenanceKind::ALL.iter().map(|v| v.code()).collect()),
         ];
         for (name, codes) in cases {
             assert_eq!(check_codes(name), codes, "{name}");

@@ -6,6 +6,7 @@
 //! [`StoreError::Conflict`], never a silent overwrite.
 
 pub mod access;
+pub mod agriculture;
 pub mod dashboard;
 pub mod framework;
 pub mod import;
@@ -21,6 +22,7 @@ use berdaya_domain::registry::{Invalid, Version};
 use serde::Serialize;
 
 pub use access::{AccessStore, AuditStore};
+pub use agriculture::machine::MachineStore;
 pub use dashboard::DashboardStore;
 pub use framework::FrameworkStore;
 pub use import::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSource};
@@ -139,6 +141,7 @@ pub trait Store:
     + framework::FrameworkStore
     + access::AccessStore
     + access::AuditStore
+    + agriculture::machine::MachineStore
     + Send
     + Sync
     + 'static

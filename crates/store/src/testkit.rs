@@ -164,6 +164,11 @@ pub const CHECKS: &[(&str, Check)] = &[
         Box::pin(checks::regions_load_twice_changes_nothing_and_is_audited(s))
     }),
     ("regions_load_refuses_a_bad_list_whole", |s| Box::pin(checks::regions_load_refuses_a_bad_list_whole(s))),
+    ("machine_create_read_update", |s| Box::pin(checks::machine_create_read_update(s))),
+    ("machine_loan_overlap", |s| Box::pin(checks::machine_loan_overlap(s))),
+    ("machine_loan_lifecycle", |s| Box::pin(checks::machine_loan_lifecycle(s))),
+    ("machine_maintenance_summary", |s| Box::pin(checks::machine_maintenance_summary(s))),
+    ("machine_concurrent_bookings", |s| Box::pin(checks::machine_concurrent_bookings(s))),
 ];
 
 /// Runs every check in turn, each on a fresh store from `factory`. Prefer
@@ -241,6 +246,11 @@ macro_rules! store_conformance {
             regions_load_adds_renames_and_keeps
             regions_load_twice_changes_nothing_and_is_audited
             regions_load_refuses_a_bad_list_whole
+            machine_create_read_update
+            machine_loan_overlap
+            machine_loan_lifecycle
+            machine_maintenance_summary
+            machine_concurrent_bookings
         );
     };
 }
@@ -526,6 +536,7 @@ fn assert_no_number(e: &StoreError, number: &str) {
 mod access;
 mod dashboard;
 mod framework;
+mod mach;
 mod regions;
 
 /// The conformance checks, one function each; see the module documentation.
@@ -539,6 +550,10 @@ pub mod checks {
     };
     pub use super::dashboard::{dashboard_programs, dashboard_registry};
     pub use super::framework::{frameworks_added_as_data, frameworks_shipped};
+    pub use super::mach::{
+        machine_concurrent_bookings, machine_create_read_update, machine_loan_lifecycle, machine_loan_overlap,
+        machine_maintenance_summary,
+    };
     pub use super::regions::{
         regions_load_adds_renames_and_keeps, regions_load_refuses_a_bad_list_whole,
         regions_load_twice_changes_nothing_and_is_audited,

@@ -109,6 +109,9 @@ impl utoipa::Modify for KitPaths {
         openapi.paths.merge(paths::<groups::Groups>());
         openapi.paths.merge(paths::<agencies::Agencies>());
         openapi.paths.merge(paths::<programs::Programs>());
+        openapi.paths.merge(paths::<crate::agriculture::machines::Machines>());
+        openapi.paths.merge(paths::<crate::agriculture::machines::MachineLoans>());
+        openapi.merge(<crate::agriculture::machines::MachineApi as OpenApi>::openapi());
     }
 }
 

@@ -61,6 +61,7 @@ enum Kind {
     Agency,
     Program,
     Dimension,
+    Machine,
 }
 
 impl Kind {
@@ -73,10 +74,11 @@ impl Kind {
             "agency" => Kind::Agency,
             "program" => Kind::Program,
             "dimension" => Kind::Dimension,
+            "machine" => Kind::Machine,
             _ => {
                 return Err(Error::bad_request(
                     "kind",
-                    "is not a record kind (use region, household, person, group, agency, program or dimension)",
+                    "is not a record kind (use region, household, person, group, agency, program, dimension or machine)",
                 ));
             }
         })
@@ -89,14 +91,14 @@ impl Kind {
             Kind::Region => true,
             Kind::Household => auth.reads_people() && p.opens_households(),
             Kind::Person | Kind::Group => auth.reads_people(),
-            Kind::Agency | Kind::Program | Kind::Dimension => p.reads_programs(),
+            Kind::Agency | Kind::Program | Kind::Dimension | Kind::Machine => p.reads_programs(),
         }
     }
 }
 
 /// Records of one kind whose name matches `q`, as a picker shows them.
 #[utoipa::path(get, path = "/api/v1/pick/{kind}", tag = "pick",
-    params(("kind" = String, Path, description = "`region`, `household`, `person`, `group`, `agency`, `program` or `dimension`"), PickParams),
+    params(("kind" = String, Path, description = "`region`, `household`, `person`, `group`, `agency`, `program`, `dimension` or `machine`"), PickParams),
     responses((status = 200, body = Vec<PickItem>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn pick(
     State(state): State<AppState>,
@@ -232,6 +234,24 @@ pub async fn pick(
                 }
             }
             items
+        }
+        Kind::Machine => {
+            let Some(q) = auth.scope(query) else { return Ok(Json(Vec::new())) };
+            let found = store.search_machines(&berdaya_store::Query { within: None, ..q }).await?;
+            found
+                .items
+                .into_iter()
+                .map(|r| PickItem {
+                    value: r.machine.id.to_string(),
+                    label: crate::agriculture::machines::machine_label(&r.machine),
+                    detail: format!(
+                        "{} · {} · {}",
+                        r.machine.kind.label(code),
+                        r.machine.condition.label(code),
+                        r.agency_name
+                    ),
+                })
+                .collect()
         }
     };
     Ok(Json(items))

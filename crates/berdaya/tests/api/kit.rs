@@ -34,7 +34,8 @@ fn links(html: &str) -> Vec<String> {
 }
 
 /// The record pages the kit serves (the crawl stays among them).
-const REGISTRY: [&str; 6] = ["/regions", "/households", "/people", "/groups", "/agencies", "/programs"];
+const REGISTRY: [&str; 8] =
+    ["/regions", "/households", "/people", "/groups", "/agencies", "/programs", "/machines", "/machine-loans"];
 
 backend_tests! {
     async fn json_ids_may_be_numbers_and_flags_booleans(app: TestApp) {

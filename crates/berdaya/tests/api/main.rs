@@ -16,6 +16,7 @@ mod hardening;
 mod helpers;
 mod kit;
 mod login;
+mod mach;
 mod messages;
 mod pages;
 mod pick;

@@ -303,6 +303,7 @@ async fn view(
     let subject = Subject { kind: SubjectKind::Group, id };
     let enrolled = store.subject_enrollments(subject).await?;
     let history = subject_history_section(state, auth, lang, &[subject]).await?;
+    let machine_loans = crate::agriculture::machines::group_panel(state, auth, lang, &g).await?;
     let mut headers = vec![
         t.t("people.name").into(),
         t.t("groups.role").into(),
@@ -366,6 +367,7 @@ async fn view(
                 ..Default::default()
             }),
             Some(enrollments_section(lang, auth, enrolled)),
+            machine_loans,
             Some(history),
         ]
         .into_iter()

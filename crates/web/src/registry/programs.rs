@@ -628,6 +628,7 @@ async fn view(
         names.push(shown.unwrap_or_else(|| r.to_string()));
     }
     let regions = if names.is_empty() { "—".to_string() } else { names.join(", ") };
+    let machinery = crate::agriculture::machines::program_section(state, lang, &p).await?;
     let mut shell = view_shell::<Programs>(lang, auth, &p, p.name.clone());
     shell.actions.push(crate::print::pdf_link(lang, crate::print::program_href(id)));
     let enroll_form = if manages {
@@ -661,6 +662,7 @@ async fn view(
         .into_iter()
         .chain(history)
         .chain(enroll_section(lang, "enrollments.enroll", enroll_form))
+        .chain(machinery)
         .collect(),
         ..shell
     })

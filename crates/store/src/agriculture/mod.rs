@@ -1,0 +1,3 @@
+//! Storage of agriculture extension: input aid, machinery lending, farmer-group classes.
+
+pub mod machine;
