@@ -162,6 +162,10 @@ pub const CHECKS: &[(&str, Check)] = &[
         Box::pin(checks::regions_load_twice_changes_nothing_and_is_audited(s))
     }),
     ("regions_load_refuses_a_bad_list_whole", |s| Box::pin(checks::regions_load_refuses_a_bad_list_whole(s))),
+    ("aid_land_and_facts", |s| Box::pin(checks::aid_land_and_facts(s))),
+    ("aid_dose_table", |s| Box::pin(checks::aid_dose_table(s))),
+    ("aid_plan_allocation", |s| Box::pin(checks::aid_plan_allocation(s))),
+    ("aid_distributions", |s| Box::pin(checks::aid_distributions(s))),
 ];
 
 /// Runs every check in turn, each on a fresh store from `factory`. Prefer
@@ -237,6 +241,10 @@ macro_rules! store_conformance {
             regions_load_adds_renames_and_keeps
             regions_load_twice_changes_nothing_and_is_audited
             regions_load_refuses_a_bad_list_whole
+            aid_land_and_facts
+            aid_dose_table
+            aid_plan_allocation
+            aid_distributions
         );
     };
 }
@@ -520,6 +528,7 @@ fn assert_no_number(e: &StoreError, number: &str) {
 }
 
 mod access;
+mod aid;
 mod dashboard;
 mod regions;
 
@@ -532,6 +541,7 @@ pub mod checks {
         access_sessions, access_tokens, access_users, access_within, audit_chain_under_concurrency,
         audit_events_and_filters, audit_failed_writes_leave_nothing, audit_import, audit_row_changes,
     };
+    pub use super::aid::{aid_distributions, aid_dose_table, aid_land_and_facts, aid_plan_allocation};
     pub use super::dashboard::{dashboard_programs, dashboard_registry};
     pub use super::regions::{
         regions_load_adds_renames_and_keeps, regions_load_refuses_a_bad_list_whole,
