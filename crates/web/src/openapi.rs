@@ -105,6 +105,7 @@ impl utoipa::Modify for KitPaths {
         openapi.paths.merge(paths::<groups::Groups>());
         openapi.paths.merge(paths::<agencies::Agencies>());
         openapi.paths.merge(paths::<programs::Programs>());
+        openapi.merge(<crate::agriculture::aid::AidApi as utoipa::OpenApi>::openapi());
     }
 }
 

@@ -382,7 +382,8 @@ pub struct NewLand {
 pub struct LandDraft {
     pub person_id: String,
     pub crop: String,
-    pub area: String,
+    /// In m² or ha: `2500`, `0,25 ha`.
+    pub land_area: String,
     #[serde(default)]
     pub note: Option<String>,
 }
@@ -392,7 +393,7 @@ impl LandDraft {
         let mut c = Checker::new();
         let person_id = c.field("person_id", text::id(&self.person_id));
         let crop = c.field("crop", Crop::parse(&self.crop));
-        let area_m2 = c.field("area", parse_area(&self.area));
+        let area_m2 = c.field("land_area", parse_area(&self.land_area));
         let note = c.field("note", text::optional_text(self.note.as_deref(), 500));
         c.finish()?;
         match (person_id, crop, area_m2, note) {
@@ -407,7 +408,7 @@ impl From<&Land> for LandDraft {
         LandDraft {
             person_id: l.person_id.to_string(),
             crop: l.crop.code().into(),
-            area: format!("{} m2", l.area_m2),
+            land_area: format!("{} m2", l.area_m2),
             note: l.note.clone(),
         }
     }
@@ -1036,7 +1037,7 @@ mod tests {
         assert_eq!(plan.parse().map(|p| p.crops), Ok(vec![Crop::Rice, Crop::Chilli]));
         let e = PlanDraft { crops: vec![], ..plan }.parse().expect_err("no crop");
         assert_eq!(e.0[0].field, "crops");
-        let land = LandDraft { person_id: "1".into(), crop: "dragon_fruit".into(), area: "0,25 ha".into(), note: None };
+        let land = LandDraft { person_id: "1".into(), crop: "dragon_fruit".into(), land_area: "0,25 ha".into(), note: None };
         assert_eq!(land.parse().map(|l| l.area_m2), Ok(2_500));
     }
 }

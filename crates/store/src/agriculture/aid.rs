@@ -363,7 +363,7 @@ async fn dose_free(c: &mut dyn Conn, d: &NewDose, except: Option<Id>) -> StoreRe
     if first(c, &sql).await?.is_some() {
         return Err(StoreError::Duplicate {
             field: "item_id",
-            message: format!("the dose table already has this item for {}", d.crop.label("en").to_lowercase()),
+            message: format!("the dose table already has this item for {}", d.crop.code()),
         });
     }
     Ok(())
@@ -790,7 +790,7 @@ impl<B: Backend> AidStore for B {
                     .map_err(|e| match e {
                         StoreError::NotFound { .. } => StoreError::Reference {
                             field: "item_id",
-                            message: format!("item {} does not exist", d.item_id),
+                            message: format!("item {id} does not exist", id = d.item_id),
                         },
                         e => e,
                     })?;

@@ -68,7 +68,7 @@ async fn world(s: &dyn Store, areas: &[i64]) -> World {
             .await
             .expect("member");
         if *area > 0 {
-            let land = LandDraft { person_id: p.id.to_string(), crop: "rice".into(), area: format!("{area} m2"), note: None };
+            let land = LandDraft { person_id: p.id.to_string(), crop: "rice".into(), land_area: format!("{area} m2"), note: None };
             s.add_land(&land.parse().expect("land")).await.expect("add land");
         }
         members.push(p.id);
@@ -90,18 +90,18 @@ pub async fn aid_land_and_facts(s: Arc<dyn Store>) {
     let s = &*s;
     let w = world(s, &[0, 0]).await;
     let (a, b) = (w.members[0], w.members[1]);
-    let quarter = LandDraft { person_id: a.to_string(), crop: "dragon_fruit".into(), area: "0,25 ha".into(), note: Some("Kebun belakang".into()) };
+    let quarter = LandDraft { person_id: a.to_string(), crop: "dragon_fruit".into(), land_area: "0,25 ha".into(), note: Some("Kebun belakang".into()) };
     let first = s.add_land(&quarter.parse().expect("parse")).await.expect("add");
     assert_eq!((first.area_m2, first.crop, first.version), (2_500, Crop::DragonFruit, 1));
-    let chilli = LandDraft { person_id: a.to_string(), crop: "chilli".into(), area: "1.5 ha".into(), note: None };
+    let chilli = LandDraft { person_id: a.to_string(), crop: "chilli".into(), land_area: "1.5 ha".into(), note: None };
     s.add_land(&chilli.parse().expect("parse")).await.expect("add");
     assert_eq!(s.person_land(a).await.expect("land").iter().map(|l| l.area_m2).sum::<i64>(), 17_500);
     assert_eq!(s.group_land(w.group).await.expect("group land").len(), 2);
-    let changed = LandDraft { area: "3000".into(), ..quarter };
+    let changed = LandDraft { land_area: "3000".into(), ..quarter };
     let updated = s.update_land(first.id, &changed.parse().expect("parse"), 1).await.expect("update");
     assert_eq!((updated.area_m2, updated.version), (3_000, 2));
     assert_err!(s.update_land(first.id, &changed.parse().expect("parse"), 1).await, StoreError::Conflict { .. });
-    let nobody = LandDraft { person_id: "999999".into(), crop: "rice".into(), area: "1 ha".into(), note: None };
+    let nobody = LandDraft { person_id: "999999".into(), crop: "rice".into(), land_area: "1 ha".into(), note: None };
     assert_err!(s.add_land(&nobody.parse().expect("parse")).await, StoreError::Reference { field: "person_id", .. });
     // The survey's registry factor reads the sum of the parcels; no land, no area.
     let facts = s.person_facts(&[a.to_string(), b.to_string()], &q("")).await.expect("facts");
@@ -176,7 +176,7 @@ pub async fn aid_plan_allocation(s: Arc<dyn Store>) {
     // One plan per season.
     assert_err!(s.create_aid_plan(&new).await, StoreError::Duplicate { field: "season", .. });
     // Land changes; the stored lines do not until the plan is recomputed.
-    let more = LandDraft { person_id: m[3].to_string(), crop: "rice".into(), area: "0,5 ha".into(), note: None };
+    let more = LandDraft { person_id: m[3].to_string(), crop: "rice".into(), land_area: "0,5 ha".into(), note: None };
     s.add_land(&more.parse().expect("land")).await.expect("land");
     assert_eq!(s.aid_plan_lines(plan.id).await.expect("lines").len(), 4 * rice_items);
     let again = s.recompute_aid_plan(plan.id).await.expect("recompute");

@@ -367,6 +367,8 @@ async fn view(
             }),
             Some(enrollments_section(lang, auth, enrolled)),
             Some(history),
+            crate::agriculture::aid::land_panel(state, auth, lang, &g).await?,
+            crate::agriculture::aid::group_panel(state, auth, lang, &g).await?,
         ]
         .into_iter()
         .flatten()
