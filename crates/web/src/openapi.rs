@@ -36,6 +36,7 @@ use crate::survey;
         crate::registry::export::identified, crate::registry::export::deidentified,
         crate::pick::pick,
         crate::dashboard::registry_api, crate::dashboard::programs_api,
+        crate::framework::list, crate::framework::show, crate::framework::create, crate::framework::add_dimension,
     ),
     components(schemas(
         crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldErrorDto, crate::Health,
@@ -53,6 +54,8 @@ use crate::survey;
         users::UserDto, users::AccountDto, users::TokenDto, users::NewTokenDto, users::MeDto, UserInput, TokenInput,
         caseload::AssignmentDto, caseload::CaseloadDto, caseload::ChangedDto, caseload::AssignmentsInput,
         caseload::MoveInput,
+        crate::framework::FrameworkDto, crate::framework::DimensionDto, crate::framework::FrameworkInput,
+        crate::framework::DimensionInput,
     )),
     tags(
         (name = "regions", description = "Province → regency/city → district → village → dusun/lingkungan/RW/RT"),
@@ -66,6 +69,7 @@ use crate::survey;
         (name = "access", description = "Who the request acts as; accounts and API tokens (administrators)"),
         (name = "export", description = "Registry exports, by the caller's role and area"),
         (name = "dashboard", description = "Aggregate counts for the caller's area and scope, small counts suppressed for viewers"),
+        (name = "frameworks", description = "Frameworks (four bina, 7D…) and their dimensions, which activities and findings are tagged with"),
         (name = "health", description = "Liveness"),
     ),
     modifiers(&Security, &KitPaths),

@@ -1,4 +1,4 @@
-//! Agriculture extension: input aid (land, doses, season plans, distributions), machinery
-//! lending and farmer-group class assessment.
+//! Agriculture extension: input aid planned from members' land, machinery lending, and the
+//! class assessment of farmer groups (seed 000, seed 004).
 
 pub mod aid;
