@@ -12,6 +12,8 @@ use time::macros::date;
 
 use super::places;
 
+mod aid;
+
 /// The seed-000 and seed-004 world as stored, for the parts' loaders.
 #[allow(dead_code)]
 pub(super) struct Agri {
@@ -139,5 +141,6 @@ pub(super) async fn load(store: &dyn Store) -> anyhow::Result<u64> {
     };
     // Each part's loader, in order (activities first: findings may cite them).
     let _ = &agri;
+    aid::load(store, &agri).await.context("demo input aid")?;
     Ok(created)
 }
