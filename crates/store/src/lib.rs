@@ -23,6 +23,7 @@ use serde::Serialize;
 
 pub use access::{AccessStore, AuditStore};
 pub use agriculture::machine::MachineStore;
+pub use agriculture::aid::AidStore;
 pub use dashboard::DashboardStore;
 pub use framework::FrameworkStore;
 pub use import::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSource};
@@ -142,6 +143,7 @@ pub trait Store:
     + access::AccessStore
     + access::AuditStore
     + agriculture::machine::MachineStore
+    + agriculture::aid::AidStore
     + Send
     + Sync
     + 'static

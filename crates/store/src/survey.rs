@@ -137,7 +137,8 @@ pub trait SurveyStore {
     /// NIKs or person ids, as the response file holds them), for factors taken from the
     /// registry. Only people `scope` lets the caller see are found (its `region` and
     /// `within`; other fields are ignored); anyone else is left out exactly like an unknown
-    /// key. Land areas are not recorded yet, so none is given.
+    /// key. A person's land area is the sum of their registered land parcels (input aid),
+    /// none when they have none.
     async fn person_facts(&self, keys: &[String], scope: &Query) -> StoreResult<FactsMap>;
 }
 
@@ -214,6 +215,13 @@ mod on_kit {
         for row in rows(c, &sql).await? {
             if let Some((_, f)) = found.get_mut(&row.int("person_id")?) {
                 f.groups.push(row.text("name")?);
+            }
+        }
+        let ids: Vec<i64> = found.keys().copied().collect();
+        for (id, area) in crate::agriculture::aid::land_areas(c, &ids).await? {
+            if let Some((_, f)) = found.get_mut(&id) {
+                // Whole square metres, exactly representable.
+                f.land_area_m2 = Some(area as f64);
             }
         }
         for (id, (nik, facts)) in found {

@@ -169,6 +169,10 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("machine_loan_lifecycle", |s| Box::pin(checks::machine_loan_lifecycle(s))),
     ("machine_maintenance_summary", |s| Box::pin(checks::machine_maintenance_summary(s))),
     ("machine_concurrent_bookings", |s| Box::pin(checks::machine_concurrent_bookings(s))),
+    ("aid_land_and_facts", |s| Box::pin(checks::aid_land_and_facts(s))),
+    ("aid_dose_table", |s| Box::pin(checks::aid_dose_table(s))),
+    ("aid_plan_allocation", |s| Box::pin(checks::aid_plan_allocation(s))),
+    ("aid_distributions", |s| Box::pin(checks::aid_distributions(s))),
 ];
 
 /// Runs every check in turn, each on a fresh store from `factory`. Prefer
@@ -251,6 +255,10 @@ macro_rules! store_conformance {
             machine_loan_lifecycle
             machine_maintenance_summary
             machine_concurrent_bookings
+            aid_land_and_facts
+            aid_dose_table
+            aid_plan_allocation
+            aid_distributions
         );
     };
 }
@@ -534,6 +542,7 @@ fn assert_no_number(e: &StoreError, number: &str) {
 }
 
 mod access;
+mod aid;
 mod dashboard;
 mod framework;
 mod mach;
@@ -548,6 +557,7 @@ pub mod checks {
         access_sessions, access_tokens, access_users, access_within, audit_chain_under_concurrency,
         audit_events_and_filters, audit_failed_writes_leave_nothing, audit_import, audit_row_changes,
     };
+    pub use super::aid::{aid_distributions, aid_dose_table, aid_land_and_facts, aid_plan_allocation};
     pub use super::dashboard::{dashboard_programs, dashboard_registry};
     pub use super::framework::{frameworks_added_as_data, frameworks_shipped};
     pub use super::mach::{

@@ -112,6 +112,7 @@ impl utoipa::Modify for KitPaths {
         openapi.paths.merge(paths::<crate::agriculture::machines::Machines>());
         openapi.paths.merge(paths::<crate::agriculture::machines::MachineLoans>());
         openapi.merge(<crate::agriculture::machines::MachineApi as OpenApi>::openapi());
+        openapi.merge(<crate::agriculture::aid::AidApi as utoipa::OpenApi>::openapi());
     }
 }
 

@@ -13,6 +13,7 @@ use time::macros::date;
 use super::places;
 
 mod mach;
+mod aid;
 
 /// The seed-000 and seed-004 world as stored, for the parts' loaders.
 #[allow(dead_code)]
@@ -142,5 +143,6 @@ pub(super) async fn load(store: &dyn Store) -> anyhow::Result<u64> {
     // Each part's loader, in order (activities first: findings may cite them).
     let _ = &agri;
     mach::load(store, &agri).await.context("demo machinery")?;
+    aid::load(store, &agri).await.context("demo input aid")?;
     Ok(created)
 }

@@ -2,6 +2,7 @@
 //! and on PostgreSQL (when `BERDAYA_TEST_PG_URL` names a server).
 
 mod access;
+mod aid;
 mod api;
 mod bad_input;
 mod browser;

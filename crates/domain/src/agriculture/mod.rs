@@ -2,3 +2,4 @@
 //! class assessment of farmer groups (seed 000, seed 004).
 
 pub mod machine;
+pub mod aid;

@@ -369,6 +369,8 @@ async fn view(
             Some(enrollments_section(lang, auth, enrolled)),
             machine_loans,
             Some(history),
+            crate::agriculture::aid::land_panel(state, auth, lang, &g).await?,
+            crate::agriculture::aid::group_panel(state, auth, lang, &g).await?,
         ]
         .into_iter()
         .flatten()
