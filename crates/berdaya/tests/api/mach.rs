@@ -553,3 +553,33 @@ async fn browser_lends_a_hand_tractor_and_records_its_return_on_a_phone() {
     assert_eq!(back.loan.usage_m2, Some(2_500));
     assert_eq!(back.loan.out_by.as_deref(), Some("Pak Slamet"));
 }
+
+/// The demo lends BPP Kalampangan's hand tractor to a dragon-fruit group and gets it back
+/// with its usage, repairs it, and has a water pump out past its due date.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_lends_the_hand_tractor_and_has_an_overdue_loan() {
+    use berdaya_domain::agriculture::machine::LoanStatus;
+    use berdaya_store::{PageRequest, Query};
+
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
+    let store = &*app.store;
+    berdaya::demo::load(store).await.expect("demo data");
+    let found = store.search_machines(&Query::text("Quick G1000")).await.expect("machines");
+    let tractor = &found.items.first().expect("the BPP's hand tractor").machine;
+    let loans = store.machine_loans(tractor.id).await.expect("loans");
+    let first = &loans[0].loan;
+    assert_eq!((first.status, first.usage_minutes, first.usage_m2), (LoanStatus::Returned, Some(840), Some(5_000)));
+    assert!(loans[0].group_name.contains("Buah Naga"), "{}", loans[0].group_name);
+    assert_eq!(store.machine_maintenance(tractor.id).await.expect("maintenance").len(), 1);
+    let today = berdaya_web::agriculture::machines::today().to_string();
+    let late = Query { page: PageRequest::new(1, 50), filters: vec![("overdue_on".into(), today)], ..Query::default() };
+    let late = store.search_loans(&late).await.expect("overdue");
+    assert_eq!(late.total, 1, "one loan overdue");
+    let group = late.items[0].loan.group_id;
+    let (s, html) = page(&app.client, app.url(&format!("/groups/{group}"))).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Pompa air Honda WB30XT") && html.contains("terlambat"), "the group panel shows it late");
+    let program = late.items[0].loan.program_id.expect("the loan's program");
+    let (_, html) = page(&app.client, app.url(&format!("/programs/{program}"))).await;
+    assert!(html.contains("section") && html.contains("id=\"machinery\""), "the program shows its machinery");
+}

@@ -23,8 +23,8 @@ pub(super) async fn load(store: &dyn Store, agri: &Agri) -> anyhow::Result<()> {
     };
     // The BPP's extension worker hands the machines over.
     let worker = agri.extension_workers.first().map_or("Penyuluh BPP Kalampangan", |s| s.name.as_str());
-    let machine = |agency_id: Id, region: &RegionCode, kind, name: &str, no: &str, acquired: Date, place: &str| {
-        NewMachine {
+    let machine =
+        |agency_id: Id, region: &RegionCode, kind, name: &str, no: &str, acquired: Date, place: &str| NewMachine {
             agency_id,
             kind,
             name: name.into(),
@@ -34,8 +34,7 @@ pub(super) async fn load(store: &dyn Store, agri: &Agri) -> anyhow::Result<()> {
             condition: MachineCondition::Good,
             acquired_on: Some(acquired),
             note: None,
-        }
-    };
+        };
     let gudang = "Gudang alsintan BPP Kalampangan";
     let tractor = store
         .create_machine(&machine(
