@@ -40,13 +40,13 @@ FROM frameworks f JOIN (
     UNION ALL SELECT 'bina', 'usaha', 'Bina Usaha', 'Modal, pasar, informasi, sarana produksi, transportasi.', 2
     UNION ALL SELECT 'bina', 'lingkungan', 'Bina Lingkungan', 'Lingkungan fisik dan sosial: keasaman gambut, drainase, pembukaan lahan tanpa bakar.', 3
     UNION ALL SELECT 'bina', 'kelembagaan', 'Bina Kelembagaan', 'Kelompok tani, kelasnya, aturan dan kerja samanya.', 4
-    UNION ALL SELECT '7d', 'developing', 'Membangun hubungan (Developing relationships)', NULL, 1
-    UNION ALL SELECT '7d', 'discovering', 'Menemukan kapasitas (Discovering capacities)', NULL, 2
-    UNION ALL SELECT '7d', 'dreaming', 'Memimpikan masa depan (Dreaming community futures)', NULL, 3
-    UNION ALL SELECT '7d', 'directing', 'Mengarahkan aksi (Directing community actions)', NULL, 4
-    UNION ALL SELECT '7d', 'designing', 'Merancang aksi (Designing community actions)', NULL, 5
-    UNION ALL SELECT '7d', 'delivering', 'Melaksanakan dan memantau (Delivering)', NULL, 6
-    UNION ALL SELECT '7d', 'documenting', 'Mendokumentasikan dan belajar (Documenting and learning)', NULL, 7
+    UNION ALL SELECT '7d', 'developing', 'Membangun hubungan', 'Tahap pertama 7D: membangun hubungan dan kepercayaan dengan warga.', 1
+    UNION ALL SELECT '7d', 'discovering', 'Menemukan kapasitas', 'Mengenali kemampuan dan sumber daya yang dimiliki warga.', 2
+    UNION ALL SELECT '7d', 'dreaming', 'Memimpikan masa depan', 'Warga merumuskan cita-cita bersama.', 3
+    UNION ALL SELECT '7d', 'directing', 'Mengarahkan aksi', 'Menentukan arah dan prioritas tindakan.', 4
+    UNION ALL SELECT '7d', 'designing', 'Merancang aksi', 'Menyusun rencana kegiatan.', 5
+    UNION ALL SELECT '7d', 'delivering', 'Melaksanakan dan memantau', 'Kegiatan dijalankan sambil dipantau.', 6
+    UNION ALL SELECT '7d', 'documenting', 'Mendokumentasikan dan belajar', 'Mencatat hasil dan mengambil pelajaran.', 7
     UNION ALL SELECT 'partisipasi', 'persiapan', 'Tahap persiapan', 'Rekening kelompok, rembug desa, RUKK.', 1
     UNION ALL SELECT 'partisipasi', 'pelaksanaan', 'Tahap pelaksanaan fisik', 'Pengolahan lahan, peningkatan kesuburan, perbaikan prasarana, sarana produksi, penanaman, pemeliharaan.', 2
     UNION ALL SELECT 'partisipasi', 'keaktifan', 'Keaktifan anggota', 'Berpendapat, berbagi informasi, berkonsultasi dengan penyuluh, mengevaluasi, mencari informasi.', 3

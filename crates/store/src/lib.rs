@@ -22,8 +22,8 @@ use berdaya_domain::registry::{Invalid, Version};
 use serde::Serialize;
 
 pub use access::{AccessStore, AuditStore};
-pub use agriculture::machine::MachineStore;
 pub use agriculture::aid::AidStore;
+pub use agriculture::machine::MachineStore;
 pub use dashboard::DashboardStore;
 pub use framework::FrameworkStore;
 pub use import::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSource};

@@ -12,8 +12,8 @@ use time::macros::date;
 
 use super::places;
 
-mod mach;
 mod aid;
+mod mach;
 
 /// The seed-000 and seed-004 world as stored, for the parts' loaders.
 #[allow(dead_code)]

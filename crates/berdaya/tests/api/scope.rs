@@ -49,12 +49,18 @@ fn probe(
 }
 
 /// Write routes that carry no reference at all, with the reason.
-const NO_REFERENCES: [(&str, &str, &str); 2] = [
+const NO_REFERENCES: [(&str, &str, &str); 4] = [
     ("post", "/api/v1/survey/analyses", "an upload of an instrument and responses: no record ids"),
     (
         "post",
         "/api/v1/regions",
         "the code is the new record's own identity (checked against the area), not a reference",
+    ),
+    ("post", "/api/v1/frameworks", "a framework is national reference data: its body names no record"),
+    (
+        "post",
+        "/api/v1/frameworks/{id}/dimensions",
+        "frameworks are national reference data, in no area: every role that reads programs sees them all",
     ),
 ];
 

@@ -1,5 +1,5 @@
 //! Agriculture extension: input aid planned from members' land, machinery lending, and the
 //! class assessment of farmer groups (seed 000, seed 004).
 
-pub mod machine;
 pub mod aid;
+pub mod machine;

@@ -1,4 +1,4 @@
 //! Storage of agriculture extension: input aid, machinery lending, farmer-group classes.
 
-pub mod machine;
 pub mod aid;
+pub mod machine;
