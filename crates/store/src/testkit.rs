@@ -162,6 +162,10 @@ pub const CHECKS: &[(&str, Check)] = &[
         Box::pin(checks::regions_load_twice_changes_nothing_and_is_audited(s))
     }),
     ("regions_load_refuses_a_bad_list_whole", |s| Box::pin(checks::regions_load_refuses_a_bad_list_whole(s))),
+    ("activity_create_read_update", |s| Box::pin(checks::activity_create_read_update(s))),
+    ("activity_attendance", |s| Box::pin(checks::activity_attendance(s))),
+    ("activity_search_calendar", |s| Box::pin(checks::activity_search_calendar(s))),
+    ("activity_attachments", |s| Box::pin(checks::activity_attachments(s))),
 ];
 
 /// Runs every check in turn, each on a fresh store from `factory`. Prefer
@@ -237,6 +241,10 @@ macro_rules! store_conformance {
             regions_load_adds_renames_and_keeps
             regions_load_twice_changes_nothing_and_is_audited
             regions_load_refuses_a_bad_list_whole
+            activity_create_read_update
+            activity_attendance
+            activity_search_calendar
+            activity_attachments
         );
     };
 }
@@ -520,6 +528,7 @@ fn assert_no_number(e: &StoreError, number: &str) {
 }
 
 mod access;
+mod activity;
 mod dashboard;
 mod regions;
 
@@ -531,6 +540,9 @@ pub mod checks {
         access_assignments, access_bulk_assignments, access_caseload, access_move_assignments, access_passwords,
         access_sessions, access_tokens, access_users, access_within, audit_chain_under_concurrency,
         audit_events_and_filters, audit_failed_writes_leave_nothing, audit_import, audit_row_changes,
+    };
+    pub use super::activity::{
+        activity_attachments, activity_attendance, activity_create_read_update, activity_search_calendar,
     };
     pub use super::dashboard::{dashboard_programs, dashboard_registry};
     pub use super::regions::{
