@@ -36,6 +36,9 @@ use crate::survey;
         crate::registry::export::identified, crate::registry::export::deidentified,
         crate::pick::pick,
         crate::dashboard::registry_api, crate::dashboard::programs_api,
+        crate::activity::attendance::show, crate::activity::attendance::replace, crate::activity::attendance::group_api,
+        crate::activity::attendance::person_api, crate::activity::attachments::list, crate::activity::attachments::upload_api,
+        crate::activity::attachments::download, crate::activity::attachments::delete_api,
     ),
     components(schemas(
         crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldErrorDto, crate::Health,
@@ -53,6 +56,13 @@ use crate::survey;
         users::UserDto, users::AccountDto, users::TokenDto, users::NewTokenDto, users::MeDto, UserInput, TokenInput,
         caseload::AssignmentDto, caseload::CaseloadDto, caseload::ChangedDto, caseload::AssignmentsInput,
         caseload::MoveInput,
+        crate::activity::ActivityDto, crate::activity::ActivityRowDto, crate::activity::RateDto,
+        crate::activity::ActivityInput, crate::activity::ActivityUpdate,
+        crate::activity::attendance::AttendanceDto, crate::activity::attendance::ActivityAttendanceDto,
+        crate::activity::attendance::AttendanceInput, crate::activity::attendance::AttendanceRowInput,
+        crate::activity::attendance::PersonRateDto, crate::activity::attendance::GroupAttendanceDto,
+        crate::activity::attendance::PersonAttendanceDto, crate::activity::attendance::PersonActivityDto,
+        crate::activity::attachments::AttachmentDto, crate::activity::attachments::AttachmentUpload,
     )),
     tags(
         (name = "regions", description = "Province → regency/city → district → village → dusun/lingkungan/RW/RT"),
@@ -66,6 +76,7 @@ use crate::survey;
         (name = "access", description = "Who the request acts as; accounts and API tokens (administrators)"),
         (name = "export", description = "Registry exports, by the caller's role and area"),
         (name = "dashboard", description = "Aggregate counts for the caller's area and scope, small counts suppressed for viewers"),
+        (name = "activities", description = "Activities of a program, their attendance and attached files"),
         (name = "health", description = "Liveness"),
     ),
     modifiers(&Security, &KitPaths),
@@ -105,6 +116,7 @@ impl utoipa::Modify for KitPaths {
         openapi.paths.merge(paths::<groups::Groups>());
         openapi.paths.merge(paths::<agencies::Agencies>());
         openapi.paths.merge(paths::<programs::Programs>());
+        openapi.paths.merge(paths::<crate::activity::Activities>());
     }
 }
 

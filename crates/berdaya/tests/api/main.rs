@@ -2,9 +2,11 @@
 //! and on PostgreSQL (when `BERDAYA_TEST_PG_URL` names a server).
 
 mod access;
+mod act;
 mod api;
 mod bad_input;
 mod browser;
+mod browser_activity;
 mod browser_dashboard;
 mod browser_enrollment;
 mod caseload;

@@ -149,7 +149,7 @@ pub const DEIDENTIFIED_COLUMNS: [&str; 10] = [
 ];
 
 /// The installation's pseudonym key, made on first use and kept in the settings.
-async fn pseudonymizer(state: &AppState) -> Result<Pseudonymizer, Error> {
+pub(crate) async fn pseudonymizer(state: &AppState) -> Result<Pseudonymizer, Error> {
     let key = match state.store().setting("pseudonym_key").await? {
         Some(k) => k,
         None => {

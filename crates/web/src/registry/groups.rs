@@ -367,6 +367,7 @@ async fn view(
             }),
             Some(enrollments_section(lang, auth, enrolled)),
             Some(history),
+            crate::activity::group_panel(state, auth, lang, &g).await?,
         ]
         .into_iter()
         .flatten()

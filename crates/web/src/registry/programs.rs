@@ -656,6 +656,7 @@ async fn view(
             title: t.t("enrollments.title").into(),
             table: Some(table),
             pager: Some(pager),
+            links: vec![crate::activity::program_link(lang, id)],
             ..Default::default()
         }]
         .into_iter()
