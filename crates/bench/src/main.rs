@@ -2,6 +2,7 @@
 //! and search, a load test on both backends). A thin dispatcher: each subcommand lives in its
 //! own module.
 
+mod attendance;
 mod load;
 mod process;
 mod regions;
@@ -43,6 +44,8 @@ enum Command {
     Search(registry::SearchArgs),
     /// `berdaya import regions` (91,599 regions) into an empty database on SQLite and PostgreSQL, twice.
     Regions(regions::RegionsArgs),
+    /// Record attendance for a 500-person activity (one bulk upsert) on SQLite and PostgreSQL: ms per run.
+    Attendance(attendance::AttendanceArgs),
     /// Load test: 50 clients for 30 s on SQLite and PostgreSQL while a CLI import runs; fails on any 5xx.
     Load(load::LoadArgs),
 }
@@ -55,5 +58,6 @@ fn main() -> anyhow::Result<()> {
         Command::Search(args) => registry::run_search(&args),
         Command::Load(args) => load::run(&args),
         Command::Regions(args) => regions::run(&args),
+        Command::Attendance(args) => attendance::run(&args),
     }
 }

@@ -506,8 +506,7 @@ pub fn percent(lang: Lang, r: Rate) -> String {
 
 async fn group_xlsx(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, params: ListParams) -> Result<Response, Error> {
     let t = lang.tr();
-    let (g, _, _, rows, names) = group_rates(&state, &auth, id, &params).await?;
-    let _ = &g.name;
+    let (_, _, _, rows, names) = group_rates(&state, &auth, id, &params).await?;
     let table = berdaya_files::tables::SheetTable {
         name: t.t("attendance.group_title").to_string(),
         headers: vec![
