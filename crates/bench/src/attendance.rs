@@ -79,7 +79,12 @@ async fn bench(store: &dyn Store, backend: &str, args: &AttendanceArgs) -> anyho
         ..Default::default()
     };
     let program = store.create_program(&program.parse()?).await?;
-    let group = GroupDraft { name: "Poktan".into(), kind: "farmer_group".into(), region: "62.71.04.1005".into(), ..Default::default() };
+    let group = GroupDraft {
+        name: "Poktan".into(),
+        kind: "farmer_group".into(),
+        region: "62.71.04.1005".into(),
+        ..Default::default()
+    };
     let group = store.create_group(&group.parse()?).await?;
     let activity = ActivityDraft {
         program_id: program.id.to_string(),

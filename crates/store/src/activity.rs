@@ -7,8 +7,7 @@
 
 use async_trait::async_trait;
 use berdaya_domain::activity::{
-    Activity, ActivityKind, Attachment, Attendance, AttendanceEntry, AttendanceStatus, NewActivity, NewAttachment,
-    Rate,
+    Activity, ActivityKind, Attachment, Attendance, AttendanceEntry, AttendanceStatus, NewActivity, NewAttachment, Rate,
 };
 use berdaya_domain::registry::{Id, RegionCode, Staff, Version};
 use time::Date;
@@ -121,8 +120,12 @@ pub trait ActivityStore {
     async fn activity_rate(&self, activity_id: Id) -> StoreResult<Rate>;
     /// Per member of a group (those with a recorded row), their attendance at the activities
     /// that invited the group held in the period (either bound may be open), by name.
-    async fn group_attendance(&self, group_id: Id, from: Option<Date>, to: Option<Date>)
-    -> StoreResult<Vec<PersonRate>>;
+    async fn group_attendance(
+        &self,
+        group_id: Id,
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> StoreResult<Vec<PersonRate>>;
     /// A person's attendance at every activity held in the period, newest first, and the rate.
     async fn person_attendance(
         &self,
@@ -132,8 +135,12 @@ pub trait ActivityStore {
     ) -> StoreResult<(Rate, Vec<PersonAttendance>)>;
     /// A program's activities per month per kind, its attendance, and per invited group its
     /// members' attendance, over the period.
-    async fn activity_summary(&self, program_id: Id, from: Option<Date>, to: Option<Date>)
-    -> StoreResult<ActivitySummary>;
+    async fn activity_summary(
+        &self,
+        program_id: Id,
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> StoreResult<ActivitySummary>;
 
     /// A member of staff and their agency.
     async fn staff_member(&self, id: Id) -> StoreResult<StaffRow>;
@@ -157,7 +164,8 @@ mod on_kit {
 
     use crate::StoreError;
     use crate::kit::{
-        Backend, Conn, Listing, Record, Reference, Row, Spec, Sql, Type, Value, Where, Writable, contains, exec, first, get, insert, job, key, page, rows, subtree,
+        Backend, Conn, Listing, Record, Reference, Row, Spec, Sql, Type, Value, Where, Writable, contains, exec, first,
+        get, insert, job, key, page, rows, subtree,
     };
     use crate::registry::Within;
 
@@ -286,7 +294,8 @@ mod on_kit {
          a.duration_min, a.region, r.name AS region_name, \
          (SELECT count(CASE WHEN t.status = 'present' THEN 1 END) FROM attendance t WHERE t.activity_id = a.id) AS present, \
          (SELECT count(*) FROM attendance t WHERE t.activity_id = a.id) AS recorded";
-    const ROW_FROM: &str = "FROM activities a JOIN programs p ON p.id = a.program_id JOIN regions r ON r.code = a.region";
+    const ROW_FROM: &str =
+        "FROM activities a JOIN programs p ON p.id = a.program_id JOIN regions r ON r.code = a.region";
 
     fn count(row: &Row, col: &str) -> StoreResult<u64> {
         Ok(u64::try_from(row.int(col)?.max(0)).unwrap_or(0))
@@ -374,14 +383,21 @@ mod on_kit {
              JOIN activities a ON a.id = t.activity_id JOIN people x ON x.id = t.person_id \
              WHERE EXISTS (SELECT 1 FROM activity_groups l WHERE l.activity_id = a.id AND l.group_id = "
         ));
-        sql.bind(group_id).push(") AND EXISTS (SELECT 1 FROM group_members m WHERE m.person_id = t.person_id AND m.group_id = ");
+        sql.bind(group_id)
+            .push(") AND EXISTS (SELECT 1 FROM group_members m WHERE m.person_id = t.person_id AND m.group_id = ");
         sql.bind(group_id).push(")");
         period(&mut sql, "a.held_on", from, to);
         sql.push(" GROUP BY x.id, x.name, x.name_key ORDER BY x.name_key, x.id");
         rows(c, &sql)
             .await?
             .iter()
-            .map(|r| Ok(PersonRate { person_id: r.int("person_id")?, person_name: r.text("person_name")?, rate: rate_of(r)? }))
+            .map(|r| {
+                Ok(PersonRate {
+                    person_id: r.int("person_id")?,
+                    person_name: r.text("person_name")?,
+                    rate: rate_of(r)?,
+                })
+            })
             .collect()
     }
 
@@ -449,20 +465,16 @@ mod on_kit {
                 sql.push(" AND ").append(&subtree("a.region", r.as_str()));
             }
             sql.push(" ORDER BY a.held_on, a.id");
-            self.read(job(move |c| {
-                Box::pin(async move { rows(c, &sql).await?.iter().map(activity_row).collect() })
-            }))
-            .await
+            self.read(job(move |c| Box::pin(async move { rows(c, &sql).await?.iter().map(activity_row).collect() })))
+                .await
         }
 
         async fn group_activities(&self, group_id: Id, limit: u32) -> StoreResult<Vec<ActivityRow>> {
             let mut sql = Sql::new(format!("{ROW_SELECT} {ROW_FROM} WHERE "));
             sql.append(&exists_link("activity_groups", "group_id", group_id));
             sql.push(&format!(" ORDER BY a.held_on DESC, a.id DESC LIMIT {}", limit.clamp(1, 200)));
-            self.read(job(move |c| {
-                Box::pin(async move { rows(c, &sql).await?.iter().map(activity_row).collect() })
-            }))
-            .await
+            self.read(job(move |c| Box::pin(async move { rows(c, &sql).await?.iter().map(activity_row).collect() })))
+                .await
         }
 
         async fn record_attendance(&self, activity_id: Id, entries: &[AttendanceEntry]) -> StoreResult<u64> {
@@ -603,9 +615,8 @@ mod on_kit {
             self.read(job(move |c| {
                 Box::pin(async move {
                     crate::kit::require::<Program>(c, program_id).await?;
-                    let mut sql = Sql::new(
-                        "SELECT a.held_on, a.kind, count(*) AS n FROM activities a WHERE a.program_id = ",
-                    );
+                    let mut sql =
+                        Sql::new("SELECT a.held_on, a.kind, count(*) AS n FROM activities a WHERE a.program_id = ");
                     sql.bind(program_id);
                     period(&mut sql, "a.held_on", from, to);
                     sql.push(" GROUP BY a.held_on, a.kind ORDER BY a.held_on, a.kind");
@@ -647,7 +658,9 @@ mod on_kit {
                     let groups = rows(c, &sql)
                         .await?
                         .iter()
-                        .map(|r| Ok(GroupRate { group_id: r.int("id")?, group_name: r.text("name")?, rate: rate_of(r)? }))
+                        .map(|r| {
+                            Ok(GroupRate { group_id: r.int("id")?, group_name: r.text("name")?, rate: rate_of(r)? })
+                        })
                         .collect::<StoreResult<Vec<_>>>()?;
                     Ok(ActivitySummary { months, attendance, groups })
                 })

@@ -44,7 +44,12 @@ async fn field(store: &dyn Store) -> Field {
         let r = RegionDraft { code: code.into(), name: name.into(), kind: kind.into() }.parse().expect("region");
         store.create_region(&r).await.expect("create region");
     }
-    let bpp = AgencyDraft { name: "UPTD BPP Kalampangan".into(), kind: "unit".into(), region: "62.71.04".into(), parent_id: None };
+    let bpp = AgencyDraft {
+        name: "UPTD BPP Kalampangan".into(),
+        kind: "unit".into(),
+        region: "62.71.04".into(),
+        parent_id: None,
+    };
     let bpp = store.create_agency(&bpp.parse().expect("agency")).await.expect("agency").id;
     let staff = NewStaff { name: "Rahmat Hidayat".into(), position: "Penyuluh pertanian".into() };
     store.add_staff(bpp, &staff).await.expect("staff");
@@ -56,7 +61,12 @@ async fn field(store: &dyn Store) -> Field {
         ..Default::default()
     };
     store.create_program(&program.parse().expect("program")).await.expect("program");
-    let g = GroupDraft { name: "Poktan Tunas Harapan".into(), kind: "farmer_group".into(), region: KELURAHAN.into(), ..Default::default() };
+    let g = GroupDraft {
+        name: "Poktan Tunas Harapan".into(),
+        kind: "farmer_group".into(),
+        region: KELURAHAN.into(),
+        ..Default::default()
+    };
     let group = store.create_group(&g.parse().expect("group")).await.expect("group").id;
     let mut members = Vec::new();
     for (i, name) in ["Andi Saputra", "Budi Hartono", "Citra Lestari"].into_iter().enumerate() {
@@ -98,7 +108,8 @@ async fn browser_an_extension_worker_records_an_activity_and_its_attendance_on_a
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
     let store = &*app.store;
     let f = field(store).await;
-    let port = PORTS.clone().find(|p| TcpListener::bind(("127.0.0.1", *p)).is_ok()).expect("a free port in 18700–18719");
+    let port =
+        PORTS.clone().find(|p| TcpListener::bind(("127.0.0.1", *p)).is_ok()).expect("a free port in 18700–18719");
     let (driver, driver_url): (Driver, String) = start_driver_on(port).await;
     let profile = tempfile::tempdir().expect("profile dir");
     let client = connect(&driver_url, profile.path()).await;

@@ -231,8 +231,20 @@ impl ActivityDraft {
         let report = c.field("report", text::optional_text(self.report.as_deref(), 8000));
         c.finish()?;
         match (
-            program_id, kind, title, topic, held_on, starts_at, duration_min, region, place, staff_ids, group_ids,
-            tag_ids, materials, report,
+            program_id,
+            kind,
+            title,
+            topic,
+            held_on,
+            starts_at,
+            duration_min,
+            region,
+            place,
+            staff_ids,
+            group_ids,
+            tag_ids,
+            materials,
+            report,
         ) {
             (
                 Some(program_id),

@@ -122,10 +122,7 @@ pub async fn activity_create_read_update(s: Arc<dyn Store>) {
     assert_eq!(b.group_ids, vec![w.groups[1].id, w.groups[0].id]);
     assert_eq!(b.starts_at, None);
     let stale = s.update_activity(a.id, &new, 1).await.expect_err("stale");
-    assert!(
-        matches!(stale, StoreError::Conflict { entity: "activity", expected: 1, actual: 2 }),
-        "{stale:?}"
-    );
+    assert!(matches!(stale, StoreError::Conflict { entity: "activity", expected: 1, actual: 2 }), "{stale:?}");
     assert_eq!(s.activity(a.id).await.expect("read").title, "Penyuluhan pupuk organik", "nothing changed");
     assert!(matches!(s.activity(a.id + 1000).await, Err(StoreError::NotFound { entity: "activity" })));
 
@@ -180,19 +177,16 @@ pub async fn activity_attendance(s: Arc<dyn Store>) {
     assert_eq!((rate, rate.percent_id()), (Rate::new(2, 3), "66,7 %".to_string()));
 
     // An unknown person refuses the whole list: the valid row before it is not written.
-    let bad = [entry(&w, "Siti Aminah", AttendanceStatus::Absent), AttendanceEntry {
-        person_id: 9_999_999,
-        status: AttendanceStatus::Present,
-    }];
+    let bad = [
+        entry(&w, "Siti Aminah", AttendanceStatus::Absent),
+        AttendanceEntry { person_id: 9_999_999, status: AttendanceStatus::Present },
+    ];
     match s.record_attendance(a.id, &bad).await {
         Err(StoreError::Reference { field: "person_id", message }) => assert!(message.contains("9999999"), "{message}"),
         other => panic!("unknown person: {other:?}"),
     }
     assert_eq!(s.activity_rate(a.id).await.expect("rate"), Rate::new(2, 3), "nothing written");
-    assert!(matches!(
-        s.record_attendance(a.id + 1000, &list).await,
-        Err(StoreError::NotFound { entity: "activity" })
-    ));
+    assert!(matches!(s.record_attendance(a.id + 1000, &list).await, Err(StoreError::NotFound { entity: "activity" })));
 
     // A second activity in April: Siti absent. Per member over March only, and over both.
     let b = s
@@ -214,10 +208,8 @@ pub async fn activity_attendance(s: Arc<dyn Store>) {
     let (rate, list) = s.person_attendance(w.reg.person("Siti Aminah").id, None, None).await.expect("person");
     assert_eq!(rate, Rate::new(1, 2));
     assert_eq!(list.iter().map(|x| x.activity_id).collect::<Vec<_>>(), vec![b.id, a.id], "newest first");
-    let (rate, list) = s
-        .person_attendance(w.reg.person("Siti Aminah").id, Some(date!(2023 - 04 - 01)), None)
-        .await
-        .expect("person");
+    let (rate, list) =
+        s.person_attendance(w.reg.person("Siti Aminah").id, Some(date!(2023 - 04 - 01)), None).await.expect("person");
     assert_eq!((rate, list.len()), (Rate::new(0, 1), 1));
 
     // Eight recorded, one present: 12,5 % exactly over the program.

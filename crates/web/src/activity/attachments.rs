@@ -6,8 +6,8 @@
 //! ([`Owner`]).
 
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::extract::multipart::MultipartRejection;
+use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -82,7 +82,10 @@ impl Owner {
 async fn readable(state: &AppState, auth: &Auth, id: Id) -> Result<(Attachment, Owner), Error> {
     let a = state.store().attachment(id).await?;
     let owner = Owner::of(&a).ok_or_else(|| hidden("attachment"))?;
-    owner.readable(state, auth).await.map_err(|e| if e.status() == StatusCode::NOT_FOUND { hidden("attachment") } else { e })?;
+    owner
+        .readable(state, auth)
+        .await
+        .map_err(|e| if e.status() == StatusCode::NOT_FOUND { hidden("attachment") } else { e })?;
     Ok((a, owner))
 }
 
@@ -115,10 +118,7 @@ impl From<Attachment> for AttachmentDto {
             content_type: a.content_type,
             size: a.size,
             sha256: a.sha256,
-            uploaded_at: a
-                .uploaded_at
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
+            uploaded_at: a.uploaded_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
         }
     }
 }
@@ -134,7 +134,11 @@ pub struct AttachmentUpload {
 
 /// Reads the `file` part of a multipart body, at most [`ATTACHMENT_LIMIT`] bytes (a 422 on
 /// `file` stating the limit past it), and checks it.
-async fn receive(multipart: Result<Multipart, MultipartRejection>, entity: &str, id: Id) -> Result<NewAttachment, Error> {
+async fn receive(
+    multipart: Result<Multipart, MultipartRejection>,
+    entity: &str,
+    id: Id,
+) -> Result<NewAttachment, Error> {
     let too_large = || Error::unprocessable("file", format!("is larger than {ATTACHMENT_LIMIT_MB} MB"));
     let mut mp = multipart.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -179,7 +183,11 @@ async fn receive(multipart: Result<Multipart, MultipartRejection>, entity: &str,
 #[utoipa::path(get, path = "/api/v1/activities/{id}/attachments", tag = "activities",
     params(("id" = i64, Path, description = "Activity id")),
     responses((status = 200, body = Vec<AttachmentDto>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<Vec<AttachmentDto>>, Error> {
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Json<Vec<AttachmentDto>>, Error> {
     readable_activity(&state, &auth, id).await?;
     Ok(Json(state.store().attachments("activity", id).await?.into_iter().map(Into::into).collect()))
 }
@@ -224,11 +232,12 @@ async fn serve(state: &AppState, auth: &Auth, id: Id) -> Result<Response, Error>
         a.file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
     let encoded = crate::html::enc(&a.file_name);
     let inline = berdaya_domain::activity::FileKind::is_image(&a.content_type) || a.content_type == "application/pdf";
-    let disposition = format!(
-        "{}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}",
-        if inline { "inline" } else { "attachment" }
-    );
-    Ok(([(CONTENT_TYPE, a.content_type), (CONTENT_DISPOSITION, disposition), (CACHE_CONTROL, "no-store".into())], bytes)
+    let disposition =
+        format!("{}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}", if inline { "inline" } else { "attachment" });
+    Ok((
+        [(CONTENT_TYPE, a.content_type), (CONTENT_DISPOSITION, disposition), (CACHE_CONTROL, "no-store".into())],
+        bytes,
+    )
         .into_response())
 }
 

@@ -105,7 +105,9 @@ pub async fn section(
             sorts: Vec::new(),
             rows: rows
                 .iter()
-                .map(|r| vec![Cell::text(names.show(r.person_id, &r.person_name)), Cell::text(status_label(lang, r.status))])
+                .map(|r| {
+                    vec![Cell::text(names.show(r.person_id, &r.person_name)), Cell::text(status_label(lang, r.status))]
+                })
                 .collect(),
             empty: t.t("attendance.none").into(),
         }),
@@ -442,7 +444,11 @@ pub async fn group_api(
         rate: total.into(),
         members: rows
             .into_iter()
-            .map(|r| PersonRateDto { person: names.show(r.person_id, &r.person_name), person_id: r.person_id, rate: r.rate.into() })
+            .map(|r| PersonRateDto {
+                person: names.show(r.person_id, &r.person_name),
+                person_id: r.person_id,
+                rate: r.rate.into(),
+            })
             .collect(),
     }))
 }

@@ -3,15 +3,15 @@
 //! activities invited) — as month lists that read on a phone, with the previous and next
 //! months; and the XLSX exports of the activity listing and of the calendars.
 
+use axum::Router;
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use berdaya_domain::activity::Month;
 use berdaya_domain::registry::{Agency, Id};
 use berdaya_files::tables::{SheetTable, TableCell};
-use berdaya_store::activity::{ActivityRow, CalendarOf, StaffRow};
 use berdaya_store::PageRequest;
+use berdaya_store::activity::{ActivityRow, CalendarOf, StaffRow};
 
 use super::{Activities, rate_text, staff_label, staff_visible};
 use crate::AppState;

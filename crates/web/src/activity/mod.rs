@@ -34,10 +34,7 @@ use crate::registry::iso;
 use crate::registry::programs::readable_program;
 
 pub fn router() -> Router<AppState> {
-    kit::router::<Activities>()
-        .merge(attendance::router())
-        .merge(attachments::router())
-        .merge(calendar::router())
+    kit::router::<Activities>().merge(attendance::router()).merge(attachments::router()).merge(calendar::router())
 }
 
 impl kit::Draft for ActivityDraft {
@@ -85,9 +82,9 @@ pub fn may_record(auth: &Auth, program: &Program, region: &berdaya_domain::regis
 pub async fn readable_activity(state: &AppState, auth: &Auth, id: Id) -> Result<Readable, Error> {
     auth.require(auth.principal().reads_programs())?;
     let activity = state.store().activity(id).await?;
-    let program = readable_program(state, auth, activity.program_id).await.map_err(|e| {
-        if e.status() == StatusCode::NOT_FOUND { hidden("activity") } else { e }
-    })?;
+    let program = readable_program(state, auth, activity.program_id)
+        .await
+        .map_err(|e| if e.status() == StatusCode::NOT_FOUND { hidden("activity") } else { e })?;
     if !auth.in_area(&activity.region) {
         return Err(hidden("activity"));
     }
@@ -445,12 +442,14 @@ impl Resource for Activities {
         let kinds = vocabulary(ActivityKind::ALL, ActivityKind::code, ActivityKind::label, lang);
         let mut staff = Vec::new();
         for id in berdaya_domain::activity::ids(&d.staff_ids).unwrap_or_default() {
-            let shown = staff_visible(state, auth, id).await.map(|s| staff_label(&s)).unwrap_or_else(|_| id.to_string());
+            let shown =
+                staff_visible(state, auth, id).await.map(|s| staff_label(&s)).unwrap_or_else(|_| id.to_string());
             staff.push((id.to_string(), shown));
         }
         let mut groups = Vec::new();
         for id in berdaya_domain::activity::ids(&d.group_ids).unwrap_or_default() {
-            let shown = refs::record_name(state, auth, "group", &id.to_string()).await.unwrap_or_else(|| id.to_string());
+            let shown =
+                refs::record_name(state, auth, "group", &id.to_string()).await.unwrap_or_else(|| id.to_string());
             groups.push((id.to_string(), shown));
         }
         let mut staff_field = Field::picker_many("staff_ids", t.t("activities.staff"), "staff", staff);
@@ -566,11 +565,7 @@ async fn view(state: &AppState, auth: &Auth, lang: Lang, r: Readable) -> Result<
             .map(|g| {
                 vec![
                     link_if(auth.reads_people(), g.name.clone(), format!("/groups/{}", g.id)),
-                    link_if(
-                        auth.reads_people(),
-                        t.t("activities.group_rates"),
-                        format!("/groups/{}/attendance", g.id),
-                    ),
+                    link_if(auth.reads_people(), t.t("activities.group_rates"), format!("/groups/{}/attendance", g.id)),
                 ]
             })
             .collect(),
