@@ -485,8 +485,13 @@ async fn group_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, params: Li
                 rows: rows
                     .iter()
                     .map(|r| {
+                        let shown = names.show(r.person_id, &r.person_name);
                         vec![
-                            Cell::text(names.show(r.person_id, &r.person_name)),
+                            crate::kit::link_if(
+                                auth.reads_people(),
+                                shown,
+                                format!("/people/{}/attendance", r.person_id),
+                            ),
                             Cell::text(r.rate.present.to_string()),
                             Cell::text(r.rate.recorded.to_string()),
                             Cell::text(percent(lang, r.rate)),

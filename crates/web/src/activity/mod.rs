@@ -652,7 +652,11 @@ pub async fn group_panel(state: &AppState, auth: &Auth, lang: Lang, group: &Grou
     }))
 }
 
-/// The link a program page shows to its activities.
-pub fn program_link(lang: Lang, program_id: Id) -> Link {
-    Link::new(lang.tr().t("activities.title"), format!("/activities?program_id={program_id}"))
+/// The links a program page shows: its activities, and their workbook.
+pub fn program_links(lang: Lang, program_id: Id) -> Vec<Link> {
+    let t = lang.tr();
+    vec![
+        Link::new(t.t("activities.title"), format!("/activities?program_id={program_id}")),
+        Link::new(format!("{} — {}", t.t("activities.title"), t.t("common.xlsx")), format!("/activities.xlsx?program_id={program_id}")),
+    ]
 }

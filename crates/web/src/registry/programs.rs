@@ -656,7 +656,7 @@ async fn view(
             title: t.t("enrollments.title").into(),
             table: Some(table),
             pager: Some(pager),
-            links: vec![crate::activity::program_link(lang, id)],
+            links: crate::activity::program_links(lang, id),
             ..Default::default()
         }]
         .into_iter()
