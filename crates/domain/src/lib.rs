@@ -5,5 +5,7 @@
 
 pub mod access;
 pub mod activity;
+pub mod agriculture;
+pub mod framework;
 pub mod registry;
 pub mod survey;

@@ -49,13 +49,14 @@ CREATE TABLE activity_groups (
 );
 CREATE INDEX activity_groups_group_idx ON activity_groups (group_id);
 
--- A tag names a framework dimension (`framework_dimensions`); the store checks it exists.
+-- A tag names a framework dimension.
 CREATE TABLE activity_tags (
     activity_id  bigint NOT NULL,
     dimension_id bigint NOT NULL,
     position     bigint NOT NULL,
     CONSTRAINT activity_tags_pkey PRIMARY KEY (activity_id, dimension_id),
-    CONSTRAINT activity_tags_activity_id_fkey FOREIGN KEY (activity_id) REFERENCES activities (id)
+    CONSTRAINT activity_tags_activity_id_fkey FOREIGN KEY (activity_id) REFERENCES activities (id),
+    CONSTRAINT activity_tags_dimension_id_fkey FOREIGN KEY (dimension_id) REFERENCES framework_dimensions (id)
 );
 CREATE INDEX activity_tags_dimension_idx ON activity_tags (dimension_id);
 

@@ -40,10 +40,10 @@ CREATE TABLE activity_groups (
 );
 CREATE INDEX activity_groups_group ON activity_groups(group_id);
 
--- A tag names a framework dimension (`framework_dimensions`); the store checks it exists.
+-- A tag names a framework dimension.
 CREATE TABLE activity_tags (
     activity_id  INTEGER NOT NULL REFERENCES activities(id),
-    dimension_id INTEGER NOT NULL,
+    dimension_id INTEGER NOT NULL REFERENCES framework_dimensions(id),
     position     INTEGER NOT NULL,
     PRIMARY KEY (activity_id, dimension_id)
 );

@@ -39,6 +39,7 @@ use crate::survey;
         crate::activity::attendance::show, crate::activity::attendance::replace, crate::activity::attendance::group_api,
         crate::activity::attendance::person_api, crate::activity::attachments::list, crate::activity::attachments::upload_api,
         crate::activity::attachments::download, crate::activity::attachments::delete_api,
+        crate::framework::list, crate::framework::show, crate::framework::create, crate::framework::add_dimension,
     ),
     components(schemas(
         crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldErrorDto, crate::Health,
@@ -63,6 +64,8 @@ use crate::survey;
         crate::activity::attendance::PersonRateDto, crate::activity::attendance::GroupAttendanceDto,
         crate::activity::attendance::PersonAttendanceDto, crate::activity::attendance::PersonActivityDto,
         crate::activity::attachments::AttachmentDto, crate::activity::attachments::AttachmentUpload,
+        crate::framework::FrameworkDto, crate::framework::DimensionDto, crate::framework::FrameworkInput,
+        crate::framework::DimensionInput,
     )),
     tags(
         (name = "regions", description = "Province → regency/city → district → village → dusun/lingkungan/RW/RT"),
@@ -77,6 +80,7 @@ use crate::survey;
         (name = "export", description = "Registry exports, by the caller's role and area"),
         (name = "dashboard", description = "Aggregate counts for the caller's area and scope, small counts suppressed for viewers"),
         (name = "activities", description = "Activities of a program, their attendance and attached files"),
+        (name = "frameworks", description = "Frameworks (four bina, 7D…) and their dimensions, which activities and findings are tagged with"),
         (name = "health", description = "Liveness"),
     ),
     modifiers(&Security, &KitPaths),

@@ -139,6 +139,13 @@ pub async fn activity_create_read_update(s: Arc<dyn Store>) {
     }
     let page = s.search_activities(&q("")).await.expect("search");
     assert_eq!(page.total, 1, "refused activities left nothing");
+
+    // Tags name framework dimensions (the four bina ship with every database).
+    let bina = s.frameworks().await.expect("frameworks").into_iter().find(|f| f.code.as_str() == "bina").expect("bina");
+    let dims: Vec<i64> = bina.dimensions.iter().map(|d| d.id).collect();
+    let tagged = NewActivity { tag_ids: vec![dims[3], dims[0]], ..changed };
+    let c = s.update_activity(a.id, &tagged, b.version).await.expect("tag");
+    assert_eq!(c.tag_ids, vec![dims[3], dims[0]], "tags in the order given");
 }
 
 /// Attendance: a bulk upsert (one row per person, a second write changes a status), exact

@@ -488,9 +488,16 @@ async fn tag_fields(state: &AppState, lang: Lang, chosen: &str) -> Result<Vec<Fi
     Ok(fields)
 }
 
-/// Every framework dimension a tag may name: (id, `Framework — dimension`).
-pub async fn tag_choices(_state: &AppState, _lang: Lang) -> Result<Vec<(Id, String)>, Error> {
-    Ok(Vec::new())
+/// Every framework dimension a tag may name, framework by framework: (id, `Framework —
+/// dimension`).
+pub async fn tag_choices(state: &AppState, _lang: Lang) -> Result<Vec<(Id, String)>, Error> {
+    let mut out = Vec::new();
+    for f in state.store().frameworks().await? {
+        for d in &f.dimensions {
+            out.push((d.id, crate::framework::dimension_label(&f, d)));
+        }
+    }
+    Ok(out)
 }
 
 /// `Rahmat — UPTD BPP Kalampangan`.

@@ -1,0 +1,2 @@
+//! Agriculture extension: input aid planned from members' land, machinery lending, and the
+//! class assessment of farmer groups (seed 000, seed 004).
