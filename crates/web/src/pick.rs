@@ -73,8 +73,12 @@ impl Kind {
             "group" => Kind::Group,
             "agency" => Kind::Agency,
             "program" => Kind::Program,
-    Staff,
-    Dimension,
+            "staff" => Kind::Staff,
+            "dimension" => Kind::Dimension,
+            _ => {
+                return Err(Error::bad_request(
+                    "kind",
+                    "is not a record kind (use region, household, person, group, agency, program, staff or dimension)",
                 ));
             }
         })

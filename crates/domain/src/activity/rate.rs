@@ -47,7 +47,7 @@ impl Rate {
         format!("{}/{} ({})", self.present, self.recorded, self.percent_id())
     }
 
-    pub fn add(self, other: Rate) -> Rate {
+    pub fn plus(self, other: Rate) -> Rate {
         Rate { present: self.present + other.present, recorded: self.recorded + other.recorded }
     }
 }

@@ -436,7 +436,7 @@ pub async fn group_api(
     params: ListParams,
 ) -> Result<Json<GroupAttendanceDto>, Error> {
     let (_, from, to, rows, names) = group_rates(&state, &auth, id, &params).await?;
-    let total = rows.iter().fold(Rate::default(), |acc, r| acc.add(r.rate));
+    let total = rows.iter().fold(Rate::default(), |acc, r| acc.plus(r.rate));
     Ok(Json(GroupAttendanceDto {
         group_id: id,
         from: from.map(iso),
@@ -456,7 +456,7 @@ pub async fn group_api(
 async fn group_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, params: ListParams) -> Result<Response, Error> {
     let t = lang.tr();
     let (g, from, to, rows, names) = group_rates(&state, &auth, id, &params).await.map_err(|e| e.page(lang))?;
-    let total = rows.iter().fold(Rate::default(), |acc, r| acc.add(r.rate));
+    let total = rows.iter().fold(Rate::default(), |acc, r| acc.plus(r.rate));
     let heading = format!("{} — {}", t.t("attendance.group_title"), g.name);
     let mut breadcrumbs = crumbs(lang, "nav.groups", "/groups");
     breadcrumbs.push(Link::new(g.name.clone(), format!("/groups/{id}")));

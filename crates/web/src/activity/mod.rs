@@ -617,7 +617,7 @@ pub async fn group_panel(state: &AppState, auth: &Auth, lang: Lang, group: &Grou
     let store = state.store();
     let latest = store.group_activities(group.id, 10).await?;
     let members = store.group_attendance(group.id, None, None).await?;
-    let total = members.iter().fold(Rate::default(), |acc, m| acc.add(m.rate));
+    let total = members.iter().fold(Rate::default(), |acc, m| acc.plus(m.rate));
     let rows = latest
         .into_iter()
         .filter(|r| auth.in_area(&r.region))
