@@ -440,6 +440,7 @@ backend_tests! {
         assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
         let staff = officer.get(app.url(&format!("/staff/{}?month=2024-03", a.staff_blora))).send().await.expect("get").text().await.expect("html");
         assert!(staff.contains("Penyuluhan Pilang") && staff.contains("Poktan Pilang Makmur"), "staff page");
+        assert!(staff.contains(&format!("/staff/{}/activities.xlsx?month=2024-03", a.staff_blora)), "the workbook link");
         for path in [
             format!("/activities.xlsx?program_id={}", w.prog_blora),
             format!("/staff/{}/activities.xlsx?month=2024-03", a.staff_blora),

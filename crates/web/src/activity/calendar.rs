@@ -127,7 +127,7 @@ fn day_label(lang: Lang, d: time::Date) -> String {
     format!("{name} {} · {}", d.day(), iso(d))
 }
 
-fn month_section(lang: Lang, base: &str, month: Month, rows: &[ActivityRow]) -> Section {
+fn month_section(lang: Lang, base: &str, workbook: &str, month: Month, rows: &[ActivityRow]) -> Section {
     let t = lang.tr();
     Section {
         id: "calendar".into(),
@@ -136,7 +136,7 @@ fn month_section(lang: Lang, base: &str, month: Month, rows: &[ActivityRow]) -> 
         links: vec![
             Link::new(format!("‹ {}", month.previous()), format!("{base}?month={}", month.previous())),
             Link::new(format!("{} ›", month.next()), format!("{base}?month={}", month.next())),
-            Link::new(t.t("common.xlsx"), format!("{base}.xlsx?month={month}")),
+            Link::new(t.t("common.xlsx"), format!("{workbook}?month={month}")),
         ],
         ..Default::default()
     }
@@ -197,7 +197,7 @@ async fn agency_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, params: L
             actions: Vec::new(),
             warnings: Vec::new(),
             facts: vec![(t.t("calendar.count").into(), Cell::text(rows.len().to_string()))],
-            sections: vec![month_section(lang, &format!("/agencies/{id}/calendar"), month, &rows)],
+            sections: vec![month_section(lang, &format!("/agencies/{id}/calendar"), &format!("/agencies/{id}/calendar.xlsx"), month, &rows)],
         })
     };
     Ok(render(&run.await.map_err(|e| e.page(lang))?))
@@ -274,7 +274,7 @@ async fn staff_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, params: Li
                 (format!("{} {}", t.t("calendar.count"), month.year), Cell::text(year.len().to_string())),
             ],
             sections: vec![
-                month_section(lang, &format!("/staff/{id}"), month, &rows),
+                month_section(lang, &format!("/staff/{id}"), &format!("/staff/{id}/activities.xlsx"), month, &rows),
                 Section {
                     id: "groups".into(),
                     title: format!("{} {}", t.t("calendar.groups"), month.year),
