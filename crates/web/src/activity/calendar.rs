@@ -197,7 +197,13 @@ async fn agency_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, params: L
             actions: Vec::new(),
             warnings: Vec::new(),
             facts: vec![(t.t("calendar.count").into(), Cell::text(rows.len().to_string()))],
-            sections: vec![month_section(lang, &format!("/agencies/{id}/calendar"), &format!("/agencies/{id}/calendar.xlsx"), month, &rows)],
+            sections: vec![month_section(
+                lang,
+                &format!("/agencies/{id}/calendar"),
+                &format!("/agencies/{id}/calendar.xlsx"),
+                month,
+                &rows,
+            )],
         })
     };
     Ok(render(&run.await.map_err(|e| e.page(lang))?))

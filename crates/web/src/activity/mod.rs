@@ -664,6 +664,9 @@ pub fn program_links(lang: Lang, program_id: Id) -> Vec<Link> {
     let t = lang.tr();
     vec![
         Link::new(t.t("activities.title"), format!("/activities?program_id={program_id}")),
-        Link::new(format!("{} — {}", t.t("activities.title"), t.t("common.xlsx")), format!("/activities.xlsx?program_id={program_id}")),
+        Link::new(
+            format!("{} — {}", t.t("activities.title"), t.t("common.xlsx")),
+            format!("/activities.xlsx?program_id={program_id}"),
+        ),
     ]
 }
