@@ -18,7 +18,10 @@ use super::Agri;
 const SEED: u64 = 0xAC71_2023;
 
 /// The year's program for each group: (month, day, kind, title, topic, bina dimension codes).
-const YEAR: &[(u8, u8, ActivityKind, &str, &str, &[&str])] = &[
+/// One session of the year: month, day, kind, title, topic, bina dimension codes.
+type Session = (u8, u8, ActivityKind, &'static str, &'static str, &'static [&'static str]);
+
+const YEAR: &[Session] = &[
     (
         1,
         12,
@@ -118,7 +121,10 @@ const YEAR: &[(u8, u8, ActivityKind, &str, &str, &[&str])] = &[
 ];
 
 /// Karya Makmur II's land optimization (seed 004): (date, kind, title, participation stage).
-const KARYA_MAKMUR: &[((i32, u8, u8), ActivityKind, &str, &str)] = &[
+/// One land-optimization activity: (year, month, day), kind, title, participation stage.
+type Step = ((i32, u8, u8), ActivityKind, &'static str, &'static str);
+
+const KARYA_MAKMUR: &[Step] = &[
     ((2014, 6, 10), ActivityKind::Socialization, "Sosialisasi program optimasi lahan", "persiapan"),
     ((2014, 6, 24), ActivityKind::Deliberation, "Pembukaan rekening kelompok", "persiapan"),
     ((2014, 7, 8), ActivityKind::Deliberation, "Rembug desa optimasi lahan", "persiapan"),
