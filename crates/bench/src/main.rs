@@ -3,6 +3,7 @@
 //! own module.
 
 mod allocation;
+mod attendance;
 mod load;
 mod process;
 mod regions;
@@ -46,6 +47,8 @@ enum Command {
     Regions(regions::RegionsArgs),
     /// A 10,000-member group's input-aid season allocation: the pure function and the store path on SQLite.
     Allocation(allocation::Args),
+    /// Record attendance for a 500-person activity (one bulk upsert) on SQLite and PostgreSQL: ms per run.
+    Attendance(attendance::AttendanceArgs),
     /// Load test: 50 clients for 30 s on SQLite and PostgreSQL while a CLI import runs; fails on any 5xx.
     Load(load::LoadArgs),
 }
@@ -59,5 +62,6 @@ fn main() -> anyhow::Result<()> {
         Command::Load(args) => load::run(&args),
         Command::Regions(args) => regions::run(&args),
         Command::Allocation(args) => allocation::run(&args),
+        Command::Attendance(args) => attendance::run(&args),
     }
 }

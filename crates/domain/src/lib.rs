@@ -4,6 +4,7 @@
 //! from a user or a file is parsed into a type whose constructor is the only way to make one.
 
 pub mod access;
+pub mod activity;
 pub mod agriculture;
 pub mod framework;
 pub mod registry;

@@ -29,6 +29,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0005_survey_files", include_str!("../migrations/0005_survey_files.sql")),
     ("0006_enrollment_life", include_str!("../migrations/0006_enrollment_life.sql")),
     ("0007_frameworks", include_str!("../migrations/0007_frameworks.sql")),
+    ("0008_activities", include_str!("../migrations/0008_activities.sql")),
     ("0009_input_aid", include_str!("../migrations/0009_input_aid.sql")),
     ("0010_machinery", include_str!("../migrations/0010_machinery.sql")),
 ];

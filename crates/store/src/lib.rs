@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod agriculture;
+pub mod activity;
 pub mod dashboard;
 pub mod framework;
 pub mod import;
@@ -24,6 +25,7 @@ use serde::Serialize;
 pub use access::{AccessStore, AuditStore};
 pub use agriculture::aid::AidStore;
 pub use agriculture::machine::MachineStore;
+pub use activity::ActivityStore;
 pub use dashboard::DashboardStore;
 pub use framework::FrameworkStore;
 pub use import::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSource};
@@ -144,6 +146,7 @@ pub trait Store:
     + access::AuditStore
     + agriculture::machine::MachineStore
     + agriculture::aid::AidStore
+    + activity::ActivityStore
     + Send
     + Sync
     + 'static

@@ -173,6 +173,10 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("aid_dose_table", |s| Box::pin(checks::aid_dose_table(s))),
     ("aid_plan_allocation", |s| Box::pin(checks::aid_plan_allocation(s))),
     ("aid_distributions", |s| Box::pin(checks::aid_distributions(s))),
+    ("activity_create_read_update", |s| Box::pin(checks::activity_create_read_update(s))),
+    ("activity_attendance", |s| Box::pin(checks::activity_attendance(s))),
+    ("activity_search_calendar", |s| Box::pin(checks::activity_search_calendar(s))),
+    ("activity_attachments", |s| Box::pin(checks::activity_attachments(s))),
 ];
 
 /// Runs every check in turn, each on a fresh store from `factory`. Prefer
@@ -259,6 +263,10 @@ macro_rules! store_conformance {
             aid_dose_table
             aid_plan_allocation
             aid_distributions
+            activity_create_read_update
+            activity_attendance
+            activity_search_calendar
+            activity_attachments
         );
     };
 }
@@ -543,6 +551,7 @@ fn assert_no_number(e: &StoreError, number: &str) {
 
 mod access;
 mod aid;
+mod activity;
 mod dashboard;
 mod framework;
 mod mach;
@@ -558,6 +567,9 @@ pub mod checks {
         audit_events_and_filters, audit_failed_writes_leave_nothing, audit_import, audit_row_changes,
     };
     pub use super::aid::{aid_distributions, aid_dose_table, aid_land_and_facts, aid_plan_allocation};
+    pub use super::activity::{
+        activity_attachments, activity_attendance, activity_create_read_update, activity_search_calendar,
+    };
     pub use super::dashboard::{dashboard_programs, dashboard_registry};
     pub use super::framework::{frameworks_added_as_data, frameworks_shipped};
     pub use super::mach::{

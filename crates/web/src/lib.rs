@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod agriculture;
+pub mod activity;
 pub mod assets;
 pub mod chart;
 pub mod error;
@@ -134,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         .merge(access::router())
         .merge(registry::router())
         .merge(agriculture::router())
+        .merge(activity::router())
         .merge(pick::router())
         .merge(framework::router())
         .merge(survey::router())

@@ -36,6 +36,9 @@ use crate::survey;
         crate::registry::export::identified, crate::registry::export::deidentified,
         crate::pick::pick,
         crate::dashboard::registry_api, crate::dashboard::programs_api,
+        crate::activity::attendance::show, crate::activity::attendance::replace, crate::activity::attendance::group_api,
+        crate::activity::attendance::person_api, crate::activity::attachments::list, crate::activity::attachments::upload_api,
+        crate::activity::attachments::download, crate::activity::attachments::delete_api,
         crate::framework::list, crate::framework::show, crate::framework::create, crate::framework::add_dimension,
     ),
     components(schemas(
@@ -54,6 +57,13 @@ use crate::survey;
         users::UserDto, users::AccountDto, users::TokenDto, users::NewTokenDto, users::MeDto, UserInput, TokenInput,
         caseload::AssignmentDto, caseload::CaseloadDto, caseload::ChangedDto, caseload::AssignmentsInput,
         caseload::MoveInput,
+        crate::activity::ActivityDto, crate::activity::ActivityRowDto, crate::activity::RateDto,
+        crate::activity::ActivityInput, crate::activity::ActivityUpdate,
+        crate::activity::attendance::AttendanceDto, crate::activity::attendance::ActivityAttendanceDto,
+        crate::activity::attendance::AttendanceInput, crate::activity::attendance::AttendanceRowInput,
+        crate::activity::attendance::PersonRateDto, crate::activity::attendance::GroupAttendanceDto,
+        crate::activity::attendance::PersonAttendanceDto, crate::activity::attendance::PersonActivityDto,
+        crate::activity::attachments::AttachmentDto, crate::activity::attachments::AttachmentUpload,
         crate::framework::FrameworkDto, crate::framework::DimensionDto, crate::framework::FrameworkInput,
         crate::framework::DimensionInput,
     )),
@@ -69,6 +79,7 @@ use crate::survey;
         (name = "access", description = "Who the request acts as; accounts and API tokens (administrators)"),
         (name = "export", description = "Registry exports, by the caller's role and area"),
         (name = "dashboard", description = "Aggregate counts for the caller's area and scope, small counts suppressed for viewers"),
+        (name = "activities", description = "Activities of a program, their attendance and attached files"),
         (name = "frameworks", description = "Frameworks (four bina, 7D…) and their dimensions, which activities and findings are tagged with"),
         (name = "health", description = "Liveness"),
     ),
@@ -113,6 +124,7 @@ impl utoipa::Modify for KitPaths {
         openapi.paths.merge(paths::<crate::agriculture::machines::MachineLoans>());
         openapi.merge(<crate::agriculture::machines::MachineApi as OpenApi>::openapi());
         openapi.merge(<crate::agriculture::aid::AidApi as utoipa::OpenApi>::openapi());
+        openapi.paths.merge(paths::<crate::activity::Activities>());
     }
 }
 

@@ -60,6 +60,7 @@ enum Kind {
     Group,
     Agency,
     Program,
+    Staff,
     Dimension,
     Machine,
 }
@@ -73,12 +74,13 @@ impl Kind {
             "group" => Kind::Group,
             "agency" => Kind::Agency,
             "program" => Kind::Program,
+            "staff" => Kind::Staff,
             "dimension" => Kind::Dimension,
             "machine" => Kind::Machine,
             _ => {
                 return Err(Error::bad_request(
                     "kind",
-                    "is not a record kind (use region, household, person, group, agency, program, dimension or machine)",
+                    "is not a record kind (use region, household, person, group, agency, program, staff, dimension or machine)",
                 ));
             }
         })
@@ -91,14 +93,14 @@ impl Kind {
             Kind::Region => true,
             Kind::Household => auth.reads_people() && p.opens_households(),
             Kind::Person | Kind::Group => auth.reads_people(),
-            Kind::Agency | Kind::Program | Kind::Dimension | Kind::Machine => p.reads_programs(),
+            Kind::Agency | Kind::Program | Kind::Staff | Kind::Dimension | Kind::Machine => p.reads_programs(),
         }
     }
 }
 
 /// Records of one kind whose name matches `q`, as a picker shows them.
 #[utoipa::path(get, path = "/api/v1/pick/{kind}", tag = "pick",
-    params(("kind" = String, Path, description = "`region`, `household`, `person`, `group`, `agency`, `program`, `dimension` or `machine`"), PickParams),
+    params(("kind" = String, Path, description = "`region`, `household`, `person`, `group`, `agency`, `program`, `staff`, `dimension` or `machine`"), PickParams),
     responses((status = 200, body = Vec<PickItem>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn pick(
     State(state): State<AppState>,
@@ -210,6 +212,20 @@ pub async fn pick(
                         berdaya_domain::registry::text::format_date(s.program.starts_on)
                     ),
                     label: s.program.name,
+                })
+                .collect()
+        }
+        Kind::Staff => {
+            // Staff of agencies in the caller's area or above it (the BPP that serves it).
+            let Ok(region) = auth.principal().narrow(None) else { return Ok(Json(Vec::new())) };
+            let found = store.search_staff(&Query { region, ..query }).await?;
+            found
+                .items
+                .into_iter()
+                .map(|s| PickItem {
+                    value: s.staff.id.to_string(),
+                    detail: format!("{} · {}", s.staff.position, s.agency_name),
+                    label: format!("{} — {}", s.staff.name, s.agency_name),
                 })
                 .collect()
         }

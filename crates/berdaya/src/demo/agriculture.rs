@@ -12,6 +12,7 @@ use time::macros::date;
 
 use super::places;
 
+mod act;
 mod aid;
 mod mach;
 
@@ -142,7 +143,8 @@ pub(super) async fn load(store: &dyn Store) -> anyhow::Result<u64> {
     };
     // Each part's loader, in order (activities first: findings may cite them).
     let _ = &agri;
-    mach::load(store, &agri).await.context("demo machinery")?;
+    act::load(store, &agri).await.context("demo activities")?;
     aid::load(store, &agri).await.context("demo input aid")?;
+    mach::load(store, &agri).await.context("demo machinery")?;
     Ok(created)
 }

@@ -3,9 +3,11 @@
 
 mod access;
 mod aid;
+mod act;
 mod api;
 mod bad_input;
 mod browser;
+mod browser_activity;
 mod browser_dashboard;
 mod browser_enrollment;
 mod caseload;

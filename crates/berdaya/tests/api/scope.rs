@@ -687,7 +687,9 @@ backend_tests! {
         let extra = extra(&app, &w).await;
         create_user(&*app.store, "admin.blora", Role::Administrator, Some("33.16"), None, None).await;
         clients.insert("admin.blora", login(&app.address, "admin.blora", PASSWORD).await.unwrap_or_else(|_| panic!("signs in")));
-        let probes = probes(&w, &extra);
+        let mut probes = probes(&w, &extra);
+        let act = crate::act::act_world(&app, &w).await;
+        probes.extend(crate::act::scope_probes(&w, &act).into_iter().map(|(a, b, c, d, e, f, g, h)| probe(a, b, c, d, e, f, g, h)));
 
         // Every write route of the API is probed, or says why it carries no reference.
         let mut uncovered = Vec::new();

@@ -371,6 +371,7 @@ async fn view(
             Some(history),
             crate::agriculture::aid::land_panel(state, auth, lang, &g).await?,
             crate::agriculture::aid::group_panel(state, auth, lang, &g).await?,
+            crate::activity::group_panel(state, auth, lang, &g).await?,
         ]
         .into_iter()
         .flatten()

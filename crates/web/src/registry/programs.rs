@@ -657,6 +657,7 @@ async fn view(
             title: t.t("enrollments.title").into(),
             table: Some(table),
             pager: Some(pager),
+            links: crate::activity::program_links(lang, id),
             ..Default::default()
         }]
         .into_iter()
