@@ -4,5 +4,6 @@
 //! from a user or a file is parsed into a type whose constructor is the only way to make one.
 
 pub mod access;
+pub mod agriculture;
 pub mod registry;
 pub mod survey;

@@ -6,6 +6,7 @@
 //! [`StoreError::Conflict`], never a silent overwrite.
 
 pub mod access;
+pub mod agriculture;
 pub mod dashboard;
 pub mod import;
 pub mod kit;
@@ -20,6 +21,7 @@ use berdaya_domain::registry::{Invalid, Version};
 use serde::Serialize;
 
 pub use access::{AccessStore, AuditStore};
+pub use agriculture::ClassStore;
 pub use dashboard::DashboardStore;
 pub use import::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSource};
 pub use regions::{ListedRegion, RegionLoad};
@@ -136,6 +138,7 @@ pub trait Store:
     + dashboard::DashboardStore
     + access::AccessStore
     + access::AuditStore
+    + agriculture::class::ClassStore
     + Send
     + Sync
     + 'static

@@ -162,6 +162,9 @@ pub const CHECKS: &[(&str, Check)] = &[
         Box::pin(checks::regions_load_twice_changes_nothing_and_is_audited(s))
     }),
     ("regions_load_refuses_a_bad_list_whole", |s| Box::pin(checks::regions_load_refuses_a_bad_list_whole(s))),
+    ("class_default_instrument", |s| Box::pin(checks::class_default_instrument(s))),
+    ("class_assessments", |s| Box::pin(checks::class_assessments(s))),
+    ("class_instrument_versions", |s| Box::pin(checks::class_instrument_versions(s))),
 ];
 
 /// Runs every check in turn, each on a fresh store from `factory`. Prefer
@@ -237,6 +240,9 @@ macro_rules! store_conformance {
             regions_load_adds_renames_and_keeps
             regions_load_twice_changes_nothing_and_is_audited
             regions_load_refuses_a_bad_list_whole
+            class_default_instrument
+            class_assessments
+            class_instrument_versions
         );
     };
 }
@@ -520,6 +526,7 @@ fn assert_no_number(e: &StoreError, number: &str) {
 }
 
 mod access;
+mod class;
 mod dashboard;
 mod regions;
 
@@ -532,6 +539,7 @@ pub mod checks {
         access_sessions, access_tokens, access_users, access_within, audit_chain_under_concurrency,
         audit_events_and_filters, audit_failed_writes_leave_nothing, audit_import, audit_row_changes,
     };
+    pub use super::class::{class_assessments, class_default_instrument, class_instrument_versions};
     pub use super::dashboard::{dashboard_programs, dashboard_registry};
     pub use super::regions::{
         regions_load_adds_renames_and_keeps, regions_load_refuses_a_bad_list_whole,
