@@ -6,6 +6,7 @@
 //! logs, body limit, language) are applied once, here.
 
 pub mod access;
+pub mod agriculture;
 pub mod assets;
 pub mod chart;
 pub mod error;
@@ -131,6 +132,7 @@ pub fn router(state: AppState) -> Router {
         .merge(dashboard::router())
         .merge(access::router())
         .merge(registry::router())
+        .merge(agriculture::router())
         .merge(pick::router())
         .merge(survey::router())
         .merge(print::router())

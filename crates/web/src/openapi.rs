@@ -10,6 +10,7 @@ use utoipa::{OpenApi, ToSchema};
 
 use crate::AppState;
 use crate::access::{caseload, users};
+use crate::agriculture::classes;
 use crate::registry::{agencies, enrollments, groups, households, people, programs, regions};
 use crate::survey;
 
@@ -36,6 +37,9 @@ use crate::survey;
         crate::registry::export::identified, crate::registry::export::deidentified,
         crate::pick::pick,
         crate::dashboard::registry_api, crate::dashboard::programs_api,
+        classes::instruments_api, classes::instrument_api, classes::create_instrument_api,
+        classes::create_assessment_api, classes::assessment_api, classes::group_history_api,
+        classes::program_classes_api,
     ),
     components(schemas(
         crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldErrorDto, crate::Health,
@@ -53,6 +57,9 @@ use crate::survey;
         users::UserDto, users::AccountDto, users::TokenDto, users::NewTokenDto, users::MeDto, UserInput, TokenInput,
         caseload::AssignmentDto, caseload::CaseloadDto, caseload::ChangedDto, caseload::AssignmentsInput,
         caseload::MoveInput,
+        classes::InstrumentDto, classes::IndicatorDto, classes::AssessmentDto, classes::ScoreDto,
+        classes::GroupClassDto, classes::ClassCountDto, classes::ProgramClassesDto, classes::AssessmentInput,
+        classes::InstrumentInput, classes::IndicatorInput,
     )),
     tags(
         (name = "regions", description = "Province → regency/city → district → village → dusun/lingkungan/RW/RT"),
@@ -66,6 +73,7 @@ use crate::survey;
         (name = "access", description = "Who the request acts as; accounts and API tokens (administrators)"),
         (name = "export", description = "Registry exports, by the caller's role and area"),
         (name = "dashboard", description = "Aggregate counts for the caller's area and scope, small counts suppressed for viewers"),
+        (name = "agriculture", description = "Agriculture extension: farmer-group class assessment"),
         (name = "health", description = "Liveness"),
     ),
     modifiers(&Security, &KitPaths),

@@ -60,6 +60,7 @@ enum Kind {
     Group,
     Agency,
     Program,
+    Staff,
 }
 
 impl Kind {
@@ -71,10 +72,11 @@ impl Kind {
             "group" => Kind::Group,
             "agency" => Kind::Agency,
             "program" => Kind::Program,
+            "staff" => Kind::Staff,
             _ => {
                 return Err(Error::bad_request(
                     "kind",
-                    "is not a record kind (use region, household, person, group, agency or program)",
+                    "is not a record kind (use region, household, person, group, agency, program or staff)",
                 ));
             }
         })
@@ -87,14 +89,14 @@ impl Kind {
             Kind::Region => true,
             Kind::Household => auth.reads_people() && p.opens_households(),
             Kind::Person | Kind::Group => auth.reads_people(),
-            Kind::Agency | Kind::Program => p.reads_programs(),
+            Kind::Agency | Kind::Program | Kind::Staff => p.reads_programs(),
         }
     }
 }
 
 /// Records of one kind whose name matches `q`, as a picker shows them.
 #[utoipa::path(get, path = "/api/v1/pick/{kind}", tag = "pick",
-    params(("kind" = String, Path, description = "`region`, `household`, `person`, `group`, `agency` or `program`"), PickParams),
+    params(("kind" = String, Path, description = "`region`, `household`, `person`, `group`, `agency`, `program` or `staff`"), PickParams),
     responses((status = 200, body = Vec<PickItem>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn pick(
     State(state): State<AppState>,
@@ -206,6 +208,20 @@ pub async fn pick(
                         berdaya_domain::registry::text::format_date(s.program.starts_on)
                     ),
                     label: s.program.name,
+                })
+                .collect()
+        }
+        Kind::Staff => {
+            // Staff of the agencies in the caller's area.
+            let Ok(region) = auth.principal().narrow(None) else { return Ok(Json(Vec::new())) };
+            let found = store.search_assessors(&Query { region, ..query }).await?;
+            found
+                .items
+                .into_iter()
+                .map(|s| PickItem {
+                    value: s.id.to_string(),
+                    detail: format!("{} · {}", s.position, s.agency_name),
+                    label: s.name,
                 })
                 .collect()
         }

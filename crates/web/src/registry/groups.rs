@@ -337,6 +337,7 @@ async fn view(
     };
     let member = member.unwrap_or_else(|| MemberDraft { role: GroupRole::Member.code().into(), ..Default::default() });
     let member_form = if editable { Some(member_form(state, auth, lang, id, &member).await) } else { None };
+    let classes = crate::agriculture::classes::group_panel(state, auth, lang, &g).await?;
     Ok(ViewPage {
         facts: vec![
             (t.t("groups.name").into(), Cell::text(g.name.clone())),
@@ -367,6 +368,7 @@ async fn view(
             }),
             Some(enrollments_section(lang, auth, enrolled)),
             Some(history),
+            classes,
         ]
         .into_iter()
         .flatten()

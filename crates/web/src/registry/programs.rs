@@ -660,6 +660,7 @@ async fn view(
         }]
         .into_iter()
         .chain(history)
+        .chain(crate::agriculture::program_section(lang, id))
         .chain(enroll_section(lang, "enrollments.enroll", enroll_form))
         .collect(),
         ..shell
