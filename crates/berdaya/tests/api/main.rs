@@ -8,6 +8,7 @@ mod browser;
 mod browser_dashboard;
 mod browser_enrollment;
 mod caseload;
+mod class;
 mod crawl;
 mod dashboard;
 mod enrollment;

@@ -49,7 +49,12 @@ fn probe(
 }
 
 /// Write routes that carry no reference at all, with the reason.
-const NO_REFERENCES: [(&str, &str, &str); 2] = [
+const NO_REFERENCES: [(&str, &str, &str); 3] = [
+    (
+        "post",
+        "/api/v1/class-instruments",
+        "an instrument version is installation-wide configuration: `replaces_id` names a version every reader sees",
+    ),
     ("post", "/api/v1/survey/analyses", "an upload of an instrument and responses: no record ids"),
     (
         "post",
@@ -472,7 +477,24 @@ fn probes(w: &World, extra: &Extra) -> Vec<Probe> {
         ),
     ];
     probes.extend(assignment_probes(w, extra));
+    probes.extend(class_probes(w, extra));
     probes
+}
+
+/// The probes of a class assessment: its group, program and assessor (a staff member of an
+/// agency in the area).
+fn class_probes(w: &World, extra: &Extra) -> Vec<Probe> {
+    let route = "/api/v1/class-assessments";
+    let body = |group: Value, program: Value, assessor: Value| {
+        json!({"group_id": group, "program_id": program, "instrument_id": 1, "assessor_id": assessor,
+            "assessed_on": "2024-03-01", "scores": {"1": 0}})
+    };
+    let (g, p, s) = (json!(w.g_own), json!(w.prog_blora), json!(extra.staff_blora));
+    vec![
+        probe("officer", Method::POST, route, route.into(), Some(body(json!("@NUM"), p.clone(), s.clone())), "group_id", w.g_batu, MISSING),
+        probe("officer", Method::POST, route, route.into(), Some(body(g.clone(), json!("@NUM"), s)), "program_id", w.prog_batu, MISSING),
+        probe("officer", Method::POST, route, route.into(), Some(body(g, p, json!("@NUM"))), "assessor_id", extra.staff_batu, MISSING),
+    ]
 }
 
 /// The probes of a facilitator's assignments: the facilitator in the path, the households,
@@ -580,6 +602,9 @@ struct Extra {
     /// The Randublatung facilitator, and another facilitator of Blora to move a caseload to.
     fac: i64,
     fac2: i64,
+    /// Staff of Dinas Sosial Blora and of Dinas Pertanian Batu (class assessors).
+    staff_blora: i64,
+    staff_batu: i64,
 }
 
 async fn extra(app: &TestApp, w: &World) -> Extra {
@@ -617,7 +642,10 @@ async fn extra(app: &TestApp, w: &World) -> Extra {
     assert_eq!(enrolled.status(), StatusCode::CREATED);
     let batu_enrollment = enrolled.json::<Value>().await.expect("json")["id"].as_i64().expect("enrollment id");
     let fac2 = create_user(s, "fac.kedua", Role::Facilitator, Some("33.16"), None, None).await.id;
-    Extra { dinsos, distan, unit, batu_user, batu_token, batu_enrollment, fac: fac.id, fac2 }
+    let staff = |name: &str| berdaya_domain::registry::NewStaff { name: name.into(), position: "Penyuluh".into() };
+    let staff_blora = s.add_staff(dinsos, &staff("Penyuluh Blora")).await.expect("staff").id;
+    let staff_batu = s.add_staff(distan, &staff("Penyuluh Batu")).await.expect("staff").id;
+    Extra { dinsos, distan, unit, batu_user, batu_token, batu_enrollment, fac: fac.id, fac2, staff_blora, staff_batu }
 }
 
 /// The JSON a GET answers.
