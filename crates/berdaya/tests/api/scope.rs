@@ -491,9 +491,36 @@ fn class_probes(w: &World, extra: &Extra) -> Vec<Probe> {
     };
     let (g, p, s) = (json!(w.g_own), json!(w.prog_blora), json!(extra.staff_blora));
     vec![
-        probe("officer", Method::POST, route, route.into(), Some(body(json!("@NUM"), p.clone(), s.clone())), "group_id", w.g_batu, MISSING),
-        probe("officer", Method::POST, route, route.into(), Some(body(g.clone(), json!("@NUM"), s)), "program_id", w.prog_batu, MISSING),
-        probe("officer", Method::POST, route, route.into(), Some(body(g, p, json!("@NUM"))), "assessor_id", extra.staff_batu, MISSING),
+        probe(
+            "officer",
+            Method::POST,
+            route,
+            route.into(),
+            Some(body(json!("@NUM"), p.clone(), s.clone())),
+            "group_id",
+            w.g_batu,
+            MISSING,
+        ),
+        probe(
+            "officer",
+            Method::POST,
+            route,
+            route.into(),
+            Some(body(g.clone(), json!("@NUM"), s)),
+            "program_id",
+            w.prog_batu,
+            MISSING,
+        ),
+        probe(
+            "officer",
+            Method::POST,
+            route,
+            route.into(),
+            Some(body(g, p, json!("@NUM"))),
+            "assessor_id",
+            extra.staff_batu,
+            MISSING,
+        ),
     ]
 }
 

@@ -469,9 +469,14 @@ impl AssessmentDraft {
         }
         c.finish()?;
         match (group_id, program_id, instrument_id, assessor_id, assessed_on, notes) {
-            (Some(group_id), Some(program_id), Some(instrument_id), Some(assessor_id), Some(assessed_on), Some(notes)) => {
-                Ok(NewAssessment { group_id, program_id, instrument_id, assessor_id, assessed_on, notes, scores })
-            }
+            (
+                Some(group_id),
+                Some(program_id),
+                Some(instrument_id),
+                Some(assessor_id),
+                Some(assessed_on),
+                Some(notes),
+            ) => Ok(NewAssessment { group_id, program_id, instrument_id, assessor_id, assessed_on, notes, scores }),
             _ => Err(Invalid::one("assessment", "incomplete")),
         }
     }

@@ -75,8 +75,7 @@ pub trait ClassStore {
     async fn assessor(&self, id: Id) -> StoreResult<StaffPick>;
 }
 
-const INSTRUMENT_COLUMNS: &str =
-    "i.id, i.name, i.note, i.lanjut_from, i.madya_from, i.utama_from, i.reassess_months, i.active, i.replaces_id, i.version";
+const INSTRUMENT_COLUMNS: &str = "i.id, i.name, i.note, i.lanjut_from, i.madya_from, i.utama_from, i.reassess_months, i.active, i.replaces_id, i.version";
 
 const ASSESSMENT_COLUMNS: &str = "a.id, a.group_id, a.program_id, a.instrument_id, a.assessor_id, a.assessed_on, \
      a.total, a.earned_class, a.previous_id, a.previous_class, a.class_change, a.due_on, a.notes, a.version";
@@ -133,9 +132,8 @@ async fn load_instrument(c: &mut dyn Conn, id: Id) -> StoreResult<Option<Instrum
     let mut sql = Sql::new(format!("SELECT {INSTRUMENT_COLUMNS} FROM class_instruments i WHERE i.id = "));
     sql.bind(id);
     let Some(row) = first(c, &sql).await? else { return Ok(None) };
-    let mut ind = Sql::new(
-        "SELECT id, ability, position, text, max_score FROM class_indicators WHERE instrument_id = ",
-    );
+    let mut ind =
+        Sql::new("SELECT id, ability, position, text, max_score FROM class_indicators WHERE instrument_id = ");
     ind.bind(id).push(" ORDER BY position, id");
     let indicators = rows(c, &ind).await?.iter().map(indicator_row).collect::<StoreResult<Vec<_>>>()?;
     instrument_row(&row, indicators).map(Some)
@@ -255,9 +253,11 @@ impl<B: Backend> ClassStore for B {
                         let mut now = Sql::new("SELECT version FROM class_instruments WHERE id = ");
                         now.bind(old);
                         return Err(match first(c, &now).await? {
-                            Some(row) => {
-                                StoreError::Conflict { entity: "instrument", expected: version, actual: row.int("version")? }
-                            }
+                            Some(row) => StoreError::Conflict {
+                                entity: "instrument",
+                                expected: version,
+                                actual: row.int("version")?,
+                            },
                             None => StoreError::NotFound { entity: "instrument" },
                         });
                     }
@@ -315,7 +315,8 @@ impl<B: Backend> ClassStore for B {
                     field: "instrument_id",
                     message: format!("instrument {} does not exist", n.instrument_id),
                 })?;
-                let mut prev = Sql::new(format!("SELECT {ASSESSMENT_COLUMNS} FROM class_assessments a WHERE a.group_id = "));
+                let mut prev =
+                    Sql::new(format!("SELECT {ASSESSMENT_COLUMNS} FROM class_assessments a WHERE a.group_id = "));
                 prev.bind(n.group_id).push(" AND a.assessed_on <= ").bind(n.assessed_on);
                 prev.push(" ORDER BY a.assessed_on DESC, a.id DESC LIMIT 1");
                 let previous = first(c, &prev).await?.as_ref().map(assessment_row).transpose()?;
@@ -396,9 +397,7 @@ impl<B: Backend> ClassStore for B {
                 let mut sql = Sql::new("SELECT count(*) AS n FROM (");
                 sql.append(&program_groups(program_id)).push(") t");
                 let groups = first(c, &sql).await?.map(|r| r.int("n")).transpose()?.unwrap_or(0);
-                let mut sql = Sql::new(
-                    "SELECT a.earned_class, count(*) AS n, sum(CASE WHEN a.due_on < ",
-                );
+                let mut sql = Sql::new("SELECT a.earned_class, count(*) AS n, sum(CASE WHEN a.due_on < ");
                 sql.bind(today).push(" THEN 1 ELSE 0 END) AS overdue FROM class_assessments a WHERE ");
                 sql.append(&latest_of(program_groups(program_id))).push(" GROUP BY a.earned_class");
                 let mut counts = ClassCounts {
@@ -446,7 +445,12 @@ impl<B: Backend> ClassStore for B {
             Box::pin(async move {
                 let mut sql = Sql::new(format!("{STAFF_SELECT} WHERE s.id = "));
                 sql.bind(id);
-                first(c, &sql).await?.as_ref().map(staff_pick).transpose()?.ok_or(StoreError::NotFound { entity: "staff" })
+                first(c, &sql)
+                    .await?
+                    .as_ref()
+                    .map(staff_pick)
+                    .transpose()?
+                    .ok_or(StoreError::NotFound { entity: "staff" })
             })
         }))
         .await

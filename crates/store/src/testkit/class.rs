@@ -39,7 +39,8 @@ async fn world(s: &dyn Store) -> World {
         .add_staff(agency.id, &NewStaff { name: "Penyuluh Satu".into(), position: "Penyuluh".into() })
         .await
         .expect("staff");
-    let program = s.create_program(&program_draft("Penilaian kelas", agency.id, &[KALAMPANGAN])).await.expect("program");
+    let program =
+        s.create_program(&program_draft("Penilaian kelas", agency.id, &[KALAMPANGAN])).await.expect("program");
     let group = |name: &str| NewGroup {
         name: name.into(),
         kind: GroupKind::FarmerGroup,
@@ -127,9 +128,10 @@ pub async fn class_assessments(s: Arc<dyn Store>) {
     let admin = user(s, "admin", Role::Administrator).await;
     let actor = Actor::user(admin.id, "admin");
 
-    let first = acting_as(actor.clone(), s.record_class_assessment(&assessment(&w, w.group.id, date!(2020 - 02 - 29), 250)))
-        .await
-        .expect("first");
+    let first =
+        acting_as(actor.clone(), s.record_class_assessment(&assessment(&w, w.group.id, date!(2020 - 02 - 29), 250)))
+            .await
+            .expect("first");
     assert_eq!((first.total, first.class, first.previous_class, first.change), (250, ClassBand::Pemula, None, None));
     assert_eq!(first.due_on, date!(2023 - 02 - 28), "36 months later, clamped to the month's end");
     assert_eq!(first.scores, scores(&w.instrument, 250));
@@ -137,11 +139,17 @@ pub async fn class_assessments(s: Arc<dyn Store>) {
     let second = s.record_class_assessment(&assessment(&w, w.group.id, date!(2023 - 03 - 01), 251)).await;
     let second = second.expect("second");
     assert_eq!((second.total, second.class), (251, ClassBand::Lanjut));
-    assert_eq!((second.previous_id, second.previous_class, second.change), (Some(first.id), Some(ClassBand::Pemula), Some(ClassChange::Up)));
+    assert_eq!(
+        (second.previous_id, second.previous_class, second.change),
+        (Some(first.id), Some(ClassBand::Pemula), Some(ClassChange::Up))
+    );
 
     // The boundaries of the other bands.
-    for (total, class) in [(500, ClassBand::Lanjut), (501, ClassBand::Madya), (750, ClassBand::Madya), (751, ClassBand::Utama)] {
-        let a = s.record_class_assessment(&assessment(&w, w.other.id, date!(2021 - 01 - 01), total)).await.expect("band");
+    for (total, class) in
+        [(500, ClassBand::Lanjut), (501, ClassBand::Madya), (750, ClassBand::Madya), (751, ClassBand::Utama)]
+    {
+        let a =
+            s.record_class_assessment(&assessment(&w, w.other.id, date!(2021 - 01 - 01), total)).await.expect("band");
         assert_eq!(a.class, class, "{total}");
     }
 
@@ -162,14 +170,16 @@ pub async fn class_assessments(s: Arc<dyn Store>) {
     assert_err!(s.record_class_assessment(&bad).await, StoreError::Invalid(_));
     let missing = NewAssessment { assessor_id: w.staff + 50, ..assessment(&w, w.group.id, date!(2024 - 01 - 01), 10) };
     assert_err!(s.record_class_assessment(&missing).await, StoreError::Reference { field: "assessor_id", .. });
-    let missing = NewAssessment { instrument_id: w.instrument.id + 50, ..assessment(&w, w.group.id, date!(2024 - 01 - 01), 10) };
+    let missing =
+        NewAssessment { instrument_id: w.instrument.id + 50, ..assessment(&w, w.group.id, date!(2024 - 01 - 01), 10) };
     assert_err!(s.record_class_assessment(&missing).await, StoreError::Reference { field: "instrument_id", .. });
     let missing = NewAssessment { group_id: w.group.id + 50, ..assessment(&w, w.group.id, date!(2024 - 01 - 01), 10) };
     assert_err!(s.record_class_assessment(&missing).await, StoreError::Reference { field: "group_id", .. });
     assert_eq!(s.group_class_history(w.group.id).await.expect("history"), before, "nothing written");
 
     // A drop, then history newest first.
-    let third = s.record_class_assessment(&assessment(&w, w.group.id, date!(2024 - 06 - 01), 100)).await.expect("third");
+    let third =
+        s.record_class_assessment(&assessment(&w, w.group.id, date!(2024 - 06 - 01), 100)).await.expect("third");
     assert_eq!((third.previous_class, third.change), (Some(ClassBand::Lanjut), Some(ClassChange::Down)));
     let history = s.group_class_history(w.group.id).await.expect("history");
     assert_eq!(history.iter().map(|a| a.id).collect::<Vec<_>>(), [third.id, second.id, first.id]);
@@ -181,12 +191,20 @@ pub async fn class_assessments(s: Arc<dyn Store>) {
     let classes = s.program_classes(w.program).await.expect("classes");
     let shown: Vec<(&str, Option<ClassBand>)> =
         classes.iter().map(|g| (g.group.name.as_str(), g.latest.as_ref().map(|a| a.class))).collect();
-    assert_eq!(shown, [("Poktan Buah Naga A", Some(ClassBand::Pemula)), ("Poktan Buah Naga B", Some(ClassBand::Utama))]);
+    assert_eq!(
+        shown,
+        [("Poktan Buah Naga A", Some(ClassBand::Pemula)), ("Poktan Buah Naga B", Some(ClassBand::Utama))]
+    );
     let counts = s.class_counts(w.program, date!(2024 - 07 - 01)).await.expect("counts");
     assert_eq!(
         counts,
         ClassCounts {
-            by_class: vec![(ClassBand::Pemula, 1), (ClassBand::Lanjut, 0), (ClassBand::Madya, 0), (ClassBand::Utama, 1)],
+            by_class: vec![
+                (ClassBand::Pemula, 1),
+                (ClassBand::Lanjut, 0),
+                (ClassBand::Madya, 0),
+                (ClassBand::Utama, 1)
+            ],
             unassessed: 0,
             overdue: 1,
         },
@@ -225,7 +243,10 @@ pub async fn class_instrument_versions(s: Arc<dyn Store>) {
     draft.reassess_months = Number::Int(12);
     let new = draft.parse().expect("draft");
     let v2 = s.create_class_instrument(&new, Some((w.instrument.id, w.instrument.version))).await.expect("v2");
-    assert_eq!((v2.replaces_id, v2.active, v2.bands.lanjut_from, v2.reassess_months), (Some(w.instrument.id), true, 301, 12));
+    assert_eq!(
+        (v2.replaces_id, v2.active, v2.bands.lanjut_from, v2.reassess_months),
+        (Some(w.instrument.id), true, 301, 12)
+    );
     assert_eq!(v2.indicators.len(), 20);
     assert!(v2.indicators.iter().all(|i| !w.instrument.indicators.iter().any(|o| o.id == i.id)), "new indicators");
     let old = s.class_instrument(w.instrument.id).await.expect("old");
@@ -245,7 +266,10 @@ pub async fn class_instrument_versions(s: Arc<dyn Store>) {
         ..assessment(&w, w.group.id, date!(2021 - 05 - 01), 0)
     };
     let b = s.record_class_assessment(&n).await.expect("v2 assessment");
-    assert_eq!((b.total, b.class, b.change, b.due_on), (200, ClassBand::Pemula, Some(ClassChange::Down), date!(2022 - 05 - 01)));
+    assert_eq!(
+        (b.total, b.class, b.change, b.due_on),
+        (200, ClassBand::Pemula, Some(ClassChange::Down), date!(2022 - 05 - 01))
+    );
     let staff = s.search_assessors(&q("satu")).await.expect("staff");
     assert_eq!(staff.items.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["Penyuluh Satu"]);
     assert_eq!(s.search_assessors(&in_region("", PILANG)).await.expect("staff").total, 0);

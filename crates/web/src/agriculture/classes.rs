@@ -532,7 +532,13 @@ pub async fn group_panel(state: &AppState, auth: &Auth, lang: Lang, group: &Grou
         links.push(Link::new(t.t("classes.assess"), format!("/groups/{}/class-assessments/new", group.id)));
     }
     links.push(Link::new(t.t("classes.instruments"), "/class-instruments"));
-    Ok(Some(Section { id: "classes".into(), title: t.t("classes.history").into(), table: Some(table), links, ..Default::default() }))
+    Ok(Some(Section {
+        id: "classes".into(),
+        title: t.t("classes.history").into(),
+        table: Some(table),
+        links,
+        ..Default::default()
+    }))
 }
 
 /// The program page's link to its groups per class.
@@ -700,7 +706,11 @@ fn instrument_draft(form: &FormData) -> InstrumentDraft {
     }
 }
 
-async fn save_instrument_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
+async fn save_instrument_page(
+    Cx { state, lang, auth }: Cx,
+    IdPath(id): IdPath,
+    form: FormData,
+) -> Result<Response, Error> {
     auth.require(edits_instrument(&auth)).map_err(|e| e.page(lang))?;
     readable_instrument(&state, &auth, id).await.map_err(|e| e.page(lang))?;
     let draft = instrument_draft(&form);
@@ -756,13 +766,8 @@ async fn assessment_form(
         }
     }
     fields.push(Field::textarea("notes", t.t("classes.notes"), d.notes.clone().unwrap_or_default()));
-    let form = Form::new(
-        "assessment",
-        format!("/groups/{}/class-assessments", group.id),
-        t.t("common.save"),
-        fields,
-    )
-    .hidden("instrument_id", instrument.id.to_string());
+    let form = Form::new("assessment", format!("/groups/{}/class-assessments", group.id), t.t("common.save"), fields)
+        .hidden("instrument_id", instrument.id.to_string());
     let heading = format!("{} — {}", t.t("classes.assess"), group.name);
     Ok(FormPage {
         l: Layout::new(lang, heading.clone(), "groups"),
@@ -779,10 +784,8 @@ async fn assessment_form(
 async fn new_assessment_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
     auth.require(assesses(&auth)).map_err(|e| e.page(lang))?;
     let group = class_group(&state, &auth, id).await.map_err(|e| e.page(lang))?;
-    let draft = AssessmentDraft {
-        assessed_on: iso(time::OffsetDateTime::now_utc().date()),
-        ..AssessmentDraft::default()
-    };
+    let draft =
+        AssessmentDraft { assessed_on: iso(time::OffsetDateTime::now_utc().date()), ..AssessmentDraft::default() };
     let page = assessment_form(&state, &auth, lang, &group, &draft).await.map_err(|e| e.page(lang))?;
     Ok(render(&page))
 }
@@ -803,7 +806,11 @@ fn assessment_draft(group: Id, form: &FormData) -> AssessmentDraft {
     }
 }
 
-async fn create_assessment_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
+async fn create_assessment_page(
+    Cx { state, lang, auth }: Cx,
+    IdPath(id): IdPath,
+    form: FormData,
+) -> Result<Response, Error> {
     auth.require(assesses(&auth)).map_err(|e| e.page(lang))?;
     let group = class_group(&state, &auth, id).await.map_err(|e| e.page(lang))?;
     let draft = assessment_draft(id, &form);
@@ -896,7 +903,10 @@ async fn assessment_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Re
 }
 
 fn class_name(lang: Lang, code: &Option<String>) -> String {
-    code.as_deref().and_then(|c| ClassBand::parse(c).ok()).map(|c| c.label(lang.code()).to_string()).unwrap_or_else(|| "—".into())
+    code.as_deref()
+        .and_then(|c| ClassBand::parse(c).ok())
+        .map(|c| c.label(lang.code()).to_string())
+        .unwrap_or_else(|| "—".into())
 }
 
 async fn program_classes_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
@@ -957,10 +967,18 @@ async fn program_classes_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) 
 
 fn group_headers(lang: Lang) -> Vec<String> {
     let t = lang.tr();
-    ["classes.group", "classes.region", "classes.class", "classes.total", "classes.assessed_on", "classes.due_on", "classes.overdue"]
-        .iter()
-        .map(|k| t.t(k).to_string())
-        .collect()
+    [
+        "classes.group",
+        "classes.region",
+        "classes.class",
+        "classes.total",
+        "classes.assessed_on",
+        "classes.due_on",
+        "classes.overdue",
+    ]
+    .iter()
+    .map(|k| t.t(k).to_string())
+    .collect()
 }
 
 fn group_cells(lang: Lang, g: &GroupClassDto) -> Vec<String> {
@@ -1000,9 +1018,11 @@ async fn program_classes_xlsx(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) 
     ];
     let bytes = berdaya_files::tables::write_tables(&sheets).map_err(|e| {
         tracing::error!(error = %e, "class workbook failed");
-        Error::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error: the workbook could not be written").page(lang)
+        Error::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error: the workbook could not be written")
+            .page(lang)
     })?;
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"kelas-kelompok-program-{id}.xlsx\""))
         .unwrap_or(HeaderValue::from_static("attachment"));
-    Ok(([(CONTENT_TYPE, HeaderValue::from_static(XLSX_TYPE)), (CONTENT_DISPOSITION, disposition)], bytes).into_response())
+    Ok(([(CONTENT_TYPE, HeaderValue::from_static(XLSX_TYPE)), (CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response())
 }

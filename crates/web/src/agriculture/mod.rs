@@ -12,7 +12,10 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The program page's section linking to its agriculture pages.
-pub fn program_section(lang: crate::i18n::Lang, program_id: berdaya_domain::registry::Id) -> Option<crate::html::Section> {
+pub fn program_section(
+    lang: crate::i18n::Lang,
+    program_id: berdaya_domain::registry::Id,
+) -> Option<crate::html::Section> {
     Some(crate::html::Section {
         id: "agriculture".into(),
         title: lang.tr().t("agriculture.title").into(),
