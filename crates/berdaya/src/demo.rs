@@ -15,6 +15,7 @@
 //! [`demo_accounts`] adds one account per role on top, with fresh random passwords.
 
 mod accounts;
+mod agriculture;
 mod institutions;
 mod people;
 mod places;
@@ -173,6 +174,9 @@ async fn load_all(store: &dyn Store, regions: DemoRegions) -> anyhow::Result<Dem
 
     // The seed-004 survey, its respondents linked to the program's members.
     survey::load(store).await?;
+
+    // The agriculture story: activities, input aid, machinery, classes and findings.
+    summary.programs += agriculture::load(store).await?;
 
     store.set_setting(SETTING, SETTING_VALUE).await.context("recording the `demo` setting")?;
     tracing::info!(?summary, "demo data loaded");

@@ -5,5 +5,6 @@
 
 pub mod access;
 pub mod agriculture;
+pub mod framework;
 pub mod registry;
 pub mod survey;

@@ -20,6 +20,11 @@ pub(crate) fn db(e: sqlx::Error) -> StoreError {
             if matches!(code.as_str(), "55P03" | "40P01" | "40001" | "57014") {
                 return StoreError::Busy;
             }
+            // A unique key with no mapping of its own: the kit names the field the record
+            // declares (`Writable::UNIQUE`), as SQLite's store does.
+            if code == "23505" {
+                return StoreError::Duplicate { field: "value", message: "this value is already registered".into() };
+            }
             StoreError::Backend(format!("{} (SQLSTATE {code})", d.message()))
         }
         sqlx::Error::RowNotFound => StoreError::Backend("expected a row, found none".into()),

@@ -28,6 +28,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_survey_created_at", include_str!("../migrations/0004_survey_created_at.sql")),
     ("0005_survey_files", include_str!("../migrations/0005_survey_files.sql")),
     ("0006_enrollment_life", include_str!("../migrations/0006_enrollment_life.sql")),
+    ("0007_frameworks", include_str!("../migrations/0007_frameworks.sql")),
     ("0011_group_classes", include_str!("../migrations/0011_group_classes.sql")),
 ];
 

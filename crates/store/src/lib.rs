@@ -8,6 +8,7 @@
 pub mod access;
 pub mod agriculture;
 pub mod dashboard;
+pub mod framework;
 pub mod import;
 pub mod kit;
 pub mod regions;
@@ -23,6 +24,7 @@ use serde::Serialize;
 pub use access::{AccessStore, AuditStore};
 pub use agriculture::ClassStore;
 pub use dashboard::DashboardStore;
+pub use framework::FrameworkStore;
 pub use import::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSource};
 pub use regions::{ListedRegion, RegionLoad};
 pub use registry::*;
@@ -136,6 +138,7 @@ pub trait Store:
     + registry::RegistryBulk
     + survey::SurveyStore
     + dashboard::DashboardStore
+    + framework::FrameworkStore
     + access::AccessStore
     + access::AuditStore
     + agriculture::class::ClassStore

@@ -141,6 +141,8 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("dashboard_registry", |s| Box::pin(checks::dashboard_registry(s))),
     ("dashboard_programs", |s| Box::pin(checks::dashboard_programs(s))),
     ("concurrent_updates", |s| Box::pin(checks::concurrent_updates(s))),
+    ("frameworks_shipped", |s| Box::pin(checks::frameworks_shipped(s))),
+    ("frameworks_added_as_data", |s| Box::pin(checks::frameworks_added_as_data(s))),
     ("survey_analyses", |s| Box::pin(checks::survey_analyses(s))),
     ("survey_person_facts", |s| Box::pin(checks::survey_person_facts(s))),
     ("access_users", |s| Box::pin(checks::access_users(s))),
@@ -221,6 +223,8 @@ macro_rules! store_conformance {
             dashboard_registry
             dashboard_programs
             concurrent_updates
+            frameworks_shipped
+            frameworks_added_as_data
             survey_analyses
             survey_person_facts
             access_users
@@ -528,6 +532,7 @@ fn assert_no_number(e: &StoreError, number: &str) {
 mod access;
 mod class;
 mod dashboard;
+mod framework;
 mod regions;
 
 /// The conformance checks, one function each; see the module documentation.
@@ -541,6 +546,7 @@ pub mod checks {
     };
     pub use super::class::{class_assessments, class_default_instrument, class_instrument_versions};
     pub use super::dashboard::{dashboard_programs, dashboard_registry};
+    pub use super::framework::{frameworks_added_as_data, frameworks_shipped};
     pub use super::regions::{
         regions_load_adds_renames_and_keeps, regions_load_refuses_a_bad_list_whole,
         regions_load_twice_changes_nothing_and_is_audited,

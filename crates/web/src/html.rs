@@ -66,6 +66,7 @@ impl Layout {
         if p.reads_programs() {
             menu.push(("agencies", t.t("nav.agencies"), "/agencies"));
             menu.push(("programs", t.t("nav.programs"), "/programs"));
+            menu.push(("frameworks", t.t("nav.frameworks"), "/frameworks"));
         }
         if p.reads_surveys() {
             menu.push(("survey", t.t("nav.survey"), "/survey"));

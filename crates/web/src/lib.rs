@@ -11,6 +11,7 @@ pub mod assets;
 pub mod chart;
 pub mod error;
 pub mod extract;
+pub mod framework;
 pub mod html;
 pub mod i18n;
 pub mod kit;
@@ -134,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         .merge(registry::router())
         .merge(agriculture::router())
         .merge(pick::router())
+        .merge(framework::router())
         .merge(survey::router())
         .merge(print::router())
         .merge(openapi::router())

@@ -60,6 +60,7 @@ enum Kind {
     Group,
     Agency,
     Program,
+    Dimension,
     Staff,
 }
 
@@ -72,11 +73,12 @@ impl Kind {
             "group" => Kind::Group,
             "agency" => Kind::Agency,
             "program" => Kind::Program,
+            "dimension" => Kind::Dimension,
             "staff" => Kind::Staff,
             _ => {
                 return Err(Error::bad_request(
                     "kind",
-                    "is not a record kind (use region, household, person, group, agency, program or staff)",
+                    "is not a record kind (use region, household, person, group, agency, program, dimension or staff)",
                 ));
             }
         })
@@ -89,14 +91,14 @@ impl Kind {
             Kind::Region => true,
             Kind::Household => auth.reads_people() && p.opens_households(),
             Kind::Person | Kind::Group => auth.reads_people(),
-            Kind::Agency | Kind::Program | Kind::Staff => p.reads_programs(),
+            Kind::Agency | Kind::Program | Kind::Dimension | Kind::Staff => p.reads_programs(),
         }
     }
 }
 
 /// Records of one kind whose name matches `q`, as a picker shows them.
 #[utoipa::path(get, path = "/api/v1/pick/{kind}", tag = "pick",
-    params(("kind" = String, Path, description = "`region`, `household`, `person`, `group`, `agency`, `program` or `staff`"), PickParams),
+    params(("kind" = String, Path, description = "`region`, `household`, `person`, `group`, `agency`, `program`, `dimension` or `staff`"), PickParams),
     responses((status = 200, body = Vec<PickItem>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn pick(
     State(state): State<AppState>,
@@ -210,6 +212,28 @@ pub async fn pick(
                     label: s.program.name,
                 })
                 .collect()
+        }
+        Kind::Dimension => {
+            // Frameworks are shared reference data, few and short: match in memory.
+            let wanted = query.text.as_deref().map(|q| q.to_lowercase());
+            let mut items = Vec::new();
+            for f in store.frameworks().await? {
+                for d in &f.dimensions {
+                    let hit = wanted.as_deref().is_none_or(|q| {
+                        d.name.to_lowercase().contains(q)
+                            || f.name.to_lowercase().contains(q)
+                            || d.code.as_str().contains(q)
+                    });
+                    if hit && items.len() < limit as usize {
+                        items.push(PickItem {
+                            value: d.id.to_string(),
+                            label: crate::framework::dimension_label(&f, d),
+                            detail: f.code.to_string(),
+                        });
+                    }
+                }
+            }
+            items
         }
         Kind::Staff => {
             // Staff of the agencies in the caller's area.

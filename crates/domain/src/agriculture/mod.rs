@@ -1,4 +1,4 @@
-//! Agriculture extension: farmer-group class assessment (and, beside it, input aid and
-//! machinery lending).
+//! Agriculture extension: input aid planned from members' land, machinery lending, and the
+//! class assessment of farmer groups (seed 000, seed 004).
 
 pub mod class;
