@@ -30,6 +30,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0006_enrollment_life", include_str!("../migrations/0006_enrollment_life.sql")),
     ("0007_frameworks", include_str!("../migrations/0007_frameworks.sql")),
     ("0011_group_classes", include_str!("../migrations/0011_group_classes.sql")),
+    ("0012_findings", include_str!("../migrations/0012_findings.sql")),
 ];
 
 /// The SQLite store.

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod agriculture;
 pub mod dashboard;
+pub mod finding;
 pub mod framework;
 pub mod import;
 pub mod kit;
@@ -24,6 +25,7 @@ use serde::Serialize;
 pub use access::{AccessStore, AuditStore};
 pub use agriculture::ClassStore;
 pub use dashboard::DashboardStore;
+pub use finding::FindingStore;
 pub use framework::FrameworkStore;
 pub use import::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSource};
 pub use regions::{ListedRegion, RegionLoad};
@@ -139,6 +141,7 @@ pub trait Store:
     + survey::SurveyStore
     + dashboard::DashboardStore
     + framework::FrameworkStore
+    + finding::FindingStore
     + access::AccessStore
     + access::AuditStore
     + agriculture::class::ClassStore

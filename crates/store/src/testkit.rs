@@ -167,6 +167,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("class_default_instrument", |s| Box::pin(checks::class_default_instrument(s))),
     ("class_assessments", |s| Box::pin(checks::class_assessments(s))),
     ("class_instrument_versions", |s| Box::pin(checks::class_instrument_versions(s))),
+    ("findings_matrix", |s| Box::pin(checks::findings_matrix(s))),
 ];
 
 /// Runs every check in turn, each on a fresh store from `factory`. Prefer
@@ -247,6 +248,7 @@ macro_rules! store_conformance {
             class_default_instrument
             class_assessments
             class_instrument_versions
+            findings_matrix
         );
     };
 }
@@ -532,6 +534,7 @@ fn assert_no_number(e: &StoreError, number: &str) {
 mod access;
 mod class;
 mod dashboard;
+mod finding;
 mod framework;
 mod regions;
 
@@ -546,6 +549,7 @@ pub mod checks {
     };
     pub use super::class::{class_assessments, class_default_instrument, class_instrument_versions};
     pub use super::dashboard::{dashboard_programs, dashboard_registry};
+    pub use super::finding::findings_matrix;
     pub use super::framework::{frameworks_added_as_data, frameworks_shipped};
     pub use super::regions::{
         regions_load_adds_renames_and_keeps, regions_load_refuses_a_bad_list_whole,
