@@ -41,6 +41,8 @@ use crate::survey;
         classes::instruments_api, classes::instrument_api, classes::create_instrument_api,
         classes::create_assessment_api, classes::assessment_api, classes::group_history_api,
         classes::program_classes_api,
+        crate::framework::findings::program_findings_api, crate::framework::findings::create_api,
+        crate::framework::findings::evidence_api,
     ),
     components(schemas(
         crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldErrorDto, crate::Health,
@@ -63,6 +65,9 @@ use crate::survey;
         classes::InstrumentDto, classes::IndicatorDto, classes::AssessmentDto, classes::ScoreDto,
         classes::GroupClassDto, classes::ClassCountDto, classes::ProgramClassesDto, classes::AssessmentInput,
         classes::InstrumentInput, classes::IndicatorInput,
+        crate::framework::findings::FindingDto, crate::framework::findings::EvidenceDto,
+        crate::framework::findings::ProgramFindingsDto, crate::framework::findings::FindingInput,
+        crate::framework::findings::EvidenceInput,
     )),
     tags(
         (name = "regions", description = "Province → regency/city → district → village → dusun/lingkungan/RW/RT"),

@@ -2,6 +2,8 @@
 //! adding a framework or a dimension, and the dimension picker every tagged record uses.
 //! Reading needs a role that reads programs; adding one that manages reference data.
 
+pub mod findings;
+
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -28,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/frameworks", get(list_page).post(create_page))
         .route("/frameworks/{id}", get(page))
         .route("/frameworks/{id}/dimensions", post(add_dimension_page))
+        .merge(findings::router())
 }
 
 fn may_read(auth: &Auth) -> bool {
