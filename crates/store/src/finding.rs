@@ -56,9 +56,7 @@ fn evidence_row(row: &Row) -> StoreResult<Evidence> {
 /// Findings matching `cond` (on `f`), complete with answers, tags, links and evidence.
 async fn load(c: &mut dyn Conn, cond: Sql) -> StoreResult<Vec<Finding>> {
     let mut sql = Sql::new(format!("SELECT {FINDING_COLUMNS} FROM findings f WHERE "));
-    sql.append(&cond).push(
-        " ORDER BY CASE f.kind WHEN 'inhibiting' THEN 1 WHEN 'supporting' THEN 2 ELSE 3 END, f.id",
-    );
+    sql.append(&cond).push(" ORDER BY CASE f.kind WHEN 'inhibiting' THEN 1 WHEN 'supporting' THEN 2 ELSE 3 END, f.id");
     let mut list = rows(c, &sql).await?.iter().map(finding_row).collect::<StoreResult<Vec<_>>>()?;
     if list.is_empty() {
         return Ok(list);
@@ -144,8 +142,7 @@ impl<B: Backend> FindingStore for B {
                         });
                     }
                 }
-                let mut sql =
-                    Sql::new("INSERT INTO findings (program_id, kind, title, description, noted_on) VALUES ");
+                let mut sql = Sql::new("INSERT INTO findings (program_id, kind, title, description, noted_on) VALUES ");
                 sql.list::<Value>([
                     n.program_id.into(),
                     n.kind.code().into(),

@@ -12,6 +12,8 @@ use time::macros::date;
 
 use super::places;
 
+mod class;
+
 /// The seed-000 and seed-004 world as stored, for the parts' loaders.
 #[allow(dead_code)]
 pub(super) struct Agri {
@@ -138,6 +140,6 @@ pub(super) async fn load(store: &dyn Store) -> anyhow::Result<u64> {
         km_extension_worker,
     };
     // Each part's loader, in order (activities first: findings may cite them).
-    let _ = &agri;
+    class::load(store, &agri).await.context("loading class assessments and findings")?;
     Ok(created)
 }

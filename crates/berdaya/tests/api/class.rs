@@ -202,3 +202,66 @@ backend_tests! {
         assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     }
 }
+
+backend_tests! {
+    async fn findings_show_the_matrix_and_the_factors_with_no_effort(app: TestApp) {
+        let (w, clients) = world(&app).await;
+        let officer = &clients["officer"];
+        let (_, frameworks) = get_json(officer, app.url("/api/v1/frameworks")).await;
+        let bina = frameworks.as_array().expect("frameworks").iter().find(|f| f["code"] == "bina").expect("bina").clone();
+        let manusia = bina["dimensions"][0]["id"].as_i64().expect("manusia");
+        let lingkungan = bina["dimensions"][2]["id"].as_i64().expect("lingkungan");
+        let post = |b: Value| officer.post(app.url("/api/v1/findings")).json(&b).send();
+        let made = |b: Value| async move {
+            let res = post(b).await.expect("post");
+            assert_eq!(res.status(), StatusCode::CREATED);
+            res.json::<Value>().await.expect("json")["id"].as_i64().expect("id")
+        };
+        let low = made(json!({"program_id": w.prog_blora, "kind": "inhibiting", "title": "Tingkat pendidikan rendah",
+            "dimension_ids": [manusia], "group_ids": [w.g_own]})).await;
+        let flood = made(json!({"program_id": w.prog_blora, "kind": "inhibiting", "title": "Saluran air belum baik",
+            "dimension_ids": [lingkungan]})).await;
+        made(json!({"program_id": w.prog_blora, "kind": "supporting", "title": "Agrowisata Misik Kalampangan"})).await;
+        made(json!({"program_id": w.prog_blora, "kind": "effort", "title": "Pendampingan oleh penyuluh",
+            "answers": [low], "dimension_ids": [manusia]})).await;
+        // An effort must answer an inhibiting factor; a factor answers nothing.
+        let res = post(json!({"program_id": w.prog_blora, "kind": "effort", "title": "x"})).await.expect("post");
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let res = post(json!({"program_id": w.prog_blora, "kind": "effort", "title": "x", "answers": [987654]})).await.expect("post");
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        for who in ["fac", "leader", "eva", "viewer"] {
+            let res = clients[who].post(app.url("/api/v1/findings")).json(&json!({"program_id": w.prog_blora, "kind": "inhibiting", "title": "x"})).send().await.expect("post");
+            assert_eq!(res.status(), StatusCode::FORBIDDEN, "{who}");
+        }
+        let res = officer.post(app.url(&format!("/api/v1/findings/{flood}/evidence")))
+            .json(&json!({"kind": "quote", "text": "Kalau hujan deras lahan tergenang", "source": "Wawancara"})).send().await.expect("post");
+        assert_eq!(res.status(), StatusCode::CREATED);
+
+        let (status, all) = get_json(officer, app.url(&format!("/api/v1/programs/{}/findings", w.prog_blora))).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(all["unanswered"], json!([flood]));
+        assert_eq!(all["findings"].as_array().map(Vec::len), Some(4));
+        let html = officer.get(app.url(&format!("/programs/{}/findings", w.prog_blora))).send().await.expect("page").text().await.expect("html");
+        assert!(html.contains("Bina Manusia") && html.contains("Pendampingan oleh penyuluh"), "the matrix row");
+        assert!(html.contains("Belum ada upaya") && html.contains("Saluran air belum baik"), "the factor with no effort, flagged");
+        assert!(html.contains("Agrowisata Misik Kalampangan") && html.contains("Kalau hujan deras"));
+        // The page's forms: a factor added, a bad effort refused beside its field.
+        let res = officer.post(app.url(&format!("/programs/{}/findings", w.prog_blora)))
+            .form(&[("kind", "effort"), ("title", "Sosialisasi drainase"), ("answers", "")]).send().await.expect("post");
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text().await.expect("html").contains("upaya menjawab satu atau lebih faktor penghambat"));
+        let flood_id = flood.to_string();
+        let res = officer.post(app.url(&format!("/programs/{}/findings", w.prog_blora)))
+            .form(&[("kind", "effort"), ("title", "Sosialisasi drainase"), ("answers", flood_id.as_str())]).send().await.expect("post");
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let (_, all) = get_json(officer, app.url(&format!("/api/v1/programs/{}/findings", w.prog_blora))).await;
+        assert_eq!(all["unanswered"], json!([]));
+        let res = officer.get(app.url(&format!("/programs/{}/findings.xlsx", w.prog_blora))).send().await.expect("xlsx");
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.bytes().await.expect("bytes").starts_with(b"PK"));
+        let (status, _) = get_json(&clients["viewer"], app.url(&format!("/api/v1/programs/{}/findings", w.prog_blora))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = get_json(officer, app.url(&format!("/api/v1/programs/{}/findings", w.prog_batu))).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+}

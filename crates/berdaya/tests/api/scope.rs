@@ -521,6 +521,36 @@ fn class_probes(w: &World, extra: &Extra) -> Vec<Probe> {
             extra.staff_batu,
             MISSING,
         ),
+        probe(
+            "officer",
+            Method::POST,
+            "/api/v1/findings",
+            "/api/v1/findings".into(),
+            Some(json!({"program_id": "@NUM", "kind": "inhibiting", "title": "Uji"})),
+            "program_id",
+            w.prog_batu,
+            MISSING,
+        ),
+        probe(
+            "officer",
+            Method::POST,
+            "/api/v1/findings",
+            "/api/v1/findings".into(),
+            Some(json!({"program_id": w.prog_blora, "kind": "inhibiting", "title": "Uji", "group_ids": ["@NUM"]})),
+            "group_ids",
+            w.g_batu,
+            MISSING,
+        ),
+        probe(
+            "officer",
+            Method::POST,
+            "/api/v1/findings/{id}/evidence",
+            "/api/v1/findings/@REF/evidence".into(),
+            Some(json!({"kind": "quote", "text": "Uji"})),
+            "id",
+            extra.finding_batu,
+            MISSING,
+        ),
     ]
 }
 
@@ -632,6 +662,8 @@ struct Extra {
     /// Staff of Dinas Sosial Blora and of Dinas Pertanian Batu (class assessors).
     staff_blora: i64,
     staff_batu: i64,
+    /// An inhibiting factor of Batu's program.
+    finding_batu: i64,
 }
 
 async fn extra(app: &TestApp, w: &World) -> Extra {
@@ -672,7 +704,26 @@ async fn extra(app: &TestApp, w: &World) -> Extra {
     let staff = |name: &str| berdaya_domain::registry::NewStaff { name: name.into(), position: "Penyuluh".into() };
     let staff_blora = s.add_staff(dinsos, &staff("Penyuluh Blora")).await.expect("staff").id;
     let staff_batu = s.add_staff(distan, &staff("Penyuluh Batu")).await.expect("staff").id;
-    Extra { dinsos, distan, unit, batu_user, batu_token, batu_enrollment, fac: fac.id, fac2, staff_blora, staff_batu }
+    let factor = berdaya_domain::framework::finding::FindingDraft {
+        program_id: berdaya_domain::agriculture::class::Number::Int(w.prog_batu),
+        kind: "inhibiting".into(),
+        title: "Hama apel".into(),
+        ..Default::default()
+    };
+    let finding_batu = s.create_finding(&factor.parse().expect("finding")).await.expect("finding").id;
+    Extra {
+        dinsos,
+        distan,
+        unit,
+        batu_user,
+        batu_token,
+        batu_enrollment,
+        fac: fac.id,
+        fac2,
+        staff_blora,
+        staff_batu,
+        finding_batu,
+    }
 }
 
 /// The JSON a GET answers.

@@ -19,7 +19,10 @@ pub fn program_section(
     Some(crate::html::Section {
         id: "agriculture".into(),
         title: lang.tr().t("agriculture.title").into(),
-        links: vec![classes::program_link(lang, program_id), crate::framework::findings::program_link(lang, program_id)],
+        links: vec![
+            classes::program_link(lang, program_id),
+            crate::framework::findings::program_link(lang, program_id),
+        ],
         ..Default::default()
     })
 }

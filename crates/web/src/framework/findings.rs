@@ -15,11 +15,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use berdaya_domain::access::Role;
+use berdaya_domain::agriculture::class::Number;
 use berdaya_domain::framework::Framework;
 use berdaya_domain::framework::finding::{
     Evidence, EvidenceDraft, EvidenceKind, Finding, FindingDraft, FindingKind, IdList, efforts_for, unanswered,
 };
-use berdaya_domain::agriculture::class::Number;
 use berdaya_domain::registry::{Id, Program};
 use berdaya_files::tables::{SheetTable, TableCell};
 use serde::{Deserialize, Serialize};
@@ -264,7 +264,8 @@ fn matrix(lang: Lang, fw: Option<&Framework>, all: &[Finding]) -> Vec<MatrixRow>
             }
         }
     }
-    for f in factors.iter().filter(|f| fw.is_none_or(|fw| !fw.dimensions.iter().any(|d| f.dimensions.contains(&d.id)))) {
+    for f in factors.iter().filter(|f| fw.is_none_or(|fw| !fw.dimensions.iter().any(|d| f.dimensions.contains(&d.id))))
+    {
         rows.push(row(t.t("findings.no_dimension").into(), f));
     }
     rows
@@ -303,10 +304,15 @@ async fn matrix_view(
     };
     let open = unanswered(&all);
     if !open.is_empty() {
-        page.warnings.push(format!("{}: {}", t.t("findings.unanswered"), open.iter().map(|f| f.title.as_str()).collect::<Vec<_>>().join("; ")));
+        page.warnings.push(format!(
+            "{}: {}",
+            t.t("findings.unanswered"),
+            open.iter().map(|f| f.title.as_str()).collect::<Vec<_>>().join("; ")
+        ));
     }
     if let Some(fw) = &fw {
-        page.facts.push((t.t("findings.framework").into(), Cell::link(fw.name.clone(), format!("/frameworks/{}", fw.id))));
+        page.facts
+            .push((t.t("findings.framework").into(), Cell::link(fw.name.clone(), format!("/frameworks/{}", fw.id))));
     }
     let rows = matrix(lang, fw.as_ref(), &all)
         .into_iter()
@@ -321,7 +327,11 @@ async fn matrix_view(
         title: t.t("findings.matrix").into(),
         table: Some(Table {
             sorts: Vec::new(),
-            headers: vec![t.t("findings.dimension").into(), t.t("findings.inhibiting").into(), t.t("findings.efforts").into()],
+            headers: vec![
+                t.t("findings.dimension").into(),
+                t.t("findings.inhibiting").into(),
+                t.t("findings.efforts").into(),
+            ],
             rows,
             empty: t.t("findings.none").into(),
         }),
@@ -347,7 +357,9 @@ async fn matrix_view(
             rows: all
                 .iter()
                 .filter(|f| f.kind == FindingKind::Supporting)
-                .map(|f| vec![Cell::text(f.title.clone()), Cell::text(f.description.clone().unwrap_or_else(|| "—".into()))])
+                .map(|f| {
+                    vec![Cell::text(f.title.clone()), Cell::text(f.description.clone().unwrap_or_else(|| "—".into()))]
+                })
                 .collect(),
             empty: t.t("findings.none").into(),
         }),
@@ -358,7 +370,12 @@ async fn matrix_view(
         title: t.t("findings.evidence").into(),
         table: Some(Table {
             sorts: Vec::new(),
-            headers: vec![t.t("findings.finding").into(), t.t("findings.evidence_kind").into(), t.t("findings.text").into(), t.t("findings.source").into()],
+            headers: vec![
+                t.t("findings.finding").into(),
+                t.t("findings.evidence_kind").into(),
+                t.t("findings.text").into(),
+                t.t("findings.source").into(),
+            ],
             rows: all
                 .iter()
                 .flat_map(|f| {
@@ -376,7 +393,9 @@ async fn matrix_view(
         }),
         ..Default::default()
     });
-    if matches!(auth.role(), Role::Administrator | Role::ProgramOfficer) && auth.principal().manages_program(p.agency_id) {
+    if matches!(auth.role(), Role::Administrator | Role::ProgramOfficer)
+        && auth.principal().manages_program(p.agency_id)
+    {
         let d = finding.cloned().unwrap_or_default();
         let factors: Vec<(String, String)> = all
             .iter()
@@ -386,7 +405,14 @@ async fn matrix_view(
         let answers = d.answers.text();
         let dims: Vec<Id> = d.dimension_ids.text().split(',').filter_map(|s| s.trim().parse().ok()).collect();
         let fields = vec![
-            Field::select("kind", t.t("findings.kind"), &d.kind, vocabulary(FindingKind::ALL, FindingKind::code, FindingKind::label, lang), Some(t.t("common.choose"))).required(),
+            Field::select(
+                "kind",
+                t.t("findings.kind"),
+                &d.kind,
+                vocabulary(FindingKind::ALL, FindingKind::code, FindingKind::label, lang),
+                Some(t.t("common.choose")),
+            )
+            .required(),
             Field::text("title", t.t("findings.finding"), &d.title).required(),
             Field::textarea("description", t.t("findings.description"), d.description.clone().unwrap_or_default()),
             Field::date("noted_on", t.t("findings.noted_on"), d.noted_on.clone().unwrap_or_default()),
@@ -407,18 +433,32 @@ async fn matrix_view(
                 "finding_id",
                 t.t("findings.finding"),
                 &chosen,
-                all.iter().map(|f| (f.id.to_string(), format!("{} — {}", f.kind.label(lang.code()), f.title))).collect(),
+                all.iter()
+                    .map(|f| (f.id.to_string(), format!("{} — {}", f.kind.label(lang.code()), f.title)))
+                    .collect(),
                 Some(t.t("common.choose")),
             )
             .required(),
-            Field::select("kind", t.t("findings.evidence_kind"), &e.kind, vocabulary(EvidenceKind::ALL, EvidenceKind::code, EvidenceKind::label, lang), Some(t.t("common.choose"))).required(),
+            Field::select(
+                "kind",
+                t.t("findings.evidence_kind"),
+                &e.kind,
+                vocabulary(EvidenceKind::ALL, EvidenceKind::code, EvidenceKind::label, lang),
+                Some(t.t("common.choose")),
+            )
+            .required(),
             Field::textarea("text", t.t("findings.text"), &e.text).required(),
             Field::text("source", t.t("findings.source"), e.source.clone().unwrap_or_default()),
         ];
         page.sections.push(Section {
             id: "add-evidence".into(),
             title: t.t("findings.add_evidence").into(),
-            form: Some(Form::new("evidence", format!("/programs/{}/findings/evidence", p.id), t.t("common.save"), fields)),
+            form: Some(Form::new(
+                "evidence",
+                format!("/programs/{}/findings/evidence", p.id),
+                t.t("common.save"),
+                fields,
+            )),
             ..Default::default()
         });
     }
@@ -460,7 +500,12 @@ async fn create_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: For
 async fn evidence_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
     let p = program(&state, &auth, id).await.map_err(|e| e.page(lang))?;
     let chosen = form.get("finding_id");
-    let draft = EvidenceDraft { kind: form.get("kind"), text: form.get("text"), source: form.opt("source"), attachment_id: None };
+    let draft = EvidenceDraft {
+        kind: form.get("kind"),
+        text: form.get("text"),
+        source: form.opt("source"),
+        attachment_id: None,
+    };
     let result = async {
         let fid = berdaya_domain::registry::text::id(&chosen).map_err(|m| Error::unprocessable("finding_id", m))?;
         let found = state.store().finding(fid).await.ok().filter(|f| f.program_id == id);
@@ -500,7 +545,11 @@ async fn matrix_xlsx(
         let sheets = vec![
             SheetTable {
                 name: t.t("findings.matrix").into(),
-                headers: vec![t.t("findings.dimension").into(), t.t("findings.inhibiting").into(), t.t("findings.efforts").into()],
+                headers: vec![
+                    t.t("findings.dimension").into(),
+                    t.t("findings.inhibiting").into(),
+                    t.t("findings.efforts").into(),
+                ],
                 rows,
             },
             SheetTable {
@@ -511,14 +560,19 @@ async fn matrix_xlsx(
         ];
         berdaya_files::tables::write_tables(&sheets).map_err(|e| {
             tracing::error!(error = %e, "findings workbook failed");
-            Error::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error: the workbook could not be written")
+            Error::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error: the workbook could not be written",
+            )
         })
     }
     .await
     .map_err(|e| e.page(lang))?;
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"temuan-program-{id}.xlsx\""))
         .unwrap_or(HeaderValue::from_static("attachment"));
-    Ok(([(CONTENT_TYPE, HeaderValue::from_static(XLSX_TYPE)), (CONTENT_DISPOSITION, disposition)], bytes).into_response())
+    Ok(([(CONTENT_TYPE, HeaderValue::from_static(XLSX_TYPE)), (CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response())
 }
 
 /// The program page's link to its findings.
