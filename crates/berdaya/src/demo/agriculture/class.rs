@@ -66,6 +66,9 @@ pub(super) async fn load(store: &dyn Store, agri: &Agri) -> anyhow::Result<()> {
     findings(store, agri).await
 }
 
+/// An inhibiting factor, its bina, a quote, the effort answering it and the effort's bina.
+type Story = (&'static str, &'static [&'static str], &'static str, &'static str, &'static [&'static str]);
+
 async fn findings(store: &dyn Store, agri: &Agri) -> anyhow::Result<()> {
     let bina = store.framework_by_code("bina").await?.ok_or_else(|| anyhow!("the four bina are missing"))?;
     let dim = |code: &str| bina.dimensions.iter().find(|d| d.code.as_str() == code).map(|d| d.id);
@@ -74,7 +77,7 @@ async fn findings(store: &dyn Store, agri: &Agri) -> anyhow::Result<()> {
     let noted: Option<Date> = Some(date!(2023 - 06 - 30));
     let source = Some("Seed 000: hasil penelitian di Kelurahan Kalampangan".to_string());
     // (factor, its bina, quote, effort, the effort's bina)
-    let story: [(&str, &[&str], &str, &str, &[&str]); 5] = [
+    let story: [Story; 5] = [
         (
             "Tingkat pendidikan petani yang rendah",
             &["manusia"],
