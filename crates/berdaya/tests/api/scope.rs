@@ -49,7 +49,13 @@ fn probe(
 }
 
 /// Write routes that carry no reference at all, with the reason.
-const NO_REFERENCES: [(&str, &str, &str); 3] = [
+const NO_REFERENCES: [(&str, &str, &str); 5] = [
+    ("post", "/api/v1/frameworks", "a framework is installation-wide reference data: no record ids"),
+    (
+        "post",
+        "/api/v1/frameworks/{id}/dimensions",
+        "frameworks are installation-wide reference data every reader sees: the id is not scoped",
+    ),
     (
         "post",
         "/api/v1/class-instruments",
