@@ -32,6 +32,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0008_activities", include_str!("../migrations/0008_activities.sql")),
     ("0009_input_aid", include_str!("../migrations/0009_input_aid.sql")),
     ("0010_machinery", include_str!("../migrations/0010_machinery.sql")),
+    ("0011_group_classes", include_str!("../migrations/0011_group_classes.sql")),
+    ("0012_findings", include_str!("../migrations/0012_findings.sql")),
 ];
 
 /// The SQLite store.

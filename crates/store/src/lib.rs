@@ -6,9 +6,10 @@
 //! [`StoreError::Conflict`], never a silent overwrite.
 
 pub mod access;
-pub mod agriculture;
 pub mod activity;
+pub mod agriculture;
 pub mod dashboard;
+pub mod finding;
 pub mod framework;
 pub mod import;
 pub mod kit;
@@ -23,10 +24,12 @@ use berdaya_domain::registry::{Invalid, Version};
 use serde::Serialize;
 
 pub use access::{AccessStore, AuditStore};
+pub use activity::ActivityStore;
+pub use agriculture::ClassStore;
 pub use agriculture::aid::AidStore;
 pub use agriculture::machine::MachineStore;
-pub use activity::ActivityStore;
 pub use dashboard::DashboardStore;
+pub use finding::FindingStore;
 pub use framework::FrameworkStore;
 pub use import::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSource};
 pub use regions::{ListedRegion, RegionLoad};
@@ -142,11 +145,13 @@ pub trait Store:
     + survey::SurveyStore
     + dashboard::DashboardStore
     + framework::FrameworkStore
+    + finding::FindingStore
     + access::AccessStore
     + access::AuditStore
     + agriculture::machine::MachineStore
     + agriculture::aid::AidStore
     + activity::ActivityStore
+    + agriculture::class::ClassStore
     + Send
     + Sync
     + 'static

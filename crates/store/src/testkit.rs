@@ -177,6 +177,10 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("activity_attendance", |s| Box::pin(checks::activity_attendance(s))),
     ("activity_search_calendar", |s| Box::pin(checks::activity_search_calendar(s))),
     ("activity_attachments", |s| Box::pin(checks::activity_attachments(s))),
+    ("class_default_instrument", |s| Box::pin(checks::class_default_instrument(s))),
+    ("class_assessments", |s| Box::pin(checks::class_assessments(s))),
+    ("class_instrument_versions", |s| Box::pin(checks::class_instrument_versions(s))),
+    ("findings_matrix", |s| Box::pin(checks::findings_matrix(s))),
 ];
 
 /// Runs every check in turn, each on a fresh store from `factory`. Prefer
@@ -267,6 +271,10 @@ macro_rules! store_conformance {
             activity_attendance
             activity_search_calendar
             activity_attachments
+            class_default_instrument
+            class_assessments
+            class_instrument_versions
+            findings_matrix
         );
     };
 }
@@ -550,9 +558,11 @@ fn assert_no_number(e: &StoreError, number: &str) {
 }
 
 mod access;
-mod aid;
 mod activity;
+mod aid;
+mod class;
 mod dashboard;
+mod finding;
 mod framework;
 mod mach;
 mod regions;
@@ -566,11 +576,13 @@ pub mod checks {
         access_sessions, access_tokens, access_users, access_within, audit_chain_under_concurrency,
         audit_events_and_filters, audit_failed_writes_leave_nothing, audit_import, audit_row_changes,
     };
-    pub use super::aid::{aid_distributions, aid_dose_table, aid_land_and_facts, aid_plan_allocation};
     pub use super::activity::{
         activity_attachments, activity_attendance, activity_create_read_update, activity_search_calendar,
     };
+    pub use super::aid::{aid_distributions, aid_dose_table, aid_land_and_facts, aid_plan_allocation};
+    pub use super::class::{class_assessments, class_default_instrument, class_instrument_versions};
     pub use super::dashboard::{dashboard_programs, dashboard_registry};
+    pub use super::finding::findings_matrix;
     pub use super::framework::{frameworks_added_as_data, frameworks_shipped};
     pub use super::mach::{
         machine_concurrent_bookings, machine_create_read_update, machine_loan_lifecycle, machine_loan_overlap,

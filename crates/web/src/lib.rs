@@ -6,8 +6,8 @@
 //! logs, body limit, language) are applied once, here.
 
 pub mod access;
-pub mod agriculture;
 pub mod activity;
+pub mod agriculture;
 pub mod assets;
 pub mod chart;
 pub mod error;

@@ -10,6 +10,7 @@ use utoipa::{OpenApi, ToSchema};
 
 use crate::AppState;
 use crate::access::{caseload, users};
+use crate::agriculture::classes;
 use crate::registry::{agencies, enrollments, groups, households, people, programs, regions};
 use crate::survey;
 
@@ -40,6 +41,11 @@ use crate::survey;
         crate::activity::attendance::person_api, crate::activity::attachments::list, crate::activity::attachments::upload_api,
         crate::activity::attachments::download, crate::activity::attachments::delete_api,
         crate::framework::list, crate::framework::show, crate::framework::create, crate::framework::add_dimension,
+        classes::instruments_api, classes::instrument_api, classes::create_instrument_api,
+        classes::create_assessment_api, classes::assessment_api, classes::group_history_api,
+        classes::program_classes_api,
+        crate::framework::findings::program_findings_api, crate::framework::findings::create_api,
+        crate::framework::findings::evidence_api,
     ),
     components(schemas(
         crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldErrorDto, crate::Health,
@@ -66,6 +72,12 @@ use crate::survey;
         crate::activity::attachments::AttachmentDto, crate::activity::attachments::AttachmentUpload,
         crate::framework::FrameworkDto, crate::framework::DimensionDto, crate::framework::FrameworkInput,
         crate::framework::DimensionInput,
+        classes::InstrumentDto, classes::IndicatorDto, classes::AssessmentDto, classes::ScoreDto,
+        classes::GroupClassDto, classes::ClassCountDto, classes::ProgramClassesDto, classes::AssessmentInput,
+        classes::InstrumentInput, classes::IndicatorInput,
+        crate::framework::findings::FindingDto, crate::framework::findings::EvidenceDto,
+        crate::framework::findings::ProgramFindingsDto, crate::framework::findings::FindingInput,
+        crate::framework::findings::EvidenceInput,
     )),
     tags(
         (name = "regions", description = "Province → regency/city → district → village → dusun/lingkungan/RW/RT"),
@@ -80,6 +92,7 @@ use crate::survey;
         (name = "export", description = "Registry exports, by the caller's role and area"),
         (name = "dashboard", description = "Aggregate counts for the caller's area and scope, small counts suppressed for viewers"),
         (name = "activities", description = "Activities of a program, their attendance and attached files"),
+        (name = "agriculture", description = "Agriculture extension: farmer-group class assessment"),
         (name = "frameworks", description = "Frameworks (four bina, 7D…) and their dimensions, which activities and findings are tagged with"),
         (name = "health", description = "Liveness"),
     ),

@@ -14,6 +14,7 @@ use super::places;
 
 mod act;
 mod aid;
+mod class;
 mod mach;
 
 /// The seed-000 and seed-004 world as stored, for the parts' loaders.
@@ -146,5 +147,6 @@ pub(super) async fn load(store: &dyn Store) -> anyhow::Result<u64> {
     act::load(store, &agri).await.context("demo activities")?;
     aid::load(store, &agri).await.context("demo input aid")?;
     mach::load(store, &agri).await.context("demo machinery")?;
+    class::load(store, &agri).await.context("loading class assessments and findings")?;
     Ok(created)
 }

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::access::world;
 use crate::backend_tests;
-use crate::helpers::{TestApp, csrf_in};
+use crate::helpers::csrf_in;
 
 async fn get_json(client: &reqwest::Client, url: String) -> (u16, Value) {
     let res = client.get(url).send().await.expect("request");

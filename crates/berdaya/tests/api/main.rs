@@ -2,8 +2,8 @@
 //! and on PostgreSQL (when `BERDAYA_TEST_PG_URL` names a server).
 
 mod access;
-mod aid;
 mod act;
+mod aid;
 mod api;
 mod bad_input;
 mod browser;
@@ -11,6 +11,7 @@ mod browser_activity;
 mod browser_dashboard;
 mod browser_enrollment;
 mod caseload;
+mod class;
 mod crawl;
 mod dashboard;
 mod enrollment;

@@ -49,18 +49,23 @@ fn probe(
 }
 
 /// Write routes that carry no reference at all, with the reason.
-const NO_REFERENCES: [(&str, &str, &str); 4] = [
+const NO_REFERENCES: [(&str, &str, &str); 5] = [
+    ("post", "/api/v1/frameworks", "a framework is installation-wide reference data: no record ids"),
+    (
+        "post",
+        "/api/v1/frameworks/{id}/dimensions",
+        "frameworks are installation-wide reference data every reader sees: the id is not scoped",
+    ),
+    (
+        "post",
+        "/api/v1/class-instruments",
+        "an instrument version is installation-wide configuration: `replaces_id` names a version every reader sees",
+    ),
     ("post", "/api/v1/survey/analyses", "an upload of an instrument and responses: no record ids"),
     (
         "post",
         "/api/v1/regions",
         "the code is the new record's own identity (checked against the area), not a reference",
-    ),
-    ("post", "/api/v1/frameworks", "a framework is national reference data: its body names no record"),
-    (
-        "post",
-        "/api/v1/frameworks/{id}/dimensions",
-        "frameworks are national reference data, in no area: every role that reads programs sees them all",
     ),
 ];
 
@@ -478,7 +483,81 @@ fn probes(w: &World, extra: &Extra) -> Vec<Probe> {
         ),
     ];
     probes.extend(assignment_probes(w, extra));
+    probes.extend(class_probes(w, extra));
     probes
+}
+
+/// The probes of a class assessment: its group, program and assessor (a staff member of an
+/// agency in the area).
+fn class_probes(w: &World, extra: &Extra) -> Vec<Probe> {
+    let route = "/api/v1/class-assessments";
+    let body = |group: Value, program: Value, assessor: Value| {
+        json!({"group_id": group, "program_id": program, "instrument_id": 1, "assessor_id": assessor,
+            "assessed_on": "2024-03-01", "scores": {"1": 0}})
+    };
+    let (g, p, s) = (json!(w.g_own), json!(w.prog_blora), json!(extra.staff_blora));
+    vec![
+        probe(
+            "officer",
+            Method::POST,
+            route,
+            route.into(),
+            Some(body(json!("@NUM"), p.clone(), s.clone())),
+            "group_id",
+            w.g_batu,
+            MISSING,
+        ),
+        probe(
+            "officer",
+            Method::POST,
+            route,
+            route.into(),
+            Some(body(g.clone(), json!("@NUM"), s)),
+            "program_id",
+            w.prog_batu,
+            MISSING,
+        ),
+        probe(
+            "officer",
+            Method::POST,
+            route,
+            route.into(),
+            Some(body(g, p, json!("@NUM"))),
+            "assessor_id",
+            extra.staff_batu,
+            MISSING,
+        ),
+        probe(
+            "officer",
+            Method::POST,
+            "/api/v1/findings",
+            "/api/v1/findings".into(),
+            Some(json!({"program_id": "@NUM", "kind": "inhibiting", "title": "Uji"})),
+            "program_id",
+            w.prog_batu,
+            MISSING,
+        ),
+        probe(
+            "officer",
+            Method::POST,
+            "/api/v1/findings",
+            "/api/v1/findings".into(),
+            Some(json!({"program_id": w.prog_blora, "kind": "inhibiting", "title": "Uji", "group_ids": ["@NUM"]})),
+            "group_ids",
+            w.g_batu,
+            MISSING,
+        ),
+        probe(
+            "officer",
+            Method::POST,
+            "/api/v1/findings/{id}/evidence",
+            "/api/v1/findings/@REF/evidence".into(),
+            Some(json!({"kind": "quote", "text": "Uji"})),
+            "id",
+            extra.finding_batu,
+            MISSING,
+        ),
+    ]
 }
 
 /// The probes of a facilitator's assignments: the facilitator in the path, the households,
@@ -586,6 +665,11 @@ struct Extra {
     /// The Randublatung facilitator, and another facilitator of Blora to move a caseload to.
     fac: i64,
     fac2: i64,
+    /// Staff of Dinas Sosial Blora and of Dinas Pertanian Batu (class assessors).
+    staff_blora: i64,
+    staff_batu: i64,
+    /// An inhibiting factor of Batu's program.
+    finding_batu: i64,
 }
 
 async fn extra(app: &TestApp, w: &World) -> Extra {
@@ -623,7 +707,29 @@ async fn extra(app: &TestApp, w: &World) -> Extra {
     assert_eq!(enrolled.status(), StatusCode::CREATED);
     let batu_enrollment = enrolled.json::<Value>().await.expect("json")["id"].as_i64().expect("enrollment id");
     let fac2 = create_user(s, "fac.kedua", Role::Facilitator, Some("33.16"), None, None).await.id;
-    Extra { dinsos, distan, unit, batu_user, batu_token, batu_enrollment, fac: fac.id, fac2 }
+    let staff = |name: &str| berdaya_domain::registry::NewStaff { name: name.into(), position: "Penyuluh".into() };
+    let staff_blora = s.add_staff(dinsos, &staff("Penyuluh Blora")).await.expect("staff").id;
+    let staff_batu = s.add_staff(distan, &staff("Penyuluh Batu")).await.expect("staff").id;
+    let factor = berdaya_domain::framework::finding::FindingDraft {
+        program_id: berdaya_domain::agriculture::class::Number::Int(w.prog_batu),
+        kind: "inhibiting".into(),
+        title: "Hama apel".into(),
+        ..Default::default()
+    };
+    let finding_batu = s.create_finding(&factor.parse().expect("finding")).await.expect("finding").id;
+    Extra {
+        dinsos,
+        distan,
+        unit,
+        batu_user,
+        batu_token,
+        batu_enrollment,
+        fac: fac.id,
+        fac2,
+        staff_blora,
+        staff_batu,
+        finding_batu,
+    }
 }
 
 /// The JSON a GET answers.

@@ -2,4 +2,5 @@
 //! class assessment of farmer groups (seed 000, seed 004).
 
 pub mod aid;
+pub mod class;
 pub mod machine;

@@ -3,6 +3,8 @@
 //! dimensions. Frameworks are data: activities, findings and evidence are tagged with
 //! dimensions, and a new framework needs no code.
 
+pub mod finding;
+
 use serde::{Deserialize, Serialize};
 
 use crate::registry::text::{self, Checker, Invalid};

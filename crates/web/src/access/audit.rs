@@ -302,6 +302,14 @@ fn vocabulary_label(lang: Lang, entity: &str, field: &str, code: &str) -> Option
         (_, "relation") => Relation::parse(code).ok()?.label(l),
         (_, "education") => Education::parse(code).ok()?.label(l),
         (_, "disability") => Disability::parse(code).ok()?.label(l),
+        ("finding_links", "target_kind") => berdaya_domain::framework::finding::LinkKind::parse(code).ok()?.label(l),
+        ("findings", "kind") => berdaya_domain::framework::finding::FindingKind::parse(code).ok()?.label(l),
+        ("finding_evidence", "kind") => berdaya_domain::framework::finding::EvidenceKind::parse(code).ok()?.label(l),
+        ("class_indicators", "ability") => berdaya_domain::agriculture::class::Ability::parse(code).ok()?.label(l),
+        (_, "earned_class" | "previous_class") => {
+            berdaya_domain::agriculture::class::ClassBand::parse(code).ok()?.label(l)
+        }
+        (_, "class_change") => berdaya_domain::agriculture::class::ClassChange::parse(code).ok()?.label(l),
         _ => return None,
     })
 }

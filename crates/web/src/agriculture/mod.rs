@@ -1,6 +1,8 @@
-//! Agriculture extension over HTTP: input aid, machinery lending, farmer-group classes.
+//! Agriculture extension over HTTP: input aid, machinery lending, farmer-group class
+//! assessment, and the program's agriculture dashboard.
 
 pub mod aid;
+pub mod classes;
 pub mod machines;
 
 use axum::Router;
@@ -9,5 +11,21 @@ use crate::AppState;
 
 /// Every agriculture route, API and pages.
 pub fn router() -> Router<AppState> {
-    Router::new().merge(machines::router()).merge(aid::router())
+    Router::new().merge(machines::router()).merge(aid::router()).merge(classes::router())
+}
+
+/// The program page's section linking to its agriculture pages.
+pub fn program_section(
+    lang: crate::i18n::Lang,
+    program_id: berdaya_domain::registry::Id,
+) -> Option<crate::html::Section> {
+    Some(crate::html::Section {
+        id: "agriculture".into(),
+        title: lang.tr().t("agriculture.title").into(),
+        links: vec![
+            classes::program_link(lang, program_id),
+            crate::framework::findings::program_link(lang, program_id),
+        ],
+        ..Default::default()
+    })
 }

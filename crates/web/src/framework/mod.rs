@@ -3,6 +3,8 @@
 //! Reading needs a role that reads programs; adding, an administrator or a program officer
 //! (frameworks are shared by every agency's programs, and never removed).
 
+pub mod findings;
+
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -29,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/frameworks", get(list_page).post(create_page))
         .route("/frameworks/{id}", get(page))
         .route("/frameworks/{id}/dimensions", post(add_dimension_page))
+        .merge(findings::router())
 }
 
 fn may_read(auth: &Auth) -> bool {

@@ -338,6 +338,7 @@ async fn view(
     };
     let member = member.unwrap_or_else(|| MemberDraft { role: GroupRole::Member.code().into(), ..Default::default() });
     let member_form = if editable { Some(member_form(state, auth, lang, id, &member).await) } else { None };
+    let classes = crate::agriculture::classes::group_panel(state, auth, lang, &g).await?;
     Ok(ViewPage {
         facts: vec![
             (t.t("groups.name").into(), Cell::text(g.name.clone())),
@@ -372,6 +373,7 @@ async fn view(
             crate::agriculture::aid::land_panel(state, auth, lang, &g).await?,
             crate::agriculture::aid::group_panel(state, auth, lang, &g).await?,
             crate::activity::group_panel(state, auth, lang, &g).await?,
+            classes,
         ]
         .into_iter()
         .flatten()

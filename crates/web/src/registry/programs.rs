@@ -663,6 +663,7 @@ async fn view(
         .into_iter()
         .chain(history)
         .chain(std::iter::once(crate::agriculture::aid::program_section(lang, id)))
+        .chain(crate::agriculture::program_section(lang, id))
         .chain(enroll_section(lang, "enrollments.enroll", enroll_form))
         .chain(machinery)
         .collect(),
