@@ -3,6 +3,7 @@
 
 mod access;
 mod act;
+mod agri_dashboard;
 mod aid;
 mod api;
 mod bad_input;

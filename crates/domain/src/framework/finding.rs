@@ -139,6 +139,10 @@ pub struct FindingDraft {
     pub dimension_ids: IdList,
     #[serde(default)]
     pub group_ids: IdList,
+    #[serde(default)]
+    pub activity_ids: IdList,
+    #[serde(default)]
+    pub machine_ids: IdList,
 }
 
 /// The most ids one list of a finding holds.
@@ -160,6 +164,8 @@ impl FindingDraft {
         let answers = c.field("answers", bounded(&self.answers));
         let dimensions = c.field("dimension_ids", bounded(&self.dimension_ids));
         let groups = c.field("group_ids", bounded(&self.group_ids));
+        let activities = c.field("activity_ids", bounded(&self.activity_ids));
+        let machines = c.field("machine_ids", bounded(&self.machine_ids));
         if let (Some(kind), Some(answers)) = (kind, &answers) {
             match kind {
                 FindingKind::Effort if answers.is_empty() => {
@@ -172,6 +178,9 @@ impl FindingDraft {
             }
         }
         c.finish()?;
+        let (Some(activities), Some(machines)) = (activities, machines) else {
+            return Err(Invalid::one("finding", "incomplete"));
+        };
         match (program_id, kind, title, description, noted_on, answers, dimensions, groups) {
             (
                 Some(program_id),
@@ -190,7 +199,12 @@ impl FindingDraft {
                 noted_on,
                 answers,
                 dimensions,
-                links: groups.into_iter().map(|g| (LinkKind::Group, g)).collect(),
+                links: groups
+                    .into_iter()
+                    .map(|g| (LinkKind::Group, g))
+                    .chain(activities.into_iter().map(|a| (LinkKind::Activity, a)))
+                    .chain(machines.into_iter().map(|m| (LinkKind::Machine, m)))
+                    .collect(),
             }),
             _ => Err(Invalid::one("finding", "incomplete")),
         }

@@ -3,6 +3,7 @@
 
 pub mod aid;
 pub mod classes;
+pub mod dashboard;
 pub mod machines;
 
 use axum::Router;
@@ -11,7 +12,7 @@ use crate::AppState;
 
 /// Every agriculture route, API and pages.
 pub fn router() -> Router<AppState> {
-    Router::new().merge(machines::router()).merge(aid::router()).merge(classes::router())
+    Router::new().merge(machines::router()).merge(aid::router()).merge(classes::router()).merge(dashboard::router())
 }
 
 /// The program page's section linking to its agriculture pages.
@@ -23,6 +24,7 @@ pub fn program_section(
         id: "agriculture".into(),
         title: lang.tr().t("agriculture.title").into(),
         links: vec![
+            crate::html::Link::new(lang.tr().t("agri_dash.title"), format!("/programs/{program_id}/agriculture")),
             classes::program_link(lang, program_id),
             crate::framework::findings::program_link(lang, program_id),
         ],

@@ -380,7 +380,7 @@ fn workbook(t: &Translations, tables: &[StatTable], below: u64) -> Result<Vec<u8
     })
 }
 
-fn xlsx_response(name: &str, body: Vec<u8>) -> Response {
+pub(crate) fn xlsx_response(name: &str, body: Vec<u8>) -> Response {
     (
         [
             (CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),

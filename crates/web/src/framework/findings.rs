@@ -18,7 +18,8 @@ use berdaya_domain::access::Role;
 use berdaya_domain::agriculture::class::Number;
 use berdaya_domain::framework::Framework;
 use berdaya_domain::framework::finding::{
-    Evidence, EvidenceDraft, EvidenceKind, Finding, FindingDraft, FindingKind, IdList, efforts_for, unanswered,
+    Evidence, EvidenceDraft, EvidenceKind, Finding, FindingDraft, FindingKind, IdList, LinkKind, efforts_for,
+    unanswered,
 };
 use berdaya_domain::registry::{Id, Program};
 use berdaya_files::tables::{SheetTable, TableCell};
@@ -76,8 +77,31 @@ async fn writable_program(state: &AppState, auth: &Auth, id: Id) -> Result<Progr
 async fn create(state: &AppState, auth: &Auth, draft: &FindingDraft) -> Result<Finding, Error> {
     let new = draft.parse()?;
     writable_program(state, auth, new.program_id).await?;
-    for (_, g) in &new.links {
-        auth.group_ref(state.store(), "group_ids", *g).await?;
+    // Every linked record is resolved through the caller's scope: one out of it is refused
+    // exactly like a missing one.
+    for (kind, id) in &new.links {
+        let hide = |field: &'static str, what: &str, e: Error| {
+            if matches!(e.status(), StatusCode::NOT_FOUND | StatusCode::FORBIDDEN) {
+                missing_reference(field, what, *id)
+            } else {
+                e
+            }
+        };
+        match kind {
+            LinkKind::Group => {
+                auth.group_ref(state.store(), "group_ids", *id).await?;
+            }
+            LinkKind::Activity => {
+                crate::activity::readable_activity(state, auth, *id)
+                    .await
+                    .map_err(|e| hide("activity_ids", "activity", e))?;
+            }
+            LinkKind::Machine => {
+                crate::agriculture::machines::readable_machine(state, auth, *id)
+                    .await
+                    .map_err(|e| hide("machine_ids", "machine", e))?;
+            }
+        }
     }
     Ok(state.store().create_finding(&new).await?)
 }
@@ -139,6 +163,10 @@ pub struct FindingDto {
     pub answers: Vec<i64>,
     pub dimension_ids: Vec<i64>,
     pub group_ids: Vec<i64>,
+    /// Activities the finding concerns.
+    pub activity_ids: Vec<i64>,
+    /// Machines the finding concerns.
+    pub machine_ids: Vec<i64>,
     pub evidence: Vec<EvidenceDto>,
 }
 
@@ -153,7 +181,9 @@ impl From<Finding> for FindingDto {
             noted_on: f.noted_on.map(crate::registry::iso),
             answers: f.answers,
             dimension_ids: f.dimensions,
-            group_ids: f.links.iter().map(|(_, id)| *id).collect(),
+            group_ids: f.links.iter().filter(|(k, _)| *k == LinkKind::Group).map(|(_, id)| *id).collect(),
+            activity_ids: f.links.iter().filter(|(k, _)| *k == LinkKind::Activity).map(|(_, id)| *id).collect(),
+            machine_ids: f.links.iter().filter(|(k, _)| *k == LinkKind::Machine).map(|(_, id)| *id).collect(),
             evidence: f.evidence.into_iter().map(EvidenceDto::from).collect(),
         }
     }
@@ -180,6 +210,8 @@ pub struct FindingInput {
     answers: Option<Vec<i64>>,
     dimension_ids: Option<Vec<i64>>,
     group_ids: Option<Vec<i64>>,
+    activity_ids: Option<Vec<i64>>,
+    machine_ids: Option<Vec<i64>>,
 }
 
 /// Evidence to add (`EvidenceDraft`).
@@ -420,6 +452,7 @@ async fn matrix_view(
                 .hint(t.t("findings.answers_hint")),
             crate::framework::dimensions_field(state, "dimension_ids", t.t("findings.dimensions"), &dims).await,
             Field::picker_many("group_ids", t.t("findings.groups"), "group", Vec::new()),
+            Field::picker_many("machine_ids", t.t("findings.machines"), "machine", Vec::new()),
         ];
         page.sections.push(Section {
             id: "add-finding".into(),
@@ -491,6 +524,8 @@ async fn create_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: For
         answers: IdList::Text(answers),
         dimension_ids: IdList::Text(form.get("dimension_ids")),
         group_ids: IdList::Text(form.get("group_ids")),
+        activity_ids: IdList::Text(form.get("activity_ids")),
+        machine_ids: IdList::Text(form.get("machine_ids")),
     };
     let result = create(&state, &auth, &draft).await;
     let page = || matrix_view(&state, &auth, lang, &p, None, Some(&draft), None);
