@@ -5,7 +5,9 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use berdaya_domain::agriculture::aid::{CapRule, Crop, DoseRate, LandDraft, MemberLand, NewPlan, Season, Term, allocate};
+use berdaya_domain::agriculture::aid::{
+    CapRule, Crop, DoseRate, LandDraft, MemberLand, NewPlan, Season, Term, allocate,
+};
 use berdaya_domain::registry::{
     AgencyKind, Disability, Education, EnrollmentStatus, GroupKind, GroupRole, NewAgency, NewEnrollment, NewGroup,
     NewMember, NewPerson, NewProgram, NewRegion, Nik, RegionCode, RegionKind, Relation, Sex, Subject, SubjectKind,
@@ -27,7 +29,7 @@ pub struct Args {
 /// with chilli too.
 fn parcels(i: usize) -> Vec<(Crop, i64)> {
     let mut p = vec![(Crop::DragonFruit, 500 + (i as i64 * 37) % 25_500)];
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         p.push((Crop::Chilli, 1_000 + (i as i64 * 11) % 4_000));
     }
     p
@@ -59,7 +61,12 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         best = best.min(t.elapsed());
         lines = out.len();
     }
-    println!("allocation (pure function): {} members, {lines} lines, best of {}: {:.2} ms", args.members, args.repeat, ms(best));
+    println!(
+        "allocation (pure function): {} members, {lines} lines, best of {}: {:.2} ms",
+        args.members,
+        args.repeat,
+        ms(best)
+    );
 
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(store_path(args, &crops))
@@ -80,7 +87,12 @@ async fn store_path(args: &Args, crops: &[Crop]) -> anyhow::Result<()> {
         s.create_region(&NewRegion { code: code(c)?, name: name.into(), kind }).await?;
     }
     let agency = s
-        .create_agency(&NewAgency { name: "Dinas Pertanian".into(), kind: AgencyKind::Agency, region: code("62.71")?, parent_id: None })
+        .create_agency(&NewAgency {
+            name: "Dinas Pertanian".into(),
+            kind: AgencyKind::Agency,
+            region: code("62.71")?,
+            parent_id: None,
+        })
         .await?;
     let program = s
         .create_program(&NewProgram {
@@ -113,7 +125,8 @@ async fn store_path(args: &Args, crops: &[Crop]) -> anyhow::Result<()> {
     .await?;
     for i in 0..args.members {
         let birth = time::Date::from_calendar_date(1960 + (i / 9_000) as i32, time::Month::March, 1)?;
-        let nik = Nik::compose("627104", birth, Sex::Male, 1 + (i % 9_000) as u16).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let nik =
+            Nik::compose("627104", birth, Sex::Male, 1 + (i % 9_000) as u16).map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let person = s
             .create_person(&NewPerson {
                 nik,
@@ -130,12 +143,26 @@ async fn store_path(args: &Args, crops: &[Crop]) -> anyhow::Result<()> {
         s.add_member(group.id, &NewMember { person_id: person.id, role: GroupRole::Member, since: None, until: None })
             .await?;
         for (crop, area) in parcels(i) {
-            let land = LandDraft { person_id: person.id.to_string(), crop: crop.code().into(), land_area: area.to_string(), note: None };
+            let land = LandDraft {
+                person_id: person.id.to_string(),
+                crop: crop.code().into(),
+                land_area: area.to_string(),
+                note: None,
+            };
             s.add_land(&land.parse().map_err(|e| anyhow::anyhow!("{e}"))?).await?;
         }
     }
-    println!("setup (SQLite, {} members with land, one write each): {:.1} s", args.members, setup.elapsed().as_secs_f64());
-    let plan = NewPlan { program_id: program.id, group_id: group.id, season: Season { year: 2023, term: Term::Mt1 }, crops: crops.to_vec() };
+    println!(
+        "setup (SQLite, {} members with land, one write each): {:.1} s",
+        args.members,
+        setup.elapsed().as_secs_f64()
+    );
+    let plan = NewPlan {
+        program_id: program.id,
+        group_id: group.id,
+        season: Season { year: 2023, term: Term::Mt1 },
+        crops: crops.to_vec(),
+    };
     let t = Instant::now();
     let made = s.create_aid_plan(&plan).await?;
     let first = t.elapsed();

@@ -95,7 +95,12 @@ pub fn scaled(raw: &str, exp: u32, what: &str) -> Result<i64, String> {
         return Err("must be more than zero".into());
     }
     let s = s.strip_prefix('+').unwrap_or(s);
-    let not_a_number = || format!("`{}` is not a number (write e.g. 1,5: one decimal comma, no thousands separators)", shorten(raw.trim()));
+    let not_a_number = || {
+        format!(
+            "`{}` is not a number (write e.g. 1,5: one decimal comma, no thousands separators)",
+            shorten(raw.trim())
+        )
+    };
     let mut parts = s.split([',', '.']);
     let whole = parts.next().unwrap_or("");
     let fraction = parts.next().unwrap_or("");
@@ -248,7 +253,10 @@ fn amount_in(raw: &str, unit: Option<&str>, measure: Measure, default_exp: Optio
         }
     };
     if number.is_empty() && !raw.trim().is_empty() && !written.is_empty() {
-        return Err(AmountError::Quantity(format!("`{}` is not a number (write e.g. 1,5: one decimal comma, no thousands separators)", shorten(raw.trim()))));
+        return Err(AmountError::Quantity(format!(
+            "`{}` is not a number (write e.g. 1,5: one decimal comma, no thousands separators)",
+            shorten(raw.trim())
+        )));
     }
     scaled(number, exp, measure.base_name()).map_err(AmountError::Quantity)
 }
@@ -273,7 +281,7 @@ pub fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
@@ -908,15 +916,29 @@ mod tests {
         assert_eq!(parse_amount("1,5 l", None, BaseUnit::Millilitre), Ok(1_500));
         assert_eq!(parse_amount("40 bibit", None, BaseUnit::Piece), Ok(40));
         assert_eq!(parse_amount("0,001 kg", None, BaseUnit::Gram), Ok(1));
-        assert!(matches!(parse_amount("0,0001 kg", None, BaseUnit::Gram), Err(AmountError::Quantity(m)) if m.contains("more precise than one gram")));
+        assert!(
+            matches!(parse_amount("0,0001 kg", None, BaseUnit::Gram), Err(AmountError::Quantity(m)) if m.contains("more precise than one gram"))
+        );
         assert!(matches!(parse_amount("1,5", Some("buah"), BaseUnit::Piece), Err(AmountError::Quantity(_))));
-        assert!(matches!(parse_amount("-5 kg", None, BaseUnit::Gram), Err(AmountError::Quantity(m)) if m == "must be more than zero"));
-        assert!(matches!(parse_amount("0", Some("kg"), BaseUnit::Gram), Err(AmountError::Quantity(m)) if m == "must be more than zero"));
-        assert!(matches!(parse_amount("5 sak", None, BaseUnit::Gram), Err(AmountError::Unit(m)) if m.contains("`sak` is not a known unit")));
-        assert!(matches!(parse_amount("5", Some("liter"), BaseUnit::Gram), Err(AmountError::Unit(m)) if m.contains("does not measure grams")));
-        assert!(matches!(parse_amount("5", None, BaseUnit::Gram), Err(AmountError::Unit(m)) if m.contains("is required")));
+        assert!(
+            matches!(parse_amount("-5 kg", None, BaseUnit::Gram), Err(AmountError::Quantity(m)) if m == "must be more than zero")
+        );
+        assert!(
+            matches!(parse_amount("0", Some("kg"), BaseUnit::Gram), Err(AmountError::Quantity(m)) if m == "must be more than zero")
+        );
+        assert!(
+            matches!(parse_amount("5 sak", None, BaseUnit::Gram), Err(AmountError::Unit(m)) if m.contains("`sak` is not a known unit"))
+        );
+        assert!(
+            matches!(parse_amount("5", Some("liter"), BaseUnit::Gram), Err(AmountError::Unit(m)) if m.contains("does not measure grams"))
+        );
+        assert!(
+            matches!(parse_amount("5", None, BaseUnit::Gram), Err(AmountError::Unit(m)) if m.contains("is required"))
+        );
         assert!(matches!(parse_amount("", Some("kg"), BaseUnit::Gram), Err(AmountError::Quantity(_))));
-        assert!(matches!(parse_amount("99999999999999999999 kg", None, BaseUnit::Gram), Err(AmountError::Quantity(m)) if m.contains("too large")));
+        assert!(
+            matches!(parse_amount("99999999999999999999 kg", None, BaseUnit::Gram), Err(AmountError::Quantity(m)) if m.contains("too large"))
+        );
     }
 
     #[test]
@@ -966,17 +988,21 @@ mod tests {
     #[test]
     fn allocation_is_exact_to_the_gram_at_the_cap() {
         let members = [
-            member(1, &[(Crop::Rice, 20_000)]),            // exactly 2 ha
-            member(2, &[(Crop::Rice, 20_001)]),            // 2 ha + 1 m²
-            member(3, &[(Crop::Rice, 0)]),                 // no land
-            member(4, &[(Crop::Rice, 1)]),                 // 1 m²
+            member(1, &[(Crop::Rice, 20_000)]),                  // exactly 2 ha
+            member(2, &[(Crop::Rice, 20_001)]),                  // 2 ha + 1 m²
+            member(3, &[(Crop::Rice, 0)]),                       // no land
+            member(4, &[(Crop::Rice, 1)]),                       // 1 m²
             member(5, &[(Crop::Rice, 12_345), (Crop::Rice, 3)]), // two parcels add up
-            member(6, &[(Crop::Maize, 5_000)]),            // no dose for maize in the plan
+            member(6, &[(Crop::Maize, 5_000)]),                  // no dose for maize in the plan
         ];
         let lines = allocate(&members, &doses(), &[Crop::Rice], CapRule::default());
         assert_eq!(line(&lines, 1, Crop::Rice, URE), Some((20_000, 500_000)));
         assert_eq!(line(&lines, 1, Crop::Rice, SEED), Some((20_000, 50_000)));
-        assert_eq!(line(&lines, 2, Crop::Rice, URE), Some((20_000, 500_000)), "the square metre over the cap does not count");
+        assert_eq!(
+            line(&lines, 2, Crop::Rice, URE),
+            Some((20_000, 500_000)),
+            "the square metre over the cap does not count"
+        );
         assert_eq!(line(&lines, 3, Crop::Rice, URE), None);
         assert_eq!(line(&lines, 4, Crop::Rice, URE), Some((1, 25)), "1 m² × 250 000 g/ha = 25 g");
         assert_eq!(line(&lines, 4, Crop::Rice, SEED), Some((1, 2)), "2,5 g rounds down to 2 g");
@@ -1037,7 +1063,8 @@ mod tests {
         assert_eq!(plan.parse().map(|p| p.crops), Ok(vec![Crop::Rice, Crop::Chilli]));
         let e = PlanDraft { crops: vec![], ..plan }.parse().expect_err("no crop");
         assert_eq!(e.0[0].field, "crops");
-        let land = LandDraft { person_id: "1".into(), crop: "dragon_fruit".into(), land_area: "0,25 ha".into(), note: None };
+        let land =
+            LandDraft { person_id: "1".into(), crop: "dragon_fruit".into(), land_area: "0,25 ha".into(), note: None };
         assert_eq!(land.parse().map(|l| l.area_m2), Ok(2_500));
     }
 }

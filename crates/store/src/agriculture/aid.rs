@@ -6,8 +6,8 @@
 
 use async_trait::async_trait;
 use berdaya_domain::agriculture::aid::{
-    BaseUnit, CapRule, Crop, Distribution, Dose, Item, Land, MemberLand, NewDistribution, NewDose, NewItem, NewLand,
-    NewPlan, OverCap, Plan, PlanLine, PlanVsReceived, Season, Term, allocate, DoseRate,
+    BaseUnit, CapRule, Crop, Distribution, Dose, DoseRate, Item, Land, MemberLand, NewDistribution, NewDose, NewItem,
+    NewLand, NewPlan, OverCap, Plan, PlanLine, PlanVsReceived, Season, Term, allocate,
 };
 use berdaya_domain::registry::{Id, Invalid, Version};
 
@@ -385,10 +385,7 @@ async fn read_rule(c: &mut dyn Conn) -> StoreResult<(CapRule, Version)> {
     let row = first(c, &Sql::new("SELECT cap_m2, over_cap, version FROM aid_rules WHERE id = 1"))
         .await?
         .ok_or_else(|| StoreError::Backend("the aid rule row is missing".into()))?;
-    Ok((
-        CapRule { cap_m2: row.int("cap_m2")?, over_cap: row.parsed("over_cap", OverCap::parse)? },
-        row.int("version")?,
-    ))
+    Ok((CapRule { cap_m2: row.int("cap_m2")?, over_cap: row.parsed("over_cap", OverCap::parse)? }, row.int("version")?))
 }
 
 /// Lines written per INSERT statement.
@@ -489,7 +486,9 @@ impl<B: Backend> AidStore for B {
 
     async fn person_land(&self, person_id: Id) -> StoreResult<Vec<Land>> {
         self.read(job(move |c| {
-            Box::pin(async move { select(c, LAND_SELECT, eq("l.person_id", person_id), " ORDER BY l.crop, l.id", land_row).await })
+            Box::pin(async move {
+                select(c, LAND_SELECT, eq("l.person_id", person_id), " ORDER BY l.crop, l.id", land_row).await
+            })
         }))
         .await
     }
@@ -576,7 +575,11 @@ impl<B: Backend> AidStore for B {
                     let mut used = Sql::new("SELECT 1 AS one FROM aid_doses WHERE item_id = ");
                     used.bind(id).push(" UNION ALL SELECT 1 FROM aid_plan_lines WHERE item_id = ").bind(id);
                     if first(c, &used).await?.is_some() {
-                        return Err(Invalid::one("unit", "cannot change: doses or plans already count this item in its unit").into());
+                        return Err(Invalid::one(
+                            "unit",
+                            "cannot change: doses or plans already count this item in its unit",
+                        )
+                        .into());
                     }
                 }
                 update(c, "aid_items", "item", id, item_values(&i), version).await?;
@@ -665,7 +668,10 @@ impl<B: Backend> AidStore for B {
                 if first(c, &taken).await?.is_some() {
                     return Err(StoreError::Duplicate {
                         field: "season",
-                        message: format!("the group already has a plan for {} in this program; recompute it instead", p.season),
+                        message: format!(
+                            "the group already has a plan for {} in this program; recompute it instead",
+                            p.season
+                        ),
                     });
                 }
                 let (rule, _) = read_rule(c).await?;
@@ -732,9 +738,7 @@ impl<B: Backend> AidStore for B {
 
     async fn program_aid_plans(&self, program_id: Id) -> StoreResult<Vec<Plan>> {
         self.read(job(move |c| {
-            Box::pin(
-                async move { select(c, PLAN_SELECT, eq("pl.program_id", program_id), PLAN_ORDER, plan_row).await },
-            )
+            Box::pin(async move { select(c, PLAN_SELECT, eq("pl.program_id", program_id), PLAN_ORDER, plan_row).await })
         }))
         .await
     }
@@ -742,8 +746,14 @@ impl<B: Backend> AidStore for B {
     async fn aid_plan_lines(&self, plan_id: Id) -> StoreResult<Vec<PlanLine>> {
         self.read(job(move |c| {
             Box::pin(async move {
-                select(c, LINE_SELECT, eq("x.plan_id", plan_id), " ORDER BY p.name_key, x.person_id, x.crop, x.item_id", line_row)
-                    .await
+                select(
+                    c,
+                    LINE_SELECT,
+                    eq("x.plan_id", plan_id),
+                    " ORDER BY p.name_key, x.person_id, x.crop, x.item_id",
+                    line_row,
+                )
+                .await
             })
         }))
         .await
@@ -904,9 +914,8 @@ pub(crate) async fn land_areas(c: &mut dyn Conn, people: &[Id]) -> StoreResult<V
     if people.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = Sql::new(
-        "SELECT person_id, CAST(SUM(area_m2) AS BIGINT) AS area FROM land_parcels WHERE person_id IN ",
-    );
+    let mut sql =
+        Sql::new("SELECT person_id, CAST(SUM(area_m2) AS BIGINT) AS area FROM land_parcels WHERE person_id IN ");
     sql.list(people.iter().copied()).push(" GROUP BY person_id");
     rows(c, &sql).await?.iter().map(|r| Ok((r.int("person_id")?, r.int("area")?))).collect()
 }

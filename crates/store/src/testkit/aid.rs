@@ -34,7 +34,8 @@ async fn world(s: &dyn Store, areas: &[i64]) -> World {
         })
         .await
         .expect("agency");
-    let program = s.create_program(&program_draft("Bantuan saprodi", agency.id, &[KALAMPANGAN])).await.expect("program");
+    let program =
+        s.create_program(&program_draft("Bantuan saprodi", agency.id, &[KALAMPANGAN])).await.expect("program");
     let group = s
         .create_group(&NewGroup {
             name: "Poktan Buah Naga Makmur".into(),
@@ -68,7 +69,12 @@ async fn world(s: &dyn Store, areas: &[i64]) -> World {
             .await
             .expect("member");
         if *area > 0 {
-            let land = LandDraft { person_id: p.id.to_string(), crop: "rice".into(), land_area: format!("{area} m2"), note: None };
+            let land = LandDraft {
+                person_id: p.id.to_string(),
+                crop: "rice".into(),
+                land_area: format!("{area} m2"),
+                note: None,
+            };
             s.add_land(&land.parse().expect("land")).await.expect("add land");
         }
         members.push(p.id);
@@ -90,7 +96,12 @@ pub async fn aid_land_and_facts(s: Arc<dyn Store>) {
     let s = &*s;
     let w = world(s, &[0, 0]).await;
     let (a, b) = (w.members[0], w.members[1]);
-    let quarter = LandDraft { person_id: a.to_string(), crop: "dragon_fruit".into(), land_area: "0,25 ha".into(), note: Some("Kebun belakang".into()) };
+    let quarter = LandDraft {
+        person_id: a.to_string(),
+        crop: "dragon_fruit".into(),
+        land_area: "0,25 ha".into(),
+        note: Some("Kebun belakang".into()),
+    };
     let first = s.add_land(&quarter.parse().expect("parse")).await.expect("add");
     assert_eq!((first.area_m2, first.crop, first.version), (2_500, Crop::DragonFruit, 1));
     let chilli = LandDraft { person_id: a.to_string(), crop: "chilli".into(), land_area: "1.5 ha".into(), note: None };
@@ -126,7 +137,13 @@ pub async fn aid_dose_table(s: Arc<dyn Store>) {
     let biosaka = s.create_aid_item(&item.parse().expect("item")).await.expect("create item");
     assert_eq!((biosaka.kind, biosaka.unit), (ItemKind::Other, BaseUnit::Millilitre));
     assert_err!(s.create_aid_item(&item.parse().expect("item")).await, StoreError::Duplicate { field: "code", .. });
-    let draft = DoseDraft { crop: "rice".into(), item_id: biosaka.id.to_string(), per_ha: "1,5 l".into(), unit: None, source: None };
+    let draft = DoseDraft {
+        crop: "rice".into(),
+        item_id: biosaka.id.to_string(),
+        per_ha: "1,5 l".into(),
+        unit: None,
+        source: None,
+    };
     let dose = s.create_aid_dose(&draft.parse(biosaka.unit).expect("dose")).await.expect("create dose");
     assert_eq!(dose.per_ha, 1_500);
     assert_err!(
@@ -203,7 +220,12 @@ pub async fn aid_plan_allocation(s: Arc<dyn Store>) {
     let audited = entries_of(s, "aid_plans", Some(plan.id.to_string())).await;
     assert_eq!(audited.len(), 2, "created and recomputed");
     assert!(!entries_of(s, "aid_plan_lines", None).await.is_empty());
-    let plans = PlanDraft { program_id: w.program.to_string(), group_id: w.group.to_string(), season: "MT2 2023".into(), crops: vec!["rice".into()] };
+    let plans = PlanDraft {
+        program_id: w.program.to_string(),
+        group_id: w.group.to_string(),
+        season: "MT2 2023".into(),
+        crops: vec!["rice".into()],
+    };
     let mt2 = s.create_aid_plan(&plans.parse().expect("plan")).await.expect("MT2");
     let listed: Vec<Id> = s.group_aid_plans(w.group).await.expect("plans").iter().map(|p| p.id).collect();
     assert_eq!(listed, [mt2.id, plan.id], "newest season first");
@@ -257,7 +279,10 @@ pub async fn aid_distributions(s: Arc<dyn Store>) {
     match s.add_aid_distribution(plan.id, &parse(draft(b, "50"))).await {
         Err(StoreError::Invalid(i)) => {
             let m = &i.0[0].message;
-            assert!(m.contains("100000 g") && m.contains("60000 g already received") && m.contains("40000 g more"), "{m}");
+            assert!(
+                m.contains("100000 g") && m.contains("60000 g already received") && m.contains("40000 g more"),
+                "{m}"
+            );
         }
         other => panic!("expected a refusal, got {other:?}"),
     }
@@ -265,7 +290,8 @@ pub async fn aid_distributions(s: Arc<dyn Store>) {
     // An officer overrides with a reason: accepted, the reason on the row and in the log.
     let reason = "Tambahan lahan sewa musim ini, disetujui kepala dinas";
     let forced = DistributionDraft { override_reason: Some(reason.into()), ..draft(b, "50") };
-    let d = acting_as(Actor::system("kabid-psp"), s.add_aid_distribution(plan.id, &parse(forced))).await.expect("override");
+    let d =
+        acting_as(Actor::system("kabid-psp"), s.add_aid_distribution(plan.id, &parse(forced))).await.expect("override");
     assert_eq!(d.override_reason.as_deref(), Some(reason));
     assert_eq!(d.recorded_by_name, "kabid-psp");
     let log = entries_of(s, "aid_distributions", Some(d.id.to_string())).await;

@@ -91,7 +91,14 @@ pub struct ItemDto {
 
 impl From<Item> for ItemDto {
     fn from(i: Item) -> Self {
-        ItemDto { id: i.id, code: i.code, name: i.name, kind: i.kind.code().into(), unit: i.unit.code().into(), version: i.version }
+        ItemDto {
+            id: i.id,
+            code: i.code,
+            name: i.name,
+            kind: i.kind.code().into(),
+            unit: i.unit.code().into(),
+            version: i.version,
+        }
     }
 }
 
@@ -563,7 +570,11 @@ pub async fn update_rule(State(state): State<AppState>, auth: Auth, body: JsonBo
 /// A person's land, by crop.
 #[utoipa::path(get, path = "/api/v1/people/{id}/land", tag = "aid", params(("id" = i64, Path, description = "Person id")),
     responses((status = 200, body = [LandDto]), (status = 404, body = ErrorBody)))]
-pub async fn person_land(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<Vec<LandDto>>, Error> {
+pub async fn person_land(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Json<Vec<LandDto>>, Error> {
     auth.readable_person(state.store(), id).await?;
     Ok(Json(state.store().person_land(id).await?.into_iter().map(LandDto::from).collect()))
 }
@@ -571,7 +582,12 @@ pub async fn person_land(State(state): State<AppState>, auth: Auth, IdPath(id): 
 /// Registers a person's land under a crop: `land_area` in m² or ha (`0,25 ha`).
 #[utoipa::path(post, path = "/api/v1/people/{id}/land", tag = "aid", params(("id" = i64, Path, description = "Person id")),
     request_body = LandInput, responses((status = 201, body = LandDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn add_land(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
+pub async fn add_land(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Response, Error> {
     auth.editable_person(state.store(), id).await?;
     let body = body.with("person_id", &id.to_string())?;
     let draft: LandDraft = body.draft(&[])?;
@@ -693,7 +709,11 @@ async fn make_plan(state: &AppState, auth: &Auth, draft: &PlanDraft) -> Result<P
 /// A plan with its lines and planned against received, per member and in total.
 #[utoipa::path(get, path = "/api/v1/aid/plans/{id}", tag = "aid", params(("id" = i64, Path, description = "Plan id")),
     responses((status = 200, body = PlanDetailDto), (status = 404, body = ErrorBody)))]
-pub async fn show_plan(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<PlanDetailDto>, Error> {
+pub async fn show_plan(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Json<PlanDetailDto>, Error> {
     let (plan, _, _) = readable_plan(&state, &auth, id).await?;
     let names = Names::for_caller(&state, &auth).await?;
     let store = state.store();
@@ -723,7 +743,11 @@ fn totals_of(rows: &[PlanVsReceived]) -> Vec<PlanVsReceived> {
 /// Computes a plan again from today's land and doses; refused once anything was distributed.
 #[utoipa::path(post, path = "/api/v1/aid/plans/{id}/recompute", tag = "aid", params(("id" = i64, Path, description = "Plan id")),
     responses((status = 200, body = PlanDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn recompute_plan(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<PlanDto>, Error> {
+pub async fn recompute_plan(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Json<PlanDto>, Error> {
     writable_plan(&state, &auth, id).await?;
     Ok(Json(state.store().recompute_aid_plan(id).await?.into()))
 }
@@ -757,7 +781,12 @@ pub async fn add_distribution(
     Ok(created(dist_dto(d, &Names(None))))
 }
 
-async fn distribute(state: &AppState, auth: &Auth, plan_id: Id, draft: &DistributionDraft) -> Result<Distribution, Error> {
+async fn distribute(
+    state: &AppState,
+    auth: &Auth,
+    plan_id: Id,
+    draft: &DistributionDraft,
+) -> Result<Distribution, Error> {
     let (_, program, _) = writable_plan(state, auth, plan_id).await?;
     let item = item_ref(state, draft.item()?).await?;
     let new = draft.parse(item.unit)?;
@@ -766,7 +795,10 @@ async fn distribute(state: &AppState, auth: &Auth, plan_id: Id, draft: &Distribu
         auth.person_ref(state.store(), "received_by_person_id", r).await?;
     }
     if new.override_reason.is_some() && !may_override(auth, &program) {
-        return Err(Error::unprocessable("override_reason", "only an officer of the program's agency may override the plan"));
+        return Err(Error::unprocessable(
+            "override_reason",
+            "only an officer of the program's agency may override the plan",
+        ));
     }
     Ok(state.store().add_aid_distribution(plan_id, &new).await?)
 }
@@ -819,7 +851,12 @@ fn plan_table(lang: Lang, rows: &[PlanVsReceived], per_member: bool, names: &Nam
     if per_member {
         headers.push(t.t("aid.member").into());
     }
-    headers.extend([t.t("aid.item").into(), t.t("aid.planned").into(), t.t("aid.received").into(), t.t("aid.outstanding").into()]);
+    headers.extend([
+        t.t("aid.item").into(),
+        t.t("aid.planned").into(),
+        t.t("aid.received").into(),
+        t.t("aid.outstanding").into(),
+    ]);
     Table {
         sorts: Vec::new(),
         headers,
@@ -866,7 +903,13 @@ fn plan_form(lang: Lang, program_id: Id, d: &PlanDraft, group_shown: String) -> 
     )
 }
 
-async fn program_view(state: &AppState, auth: &Auth, lang: Lang, program: Program, form: Option<PlanDraft>) -> Result<ViewPage, Error> {
+async fn program_view(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    program: Program,
+    form: Option<PlanDraft>,
+) -> Result<ViewPage, Error> {
     let t = lang.tr();
     let store = state.store();
     let mut plan_rows = Vec::new();
@@ -884,7 +927,12 @@ async fn program_view(state: &AppState, auth: &Auth, lang: Lang, program: Progra
     }
     let plans = Table {
         sorts: Vec::new(),
-        headers: vec![t.t("aid.season").into(), t.t("aid.group").into(), t.t("aid.crop").into(), t.t("aid.computed_by").into()],
+        headers: vec![
+            t.t("aid.season").into(),
+            t.t("aid.group").into(),
+            t.t("aid.crop").into(),
+            t.t("aid.computed_by").into(),
+        ],
         rows: plan_rows,
         empty: t.t("aid.no_plans").into(),
     };
@@ -918,7 +966,12 @@ async fn program_view(state: &AppState, auth: &Auth, lang: Lang, program: Progra
             links: vec![Link::new(t.t("aid.doses"), "/aid/doses")],
             ..Default::default()
         },
-        Section { id: "summary".into(), title: t.t("aid.summary").into(), table: Some(summary_table), ..Default::default() },
+        Section {
+            id: "summary".into(),
+            title: t.t("aid.summary").into(),
+            table: Some(summary_table),
+            ..Default::default()
+        },
     ];
     if manages(auth, &program) {
         let d = form.unwrap_or_default();
@@ -974,10 +1027,17 @@ fn item_choices(items: &[Item]) -> Vec<(String, String)> {
     items.iter().map(|i| (i.id.to_string(), format!("{} ({})", i.name, i.unit.code()))).collect()
 }
 
-async fn distribution_form(state: &AppState, auth: &Auth, lang: Lang, plan_id: Id, d: &DistributionDraft) -> Result<Form, Error> {
+async fn distribution_form(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    plan_id: Id,
+    d: &DistributionDraft,
+) -> Result<Form, Error> {
     let t = lang.tr();
     let items = state.store().aid_items().await?;
-    let person = crate::kit::refs::record_field(state, auth, "person", "person_id", t.t("aid.member"), &d.person_id).await;
+    let person =
+        crate::kit::refs::record_field(state, auth, "person", "person_id", t.t("aid.member"), &d.person_id).await;
     let received_by = crate::kit::refs::record_field(
         state,
         auth,
@@ -993,20 +1053,35 @@ async fn distribution_form(state: &AppState, auth: &Auth, lang: Lang, plan_id: I
         t.t("aid.record"),
         vec![
             person.required(),
-            Field::select("item_id", t.t("aid.item"), &d.item_id, item_choices(&items), Some(t.t("common.choose"))).required(),
+            Field::select("item_id", t.t("aid.item"), &d.item_id, item_choices(&items), Some(t.t("common.choose")))
+                .required(),
             Field::text("quantity", t.t("aid.quantity"), d.quantity.clone()).required().hint(t.t("aid.quantity_hint")),
             Field::text("unit", t.t("aid.unit"), d.unit.clone().unwrap_or_default()),
             Field::date("given_on", t.t("aid.given_on"), d.given_on.clone()).required(),
             received_by,
-            Field::text("received_by_name", t.t("aid.received_by_name"), d.received_by_name.clone().unwrap_or_default()),
+            Field::text(
+                "received_by_name",
+                t.t("aid.received_by_name"),
+                d.received_by_name.clone().unwrap_or_default(),
+            ),
             Field::textarea("note", t.t("aid.note"), d.note.clone().unwrap_or_default()),
-            Field::textarea("override_reason", t.t("aid.override_reason"), d.override_reason.clone().unwrap_or_default())
-                .hint(t.t("aid.override_hint")),
+            Field::textarea(
+                "override_reason",
+                t.t("aid.override_reason"),
+                d.override_reason.clone().unwrap_or_default(),
+            )
+            .hint(t.t("aid.override_hint")),
         ],
     ))
 }
 
-async fn plan_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, form: Option<DistributionDraft>) -> Result<ViewPage, Error> {
+async fn plan_view(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    id: Id,
+    form: Option<DistributionDraft>,
+) -> Result<ViewPage, Error> {
     let t = lang.tr();
     let (plan, program, _) = readable_plan(state, auth, id).await?;
     let names = Names::for_caller(state, auth).await?;
@@ -1027,7 +1102,11 @@ async fn plan_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, form: Opti
         rows: given
             .into_iter()
             .map(|d| {
-                let by = if names.0.is_some() { "—".to_string() } else { d.received_by_name.clone().unwrap_or_else(|| "—".into()) };
+                let by = if names.0.is_some() {
+                    "—".to_string()
+                } else {
+                    d.received_by_name.clone().unwrap_or_else(|| "—".into())
+                };
                 vec![
                     Cell::text(iso(d.given_on)),
                     Cell::text(names.person(d.person_id, d.person_name.clone())),
@@ -1054,7 +1133,12 @@ async fn plan_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, form: Opti
             table: Some(plan_table(lang, &members, true, &names)),
             ..Default::default()
         },
-        Section { id: "distributions".into(), title: t.t("aid.distributions").into(), table: Some(dist_table), ..Default::default() },
+        Section {
+            id: "distributions".into(),
+            title: t.t("aid.distributions").into(),
+            table: Some(dist_table),
+            ..Default::default()
+        },
     ];
     if manages(auth, &program) {
         let d = form.unwrap_or_else(|| DistributionDraft { given_on: crate::print::today(), ..Default::default() });
@@ -1073,12 +1157,18 @@ async fn plan_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, form: Opti
     view.facts = vec![
         (t.t("aid.group").into(), Cell::text(plan.group_name.clone())),
         (t.t("aid.season").into(), Cell::text(plan.season.code())),
-        (t.t("aid.crop").into(), Cell::text(plan.crops.iter().map(|c| c.label(lang.code())).collect::<Vec<_>>().join(", "))),
-        (t.t("aid.cap").into(), Cell::text(format!("{} — {}", show_area(plan.rule.cap_m2), plan.rule.over_cap.label(lang.code())))),
+        (
+            t.t("aid.crop").into(),
+            Cell::text(plan.crops.iter().map(|c| c.label(lang.code())).collect::<Vec<_>>().join(", ")),
+        ),
+        (
+            t.t("aid.cap").into(),
+            Cell::text(format!("{} — {}", show_area(plan.rule.cap_m2), plan.rule.over_cap.label(lang.code()))),
+        ),
         (t.t("aid.computed_by").into(), Cell::text(plan.computed_by_name.clone())),
     ];
     if manages(auth, &program) {
-        view.actions.push(Link::new(t.t("aid.recompute"), format!("#recompute")));
+        view.actions.push(Link::new(t.t("aid.recompute"), "#recompute"));
         view.sections.push(Section {
             id: "recompute".into(),
             title: t.t("aid.recompute").into(),
@@ -1107,7 +1197,11 @@ fn distribution_draft_from(form: &FormData) -> DistributionDraft {
     }
 }
 
-async fn add_distribution_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
+async fn add_distribution_page(
+    Cx { state, lang, auth }: Cx,
+    IdPath(id): IdPath,
+    form: FormData,
+) -> Result<Response, Error> {
     writable_plan(&state, &auth, id).await.map_err(|e| e.page(lang))?;
     let draft = distribution_draft_from(&form);
     let result = distribute(&state, &auth, id, &draft).await;
@@ -1169,7 +1263,11 @@ async fn plan_xlsx(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<R
             headers: vs_headers(false),
             rows: totals_of(&members).iter().map(|r| vs_row(r, false)).collect(),
         },
-        SheetTable { name: t.t("aid.per_member").into(), headers: vs_headers(true), rows: members.iter().map(|r| vs_row(r, true)).collect() },
+        SheetTable {
+            name: t.t("aid.per_member").into(),
+            headers: vs_headers(true),
+            rows: members.iter().map(|r| vs_row(r, true)).collect(),
+        },
         SheetTable {
             name: t.t("aid.distributions").into(),
             headers: vec![
@@ -1217,7 +1315,12 @@ async fn doses_view(state: &AppState, auth: &Auth, lang: Lang, form: Option<Dose
     let (rule, _) = store.aid_rule().await?;
     let table = Table {
         sorts: Vec::new(),
-        headers: vec![t.t("aid.crop").into(), t.t("aid.item").into(), t.t("aid.per_ha").into(), t.t("aid.source").into()],
+        headers: vec![
+            t.t("aid.crop").into(),
+            t.t("aid.item").into(),
+            t.t("aid.per_ha").into(),
+            t.t("aid.source").into(),
+        ],
         rows: doses
             .iter()
             .map(|d| {
@@ -1231,7 +1334,8 @@ async fn doses_view(state: &AppState, auth: &Auth, lang: Lang, form: Option<Dose
             .collect(),
         empty: t.t("aid.no_doses").into(),
     };
-    let mut sections = vec![Section { id: "doses".into(), title: t.t("aid.doses").into(), table: Some(table), ..Default::default() }];
+    let mut sections =
+        vec![Section { id: "doses".into(), title: t.t("aid.doses").into(), table: Some(table), ..Default::default() }];
     if edits_table(auth) {
         let d = form.unwrap_or_default();
         let items = store.aid_items().await?;
@@ -1243,10 +1347,19 @@ async fn doses_view(state: &AppState, auth: &Auth, lang: Lang, form: Option<Dose
                 "/aid/doses",
                 t.t("common.save"),
                 vec![
-                    Field::select("crop", t.t("aid.crop"), &d.crop, crop_choices(lang), Some(t.t("common.choose"))).required(),
-                    Field::select("item_id", t.t("aid.item"), &d.item_id, item_choices(&items), Some(t.t("common.choose")))
+                    Field::select("crop", t.t("aid.crop"), &d.crop, crop_choices(lang), Some(t.t("common.choose")))
                         .required(),
-                    Field::text("per_ha", t.t("aid.per_ha"), d.per_ha.clone()).required().hint(t.t("aid.quantity_hint")),
+                    Field::select(
+                        "item_id",
+                        t.t("aid.item"),
+                        &d.item_id,
+                        item_choices(&items),
+                        Some(t.t("common.choose")),
+                    )
+                    .required(),
+                    Field::text("per_ha", t.t("aid.per_ha"), d.per_ha.clone())
+                        .required()
+                        .hint(t.t("aid.quantity_hint")),
                     Field::text("source", t.t("aid.source"), d.source.clone().unwrap_or_default()),
                 ],
             )),
@@ -1254,7 +1367,10 @@ async fn doses_view(state: &AppState, auth: &Auth, lang: Lang, form: Option<Dose
         });
     }
     let mut view = page(lang, t.t("aid.doses").into(), "programs", crumbs(lang, "nav.programs", "/programs"), sections);
-    view.facts = vec![(t.t("aid.cap").into(), Cell::text(format!("{} — {}", show_area(rule.cap_m2), rule.over_cap.label(lang.code()))))];
+    view.facts = vec![(
+        t.t("aid.cap").into(),
+        Cell::text(format!("{} — {}", show_area(rule.cap_m2), rule.over_cap.label(lang.code()))),
+    )];
     Ok(view)
 }
 
@@ -1350,7 +1466,12 @@ async fn land_section(
     let land = state.store().group_land(group.id).await?;
     let table = Table {
         sorts: Vec::new(),
-        headers: vec![t.t("aid.member").into(), t.t("aid.crop").into(), t.t("aid.land_area").into(), t.t("aid.note").into()],
+        headers: vec![
+            t.t("aid.member").into(),
+            t.t("aid.crop").into(),
+            t.t("aid.land_area").into(),
+            t.t("aid.note").into(),
+        ],
         rows: land
             .iter()
             .map(|l| {
@@ -1374,16 +1495,26 @@ async fn land_section(
             format!("/groups/{}/land", group.id),
             t.t("aid.add_land"),
             vec![
-                Field::select("person_id", t.t("aid.member"), &d.person_id, choices, Some(t.t("common.choose"))).required(),
-                Field::select("crop", t.t("aid.crop"), &d.crop, crop_choices(lang), Some(t.t("common.choose"))).required(),
-                Field::text("land_area", t.t("aid.land_area"), d.land_area.clone()).required().hint(t.t("aid.land_area_hint")),
+                Field::select("person_id", t.t("aid.member"), &d.person_id, choices, Some(t.t("common.choose")))
+                    .required(),
+                Field::select("crop", t.t("aid.crop"), &d.crop, crop_choices(lang), Some(t.t("common.choose")))
+                    .required(),
+                Field::text("land_area", t.t("aid.land_area"), d.land_area.clone())
+                    .required()
+                    .hint(t.t("aid.land_area_hint")),
                 Field::text("note", t.t("aid.note"), d.note.clone().unwrap_or_default()),
             ],
         ))
     } else {
         None
     };
-    Ok(Some(Section { id: "land".into(), title: t.t("aid.land").into(), table: Some(table), form, ..Default::default() }))
+    Ok(Some(Section {
+        id: "land".into(),
+        title: t.t("aid.land").into(),
+        table: Some(table),
+        form,
+        ..Default::default()
+    }))
 }
 
 async fn add_land_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
@@ -1417,7 +1548,13 @@ async fn add_land_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: F
             }
             let mut crumbs = crumbs(lang, "nav.groups", "/groups");
             crumbs.push(Link::new(group.name.clone(), format!("/groups/{id}")));
-            let view = page(lang, format!("{} — {}", lang.tr().t("aid.land"), group.name), "groups", crumbs, section.into_iter().collect());
+            let view = page(
+                lang,
+                format!("{} — {}", lang.tr().t("aid.land"), group.name),
+                "groups",
+                crumbs,
+                section.into_iter().collect(),
+            );
             Ok(render_with(status, &view))
         }
     }
