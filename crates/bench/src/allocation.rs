@@ -29,7 +29,7 @@ pub struct Args {
 /// with chilli too.
 fn parcels(i: usize) -> Vec<(Crop, i64)> {
     let mut p = vec![(Crop::DragonFruit, 500 + (i as i64 * 37) % 25_500)];
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         p.push((Crop::Chilli, 1_000 + (i as i64 * 11) % 4_000));
     }
     p

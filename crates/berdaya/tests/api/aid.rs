@@ -227,6 +227,6 @@ backend_tests! {
         assert!(res.bytes().await.expect("bytes").starts_with(b"PK"));
         // The dose table page.
         let doses = text(app.url("/aid/doses")).await;
-        assert!(doses.contains("250 kg") && doses.contains("edit to your agency"), "dose table");
+        assert!(doses.contains("250 kg") && doses.contains("sesuaikan dengan tabel instansi"), "dose table");
     }
 }

@@ -816,6 +816,9 @@ pub async fn program_summary(
     Ok(Json(state.store().aid_summary(id).await?.into_iter().map(AidSummaryDto::from).collect()))
 }
 
+/// The source the migration gives its shipped dose rows.
+const DEFAULT_SOURCE: &str = "default, edit to your agency's table";
+
 // --- Pages ---------------------------------------------------------------------------------------
 
 fn amount(n: i64, unit: BaseUnit, lang: Lang) -> String {
@@ -1168,7 +1171,7 @@ async fn plan_view(
         (t.t("aid.computed_by").into(), Cell::text(plan.computed_by_name.clone())),
     ];
     if manages(auth, &program) {
-        view.actions.push(Link::new(t.t("aid.recompute"), format!("#recompute")));
+        view.actions.push(Link::new(t.t("aid.recompute"), "#recompute"));
         view.sections.push(Section {
             id: "recompute".into(),
             title: t.t("aid.recompute").into(),
@@ -1328,7 +1331,11 @@ async fn doses_view(state: &AppState, auth: &Auth, lang: Lang, form: Option<Dose
                     Cell::text(d.crop.label(lang.code())),
                     Cell::text(d.item_name.clone()),
                     Cell::text(amount(d.per_ha, d.unit, lang)),
-                    Cell::text(d.source.clone().unwrap_or_else(|| "—".into())),
+                    Cell::text(match d.source.as_deref() {
+                        None => "—".to_string(),
+                        Some(DEFAULT_SOURCE) => t.t("aid.default_source").to_string(),
+                        Some(s) => s.to_string(),
+                    }),
                 ]
             })
             .collect(),

@@ -87,7 +87,7 @@ pub(super) async fn load(store: &dyn Store, agri: &Agri) -> anyhow::Result<()> {
                         quantity,
                         given_on: on,
                         received_by_person_id: None,
-                        received_by_name: (li % 3 == 0).then(|| "Ketua kelompok (diwakilkan)".to_string()),
+                        received_by_name: li.is_multiple_of(3).then(|| "Ketua kelompok (diwakilkan)".to_string()),
                         note: None,
                         override_reason: None,
                     };
