@@ -169,6 +169,20 @@ backend_tests! {
         let (hidden, _) = post_json(officer, app.url(&format!("/api/v1/people/{}/land", w.p_batu)), &json!({"crop": "rice", "land_area": "1 ha"})).await;
         let (missing, _) = post_json(officer, app.url(&format!("/api/v1/people/{MISSING}/land")), &json!({"crop": "rice", "land_area": "1 ha"})).await;
         assert_eq!((hidden, missing), (404, 404));
+        // A land record and a plan named in the path: another area's read as missing ones.
+        let (s, batu_land) = post_json(admin, app.url(&format!("/api/v1/people/{}/land", w.p_batu)), &json!({"crop": "rice", "land_area": "1 ha"})).await;
+        assert_eq!(s, 201, "{batu_land}");
+        let batu_land = batu_land["id"].as_i64().expect("land id");
+        let change = json!({"crop": "rice", "land_area": "2 ha", "version": 1});
+        for id in [batu_land, MISSING] {
+            let put = officer.put(app.url(&format!("/api/v1/land/{id}"))).json(&change).send().await.expect("put");
+            assert_eq!(put.status().as_u16(), 404, "PUT land {id}");
+            let del = officer.delete(app.url(&format!("/api/v1/land/{id}"))).send().await.expect("delete");
+            assert_eq!(del.status().as_u16(), 404, "DELETE land {id}");
+            let (s, _) = post_json(officer, app.url(&format!("/api/v1/aid/plans/{}/recompute", if id == MISSING { MISSING } else { batu_plan })), &json!({})).await;
+            assert_eq!(s, 404, "recompute");
+        }
+        assert_eq!(app.store.person_land(w.p_batu).await.expect("land").len(), 1, "the probes changed no land");
         assert!(app.store.aid_distributions(own_plan).await.expect("given").is_empty(), "no probe wrote anything");
     }
 
@@ -230,3 +244,19 @@ backend_tests! {
         assert!(doses.contains("250 kg") && doses.contains("sesuaikan dengan tabel instansi"), "dose table");
     }
 }
+
+/// The write routes whose every id `every_id_is_resolved_through_the_callers_scope` probes
+/// (the scope suite's coverage check counts them), and the installation-wide reference data
+/// (items, doses, the cap rule) whose bodies name no scoped record.
+pub const PROBED_HERE: [(&str, &str); 10] = [
+    ("post", "/api/v1/aid/plans"),
+    ("post", "/api/v1/aid/plans/{id}/distributions"),
+    ("post", "/api/v1/aid/plans/{id}/recompute"),
+    ("post", "/api/v1/people/{id}/land"),
+    ("put", "/api/v1/land/{id}"),
+    ("delete", "/api/v1/land/{id}"),
+    ("post", "/api/v1/aid/items"),
+    ("post", "/api/v1/aid/doses"),
+    ("put", "/api/v1/aid/doses/{id}"),
+    ("put", "/api/v1/aid/rule"),
+];

@@ -526,7 +526,9 @@ fn pattern(url: &reqwest::Url) -> String {
 /// The English words on a page (each once, in order of appearance).
 fn english_words(text: &str) -> Vec<String> {
     let mut found = Vec::new();
-    for word in text.split(|c: char| !c.is_alphabetic() && c != '\'') {
+    // A token holding a digit is a code, not prose: a pseudonym (`P-8CE063BE1C`), a season (`MT1`).
+    let prose = text.split_whitespace().filter(|t| !t.chars().any(|c| c.is_ascii_digit()));
+    for word in prose.flat_map(|t| t.split(|c: char| !c.is_alphabetic() && c != '\'')) {
         let w = word.trim_matches('\'').to_lowercase();
         if w.is_empty() || ALLOWED.contains(&w.as_str()) {
             continue;
@@ -902,6 +904,9 @@ fn english_words_are_found_and_indonesian_ones_are_not() {
     assert!(english_words("Keluarga · 44 data · Halaman 1 dari 2 · Program PKH Blora").is_empty());
     assert!(english_words("Parameter pencarian · lahir tahun 1990-an · Log audit").is_empty());
     assert_eq!(english_words("Created by the administrator"), vec!["by", "the"]);
+    // Codes are not prose: a pseudonym's hex, but the words around it still count.
+    assert!(english_words("Anggota P-8CE063BE1C hadir").is_empty());
+    assert_eq!(english_words("P-8CE063BE1C is"), vec!["is"]);
     let u = reqwest::Url::parse("http://x/households/12?page=2&q=a").unwrap();
     assert_eq!(pattern(&u), "/households/{id}?page&q");
     let u = reqwest::Url::parse("http://x/regions/33.16.09").unwrap();

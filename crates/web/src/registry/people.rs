@@ -295,10 +295,14 @@ impl Resource for People {
     }
 }
 
-/// A person's household: a link when the principal may open households.
+/// A person's household in a listing: a link when the principal may open every household of
+/// the people they see. A facilitator sees members of assigned groups whose households are not
+/// assigned to them, so their listing names the household without a link (the person's page
+/// links it when it is theirs to open).
 fn household_cell(auth: &Auth, household: Option<Id>) -> Cell {
+    let open = auth.principal().opens_households() && auth.role() != berdaya_domain::access::Role::Facilitator;
     match household {
-        Some(h) => link_if(auth.principal().opens_households(), format!("#{h}"), format!("/households/{h}")),
+        Some(h) => link_if(open, format!("#{h}"), format!("/households/{h}")),
         None => Cell::text("—"),
     }
 }
@@ -349,13 +353,18 @@ async fn view(state: &AppState, auth: &Auth, lang: Lang, record: (Person, Record
     let enrolled = store.subject_enrollments(Subject { kind: SubjectKind::Person, id }).await?;
     // The person's own enrollments and, for those who may open it, their household's.
     let mut subjects = vec![Subject { kind: SubjectKind::Person, id }];
+    let mut household_open = false;
     if let Some(h) = p.household_id
         && auth.readable_household(store, h).await.is_ok()
     {
         subjects.push(Subject { kind: SubjectKind::Household, id: h });
+        household_open = true;
     }
     let history = subject_history_section(state, auth, lang, &subjects).await?;
-    let household = household_cell(auth, p.household_id);
+    let household = match p.household_id {
+        Some(h) => link_if(household_open, format!("#{h}"), format!("/households/{h}")),
+        None => Cell::text("—"),
+    };
     Ok(ViewPage {
         warnings,
         facts: vec![
