@@ -7,5 +7,6 @@ pub mod access;
 pub mod activity;
 pub mod agriculture;
 pub mod framework;
+pub mod pkh;
 pub mod registry;
 pub mod survey;

@@ -34,6 +34,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0010_machinery", include_str!("../migrations/0010_machinery.sql")),
     ("0011_group_classes", include_str!("../migrations/0011_group_classes.sql")),
     ("0012_findings", include_str!("../migrations/0012_findings.sql")),
+    ("0013_pkh", include_str!("../migrations/0013_pkh.sql")),
 ];
 
 /// The SQLite store.

@@ -13,6 +13,7 @@ pub mod finding;
 pub mod framework;
 pub mod import;
 pub mod kit;
+pub mod pkh;
 pub mod regions;
 pub mod registry;
 pub mod survey;

@@ -20,6 +20,7 @@ pub mod messages;
 pub mod openapi;
 pub mod pdf;
 pub mod pick;
+pub mod pkh;
 pub mod print;
 pub mod registry;
 pub mod survey;
@@ -135,6 +136,7 @@ pub fn router(state: AppState) -> Router {
         .merge(access::router())
         .merge(registry::router())
         .merge(agriculture::router())
+        .merge(pkh::router())
         .merge(activity::router())
         .merge(pick::router())
         .merge(framework::router())

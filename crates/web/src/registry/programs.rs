@@ -664,6 +664,7 @@ async fn view(
         .chain(history)
         .chain(std::iter::once(crate::agriculture::aid::program_section(lang, id)))
         .chain(crate::agriculture::program_section(lang, id))
+        .chain(std::iter::once(crate::pkh::program_section(lang, id)))
         .chain(enroll_section(lang, "enrollments.enroll", enroll_form))
         .chain(machinery)
         .collect(),

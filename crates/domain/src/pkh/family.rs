@@ -1,0 +1,1 @@
+//! PKH: family (being built).

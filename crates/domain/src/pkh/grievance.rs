@@ -1,0 +1,1 @@
+//! PKH: grievance (being built).

@@ -1,0 +1,1 @@
+//! PKH: p2k2 (being built).

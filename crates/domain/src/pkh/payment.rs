@@ -1,0 +1,1 @@
+//! PKH: payment (being built).

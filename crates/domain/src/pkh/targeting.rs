@@ -1,0 +1,1 @@
+//! PKH: targeting (being built).

@@ -1,0 +1,1 @@
+//! PKH: verify (being built).

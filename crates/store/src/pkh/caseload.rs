@@ -1,0 +1,1 @@
+//! PKH storage: caseload (being built).

@@ -1,0 +1,1 @@
+//! PKH storage: family (being built).

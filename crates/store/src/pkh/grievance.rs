@@ -1,0 +1,1 @@
+//! PKH storage: grievance (being built).

@@ -1,0 +1,1 @@
+//! PKH storage: p2k2 (being built).

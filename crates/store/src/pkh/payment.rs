@@ -1,0 +1,1 @@
+//! PKH storage: payment (being built).

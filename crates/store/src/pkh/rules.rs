@@ -1,0 +1,1 @@
+//! PKH storage: rules (being built).

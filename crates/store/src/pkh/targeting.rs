@@ -1,0 +1,1 @@
+//! PKH storage: targeting (being built).

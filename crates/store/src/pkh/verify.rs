@@ -1,0 +1,1 @@
+//! PKH storage: verify (being built).

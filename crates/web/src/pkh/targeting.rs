@@ -1,0 +1,9 @@
+//! PKH: targeting (being built).
+
+use axum::Router;
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+}
