@@ -415,3 +415,53 @@ mod tests {
         assert_eq!(b.per_stage, [775_000, 775_000, 775_000, 775_001]);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::registry::text::date;
+
+    fn member() -> impl Strategy<Value = (i64, u32, bool, u8, bool)> {
+        (1i64..40, 0u32..30_000, any::<bool>(), 0u8..4, any::<bool>())
+    }
+
+    proptest! {
+        /// Whatever the family, the counted components never exceed the cap, every counted one
+        /// is worth at least every one left over the cap, each person holds at most one, and
+        /// the stages add up to the yearly amount in whole rupiah.
+        #[test]
+        fn cap_order_and_split_hold(raw in proptest::collection::vec(member(), 0..12)) {
+            let rules = PkhRules::default_for(2024);
+            let on = date("2024-07-01").unwrap();
+            let members: Vec<Member> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, &(_, days, pregnant, school, disabled))| Member {
+                    person: i as i64 + 1,
+                    order: i as i64 + 1,
+                    birth_date: on - time::Duration::days(i64::from(days)),
+                    pregnant,
+                    school: SchoolLevel::ALL[usize::from(school)],
+                    severe_disability: disabled,
+                })
+                .collect();
+            let b = benefit(&members, on, &rules);
+            let counted: Vec<&Line> = b.counted().collect();
+            prop_assert!(counted.len() <= rules.max_counted as usize);
+            let least_counted = counted.iter().map(|l| l.annual).min().unwrap_or(i64::MAX);
+            for over in b.held().filter(|l| !l.counted()) {
+                prop_assert!(over.annual <= least_counted);
+            }
+            let mut holders: Vec<i64> = b.held().map(|l| l.person).collect();
+            holders.sort_unstable();
+            let before = holders.len();
+            holders.dedup();
+            prop_assert_eq!(before, holders.len());
+            prop_assert_eq!(b.annual, counted.iter().map(|l| l.annual).sum::<i64>());
+            prop_assert_eq!(b.per_stage.iter().sum::<i64>(), b.annual);
+            prop_assert!(b.per_stage.iter().all(|&s| s >= 0));
+        }
+    }
+}
