@@ -14,6 +14,9 @@ use crate::kit::{Backend, Conn, Listing, Row, Sql, Value, Where, contains, exec,
 use crate::registry::{HOUSEHOLD_HEAD, Query, households_within, is_in};
 use crate::{Page, StoreError, StoreResult};
 
+use super::{FamilyMembers, load_families, rules_for};
+use berdaya_domain::pkh::rules::PkhRules;
+
 #[async_trait]
 pub trait PkhFamilyStore {
     /// Enrolls a household in a PKH program: reuses the household's enrollment in the program
@@ -48,6 +51,9 @@ pub trait PkhFamilyStore {
     async fn pkh_status_events(&self, family_id: Id) -> StoreResult<Vec<StatusEvent>>;
     /// A family's results of closed periods, oldest first.
     async fn pkh_family_periods(&self, family_id: Id) -> StoreResult<Vec<FamilyPeriod>>;
+    /// A family's members and facts (what the components are computed from), with the rules
+    /// of `year` of its program (stored or the default).
+    async fn pkh_family_members(&self, family_id: Id, year: i32) -> StoreResult<(FamilyMembers, PkhRules)>;
 }
 
 // --- Rows ----------------------------------------------------------------------------------
@@ -566,6 +572,24 @@ impl<B: Backend> PkhFamilyStore for B {
                         })
                     })
                     .collect()
+            })
+        }))
+        .await
+    }
+
+    async fn pkh_family_members(&self, family_id: Id, year: i32) -> StoreResult<(FamilyMembers, PkhRules)> {
+        self.read(job(move |c| {
+            Box::pin(async move {
+                let f = get_family(c, family_id).await?;
+                let mut cond = Sql::new("f.id = ");
+                cond.bind(family_id);
+                let members = load_families(c, &cond)
+                    .await?
+                    .into_iter()
+                    .next()
+                    .ok_or(StoreError::NotFound { entity: "PKH family" })?;
+                let (rules, _) = rules_for(c, f.program_id, year).await?;
+                Ok((members, rules))
             })
         }))
         .await

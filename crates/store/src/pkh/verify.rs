@@ -23,8 +23,9 @@ use crate::kit::{Backend, Conn, Row, Sql, Value, exec, first, job, rows};
 use crate::regions::AuditSql;
 use crate::{StoreError, StoreResult};
 
-use super::family::insert;
+use super::family::{get_family, insert};
 use super::{load_families, rules_for};
+use berdaya_domain::pkh::family::Family;
 
 /// Families per range when closing a period.
 pub const CHUNK: i64 = 5000;
@@ -72,6 +73,21 @@ pub trait PkhVerifyStore {
     /// new status, a `ladder` status event per change, and freezes the period. The period
     /// must be open and no earlier period of the program open (`Invalid` on `period_id`).
     async fn close_pkh_period(&self, period_id: Id, by: Option<Id>) -> StoreResult<CloseReport>;
+    /// The open periods of the programs whose families `facilitator` carries, each with those
+    /// families whose due obligations are not all recorded: (period, [(family, due, recorded)]).
+    async fn pkh_verifications_due(&self, facilitator: Id) -> StoreResult<Vec<(PkhPeriod, Vec<DueFamily>)>>;
+    /// The families `facilitator` carries that the last close of their program put on warning
+    /// or suspension (or terminated).
+    async fn pkh_newly_sanctioned(&self, facilitator: Id) -> StoreResult<Vec<(Family, PkhPeriod)>>;
+}
+
+/// A family with obligations to verify in an open period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueFamily {
+    pub family: Family,
+    /// Due obligations and how many are recorded.
+    pub due: u32,
+    pub recorded: u32,
 }
 
 // --- Rows ----------------------------------------------------------------------------------
@@ -570,6 +586,77 @@ impl<B: Backend> PkhVerifyStore for B {
                 let p = get_period(c, period_id).await?;
                 closable(c, &p).await?;
                 run_close(c, &p, Some((by, audit))).await
+            })
+        }))
+        .await
+    }
+
+    async fn pkh_verifications_due(&self, facilitator: Id) -> StoreResult<Vec<(PkhPeriod, Vec<DueFamily>)>> {
+        self.read(job(move |c| {
+            Box::pin(async move {
+                let mut sql = Sql::new(PERIOD_SELECT);
+                sql.push(" WHERE p.status = 'open' AND p.program_id IN (SELECT f.program_id FROM pkh_families f WHERE f.facilitator_id = ");
+                sql.bind(facilitator).push(") ORDER BY p.program_id, p.period");
+                let periods: Vec<PkhPeriod> = rows(c, &sql).await?.iter().map(period_row).collect::<StoreResult<_>>()?;
+                let mut out = Vec::new();
+                for p in periods {
+                    let (rules, _) = rules_for(c, p.program_id, p.period.year).await?;
+                    let mut cond = Sql::new("f.program_id = ");
+                    cond.bind(p.program_id).push(" AND f.facilitator_id = ").bind(facilitator);
+                    cond.push(" AND f.status <> 'terminated' AND f.enrolled_on <= ").bind(p.period.last_day());
+                    let families = load_families(c, &cond).await?;
+                    let mut recorded: HashMap<Id, HashMap<(Option<Id>, String), bool>> = HashMap::new();
+                    let mut sql = Sql::new("SELECT x.family_id, x.person_id, x.obligation, x.compliant FROM pkh_compliance x \
+                         JOIN pkh_families f ON f.id = x.family_id WHERE x.period_id = ");
+                    sql.bind(p.id).push(" AND f.facilitator_id = ").bind(facilitator);
+                    for r in rows(c, &sql).await? {
+                        recorded
+                            .entry(r.int("family_id")?)
+                            .or_default()
+                            .insert((r.opt_int("person_id")?, r.text("obligation")?), r.bool("compliant")?);
+                    }
+                    let empty = HashMap::new();
+                    let on = p.period.last_day();
+                    let mut due_families = Vec::new();
+                    for f in &families {
+                        let due = obligations_due(&f.members_on(on, &rules), p.period, &rules);
+                        let got = recorded.get(&f.family_id).unwrap_or(&empty);
+                        let done = due.iter().filter(|d| got.contains_key(&(d.person_id, d.obligation.clone()))).count();
+                        if done < due.len() {
+                            due_families.push(DueFamily {
+                                family: get_family(c, f.family_id).await?,
+                                due: due.len() as u32,
+                                recorded: done as u32,
+                            });
+                        }
+                    }
+                    out.push((p, due_families));
+                }
+                Ok(out)
+            })
+        }))
+        .await
+    }
+
+    async fn pkh_newly_sanctioned(&self, facilitator: Id) -> StoreResult<Vec<(Family, PkhPeriod)>> {
+        self.read(job(move |c| {
+            Box::pin(async move {
+                let mut sql = Sql::new(
+                    "SELECT e.family_id, e.period_id FROM pkh_status_events e JOIN pkh_families f ON f.id = e.family_id \
+                     WHERE f.facilitator_id = ",
+                );
+                sql.bind(facilitator).push(
+                    " AND e.kind = 'ladder' AND e.status <> 'active' AND e.period_id = (SELECT p.id FROM pkh_periods p \
+                     WHERE p.program_id = f.program_id AND p.status = 'closed' ORDER BY p.period DESC LIMIT 1) \
+                     ORDER BY e.family_id",
+                );
+                let mut out = Vec::new();
+                for r in rows(c, &sql).await? {
+                    let family = get_family(c, r.int("family_id")?).await?;
+                    let period = get_period(c, r.int("period_id")?).await?;
+                    out.push((family, period));
+                }
+                Ok(out)
             })
         }))
         .await
