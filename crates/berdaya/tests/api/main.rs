@@ -11,6 +11,7 @@ mod browser;
 mod browser_activity;
 mod browser_dashboard;
 mod browser_enrollment;
+mod browser_pkh;
 mod caseload;
 mod class;
 mod crawl;
