@@ -154,13 +154,12 @@ async fn wait_text(client: &Client, needle: &str) -> Result<(), String> {
 }
 
 async fn click(client: &Client, css: &str) -> Result<(), String> {
-    client
-        .find(Locator::Css(css))
-        .await
-        .map_err(|e| format!("{css}: {e}: {}", body_text(client).await))?
-        .click()
-        .await
-        .map_err(|e| format!("click {css}: {e}"))
+    let found = client.find(Locator::Css(css)).await;
+    let element = match found {
+        Ok(el) => el,
+        Err(e) => return Err(format!("{css}: {e}: {}", body_text(client).await)),
+    };
+    element.click().await.map_err(|e| format!("click {css}: {e}"))
 }
 
 async fn verify(client: &Client, base: &str, w: &World) -> Result<(), String> {
@@ -195,7 +194,8 @@ async fn verify(client: &Client, base: &str, w: &World) -> Result<(), String> {
 }
 
 async fn close(client: &Client, base: &str, w: &World) -> Result<(), String> {
-    click(client, "#logout").await?;
+    // The officer signs in on the same phone (the facilitator's session cleared).
+    client.delete_all_cookies().await.map_err(|e| format!("clear the session: {e}"))?;
     client.goto(&format!("{base}/login")).await.map_err(|e| format!("open the login page: {e}"))?;
     sign_in(client, "petugas.pkh", crate::helpers::PASSWORD).await?;
     client.goto(&format!("{base}/pkh/periods/{}", w.period)).await.map_err(|e| format!("open the period: {e}"))?;
