@@ -44,7 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/programs/{id}/pkh/families/{fid}", get(family_page))
         .route("/programs/{id}/pkh/families/{fid}/facts", post(add_fact_page))
         .route("/programs/{id}/pkh/families/{fid}/facilitator", post(facilitator_page))
-        .route("/pkh/facts/{id}/end", post(end_fact_page))
+        .route("/programs/{id}/pkh/families/{fid}/facts/end", post(end_fact_page))
 }
 
 /// The routes that write, each probed by the scope suite in `pkh_family.rs`.
@@ -54,7 +54,7 @@ pub const PROBED_HERE: &[&str] = &[
     "POST /programs/{id}/pkh/families",
     "POST /programs/{id}/pkh/families/{fid}/facts",
     "POST /programs/{id}/pkh/families/{fid}/facilitator",
-    "POST /pkh/facts/{id}/end",
+    "POST /programs/{id}/pkh/families/{fid}/facts/end",
 ];
 
 // --- Access ----------------------------------------------------------------------------------
@@ -84,15 +84,6 @@ pub(crate) async fn readable_family(state: &AppState, auth: &Auth, program_id: I
         .await
         .map_err(|e| if e.status().is_server_error() { e } else { hidden("PKH family") })?;
     Ok(FamilyRec { program, family, access })
-}
-
-/// A family by id alone (its program from the record).
-pub(crate) async fn readable_family_by_id(state: &AppState, auth: &Auth, id: Id) -> Result<FamilyRec, Error> {
-    let family = state.store().pkh_family(id).await?;
-    readable_family(state, auth, family.program_id, id).await.map_err(|e| match e.status() {
-        StatusCode::FORBIDDEN => hidden("PKH family"),
-        _ => e,
-    })
 }
 
 /// Whether the caller records the family's facts and compliance: the program's managers and
@@ -664,19 +655,13 @@ async fn family_view(
                 ),
                 _ => x.kind.label(lang.code()).to_string(),
             };
-            let mut row = vec![
+            vec![
                 Cell::text(x.person_name.clone()),
                 Cell::text(what),
                 Cell::text(iso(x.starts_on)),
                 Cell::text(x.expected_on.map(iso).unwrap_or_else(|| "—".into())),
                 Cell::text(x.ends_on.map(iso).unwrap_or_else(|| "—".into())),
-            ];
-            row.push(if may_write && x.ends_on.is_none_or(|e| e > on) {
-                Cell::button(t.t("pkh_fam.end_today"), format!("/pkh/facts/{}/end", x.id))
-            } else {
-                Cell::text("")
-            });
-            row
+            ]
         })
         .collect();
     let member_rows = people
@@ -792,7 +777,6 @@ async fn family_view(
                     t.t("pkh_fam.starts_on").into(),
                     t.t("pkh_fam.expected_on").into(),
                     t.t("pkh_fam.ends_on").into(),
-                    String::new(),
                 ],
                 rows: fact_rows,
                 empty: t.t("pkh_fam.no_facts").into(),
@@ -870,6 +854,29 @@ async fn family_view(
             form: Some(fact_form(lang, &rec, &choices, &d)),
             ..Default::default()
         });
+        let open: Vec<(String, String)> = facts
+            .iter()
+            .filter(|x| x.ends_on.is_none())
+            .map(|x| {
+                (x.id.to_string(), format!("{} — {} ({})", x.person_name, x.kind.label(lang.code()), iso(x.starts_on)))
+            })
+            .collect();
+        if !open.is_empty() {
+            sections.push(Section {
+                id: "end-fact".into(),
+                title: t.t("pkh_fam.end_fact").into(),
+                form: Some(Form::new(
+                    "pkh-end-fact",
+                    format!("/programs/{program_id}/pkh/families/{}/facts/end", f.id),
+                    t.t("pkh_fam.end_fact"),
+                    vec![
+                        Field::select("fact_id", t.t("pkh_fam.fact"), "", open, Some(t.t("common.choose"))).required(),
+                        Field::date("ends_on", t.t("pkh_fam.ends_on"), "").required(),
+                    ],
+                )),
+                ..Default::default()
+            });
+        }
     }
     if manages(auth, &rec.program) {
         let choices = facilitator_choices(state, auth).await?;
@@ -882,13 +889,18 @@ async fn family_view(
                     "pkh-facilitator",
                     format!("/programs/{program_id}/pkh/families/{}/facilitator", f.id),
                     t.t("pkh_fam.assign"),
-                    vec![Field::select(
-                        "facilitator_id",
-                        t.t("pkh_fam.facilitator"),
-                        &current,
-                        choices,
-                        Some(t.t("pkh_fam.no_facilitator")),
-                    )],
+                    vec![
+                        Field::select(
+                            "facilitator_id",
+                            t.t("pkh_fam.facilitator"),
+                            &current,
+                            std::iter::once(("none".to_string(), t.t("pkh_fam.no_facilitator").to_string()))
+                                .chain(choices)
+                                .collect(),
+                            Some(t.t("common.choose")),
+                        )
+                        .required(),
+                    ],
                 )
                 .hidden("version", f.version.to_string()),
             ),
@@ -987,16 +999,52 @@ async fn add_fact_page(
     }
 }
 
-async fn end_fact_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
-    let fact = state.store().pkh_fact(id).await.map_err(|e| Error::from(e).page(lang))?;
-    let rec = readable_family_by_id(&state, &auth, fact.family_id).await.map_err(|e| e.page(lang))?;
+/// Re-renders the family page with `err` on the form `form_id`.
+async fn with_error(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    rec: FamilyRec,
+    form_id: &str,
+    err: Error,
+) -> Result<Response, Error> {
+    if err.status().is_server_error() {
+        return Err(err.page(lang));
+    }
+    let today = time::OffsetDateTime::now_utc().date();
+    let mut view = family_view(state, auth, lang, rec, today, None).await.map_err(|e| e.page(lang))?;
+    let mut status = err.status();
+    match view.sections.iter_mut().find(|s| s.id == form_id).and_then(|s| s.form.as_mut()) {
+        Some(f) => status = f.show_error(lang.tr(), &err),
+        None => view.warnings.push(err.text(lang)),
+    }
+    Ok(render_with(status, &view))
+}
+
+async fn end_fact_page(
+    Cx { state, lang, auth }: Cx,
+    IdsPath(id, fid): IdsPath,
+    form: FormData,
+) -> Result<Response, Error> {
+    let rec = readable_family(&state, &auth, id, fid).await.map_err(|e| e.page(lang))?;
     if !verifies(&auth, &rec) {
         return Err(crate::access::guard::forbidden().page(lang));
     }
-    let today = time::OffsetDateTime::now_utc().date();
-    let ends_on = if today < fact.starts_on { fact.starts_on } else { today };
-    state.store().end_pkh_fact(id, ends_on, fact.version).await.map_err(|e| Error::from(e).page(lang))?;
-    Ok(Redirect::to(&format!("/programs/{}/pkh/families/{}#facts", rec.program.id, rec.family.id)).into_response())
+    let result = async {
+        let fact_id = text::id(&form.get("fact_id")).map_err(|e| Error::unprocessable("fact_id", e))?;
+        let ends_on = text::date(&form.get("ends_on")).map_err(|e| Error::unprocessable("ends_on", e))?;
+        let fact =
+            state.store().pkh_fact(fact_id).await.map_err(|_| missing_reference("fact_id", "PKH fact", fact_id))?;
+        if fact.family_id != fid {
+            return Err(missing_reference("fact_id", "PKH fact", fact_id));
+        }
+        state.store().end_pkh_fact(fact_id, ends_on, fact.version).await.map_err(Error::from)
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/programs/{id}/pkh/families/{fid}#facts")).into_response()),
+        Err(err) => with_error(&state, &auth, lang, rec, "end-fact", err).await,
+    }
 }
 
 async fn facilitator_page(
@@ -1008,15 +1056,22 @@ async fn facilitator_page(
     if !manages(&auth, &rec.program) {
         return Err(crate::access::guard::forbidden().page(lang));
     }
-    let chosen = match form.opt("facilitator_id").filter(|s| !s.trim().is_empty()) {
-        None => None,
-        Some(raw) => {
-            let u = text::id(&raw).map_err(|e| Error::unprocessable("facilitator_id", e).page(lang))?;
-            facilitator_ref(&state, &auth, u).await.map_err(|e| e.page(lang))?;
-            Some(u)
-        }
-    };
     let version = form.version().unwrap_or(rec.family.version);
-    state.store().set_pkh_facilitator(fid, chosen, version).await.map_err(|e| Error::from(e).page(lang))?;
-    Ok(Redirect::to(&format!("/programs/{id}/pkh/families/{fid}")).into_response())
+    let result = async {
+        let chosen = match form.get("facilitator_id").trim() {
+            "" => return Err(Error::unprocessable("facilitator_id", "choose a facilitator, or none")),
+            "none" => None,
+            raw => {
+                let u = text::id(raw).map_err(|e| Error::unprocessable("facilitator_id", e))?;
+                facilitator_ref(&state, &auth, u).await?;
+                Some(u)
+            }
+        };
+        state.store().set_pkh_facilitator(fid, chosen, version).await.map_err(Error::from)
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/programs/{id}/pkh/families/{fid}")).into_response()),
+        Err(err) => with_error(&state, &auth, lang, rec, "facilitator", err).await,
+    }
 }
