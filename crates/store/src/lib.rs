@@ -153,6 +153,8 @@ pub trait Store:
     + agriculture::aid::AidStore
     + activity::ActivityStore
     + agriculture::class::ClassStore
+    + pkh::rules::PkhRulesStore
+    + pkh::grievance::PkhGrievanceStore
     + Send
     + Sync
     + 'static
