@@ -33,6 +33,8 @@ pub use dashboard::DashboardStore;
 pub use finding::FindingStore;
 pub use framework::FrameworkStore;
 pub use import::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSource};
+pub use pkh::family::PkhFamilyStore;
+pub use pkh::verify::PkhVerifyStore;
 pub use regions::{ListedRegion, RegionLoad};
 pub use registry::*;
 pub use survey::SurveyStore;
@@ -155,6 +157,8 @@ pub trait Store:
     + agriculture::class::ClassStore
     + pkh::rules::PkhRulesStore
     + pkh::grievance::PkhGrievanceStore
+    + pkh::family::PkhFamilyStore
+    + pkh::verify::PkhVerifyStore
     + Send
     + Sync
     + 'static

@@ -173,6 +173,8 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("aid_dose_table", |s| Box::pin(checks::aid_dose_table(s))),
     ("aid_plan_allocation", |s| Box::pin(checks::aid_plan_allocation(s))),
     ("aid_distributions", |s| Box::pin(checks::aid_distributions(s))),
+    ("pkh_family_enrollment_and_facts", |s| Box::pin(checks::pkh_family_enrollment_and_facts(s))),
+    ("pkh_verify_ladder_and_freezing", |s| Box::pin(checks::pkh_verify_ladder_and_freezing(s))),
     ("activity_create_read_update", |s| Box::pin(checks::activity_create_read_update(s))),
     ("activity_attendance", |s| Box::pin(checks::activity_attendance(s))),
     ("activity_search_calendar", |s| Box::pin(checks::activity_search_calendar(s))),
@@ -267,6 +269,8 @@ macro_rules! store_conformance {
             aid_dose_table
             aid_plan_allocation
             aid_distributions
+            pkh_family_enrollment_and_facts
+            pkh_verify_ladder_and_freezing
             activity_create_read_update
             activity_attendance
             activity_search_calendar
@@ -565,6 +569,7 @@ mod dashboard;
 mod finding;
 mod framework;
 mod mach;
+mod pkh_family;
 mod regions;
 
 /// The conformance checks, one function each; see the module documentation.
@@ -588,6 +593,7 @@ pub mod checks {
         machine_concurrent_bookings, machine_create_read_update, machine_loan_lifecycle, machine_loan_overlap,
         machine_maintenance_summary,
     };
+    pub use super::pkh_family::{pkh_family_enrollment_and_facts, pkh_verify_ladder_and_freezing};
     pub use super::regions::{
         regions_load_adds_renames_and_keeps, regions_load_refuses_a_bad_list_whole,
         regions_load_twice_changes_nothing_and_is_audited,
