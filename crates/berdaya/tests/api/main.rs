@@ -25,6 +25,7 @@ mod mach;
 mod messages;
 mod pages;
 mod pick;
+mod pkh_rules;
 mod print;
 mod scope;
 mod survey;
