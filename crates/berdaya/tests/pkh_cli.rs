@@ -253,7 +253,8 @@ fn ladder_refuses_periods_out_of_order_and_bad_values() {
     let r = ladder(dir.path(), csv);
     assert_eq!(r.code, 1, "{r:?}");
     assert!(r.stdout.is_empty(), "{r:?}");
-    for needle in ["row 4, column `period`: period 2024-1 is not after", "row 5, column `period`", "row 6, column `compliant`"]
+    for needle in
+        ["row 4, column `period`: period 2024-1 is not after", "row 5, column `period`", "row 6, column `compliant`"]
     {
         assert!(r.stderr.contains(needle), "{needle} in {r:?}");
     }

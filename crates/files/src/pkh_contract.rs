@@ -82,7 +82,8 @@ impl Errors {
 
 /// The position of each wanted column; `optional` ones may be absent.
 fn header(columns: &[String], wanted: &[&str], optional: &[&str]) -> Result<Vec<Option<usize>>, ContractFileError> {
-    let names: Vec<String> = columns.iter().map(|c| c.trim().trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();
+    let names: Vec<String> =
+        columns.iter().map(|c| c.trim().trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();
     for (i, name) in names.iter().enumerate() {
         if !wanted.contains(&name.as_str()) {
             return Err(ContractFileError::UnknownColumn(text::shorten(name), wanted.join(", ")));
@@ -162,9 +163,8 @@ pub fn read_members(bytes: &[u8], on: Date) -> Result<Vec<FileFamily>, ContractF
         };
         let family = id(get(0));
         let person = id(get(1));
-        let birth = text::date(get(2)).and_then(|d| {
-            if d > on { Err(format!("{d} is after the reference date {on}")) } else { Ok(d) }
-        });
+        let birth = text::date(get(2))
+            .and_then(|d| if d > on { Err(format!("{d} is after the reference date {on}")) } else { Ok(d) });
         let pregnant = flag(get(3));
         let school = match get(4).to_ascii_lowercase().as_str() {
             "" => Err("is required".to_string()),
@@ -430,8 +430,7 @@ mod tests {
     fn headers_must_be_exact() {
         let missing = read_members(b"family,person,birth_date,pregnant,school\n", on()).unwrap_err();
         assert!(missing.to_string().contains("`disability`"));
-        let unknown =
-            read_members(b"family,person,birth_date,pregnant,school,disability,nik\n", on()).unwrap_err();
+        let unknown = read_members(b"family,person,birth_date,pregnant,school,disability,nik\n", on()).unwrap_err();
         assert!(unknown.to_string().contains("`nik`"));
     }
 

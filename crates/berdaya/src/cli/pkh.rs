@@ -131,7 +131,9 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         for line in &s.benefit.lines {
             let outcome = match line.outcome {
                 berdaya_domain::pkh::components::Outcome::Counted => "counted".to_string(),
-                berdaya_domain::pkh::components::Outcome::OverCap { cap } => format!("not counted: over the cap of {cap}"),
+                berdaya_domain::pkh::components::Outcome::OverCap { cap } => {
+                    format!("not counted: over the cap of {cap}")
+                }
                 berdaya_domain::pkh::components::Outcome::Superseded { by } => format!("not held: holds {by}"),
             };
             rows.push(vec![
@@ -163,7 +165,11 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<ExitCode> {
             String::new(),
         ]);
     }
-    println!("PKH rules {} ({}), reference date {on}", rules.year, if args.rules.is_some() { "file" } else { "default" });
+    println!(
+        "PKH rules {} ({}), reference date {on}",
+        rules.year,
+        if args.rules.is_some() { "file" } else { "default" }
+    );
     print_table(&["family", "person", "component", "annual (Rp)", "basis", "outcome"], &rows);
     Ok(ExitCode::SUCCESS)
 }
@@ -173,7 +179,9 @@ fn ladder(args: LadderArgs) -> anyhow::Result<ExitCode> {
     let histories = read_history(&bytes).map_err(|e| file_error("--history", &args.history, e))?;
     let year = match args.year {
         Some(y) => check_year(y)?,
-        None => first_period(&histories).map_or_else(|| Period::of(time::OffsetDateTime::now_utc().date()).year, |p| p.year),
+        None => {
+            first_period(&histories).map_or_else(|| Period::of(time::OffsetDateTime::now_utc().date()).year, |p| p.year)
+        }
     };
     let rules = rules(args.rules.as_deref(), year)?;
     let out: LadderOutput = pkh_contract::ladder(&histories, &rules);

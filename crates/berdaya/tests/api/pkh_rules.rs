@@ -58,7 +58,12 @@ async fn families(app: &TestApp, w: &World) -> Families {
     let enroll = |program, household| async move {
         s.enroll_pkh_family(
             program,
-            &NewFamily { household_id: household, decile: Some(1), facilitator_id: None, enrolled_on: date!(2024 - 01 - 01) },
+            &NewFamily {
+                household_id: household,
+                decile: Some(1),
+                facilitator_id: None,
+                enrolled_on: date!(2024 - 01 - 01),
+            },
         )
         .await
         .expect("enroll")

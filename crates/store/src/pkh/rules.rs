@@ -31,8 +31,12 @@ pub trait PkhRulesStore {
     async fn pkh_rules(&self, program_id: Id, year: i32) -> StoreResult<YearRules>;
     /// Stores the program's rules for `rules.year`. `expected`: `None` when none is stored yet
     /// (a stored one is a `Conflict`), else the version read (`Conflict` when changed since).
-    async fn save_pkh_rules(&self, program_id: Id, rules: &PkhRules, expected: Option<Version>)
-    -> StoreResult<YearRules>;
+    async fn save_pkh_rules(
+        &self,
+        program_id: Id,
+        rules: &PkhRules,
+        expected: Option<Version>,
+    ) -> StoreResult<YearRules>;
     /// The years the program has stored rules for, in order.
     async fn pkh_rule_years(&self, program_id: Id) -> StoreResult<Vec<i32>>;
 }
@@ -115,11 +119,7 @@ mod on_kit {
                     program_exists(c, program_id).await?;
                     let mut sql = Sql::new("SELECT year FROM pkh_rules WHERE program_id = ");
                     sql.bind(program_id).push(" ORDER BY year");
-                    rows(c, &sql)
-                        .await?
-                        .iter()
-                        .map(|r| Ok(i32::try_from(r.int("year")?).unwrap_or_default()))
-                        .collect()
+                    rows(c, &sql).await?.iter().map(|r| Ok(i32::try_from(r.int("year")?).unwrap_or_default())).collect()
                 })
             }))
             .await

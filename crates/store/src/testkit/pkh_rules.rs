@@ -7,9 +7,7 @@
 
 use berdaya_domain::access::Role;
 use berdaya_domain::pkh::family::{EventKind, NewFamily};
-use berdaya_domain::pkh::grievance::{
-    Category, Channel, Decision, GrievanceKind, GrievanceStatus, NewGrievance,
-};
+use berdaya_domain::pkh::grievance::{Category, Channel, Decision, GrievanceKind, GrievanceStatus, NewGrievance};
 use berdaya_domain::pkh::rules::PkhRules;
 use berdaya_domain::pkh::{Component, FamilyStatus, Period};
 use berdaya_domain::registry::NewAgency;
@@ -62,7 +60,12 @@ async fn world(s: &dyn Store, n: u16) -> World {
         let f = s
             .enroll_pkh_family(
                 program.id,
-                &NewFamily { household_id: h.id, decile: Some(1), facilitator_id: None, enrolled_on: date!(2024 - 01 - 01) },
+                &NewFamily {
+                    household_id: h.id,
+                    decile: Some(1),
+                    facilitator_id: None,
+                    enrolled_on: date!(2024 - 01 - 01),
+                },
             )
             .await
             .expect("enroll");
@@ -141,8 +144,13 @@ pub async fn pkh_grievance_records_and_decisions(s: Arc<dyn Store>) {
     let (a, b, c) = (w.families[0], w.families[1], w.families[2]);
     let other_period = s.open_pkh_period(w.other_program, Period::parse("2025-1").unwrap()).await.expect("period");
     assert_err!(
-        s.create_pkh_grievance(&grievance(a + 1000, GrievanceKind::Complaint, Category::Payment, date!(2025 - 02 - 01)))
-            .await,
+        s.create_pkh_grievance(&grievance(
+            a + 1000,
+            GrievanceKind::Complaint,
+            Category::Payment,
+            date!(2025 - 02 - 01)
+        ))
+        .await,
         StoreError::Reference { field: "family_id", .. }
     );
     let foreign = NewGrievance {

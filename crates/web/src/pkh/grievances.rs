@@ -234,7 +234,11 @@ async fn parse_draft(
 fn query_of(auth: &Auth, p: &GrievanceParams) -> Result<Option<Query>, Error> {
     let mut q = Query::default();
     let page = match p.page.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => s.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| Error::bad_request("page", "must be a page number from 1"))?,
+        Some(s) => s
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| Error::bad_request("page", "must be a page number from 1"))?,
         None => 1,
     };
     q.page = PageRequest { page, per_page: 50 };
@@ -305,7 +309,11 @@ pub async fn create_api(
 #[utoipa::path(get, path = "/api/v1/pkh/grievances/{id}", tag = "pkh",
     params(("id" = i64, Path, description = "Grievance id")),
     responses((status = 200, body = GrievanceDto), (status = 404, body = ErrorBody)))]
-pub async fn show_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<GrievanceDto>, Error> {
+pub async fn show_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Json<GrievanceDto>, Error> {
     let (row, _) = readable(&state, &auth, id).await?;
     Ok(Json(GrievanceDto::from(&row)))
 }
@@ -432,7 +440,8 @@ async fn grievance_fields(
 ) -> Vec<Field> {
     let t = lang.tr();
     let picker =
-        crate::kit::refs::record_field(state, auth, "household", "household_id", t.t("pkh_grv.family"), household).await;
+        crate::kit::refs::record_field(state, auth, "household", "household_id", t.t("pkh_grv.family"), household)
+            .await;
     vec![
         picker.required().hint(t.t("pkh_grv.family_hint")),
         Field::select(
@@ -531,7 +540,7 @@ async fn list_view(
     sent: Option<(&GrievanceDraft, &str)>,
 ) -> Result<ViewPage, Error> {
     let t = lang.tr();
-    let query = query_of(auth, p)?;
+    let query = if may_read(auth) { query_of(auth, p)? } else { None };
     let page = match &query {
         Some(q) => state.store().pkh_grievances(program.id, q).await?,
         None => berdaya_store::Page::new(Vec::new(), PageRequest { page: 1, per_page: 50 }, 0),
@@ -582,6 +591,9 @@ async fn list_view(
     let title = format!("{} — {}", t.t("pkh.grievances"), program.name);
     let mut v = view(lang, title, program, sections);
     v.breadcrumbs.pop();
+    if !may_read(auth) {
+        v.warnings.push(t.t("pkh_grv.no_access").into());
+    }
     Ok(v)
 }
 
@@ -590,7 +602,9 @@ async fn list_page(
     IdPath(id): IdPath,
     UriQuery(p): UriQuery<GrievanceParams>,
 ) -> Result<Response, Error> {
-    let program = program_for(&state, &auth, id).await.map_err(|e| e.page(lang))?;
+    // Whoever reads the program reaches the page (the program page links it); only those
+    // who may read families see rows.
+    let program = readable_program(&state, &auth, id).await.map_err(|e| e.page(lang))?;
     Ok(render(&list_view(&state, &auth, lang, &program, &p, None).await.map_err(|e| e.page(lang))?))
 }
 
@@ -611,9 +625,10 @@ async fn create_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: For
         Err(err) => {
             let sent = form_draft(&form);
             let household = form.get("household_id");
-            let mut v = list_view(&state, &auth, lang, &program, &GrievanceParams::default(), Some((&sent, &household)))
-                .await
-                .map_err(|e| e.page(lang))?;
+            let mut v =
+                list_view(&state, &auth, lang, &program, &GrievanceParams::default(), Some((&sent, &household)))
+                    .await
+                    .map_err(|e| e.page(lang))?;
             let mut status = err.status();
             if let Some(f) = v.sections.iter_mut().find(|s| s.id == "new").and_then(|s| s.form.as_mut()) {
                 status = f.show_error(lang.tr(), &rename_family(err));
@@ -642,16 +657,12 @@ fn rename_family(err: Error) -> Error {
 
 fn decide_form(lang: Lang, g: &Grievance, d: &DecisionDraft) -> Form {
     let t = lang.tr();
-    let choices: Vec<(String, String)> = [
-        GrievanceStatus::InReview,
-        GrievanceStatus::Upheld,
-        GrievanceStatus::Rejected,
-        GrievanceStatus::Closed,
-    ]
-    .iter()
-    .filter(|s| !(g.status == GrievanceStatus::InReview && **s == GrievanceStatus::InReview))
-    .map(|s| (s.code().to_string(), s.label(lang.code()).to_string()))
-    .collect();
+    let choices: Vec<(String, String)> =
+        [GrievanceStatus::InReview, GrievanceStatus::Upheld, GrievanceStatus::Rejected, GrievanceStatus::Closed]
+            .iter()
+            .filter(|s| !(g.status == GrievanceStatus::InReview && **s == GrievanceStatus::InReview))
+            .map(|s| (s.code().to_string(), s.label(lang.code()).to_string()))
+            .collect();
     let mut reason_hint = t.t("pkh_grv.reason_hint").to_string();
     if g.reinstates() {
         reason_hint = format!("{reason_hint} {}", t.t("pkh_grv.reinstate_hint"));
@@ -727,7 +738,8 @@ async fn view_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<R
 
 async fn decide_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
     writable(&state, &auth, id).await.map_err(|e| e.page(lang))?;
-    let draft = DecisionDraft { status: form.get("status"), reason: form.opt("reason"), decided_on: form.opt("decided_on") };
+    let draft =
+        DecisionDraft { status: form.get("status"), reason: form.opt("reason"), decided_on: form.opt("decided_on") };
     let result = async {
         let decision = draft.parse(today())?;
         let version = form.version().ok_or_else(|| Error::bad_request("version", "is required"))?;
@@ -759,8 +771,9 @@ async fn edit_form_page(
 ) -> FormPage {
     let t = lang.tr();
     let fields = grievance_fields(state, auth, lang, d, household).await;
-    let form = Form::new("grievance", format!("/pkh/grievances/{}/edit", row.grievance.id), t.t("pkh_grv.save"), fields)
-        .hidden("version", version.to_string());
+    let form =
+        Form::new("grievance", format!("/pkh/grievances/{}/edit", row.grievance.id), t.t("pkh_grv.save"), fields)
+            .hidden("version", version.to_string());
     let title = t.t("pkh_grv.edit").to_string();
     let mut breadcrumbs = crumbs(lang, "nav.programs", "/programs");
     breadcrumbs.push(Link::new(t.t("pkh.grievances"), format!("/programs/{}/pkh/grievances", row.program_id)));
@@ -772,7 +785,8 @@ async fn edit_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<R
     let (row, _) = writable(&state, &auth, id).await.map_err(|e| e.page(lang))?;
     let mut d = GrievanceDraft::from(&row.grievance);
     d.period_id = row.period.clone();
-    let page = edit_form_page(&state, &auth, lang, &row, &d, &row.household_id.to_string(), row.grievance.version).await;
+    let page =
+        edit_form_page(&state, &auth, lang, &row, &d, &row.household_id.to_string(), row.grievance.version).await;
     Ok(render(&page))
 }
 

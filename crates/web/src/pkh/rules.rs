@@ -328,7 +328,11 @@ fn rules_sections(lang: Lang, r: &PkhRules) -> Vec<Section> {
             .iter()
             .map(|c| {
                 let stages: Vec<String> = r.split(c.annual).into_iter().map(thousands).collect();
-                vec![Cell::text(c.component.label(lang.code())), Cell::text(rp(c.annual)), Cell::text(stages.join(" / "))]
+                vec![
+                    Cell::text(c.component.label(lang.code())),
+                    Cell::text(rp(c.annual)),
+                    Cell::text(stages.join(" / ")),
+                ]
             })
             .collect(),
         empty: t.t("pkh_rules.none").into(),
@@ -433,15 +437,10 @@ async fn rules_view(
             Link::new(format!("{other}{mark}"), format!("/programs/{}/pkh/rules?year={other}", program.id))
         })
         .collect();
-    links.push(Link::new(
-        t.t("pkh_rules.download"),
-        format!("/programs/{}/pkh/rules/{year}/download", program.id),
-    ));
+    links.push(Link::new(t.t("pkh_rules.download"), format!("/programs/{}/pkh/rules/{year}/download", program.id)));
     links.push(Link::new(t.t("pkh_rules.simulate"), format!("/programs/{}/pkh/simulate", program.id)));
-    sections.insert(
-        0,
-        Section { id: "years".into(), title: t.t("pkh_rules.years").into(), links, ..Default::default() },
-    );
+    sections
+        .insert(0, Section { id: "years".into(), title: t.t("pkh_rules.years").into(), links, ..Default::default() });
     if manages(auth, program) {
         let edit = match sent {
             Some(Sent::Edit(f)) => f.clone(),
@@ -467,8 +466,8 @@ async fn rules_view(
             let copy = Form::new(
                 "rules-copy",
                 format!("/programs/{}/pkh/rules/copy", program.id),
-                &t.t("pkh_rules.copy").replace("{year}", &(year + 1).to_string()),
-                Vec::new(),
+                t.t("pkh_rules.copy"),
+                vec![Field::text("to_year", t.t("pkh_rules.to_year"), (year + 1).to_string()).required()],
             )
             .hidden("year", year.to_string());
             sections.push(Section {
@@ -484,11 +483,10 @@ async fn rules_view(
     if !y.stored() {
         view.warnings.push(t.t("pkh_rules.default_warning").to_string());
     }
-    view.facts.push((t.t("pkh_rules.source").into(), Cell::text(if y.stored() {
-        t.t("pkh_rules.stored")
-    } else {
-        t.t("pkh_rules.default")
-    })));
+    view.facts.push((
+        t.t("pkh_rules.source").into(),
+        Cell::text(if y.stored() { t.t("pkh_rules.stored") } else { t.t("pkh_rules.default") }),
+    ));
     Ok(view)
 }
 
@@ -551,15 +549,22 @@ async fn edit_rules_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form:
     }
 }
 
-async fn upload_rules_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
+async fn upload_rules_page(
+    Cx { state, lang, auth }: Cx,
+    IdPath(id): IdPath,
+    form: FormData,
+) -> Result<Response, Error> {
     let (program, year) = managed(&state, &auth, lang, id, &form).await?;
     let raw = form.get("rules");
     let saved = match serde_json::from_str::<serde_json::Value>(&raw) {
+        _ if raw.trim().is_empty() => Err(Error::unprocessable("rules", "is required")),
         Ok(value) => match document(value, year) {
             Ok(rules) => state.store().save_pkh_rules(id, &rules, form.version()).await.map_err(Error::from),
             Err(e) => Err(e),
         },
-        Err(e) => Err(Error::unprocessable("rules", format!("is not valid JSON: {e}"))),
+        Err(e) => {
+            Err(Error::unprocessable("rules", format!("is not valid JSON (line {}, column {})", e.line(), e.column())))
+        }
     };
     match saved {
         Ok(_) => Ok(Redirect::to(&format!("/programs/{id}/pkh/rules?year={year}")).into_response()),
@@ -570,14 +575,25 @@ async fn upload_rules_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, for
 async fn copy_rules_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
     let (program, year) = managed(&state, &auth, lang, id, &form).await?;
     let store = state.store();
-    let from = store.pkh_rules(id, year).await.map_err(|e| Error::from(e).page(lang))?;
-    let next = year + 1;
-    let target = store.pkh_rules(id, next).await.map_err(|e| Error::from(e).page(lang))?;
-    let mut rules = from.rules;
-    rules.year = next;
-    match store.save_pkh_rules(id, &rules, target.version).await {
-        Ok(_) => Ok(Redirect::to(&format!("/programs/{id}/pkh/rules?year={next}")).into_response()),
-        Err(e) => with_error(&state, &auth, lang, &program, year, Sent::Edit(RulesForm::of(&rules)), "copy", e.into()).await,
+    let copied = async {
+        let next = match form.get("to_year").trim().parse::<i32>() {
+            Ok(y) if (2000..=2100).contains(&y) => y,
+            _ => return Err(Error::unprocessable("to_year", "must be a year between 2000 and 2100")),
+        };
+        let from = store.pkh_rules(id, year).await?;
+        let target = store.pkh_rules(id, next).await?;
+        let mut rules = from.rules;
+        rules.year = next;
+        store.save_pkh_rules(id, &rules, target.version).await?;
+        Ok(next)
+    }
+    .await;
+    match copied {
+        Ok(next) => Ok(Redirect::to(&format!("/programs/{id}/pkh/rules?year={next}")).into_response()),
+        Err(e) => {
+            let now = store.pkh_rules(id, year).await.map_err(|e| Error::from(e).page(lang))?;
+            with_error(&state, &auth, lang, &program, year, Sent::Edit(RulesForm::of(&now.rules)), "copy", e).await
+        }
     }
 }
 
@@ -727,11 +743,8 @@ async fn simulate_view(
 fn file_error(e: ContractFileError) -> Error {
     match &e {
         ContractFileError::Rows { .. } => {
-            let fields = e
-                .lines()
-                .into_iter()
-                .map(|line| berdaya_domain::registry::FieldError::new("members", line))
-                .collect();
+            let fields =
+                e.lines().into_iter().map(|line| berdaya_domain::registry::FieldError::new("members", line)).collect();
             berdaya_domain::registry::Invalid(fields).into()
         }
         _ => Error::unprocessable("members", e.to_string()),
