@@ -2,6 +2,7 @@
 //! every file a user gives read as a stream within [`limits::Limits`].
 
 pub mod limits;
+pub mod pkh_contract;
 pub mod regions;
 pub mod registry;
 pub mod responses;

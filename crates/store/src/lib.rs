@@ -155,6 +155,8 @@ pub trait Store:
     + agriculture::aid::AidStore
     + activity::ActivityStore
     + agriculture::class::ClassStore
+    + pkh::rules::PkhRulesStore
+    + pkh::grievance::PkhGrievanceStore
     + pkh::family::PkhFamilyStore
     + pkh::verify::PkhVerifyStore
     + Send

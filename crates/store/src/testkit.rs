@@ -175,6 +175,9 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("aid_distributions", |s| Box::pin(checks::aid_distributions(s))),
     ("pkh_family_enrollment_and_facts", |s| Box::pin(checks::pkh_family_enrollment_and_facts(s))),
     ("pkh_verify_ladder_and_freezing", |s| Box::pin(checks::pkh_verify_ladder_and_freezing(s))),
+    ("pkh_rules_per_year", |s| Box::pin(checks::pkh_rules_per_year(s))),
+    ("pkh_grievance_records_and_decisions", |s| Box::pin(checks::pkh_grievance_records_and_decisions(s))),
+    ("pkh_grievance_appeal_reinstates", |s| Box::pin(checks::pkh_grievance_appeal_reinstates(s))),
     ("activity_create_read_update", |s| Box::pin(checks::activity_create_read_update(s))),
     ("activity_attendance", |s| Box::pin(checks::activity_attendance(s))),
     ("activity_search_calendar", |s| Box::pin(checks::activity_search_calendar(s))),
@@ -271,6 +274,9 @@ macro_rules! store_conformance {
             aid_distributions
             pkh_family_enrollment_and_facts
             pkh_verify_ladder_and_freezing
+            pkh_rules_per_year
+            pkh_grievance_records_and_decisions
+            pkh_grievance_appeal_reinstates
             activity_create_read_update
             activity_attendance
             activity_search_calendar
@@ -570,6 +576,7 @@ mod finding;
 mod framework;
 mod mach;
 mod pkh_family;
+mod pkh_rules;
 mod regions;
 
 /// The conformance checks, one function each; see the module documentation.
@@ -594,6 +601,9 @@ pub mod checks {
         machine_maintenance_summary,
     };
     pub use super::pkh_family::{pkh_family_enrollment_and_facts, pkh_verify_ladder_and_freezing};
+    pub use super::pkh_rules::{
+        pkh_grievance_appeal_reinstates, pkh_grievance_records_and_decisions, pkh_rules_per_year,
+    };
     pub use super::regions::{
         regions_load_adds_renames_and_keeps, regions_load_refuses_a_bad_list_whole,
         regions_load_twice_changes_nothing_and_is_audited,

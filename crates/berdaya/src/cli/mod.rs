@@ -1,5 +1,5 @@
 //! The operational commands of `berdaya`: `serve`, `migrate`, `import`, `export`, `backup`,
-//! `restore`, `user`, `token` and `audit`. Each lives in its own module; this one holds what
+//! `restore`, `user`, `token`, `audit` and the `pkh` calculators. Each lives in its own module; this one holds what
 //! they share (the `--database` option, logging, the async runtime, who the audit log says
 //! acted, and sealing the audit log after every command that writes).
 //!
@@ -12,6 +12,7 @@ mod backup;
 mod export;
 mod import;
 mod migrate;
+mod pkh;
 mod serve;
 mod token;
 mod user;
@@ -62,6 +63,11 @@ pub enum Command {
         #[command(subcommand)]
         command: audit::AuditCommand,
     },
+    /// PKH calculators: a family's components and amounts, the sanction ladder (no database).
+    Pkh {
+        #[command(subcommand)]
+        command: pkh::PkhCommand,
+    },
 }
 
 /// Where the data lives; shared by every command that opens the store.
@@ -107,7 +113,11 @@ impl Command {
             Command::Export { command } => Some(command.db()),
             Command::User { command } => command.writes_to(),
             Command::Token { command } => command.writes_to(),
-            Command::Serve(_) | Command::Backup(_) | Command::Restore(_) | Command::Audit { .. } => None,
+            Command::Serve(_)
+            | Command::Backup(_)
+            | Command::Restore(_)
+            | Command::Audit { .. }
+            | Command::Pkh { .. } => None,
         }
     }
 }
@@ -132,6 +142,11 @@ async fn seal_after(db: &DatabaseArg) {
 /// makes attributed in the audit log to `cli:$USER` (the web server attributes each request
 /// to its signed-in user itself).
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
+    // The calculators open no database and need no runtime.
+    let command = match command {
+        Command::Pkh { command } => return pkh::run(command),
+        other => other,
+    };
     init_tracing();
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
@@ -148,6 +163,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             Command::User { command } => user::run(command).await,
             Command::Token { command } => token::run(command).await,
             Command::Audit { command } => audit::run(command).await,
+            Command::Pkh { command } => pkh::run(command),
         }
     }));
     if let (Ok(_), Some(db)) = (&result, seal) {

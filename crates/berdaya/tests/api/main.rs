@@ -27,6 +27,7 @@ mod messages;
 mod pages;
 mod pick;
 mod pkh_family;
+mod pkh_rules;
 mod print;
 mod scope;
 mod survey;
