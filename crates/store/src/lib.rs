@@ -29,6 +29,8 @@ pub use activity::ActivityStore;
 pub use agriculture::ClassStore;
 pub use agriculture::aid::AidStore;
 pub use agriculture::machine::MachineStore;
+pub use pkh::caseload::PkhCaseloadStore;
+pub use pkh::payment::PkhPayStore;
 pub use dashboard::DashboardStore;
 pub use finding::FindingStore;
 pub use framework::FrameworkStore;
@@ -153,6 +155,8 @@ pub trait Store:
     + agriculture::aid::AidStore
     + activity::ActivityStore
     + agriculture::class::ClassStore
+    + pkh::payment::PkhPayStore
+    + pkh::caseload::PkhCaseloadStore
     + Send
     + Sync
     + 'static

@@ -173,6 +173,10 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("aid_dose_table", |s| Box::pin(checks::aid_dose_table(s))),
     ("aid_plan_allocation", |s| Box::pin(checks::aid_plan_allocation(s))),
     ("aid_distributions", |s| Box::pin(checks::aid_distributions(s))),
+    ("pkh_pay_list_eligibility", |s| Box::pin(checks::pkh_pay_list_eligibility(s))),
+    ("pkh_pay_freeze", |s| Box::pin(checks::pkh_pay_freeze(s))),
+    ("pkh_pay_results", |s| Box::pin(checks::pkh_pay_results(s))),
+    ("pkh_caseload_report", |s| Box::pin(checks::pkh_caseload_report(s))),
     ("activity_create_read_update", |s| Box::pin(checks::activity_create_read_update(s))),
     ("activity_attendance", |s| Box::pin(checks::activity_attendance(s))),
     ("activity_search_calendar", |s| Box::pin(checks::activity_search_calendar(s))),
@@ -267,6 +271,10 @@ macro_rules! store_conformance {
             aid_dose_table
             aid_plan_allocation
             aid_distributions
+            pkh_pay_list_eligibility
+            pkh_pay_freeze
+            pkh_pay_results
+            pkh_caseload_report
             activity_create_read_update
             activity_attendance
             activity_search_calendar
@@ -565,6 +573,7 @@ mod dashboard;
 mod finding;
 mod framework;
 mod mach;
+mod pkh_pay;
 mod regions;
 
 /// The conformance checks, one function each; see the module documentation.
@@ -580,6 +589,7 @@ pub mod checks {
         activity_attachments, activity_attendance, activity_create_read_update, activity_search_calendar,
     };
     pub use super::aid::{aid_distributions, aid_dose_table, aid_land_and_facts, aid_plan_allocation};
+    pub use super::pkh_pay::{pkh_caseload_report, pkh_pay_freeze, pkh_pay_list_eligibility, pkh_pay_results};
     pub use super::class::{class_assessments, class_default_instrument, class_instrument_versions};
     pub use super::dashboard::{dashboard_programs, dashboard_registry};
     pub use super::finding::findings_matrix;
