@@ -66,6 +66,9 @@ pub trait PkhCaseloadStore {
     /// be an enabled facilitator (`Invalid` on `facilitator_id`); every family must be in the
     /// program (`Reference` on `family_ids`). Returns the number of families.
     async fn assign_pkh_facilitator(&self, program_id: Id, family_ids: &[Id], user_id: Id) -> StoreResult<u64>;
+    /// The families of the program among these households: (household id, family id), by
+    /// household id.
+    async fn pkh_families_of_households(&self, program_id: Id, household_ids: &[Id]) -> StoreResult<Vec<(Id, Id)>>;
     /// The enabled facilitators, by name.
     async fn pkh_facilitators(&self) -> StoreResult<Vec<Facilitator>>;
     /// The caseload report of a program on `on`.
@@ -229,6 +232,25 @@ impl<B: Backend> PkhCaseloadStore for B {
     async fn assign_pkh_facilitator(&self, program_id: Id, family_ids: &[Id], user_id: Id) -> StoreResult<u64> {
         let ids = family_ids.to_vec();
         self.write(job(move |c| Box::pin(async move { assign(c, program_id, &ids, user_id).await }))).await
+    }
+
+    async fn pkh_families_of_households(&self, program_id: Id, household_ids: &[Id]) -> StoreResult<Vec<(Id, Id)>> {
+        let ids = household_ids.to_vec();
+        self.read(job(move |c| {
+            Box::pin(async move {
+                let mut out = Vec::new();
+                for chunk in ids.chunks(500) {
+                    let mut sql = Sql::new("SELECT household_id, id FROM pkh_families WHERE program_id = ");
+                    sql.bind(program_id).push(" AND household_id IN ").list(chunk.iter().copied());
+                    for r in rows(c, &sql).await? {
+                        out.push((r.int("household_id")?, r.int("id")?));
+                    }
+                }
+                out.sort_unstable();
+                Ok(out)
+            })
+        }))
+        .await
     }
 
     async fn pkh_facilitators(&self) -> StoreResult<Vec<Facilitator>> {

@@ -123,7 +123,7 @@ pub fn stage_first_day(rules: &PkhRules, year: i32, stage: u8) -> Option<Date> {
 pub fn stage_last_day(rules: &PkhRules, year: i32, stage: u8) -> Option<Date> {
     let s = rules.stages.iter().find(|s| s.stage == stage)?;
     let month = Month::try_from(s.last_month).ok()?;
-    Date::from_calendar_date(year, month, time::util::days_in_year_month(year, month)).ok()
+    Date::from_calendar_date(year, month, month.length(year)).ok()
 }
 
 /// The highest family id of the next chunk of `cond` (a condition on `pkh_families f`)
