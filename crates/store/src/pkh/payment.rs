@@ -297,7 +297,7 @@ async fn build(c: &mut dyn Conn, program_id: Id, year: i32, stage: u8) -> StoreR
     let (Some(on), Some(last_day), Some(period)) =
         (stage_first_day(&rules, year, stage), stage_last_day(&rules, year, stage), stage_period(year, stage))
     else {
-        return Err(Invalid::one("stage", &format!("must be one of the {} stages of the year", rules.stages.len())).into());
+        return Err(Invalid::one("stage", format!("must be one of the {count} stages of the year", count = rules.stages.len())).into());
     };
     let actor = current_actor();
     let mut sql = Sql::new("SELECT id, status FROM pkh_payment_lists WHERE program_id = ");

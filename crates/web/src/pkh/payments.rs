@@ -278,7 +278,7 @@ pub fn read_grid(bytes: &[u8]) -> Result<Vec<Vec<String>>, Error> {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut grid = Vec::new();
     for (i, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|_| Error::unprocessable("file", format!("row {}: is not valid CSV", i + 1)))?;
+        let rec = rec.map_err(|_| Error::unprocessable("file", format!("row {row}: is not valid CSV", row = i + 1)))?;
         grid.push(rec.iter().map(str::to_string).collect());
     }
     Ok(grid)
@@ -289,7 +289,7 @@ fn problems_error(problems: &[RowProblem]) -> Error {
         problems
             .iter()
             .take(100)
-            .map(|p| FieldError::new("file", format!("row {}, column {}: {}", p.row, p.column, p.rule)))
+            .map(|p| FieldError::new("file", format!("row {line}, column {column}: {message}", line = p.row, column = p.column, message = p.rule)))
             .collect(),
     )
     .into()
