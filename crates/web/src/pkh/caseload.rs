@@ -16,11 +16,12 @@ use axum::{Json, Router};
 use berdaya_domain::registry::{Id, Program};
 use berdaya_files::tables::{SheetTable, TableCell};
 use berdaya_store::pkh::caseload::{CaseloadReport, CaseloadRow};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
 
 use crate::AppState;
 use crate::access::guard::{Auth, missing_reference};
-use crate::error::Error;
+use crate::error::{Error, ErrorBody};
 use crate::extract::{Cx, FormData, IdPath, JsonBody};
 use crate::html::{Cell, Field, Form, Layout, Link, Section, Table, ViewPage, render, render_with};
 use crate::i18n::Lang;
@@ -44,12 +45,34 @@ fn today() -> time::Date {
 }
 
 /// Families to give a facilitator: the households (of families of the program).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct AssignInput {
+    #[schema(value_type = i64)]
     pub facilitator_id: Option<serde_json::Value>,
     #[serde(default)]
+    #[schema(value_type = Vec<i64>)]
     pub household_ids: Vec<serde_json::Value>,
 }
+
+/// How many families were given.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssignedDto {
+    pub assigned: u64,
+}
+
+/// The caseload report: per facilitator and per district, rows of `key`, `name`, `families`,
+/// `components`, `judged`, `compliant`, `overdue`, `over_limit`; and the `total`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseloadDto {
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub report: CaseloadReport,
+}
+
+/// The OpenAPI paths and schemas of PKH caseloads.
+#[derive(OpenApi)]
+#[openapi(paths(api_report, api_assign), components(schemas(AssignInput, AssignedDto, CaseloadDto)))]
+pub struct PkhCaseloadApi;
 
 fn id_of(v: &serde_json::Value) -> Option<Id> {
     match v {
@@ -92,19 +115,23 @@ async fn assign(
 }
 
 /// The caseload report of a program today.
-pub async fn api_report(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<CaseloadReport>, Error> {
+#[utoipa::path(get, path = "/api/v1/programs/{id}/pkh/caseload", tag = "pkh", params(("id" = i64, Path, description = "Program id")),
+    responses((status = 200, body = CaseloadDto), (status = 404, body = ErrorBody)))]
+pub async fn api_report(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<CaseloadDto>, Error> {
     readable_program(&state, &auth, id).await?;
-    Ok(Json(state.store().pkh_caseload(id, today()).await?))
+    Ok(Json(CaseloadDto { report: state.store().pkh_caseload(id, today()).await? }))
 }
 
 /// Gives the families of `household_ids` to the facilitator `facilitator_id`.
-pub async fn api_assign(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Json<serde_json::Value>, Error> {
+#[utoipa::path(post, path = "/api/v1/programs/{id}/pkh/caseload/assign", tag = "pkh", request_body = AssignInput, params(("id" = i64, Path, description = "Program id")),
+    responses((status = 200, body = AssignedDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn api_assign(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Json<AssignedDto>, Error> {
     let program = readable_program(&state, &auth, id).await?;
     auth.require(manages(&auth, &program))?;
     let input: AssignInput = body.decode()?;
     let households: Vec<Option<Id>> = input.household_ids.iter().map(id_of).collect();
     let n = assign(&state, &auth, &program, input.facilitator_id.as_ref().and_then(id_of), &households).await?;
-    Ok(Json(serde_json::json!({ "assigned": n })))
+    Ok(Json(AssignedDto { assigned: n }))
 }
 
 fn row_cells(lang: Lang, r: &CaseloadRow, facilitator: bool) -> Vec<Cell> {

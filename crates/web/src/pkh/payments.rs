@@ -22,10 +22,11 @@ use berdaya_domain::registry::text::FieldError;
 use berdaya_domain::registry::{Id, Invalid, Kk, Program};
 use berdaya_files::tables::{SheetTable, TableCell};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::AppState;
 use crate::access::guard::{Auth, hidden};
-use crate::error::Error;
+use crate::error::{Error, ErrorBody};
 use crate::extract::{Cx, FormData, IdPath, JsonBody};
 use crate::html::{Cell, Field, Form, Layout, Link, Section, Table, ViewPage, render, render_with};
 use crate::i18n::Lang;
@@ -61,7 +62,7 @@ pub fn router() -> Router<AppState> {
 // --- DTOs ------------------------------------------------------------------------------------
 
 /// A stage payment list. Money in whole rupiah.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ListDto {
     pub id: Id,
     pub program_id: Id,
@@ -81,7 +82,7 @@ pub struct ListDto {
 }
 
 /// Enrolled families left off the list, by reason.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct NotPaidDto {
     pub suspended: i64,
     pub terminated: i64,
@@ -119,7 +120,7 @@ impl From<PaymentList> for ListDto {
 
 /// A line: the snapshot taken when the list was built. `kk` is masked unless the caller
 /// manages the program.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct LineDto {
     pub id: Id,
     pub family_id: Id,
@@ -165,27 +166,48 @@ fn line_dto(l: PaymentLine, full: bool) -> LineDto {
     }
 }
 
+/// What a results import did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResultsDto {
+    /// Lines updated.
+    pub updated: u64,
+}
+
+/// The OpenAPI paths and schemas of PKH payments, merged into the document in `openapi.rs`.
+#[derive(OpenApi)]
+#[openapi(
+    paths(api_lists, api_build, api_list, api_lines, api_freeze, api_results),
+    components(schemas(ListDto, NotPaidDto, LineDto, ListDetailDto, BuildInput, FreezeInput, ResultsDto)),
+    tags((name = "pkh", description = "PKH: payment lists, results, reconciliation, caseloads"))
+)]
+pub struct PkhPayApi;
+
 /// A list with its reconciliation.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ListDetailDto {
     pub list: ListDto,
+    /// `by_village`, `by_facilitator` (rows of `key`, `name`, `tally`) and `total`; a tally has
+    /// `issued`, `paid`, `failed`, `pending` and each with `_amount` in whole rupiah.
+    #[schema(value_type = Object)]
     pub reconciliation: Reconciliation,
 }
 
 /// What to build: the year and the stage (1–4 under the default rules).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct BuildInput {
+    #[schema(value_type = i32)]
     pub year: serde_json::Value,
+    #[schema(value_type = u8)]
     pub stage: serde_json::Value,
 }
 
 /// The version of the draft being frozen.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct FreezeInput {
     pub version: i64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 pub struct LinesParams {
     pub after: Option<Id>,
     pub limit: Option<u32>,
@@ -308,12 +330,16 @@ async fn import_results(state: &AppState, list_id: Id, bytes: &[u8]) -> Result<u
 // --- API -------------------------------------------------------------------------------------
 
 /// A program's payment lists, newest first.
+#[utoipa::path(get, path = "/api/v1/programs/{id}/pkh/payment-lists", tag = "pkh", params(("id" = i64, Path, description = "Program id")),
+    responses((status = 200, body = [ListDto]), (status = 404, body = ErrorBody)))]
 pub async fn api_lists(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<Vec<ListDto>>, Error> {
     readable_program(&state, &auth, id).await?;
     Ok(Json(state.store().pkh_payment_lists(id).await?.into_iter().map(ListDto::from).collect()))
 }
 
 /// Builds (or rebuilds, while a draft) the list of a stage.
+#[utoipa::path(post, path = "/api/v1/programs/{id}/pkh/payment-lists", tag = "pkh", request_body = BuildInput, params(("id" = i64, Path, description = "Program id")),
+    responses((status = 201, body = ListDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn api_build(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
     let program = readable_program(&state, &auth, id).await?;
     auth.require(manages(&auth, &program))?;
@@ -324,6 +350,8 @@ pub async fn api_build(State(state): State<AppState>, auth: Auth, IdPath(id): Id
 }
 
 /// A list and its reconciliation.
+#[utoipa::path(get, path = "/api/v1/pkh/payment-lists/{id}", tag = "pkh", params(("id" = i64, Path, description = "List id")),
+    responses((status = 200, body = ListDetailDto), (status = 404, body = ErrorBody)))]
 pub async fn api_list(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<ListDetailDto>, Error> {
     let (list, _) = readable_list(&state, &auth, id).await?;
     let reconciliation = state.store().pkh_reconciliation(id).await?;
@@ -331,6 +359,8 @@ pub async fn api_list(State(state): State<AppState>, auth: Auth, IdPath(id): IdP
 }
 
 /// Lines of a list in id order: `after` the last id read, `limit` at most 5,000.
+#[utoipa::path(get, path = "/api/v1/pkh/payment-lists/{id}/lines", tag = "pkh", params(("id" = i64, Path, description = "List id"), LinesParams),
+    responses((status = 200, body = [LineDto]), (status = 404, body = ErrorBody)))]
 pub async fn api_lines(
     State(state): State<AppState>,
     auth: Auth,
@@ -345,6 +375,8 @@ pub async fn api_lines(
 }
 
 /// Freezes a draft at its version.
+#[utoipa::path(post, path = "/api/v1/pkh/payment-lists/{id}/freeze", tag = "pkh", request_body = FreezeInput, params(("id" = i64, Path, description = "List id")),
+    responses((status = 200, body = ListDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn api_freeze(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Json<ListDto>, Error> {
     writable_list(&state, &auth, id).await?;
     let input: FreezeInput = body.decode()?;
@@ -352,15 +384,16 @@ pub async fn api_freeze(State(state): State<AppState>, auth: Auth, IdPath(id): I
 }
 
 /// The bank's results (the body: a CSV or XLSX file).
+#[utoipa::path(post, path = "/api/v1/pkh/payment-lists/{id}/results", tag = "pkh", request_body(content = String, description = "CSV or XLSX: line or kk, status, reason, paid_on", content_type = "text/csv"), params(("id" = i64, Path, description = "List id")),
+    responses((status = 200, body = ResultsDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn api_results(
     State(state): State<AppState>,
     auth: Auth,
     IdPath(id): IdPath,
     body: axum::body::Bytes,
-) -> Result<Json<serde_json::Value>, Error> {
+) -> Result<Json<ResultsDto>, Error> {
     writable_list(&state, &auth, id).await?;
-    let n = import_results(&state, id, &body).await?;
-    Ok(Json(serde_json::json!({ "updated": n })))
+    Ok(Json(ResultsDto { updated: import_results(&state, id, &body).await? }))
 }
 
 // --- Pages -----------------------------------------------------------------------------------
