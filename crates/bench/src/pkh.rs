@@ -19,9 +19,7 @@ use berdaya_domain::registry::{
     Relation, Sex, WelfareStage,
 };
 use berdaya_store::kit::{Backend, Sql, exec, job};
-use berdaya_store::pkh::payment::PkhPayStore;
-use berdaya_store::pkh::verify::PkhVerifyStore;
-use berdaya_store::{ImportOptions, RegistryBulk, RegistryRecord, RowError, Store};
+use berdaya_store::{ImportOptions, RegistryRecord, RowError, Store};
 use berdaya_store_postgres::testing::TestDatabase;
 use time::macros::date;
 use time::{Date, Duration};

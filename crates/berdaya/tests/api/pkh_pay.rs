@@ -66,6 +66,8 @@ backend_tests! {
         let officer = &clients["officer"];
         let fac = &clients["fac"];
         let viewer = &clients["viewer"];
+        let (s, _) = get_json(viewer, app.url(&format!("/api/v1/programs/{}/pkh/payment-lists", w.prog_blora))).await;
+        assert_eq!(s, 403, "a viewer reads no program");
         let f1 = family(&app, w.prog_blora, w.h_assigned, "3316024101500001", "Mbah Sukini").await;
         let f2 = family(&app, w.prog_blora, w.h_other, "3316024101500002", "Mbah Painem").await;
 
@@ -76,7 +78,7 @@ backend_tests! {
         assert_eq!((list["families"].as_i64(), list["total"].as_i64()), (Some(2), Some(1_200_000)));
         assert_eq!(list["status"], "draft");
         let id = list["id"].as_i64().expect("id");
-        let (s, bad) = post_json(officer, lists.clone(), &json!({"year": "dua ribu", "stage": 9})).await;
+        let (s, bad) = post_json(officer, lists.clone(), &json!({"year": "dua ribu", "stage": "x"})).await;
         assert_eq!(s, 422, "{bad}");
         let fields: Vec<&str> = bad["error"]["fields"].as_array().expect("fields").iter().filter_map(|f| f["field"].as_str()).collect();
         assert_eq!(fields, vec!["year", "stage"]);
@@ -130,7 +132,7 @@ backend_tests! {
         assert_eq!(body["updated"], 2);
 
         // The reconciliation.
-        let (s, detail) = get_json(viewer, app.url(&format!("/api/v1/pkh/payment-lists/{id}"))).await;
+        let (s, detail) = get_json(fac, app.url(&format!("/api/v1/pkh/payment-lists/{id}"))).await;
         assert_eq!(s, 200, "{detail}");
         let total = &detail["reconciliation"]["total"];
         assert_eq!((total["paid_amount"].as_i64(), total["failed_amount"].as_i64(), total["issued_amount"].as_i64()), (Some(600_000), Some(600_000), Some(1_200_000)));
