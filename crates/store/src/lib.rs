@@ -35,6 +35,8 @@ pub use dashboard::DashboardStore;
 pub use finding::FindingStore;
 pub use framework::FrameworkStore;
 pub use import::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSource};
+pub use pkh::family::PkhFamilyStore;
+pub use pkh::verify::PkhVerifyStore;
 pub use regions::{ListedRegion, RegionLoad};
 pub use registry::*;
 pub use survey::SurveyStore;
@@ -157,6 +159,8 @@ pub trait Store:
     + agriculture::class::ClassStore
     + pkh::payment::PkhPayStore
     + pkh::caseload::PkhCaseloadStore
+    + pkh::family::PkhFamilyStore
+    + pkh::verify::PkhVerifyStore
     + Send
     + Sync
     + 'static

@@ -177,6 +177,8 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("pkh_pay_freeze", |s| Box::pin(checks::pkh_pay_freeze(s))),
     ("pkh_pay_results", |s| Box::pin(checks::pkh_pay_results(s))),
     ("pkh_caseload_report", |s| Box::pin(checks::pkh_caseload_report(s))),
+    ("pkh_family_enrollment_and_facts", |s| Box::pin(checks::pkh_family_enrollment_and_facts(s))),
+    ("pkh_verify_ladder_and_freezing", |s| Box::pin(checks::pkh_verify_ladder_and_freezing(s))),
     ("activity_create_read_update", |s| Box::pin(checks::activity_create_read_update(s))),
     ("activity_attendance", |s| Box::pin(checks::activity_attendance(s))),
     ("activity_search_calendar", |s| Box::pin(checks::activity_search_calendar(s))),
@@ -275,6 +277,8 @@ macro_rules! store_conformance {
             pkh_pay_freeze
             pkh_pay_results
             pkh_caseload_report
+            pkh_family_enrollment_and_facts
+            pkh_verify_ladder_and_freezing
             activity_create_read_update
             activity_attendance
             activity_search_calendar
@@ -574,6 +578,7 @@ mod finding;
 mod framework;
 mod mach;
 mod pkh_pay;
+mod pkh_family;
 mod regions;
 
 /// The conformance checks, one function each; see the module documentation.
@@ -598,6 +603,7 @@ pub mod checks {
         machine_concurrent_bookings, machine_create_read_update, machine_loan_lifecycle, machine_loan_overlap,
         machine_maintenance_summary,
     };
+    pub use super::pkh_family::{pkh_family_enrollment_and_facts, pkh_verify_ladder_and_freezing};
     pub use super::regions::{
         regions_load_adds_renames_and_keeps, regions_load_refuses_a_bad_list_whole,
         regions_load_twice_changes_nothing_and_is_audited,

@@ -26,6 +26,7 @@ mod messages;
 mod pages;
 mod pick;
 mod pkh_pay;
+mod pkh_family;
 mod print;
 mod scope;
 mod survey;
