@@ -145,7 +145,8 @@ fn records(families: usize) -> impl Iterator<Item = Result<RegistryRecord, Vec<R
 
 async fn bench<S: Store + Backend>(store: &S, backend: &str, args: &Args) -> anyhow::Result<bool> {
     let started = Instant::now();
-    for (code, name, kind) in [("33", "Jawa Tengah", "province"), ("33.16", "Blora", "regency"), ("33.16.09", "Randublatung", "district")]
+    for (code, name, kind) in
+        [("33", "Jawa Tengah", "province"), ("33.16", "Blora", "regency"), ("33.16.09", "Randublatung", "district")]
     {
         store.create_region(&RegionDraft { code: code.into(), name: name.into(), kind: kind.into() }.parse()?).await?;
     }
@@ -153,7 +154,8 @@ async fn bench<S: Store + Backend>(store: &S, backend: &str, args: &Args) -> any
         let draft = RegionDraft { code: village(v), name: format!("Desa {}", v + 1), kind: "village".into() };
         store.create_region(&draft.parse()?).await?;
     }
-    let agency = AgencyDraft { name: "Dinas Sosial".into(), kind: "agency".into(), region: "33.16".into(), parent_id: None };
+    let agency =
+        AgencyDraft { name: "Dinas Sosial".into(), kind: "agency".into(), region: "33.16".into(), parent_id: None };
     let agency = store.create_agency(&agency.parse()?).await?;
     let program = ProgramDraft {
         name: "PKH".into(),
@@ -256,7 +258,11 @@ async fn bench<S: Store + Backend>(store: &S, backend: &str, args: &Args) -> any
     reset_peak();
     let t = Instant::now();
     let closed = store.close_pkh_period(period.id, None).await?;
-    ok &= figure("close period 2026-1", t.elapsed().as_secs_f64(), &format!("{closed:?}").chars().take(160).collect::<String>());
+    ok &= figure(
+        "close period 2026-1",
+        t.elapsed().as_secs_f64(),
+        &format!("{closed:?}").chars().take(160).collect::<String>(),
+    );
     reset_peak();
     let t = Instant::now();
     let list = store.build_pkh_payment_list(program, 2026, 1).await?;

@@ -577,8 +577,8 @@ mod dashboard;
 mod finding;
 mod framework;
 mod mach;
-mod pkh_pay;
 mod pkh_family;
+mod pkh_pay;
 mod regions;
 
 /// The conformance checks, one function each; see the module documentation.
@@ -594,7 +594,6 @@ pub mod checks {
         activity_attachments, activity_attendance, activity_create_read_update, activity_search_calendar,
     };
     pub use super::aid::{aid_distributions, aid_dose_table, aid_land_and_facts, aid_plan_allocation};
-    pub use super::pkh_pay::{pkh_caseload_report, pkh_pay_freeze, pkh_pay_list_eligibility, pkh_pay_results};
     pub use super::class::{class_assessments, class_default_instrument, class_instrument_versions};
     pub use super::dashboard::{dashboard_programs, dashboard_registry};
     pub use super::finding::findings_matrix;
@@ -604,6 +603,7 @@ pub mod checks {
         machine_maintenance_summary,
     };
     pub use super::pkh_family::{pkh_family_enrollment_and_facts, pkh_verify_ladder_and_freezing};
+    pub use super::pkh_pay::{pkh_caseload_report, pkh_pay_freeze, pkh_pay_list_eligibility, pkh_pay_results};
     pub use super::regions::{
         regions_load_adds_renames_and_keeps, regions_load_refuses_a_bad_list_whole,
         regions_load_twice_changes_nothing_and_is_audited,

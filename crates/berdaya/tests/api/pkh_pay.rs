@@ -56,7 +56,12 @@ async fn family(app: &TestApp, program: Id, household: Id, nik: &str, name: &str
         disability: "none".into(),
     };
     app.store.create_person(&p.parse().expect("person")).await.expect("elder");
-    let f = NewFamily { household_id: household, decile: Some(1), facilitator_id: None, enrolled_on: date!(2025 - 01 - 02) };
+    let f = NewFamily {
+        household_id: household,
+        decile: Some(1),
+        facilitator_id: None,
+        enrolled_on: date!(2025 - 01 - 02),
+    };
     app.store.enroll_pkh_family(program, &f).await.expect("enroll").id
 }
 

@@ -266,19 +266,16 @@ pub fn parse_results(grid: &[Vec<String>]) -> Result<Vec<ResultRow>, Vec<RowProb
             }
             _ => {}
         }
-        if let Some(k) = &key {
-            if let Some(first) = seen.insert(k.clone(), row) {
-                problems.push(problem(
-                    row,
-                    if matches!(k, LineKey::Line(_)) { "line" } else { "kk" },
-                    &format!("repeats row {first}"),
-                ));
-            }
+        if let Some(k) = &key
+            && let Some(first) = seen.insert(k.clone(), row)
+        {
+            let column = if matches!(k, LineKey::Line(_)) { "line" } else { "kk" };
+            problems.push(problem(row, column, &format!("repeats row {first}")));
         }
-        if problems.len() == before {
-            if let (Some(key), Some(result)) = (key, result) {
-                out.push(ResultRow { row, key, result, reason, paid_on });
-            }
+        if problems.len() == before
+            && let (Some(key), Some(result)) = (key, result)
+        {
+            out.push(ResultRow { row, key, result, reason, paid_on });
         }
     }
     if problems.is_empty() { Ok(out) } else { Err(problems) }

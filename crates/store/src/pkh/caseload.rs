@@ -89,8 +89,11 @@ async fn assign(c: &mut dyn Conn, program_id: Id, family_ids: &[Id], user_id: Id
     for chunk in family_ids.chunks(500) {
         let mut sql = Sql::new("SELECT id, household_id FROM pkh_families WHERE program_id = ");
         sql.bind(program_id).push(" AND id IN ").list(chunk.iter().copied());
-        let found: HashMap<Id, Id> =
-            rows(c, &sql).await?.iter().map(|r| Ok((r.int("id")?, r.int("household_id")?))).collect::<StoreResult<_>>()?;
+        let found: HashMap<Id, Id> = rows(c, &sql)
+            .await?
+            .iter()
+            .map(|r| Ok((r.int("id")?, r.int("household_id")?)))
+            .collect::<StoreResult<_>>()?;
         if let Some(missing) = chunk.iter().find(|id| !found.contains_key(id)) {
             return Err(StoreError::Reference {
                 field: "family_ids",
@@ -149,14 +152,16 @@ async fn report(c: &mut dyn Conn, program_id: Id, on: Date) -> StoreResult<Casel
         cond.push(" AND f.id > ").bind(last).push(" AND f.id <= ").bind(hi);
         let families = load_families(c, &cond).await?;
         let mut region: HashMap<Id, String> = HashMap::new();
-        let mut sql = Sql::new("SELECT h.id, h.region FROM households h JOIN pkh_families f ON f.household_id = h.id WHERE ");
+        let mut sql =
+            Sql::new("SELECT h.id, h.region FROM households h JOIN pkh_families f ON f.household_id = h.id WHERE ");
         sql.append(&cond);
         for r in rows(c, &sql).await? {
             region.insert(r.int("id")?, r.text("region")?);
         }
         let mut judged: HashMap<Id, bool> = HashMap::new();
         if let Some((pid, _)) = &last_closed {
-            let mut sql = Sql::new("SELECT fp.family_id, fp.compliant FROM pkh_family_periods fp WHERE fp.period_id = ");
+            let mut sql =
+                Sql::new("SELECT fp.family_id, fp.compliant FROM pkh_family_periods fp WHERE fp.period_id = ");
             sql.bind(*pid).push(" AND fp.family_id > ").bind(last).push(" AND fp.family_id <= ").bind(hi);
             for r in rows(c, &sql).await? {
                 judged.insert(r.int("family_id")?, r.bool("compliant")?);
@@ -180,10 +185,9 @@ async fn report(c: &mut dyn Conn, program_id: Id, on: Date) -> StoreResult<Casel
                 name: fam.facilitator_id.and_then(|id| names.get(&id).cloned()).unwrap_or_default(),
                 ..Default::default()
             });
-            let dis = by_district.entry(district.clone()).or_insert_with(|| CaseloadRow {
-                key: Some(district.clone()),
-                ..Default::default()
-            });
+            let dis = by_district
+                .entry(district.clone())
+                .or_insert_with(|| CaseloadRow { key: Some(district.clone()), ..Default::default() });
             for row in [fac, dis, &mut total] {
                 row.families += 1;
                 row.components += components;
@@ -256,9 +260,7 @@ impl<B: Backend> PkhCaseloadStore for B {
     async fn pkh_facilitators(&self) -> StoreResult<Vec<Facilitator>> {
         self.read(job(move |c| {
             Box::pin(async move {
-                let sql = Sql::new(
-                    "SELECT id, display_name FROM users WHERE role = 'facilitator' AND disabled = ",
-                );
+                let sql = Sql::new("SELECT id, display_name FROM users WHERE role = 'facilitator' AND disabled = ");
                 let mut sql = sql;
                 sql.bind(false).push(" ORDER BY display_name, id");
                 rows(c, &sql)

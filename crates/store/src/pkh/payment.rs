@@ -155,8 +155,7 @@ async fn write_lines(
     program_id: Id,
     rules: &PkhRules,
     stage: u8,
-    on: Date,
-    last_day: Date,
+    (on, last_day): (Date, Date),
     period_id: Option<Id>,
 ) -> StoreResult<Built> {
     let mut built = Built { families: 0, total: 0, suspended: 0, terminated: 0, zero: 0 };
@@ -234,10 +233,8 @@ async fn write_lines(
                 households.get(&fam.household_id).cloned().unwrap_or((0, String::new(), None));
             let (village_code, district_code) = village_and_district(&region);
             let members = people.get(&fam.household_id).map(Vec::as_slice).unwrap_or(&[]);
-            let candidates: Vec<Candidate<'_>> = members
-                .iter()
-                .map(|(name, female, relation)| Candidate { name, female: *female, relation })
-                .collect();
+            let candidates: Vec<Candidate<'_>> =
+                members.iter().map(|(name, female, relation)| Candidate { name, female: *female, relation }).collect();
             let recipient_name = recipient(&candidates).map(|i| members[i].0.clone()).unwrap_or_default();
             batch.push(vec![
                 list_id.into(),
@@ -297,7 +294,11 @@ async fn build(c: &mut dyn Conn, program_id: Id, year: i32, stage: u8) -> StoreR
     let (Some(on), Some(last_day), Some(period)) =
         (stage_first_day(&rules, year, stage), stage_last_day(&rules, year, stage), stage_period(year, stage))
     else {
-        return Err(Invalid::one("stage", format!("must be one of the {count} stages of the year", count = rules.stages.len())).into());
+        return Err(Invalid::one(
+            "stage",
+            format!("must be one of the {count} stages of the year", count = rules.stages.len()),
+        )
+        .into());
     };
     let actor = current_actor();
     let mut sql = Sql::new("SELECT id, status FROM pkh_payment_lists WHERE program_id = ");
@@ -340,7 +341,7 @@ async fn build(c: &mut dyn Conn, program_id: Id, year: i32, stage: u8) -> StoreR
         None => None,
     };
     let built =
-        write_lines(c, list_id, program_id, &rules, stage, on, last_day, decided.as_ref().map(|d| d.0)).await?;
+        write_lines(c, list_id, program_id, &rules, stage, (on, last_day), decided.as_ref().map(|d| d.0)).await?;
     let mut upd = Sql::new("UPDATE pkh_payment_lists SET status = 'draft', decided_by_period = ");
     upd.bind(decided.map(|d| d.1))
         .push(", families = ")
@@ -379,7 +380,8 @@ async fn record_results(
     let mut by_kk: HashMap<i64, Id> = HashMap::new();
     let ids: Vec<Id> =
         results.iter().filter_map(|r| if let LineKey::Line(id) = r.key { Some(id) } else { None }).collect();
-    let kks: Vec<i64> = results.iter().filter_map(|r| if let LineKey::Kk(k) = r.key { Some(k) } else { None }).collect();
+    let kks: Vec<i64> =
+        results.iter().filter_map(|r| if let LineKey::Kk(k) = r.key { Some(k) } else { None }).collect();
     for (col, keys, map) in [("id", &ids, &mut by_id), ("kk", &kks, &mut by_kk)] {
         for chunk in keys.chunks(500) {
             let mut sql = Sql::new(format!("SELECT id, {col} AS k FROM pkh_payment_lines WHERE list_id = "));
@@ -453,7 +455,11 @@ async fn reconcile(c: &mut dyn Conn, list_id: Id) -> StoreResult<Reconciliation>
             let result = r.parsed("result", PayResult::parse)?;
             let (n, amount) = (r.int("n")?, r.int("amount")?);
             if groups.last().is_none_or(|g| g.key != k) {
-                groups.push(ReconRow { key: k, name: r.opt_text("name")?.unwrap_or_default(), tally: Tally::default() });
+                groups.push(ReconRow {
+                    key: k,
+                    name: r.opt_text("name")?.unwrap_or_default(),
+                    tally: Tally::default(),
+                });
             }
             if let Some(g) = groups.last_mut() {
                 g.tally.add(result, amount, n);
@@ -487,7 +493,11 @@ impl<B: Backend> PkhPayStore for B {
                     return Err(Invalid::one("list", "is already frozen").into());
                 }
                 if list.version != version {
-                    return Err(StoreError::Conflict { entity: "payment list", expected: version, actual: list.version });
+                    return Err(StoreError::Conflict {
+                        entity: "payment list",
+                        expected: version,
+                        actual: list.version,
+                    });
                 }
                 let mut sql = Sql::new("UPDATE pkh_payment_lists SET status = 'frozen', frozen_by = ");
                 sql.bind(actor.user_id)

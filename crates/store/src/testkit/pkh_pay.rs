@@ -4,8 +4,8 @@
 //! or nothing, the reconciliation totals, and the caseload report.
 
 use berdaya_domain::access::Role;
-use berdaya_domain::pkh::payment::{LineKey, ListStatus, PayResult, ResultRow};
 use berdaya_domain::pkh::family::{NewFact, NewFamily};
+use berdaya_domain::pkh::payment::{LineKey, ListStatus, PayResult, ResultRow};
 use berdaya_domain::pkh::verify::ComplianceEntry;
 use berdaya_domain::pkh::{FactKind, Period, SchoolLevel};
 
@@ -49,7 +49,8 @@ async fn world(s: &dyn Store) -> World {
     let mut mother = None;
     for (i, name) in ["school", "warned", "suspended", "terminated", "none"].iter().enumerate() {
         let serial = 700 + i as u16;
-        let mut h = new_household(kk("331609", serial), &format!("Dukuh {name}"), if i == 1 { KUTUKAN } else { PILANG });
+        let mut h =
+            new_household(kk("331609", serial), &format!("Dukuh {name}"), if i == 1 { KUTUKAN } else { PILANG });
         h.dtks_listed = true;
         h.dtks_since = Some(date!(2020 - 01 - 01));
         let h = s.create_household(&h).await.expect("household");
@@ -79,10 +80,24 @@ async fn world(s: &dyn Store) -> World {
             .id;
         if *name == "school" {
             let birth = date!(1988 - 02 - 02);
-            let m = new_person(nik("331609", birth, Sex::Female, 800), Some(h.id), "Ibu Sekolah", Sex::Female, birth, Relation::Spouse);
+            let m = new_person(
+                nik("331609", birth, Sex::Female, 800),
+                Some(h.id),
+                "Ibu Sekolah",
+                Sex::Female,
+                birth,
+                Relation::Spouse,
+            );
             mother = Some(s.create_person(&m).await.expect("mother"));
             let birth = date!(2016 - 07 - 01);
-            let child = new_person(nik("331609", birth, Sex::Male, 801), Some(h.id), "Anak Sekolah", Sex::Male, birth, Relation::Child);
+            let child = new_person(
+                nik("331609", birth, Sex::Male, 801),
+                Some(h.id),
+                "Anak Sekolah",
+                Sex::Male,
+                birth,
+                Relation::Child,
+            );
             let child = s.create_person(&child).await.expect("child");
             s.add_pkh_fact(
                 fam,
@@ -203,9 +218,15 @@ pub async fn pkh_pay_list_eligibility(s: Arc<dyn Store>) {
     assert_err!(s.build_pkh_payment_list(w.program, 2025, 5).await, StoreError::Invalid(_));
     assert_err!(s.build_pkh_payment_list(999_999, 2025, 1).await, StoreError::NotFound { .. });
     let all = s.pkh_payment_lists(w.program).await.expect("lists");
-    assert_eq!(all.iter().map(|l| (l.year, l.stage)).collect::<Vec<_>>(), vec![(2026, 1), (2025, 4), (2025, 2), (2025, 1)]);
+    assert_eq!(
+        all.iter().map(|l| (l.year, l.stage)).collect::<Vec<_>>(),
+        vec![(2026, 1), (2025, 4), (2025, 2), (2025, 1)]
+    );
     let panel = s.family_pkh_payments(w.school).await.expect("family lines");
-    assert_eq!(panel.iter().map(|p| (p.year, p.stage)).collect::<Vec<_>>(), vec![(2025, 1), (2025, 2), (2025, 4), (2026, 1)]);
+    assert_eq!(
+        panel.iter().map(|p| (p.year, p.stage)).collect::<Vec<_>>(),
+        vec![(2025, 1), (2025, 2), (2025, 4), (2026, 1)]
+    );
 }
 
 /// A draft is rebuilt from today's registry; a frozen list is never rebuilt and does not

@@ -117,7 +117,11 @@ async fn assign(
 /// The caseload report of a program today.
 #[utoipa::path(get, path = "/api/v1/programs/{id}/pkh/caseload", tag = "pkh", params(("id" = i64, Path, description = "Program id")),
     responses((status = 200, body = CaseloadDto), (status = 404, body = ErrorBody)))]
-pub async fn api_report(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<CaseloadDto>, Error> {
+pub async fn api_report(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Json<CaseloadDto>, Error> {
     readable_program(&state, &auth, id).await?;
     Ok(Json(CaseloadDto { report: state.store().pkh_caseload(id, today()).await? }))
 }
@@ -125,7 +129,12 @@ pub async fn api_report(State(state): State<AppState>, auth: Auth, IdPath(id): I
 /// Gives the families of `household_ids` to the facilitator `facilitator_id`.
 #[utoipa::path(post, path = "/api/v1/programs/{id}/pkh/caseload/assign", tag = "pkh", request_body = AssignInput, params(("id" = i64, Path, description = "Program id")),
     responses((status = 200, body = AssignedDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn api_assign(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Json<AssignedDto>, Error> {
+pub async fn api_assign(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Json<AssignedDto>, Error> {
     let program = readable_program(&state, &auth, id).await?;
     auth.require(manages(&auth, &program))?;
     let input: AssignInput = body.decode()?;
@@ -168,7 +177,8 @@ fn table(lang: Lang, rows: &[CaseloadRow], total: &CaseloadRow, facilitator: boo
     }
     let mut out: Vec<Vec<Cell>> = rows.iter().map(|r| row_cells(lang, r, facilitator)).collect();
     if !rows.is_empty() {
-        let mut all = row_cells(lang, &CaseloadRow { name: t.t("pkh_case.total").into(), ..total.clone() }, facilitator);
+        let mut all =
+            row_cells(lang, &CaseloadRow { name: t.t("pkh_case.total").into(), ..total.clone() }, facilitator);
         if facilitator {
             all.pop();
             all.push(Cell::text(""));
@@ -185,8 +195,14 @@ fn assign_form(lang: Lang, program_id: Id, facilitators: Vec<(String, String)>, 
         format!("/programs/{program_id}/pkh/caseload"),
         t.t("pkh_case.assign"),
         vec![
-            Field::select("facilitator_id", t.t("pkh_case.facilitator"), chosen, facilitators, Some(t.t("common.choose")))
-                .required(),
+            Field::select(
+                "facilitator_id",
+                t.t("pkh_case.facilitator"),
+                chosen,
+                facilitators,
+                Some(t.t("common.choose")),
+            )
+            .required(),
             Field::picker_many("household_ids", t.t("pkh_case.households"), "household", Vec::new())
                 .required()
                 .hint(t.t("pkh_case.households_hint")),
@@ -194,7 +210,13 @@ fn assign_form(lang: Lang, program_id: Id, facilitators: Vec<(String, String)>, 
     )
 }
 
-async fn view(state: &AppState, auth: &Auth, lang: Lang, program: &Program, form: Option<Form>) -> Result<ViewPage, Error> {
+async fn view(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    program: &Program,
+    form: Option<Form>,
+) -> Result<ViewPage, Error> {
     let t = lang.tr();
     let report = state.store().pkh_caseload(program.id, today()).await?;
     let mut sections = vec![
@@ -202,7 +224,10 @@ async fn view(state: &AppState, auth: &Auth, lang: Lang, program: &Program, form
             id: "by-facilitator".into(),
             title: t.t("pkh_case.by_facilitator").into(),
             table: Some(table(lang, &report.by_facilitator, &report.total, true)),
-            links: vec![Link::new(t.t("pkh_case.export"), format!("/programs/{}/pkh/caseload/export.xlsx", program.id))],
+            links: vec![Link::new(
+                t.t("pkh_case.export"),
+                format!("/programs/{}/pkh/caseload/export.xlsx", program.id),
+            )],
             ..Default::default()
         },
         Section {
@@ -229,7 +254,16 @@ async fn view(state: &AppState, auth: &Auth, lang: Lang, program: &Program, form
         .by_facilitator
         .iter()
         .filter(|r| r.over_limit)
-        .map(|r| format!("{}: {} {} ({} {})", r.name, r.families, t.t("pkh_case.families_word"), t.t("pkh_case.limit"), report.limit))
+        .map(|r| {
+            format!(
+                "{}: {} {} ({} {})",
+                r.name,
+                r.families,
+                t.t("pkh_case.families_word"),
+                t.t("pkh_case.limit"),
+                report.limit
+            )
+        })
         .collect();
     Ok(ViewPage {
         l: Layout::new(lang, title.clone(), "programs"),
@@ -263,9 +297,9 @@ async fn assign_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: For
         Ok(_) => Ok(Redirect::to(&format!("/programs/{id}/pkh/caseload")).into_response()),
         Err(err) if err.status().is_server_error() => Err(err.page(lang)),
         Err(err) => {
-            let facilitators =
-                state.store().pkh_facilitators().await.map_err(|e| Error::from(e).page(lang))?;
-            let mut f = assign_form(lang, id, facilitators.into_iter().map(|f| (f.id.to_string(), f.name)).collect(), &fac);
+            let facilitators = state.store().pkh_facilitators().await.map_err(|e| Error::from(e).page(lang))?;
+            let mut f =
+                assign_form(lang, id, facilitators.into_iter().map(|f| (f.id.to_string(), f.name)).collect(), &fac);
             let status = f.show_error(lang.tr(), &err);
             let v = view(&state, &auth, lang, &program, Some(f)).await.map_err(|e| e.page(lang))?;
             Ok(render_with(status, &v))
@@ -308,7 +342,11 @@ async fn export_xlsx(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result
                     n(r.overdue),
                 ];
                 if facilitator {
-                    row.push(TableCell::Text(if r.over_limit { t.t("pkh_case.over_limit").into() } else { String::new() }));
+                    row.push(TableCell::Text(if r.over_limit {
+                        t.t("pkh_case.over_limit").into()
+                    } else {
+                        String::new()
+                    }));
                 }
                 row
             })

@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use berdaya_domain::agriculture::machine::format_rupiah;
+use berdaya_domain::pkh::Component;
 use berdaya_domain::pkh::payment::{
     ListStatus, PaymentLine, PaymentList, ReconRow, Reconciliation, RowProblem, Tally, parse_results,
 };
@@ -311,7 +312,17 @@ fn problems_error(problems: &[RowProblem]) -> Error {
         problems
             .iter()
             .take(100)
-            .map(|p| FieldError::new("file", format!("row {line}, column {column}: {message}", line = p.row, column = p.column, message = p.rule)))
+            .map(|p| {
+                FieldError::new(
+                    "file",
+                    format!(
+                        "row {line}, column {column}: {message}",
+                        line = p.row,
+                        column = p.column,
+                        message = p.rule
+                    ),
+                )
+            })
             .collect(),
     )
     .into()
@@ -332,7 +343,11 @@ async fn import_results(state: &AppState, list_id: Id, bytes: &[u8]) -> Result<u
 /// A program's payment lists, newest first.
 #[utoipa::path(get, path = "/api/v1/programs/{id}/pkh/payment-lists", tag = "pkh", params(("id" = i64, Path, description = "Program id")),
     responses((status = 200, body = [ListDto]), (status = 404, body = ErrorBody)))]
-pub async fn api_lists(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<Vec<ListDto>>, Error> {
+pub async fn api_lists(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Json<Vec<ListDto>>, Error> {
     readable_program(&state, &auth, id).await?;
     Ok(Json(state.store().pkh_payment_lists(id).await?.into_iter().map(ListDto::from).collect()))
 }
@@ -340,7 +355,12 @@ pub async fn api_lists(State(state): State<AppState>, auth: Auth, IdPath(id): Id
 /// Builds (or rebuilds, while a draft) the list of a stage.
 #[utoipa::path(post, path = "/api/v1/programs/{id}/pkh/payment-lists", tag = "pkh", request_body = BuildInput, params(("id" = i64, Path, description = "Program id")),
     responses((status = 201, body = ListDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn api_build(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
+pub async fn api_build(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Response, Error> {
     let program = readable_program(&state, &auth, id).await?;
     auth.require(manages(&auth, &program))?;
     let input: BuildInput = body.decode()?;
@@ -352,7 +372,11 @@ pub async fn api_build(State(state): State<AppState>, auth: Auth, IdPath(id): Id
 /// A list and its reconciliation.
 #[utoipa::path(get, path = "/api/v1/pkh/payment-lists/{id}", tag = "pkh", params(("id" = i64, Path, description = "List id")),
     responses((status = 200, body = ListDetailDto), (status = 404, body = ErrorBody)))]
-pub async fn api_list(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<ListDetailDto>, Error> {
+pub async fn api_list(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Json<ListDetailDto>, Error> {
     let (list, _) = readable_list(&state, &auth, id).await?;
     let reconciliation = state.store().pkh_reconciliation(id).await?;
     Ok(Json(ListDetailDto { list: list.into(), reconciliation }))
@@ -377,7 +401,12 @@ pub async fn api_lines(
 /// Freezes a draft at its version.
 #[utoipa::path(post, path = "/api/v1/pkh/payment-lists/{id}/freeze", tag = "pkh", request_body = FreezeInput, params(("id" = i64, Path, description = "List id")),
     responses((status = 200, body = ListDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn api_freeze(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Json<ListDto>, Error> {
+pub async fn api_freeze(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Json<ListDto>, Error> {
     writable_list(&state, &auth, id).await?;
     let input: FreezeInput = body.decode()?;
     Ok(Json(state.store().freeze_pkh_payment_list(id, input.version).await?.into()))
@@ -416,6 +445,16 @@ fn stage_label(lang: Lang, year: i32, stage: u8) -> String {
     format!("{} {r} {year}", lang.tr().t("pkh_pay.stage"))
 }
 
+/// Component codes (`lansia,sd`) as their labels in `lang`.
+fn components_label(lang: Lang, codes: &str) -> String {
+    codes
+        .split(',')
+        .filter(|c| !c.is_empty())
+        .map(|c| Component::parse(c).map(|k| k.label(lang.code()).to_string()).unwrap_or_else(|_| c.to_string()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn status_label(lang: Lang, s: ListStatus) -> String {
     s.label(lang.code()).to_string()
 }
@@ -434,7 +473,13 @@ fn build_form(lang: Lang, program_id: Id, year: &str, stage: &str) -> Form {
     )
 }
 
-async fn program_view(state: &AppState, auth: &Auth, lang: Lang, program: &Program, form: Option<Form>) -> Result<ViewPage, Error> {
+async fn program_view(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    program: &Program,
+    form: Option<Form>,
+) -> Result<ViewPage, Error> {
     let t = lang.tr();
     let lists = state.store().pkh_payment_lists(program.id).await?;
     let table = Table {
@@ -523,7 +568,8 @@ fn tally_cells(t: &Tally) -> Vec<Cell> {
 fn recon_table(lang: Lang, first: &str, rows: &[ReconRow], total: &Tally) -> Table {
     let t = lang.tr();
     let mut headers = vec![first.to_string()];
-    for k in ["issued", "issued_amount", "paid", "paid_amount", "failed", "failed_amount", "pending", "pending_amount"] {
+    for k in ["issued", "issued_amount", "paid", "paid_amount", "failed", "failed_amount", "pending", "pending_amount"]
+    {
         headers.push(t.t(&format!("pkh_pay.{k}")).into());
     }
     let mut out: Vec<Vec<Cell>> = rows
@@ -543,7 +589,14 @@ fn recon_table(lang: Lang, first: &str, rows: &[ReconRow], total: &Tally) -> Tab
     Table { headers, sorts: Vec::new(), rows: out, empty: t.t("pkh_pay.no_lines").into() }
 }
 
-async fn list_view(state: &AppState, auth: &Auth, lang: Lang, list: &PaymentList, program: &Program, results: Option<Form>) -> Result<ViewPage, Error> {
+async fn list_view(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    list: &PaymentList,
+    program: &Program,
+    results: Option<Form>,
+) -> Result<ViewPage, Error> {
     let t = lang.tr();
     let store = state.store();
     let officer = manages(auth, program);
@@ -572,7 +625,7 @@ async fn list_view(state: &AppState, auth: &Auth, lang: Lang, list: &PaymentList
                     Cell::text(kk_text(l.kk, false)),
                     Cell::text(l.village_name.clone()),
                     Cell::text(l.facilitator_name.clone().unwrap_or_else(|| "—".into())),
-                    Cell::text(l.components.replace(',', ", ")),
+                    Cell::text(components_label(lang, &l.components)),
                     Cell::text(format_rupiah(l.amount)),
                     Cell::text(result),
                 ]
@@ -617,8 +670,13 @@ async fn list_view(state: &AppState, auth: &Auth, lang: Lang, list: &PaymentList
                     id: "freeze".into(),
                     title: t.t("pkh_pay.freeze").into(),
                     form: Some(
-                        Form::new("freeze", format!("/pkh/payment-lists/{}/freeze", list.id), t.t("pkh_pay.freeze"), vec![])
-                            .hidden("version", list.version.to_string()),
+                        Form::new(
+                            "freeze",
+                            format!("/pkh/payment-lists/{}/freeze", list.id),
+                            t.t("pkh_pay.freeze"),
+                            vec![],
+                        )
+                        .hidden("version", list.version.to_string()),
                     ),
                     ..Default::default()
                 });
@@ -689,7 +747,11 @@ async fn list_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<R
 
 async fn rebuild_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
     let (list, _) = writable_list(&state, &auth, id).await.map_err(|e| e.page(lang))?;
-    state.store().build_pkh_payment_list(list.program_id, list.year, list.stage).await.map_err(|e| Error::from(e).page(lang))?;
+    state
+        .store()
+        .build_pkh_payment_list(list.program_id, list.year, list.stage)
+        .await
+        .map_err(|e| Error::from(e).page(lang))?;
     Ok(Redirect::to(&format!("/pkh/payment-lists/{id}")).into_response())
 }
 
@@ -716,8 +778,19 @@ async fn results_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: Fo
 }
 
 /// The export's columns: what the bank needs.
-const EXPORT_HEADERS: [&str; 11] =
-    ["line", "kk", "recipient", "village_code", "village", "facilitator", "components", "amount", "status", "reason", "paid_on"];
+const EXPORT_HEADERS: [&str; 11] = [
+    "line",
+    "kk",
+    "recipient",
+    "village_code",
+    "village",
+    "facilitator",
+    "components",
+    "amount",
+    "status",
+    "reason",
+    "paid_on",
+];
 
 fn export_row(l: &PaymentLine) -> [String; 11] {
     [
@@ -816,7 +889,7 @@ pub async fn family_panel(
             vec![
                 Cell::text(stage_label(lang, p.year, p.stage)),
                 Cell::text(status_label(lang, p.list_status)),
-                Cell::text(p.line.components.replace(',', ", ")),
+                Cell::text(components_label(lang, &p.line.components)),
                 Cell::text(format_rupiah(p.line.amount)),
                 Cell::text(result),
                 Cell::text(p.line.paid_on.map(iso).unwrap_or_else(|| "—".into())),

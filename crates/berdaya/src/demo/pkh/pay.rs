@@ -35,11 +35,9 @@ pub(super) async fn load(store: &dyn Store, pkh: &super::Pkh) -> anyhow::Result<
                 }
             })
             .collect();
-        store
-            .record_pkh_payment_results(list.id, &results)
-            .await
-            .context("recording the bank's results")?
-            .map_err(|p| anyhow::anyhow!("demo results refused: {}", p.first().map(|p| p.to_string()).unwrap_or_default()))?;
+        store.record_pkh_payment_results(list.id, &results).await.context("recording the bank's results")?.map_err(
+            |p| anyhow::anyhow!("demo results refused: {}", p.first().map(|p| p.to_string()).unwrap_or_default()),
+        )?;
     }
     store.build_pkh_payment_list(pkh.program, 2026, 4).await.context("building the draft of 2026 stage IV")?;
     Ok(())
