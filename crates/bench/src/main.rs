@@ -5,6 +5,7 @@
 mod allocation;
 mod attendance;
 mod load;
+mod pkh;
 mod process;
 mod regions;
 mod registry;
@@ -49,6 +50,8 @@ enum Command {
     Allocation(allocation::Args),
     /// Record attendance for a 500-person activity (one bulk upsert) on SQLite and PostgreSQL: ms per run.
     Attendance(attendance::AttendanceArgs),
+    /// PKH with 1M families (4M members): close a verification period, build a stage payment list; time, peak MB.
+    Pkh(pkh::Args),
     /// Load test: 50 clients for 30 s on SQLite and PostgreSQL while a CLI import runs; fails on any 5xx.
     Load(load::LoadArgs),
 }
@@ -63,5 +66,6 @@ fn main() -> anyhow::Result<()> {
         Command::Regions(args) => regions::run(&args),
         Command::Allocation(args) => allocation::run(&args),
         Command::Attendance(args) => attendance::run(&args),
+        Command::Pkh(args) => pkh::run(&args),
     }
 }

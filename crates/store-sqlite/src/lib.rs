@@ -37,6 +37,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0013_pkh", include_str!("../migrations/0013_pkh.sql")),
     ("0014_pkh_grievances", include_str!("../migrations/0014_pkh_grievances.sql")),
     ("0015_pkh_school", include_str!("../migrations/0015_pkh_school.sql")),
+    ("0016_pkh_payments", include_str!("../migrations/0016_pkh_payments.sql")),
 ];
 
 /// The SQLite store.

@@ -33,7 +33,9 @@ pub use dashboard::DashboardStore;
 pub use finding::FindingStore;
 pub use framework::FrameworkStore;
 pub use import::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSource};
+pub use pkh::caseload::PkhCaseloadStore;
 pub use pkh::family::PkhFamilyStore;
+pub use pkh::payment::PkhPayStore;
 pub use pkh::verify::PkhVerifyStore;
 pub use regions::{ListedRegion, RegionLoad};
 pub use registry::*;
@@ -157,6 +159,8 @@ pub trait Store:
     + agriculture::class::ClassStore
     + pkh::rules::PkhRulesStore
     + pkh::grievance::PkhGrievanceStore
+    + pkh::payment::PkhPayStore
+    + pkh::caseload::PkhCaseloadStore
     + pkh::family::PkhFamilyStore
     + pkh::verify::PkhVerifyStore
     + Send

@@ -173,6 +173,10 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("aid_dose_table", |s| Box::pin(checks::aid_dose_table(s))),
     ("aid_plan_allocation", |s| Box::pin(checks::aid_plan_allocation(s))),
     ("aid_distributions", |s| Box::pin(checks::aid_distributions(s))),
+    ("pkh_pay_list_eligibility", |s| Box::pin(checks::pkh_pay_list_eligibility(s))),
+    ("pkh_pay_freeze", |s| Box::pin(checks::pkh_pay_freeze(s))),
+    ("pkh_pay_results", |s| Box::pin(checks::pkh_pay_results(s))),
+    ("pkh_caseload_report", |s| Box::pin(checks::pkh_caseload_report(s))),
     ("pkh_family_enrollment_and_facts", |s| Box::pin(checks::pkh_family_enrollment_and_facts(s))),
     ("pkh_verify_ladder_and_freezing", |s| Box::pin(checks::pkh_verify_ladder_and_freezing(s))),
     ("pkh_rules_per_year", |s| Box::pin(checks::pkh_rules_per_year(s))),
@@ -272,6 +276,10 @@ macro_rules! store_conformance {
             aid_dose_table
             aid_plan_allocation
             aid_distributions
+            pkh_pay_list_eligibility
+            pkh_pay_freeze
+            pkh_pay_results
+            pkh_caseload_report
             pkh_family_enrollment_and_facts
             pkh_verify_ladder_and_freezing
             pkh_rules_per_year
@@ -577,6 +585,7 @@ mod framework;
 mod mach;
 mod pkh_family;
 mod pkh_rules;
+mod pkh_pay;
 mod regions;
 
 /// The conformance checks, one function each; see the module documentation.
@@ -604,6 +613,7 @@ pub mod checks {
     pub use super::pkh_rules::{
         pkh_grievance_appeal_reinstates, pkh_grievance_records_and_decisions, pkh_rules_per_year,
     };
+    pub use super::pkh_pay::{pkh_caseload_report, pkh_pay_freeze, pkh_pay_list_eligibility, pkh_pay_results};
     pub use super::regions::{
         regions_load_adds_renames_and_keeps, regions_load_refuses_a_bad_list_whole,
         regions_load_twice_changes_nothing_and_is_audited,

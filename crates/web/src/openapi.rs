@@ -142,6 +142,8 @@ impl utoipa::Modify for KitPaths {
         openapi.merge(<crate::agriculture::aid::AidApi as utoipa::OpenApi>::openapi());
         openapi.merge(<crate::pkh::rules::PkhRulesApi as OpenApi>::openapi());
         openapi.merge(<crate::pkh::grievances::PkhGrievanceApi as OpenApi>::openapi());
+        openapi.merge(<crate::pkh::payments::PkhPayApi as utoipa::OpenApi>::openapi());
+        openapi.merge(<crate::pkh::caseload::PkhCaseloadApi as utoipa::OpenApi>::openapi());
         openapi.paths.merge(paths::<crate::activity::Activities>());
     }
 }

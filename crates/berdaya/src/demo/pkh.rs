@@ -25,6 +25,7 @@ use time::macros::date;
 use super::places;
 
 mod grievance;
+mod pay;
 mod verify;
 
 /// The PKH world as stored, for the parts' loaders.
@@ -183,11 +184,11 @@ pub(super) async fn load(store: &dyn Store) -> anyhow::Result<Pkh> {
     }
 
     let periods = verify::load(store, program.id, &families, &facts_of, &rules).await?;
-    // pay::load(store, &pkh).await?;
-    // target::load(store, &pkh).await?;
     let new_enrollments = (families.len() - in_program) as u64;
     let pkh = Pkh { program: program.id, facilitator, families, periods, new_enrollments };
+    pay::load(store, &pkh).await?;
     grievance::load(store, &pkh).await?;
+    // target::load(store, &pkh).await?;
     Ok(pkh)
 }
 

@@ -28,6 +28,7 @@ mod pages;
 mod pick;
 mod pkh_family;
 mod pkh_rules;
+mod pkh_pay;
 mod print;
 mod scope;
 mod survey;

@@ -805,6 +805,7 @@ backend_tests! {
                 || crate::mach::PROBED_HERE.iter().any(|(m, r)| *m == method && *r == path)
                 || crate::aid::PROBED_HERE.iter().any(|(m, r)| *m == method && *r == path)
                 || crate::pkh_rules::PROBED_HERE.iter().any(|(m, r)| *m == method && *r == path);
+                || crate::pkh_pay::PROBED_HERE.iter().any(|(m, r)| *m == method && *r == path);
             if !probed && !exempt {
                 uncovered.push(format!("{} {path}", method.to_uppercase()));
             }
