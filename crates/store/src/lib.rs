@@ -31,6 +31,8 @@ pub use agriculture::aid::AidStore;
 pub use agriculture::machine::MachineStore;
 pub use dashboard::DashboardStore;
 pub use finding::FindingStore;
+pub use pkh::p2k2::P2k2Store;
+pub use pkh::targeting::PkhTargetStore;
 pub use framework::FrameworkStore;
 pub use import::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSource};
 pub use regions::{ListedRegion, RegionLoad};
@@ -153,6 +155,8 @@ pub trait Store:
     + agriculture::aid::AidStore
     + activity::ActivityStore
     + agriculture::class::ClassStore
+    + pkh::targeting::PkhTargetStore
+    + pkh::p2k2::P2k2Store
     + Send
     + Sync
     + 'static

@@ -173,6 +173,9 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("aid_dose_table", |s| Box::pin(checks::aid_dose_table(s))),
     ("aid_plan_allocation", |s| Box::pin(checks::aid_plan_allocation(s))),
     ("aid_distributions", |s| Box::pin(checks::aid_distributions(s))),
+    ("pkh_welfare_figures", |s| Box::pin(checks::pkh_welfare_figures(s))),
+    ("pkh_targeting_exclusion", |s| Box::pin(checks::pkh_targeting_exclusion(s))),
+    ("pkh_p2k2_catalogue", |s| Box::pin(checks::pkh_p2k2_catalogue(s))),
     ("activity_create_read_update", |s| Box::pin(checks::activity_create_read_update(s))),
     ("activity_attendance", |s| Box::pin(checks::activity_attendance(s))),
     ("activity_search_calendar", |s| Box::pin(checks::activity_search_calendar(s))),
@@ -267,6 +270,9 @@ macro_rules! store_conformance {
             aid_dose_table
             aid_plan_allocation
             aid_distributions
+            pkh_welfare_figures
+            pkh_targeting_exclusion
+            pkh_p2k2_catalogue
             activity_create_read_update
             activity_attendance
             activity_search_calendar
@@ -565,6 +571,7 @@ mod dashboard;
 mod finding;
 mod framework;
 mod mach;
+mod pkh_target;
 mod regions;
 
 /// The conformance checks, one function each; see the module documentation.
@@ -583,6 +590,7 @@ pub mod checks {
     pub use super::class::{class_assessments, class_default_instrument, class_instrument_versions};
     pub use super::dashboard::{dashboard_programs, dashboard_registry};
     pub use super::finding::findings_matrix;
+    pub use super::pkh_target::{pkh_p2k2_catalogue, pkh_targeting_exclusion, pkh_welfare_figures};
     pub use super::framework::{frameworks_added_as_data, frameworks_shipped};
     pub use super::mach::{
         machine_concurrent_bookings, machine_create_read_update, machine_loan_lifecycle, machine_loan_overlap,
