@@ -140,6 +140,8 @@ impl utoipa::Modify for KitPaths {
         openapi.paths.merge(paths::<crate::agriculture::machines::MachineLoans>());
         openapi.merge(<crate::agriculture::machines::MachineApi as OpenApi>::openapi());
         openapi.merge(<crate::agriculture::aid::AidApi as utoipa::OpenApi>::openapi());
+        openapi.merge(<crate::pkh::targeting::TargetingApi as OpenApi>::openapi());
+        openapi.merge(<crate::pkh::p2k2::P2k2Api as OpenApi>::openapi());
         openapi.paths.merge(paths::<crate::activity::Activities>());
     }
 }

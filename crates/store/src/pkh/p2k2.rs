@@ -72,6 +72,12 @@ pub trait P2k2Store {
     async fn p2k2_progress(&self, cohort_id: Id) -> StoreResult<Vec<FamilyProgress>>;
     /// One family's progress per module (whether or not it is in a cohort).
     async fn p2k2_family_progress(&self, family_id: Id) -> StoreResult<Vec<ModuleProgress>>;
+    /// A program's families still in it and in no cohort yet (family id, household id,
+    /// address), by family id, at most `limit`.
+    async fn p2k2_free_families(&self, program_id: Id, limit: u32) -> StoreResult<Vec<(Id, Id, String)>>;
+    /// A program's activities linked to no session yet (id, date, title), newest first, at
+    /// most `limit`.
+    async fn p2k2_free_activities(&self, program_id: Id, limit: u32) -> StoreResult<Vec<(Id, Date, String)>>;
 }
 
 fn cohort_row(r: &Row) -> StoreResult<Cohort> {
@@ -431,6 +437,39 @@ impl<B: Backend> P2k2Store for B {
                 let cat = catalogue(c).await?;
                 let seen = attended(c, &[family_id]).await?;
                 Ok(progress(&cat, seen.get(&family_id).unwrap_or(&HashSet::new())))
+            })
+        }))
+        .await
+    }
+
+    async fn p2k2_free_families(&self, program_id: Id, limit: u32) -> StoreResult<Vec<(Id, Id, String)>> {
+        self.read(job(move |c| {
+            Box::pin(async move {
+                let mut sql = Sql::new(
+                    "SELECT f.id, f.household_id, h.address FROM pkh_families f JOIN households h ON h.id = f.household_id \
+                     WHERE f.program_id = ",
+                );
+                sql.bind(program_id)
+                    .push(" AND f.status <> 'terminated' AND NOT EXISTS (SELECT 1 FROM p2k2_cohort_families cf WHERE cf.family_id = f.id) ORDER BY f.id LIMIT ")
+                    .bind(i64::from(limit));
+                rows(c, &sql)
+                    .await?
+                    .iter()
+                    .map(|r| Ok((r.int("id")?, r.int("household_id")?, r.text("address")?)))
+                    .collect()
+            })
+        }))
+        .await
+    }
+
+    async fn p2k2_free_activities(&self, program_id: Id, limit: u32) -> StoreResult<Vec<(Id, Date, String)>> {
+        self.read(job(move |c| {
+            Box::pin(async move {
+                let mut sql = Sql::new("SELECT a.id, a.held_on, a.title FROM activities a WHERE a.program_id = ");
+                sql.bind(program_id)
+                    .push(" AND NOT EXISTS (SELECT 1 FROM p2k2_session_activities sa WHERE sa.activity_id = a.id) ORDER BY a.held_on DESC, a.id DESC LIMIT ")
+                    .bind(i64::from(limit));
+                rows(c, &sql).await?.iter().map(|r| Ok((r.int("id")?, r.date("held_on")?, r.text("title")?))).collect()
             })
         }))
         .await
