@@ -25,6 +25,7 @@ mod mach;
 mod messages;
 mod pages;
 mod pick;
+mod pkh_target;
 mod print;
 mod scope;
 mod survey;

@@ -803,7 +803,8 @@ backend_tests! {
             let probed = probes.iter().any(|p| p.method.as_str().eq_ignore_ascii_case(&method) && p.route == path);
             let exempt = NO_REFERENCES.iter().any(|(m, r, _)| *m == method && *r == path)
                 || crate::mach::PROBED_HERE.iter().any(|(m, r)| *m == method && *r == path)
-                || crate::aid::PROBED_HERE.iter().any(|(m, r)| *m == method && *r == path);
+                || crate::aid::PROBED_HERE.iter().any(|(m, r)| *m == method && *r == path)
+                || crate::pkh_target::PROBED_HERE.iter().any(|(m, r)| *m == method && *r == path);
             if !probed && !exempt {
                 uncovered.push(format!("{} {path}", method.to_uppercase()));
             }
