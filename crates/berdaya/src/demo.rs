@@ -18,6 +18,7 @@ mod accounts;
 mod agriculture;
 mod institutions;
 mod people;
+mod pkh;
 mod places;
 pub mod survey;
 
@@ -177,6 +178,10 @@ async fn load_all(store: &dyn Store, regions: DemoRegions) -> anyhow::Result<Dem
 
     // The agriculture story: activities, input aid, machinery, classes and findings.
     summary.programs += agriculture::load(store).await?;
+
+    // The PKH story: families, facts and eight closed verification periods.
+    let pkh = pkh::load(store).await?;
+    summary.enrollments += pkh.new_enrollments;
 
     store.set_setting(SETTING, SETTING_VALUE).await.context("recording the `demo` setting")?;
     tracing::info!(?summary, "demo data loaded");

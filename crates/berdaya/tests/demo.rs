@@ -246,10 +246,11 @@ async fn demo_accounts_cover_every_role_and_get_fresh_passwords() {
             Assigned::Group(_) => None,
         })
         .collect();
-    assert_eq!(households.len(), demo::FACILITATOR_HOUSEHOLDS);
+    // Pilang's KPM and more DTKS families of Randublatung: a caseload of more than 100.
+    assert!(households.len() > 100, "{} assigned households", households.len());
     for id in &households {
         let h = store.household(*id).await.expect("assigned household");
-        assert_eq!(h.region.as_str(), demo::PILANG, "assigned families live in one Randublatung village");
+        assert!(h.region.as_str().starts_with("33.16.02."), "assigned families live in Randublatung");
     }
 
     // The extension worker is assigned the three dragon-fruit groups.

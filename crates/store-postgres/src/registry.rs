@@ -119,6 +119,10 @@ impl Backend for PgStore {
         w.commit().await?;
         Ok(out)
     }
+
+    fn bulk_audit(&self) -> AuditSql {
+        REGION_AUDIT
+    }
 }
 
 #[async_trait]

@@ -35,6 +35,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0011_group_classes", include_str!("../migrations/0011_group_classes.sql")),
     ("0012_findings", include_str!("../migrations/0012_findings.sql")),
     ("0013_pkh", include_str!("../migrations/0013_pkh.sql")),
+    ("0015_pkh_school", include_str!("../migrations/0015_pkh_school.sql")),
     ("0017_pkh_targeting", include_str!("../migrations/0017_pkh_targeting.sql")),
 ];
 

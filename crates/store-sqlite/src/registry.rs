@@ -112,6 +112,10 @@ impl Backend for SqliteStore {
     async fn write<T: Send + 'static>(&self, job: Job<T>) -> StoreResult<T> {
         SqliteStore::write(self, move |tx| on_conn(tx, job)).await
     }
+
+    fn bulk_audit(&self) -> AuditSql {
+        REGION_AUDIT
+    }
 }
 
 #[async_trait]

@@ -445,6 +445,9 @@ pub trait Backend: Send + Sync {
     /// Runs a job as one write transaction (attributed and sealed as the backend's writes
     /// are); an error rolls it all back.
     async fn write<T: Send + 'static>(&self, job: Job<T>) -> StoreResult<T>;
+    /// The backend's audit SQL for bulk writes (row triggers silenced, one summary event),
+    /// for kit code that changes many rows at once.
+    fn bulk_audit(&self) -> crate::regions::AuditSql;
 }
 
 /// Drives a future that never waits (a synchronous driver's [`Conn`]) to its end on this

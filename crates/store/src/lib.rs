@@ -31,10 +31,12 @@ pub use agriculture::aid::AidStore;
 pub use agriculture::machine::MachineStore;
 pub use dashboard::DashboardStore;
 pub use finding::FindingStore;
-pub use pkh::p2k2::P2k2Store;
-pub use pkh::targeting::PkhTargetStore;
 pub use framework::FrameworkStore;
 pub use import::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSource};
+pub use pkh::family::PkhFamilyStore;
+pub use pkh::p2k2::P2k2Store;
+pub use pkh::targeting::PkhTargetStore;
+pub use pkh::verify::PkhVerifyStore;
 pub use regions::{ListedRegion, RegionLoad};
 pub use registry::*;
 pub use survey::SurveyStore;
@@ -155,6 +157,8 @@ pub trait Store:
     + agriculture::aid::AidStore
     + activity::ActivityStore
     + agriculture::class::ClassStore
+    + pkh::family::PkhFamilyStore
+    + pkh::verify::PkhVerifyStore
     + pkh::targeting::PkhTargetStore
     + pkh::p2k2::P2k2Store
     + Send

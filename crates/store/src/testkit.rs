@@ -173,6 +173,8 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("aid_dose_table", |s| Box::pin(checks::aid_dose_table(s))),
     ("aid_plan_allocation", |s| Box::pin(checks::aid_plan_allocation(s))),
     ("aid_distributions", |s| Box::pin(checks::aid_distributions(s))),
+    ("pkh_family_enrollment_and_facts", |s| Box::pin(checks::pkh_family_enrollment_and_facts(s))),
+    ("pkh_verify_ladder_and_freezing", |s| Box::pin(checks::pkh_verify_ladder_and_freezing(s))),
     ("pkh_welfare_figures", |s| Box::pin(checks::pkh_welfare_figures(s))),
     ("pkh_targeting_exclusion", |s| Box::pin(checks::pkh_targeting_exclusion(s))),
     ("pkh_p2k2_catalogue", |s| Box::pin(checks::pkh_p2k2_catalogue(s))),
@@ -270,6 +272,8 @@ macro_rules! store_conformance {
             aid_dose_table
             aid_plan_allocation
             aid_distributions
+            pkh_family_enrollment_and_facts
+            pkh_verify_ladder_and_freezing
             pkh_welfare_figures
             pkh_targeting_exclusion
             pkh_p2k2_catalogue
@@ -571,6 +575,7 @@ mod dashboard;
 mod finding;
 mod framework;
 mod mach;
+mod pkh_family;
 mod pkh_target;
 mod regions;
 
@@ -596,6 +601,7 @@ pub mod checks {
         machine_concurrent_bookings, machine_create_read_update, machine_loan_lifecycle, machine_loan_overlap,
         machine_maintenance_summary,
     };
+    pub use super::pkh_family::{pkh_family_enrollment_and_facts, pkh_verify_ladder_and_freezing};
     pub use super::regions::{
         regions_load_adds_renames_and_keeps, regions_load_refuses_a_bad_list_whole,
         regions_load_twice_changes_nothing_and_is_audited,

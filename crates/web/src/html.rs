@@ -68,6 +68,9 @@ impl Layout {
             menu.push(("programs", t.t("nav.programs"), "/programs"));
             menu.push(("frameworks", t.t("nav.frameworks"), "/frameworks"));
         }
+        if p.role() == berdaya_domain::access::Role::Facilitator {
+            menu.push(("pkh-tasks", t.t("nav.pkh_tasks"), "/pkh/tasks"));
+        }
         if p.reads_surveys() {
             menu.push(("survey", t.t("nav.survey"), "/survey"));
         }

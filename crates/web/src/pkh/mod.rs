@@ -10,9 +10,11 @@ pub mod caseload;
 pub mod families;
 pub mod grievances;
 pub mod p2k2;
+pub mod panel;
 pub mod payments;
 pub mod rules;
 pub mod targeting;
+pub mod tasks;
 pub mod verify;
 
 use axum::Router;
@@ -33,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .merge(targeting::router())
         .merge(p2k2::router())
         .merge(grievances::router())
+        .merge(tasks::router())
 }
 
 /// The program page's section linking to its PKH pages.

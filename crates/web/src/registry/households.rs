@@ -351,6 +351,7 @@ pub(super) async fn view(
         let action = format!("/households/{id}/enrollments");
         Some(enroll_form(state, auth, lang, &action, &input, Some(program_choices)).await)
     };
+    let pkh = crate::pkh::panel::household_panel(state, auth, lang, id).await?;
     Ok(ViewPage {
         facts: vec![
             (
@@ -386,6 +387,7 @@ pub(super) async fn view(
             history,
         ]
         .into_iter()
+        .chain(pkh)
         .chain(enroll_section(lang, "enrollments.enroll_household", enroll_form))
         .collect(),
         ..shell
