@@ -178,6 +178,8 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("pkh_welfare_figures", |s| Box::pin(checks::pkh_welfare_figures(s))),
     ("pkh_targeting_exclusion", |s| Box::pin(checks::pkh_targeting_exclusion(s))),
     ("pkh_p2k2_catalogue", |s| Box::pin(checks::pkh_p2k2_catalogue(s))),
+    ("pkh_targeting_inclusion", |s| Box::pin(checks::pkh_targeting_inclusion(s))),
+    ("pkh_p2k2_progress", |s| Box::pin(checks::pkh_p2k2_progress(s))),
     ("activity_create_read_update", |s| Box::pin(checks::activity_create_read_update(s))),
     ("activity_attendance", |s| Box::pin(checks::activity_attendance(s))),
     ("activity_search_calendar", |s| Box::pin(checks::activity_search_calendar(s))),
@@ -277,6 +279,8 @@ macro_rules! store_conformance {
             pkh_welfare_figures
             pkh_targeting_exclusion
             pkh_p2k2_catalogue
+            pkh_targeting_inclusion
+            pkh_p2k2_progress
             activity_create_read_update
             activity_attendance
             activity_search_calendar
@@ -595,7 +599,9 @@ pub mod checks {
     pub use super::class::{class_assessments, class_default_instrument, class_instrument_versions};
     pub use super::dashboard::{dashboard_programs, dashboard_registry};
     pub use super::finding::findings_matrix;
-    pub use super::pkh_target::{pkh_p2k2_catalogue, pkh_targeting_exclusion, pkh_welfare_figures};
+    pub use super::pkh_target::{
+        pkh_p2k2_catalogue, pkh_p2k2_progress, pkh_targeting_exclusion, pkh_targeting_inclusion, pkh_welfare_figures,
+    };
     pub use super::framework::{frameworks_added_as_data, frameworks_shipped};
     pub use super::mach::{
         machine_concurrent_bookings, machine_create_read_update, machine_loan_lifecycle, machine_loan_overlap,

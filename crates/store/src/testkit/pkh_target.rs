@@ -2,8 +2,10 @@
 //! replaced whole, the welfare table computed from the registry, DTKS deciles, the exclusion
 //! error with each of its reasons, and the shipped P2K2 catalogue.
 
-use berdaya_domain::pkh::Component;
-use berdaya_domain::pkh::p2k2::NewSession;
+use berdaya_domain::activity::{ActivityKind, AttendanceEntry, AttendanceStatus, NewActivity};
+use berdaya_domain::pkh::family::{NewFact, NewFamily};
+use berdaya_domain::pkh::p2k2::{NewCohort, NewSession};
+use berdaya_domain::pkh::{Component, FactKind, SchoolLevel};
 use berdaya_domain::pkh::targeting::{ErrorKind, Reason};
 
 use super::checks::program_draft;
@@ -60,11 +62,24 @@ async fn household_with(
     stage: WelfareStage,
     people: &[(Date, Education, Disability)],
 ) -> Id {
+    people_of(s, serial, region, dtks, stage, people).await.0
+}
+
+/// A household as [`household_with`] makes it, with its people's ids.
+async fn people_of(
+    s: &dyn Store,
+    serial: u16,
+    region: &str,
+    dtks: bool,
+    stage: WelfareStage,
+    people: &[(Date, Education, Disability)],
+) -> (Id, Vec<Id>) {
     let district = code(region).district_digits().expect("district");
     let mut h = new_household(kk(&district, serial), &format!("Dukuh {serial}"), region);
     h.dtks_listed = dtks;
     h.welfare_stage = stage;
     let hh = s.create_household(&h).await.expect("household");
+    let mut ids = Vec::new();
     for (i, (birth, education, disability)) in people.iter().enumerate() {
         let mut p = new_person(
             nik(&district, *birth, Sex::Female, serial * 10 + i as u16),
@@ -76,9 +91,9 @@ async fn household_with(
         );
         p.education = *education;
         p.disability = *disability;
-        s.create_person(&p).await.expect("person");
+        ids.push(s.create_person(&p).await.expect("person").id);
     }
-    hh.id
+    (hh.id, ids)
 }
 
 /// Exclusion: a DTKS household not enrolled, Pra Sejahtera or in the decile range, with a
@@ -166,4 +181,179 @@ pub async fn pkh_p2k2_catalogue(s: Arc<dyn Store>) {
         .expect_err("no module");
     assert!(matches!(e, StoreError::Reference { field: "module_id", .. }), "{e:?}");
     assert_eq!(s.p2k2_catalogue().await.expect("catalogue")[5].sessions.len(), 3);
+}
+
+async fn blora_program(s: &dyn Store) -> (Id, Id) {
+    let agency = s
+        .create_agency(&NewAgency {
+            name: "Dinas Sosial Blora".into(),
+            kind: AgencyKind::Agency,
+            region: code("33.16"),
+            parent_id: None,
+        })
+        .await
+        .expect("agency");
+    let pkh = s.create_program(&program_draft("PKH Blora", agency.id, &["33.16.09"])).await.expect("program");
+    let other = s.create_program(&program_draft("PKH lain", agency.id, &["33.16.09"])).await.expect("program");
+    (pkh.id, other.id)
+}
+
+fn family(household_id: Id, decile: Option<u8>) -> NewFamily {
+    NewFamily { household_id, decile, facilitator_id: None, enrolled_on: date!(2024 - 01 - 02) }
+}
+
+fn school(person_id: Id) -> NewFact {
+    NewFact {
+        person_id,
+        kind: FactKind::School,
+        level: Some(SchoolLevel::Sd),
+        school_name: Some("SD Negeri Pilang 1".into()),
+        starts_on: date!(2023 - 07 - 17),
+        expected_on: None,
+        ends_on: None,
+        note: None,
+    }
+}
+
+/// Inclusion: an enrolled family not in DTKS, one with no component on the date, one above
+/// the welfare range, one with a decile outside the range — each its reason; a family with
+/// a component, in DTKS and in range is no error, nor is it an exclusion error.
+pub async fn pkh_targeting_inclusion(s: Arc<dyn Store>) {
+    let s = &*s;
+    seed_regions(s).await;
+    let (program, _) = blora_program(s).await;
+    let on = date!(2024 - 07 - 01);
+    let adult = (date!(1985 - 01 - 01), Education::Smp, Disability::None);
+    let pupil = (date!(2015 - 05 - 01), Education::Sd, Disability::None);
+    let mut enrolled = Vec::new();
+    for (serial, stage, decile, with_fact) in [
+        (11, WelfareStage::PraSejahtera, Some(1), true),
+        (12, WelfareStage::PraSejahtera, None, false),
+        (13, WelfareStage::PraSejahtera, None, true),
+        (14, WelfareStage::Sejahtera3, None, true),
+        (15, WelfareStage::PraSejahtera, Some(5), true),
+    ] {
+        let (hh, people) = people_of(s, serial, PILANG, true, stage, &[adult, pupil]).await;
+        let f = s.enroll_pkh_family(program, &family(hh, decile)).await.expect("enroll");
+        if with_fact {
+            s.add_pkh_fact(f.id, &school(people[1])).await.expect("fact");
+        }
+        enrolled.push((hh, f.id));
+    }
+    // The third household leaves DTKS after enrolling.
+    let h = s.household(enrolled[2].0).await.expect("household");
+    let mut changed = new_household(h.kk, &h.address, PILANG);
+    changed.dtks_listed = false;
+    s.update_household(h.id, &changed, h.version).await.expect("leave DTKS");
+
+    let errors = s.targeting_errors(program, None, on).await.expect("report");
+    let found: Vec<(Id, Option<Id>, Vec<Reason>)> =
+        errors.iter().map(|e| (e.household_id, e.family_id, e.reasons.clone())).collect();
+    assert_eq!(
+        found,
+        vec![
+            (enrolled[1].0, Some(enrolled[1].1), vec![Reason::NoComponent]),
+            (enrolled[2].0, Some(enrolled[2].1), vec![Reason::NotInDtks]),
+            (
+                enrolled[3].0,
+                Some(enrolled[3].1),
+                vec![Reason::WelfareAboveRange { stage: WelfareStage::Sejahtera3, max: WelfareStage::Sejahtera1 }]
+            ),
+            (enrolled[4].0, Some(enrolled[4].1), vec![Reason::DecileOutOfRange { decile: 5 }]),
+        ],
+        "{errors:#?}"
+    );
+    assert!(errors.iter().all(|e| e.kind == ErrorKind::Inclusion));
+    // Before the school fact starts, the first family has no component either.
+    let early = s.targeting_errors(program, None, date!(2023 - 01 - 01)).await.expect("report");
+    assert!(early.iter().any(|e| e.household_id == enrolled[0].0 && e.reasons == [Reason::NoComponent]));
+}
+
+/// P2K2 progress: a cohort of a program's families; activities of the program linked to
+/// catalogue sessions; a family's progress counts the distinct sessions a member attended
+/// (present), per module; links and memberships are checked.
+pub async fn pkh_p2k2_progress(s: Arc<dyn Store>) {
+    let s = &*s;
+    seed_regions(s).await;
+    let (program, other) = blora_program(s).await;
+    let adult = (date!(1985 - 01 - 01), Education::Smp, Disability::None);
+    let (h1, p1) = people_of(s, 21, PILANG, true, WelfareStage::PraSejahtera, &[adult]).await;
+    let (h2, p2) = people_of(s, 22, PILANG, true, WelfareStage::PraSejahtera, &[adult]).await;
+    let (h3, _) = people_of(s, 23, PILANG, true, WelfareStage::PraSejahtera, &[adult]).await;
+    let f1 = s.enroll_pkh_family(program, &family(h1, None)).await.expect("enroll").id;
+    let f2 = s.enroll_pkh_family(program, &family(h2, None)).await.expect("enroll").id;
+    let f_other = s.enroll_pkh_family(other, &family(h3, None)).await.expect("enroll").id;
+    let cohort =
+        s.create_p2k2_cohort(&NewCohort::parse(program, "KPM Pilang 1", PILANG, None).expect("cohort")).await.expect("cohort");
+    let e = s.create_p2k2_cohort(&NewCohort::parse(program, "X", "33.99", None).expect("cohort")).await.expect_err("region");
+    assert!(matches!(e, StoreError::Reference { field: "region", .. }), "{e:?}");
+    assert_eq!(s.add_p2k2_families(cohort.id, &[f1, f2]).await.expect("families"), 2);
+    assert_eq!(s.add_p2k2_families(cohort.id, &[f1]).await.expect("again"), 0, "already in it");
+    let e = s.add_p2k2_families(cohort.id, &[f_other]).await.expect_err("other program");
+    assert!(matches!(e, StoreError::Reference { field: "family_id", .. }), "{e:?}");
+    let second =
+        s.create_p2k2_cohort(&NewCohort::parse(program, "KPM Pilang 2", PILANG, None).expect("cohort")).await.expect("cohort");
+    let e = s.add_p2k2_families(second.id, &[f1]).await.expect_err("two cohorts");
+    assert!(matches!(e, StoreError::Duplicate { field: "family_id", .. }), "{e:?}");
+    assert_eq!(s.p2k2_family_cohort(f1).await.expect("cohort").map(|c| c.id), Some(cohort.id));
+
+    let cat = s.p2k2_catalogue().await.expect("catalogue");
+    let activity = |program_id: Id, day: u8| NewActivity {
+        program_id,
+        kind: ActivityKind::Counseling,
+        title: format!("P2K2 pertemuan {day}"),
+        topic: None,
+        held_on: Date::from_calendar_date(2024, time::Month::March, day).expect("date"),
+        starts_at: None,
+        duration_min: 120,
+        region: code(PILANG),
+        place: Some("Rumah ketua kelompok".into()),
+        staff_ids: Vec::new(),
+        group_ids: Vec::new(),
+        tag_ids: Vec::new(),
+        materials: None,
+        report: None,
+    };
+    let mut acts = Vec::new();
+    for (day, session) in [(1, &cat[0].sessions[0]), (8, &cat[0].sessions[1]), (15, &cat[0].sessions[0]), (22, &cat[1].sessions[0])] {
+        let a = s.create_activity(&activity(program, day)).await.expect("activity");
+        s.link_p2k2_session(a.id, session.id, cohort.id).await.expect("link");
+        acts.push(a.id);
+    }
+    let foreign = s.create_activity(&activity(other, 2)).await.expect("activity");
+    let e = s.link_p2k2_session(foreign.id, cat[0].sessions[0].id, cohort.id).await.expect_err("other program");
+    assert!(matches!(e, StoreError::Reference { field: "activity_id", .. }), "{e:?}");
+    let e = s.link_p2k2_session(acts[0], cat[0].sessions[1].id, cohort.id).await.expect_err("linked");
+    assert!(matches!(e, StoreError::Duplicate { field: "activity_id", .. }), "{e:?}");
+    let e = s.link_p2k2_session(foreign.id, 999_999, cohort.id).await.expect_err("no session");
+    assert!(matches!(e, StoreError::Reference { .. }), "{e:?}");
+
+    let mark = |person: Id, status: AttendanceStatus| vec![AttendanceEntry { person_id: person, status }];
+    // Family 1: sessions 1.1 (twice), 1.2 and 2.1; family 2 absent from one, excused from another.
+    for &a in &acts {
+        s.record_attendance(a, &mark(p1[0], AttendanceStatus::Present)).await.expect("attendance");
+    }
+    s.record_attendance(acts[0], &mark(p2[0], AttendanceStatus::Absent)).await.expect("attendance");
+    s.record_attendance(acts[1], &mark(p2[0], AttendanceStatus::Excused)).await.expect("attendance");
+    s.record_attendance(acts[3], &mark(p2[0], AttendanceStatus::Present)).await.expect("attendance");
+
+    let progress = s.p2k2_progress(cohort.id).await.expect("progress");
+    assert_eq!(progress.iter().map(|f| f.family_id).collect::<Vec<_>>(), vec![f1, f2]);
+    let counts = |i: usize| progress[i].modules.iter().map(|m| (m.attended, m.total)).collect::<Vec<_>>();
+    assert_eq!(counts(0), vec![(2, 4), (1, 3), (0, 3), (0, 2), (0, 2), (0, 2)]);
+    assert_eq!(counts(1), vec![(0, 4), (1, 3), (0, 3), (0, 2), (0, 2), (0, 2)]);
+    assert_eq!(s.p2k2_family_progress(f1).await.expect("family"), progress[0].modules);
+    let held = s.p2k2_held(cohort.id).await.expect("held");
+    assert_eq!(held.iter().map(|h| (h.activity_id, h.families_present)).collect::<Vec<_>>(), vec![
+        (acts[3], 2),
+        (acts[2], 1),
+        (acts[1], 1),
+        (acts[0], 1)
+    ]);
+    let free = s.p2k2_free_families(program, 10).await.expect("free");
+    assert!(free.is_empty(), "both families are in a cohort: {free:?}");
+    let free = s.p2k2_free_activities(program, 10).await.expect("free");
+    assert!(free.is_empty(), "every activity of the program is a session: {free:?}");
+    let e = s.p2k2_family_progress(999_999).await.expect_err("no family");
+    assert!(matches!(e, StoreError::NotFound { entity: "family" }), "{e:?}");
 }
