@@ -599,15 +599,15 @@ pub mod checks {
     pub use super::class::{class_assessments, class_default_instrument, class_instrument_versions};
     pub use super::dashboard::{dashboard_programs, dashboard_registry};
     pub use super::finding::findings_matrix;
-    pub use super::pkh_target::{
-        pkh_p2k2_catalogue, pkh_p2k2_progress, pkh_targeting_exclusion, pkh_targeting_inclusion, pkh_welfare_figures,
-    };
     pub use super::framework::{frameworks_added_as_data, frameworks_shipped};
     pub use super::mach::{
         machine_concurrent_bookings, machine_create_read_update, machine_loan_lifecycle, machine_loan_overlap,
         machine_maintenance_summary,
     };
     pub use super::pkh_family::{pkh_family_enrollment_and_facts, pkh_verify_ladder_and_freezing};
+    pub use super::pkh_target::{
+        pkh_p2k2_catalogue, pkh_p2k2_progress, pkh_targeting_exclusion, pkh_targeting_inclusion, pkh_welfare_figures,
+    };
     pub use super::regions::{
         regions_load_adds_renames_and_keeps, regions_load_refuses_a_bad_list_whole,
         regions_load_twice_changes_nothing_and_is_audited,

@@ -196,8 +196,8 @@ fn jenks_cuts(sorted: &[i64], k: usize) -> Vec<f64> {
     // cost[j][i]: best cost of the first i values in j+1 runs; from[j][i]: start of the last run.
     let mut cost = vec![vec![f64::INFINITY; n + 1]; k];
     let mut from = vec![vec![0usize; n + 1]; k];
-    for i in 1..=n {
-        cost[0][i] = ssd(0, i);
+    for (i, c) in cost[0].iter_mut().enumerate().skip(1) {
+        *c = ssd(0, i);
     }
     for j in 1..k {
         for i in (j + 1)..=n {
@@ -543,15 +543,16 @@ mod tests {
         let rules = PkhRules::default_for(2024);
         let ok = household(true, WelfareStage::PraSejahtera, Some(1), true);
         assert_eq!(inclusion(&ok, 900_000, &rules), None);
-        assert_eq!(inclusion(&household(false, WelfareStage::PraSejahtera, None, true), 1, &rules).unwrap(), vec![
-            Reason::NotInDtks
-        ]);
+        assert_eq!(
+            inclusion(&household(false, WelfareStage::PraSejahtera, None, true), 1, &rules).unwrap(),
+            vec![Reason::NotInDtks]
+        );
         assert_eq!(inclusion(&ok, 0, &rules).unwrap(), vec![Reason::NoComponent]);
         let rich = household(true, WelfareStage::Sejahtera3Plus, None, true);
-        assert_eq!(inclusion(&rich, 1, &rules).unwrap(), vec![Reason::WelfareAboveRange {
-            stage: WelfareStage::Sejahtera3Plus,
-            max: rules.max_welfare_stage
-        }]);
+        assert_eq!(
+            inclusion(&rich, 1, &rules).unwrap(),
+            vec![Reason::WelfareAboveRange { stage: WelfareStage::Sejahtera3Plus, max: rules.max_welfare_stage }]
+        );
         let decile = household(true, WelfareStage::PraSejahtera, Some(10), true);
         assert_eq!(inclusion(&decile, 1, &rules).unwrap(), vec![Reason::DecileOutOfRange { decile: 10 }]);
     }

@@ -91,7 +91,8 @@ fn cohort_row(r: &Row) -> StoreResult<Cohort> {
     })
 }
 
-const COHORT_SELECT: &str = "SELECT c.id, c.program_id, c.name, c.region, c.facilitator_id, c.version FROM p2k2_cohorts c";
+const COHORT_SELECT: &str =
+    "SELECT c.id, c.program_id, c.name, c.region, c.facilitator_id, c.version FROM p2k2_cohorts c";
 
 async fn get_cohort(c: &mut dyn Conn, id: Id) -> StoreResult<Cohort> {
     let mut sql = Sql::new(format!("{COHORT_SELECT} WHERE c.id = "));
@@ -100,9 +101,8 @@ async fn get_cohort(c: &mut dyn Conn, id: Id) -> StoreResult<Cohort> {
 }
 
 async fn catalogue(c: &mut dyn Conn) -> StoreResult<Vec<Module>> {
-    let mods = Sql::new(
-        "SELECT id, code, title, title_en, position, added_later FROM p2k2_modules ORDER BY position, id",
-    );
+    let mods =
+        Sql::new("SELECT id, code, title, title_en, position, added_later FROM p2k2_modules ORDER BY position, id");
     let mut out: Vec<Module> = Vec::new();
     for r in rows(c, &mods).await? {
         out.push(Module {
@@ -184,7 +184,8 @@ impl<B: Backend> P2k2Store for B {
                         message: format!("session code {} is taken", s.code),
                     });
                 }
-                let mut pos = Sql::new("SELECT COALESCE(MAX(position), 0) + 1 AS n FROM p2k2_sessions WHERE module_id = ");
+                let mut pos =
+                    Sql::new("SELECT COALESCE(MAX(position), 0) + 1 AS n FROM p2k2_sessions WHERE module_id = ");
                 pos.bind(s.module_id);
                 let position = first(c, &pos).await?.map(|r| r.int("n")).transpose()?.unwrap_or(1);
                 let mut ins =
@@ -201,14 +202,7 @@ impl<B: Backend> P2k2Store for B {
                     .await?
                     .ok_or_else(|| StoreError::Backend("insert returned nothing".into()))?
                     .int("id")?;
-                Ok(Session {
-                    id,
-                    module_id: s.module_id,
-                    code: s.code,
-                    title: s.title,
-                    title_en: s.title_en,
-                    position,
-                })
+                Ok(Session { id, module_id: s.module_id, code: s.code, title: s.title, title_en: s.title_en, position })
             })
         }))
         .await

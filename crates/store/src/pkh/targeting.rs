@@ -110,8 +110,9 @@ fn decile_of(r: &Row, col: &str) -> StoreResult<Option<u8>> {
 async fn registry_people(c: &mut dyn Conn, households: &[Id]) -> StoreResult<HashMap<Id, Vec<RegistryPerson>>> {
     let mut out: HashMap<Id, Vec<RegistryPerson>> = HashMap::new();
     for chunk in households.chunks(500) {
-        let mut sql =
-            Sql::new("SELECT p.id, p.household_id, p.birth_date, p.education, p.disability FROM people p WHERE p.household_id IN ");
+        let mut sql = Sql::new(
+            "SELECT p.id, p.household_id, p.birth_date, p.education, p.disability FROM people p WHERE p.household_id IN ",
+        );
         sql.list(chunk.iter().copied()).push(" ORDER BY p.household_id, p.id");
         for r in rows(c, &sql).await? {
             out.entry(r.int("household_id")?).or_default().push(RegistryPerson {
@@ -209,7 +210,8 @@ async fn errors(c: &mut dyn Conn, program_id: Id, village: Option<&str>, on: Dat
 
     // Inclusion: the program's families still in it.
     let mut cond = Sql::new("f.program_id = ");
-    cond.bind(program_id).push(" AND f.status <> 'terminated' AND f.household_id IN (SELECT h.id FROM households h WHERE ");
+    cond.bind(program_id)
+        .push(" AND f.status <> 'terminated' AND f.household_id IN (SELECT h.id FROM households h WHERE ");
     cond.append(&within).push(")");
     let families = load_families(c, &cond).await?;
     let mut hh = Sql::new(
@@ -248,8 +250,9 @@ async fn errors(c: &mut dyn Conn, program_id: Id, village: Option<&str>, on: Dat
     inc.sort_by(|a, b| (&a.village, a.household_id).cmp(&(&b.village, b.household_id)));
     out.sort_by(|a, b| (&a.village, a.household_id).cmp(&(&b.village, b.household_id)));
     out.extend(inc);
-    let names = names_of(c, out.iter().map(|e| e.village.clone()).collect::<std::collections::BTreeSet<_>>().into_iter())
-        .await?;
+    let names =
+        names_of(c, out.iter().map(|e| e.village.clone()).collect::<std::collections::BTreeSet<_>>().into_iter())
+            .await?;
     for e in &mut out {
         e.village_name = names.get(&e.village).cloned().unwrap_or_else(|| e.village.clone());
     }
@@ -324,7 +327,10 @@ impl<B: Backend> PkhTargetStore for B {
                         for (col, v) in STAGE_COLUMNS.iter().zip(f.counts) {
                             up.push(&format!("{col} = ")).bind(v).push(", ");
                         }
-                        up.push("source = ").bind(source).push(", version = version + 1 WHERE id = ").bind(r.int("id")?);
+                        up.push("source = ")
+                            .bind(source)
+                            .push(", version = version + 1 WHERE id = ")
+                            .bind(r.int("id")?);
                         exec(c, &up).await?;
                     } else {
                         let mut ins = Sql::new(

@@ -5,8 +5,8 @@
 use berdaya_domain::activity::{ActivityKind, AttendanceEntry, AttendanceStatus, NewActivity};
 use berdaya_domain::pkh::family::{NewFact, NewFamily};
 use berdaya_domain::pkh::p2k2::{NewCohort, NewSession};
-use berdaya_domain::pkh::{Component, FactKind, SchoolLevel};
 use berdaya_domain::pkh::targeting::{ErrorKind, Reason};
+use berdaya_domain::pkh::{Component, FactKind, SchoolLevel};
 
 use super::checks::program_draft;
 use super::*;
@@ -141,13 +141,15 @@ pub async fn pkh_targeting_exclusion(s: Arc<dyn Store>) {
     let first = &errors[0];
     assert_eq!(first.village, PILANG);
     assert_eq!(first.village_name, "Pilang");
-    assert_eq!(first.reasons, vec![Reason::PraSejahtera, Reason::HasComponents {
-        components: vec![Component::Sd],
-        annual: 900_000
-    }]);
+    assert_eq!(
+        first.reasons,
+        vec![Reason::PraSejahtera, Reason::HasComponents { components: vec![Component::Sd], annual: 900_000 }]
+    );
     assert!(errors[1].reasons.contains(&Reason::DisabilityToVerify));
     assert_eq!(errors[2].reasons[0], Reason::DecileInRange { decile: 1 });
-    assert!(matches!(&errors[2].reasons[1], Reason::HasComponents { components, .. } if components == &[Component::Lansia]));
+    assert!(
+        matches!(&errors[2].reasons[1], Reason::HasComponents { components, .. } if components == &[Component::Lansia])
+    );
     assert!(errors.iter().all(|e| e.kind == ErrorKind::Exclusion && e.family_id.is_none()));
 
     let village = s.targeting_errors(program.id, Some(KUTUKAN), on).await.expect("village");
@@ -283,16 +285,23 @@ pub async fn pkh_p2k2_progress(s: Arc<dyn Store>) {
     let f1 = s.enroll_pkh_family(program, &family(h1, None)).await.expect("enroll").id;
     let f2 = s.enroll_pkh_family(program, &family(h2, None)).await.expect("enroll").id;
     let f_other = s.enroll_pkh_family(other, &family(h3, None)).await.expect("enroll").id;
-    let cohort =
-        s.create_p2k2_cohort(&NewCohort::parse(program, "KPM Pilang 1", PILANG, None).expect("cohort")).await.expect("cohort");
-    let e = s.create_p2k2_cohort(&NewCohort::parse(program, "X", "33.99", None).expect("cohort")).await.expect_err("region");
+    let cohort = s
+        .create_p2k2_cohort(&NewCohort::parse(program, "KPM Pilang 1", PILANG, None).expect("cohort"))
+        .await
+        .expect("cohort");
+    let e = s
+        .create_p2k2_cohort(&NewCohort::parse(program, "X", "33.99", None).expect("cohort"))
+        .await
+        .expect_err("region");
     assert!(matches!(e, StoreError::Reference { field: "region", .. }), "{e:?}");
     assert_eq!(s.add_p2k2_families(cohort.id, &[f1, f2]).await.expect("families"), 2);
     assert_eq!(s.add_p2k2_families(cohort.id, &[f1]).await.expect("again"), 0, "already in it");
     let e = s.add_p2k2_families(cohort.id, &[f_other]).await.expect_err("other program");
     assert!(matches!(e, StoreError::Reference { field: "family_id", .. }), "{e:?}");
-    let second =
-        s.create_p2k2_cohort(&NewCohort::parse(program, "KPM Pilang 2", PILANG, None).expect("cohort")).await.expect("cohort");
+    let second = s
+        .create_p2k2_cohort(&NewCohort::parse(program, "KPM Pilang 2", PILANG, None).expect("cohort"))
+        .await
+        .expect("cohort");
     let e = s.add_p2k2_families(second.id, &[f1]).await.expect_err("two cohorts");
     assert!(matches!(e, StoreError::Duplicate { field: "family_id", .. }), "{e:?}");
     assert_eq!(s.p2k2_family_cohort(f1).await.expect("cohort").map(|c| c.id), Some(cohort.id));
@@ -315,7 +324,9 @@ pub async fn pkh_p2k2_progress(s: Arc<dyn Store>) {
         report: None,
     };
     let mut acts = Vec::new();
-    for (day, session) in [(1, &cat[0].sessions[0]), (8, &cat[0].sessions[1]), (15, &cat[0].sessions[0]), (22, &cat[1].sessions[0])] {
+    for (day, session) in
+        [(1, &cat[0].sessions[0]), (8, &cat[0].sessions[1]), (15, &cat[0].sessions[0]), (22, &cat[1].sessions[0])]
+    {
         let a = s.create_activity(&activity(program, day)).await.expect("activity");
         s.link_p2k2_session(a.id, session.id, cohort.id).await.expect("link");
         acts.push(a.id);
@@ -344,12 +355,10 @@ pub async fn pkh_p2k2_progress(s: Arc<dyn Store>) {
     assert_eq!(counts(1), vec![(0, 4), (1, 3), (0, 3), (0, 2), (0, 2), (0, 2)]);
     assert_eq!(s.p2k2_family_progress(f1).await.expect("family"), progress[0].modules);
     let held = s.p2k2_held(cohort.id).await.expect("held");
-    assert_eq!(held.iter().map(|h| (h.activity_id, h.families_present)).collect::<Vec<_>>(), vec![
-        (acts[3], 2),
-        (acts[2], 1),
-        (acts[1], 1),
-        (acts[0], 1)
-    ]);
+    assert_eq!(
+        held.iter().map(|h| (h.activity_id, h.families_present)).collect::<Vec<_>>(),
+        vec![(acts[3], 2), (acts[2], 1), (acts[1], 1), (acts[0], 1)]
+    );
     let free = s.p2k2_free_families(program, 10).await.expect("free");
     assert!(free.is_empty(), "both families are in a cohort: {free:?}");
     let free = s.p2k2_free_activities(program, 10).await.expect("free");

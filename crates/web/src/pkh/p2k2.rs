@@ -92,7 +92,13 @@ impl From<Module> for ModuleDto {
             sessions: m
                 .sessions
                 .into_iter()
-                .map(|s| SessionDto { id: s.id, code: s.code, title: s.title, title_en: s.title_en, position: s.position })
+                .map(|s| SessionDto {
+                    id: s.id,
+                    code: s.code,
+                    title: s.title,
+                    title_en: s.title_en,
+                    position: s.position,
+                })
                 .collect(),
         }
     }
@@ -213,7 +219,12 @@ async fn family_refs(state: &AppState, auth: &Auth, program: &Program, ids: &[Id
     Ok(())
 }
 
-async fn cohort_from(state: &AppState, auth: &Auth, program: &Program, input: &CohortInput) -> Result<NewCohort, Error> {
+async fn cohort_from(
+    state: &AppState,
+    auth: &Auth,
+    program: &Program,
+    input: &CohortInput,
+) -> Result<NewCohort, Error> {
     let mut new = NewCohort::parse(program.id, &input.name, &input.region, input.facilitator_id)?;
     let code = RegionCode::parse(&new.region).map_err(|e| Error::unprocessable("region", e))?;
     auth.region_ref(state.store(), "region", &code).await?;
@@ -287,7 +298,11 @@ async fn visible_cohorts(
 #[utoipa::path(get, path = "/api/v1/programs/{id}/pkh/p2k2/cohorts", tag = "pkh",
     params(("id" = i64, Path, description = "Program id")),
     responses((status = 200, body = [CohortDto]), (status = 404, body = ErrorBody)))]
-pub async fn cohorts_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<Vec<CohortDto>>, Error> {
+pub async fn cohorts_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Json<Vec<CohortDto>>, Error> {
     let p = readable_program(&state, &auth, id).await?;
     Ok(Json(visible_cohorts(&state, &auth, p.id).await?.iter().map(cohort_dto).collect()))
 }
@@ -407,12 +422,17 @@ async fn program_view(
     let mut breadcrumbs = crumbs(lang, "nav.programs", "/programs");
     breadcrumbs.push(Link::new(p.name.clone(), format!("/programs/{}", p.id)));
     let en = lang.code() == "en";
-    let title = |id: &str, en_title: &str| if en && !en_title.is_empty() { en_title.to_string() } else { id.to_string() };
+    let title =
+        |id: &str, en_title: &str| if en && !en_title.is_empty() { en_title.to_string() } else { id.to_string() };
     let mut sections = vec![Section {
         id: "catalogue".into(),
         title: t.t("pkh_p2k2.catalogue").into(),
         table: Some(Table {
-            headers: vec![t.t("pkh_p2k2.module").into(), t.t("pkh_p2k2.sessions").into(), t.t("pkh_p2k2.session_list").into()],
+            headers: vec![
+                t.t("pkh_p2k2.module").into(),
+                t.t("pkh_p2k2.sessions").into(),
+                t.t("pkh_p2k2.session_list").into(),
+            ],
             rows: catalogue
                 .iter()
                 .map(|m| {
@@ -452,7 +472,10 @@ async fn program_view(
                 .iter()
                 .map(|c| {
                     vec![
-                        Cell::link(c.cohort.name.clone(), format!("/programs/{}/pkh/p2k2/cohorts/{}", p.id, c.cohort.id)),
+                        Cell::link(
+                            c.cohort.name.clone(),
+                            format!("/programs/{}/pkh/p2k2/cohorts/{}", p.id, c.cohort.id),
+                        ),
                         Cell::text(c.region_name.clone()),
                         Cell::text(c.families.to_string()),
                         Cell::text(c.sessions_held.to_string()),
@@ -511,7 +534,11 @@ async fn program_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Resul
     Ok(render(&go.await.map_err(|e| e.page(lang))?))
 }
 
-async fn create_cohort_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
+async fn create_cohort_page(
+    Cx { state, lang, auth }: Cx,
+    IdPath(id): IdPath,
+    form: FormData,
+) -> Result<Response, Error> {
     let p = readable_program(&state, &auth, id).await.map_err(|e| e.page(lang))?;
     if !manages(&auth, &p) {
         return Err(forbidden().page(lang));
@@ -637,12 +664,21 @@ async fn cohort_view(
                     "activity_id",
                     t.t("pkh_p2k2.activity"),
                     &get("link", "activity_id"),
-                    activities.into_iter().map(|(id, d, title)| (id.to_string(), format!("{} {title}", iso(d)))).collect(),
+                    activities
+                        .into_iter()
+                        .map(|(id, d, title)| (id.to_string(), format!("{} {title}", iso(d))))
+                        .collect(),
                     Some(t.t("pkh_p2k2.pick")),
                 )
                 .required(),
-                Field::select("session_id", t.t("pkh_p2k2.session"), &get("link", "session_id"), sessions, Some(t.t("pkh_p2k2.pick")))
-                    .required(),
+                Field::select(
+                    "session_id",
+                    t.t("pkh_p2k2.session"),
+                    &get("link", "session_id"),
+                    sessions,
+                    Some(t.t("pkh_p2k2.pick")),
+                )
+                .required(),
             ],
         ));
         let free = store.p2k2_free_families(p.id, 200).await?;
@@ -696,13 +732,7 @@ async fn cohort_page(Cx { state, lang, auth }: Cx, IdsPath(program, cohort): Ids
     Ok(render(&go.await.map_err(|e| e.page(lang))?))
 }
 
-async fn cohort_write(
-    cx: Cx,
-    program: Id,
-    cohort: Id,
-    which: &'static str,
-    form: FormData,
-) -> Result<Response, Error> {
+async fn cohort_write(cx: Cx, program: Id, cohort: Id, which: &'static str, form: FormData) -> Result<Response, Error> {
     let Cx { state, lang, auth } = cx;
     let (c, p) = path_cohort(&state, &auth, program, cohort).await.map_err(|e| e.page(lang))?;
     if !manages(&auth, &p) {
@@ -726,7 +756,8 @@ async fn cohort_write(
         Ok(()) => Ok(Redirect::to(&format!("/programs/{program}/pkh/p2k2/cohorts/{cohort}")).into_response()),
         Err(err) if err.status().is_server_error() => Err(err.page(lang)),
         Err(err) => {
-            let mut view = cohort_view(&state, &auth, lang, &c, &p, Some((which, &form))).await.map_err(|e| e.page(lang))?;
+            let mut view =
+                cohort_view(&state, &auth, lang, &c, &p, Some((which, &form))).await.map_err(|e| e.page(lang))?;
             let id = if which == "families" { "add" } else { "held" };
             let mut status = err.status();
             if let Some(f) = view.sections.iter_mut().find(|s| s.id == id).and_then(|s| s.form.as_mut()) {

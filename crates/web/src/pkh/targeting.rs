@@ -361,12 +361,8 @@ pub async fn welfare_import(
     let villages = state.store().registry_welfare(code.as_str()).await?;
     let figures = read_figures(&body, &villages)?;
     state.store().set_welfare_figures(year, &figures).await?;
-    let params = WelfareParams {
-        year: Some(year.to_string()),
-        source: Some("official".into()),
-        method: None,
-        bands: None,
-    };
+    let params =
+        WelfareParams { year: Some(year.to_string()), source: Some("official".into()), method: None, bands: None };
     Ok(Json(build_welfare(&state, &d, &params).await?))
 }
 
@@ -401,20 +397,27 @@ async fn welfare_view(
     if let Some(c) = &dto.cited {
         facts.push((t.t("pkh_target.cited").to_string(), Cell::text(c.clone())));
     }
-    let actions = vec![
-        Link::new(t.t("pkh_target.xlsx"), format!("{base}.xlsx?{}", welfare_query(&dto, &dto.source, &dto.method, k))),
-    ];
+    let actions = vec![Link::new(
+        t.t("pkh_target.xlsx"),
+        format!("{base}.xlsx?{}", welfare_query(&dto, &dto.source, &dto.method, k)),
+    )];
     let mut sections = Vec::new();
     // Choices: source, method, bands, year.
     let mut choose = Vec::new();
     for s in WelfareSource::ALL {
         if s.code() != dto.source {
-            choose.push(Link::new(s.label(lang.code()), format!("{base}?{}", welfare_query(&dto, s.code(), &dto.method, k))));
+            choose.push(Link::new(
+                s.label(lang.code()),
+                format!("{base}?{}", welfare_query(&dto, s.code(), &dto.method, k)),
+            ));
         }
     }
     for m in BandMethod::ALL {
         if m.code() != dto.method {
-            choose.push(Link::new(m.label(lang.code()), format!("{base}?{}", welfare_query(&dto, &dto.source, m.code(), k))));
+            choose.push(Link::new(
+                m.label(lang.code()),
+                format!("{base}?{}", welfare_query(&dto, &dto.source, m.code(), k)),
+            ));
         }
     }
     for n in MIN_BANDS..=MAX_BANDS {
@@ -427,10 +430,18 @@ async fn welfare_view(
     }
     for y in &dto.years {
         if *y != dto.year {
-            choose.push(Link::new(y.to_string(), format!("{base}?year={y}&source=official&method={}&bands={k}", dto.method)));
+            choose.push(Link::new(
+                y.to_string(),
+                format!("{base}?year={y}&source=official&method={}&bands={k}", dto.method),
+            ));
         }
     }
-    sections.push(Section { id: "choose".into(), title: t.t("pkh_target.choose").into(), links: choose, ..Default::default() });
+    sections.push(Section {
+        id: "choose".into(),
+        title: t.t("pkh_target.choose").into(),
+        links: choose,
+        ..Default::default()
+    });
     let mut headers = vec![t.t("pkh_target.no").to_string(), t.t("pkh_target.village").to_string()];
     headers.extend(STAGES.iter().map(|s| s.label(lang.code()).to_string()));
     headers.extend([t.t("pkh_target.total").into(), t.t("pkh_target.rank").into(), t.t("pkh_target.band").into()]);
@@ -491,7 +502,11 @@ async fn welfare_view(
                         Cell::text(format!("{:.0}–{:.0}", b.lower, b.upper)),
                         Cell::text(b.villages.len().to_string()),
                         Cell::text(
-                            b.villages.iter().map(|v| names.get(v.as_str()).copied().unwrap_or(v)).collect::<Vec<_>>().join(", "),
+                            b.villages
+                                .iter()
+                                .map(|v| names.get(v.as_str()).copied().unwrap_or(v))
+                                .collect::<Vec<_>>()
+                                .join(", "),
                         ),
                     ]
                 })
@@ -569,7 +584,11 @@ fn figure_from(form: &FormData) -> Result<(i32, NewWelfareFigure), Error> {
     Ok((year, NewWelfareFigure { region: region.trim().to_string(), counts, source }))
 }
 
-async fn welfare_entry_page(Cx { state, lang, auth }: Cx, CodePath(code): CodePath, form: FormData) -> Result<Response, Error> {
+async fn welfare_entry_page(
+    Cx { state, lang, auth }: Cx,
+    CodePath(code): CodePath,
+    form: FormData,
+) -> Result<Response, Error> {
     let d = district(&state, &auth, &code).await.map_err(|e| e.page(lang))?;
     if !may_enter(&auth, &code) {
         return Err(crate::access::guard::forbidden().page(lang));
@@ -588,7 +607,8 @@ async fn welfare_entry_page(Cx { state, lang, auth }: Cx, CodePath(code): CodePa
         Err(err) if err.status().is_server_error() => Err(err.page(lang)),
         Err(err) => {
             let params = WelfareParams::default();
-            let mut view = welfare_view(&state, &auth, lang, &d, &params, Some(&form)).await.map_err(|e| e.page(lang))?;
+            let mut view =
+                welfare_view(&state, &auth, lang, &d, &params, Some(&form)).await.map_err(|e| e.page(lang))?;
             let mut status = err.status();
             if let Some(f) = view.sections.iter_mut().find(|s| s.id == "entry").and_then(|s| s.form.as_mut()) {
                 status = f.show_error(lang.tr(), &err);
@@ -655,7 +675,11 @@ async fn welfare_xlsx(
                 .collect(),
         };
         let body = write_tables(&[table, bands]).map_err(|e| {
-            Error::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("cannot write the workbook: {e}"))
+            Error::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                format!("cannot write the workbook: {e}"),
+            )
         })?;
         Ok::<_, Error>(crate::dashboard::xlsx_response(
             &format!("berdaya-kesejahteraan-{}-{}.xlsx", dto.district, dto.year),
@@ -1013,13 +1037,19 @@ async fn targeting_xlsx(
                         TableCell::Text(e.village_name.clone()),
                         TableCell::Count(e.household_id.max(0) as u64),
                         TableCell::Text(e.address.clone()),
-                        TableCell::Text(e.reasons.iter().map(|x| x.describe(lang.code())).collect::<Vec<_>>().join("; ")),
+                        TableCell::Text(
+                            e.reasons.iter().map(|x| x.describe(lang.code())).collect::<Vec<_>>().join("; "),
+                        ),
                     ]
                 })
                 .collect(),
         };
         let body = write_tables(&[counts, list]).map_err(|e| {
-            Error::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("cannot write the workbook: {e}"))
+            Error::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                format!("cannot write the workbook: {e}"),
+            )
         })?;
         Ok::<_, Error>(crate::dashboard::xlsx_response(&format!("berdaya-pkh-sasaran-{id}.xlsx"), body))
     };
