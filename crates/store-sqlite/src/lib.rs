@@ -38,6 +38,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0014_pkh_grievances", include_str!("../migrations/0014_pkh_grievances.sql")),
     ("0015_pkh_school", include_str!("../migrations/0015_pkh_school.sql")),
     ("0016_pkh_payments", include_str!("../migrations/0016_pkh_payments.sql")),
+    ("0017_pkh_targeting", include_str!("../migrations/0017_pkh_targeting.sql")),
 ];
 
 /// The SQLite store.

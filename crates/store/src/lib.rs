@@ -36,6 +36,8 @@ pub use import::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSourc
 pub use pkh::caseload::PkhCaseloadStore;
 pub use pkh::family::PkhFamilyStore;
 pub use pkh::payment::PkhPayStore;
+pub use pkh::p2k2::P2k2Store;
+pub use pkh::targeting::PkhTargetStore;
 pub use pkh::verify::PkhVerifyStore;
 pub use regions::{ListedRegion, RegionLoad};
 pub use registry::*;
@@ -163,6 +165,8 @@ pub trait Store:
     + pkh::caseload::PkhCaseloadStore
     + pkh::family::PkhFamilyStore
     + pkh::verify::PkhVerifyStore
+    + pkh::targeting::PkhTargetStore
+    + pkh::p2k2::P2k2Store
     + Send
     + Sync
     + 'static

@@ -182,6 +182,11 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("pkh_rules_per_year", |s| Box::pin(checks::pkh_rules_per_year(s))),
     ("pkh_grievance_records_and_decisions", |s| Box::pin(checks::pkh_grievance_records_and_decisions(s))),
     ("pkh_grievance_appeal_reinstates", |s| Box::pin(checks::pkh_grievance_appeal_reinstates(s))),
+    ("pkh_welfare_figures", |s| Box::pin(checks::pkh_welfare_figures(s))),
+    ("pkh_targeting_exclusion", |s| Box::pin(checks::pkh_targeting_exclusion(s))),
+    ("pkh_p2k2_catalogue", |s| Box::pin(checks::pkh_p2k2_catalogue(s))),
+    ("pkh_targeting_inclusion", |s| Box::pin(checks::pkh_targeting_inclusion(s))),
+    ("pkh_p2k2_progress", |s| Box::pin(checks::pkh_p2k2_progress(s))),
     ("activity_create_read_update", |s| Box::pin(checks::activity_create_read_update(s))),
     ("activity_attendance", |s| Box::pin(checks::activity_attendance(s))),
     ("activity_search_calendar", |s| Box::pin(checks::activity_search_calendar(s))),
@@ -285,6 +290,11 @@ macro_rules! store_conformance {
             pkh_rules_per_year
             pkh_grievance_records_and_decisions
             pkh_grievance_appeal_reinstates
+            pkh_welfare_figures
+            pkh_targeting_exclusion
+            pkh_p2k2_catalogue
+            pkh_targeting_inclusion
+            pkh_p2k2_progress
             activity_create_read_update
             activity_attendance
             activity_search_calendar
@@ -586,6 +596,7 @@ mod mach;
 mod pkh_family;
 mod pkh_rules;
 mod pkh_pay;
+mod pkh_target;
 mod regions;
 
 /// The conformance checks, one function each; see the module documentation.
@@ -614,6 +625,8 @@ pub mod checks {
         pkh_grievance_appeal_reinstates, pkh_grievance_records_and_decisions, pkh_rules_per_year,
     };
     pub use super::pkh_pay::{pkh_caseload_report, pkh_pay_freeze, pkh_pay_list_eligibility, pkh_pay_results};
+    pub use super::pkh_target::{
+        pkh_p2k2_catalogue, pkh_p2k2_progress, pkh_targeting_exclusion, pkh_targeting_inclusion, pkh_welfare_figures,
     pub use super::regions::{
         regions_load_adds_renames_and_keeps, regions_load_refuses_a_bad_list_whole,
         regions_load_twice_changes_nothing_and_is_audited,

@@ -804,8 +804,9 @@ backend_tests! {
             let exempt = NO_REFERENCES.iter().any(|(m, r, _)| *m == method && *r == path)
                 || crate::mach::PROBED_HERE.iter().any(|(m, r)| *m == method && *r == path)
                 || crate::aid::PROBED_HERE.iter().any(|(m, r)| *m == method && *r == path)
-                || crate::pkh_rules::PROBED_HERE.iter().any(|(m, r)| *m == method && *r == path);
-                || crate::pkh_pay::PROBED_HERE.iter().any(|(m, r)| *m == method && *r == path);
+                || crate::pkh_rules::PROBED_HERE.iter().any(|(m, r)| *m == method && *r == path)
+                || crate::pkh_pay::PROBED_HERE.iter().any(|(m, r)| *m == method && *r == path)
+                || crate::pkh_target::PROBED_HERE.iter().any(|(m, r)| *m == method && *r == path);
             if !probed && !exempt {
                 uncovered.push(format!("{} {path}", method.to_uppercase()));
             }
