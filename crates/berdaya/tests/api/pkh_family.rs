@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::access::world;
 use crate::backend_tests;
-use crate::helpers::{TestApp, csrf_in};
+use crate::helpers::csrf_in;
 
 const MISSING: Id = 987_654;
 
