@@ -100,7 +100,7 @@ fn kk_of(i: usize) -> anyhow::Result<Kk> {
 /// The four people of household `i`: (name, sex, birth, relation).
 fn people_of(i: usize) -> [(String, Sex, Date, Relation); 4] {
     let shift = Duration::days((i / 9000) as i64);
-    let head_birth = if i % 10 == 0 { date!(1950 - 01 - 01) } else { date!(1980 - 01 - 01) };
+    let head_birth = if i.is_multiple_of(10) { date!(1950 - 01 - 01) } else { date!(1980 - 01 - 01) };
     [
         (format!("Kepala {i}"), Sex::Male, head_birth + shift, Relation::Head),
         (format!("Ibu {i}"), Sex::Female, date!(1983 - 01 - 01) + shift, Relation::Spouse),

@@ -103,7 +103,7 @@ async fn assign(
         let Some(h) = *h else {
             return Err(Error::unprocessable("household_ids", "must be household ids"));
         };
-        auth.readable_household(&*store, h).await.map_err(|_| missing_reference("household_ids", "household", h))?;
+        auth.readable_household(store, h).await.map_err(|_| missing_reference("household_ids", "household", h))?;
         ids.push(h);
     }
     let families = store.pkh_families_of_households(program.id, &ids).await?;
