@@ -24,6 +24,7 @@ use time::macros::date;
 
 use super::places;
 
+mod target;
 mod verify;
 
 /// The PKH world as stored, for the parts' loaders.
@@ -183,10 +184,11 @@ pub(super) async fn load(store: &dyn Store) -> anyhow::Result<Pkh> {
 
     let periods = verify::load(store, program.id, &families, &facts_of, &rules).await?;
     // pay::load(store, &pkh).await?;
-    // target::load(store, &pkh).await?;
     // grievance::load(store, &pkh).await?;
     let new_enrollments = (families.len() - in_program) as u64;
-    Ok(Pkh { program: program.id, facilitator, families, periods, new_enrollments })
+    let pkh = Pkh { program: program.id, facilitator, families, periods, new_enrollments };
+    target::load(store, &pkh).await?;
+    Ok(pkh)
 }
 
 /// The school facts of a member from their age: SD from the July they are 7 for six years,
