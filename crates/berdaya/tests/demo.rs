@@ -167,6 +167,15 @@ async fn demo_loads_into_a_fresh_sqlite_store() {
     let moves: Vec<_> = story.iter().rev().map(|x| x.change.to).collect();
     assert_eq!(moves, [EnrollmentStatus::Candidate, EnrollmentStatus::Enrolled, EnrollmentStatus::Suspended]);
     assert!(story[0].change.reason.as_deref().is_some_and(|r| r.contains("P2K2")), "the suspension says why");
+    // Seed 002 Table 1 as official figures; the P2K2 cohort's two years of sessions.
+    let table = store.welfare_figures("33.16.02", 2020).await.expect("Table 1");
+    assert_eq!(table.len(), 18);
+    assert_eq!(table.iter().map(|r| r.row.total()).sum::<i64>(), 25_937);
+    let cohorts = store.p2k2_cohorts(pkh.program.id).await.expect("cohorts");
+    assert_eq!(cohorts.len(), 1);
+    assert_eq!((cohorts[0].families, cohorts[0].sessions_held), (25, 24));
+    let progress = store.p2k2_progress(cohorts[0].cohort.id).await.expect("progress");
+    assert!(progress.iter().all(|f| f.modules.iter().map(|m| m.attended).sum::<usize>() > 8), "most sessions attended");
 
     // Loading twice is refused, clearly, and changes nothing.
     let err = demo::load(store.as_ref()).await.expect_err("a second load must be refused");

@@ -26,6 +26,7 @@ use super::places;
 
 mod grievance;
 mod pay;
+mod target;
 mod verify;
 
 /// The PKH world as stored, for the parts' loaders.
@@ -188,7 +189,7 @@ pub(super) async fn load(store: &dyn Store) -> anyhow::Result<Pkh> {
     let pkh = Pkh { program: program.id, facilitator, families, periods, new_enrollments };
     pay::load(store, &pkh).await?;
     grievance::load(store, &pkh).await?;
-    // target::load(store, &pkh).await?;
+    target::load(store, &pkh).await?;
     Ok(pkh)
 }
 
