@@ -10,7 +10,6 @@
 //! assigned). Out of scope reads as missing.
 
 use axum::extract::Query as UriQuery;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
