@@ -26,7 +26,7 @@ fn misses(i: usize, q: usize) -> bool {
         5 => q == 2 || q == 3,
         7 => (1..=3).contains(&q),
         9 | 11 => q == 6,
-        _ => i > 12 && (i * 7 + q * 3) % 41 == 0,
+        _ => i > 12 && (i * 7 + q * 3).is_multiple_of(41),
     }
 }
 
