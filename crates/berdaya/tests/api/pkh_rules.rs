@@ -170,7 +170,7 @@ backend_tests! {
         assert_eq!(got["rules"]["components"][2], json!({"component": "sd", "annual": 950000}));
         // Copy to the next year.
         let res = officer.post(url(&format!("/programs/{}/pkh/rules/copy", w.prog_blora)))
-            .form(&[("_csrf", csrf.as_str()), ("year", "2025")]).send().await.expect("copy");
+            .form(&[("_csrf", csrf.as_str()), ("year", "2025"), ("to_year", "2026")]).send().await.expect("copy");
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
         let next = get_json(officer, url(&format!("/api/v1/programs/{}/pkh/rules/2026", w.prog_blora))).await.1;
         assert_eq!((next["stored"].clone(), next["rules"]["caseload_warning"].clone()), (json!(true), json!(300)));

@@ -242,12 +242,9 @@ fn query_of(auth: &Auth, p: &GrievanceParams) -> Result<Option<Query>, Error> {
         None => 1,
     };
     q.page = PageRequest { page, per_page: 50 };
-    match p.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => {
-            GrievanceStatus::parse(s).map_err(|m| Error::bad_request("status", m))?;
-            q.filters.push(("status".into(), s.to_string()));
-        }
-        None => {}
+    if let Some(s) = p.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        GrievanceStatus::parse(s).map_err(|m| Error::bad_request("status", m))?;
+        q.filters.push(("status".into(), s.to_string()));
     }
     if let Some(k) = p.kind.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         GrievanceKind::parse(k).map_err(|m| Error::bad_request("kind", m))?;

@@ -405,7 +405,7 @@ fn rules_sections(lang: Lang, r: &PkhRules) -> Vec<Section> {
 
 /// Which form to show filled with what the user sent, after an error.
 enum Sent {
-    Edit(RulesForm),
+    Edit(Box<RulesForm>),
     Upload(String),
 }
 
@@ -443,7 +443,7 @@ async fn rules_view(
         .insert(0, Section { id: "years".into(), title: t.t("pkh_rules.years").into(), links, ..Default::default() });
     if manages(auth, program) {
         let edit = match sent {
-            Some(Sent::Edit(f)) => f.clone(),
+            Some(Sent::Edit(f)) => (**f).clone(),
             _ => RulesForm::of(&y.rules),
         };
         sections.push(Section {
@@ -514,6 +514,7 @@ async fn managed(state: &AppState, auth: &Auth, lang: Lang, id: Id, form: &FormD
 }
 
 /// Re-shows the rules page with `err` beside the form `form_id`.
+#[allow(clippy::too_many_arguments)]
 async fn with_error(
     state: &AppState,
     auth: &Auth,
@@ -545,7 +546,7 @@ async fn edit_rules_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form:
     };
     match saved {
         Ok(_) => Ok(Redirect::to(&format!("/programs/{id}/pkh/rules?year={year}")).into_response()),
-        Err(err) => with_error(&state, &auth, lang, &program, year, Sent::Edit(sent), "edit", err).await,
+        Err(err) => with_error(&state, &auth, lang, &program, year, Sent::Edit(Box::new(sent)), "edit", err).await,
     }
 }
 
@@ -592,7 +593,8 @@ async fn copy_rules_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form:
         Ok(next) => Ok(Redirect::to(&format!("/programs/{id}/pkh/rules?year={next}")).into_response()),
         Err(e) => {
             let now = store.pkh_rules(id, year).await.map_err(|e| Error::from(e).page(lang))?;
-            with_error(&state, &auth, lang, &program, year, Sent::Edit(RulesForm::of(&now.rules)), "copy", e).await
+            with_error(&state, &auth, lang, &program, year, Sent::Edit(Box::new(RulesForm::of(&now.rules))), "copy", e)
+                .await
         }
     }
 }
