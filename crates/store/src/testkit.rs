@@ -594,8 +594,8 @@ mod finding;
 mod framework;
 mod mach;
 mod pkh_family;
-mod pkh_rules;
 mod pkh_pay;
+mod pkh_rules;
 mod pkh_target;
 mod regions;
 
@@ -621,10 +621,10 @@ pub mod checks {
         machine_maintenance_summary,
     };
     pub use super::pkh_family::{pkh_family_enrollment_and_facts, pkh_verify_ladder_and_freezing};
+    pub use super::pkh_pay::{pkh_caseload_report, pkh_pay_freeze, pkh_pay_list_eligibility, pkh_pay_results};
     pub use super::pkh_rules::{
         pkh_grievance_appeal_reinstates, pkh_grievance_records_and_decisions, pkh_rules_per_year,
     };
-    pub use super::pkh_pay::{pkh_caseload_report, pkh_pay_freeze, pkh_pay_list_eligibility, pkh_pay_results};
     pub use super::pkh_target::{
         pkh_p2k2_catalogue, pkh_p2k2_progress, pkh_targeting_exclusion, pkh_targeting_inclusion, pkh_welfare_figures,
     };
