@@ -939,15 +939,8 @@ async fn family_view(
 
 /// Whole rupiah with thousands dots: `Rp 1.500.000`.
 pub(crate) fn rupiah(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(ch);
-    }
-    format!("{}Rp {out}", if n < 0 { "-" } else { "" })
+    let grouped = berdaya_domain::agriculture::aid::thousands(n);
+    format!("{}Rp {}", if n < 0 { "-" } else { "" }, grouped.trim_start_matches('-'))
 }
 
 async fn family_page(

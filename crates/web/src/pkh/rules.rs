@@ -174,10 +174,6 @@ fn page(lang: Lang, title: String, program: &Program, sections: Vec<Section>) ->
     }
 }
 
-fn rp(n: i64) -> String {
-    format!("Rp {}", thousands(n))
-}
-
 /// The edit form's values: one text per field.
 #[derive(Debug, Clone, Default)]
 struct RulesForm {
@@ -330,7 +326,7 @@ fn rules_sections(lang: Lang, r: &PkhRules) -> Vec<Section> {
                 let stages: Vec<String> = r.split(c.annual).into_iter().map(thousands).collect();
                 vec![
                     Cell::text(c.component.label(lang.code())),
-                    Cell::text(rp(c.annual)),
+                    Cell::text(super::families::rupiah(c.annual)),
                     Cell::text(stages.join(" / ")),
                 ]
             })
@@ -676,7 +672,7 @@ async fn simulate_view(
                         rows.push(vec![
                             Cell::text(s.person(line.person)),
                             Cell::text(line.component.label(lang.code())),
-                            Cell::text(rp(line.annual)),
+                            Cell::text(super::families::rupiah(line.annual)),
                             Cell::text(line.basis.describe(lang.code())),
                             Cell::text(outcome),
                         ]);
@@ -694,7 +690,7 @@ async fn simulate_view(
                     rows.push(vec![
                         Cell::text(t.t("pkh_rules.total")),
                         Cell::text(""),
-                        Cell::text(rp(s.benefit.annual)),
+                        Cell::text(super::families::rupiah(s.benefit.annual)),
                         Cell::text(format!("{}: {}", t.t("pkh_rules.per_stage"), stages.join(" / "))),
                         Cell::text(""),
                     ]);
