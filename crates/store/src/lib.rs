@@ -37,6 +37,7 @@ pub use pkh::caseload::PkhCaseloadStore;
 pub use pkh::family::PkhFamilyStore;
 pub use pkh::p2k2::P2k2Store;
 pub use pkh::payment::PkhPayStore;
+pub use pkh::school::PkhSchoolStore;
 pub use pkh::targeting::PkhTargetStore;
 pub use pkh::verify::PkhVerifyStore;
 pub use regions::{ListedRegion, RegionLoad};
@@ -164,6 +165,7 @@ pub trait Store:
     + pkh::payment::PkhPayStore
     + pkh::caseload::PkhCaseloadStore
     + pkh::family::PkhFamilyStore
+    + pkh::school::PkhSchoolStore
     + pkh::verify::PkhVerifyStore
     + pkh::targeting::PkhTargetStore
     + pkh::p2k2::P2k2Store

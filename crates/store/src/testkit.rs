@@ -179,6 +179,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("pkh_caseload_report", |s| Box::pin(checks::pkh_caseload_report(s))),
     ("pkh_family_enrollment_and_facts", |s| Box::pin(checks::pkh_family_enrollment_and_facts(s))),
     ("pkh_verify_ladder_and_freezing", |s| Box::pin(checks::pkh_verify_ladder_and_freezing(s))),
+    ("pkh_school_attendance_import", |s| Box::pin(checks::pkh_school_attendance_import(s))),
     ("pkh_rules_per_year", |s| Box::pin(checks::pkh_rules_per_year(s))),
     ("pkh_grievance_records_and_decisions", |s| Box::pin(checks::pkh_grievance_records_and_decisions(s))),
     ("pkh_grievance_appeal_reinstates", |s| Box::pin(checks::pkh_grievance_appeal_reinstates(s))),
@@ -287,6 +288,7 @@ macro_rules! store_conformance {
             pkh_caseload_report
             pkh_family_enrollment_and_facts
             pkh_verify_ladder_and_freezing
+            pkh_school_attendance_import
             pkh_rules_per_year
             pkh_grievance_records_and_decisions
             pkh_grievance_appeal_reinstates
@@ -620,7 +622,9 @@ pub mod checks {
         machine_concurrent_bookings, machine_create_read_update, machine_loan_lifecycle, machine_loan_overlap,
         machine_maintenance_summary,
     };
-    pub use super::pkh_family::{pkh_family_enrollment_and_facts, pkh_verify_ladder_and_freezing};
+    pub use super::pkh_family::{
+        pkh_family_enrollment_and_facts, pkh_school_attendance_import, pkh_verify_ladder_and_freezing,
+    };
     pub use super::pkh_pay::{pkh_caseload_report, pkh_pay_freeze, pkh_pay_list_eligibility, pkh_pay_results};
     pub use super::pkh_rules::{
         pkh_grievance_appeal_reinstates, pkh_grievance_records_and_decisions, pkh_rules_per_year,

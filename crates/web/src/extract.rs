@@ -424,3 +424,89 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
 fn short(s: &str) -> String {
     berdaya_domain::registry::text::shorten(s)
 }
+
+/// The largest file a form upload may carry (an education form, a bank's results, a rules
+/// document), in MB.
+pub const UPLOAD_LIMIT_MB: usize = 10;
+/// [`UPLOAD_LIMIT_MB`] in bytes.
+pub const UPLOAD_LIMIT: usize = UPLOAD_LIMIT_MB << 20;
+/// The body limit of a route taking an [`Upload`]: the file and the form around it.
+pub const UPLOAD_BODY_LIMIT: usize = UPLOAD_LIMIT + (64 << 10);
+
+/// A submitted HTML form with one file (`multipart/form-data`): the text fields, and the
+/// `file` field's name and bytes, read as they arrive and refused past [`UPLOAD_LIMIT`] (a
+/// 422 on `file` stating the limit). Text fields are limited to 64 KB each.
+#[derive(Debug, Clone, Default)]
+pub struct Upload {
+    pub form: FormData,
+    /// The file's name as the browser gave it, and its bytes; `None` when no file was chosen.
+    pub file: Option<(String, Vec<u8>)>,
+}
+
+impl Upload {
+    /// The file's bytes, or a 422 on `file` when none was chosen.
+    pub fn bytes(&self) -> Result<&[u8], Error> {
+        match &self.file {
+            Some((_, b)) if !b.is_empty() => Ok(b),
+            _ => Err(Error::unprocessable("file", "choose a file to upload")),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for Upload {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::Multipart;
+        let lang = req.extensions().get::<Lang>().copied().unwrap_or_default();
+        let api = is_api(req.uri().path());
+        let shape = |e: Error| if api { e } else { e.page(lang) };
+        let too_large = || Error::unprocessable("file", format!("is larger than {UPLOAD_LIMIT_MB} MB"));
+        let mut mp = Multipart::from_request(req, state).await.map_err(|e| {
+            shape(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                Error::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "content-type: the upload must be sent as multipart/form-data",
+                )
+            })
+        })?;
+        let broken = |e: axum::extract::multipart::MultipartError| {
+            shape(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                Error::bad_request("body", format!("is not a readable multipart form: {}", e.body_text()))
+            })
+        };
+        let mut out = Upload::default();
+        while let Some(mut field) = mp.next_field().await.map_err(broken)? {
+            let name = field.name().unwrap_or_default().to_string();
+            let is_file = name == "file";
+            let limit = if is_file { UPLOAD_LIMIT } else { 64 << 10 };
+            let file_name = field.file_name().unwrap_or("berkas").to_string();
+            let mut bytes: Vec<u8> = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(broken)? {
+                if bytes.len() + chunk.len() > limit {
+                    return Err(shape(if is_file {
+                        too_large()
+                    } else {
+                        Error::unprocessable(&name, "is longer than 64 KB")
+                    }));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            if is_file {
+                if !bytes.is_empty() {
+                    out.file = Some((file_name, bytes));
+                }
+            } else {
+                let text =
+                    String::from_utf8(bytes).map_err(|_| shape(Error::bad_request(&name, "is not text in UTF-8")))?;
+                out.form.0.insert(name, text);
+            }
+        }
+        Ok(out)
+    }
+}

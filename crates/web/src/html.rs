@@ -242,6 +242,13 @@ impl Field {
         Field::new("textarea", name, label, value)
     }
 
+    /// A file to upload; `accept` lists the types the chooser offers (`.csv,.xlsx`). A form
+    /// with a file field is sent as `multipart/form-data` and read with
+    /// [`crate::extract::Upload`].
+    pub fn file(name: &str, label: &str, accept: &str) -> Field {
+        Field::new("file", name, label, accept)
+    }
+
     pub fn checkbox(name: &str, label: &str, checked: bool) -> Field {
         Field::new("checkbox", name, label, if checked { "true" } else { "" })
     }
@@ -331,6 +338,11 @@ pub struct Form {
 impl Form {
     pub fn new(id: &str, action: impl Into<String>, submit: &str, fields: Vec<Field>) -> Form {
         Form { id: id.into(), action: action.into(), fields, hidden: Vec::new(), submit: submit.into(), message: None }
+    }
+
+    /// Whether the form carries a file (sent as `multipart/form-data`).
+    pub fn multipart(&self) -> bool {
+        self.fields.iter().any(|f| f.kind == "file")
     }
 
     pub fn hidden(mut self, name: &str, value: impl Into<String>) -> Form {

@@ -146,6 +146,7 @@ impl utoipa::Modify for KitPaths {
         openapi.merge(<crate::pkh::caseload::PkhCaseloadApi as utoipa::OpenApi>::openapi());
         openapi.merge(<crate::pkh::targeting::TargetingApi as OpenApi>::openapi());
         openapi.merge(<crate::pkh::p2k2::P2k2Api as OpenApi>::openapi());
+        openapi.merge(<crate::pkh::school::PkhSchoolApi as OpenApi>::openapi());
         openapi.paths.merge(paths::<crate::activity::Activities>());
     }
 }

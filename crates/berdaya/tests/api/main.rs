@@ -29,6 +29,7 @@ mod pick;
 mod pkh_family;
 mod pkh_pay;
 mod pkh_rules;
+mod pkh_school;
 mod pkh_target;
 mod print;
 mod scope;

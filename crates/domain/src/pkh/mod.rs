@@ -13,6 +13,7 @@ pub mod ladder;
 pub mod p2k2;
 pub mod payment;
 pub mod rules;
+pub mod school;
 pub mod targeting;
 pub mod verify;
 

@@ -11,6 +11,7 @@ pub mod grievance;
 pub mod p2k2;
 pub mod payment;
 pub mod rules;
+pub mod school;
 pub mod targeting;
 pub mod verify;
 

@@ -147,10 +147,12 @@ fn open_or_refuse(p: &PkhPeriod) -> StoreResult<()> {
     Ok(())
 }
 
-async fn write_compliance(c: &mut dyn Conn, p: &PkhPeriod, entries: &[ComplianceEntry]) -> StoreResult<u64> {
+/// Checks compliance to record in `p`: the period open, each entry well formed, its
+/// obligation one of the year's rules, its family of the program and its person a member.
+pub(crate) async fn check_compliance(c: &mut dyn Conn, p: &PkhPeriod, entries: &[ComplianceEntry]) -> StoreResult<()> {
     open_or_refuse(p)?;
     if entries.is_empty() {
-        return Ok(0);
+        return Ok(());
     }
     for (i, e) in entries.iter().enumerate() {
         e.check().map_err(|inv| {
@@ -211,6 +213,14 @@ async fn write_compliance(c: &mut dyn Conn, p: &PkhPeriod, entries: &[Compliance
         }
     }
     bad.finish()?;
+    Ok(())
+}
+
+pub(crate) async fn write_compliance(c: &mut dyn Conn, p: &PkhPeriod, entries: &[ComplianceEntry]) -> StoreResult<u64> {
+    check_compliance(c, p, entries).await?;
+    if entries.is_empty() {
+        return Ok(0);
+    }
     let actor = crate::access::current_actor();
     let now = crate::kit::now();
     let mut written = 0;

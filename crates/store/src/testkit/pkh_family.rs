@@ -305,3 +305,102 @@ pub async fn pkh_verify_ladder_and_freezing(s: Arc<dyn Store>) {
     assert_eq!(summaries[0].period.period, period("2025-4"));
     assert_eq!((summaries[3].results, summaries[3].compliant), (3, 0));
 }
+
+/// The education form: pupils found by NIK only in the program's families; each month stored
+/// (again: replaced), the school-attendance obligation recorded from every stored month of
+/// the period (one month under 85 % fails the period); a stranger refuses the whole import;
+/// a closed period refuses it.
+pub async fn pkh_school_attendance_import(s: Arc<dyn Store>) {
+    use crate::pkh::school::{PkhSchoolStore, SchoolEntry};
+    use berdaya_domain::pkh::verify::MonthAttendance;
+    let s = &*s;
+    let w = world(s, 2).await;
+    let a = s.enroll_pkh_family(w.program, &family(w.households[0])).await.expect("enroll a");
+    let b = s.enroll_pkh_family(w.program, &family(w.households[1])).await.expect("enroll b");
+    s.add_pkh_fact(a.id, &school(w.children[0])).await.expect("fact a");
+    s.add_pkh_fact(b.id, &school(w.children[1])).await.expect("fact b");
+    let p = s.open_pkh_period(w.program, period("2025-3")).await.expect("open");
+    // NIKs resolve only inside the program's families.
+    let child_a = s.person(w.children[0]).await.expect("child a");
+    let stranger = s.person(w.heads[1]).await.expect("head b");
+    let outsider = s
+        .create_person(&new_person(
+            nik("331609", date!(2014 - 03 - 03), Sex::Male, 990),
+            Some(w.unlisted),
+            "Anak Luar",
+            Sex::Male,
+            date!(2014 - 03 - 03),
+            Relation::Child,
+        ))
+        .await
+        .expect("outsider");
+    let niks = [child_a.nik.as_u64(), stranger.nik.as_u64(), outsider.nik.as_u64()];
+    let found = s.pkh_pupils_by_nik(w.program, &niks).await.expect("pupils");
+    assert_eq!(found.len(), 2, "the unlisted household's child is not a pupil of the program");
+    assert_eq!(found[&child_a.nik.as_u64()].family_id, a.id);
+    assert!(!found.contains_key(&outsider.nik.as_u64()));
+
+    let month = |family_id: Id, person_id: Id, month: u8, absent: u32| SchoolEntry {
+        family_id,
+        person_id,
+        school: "SD Negeri Pilang 1".into(),
+        month,
+        attendance: MonthAttendance { absent, permitted: 1, sick: 1, effective_days: 20 },
+    };
+    // a: 3 alpa of 20 in July (85.0 %: met), none after; b: 4 alpa in August (80 %: not met).
+    let report = s
+        .import_school_attendance(
+            p.id,
+            &[
+                month(a.id, w.children[0], 7, 3),
+                month(a.id, w.children[0], 8, 0),
+                month(b.id, w.children[1], 7, 0),
+                month(b.id, w.children[1], 8, 4),
+            ],
+        )
+        .await
+        .expect("import");
+    assert_eq!((report.rows, report.pupils, report.compliant, report.not_compliant), (4, 2, 1, 1));
+    let rec = |f: Id| async move {
+        s.pkh_compliance(p.id, f)
+            .await
+            .expect("compliance")
+            .into_iter()
+            .find(|c| c.obligation == "school_attendance")
+            .map(|c| (c.compliant, c.attendance_tenths))
+    };
+    assert_eq!(rec(a.id).await, Some((true, Some(850))));
+    assert_eq!(rec(b.id).await, Some((false, Some(800))));
+    // A corrected August for b replaces the month and the verdict; July is kept.
+    let again = s.import_school_attendance(p.id, &[month(b.id, w.children[1], 8, 1)]).await.expect("again");
+    assert_eq!((again.rows, again.pupils, again.compliant), (1, 1, 1));
+    assert_eq!(rec(b.id).await, Some((true, Some(950))));
+    let months = s.pkh_school_months(p.id, b.id).await.expect("months");
+    assert_eq!(
+        months.iter().map(|m| (m.month.as_str(), m.attendance.absent)).collect::<Vec<_>>(),
+        [("2025-07", 0), ("2025-08", 1)]
+    );
+    // A person outside the family refuses the whole import; nothing of it is stored.
+    assert_err!(
+        s.import_school_attendance(p.id, &[month(a.id, w.children[0], 9, 0), month(a.id, w.children[1], 9, 0)])
+            .await,
+        StoreError::Invalid(inv) if inv.0[0].field.ends_with("person_id")
+    );
+    // So does a month outside the period, or days beyond the month's effective days.
+    assert_err!(
+        s.import_school_attendance(p.id, &[month(a.id, w.children[0], 10, 0)]).await,
+        StoreError::Invalid(inv) if inv.0[0].field == "entries[0].month"
+    );
+    assert_err!(
+        s.import_school_attendance(p.id, &[month(a.id, w.children[0], 9, 19)]).await,
+        StoreError::Invalid(inv) if inv.0[0].field == "entries[0].absent"
+    );
+    assert_eq!(s.pkh_school_months(p.id, a.id).await.expect("a months").len(), 2);
+    assert_eq!(rec(a.id).await, Some((true, Some(850))));
+    // A closed period refuses.
+    s.close_pkh_period(p.id, None).await.expect("close");
+    assert_err!(
+        s.import_school_attendance(p.id, &[month(a.id, w.children[0], 9, 0)]).await,
+        StoreError::Invalid(inv) if inv.0[0].field == "period_id"
+    );
+}

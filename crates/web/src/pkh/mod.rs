@@ -13,6 +13,7 @@ pub mod p2k2;
 pub mod panel;
 pub mod payments;
 pub mod rules;
+pub mod school;
 pub mod targeting;
 pub mod tasks;
 pub mod verify;
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .merge(rules::router())
         .merge(families::router())
         .merge(verify::router())
+        .merge(school::router())
         .merge(payments::router())
         .merge(caseload::router())
         .merge(targeting::router())

@@ -307,7 +307,7 @@ pub fn read_grid(bytes: &[u8]) -> Result<Vec<Vec<String>>, Error> {
     Ok(grid)
 }
 
-fn problems_error(problems: &[RowProblem]) -> Error {
+pub(crate) fn problems_error(problems: &[RowProblem]) -> Error {
     Invalid(
         problems
             .iter()

@@ -11,6 +11,7 @@
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use berdaya_domain::access::Role;
 use berdaya_domain::pkh::Period;
 use berdaya_domain::pkh::verify::{CloseReport, ComplianceEntry, Due, PeriodStatus, PkhPeriod, obligations_due};
 use berdaya_domain::registry::{Id, Program, text};
@@ -104,7 +105,7 @@ pub struct CloseInput {
 // --- Access ----------------------------------------------------------------------------------
 
 /// A period with its program, readable by the caller.
-async fn readable_period(state: &AppState, auth: &Auth, id: Id) -> Result<(PkhPeriod, Program), Error> {
+pub(crate) async fn readable_period(state: &AppState, auth: &Auth, id: Id) -> Result<(PkhPeriod, Program), Error> {
     let p = state.store().pkh_period(id).await?;
     let program = readable_program(state, auth, p.program_id)
         .await
@@ -198,7 +199,7 @@ pub async fn api_close(
 
 // --- Pages -----------------------------------------------------------------------------------
 
-fn periods_crumbs(lang: Lang, program: &Program) -> Vec<Link> {
+pub(crate) fn periods_crumbs(lang: Lang, program: &Program) -> Vec<Link> {
     let mut c = crate::registry::crumbs(lang, "nav.programs", "/programs");
     c.push(Link::new(program.name.clone(), format!("/programs/{}", program.id)));
     c.push(Link::new(lang.tr().t("pkh.periods"), format!("/programs/{}/pkh/periods", program.id)));
@@ -392,11 +393,15 @@ async fn period_view(
         });
     }
     let heading = format!("{} — {}", p.period.label(lang.code()), program.name);
+    let mut actions = Vec::new();
+    if p.status == PeriodStatus::Open && (manages(auth, program) || auth.role() == Role::Facilitator) {
+        actions.push(Link::new(t.t("pkh_school.import"), format!("/pkh/periods/{}/school", p.id)));
+    }
     Ok(ViewPage {
         l: Layout::new(lang, heading.clone(), "programs"),
         heading,
         breadcrumbs: periods_crumbs(lang, program),
-        actions: Vec::new(),
+        actions,
         warnings,
         facts: vec![
             (t.t("pkh_verify.status").into(), Cell::text(status_of(lang, p.status))),
@@ -525,6 +530,47 @@ async fn entry_view(
         }),
         ..Default::default()
     });
+    let months = state.store().pkh_school_months(p.id, rec.family.id).await?;
+    if !months.is_empty() {
+        let people = state.store().household_members(rec.family.household_id).await?;
+        let rows = months
+            .iter()
+            .map(|m| {
+                let name = people.iter().find(|x| x.id == m.person_id).map(|x| x.name.clone()).unwrap_or_default();
+                let a = m.attendance;
+                vec![
+                    Cell::text(name),
+                    Cell::text(m.school.clone()),
+                    Cell::text(m.month.clone()),
+                    Cell::text(a.effective_days.to_string()),
+                    Cell::text(a.absent.to_string()),
+                    Cell::text(a.permitted.to_string()),
+                    Cell::text(a.sick.to_string()),
+                    Cell::text(format!("{},{} %", a.tenths() / 10, a.tenths() % 10)),
+                ]
+            })
+            .collect();
+        sections.push(Section {
+            id: "school".into(),
+            title: t.t("pkh_school.months").into(),
+            table: Some(Table {
+                sorts: Vec::new(),
+                headers: vec![
+                    t.t("pkh_school.pupil").into(),
+                    t.t("pkh_school.school").into(),
+                    t.t("pkh_school.month").into(),
+                    t.t("pkh_school.h_days").into(),
+                    t.t("pkh_school.h_absent").into(),
+                    t.t("pkh_school.h_permitted").into(),
+                    t.t("pkh_school.h_sick").into(),
+                    t.t("pkh_school.attendance").into(),
+                ],
+                rows,
+                empty: String::new(),
+            }),
+            ..Default::default()
+        });
+    }
     if open && !due.is_empty() {
         sections.push(Section {
             id: "entry".into(),
