@@ -147,6 +147,8 @@ impl utoipa::Modify for KitPaths {
         openapi.merge(<crate::pkh::targeting::TargetingApi as OpenApi>::openapi());
         openapi.merge(<crate::pkh::p2k2::P2k2Api as OpenApi>::openapi());
         openapi.merge(<crate::pkh::school::PkhSchoolApi as OpenApi>::openapi());
+        openapi.merge(<crate::pkh::families::PkhFamilyApi as OpenApi>::openapi());
+        openapi.merge(<crate::pkh::verify::PkhVerifyApi as OpenApi>::openapi());
         openapi.paths.merge(paths::<crate::activity::Activities>());
     }
 }

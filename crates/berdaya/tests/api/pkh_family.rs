@@ -14,6 +14,16 @@ use crate::helpers::csrf_in;
 
 const MISSING: Id = 987_654;
 
+/// Probed here rather than in scope.rs: every write route of families and verification (body
+/// ids: household, facilitator, person, family; path ids: program, family, period).
+pub const PROBED_HERE: [(&str, &str); 5] = [
+    ("post", "/api/v1/programs/{id}/pkh/families"),
+    ("post", "/api/v1/programs/{id}/pkh/families/{fid}/facts"),
+    ("post", "/api/v1/programs/{id}/pkh/periods"),
+    ("post", "/api/v1/pkh/periods/{id}/compliance"),
+    ("post", "/api/v1/pkh/periods/{id}/close"),
+];
+
 async fn get_json(client: &reqwest::Client, url: String) -> (u16, Value) {
     let res = client.get(url).send().await.expect("request");
     let status = res.status().as_u16();
@@ -98,6 +108,8 @@ backend_tests! {
         let stranger = json!({"person_id": w.p_other, "kind": "disability", "starts_on": "2024-12-01"});
         let (s, b) = post_json(fac, facts(fid), &stranger).await;
         assert_eq!((s, field_of(&b)), (422, "person_id".to_string()), "{b}");
+        let (ms, mb) = post_json(fac, facts(fid), &json!({"person_id": MISSING, "kind": "disability", "starts_on": "2024-12-01"})).await;
+        assert!(ms == s && same_refusal(&b, w.p_other, &mb), "a person out of the family reads like a missing one: {b} / {mb}");
         let (s, b) = post_json(fac, facts(fid), &json!({"person_id": w.p_assigned, "kind": "school", "starts_on": "2024-07-15"})).await;
         assert_eq!((s, field_of(&b)), (422, "level".to_string()), "{b}");
         let (s, b) = post_json(fac, facts(other_id), &fact).await;
@@ -128,6 +140,20 @@ backend_tests! {
         assert_eq!(hidden.0, 422, "{}", hidden.1);
         assert!(same_refusal(&hidden.1, other_id, &missing.1), "{} / {}", hidden.1, missing.1);
         let close = app.url(&format!("/api/v1/pkh/periods/{pid}/close"));
+        // Path ids out of the caller's scope read like missing ones: another province's
+        // program and its period.
+        let batu_period = app.store.open_pkh_period(w.prog_batu, berdaya_domain::pkh::Period::parse("2025-1").expect("period")).await.expect("batu period");
+        for (hidden, missing, body) in [
+            (format!("/api/v1/programs/{}/pkh/periods", w.prog_batu), format!("/api/v1/programs/{MISSING}/pkh/periods"), json!({"period": "2025-2"})),
+            (format!("/api/v1/pkh/periods/{}/close", batu_period.id), format!("/api/v1/pkh/periods/{MISSING}/close"), json!({"confirm": true})),
+            (format!("/api/v1/pkh/periods/{}/compliance", batu_period.id), format!("/api/v1/pkh/periods/{MISSING}/compliance"), json!({"entries": []})),
+            (format!("/api/v1/pkh/periods/{}/school-attendance", batu_period.id), format!("/api/v1/pkh/periods/{MISSING}/school-attendance"), json!({})),
+        ] {
+            let h = post_json(officer, app.url(&hidden), &body).await;
+            let m = post_json(officer, app.url(&missing), &body).await;
+            assert_eq!(h.0, 404, "{hidden}: {}", h.1);
+            assert_eq!(h, m, "{hidden} reads like {missing}");
+        }
         assert_eq!(post_json(fac, close.clone(), &json!({"confirm": true})).await.0, 403);
         let (s, b) = post_json(officer, close.clone(), &json!({})).await;
         assert_eq!((s, field_of(&b)), (422, "confirm".to_string()), "{b}");

@@ -23,7 +23,7 @@ use time::Date;
 
 use crate::AppState;
 use crate::access::guard::{Auth, hidden, missing_reference};
-use crate::error::Error;
+use crate::error::{Error, ErrorBody};
 use crate::extract::{Cx, FormData, IdPath, IdsPath, JsonBody, ListParams};
 use crate::html::{
     Cell, Field, Form, FormPage, Layout, Link, ListPage, Pager, Search, Section, Table, ViewPage, render, render_with,
@@ -102,7 +102,7 @@ pub(crate) fn status_label(lang: Lang, s: FamilyStatus) -> String {
 // --- DTOs ------------------------------------------------------------------------------------
 
 /// A PKH family (KPM); `kk` is masked.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FamilyDto {
     pub id: i64,
     pub program_id: i64,
@@ -144,7 +144,8 @@ impl From<Family> for FamilyDto {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// A dated PKH fact about a member (pregnancy, school, severe disability).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FactDto {
     pub id: i64,
     pub person_id: i64,
@@ -178,16 +179,19 @@ impl From<StoredFact> for FactDto {
 }
 
 /// A family with its facts and its components on `on`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FamilyDetailDto {
     pub family: FamilyDto,
     pub facts: Vec<FactDto>,
     pub on: String,
+    /// `lines` (person, component, annual, counted, reason), `annual`, `per_stage`, and the
+    /// components not counted with why.
+    #[schema(value_type = Object)]
     pub benefit: Benefit,
 }
 
 /// An enrollment: `household_id`, optional `decile` (1–10), `facilitator_id`, `enrolled_on`.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 pub struct FamilyDraft {
     pub household_id: String,
     #[serde(default)]
@@ -199,7 +203,7 @@ pub struct FamilyDraft {
 
 /// A fact: `person_id`, `kind` (`pregnant`, `school`, `disability`), `level` (`sd`, `smp`,
 /// `sma`) and `school_name` for school, `starts_on`, `expected_on` for a pregnancy, `ends_on`.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 pub struct FactDraft {
     pub person_id: String,
     pub kind: String,
@@ -348,6 +352,9 @@ async fn decile_warning(state: &AppState, lang: Lang, f: &Family) -> Result<Opti
 const FILTERS: &[&str] = &["status", "facilitator"];
 
 /// A program's families (scoped: a facilitator sees the families assigned to them).
+#[utoipa::path(get, path = "/api/v1/programs/{id}/pkh/families", tag = "pkh",
+    params(("id" = i64, Path, description = "Program id"), ("status" = Option<String>, Query, description = "active, warning, suspended or terminated"), ("facilitator" = Option<i64>, Query, description = "Facilitator user id"), ("q" = Option<String>, Query, description = "Search"), ("page" = Option<u32>, Query, description = "Page")),
+    responses((status = 200, description = "A page of families (`items`, `page`, `total`)", body = Object), (status = 404, body = ErrorBody)))]
 pub async fn api_list(
     Cx { state, auth, .. }: Cx,
     IdPath(id): IdPath,
@@ -363,6 +370,9 @@ pub async fn api_list(
 }
 
 /// Enrolls a DTKS household as a PKH family.
+#[utoipa::path(post, path = "/api/v1/programs/{id}/pkh/families", tag = "pkh", request_body = FamilyDraft,
+    params(("id" = i64, Path, description = "Program id")),
+    responses((status = 201, body = FamilyDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn api_enroll(Cx { state, auth, .. }: Cx, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
     let program = readable_program(&state, &auth, id).await?;
     let draft: FamilyDraft = body.draft(&["household_id", "decile", "facilitator_id"])?;
@@ -383,6 +393,9 @@ fn parse_on(on: &Option<String>) -> Result<Date, Error> {
 }
 
 /// A family with its facts and components on `on` (default today).
+#[utoipa::path(get, path = "/api/v1/programs/{id}/pkh/families/{fid}", tag = "pkh",
+    params(("id" = i64, Path, description = "Program id"), ("fid" = i64, Path, description = "Family id"), ("on" = Option<String>, Query, description = "The date, YYYY-MM-DD")),
+    responses((status = 200, body = FamilyDetailDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn api_show(
     Cx { state, auth, .. }: Cx,
     IdsPath(id, fid): IdsPath,
@@ -397,6 +410,9 @@ pub async fn api_show(
 }
 
 /// Records a fact about a member.
+#[utoipa::path(post, path = "/api/v1/programs/{id}/pkh/families/{fid}/facts", tag = "pkh", request_body = FactDraft,
+    params(("id" = i64, Path, description = "Program id"), ("fid" = i64, Path, description = "Family id")),
+    responses((status = 201, body = FactDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn api_add_fact(
     Cx { state, auth, .. }: Cx,
     IdsPath(id, fid): IdsPath,
@@ -1067,3 +1083,11 @@ async fn facilitator_page(
         Err(err) => with_error(&state, &auth, lang, rec, "facilitator", err).await,
     }
 }
+
+/// The OpenAPI paths and schemas of PKH families, merged into the document in `openapi.rs`.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(api_list, api_enroll, api_show, api_add_fact),
+    components(schemas(FamilyDto, FactDto, FamilyDetailDto, FamilyDraft, FactDraft))
+)]
+pub struct PkhFamilyApi;

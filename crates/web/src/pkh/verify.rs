@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::families::{FamilyRec, families_crumbs, manages, readable_family, status_label, verifies};
 use crate::AppState;
 use crate::access::guard::{Auth, forbidden, hidden};
-use crate::error::Error;
+use crate::error::{Error, ErrorBody};
 use crate::extract::{Cx, FormData, IdPath, IdsPath, JsonBody, ListParams};
 use crate::html::{Cell, Field, Form, Layout, Link, Pager, Section, Table, ViewPage, render, render_with};
 use crate::i18n::Lang;
@@ -51,7 +51,8 @@ pub const PROBED_HERE: &[&str] = &[
 
 // --- DTOs ------------------------------------------------------------------------------------
 
-#[derive(Debug, Serialize)]
+/// A verification period with its counts.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PeriodDto {
     pub id: i64,
     pub program_id: i64,
@@ -83,20 +84,23 @@ impl From<PeriodSummary> for PeriodDto {
 }
 
 /// A period to open: `period` written `YYYY-Q`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct OpenInput {
     pub period: String,
 }
 
 /// Compliance to record: each entry names the family, the member (`person_id`, none for a
 /// family obligation), the obligation code and whether it was met.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RecordInput {
+    /// Each: `family_id`, `person_id` (null for a family obligation), `obligation`,
+    /// `compliant`, optional `attendance_tenths` (0–1000) and `note`. At most 5000.
+    #[schema(value_type = Vec<Object>)]
     pub entries: Vec<ComplianceEntry>,
 }
 
 /// A close must be confirmed (`confirm: true`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CloseInput {
     #[serde(default)]
     pub confirm: bool,
@@ -158,11 +162,19 @@ async fn close(
 
 // --- API -------------------------------------------------------------------------------------
 
+/// A program's verification periods, newest first, with their counts.
+#[utoipa::path(get, path = "/api/v1/programs/{id}/pkh/periods", tag = "pkh",
+    params(("id" = i64, Path, description = "Program id")),
+    responses((status = 200, body = [PeriodDto]), (status = 404, body = ErrorBody)))]
 pub async fn api_periods(Cx { state, auth, .. }: Cx, IdPath(id): IdPath) -> Result<Json<Vec<PeriodDto>>, Error> {
     let program = readable_program(&state, &auth, id).await?;
     Ok(Json(state.store().pkh_periods(program.id).await?.into_iter().map(PeriodDto::from).collect()))
 }
 
+/// Opens the next verification period (program managers).
+#[utoipa::path(post, path = "/api/v1/programs/{id}/pkh/periods", tag = "pkh", request_body = OpenInput,
+    params(("id" = i64, Path, description = "Program id")),
+    responses((status = 201, description = "`id`, `period`, `status`", body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn api_open(Cx { state, auth, .. }: Cx, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
     let program = readable_program(&state, &auth, id).await?;
     auth.require(manages(&auth, &program))?;
@@ -172,6 +184,11 @@ pub async fn api_open(Cx { state, auth, .. }: Cx, IdPath(id): IdPath, body: Json
     Ok(created(serde_json::json!({ "id": p.id, "period": p.period.to_string(), "status": p.status.code() })))
 }
 
+/// Records (or replaces) compliance in an open period, all or nothing: managers for any
+/// family, a facilitator for the families of their area.
+#[utoipa::path(post, path = "/api/v1/pkh/periods/{id}/compliance", tag = "pkh", request_body = RecordInput,
+    params(("id" = i64, Path, description = "Period id")),
+    responses((status = 200, description = "`written`: the records written", body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn api_record(
     Cx { state, auth, .. }: Cx,
     IdPath(id): IdPath,
@@ -187,6 +204,11 @@ pub async fn api_record(
     Ok(Json(serde_json::json!({ "written": written })))
 }
 
+/// Closes a period (program managers; `confirm: true`): runs the sanction ladder for every
+/// family and freezes the period. Answers what the close did.
+#[utoipa::path(post, path = "/api/v1/pkh/periods/{id}/close", tag = "pkh", request_body = CloseInput,
+    params(("id" = i64, Path, description = "Period id")),
+    responses((status = 200, description = "families, compliant, missing, to_active, to_warning, to_suspended, to_terminated", body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn api_close(
     Cx { state, auth, .. }: Cx,
     IdPath(id): IdPath,
@@ -683,3 +705,11 @@ async fn record_page(
         }
     }
 }
+
+/// The OpenAPI paths and schemas of PKH verification, merged into the document in `openapi.rs`.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(api_periods, api_open, api_record, api_close),
+    components(schemas(PeriodDto, OpenInput, RecordInput, CloseInput))
+)]
+pub struct PkhVerifyApi;
