@@ -132,6 +132,19 @@ backend_tests! {
         assert!(text.contains("baris 3") && text.contains("reason") && text.contains("wajib diisi bila penyaluran gagal"), "{text}");
         let (_, after) = get_json(officer, app.url(&format!("/api/v1/pkh/payment-lists/{id}/lines"))).await;
         assert!(after.as_array().expect("lines").iter().all(|l| l["result"] == "pending"), "{after}");
+        // The list's page takes the file as an upload: a bad one re-renders the form with the
+        // row named in Indonesian (422), nothing recorded.
+        let page = app.url(&format!("/pkh/payment-lists/{id}/results"));
+        let upload = |bytes: Vec<u8>| reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name("hasil.csv"));
+        let html = officer.get(app.url(&format!("/pkh/payment-lists/{id}"))).send().await.expect("get").text().await.expect("html");
+        assert!(html.contains("enctype=\"multipart/form-data\"") && html.contains("type=\"file\""), "the results form uploads a file");
+        let bad = format!("line,kk,status,reason,paid_on\n{line1},,lost,,\n");
+        let res = officer.post(&page).header("accept-language", "id").multipart(upload(bad.into_bytes())).send().await.expect("post");
+        assert_eq!(res.status().as_u16(), 422);
+        let html = res.text().await.expect("html");
+        assert!(html.contains("baris 2") && html.contains("harus paid atau failed"), "{html}");
+        let (_, after) = get_json(officer, app.url(&format!("/api/v1/pkh/payment-lists/{id}/lines"))).await;
+        assert!(after.as_array().expect("lines").iter().all(|l| l["result"] == "pending"), "{after}");
         let (s, body) = post_bytes(officer, results.clone(), csv.into_bytes()).await;
         assert_eq!(s, 200, "{body}");
         assert_eq!(body["updated"], 2);

@@ -8,7 +8,7 @@
 //! bank needs) and importing results are for the program officers of the program's agency
 //! and administrators. Out of scope answers exactly like a missing list.
 
-use axum::extract::{Query as UriQuery, State};
+use axum::extract::{DefaultBodyLimit, Query as UriQuery, State};
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -28,7 +28,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use crate::AppState;
 use crate::access::guard::{Auth, hidden};
 use crate::error::{Error, ErrorBody};
-use crate::extract::{Cx, FormData, IdPath, JsonBody};
+use crate::extract::{Cx, FormData, IdPath, JsonBody, UPLOAD_BODY_LIMIT, UPLOAD_LIMIT_MB, Upload};
 use crate::html::{Cell, Field, Form, Layout, Link, Section, Table, ViewPage, render, render_with};
 use crate::i18n::Lang;
 use crate::registry::programs::readable_program;
@@ -55,7 +55,7 @@ pub fn router() -> Router<AppState> {
         .route("/pkh/payment-lists/{id}", get(list_page))
         .route("/pkh/payment-lists/{id}/rebuild", post(rebuild_page))
         .route("/pkh/payment-lists/{id}/freeze", post(freeze_page))
-        .route("/pkh/payment-lists/{id}/results", post(results_page))
+        .route("/pkh/payment-lists/{id}/results", post(results_page).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
         .route("/pkh/payment-lists/{id}/export.xlsx", get(export_xlsx))
         .route("/pkh/payment-lists/{id}/export.csv", get(export_csv))
 }
@@ -695,7 +695,7 @@ async fn list_view(
             ListStatus::Frozen => sections.push(Section {
                 id: "results".into(),
                 title: t.t("pkh_pay.results").into(),
-                form: Some(results.unwrap_or_else(|| results_form(lang, list.id, ""))),
+                form: Some(results.unwrap_or_else(|| results_form(lang, list.id))),
                 ..Default::default()
             }),
         }
@@ -730,13 +730,17 @@ async fn list_view(
     Ok(view)
 }
 
-fn results_form(lang: Lang, list_id: Id, value: &str) -> Form {
+fn results_form(lang: Lang, list_id: Id) -> Form {
     let t = lang.tr();
     Form::new(
         "results",
         format!("/pkh/payment-lists/{list_id}/results"),
         t.t("pkh_pay.import_results"),
-        vec![Field::textarea("file", t.t("pkh_pay.results_csv"), value).required().hint(t.t("pkh_pay.results_hint"))],
+        vec![Field::file("file", t.t("pkh_pay.results_csv"), ".csv,.xlsx,text/csv").required().hint(&format!(
+            "{} {}",
+            t.t("pkh_pay.results_hint"),
+            t.t("upload.limit").replace("{mb}", &UPLOAD_LIMIT_MB.to_string())
+        ))],
     )
 }
 
@@ -762,14 +766,17 @@ async fn freeze_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: For
     Ok(Redirect::to(&format!("/pkh/payment-lists/{id}")).into_response())
 }
 
-async fn results_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
+async fn results_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, upload: Upload) -> Result<Response, Error> {
     let (list, program) = writable_list(&state, &auth, id).await.map_err(|e| e.page(lang))?;
-    let text = form.get("file");
-    match import_results(&state, id, text.as_bytes()).await {
+    let result = match upload.bytes() {
+        Ok(bytes) => import_results(&state, id, bytes).await,
+        Err(e) => Err(e),
+    };
+    match result {
         Ok(_) => Ok(Redirect::to(&format!("/pkh/payment-lists/{id}")).into_response()),
         Err(err) if err.status().is_server_error() => Err(err.page(lang)),
         Err(err) => {
-            let mut f = results_form(lang, id, &text);
+            let mut f = results_form(lang, id);
             let status = f.show_error(lang.tr(), &err);
             let view = list_view(&state, &auth, lang, &list, &program, Some(f)).await.map_err(|e| e.page(lang))?;
             Ok(render_with(status, &view))
