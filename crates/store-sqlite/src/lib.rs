@@ -39,6 +39,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0015_pkh_school", include_str!("../migrations/0015_pkh_school.sql")),
     ("0016_pkh_payments", include_str!("../migrations/0016_pkh_payments.sql")),
     ("0017_pkh_targeting", include_str!("../migrations/0017_pkh_targeting.sql")),
+    ("0018_pkh_program_index", include_str!("../migrations/0018_pkh_program_index.sql")),
 ];
 
 /// The SQLite store.
