@@ -40,6 +40,7 @@ use crate::survey;
         crate::activity::attendance::show, crate::activity::attendance::replace, crate::activity::attendance::group_api,
         crate::activity::attendance::person_api, crate::activity::attachments::list, crate::activity::attachments::upload_api,
         crate::activity::attachments::download, crate::activity::attachments::delete_api,
+        crate::activity::attachments::list_evidence, crate::activity::attachments::upload_evidence_api,
         crate::agriculture::dashboard::api,
         crate::framework::list, crate::framework::show, crate::framework::create, crate::framework::add_dimension,
         classes::instruments_api, classes::instrument_api, classes::create_instrument_api,

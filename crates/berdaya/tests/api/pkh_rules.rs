@@ -17,11 +17,12 @@ use crate::helpers::{TestApp, csrf_in};
 const MISSING: i64 = 987_654;
 
 /// Write routes of PKH rules and grievances that `scope.rs` leaves to this file's probes.
-pub const PROBED_HERE: [(&str, &str); 4] = [
+pub const PROBED_HERE: [(&str, &str); 5] = [
     ("put", "/api/v1/programs/{id}/pkh/rules/{year}"),
     ("post", "/api/v1/programs/{id}/pkh/grievances"),
     ("put", "/api/v1/pkh/grievances/{id}"),
     ("post", "/api/v1/pkh/grievances/{id}/decision"),
+    ("post", "/api/v1/pkh/grievances/{id}/evidence"),
 ];
 
 async fn get_json(client: &reqwest::Client, url: String) -> (u16, Value) {
@@ -264,6 +265,45 @@ backend_tests! {
         assert!(st == 200 && html.contains("Nama anak salah") && html.contains("name=\"reason\""), "{html}");
         let (st, html) = page(fac, url(&format!("/pkh/grievances/{}", g["id"]))).await;
         assert!(st == 200 && html.contains("dipulihkan") && !html.contains("name=\"reason\""), "{html}");
+
+        // Evidence: the officer attaches the clinic's letter (a PDF) through the API and a
+        // photo through the page; the facilitator reads them but attaches none; a grievance
+        // out of scope reads like a missing one; a file that is not a document is refused.
+        let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
+        let part = |name: &str, bytes: Vec<u8>| reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()));
+        let evidence = url(&format!("/api/v1/pkh/grievances/{}/evidence", g["id"]));
+        let res = officer.post(&evidence).multipart(part("surat-puskesmas.pdf", pdf.clone())).send().await.expect("post");
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let made: Value = res.json().await.expect("json");
+        assert_eq!((made["entity"].clone(), made["content_type"].clone()), (json!("pkh_grievance"), json!("application/pdf")));
+        let res = officer.post(&evidence).header("accept-language", "id").multipart(part("catatan.exe", b"MZ\x90\x00".to_vec())).send().await.expect("post");
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let refused: Value = res.json().await.expect("json");
+        assert_eq!(refused["error"]["fields"][0]["field"], "file", "{refused}");
+        assert_eq!(fac.post(&evidence).multipart(part("x.pdf", pdf.clone())).send().await.expect("post").status(), StatusCode::FORBIDDEN);
+        let (st, files) = get_json(fac, evidence.clone()).await;
+        assert_eq!(st, 200, "{files}");
+        assert_eq!(files.as_array().map(Vec::len), Some(1));
+        let href = files[0]["href"].as_str().expect("href").to_string();
+        let res = fac.get(url(&href)).send().await.expect("download");
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.bytes().await.expect("bytes").to_vec(), pdf);
+        let hidden = officer.post(url(&format!("/api/v1/pkh/grievances/{}/evidence", c["id"]))).multipart(part("x.pdf", pdf.clone())).send().await.expect("post");
+        assert_eq!(hidden.status(), StatusCode::CREATED, "the officer's own complaint takes evidence");
+        let fac_hidden = get_json(fac, url(&format!("/api/v1/pkh/grievances/{}/evidence", c["id"]))).await;
+        let fac_missing = get_json(fac, url(&format!("/api/v1/pkh/grievances/{MISSING}/evidence"))).await;
+        assert_eq!(fac_hidden.0, 404);
+        assert_eq!(fac_hidden.1["error"]["fields"], fac_missing.1["error"]["fields"]);
+        let png = b"\x89PNG\r\n\x1a\n0000IHDR".to_vec();
+        let upload_page = url(&format!("/pkh/grievances/{}/evidence", g["id"]));
+        let (st, html) = page(officer, upload_page.clone()).await;
+        assert!(st == 200 && html.contains("type=\"file\""), "{html}");
+        let res = officer.post(&upload_page).multipart(part("rumah.png", png)).send().await.expect("post");
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let (st, html) = page(officer, url(&format!("/pkh/grievances/{}", g["id"]))).await;
+        assert!(st == 200 && html.contains("Bukti") && html.contains("surat-puskesmas.pdf") && html.contains("rumah.png"), "{html}");
+        let (_, html) = page(fac, url(&format!("/pkh/grievances/{}", g["id"]))).await;
+        assert!(html.contains("surat-puskesmas.pdf") && !html.contains(&format!("/pkh/grievances/{}/evidence", g["id"])), "the facilitator reads, uploads nothing");
     }
 
     async fn every_id_a_pkh_rules_write_carries_is_scoped(app: TestApp) {
@@ -303,6 +343,7 @@ backend_tests! {
             (PROBED_HERE[2].1, Method::PUT, format!("/api/v1/pkh/grievances/{g_open}"), Some(versioned(body(json!("@NUM"), Value::Null))), f.batu.to_string()),
             (PROBED_HERE[2].1, Method::PUT, format!("/api/v1/pkh/grievances/{g_open}"), Some(versioned(body(json!(f.other), json!("@NUM")))), batu_period.id.to_string()),
             (PROBED_HERE[3].1, Method::POST, "/api/v1/pkh/grievances/@REF/decision".into(), Some(json!({"status": "rejected", "reason": "x", "version": 1})), g_batu.to_string()),
+            (PROBED_HERE[4].1, Method::POST, "/api/v1/pkh/grievances/@REF/evidence".into(), Some(json!({})), g_batu.to_string()),
         ];
         for (method, route) in PROBED_HERE {
             let hit = probes.iter().any(|(r, m, ..)| *r == route && m.as_str().eq_ignore_ascii_case(method));

@@ -40,6 +40,14 @@ pub fn router() -> Router<AppState> {
             "/activities/{id}/attachments",
             get(upload_page).post(upload_form).layer(DefaultBodyLimit::max(ATTACHMENT_LIMIT + ENVELOPE)),
         )
+        .route(
+            "/api/v1/pkh/grievances/{id}/evidence",
+            get(list_evidence).post(upload_evidence_api).layer(DefaultBodyLimit::max(ATTACHMENT_LIMIT + ENVELOPE)),
+        )
+        .route(
+            "/pkh/grievances/{id}/evidence",
+            get(evidence_page).post(evidence_form).layer(DefaultBodyLimit::max(ATTACHMENT_LIMIT + ENVELOPE)),
+        )
         .route("/api/v1/attachments/{id}", get(download).delete(delete_api))
         .route("/attachments/{id}", get(download_page))
         .route("/attachments/{id}/delete", post(delete_form))
@@ -49,31 +57,73 @@ pub fn router() -> Router<AppState> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Owner {
     Activity(Id),
+    /// A PKH grievance's evidence (read with the grievance, changed by the program's managers).
+    Grievance(Id),
 }
 
 impl Owner {
     fn of(a: &Attachment) -> Option<Owner> {
         match a.entity.as_str() {
             "activity" => Some(Owner::Activity(a.entity_id)),
+            "pkh_grievance" => Some(Owner::Grievance(a.entity_id)),
             _ => None,
+        }
+    }
+
+    /// The record kind stored with the file.
+    fn entity(self) -> &'static str {
+        match self {
+            Owner::Activity(_) => "activity",
+            Owner::Grievance(_) => "pkh_grievance",
+        }
+    }
+
+    fn id(self) -> Id {
+        match self {
+            Owner::Activity(id) | Owner::Grievance(id) => id,
         }
     }
 
     async fn readable(self, state: &AppState, auth: &Auth) -> Result<(), Error> {
         match self {
             Owner::Activity(id) => readable_activity(state, auth, id).await.map(|_| ()),
+            Owner::Grievance(id) => crate::pkh::grievances::readable(state, auth, id).await.map(|_| ()),
         }
     }
 
     async fn writable(self, state: &AppState, auth: &Auth) -> Result<(), Error> {
         match self {
             Owner::Activity(id) => writable_activity(state, auth, id).await.map(|_| ()),
+            Owner::Grievance(id) => crate::pkh::grievances::writable(state, auth, id).await.map(|_| ()),
         }
     }
 
+    /// The record's page, at its files.
     fn href(self) -> String {
         match self {
             Owner::Activity(id) => format!("/activities/{id}#attachments"),
+            Owner::Grievance(id) => format!("/pkh/grievances/{id}#attachments"),
+        }
+    }
+
+    /// The upload page.
+    fn upload_href(self) -> String {
+        match self {
+            Owner::Activity(id) => format!("/activities/{id}/attachments"),
+            Owner::Grievance(id) => format!("/pkh/grievances/{id}/evidence"),
+        }
+    }
+
+    /// The record's title and the breadcrumbs up to it, for the upload page.
+    async fn crumbs(self, state: &AppState, auth: &Auth, lang: Lang) -> Result<(String, Vec<Link>), Error> {
+        match self {
+            Owner::Activity(id) => {
+                let r = writable_activity(state, auth, id).await?;
+                let mut c = crumbs(lang, "nav.activities", "/activities");
+                c.push(Link::new(r.activity.title.clone(), format!("/activities/{id}")));
+                Ok((r.activity.title, c))
+            }
+            Owner::Grievance(id) => crate::pkh::grievances::evidence_crumbs(state, auth, lang, id).await,
         }
     }
 }
@@ -192,6 +242,40 @@ pub async fn list(
     Ok(Json(state.store().attachments("activity", id).await?.into_iter().map(Into::into).collect()))
 }
 
+/// A PKH grievance's evidence files.
+#[utoipa::path(get, path = "/api/v1/pkh/grievances/{id}/evidence", tag = "pkh",
+    params(("id" = i64, Path, description = "Grievance id")),
+    responses((status = 200, body = Vec<AttachmentDto>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_evidence(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Json<Vec<AttachmentDto>>, Error> {
+    let owner = Owner::Grievance(id);
+    owner.readable(&state, &auth).await?;
+    Ok(Json(state.store().attachments(owner.entity(), id).await?.into_iter().map(Into::into).collect()))
+}
+
+/// Attaches evidence to a PKH grievance (multipart/form-data, field `file`; the program's
+/// managers): JPEG, PNG, WebP, PDF, DOCX or XLSX by its first bytes, at most 10 MB.
+#[utoipa::path(post, path = "/api/v1/pkh/grievances/{id}/evidence", tag = "pkh",
+    params(("id" = i64, Path, description = "Grievance id")),
+    request_body(content = AttachmentUpload, content_type = "multipart/form-data"),
+    responses((status = 201, body = AttachmentDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn upload_evidence_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, Error> {
+    let owner = Owner::Grievance(id);
+    owner.writable(&state, &auth).await?;
+    let file = receive(multipart, owner.entity(), id).await?;
+    let a = state.store().add_attachment(&file).await?;
+    Ok(crate::registry::created(AttachmentDto::from(a)))
+}
+
 /// Attaches a photo or a document to an activity (multipart/form-data, field `file`): JPEG,
 /// PNG, WebP, PDF, DOCX or XLSX by its first bytes, at most 10 MB; anything else is a 422 on
 /// `file` saying why.
@@ -264,8 +348,13 @@ async fn delete_form(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result
 
 /// The attachments section of an activity's page.
 pub async fn section(state: &AppState, _auth: &Auth, lang: Lang, id: Id, writable: bool) -> Result<Section, Error> {
+    section_of(state, lang, Owner::Activity(id), writable).await
+}
+
+/// The files section of a record's page; `writable` adds the upload link and delete buttons.
+pub async fn section_of(state: &AppState, lang: Lang, owner: Owner, writable: bool) -> Result<Section, Error> {
     let t = lang.tr();
-    let files = state.store().attachments("activity", id).await?;
+    let files = state.store().attachments(owner.entity(), owner.id()).await?;
     let mut headers =
         vec![t.t("attachments.file").to_string(), t.t("attachments.type").into(), t.t("attachments.size").into()];
     if writable {
@@ -285,11 +374,7 @@ pub async fn section(state: &AppState, _auth: &Auth, lang: Lang, id: Id, writabl
             row
         })
         .collect();
-    let links = if writable {
-        vec![Link::new(t.t("attachments.upload"), format!("/activities/{id}/attachments"))]
-    } else {
-        Vec::new()
-    };
+    let links = if writable { vec![Link::new(t.t("attachments.upload"), owner.upload_href())] } else { Vec::new() };
     Ok(Section {
         id: "attachments".into(),
         title: t.t("attachments.title").into(),
@@ -327,16 +412,18 @@ pub struct UploadPage {
     pub error: Option<String>,
 }
 
-fn upload_page_of(lang: Lang, id: Id, title: &str, error: Option<String>) -> UploadPage {
+fn upload_page_of(lang: Lang, owner: Owner, title: &str, crumbs: Vec<Link>, error: Option<String>) -> UploadPage {
     let t = lang.tr();
     let heading = format!("{} — {title}", t.t("attachments.upload"));
-    let mut breadcrumbs = crumbs(lang, "nav.activities", "/activities");
-    breadcrumbs.push(Link::new(title.to_string(), format!("/activities/{id}")));
     UploadPage {
-        l: Layout::new(lang, heading.clone(), "activities"),
+        l: Layout::new(
+            lang,
+            heading.clone(),
+            if matches!(owner, Owner::Activity(_)) { "activities" } else { "programs" },
+        ),
         heading,
-        breadcrumbs,
-        action: format!("/activities/{id}/attachments"),
+        breadcrumbs: crumbs,
+        action: owner.upload_href(),
         label: t.t("attachments.file").into(),
         hint: t.t("attachments.hint").into(),
         submit: t.t("attachments.upload").into(),
@@ -344,9 +431,41 @@ fn upload_page_of(lang: Lang, id: Id, title: &str, error: Option<String>) -> Upl
     }
 }
 
+async fn upload_page_for(state: &AppState, auth: &Auth, lang: Lang, owner: Owner) -> Result<Response, Error> {
+    owner.writable(state, auth).await.map_err(|e| e.page(lang))?;
+    let (title, crumbs) = owner.crumbs(state, auth, lang).await.map_err(|e| e.page(lang))?;
+    Ok(render(&upload_page_of(lang, owner, &title, crumbs, None)))
+}
+
+async fn upload_form_for(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    owner: Owner,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, Error> {
+    owner.writable(state, auth).await.map_err(|e| e.page(lang))?;
+    let result = async {
+        let file = receive(multipart, owner.entity(), owner.id()).await?;
+        Ok::<_, Error>(state.store().add_attachment(&file).await?)
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to(&owner.href()).into_response()),
+        Err(e) if e.status().is_server_error() => Ok(e.page(lang).into_response()),
+        Err(e) => {
+            let message = match e.fields().first() {
+                Some(f) => crate::messages::field_line(lang, &f.field, &f.message),
+                None => e.text(lang),
+            };
+            let (title, crumbs) = owner.crumbs(state, auth, lang).await.map_err(|e| e.page(lang))?;
+            Ok(render_with(e.status(), &upload_page_of(lang, owner, &title, crumbs, Some(message))))
+        }
+    }
+}
+
 async fn upload_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
-    let r = writable_activity(&state, &auth, id).await.map_err(|e| e.page(lang))?;
-    Ok(render(&upload_page_of(lang, id, &r.activity.title, None)))
+    upload_page_for(&state, &auth, lang, Owner::Activity(id)).await
 }
 
 async fn upload_form(
@@ -354,21 +473,17 @@ async fn upload_form(
     IdPath(id): IdPath,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, Error> {
-    let r = writable_activity(&state, &auth, id).await.map_err(|e| e.page(lang))?;
-    let result = async {
-        let file = receive(multipart, "activity", id).await?;
-        Ok::<_, Error>(state.store().add_attachment(&file).await?)
-    }
-    .await;
-    match result {
-        Ok(_) => Ok(Redirect::to(&format!("/activities/{id}#attachments")).into_response()),
-        Err(e) if e.status().is_server_error() => Ok(e.page(lang).into_response()),
-        Err(e) => {
-            let message = match e.fields().first() {
-                Some(f) => crate::messages::field_line(lang, &f.field, &f.message),
-                None => e.text(lang),
-            };
-            Ok(render_with(e.status(), &upload_page_of(lang, id, &r.activity.title, Some(message))))
-        }
-    }
+    upload_form_for(&state, &auth, lang, Owner::Activity(id), multipart).await
+}
+
+async fn evidence_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
+    upload_page_for(&state, &auth, lang, Owner::Grievance(id)).await
+}
+
+async fn evidence_form(
+    Cx { state, lang, auth }: Cx,
+    IdPath(id): IdPath,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, Error> {
+    upload_form_for(&state, &auth, lang, Owner::Grievance(id), multipart).await
 }

@@ -28,6 +28,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::AppState;
 use crate::access::guard::{Auth, forbidden, hidden, missing_reference};
+use crate::activity::attachments::Owner;
 use crate::error::{Error, ErrorBody};
 use crate::extract::{Cx, FormData, IdPath, JsonBody};
 use crate::html::{
@@ -192,7 +193,7 @@ fn manages(auth: &Auth, program: &Program) -> bool {
 }
 
 /// A grievance the caller may read, with its program; out of scope reads as missing.
-async fn readable(state: &AppState, auth: &Auth, id: Id) -> Result<(GrievanceRow, Program), Error> {
+pub(crate) async fn readable(state: &AppState, auth: &Auth, id: Id) -> Result<(GrievanceRow, Program), Error> {
     auth.require(may_read(auth))?;
     let row = state.store().pkh_grievance(id).await?;
     let program = readable_program(state, auth, row.program_id).await.map_err(|_| hidden("grievance"))?;
@@ -200,7 +201,7 @@ async fn readable(state: &AppState, auth: &Auth, id: Id) -> Result<(GrievanceRow
     Ok((row, program))
 }
 
-async fn writable(state: &AppState, auth: &Auth, id: Id) -> Result<(GrievanceRow, Program), Error> {
+pub(crate) async fn writable(state: &AppState, auth: &Auth, id: Id) -> Result<(GrievanceRow, Program), Error> {
     let (row, program) = readable(state, auth, id).await?;
     auth.require(manages(auth, &program))?;
     Ok((row, program))
@@ -726,7 +727,25 @@ async fn grievance_view(
     if g.overdue(today()) {
         v.warnings.push(t.t("pkh_grv.overdue_warning").into());
     }
+    let mut evidence =
+        crate::activity::attachments::section_of(state, lang, Owner::Grievance(id), manages(auth, &program)).await?;
+    evidence.title = t.t("pkh_grv.evidence").into();
+    v.sections.push(evidence);
     Ok(v)
+}
+
+/// A grievance's title and the breadcrumbs up to its page (the evidence upload page).
+pub(crate) async fn evidence_crumbs(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    id: Id,
+) -> Result<(String, Vec<Link>), Error> {
+    let (row, program) = readable(state, auth, id).await?;
+    let title = format!("{} — {}", row.grievance.kind.label(lang.code()), family_name(&row));
+    let mut crumbs = view(lang, String::new(), &program, Vec::new()).breadcrumbs;
+    crumbs.push(Link::new(title.clone(), format!("/pkh/grievances/{id}")));
+    Ok((title, crumbs))
 }
 
 async fn view_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
