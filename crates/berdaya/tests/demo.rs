@@ -176,6 +176,31 @@ async fn demo_loads_into_a_fresh_sqlite_store() {
     assert_eq!((cohorts[0].families, cohorts[0].sessions_held), (25, 24));
     let progress = store.p2k2_progress(cohorts[0].cohort.id).await.expect("progress");
     assert!(progress.iter().all(|f| f.modules.iter().map(|m| m.attended).sum::<usize>() > 8), "most sessions attended");
+    // The education forms of 2026-4: months stored, the obligation recorded from them.
+    let open = store.pkh_periods(pkh.program.id).await.expect("periods");
+    let open = open.iter().find(|p| p.period.period.to_string() == "2026-4").expect("period 2026-4");
+    let families = store
+        .pkh_families(pkh.program.id, &Query { page: PageRequest::new(1, 200), ..Query::default() })
+        .await
+        .expect("families");
+    let mut months = 0;
+    let mut school_records = 0;
+    for f in &families.items {
+        months += store.pkh_school_months(open.period.id, f.id).await.expect("months").len();
+        school_records += store
+            .pkh_compliance(open.period.id, f.id)
+            .await
+            .expect("compliance")
+            .iter()
+            .filter(|c| {
+                c.obligation == "school_attendance" && c.note.as_deref().is_some_and(|n| n.contains("formulir"))
+            })
+            .count();
+    }
+    assert!(
+        months >= 10 && school_records >= 5,
+        "education forms in the open quarter: {months} months, {school_records} pupils"
+    );
 
     // Loading twice is refused, clearly, and changes nothing.
     let err = demo::load(store.as_ref()).await.expect_err("a second load must be refused");
