@@ -395,6 +395,30 @@ pub struct Section {
     pub form: Option<Form>,
 }
 
+impl Section {
+    /// A section holding one table; `headers` are translation keys.
+    pub fn table(
+        t: &Translations,
+        id: &str,
+        title: impl Into<String>,
+        headers: &[&str],
+        rows: Vec<Vec<Cell>>,
+        empty: impl Into<String>,
+    ) -> Section {
+        Section {
+            id: id.into(),
+            title: title.into(),
+            table: Some(Table {
+                sorts: Vec::new(),
+                headers: headers.iter().map(|k| t.t(k).to_string()).collect(),
+                rows,
+                empty: empty.into(),
+            }),
+            ..Default::default()
+        }
+    }
+}
+
 /// A search box above a listing; with htmx it refreshes the results as one types.
 #[derive(Debug, Clone)]
 pub struct Search {

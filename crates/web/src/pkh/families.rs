@@ -765,90 +765,49 @@ async fn family_view(
         .collect();
 
     let mut sections = vec![
+        Section::table(
+            t,
+            "members",
+            t.t("households.members"),
+            &["people.name", "people.relation", "people.birth_date", "pkh_fam.age"],
+            member_rows,
+            t.t("households.no_members"),
+        ),
+        Section::table(
+            t,
+            "facts",
+            t.t("pkh_fam.facts"),
+            &["pkh_fam.member", "pkh_fam.fact_kind", "pkh_fam.starts_on", "pkh_fam.expected_on", "pkh_fam.ends_on"],
+            fact_rows,
+            t.t("pkh_fam.no_facts"),
+        ),
         Section {
-            id: "members".into(),
-            title: t.t("households.members").into(),
-            table: Some(Table {
-                sorts: Vec::new(),
-                headers: vec![
-                    t.t("people.name").into(),
-                    t.t("people.relation").into(),
-                    t.t("people.birth_date").into(),
-                    t.t("pkh_fam.age").into(),
-                ],
-                rows: member_rows,
-                empty: t.t("households.no_members").into(),
-            }),
-            ..Default::default()
-        },
-        Section {
-            id: "facts".into(),
-            title: t.t("pkh_fam.facts").into(),
-            table: Some(Table {
-                sorts: Vec::new(),
-                headers: vec![
-                    t.t("pkh_fam.member").into(),
-                    t.t("pkh_fam.fact_kind").into(),
-                    t.t("pkh_fam.starts_on").into(),
-                    t.t("pkh_fam.expected_on").into(),
-                    t.t("pkh_fam.ends_on").into(),
-                ],
-                rows: fact_rows,
-                empty: t.t("pkh_fam.no_facts").into(),
-            }),
-            ..Default::default()
-        },
-        Section {
-            id: "components".into(),
-            title: format!("{} — {} ({})", t.t("pkh_fam.components"), iso(on), rupiah(b.annual)),
-            table: Some(Table {
-                sorts: Vec::new(),
-                headers: vec![
-                    t.t("pkh_fam.member").into(),
-                    t.t("pkh_fam.component").into(),
-                    t.t("pkh_fam.reason").into(),
-                    t.t("pkh_fam.annual").into(),
-                    t.t("pkh_fam.outcome").into(),
-                ],
-                rows: comp_rows,
-                empty: t.t("pkh_fam.no_components").into(),
-            }),
             links: on_links,
-            ..Default::default()
+            ..Section::table(
+                t,
+                "components",
+                format!("{} — {} ({})", t.t("pkh_fam.components"), iso(on), rupiah(b.annual)),
+                &["pkh_fam.member", "pkh_fam.component", "pkh_fam.reason", "pkh_fam.annual", "pkh_fam.outcome"],
+                comp_rows,
+                t.t("pkh_fam.no_components"),
+            )
         },
-        Section {
-            id: "periods".into(),
-            title: t.t("pkh_fam.periods").into(),
-            table: Some(Table {
-                sorts: Vec::new(),
-                headers: vec![
-                    t.t("pkh_fam.period").into(),
-                    t.t("pkh_fam.compliance").into(),
-                    t.t("pkh_fam.status").into(),
-                    t.t("pkh_fam.consecutive").into(),
-                ],
-                rows: period_rows,
-                empty: t.t("pkh_fam.no_periods").into(),
-            }),
-            ..Default::default()
-        },
-        Section {
-            id: "status-history".into(),
-            title: t.t("pkh_fam.history").into(),
-            table: Some(Table {
-                sorts: Vec::new(),
-                headers: vec![
-                    t.t("pkh_fam.date").into(),
-                    t.t("pkh_fam.event").into(),
-                    t.t("pkh_fam.period").into(),
-                    t.t("pkh_fam.status").into(),
-                    t.t("pkh_fam.reason").into(),
-                ],
-                rows: event_rows,
-                empty: "—".into(),
-            }),
-            ..Default::default()
-        },
+        Section::table(
+            t,
+            "periods",
+            t.t("pkh_fam.periods"),
+            &["pkh_fam.period", "pkh_fam.compliance", "pkh_fam.status", "pkh_fam.consecutive"],
+            period_rows,
+            t.t("pkh_fam.no_periods"),
+        ),
+        Section::table(
+            t,
+            "status-history",
+            t.t("pkh_fam.history"),
+            &["pkh_fam.date", "pkh_fam.event", "pkh_fam.period", "pkh_fam.status", "pkh_fam.reason"],
+            event_rows,
+            "—",
+        ),
     ];
     for panel in [
         super::payments::family_panel(state, lang, f.id).await?,

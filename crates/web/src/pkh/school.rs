@@ -29,7 +29,7 @@ use crate::AppState;
 use crate::access::guard::{Auth, forbidden};
 use crate::error::{Error, ErrorBody};
 use crate::extract::{Cx, IdPath, UPLOAD_BODY_LIMIT, UPLOAD_LIMIT_MB, Upload};
-use crate::html::{Cell, Field, Form, Layout, Link, Section, Table, ViewPage, render, render_with};
+use crate::html::{Cell, Field, Form, Layout, Link, Section, ViewPage, render, render_with};
 use crate::i18n::Lang;
 
 pub fn router() -> Router<AppState> {
@@ -175,16 +175,15 @@ fn view(lang: Lang, p: &PkhPeriod, program: &Program, form: Option<Form>, done: 
         ("effective_days", "pkh_school.col_days"),
     ];
     let mut sections = vec![Section {
-        id: "columns".into(),
-        title: t.t("pkh_school.columns").into(),
-        table: Some(Table {
-            sorts: Vec::new(),
-            headers: vec![t.t("pkh_school.column").into(), t.t("pkh_school.meaning").into()],
-            rows: columns.iter().map(|(c, key)| vec![Cell::text(*c), Cell::text(t.t(key))]).collect(),
-            empty: String::new(),
-        }),
         links: vec![Link::new(t.t("pkh_school.template"), format!("/pkh/periods/{}/school/template.csv", p.id))],
-        ..Default::default()
+        ..Section::table(
+            t,
+            "columns",
+            t.t("pkh_school.columns"),
+            &["pkh_school.column", "pkh_school.meaning"],
+            columns.iter().map(|(c, key)| vec![Cell::text(*c), Cell::text(t.t(key))]).collect(),
+            String::new(),
+        )
     }];
     let mut warnings = Vec::new();
     if p.status == PeriodStatus::Closed {

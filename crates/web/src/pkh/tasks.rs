@@ -62,17 +62,14 @@ async fn tasks_page(Cx { state, lang, auth }: Cx) -> Result<Response, Error> {
         });
     }
     if due.is_empty() {
-        sections.push(Section {
-            id: "due".into(),
-            title: t.t("pkh_tasks.due").into(),
-            table: Some(Table {
-                sorts: Vec::new(),
-                headers: vec![t.t("pkh_fam.head").into()],
-                rows: Vec::new(),
-                empty: t.t("pkh_tasks.none_due").into(),
-            }),
-            ..Default::default()
-        });
+        sections.push(Section::table(
+            t,
+            "due",
+            t.t("pkh_tasks.due"),
+            &["pkh_fam.head"],
+            Vec::new(),
+            t.t("pkh_tasks.none_due"),
+        ));
     }
 
     // P2K2 sessions and other activities of the PKH programs this month.
@@ -89,17 +86,14 @@ async fn tasks_page(Cx { state, lang, auth }: Cx) -> Result<Response, Error> {
                 .push(vec![Cell::link(title, format!("/activities/{id}")), Cell::text(crate::registry::iso(on))]);
         }
     }
-    sections.push(Section {
-        id: "sessions".into(),
-        title: t.t("pkh_tasks.sessions").into(),
-        table: Some(Table {
-            sorts: Vec::new(),
-            headers: vec![t.t("pkh_tasks.activity").into(), t.t("pkh_fam.date").into()],
-            rows: session_rows,
-            empty: t.t("pkh_tasks.no_sessions").into(),
-        }),
-        ..Default::default()
-    });
+    sections.push(Section::table(
+        t,
+        "sessions",
+        t.t("pkh_tasks.sessions"),
+        &["pkh_tasks.activity", "pkh_fam.date"],
+        session_rows,
+        t.t("pkh_tasks.no_sessions"),
+    ));
 
     let warned = store.pkh_newly_sanctioned(me).await.map_err(|e| Error::from(e).page(lang))?;
     let rows = warned
@@ -115,17 +109,14 @@ async fn tasks_page(Cx { state, lang, auth }: Cx) -> Result<Response, Error> {
             ]
         })
         .collect();
-    sections.push(Section {
-        id: "warned".into(),
-        title: t.t("pkh_tasks.warned").into(),
-        table: Some(Table {
-            sorts: Vec::new(),
-            headers: vec![t.t("pkh_fam.head").into(), t.t("pkh_fam.status").into(), t.t("pkh_fam.period").into()],
-            rows,
-            empty: t.t("pkh_tasks.none_warned").into(),
-        }),
-        ..Default::default()
-    });
+    sections.push(Section::table(
+        t,
+        "warned",
+        t.t("pkh_tasks.warned"),
+        &["pkh_fam.head", "pkh_fam.status", "pkh_fam.period"],
+        rows,
+        t.t("pkh_tasks.none_warned"),
+    ));
     let heading = t.t("pkh_tasks.title").to_string();
     Ok(render(&ViewPage {
         l: Layout::new(lang, heading.clone(), "pkh-tasks"),

@@ -257,23 +257,20 @@ async fn periods_view(
             ]
         })
         .collect();
-    let mut sections = vec![Section {
-        id: "periods".into(),
-        title: t.t("pkh.periods").into(),
-        table: Some(Table {
-            sorts: Vec::new(),
-            headers: vec![
-                t.t("pkh_fam.period").into(),
-                t.t("pkh_verify.status").into(),
-                t.t("pkh_verify.families_recorded").into(),
-                t.t("pkh_verify.records").into(),
-                t.t("pkh_verify.compliant_of").into(),
-            ],
-            rows,
-            empty: t.t("pkh_verify.no_periods").into(),
-        }),
-        ..Default::default()
-    }];
+    let mut sections = vec![Section::table(
+        t,
+        "periods",
+        t.t("pkh.periods"),
+        &[
+            "pkh_fam.period",
+            "pkh_verify.status",
+            "pkh_verify.families_recorded",
+            "pkh_verify.records",
+            "pkh_verify.compliant_of",
+        ],
+        rows,
+        t.t("pkh_verify.no_periods"),
+    )];
     if manages(auth, program) {
         let next = periods
             .first()
@@ -537,21 +534,14 @@ async fn entry_view(
             ]
         })
         .collect();
-    sections.push(Section {
-        id: "recorded".into(),
-        title: t.t("pkh_verify.obligations").into(),
-        table: Some(Table {
-            sorts: Vec::new(),
-            headers: vec![
-                t.t("pkh_verify.obligation").into(),
-                t.t("pkh_fam.compliance").into(),
-                t.t("pkh_fam.note").into(),
-            ],
-            rows,
-            empty: t.t("pkh_verify.nothing_due").into(),
-        }),
-        ..Default::default()
-    });
+    sections.push(Section::table(
+        t,
+        "recorded",
+        t.t("pkh_verify.obligations"),
+        &["pkh_verify.obligation", "pkh_fam.compliance", "pkh_fam.note"],
+        rows,
+        t.t("pkh_verify.nothing_due"),
+    ));
     let months = state.store().pkh_school_months(p.id, rec.family.id).await?;
     if !months.is_empty() {
         let people = state.store().household_members(rec.family.household_id).await?;
@@ -572,26 +562,23 @@ async fn entry_view(
                 ]
             })
             .collect();
-        sections.push(Section {
-            id: "school".into(),
-            title: t.t("pkh_school.months").into(),
-            table: Some(Table {
-                sorts: Vec::new(),
-                headers: vec![
-                    t.t("pkh_school.pupil").into(),
-                    t.t("pkh_school.school").into(),
-                    t.t("pkh_school.month").into(),
-                    t.t("pkh_school.h_days").into(),
-                    t.t("pkh_school.h_absent").into(),
-                    t.t("pkh_school.h_permitted").into(),
-                    t.t("pkh_school.h_sick").into(),
-                    t.t("pkh_school.attendance").into(),
-                ],
-                rows,
-                empty: String::new(),
-            }),
-            ..Default::default()
-        });
+        sections.push(Section::table(
+            t,
+            "school",
+            t.t("pkh_school.months"),
+            &[
+                "pkh_school.pupil",
+                "pkh_school.school",
+                "pkh_school.month",
+                "pkh_school.h_days",
+                "pkh_school.h_absent",
+                "pkh_school.h_permitted",
+                "pkh_school.h_sick",
+                "pkh_school.attendance",
+            ],
+            rows,
+            String::new(),
+        ));
     }
     if open && !due.is_empty() {
         sections.push(Section {
