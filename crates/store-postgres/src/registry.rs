@@ -120,6 +120,10 @@ impl Backend for PgStore {
         Ok(out)
     }
 
+    fn analyze_sql(&self, tables: &[&str]) -> Option<String> {
+        Some(format!("ANALYZE {}", tables.join(", ")))
+    }
+
     fn bulk_audit(&self) -> AuditSql {
         REGION_AUDIT
     }

@@ -448,6 +448,15 @@ pub trait Backend: Send + Sync {
     /// The backend's audit SQL for bulk writes (row triggers silenced, one summary event),
     /// for kit code that changes many rows at once.
     fn bulk_audit(&self) -> crate::regions::AuditSql;
+    /// The statement that refreshes the planner's statistics of `tables`, for kit code that
+    /// walks whole tables right after bulk loads (closing a PKH period, building a payment
+    /// list): PostgreSQL's `ANALYZE`, which autovacuum may not have run yet and without which
+    /// a range join falls back to scanning millions of rows. `None`: the backend's plans do
+    /// not depend on statistics (SQLite, with its indexes).
+    fn analyze_sql(&self, tables: &[&str]) -> Option<String> {
+        let _ = tables;
+        None
+    }
 }
 
 /// Drives a future that never waits (a synchronous driver's [`Conn`]) to its end on this

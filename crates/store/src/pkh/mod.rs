@@ -24,6 +24,11 @@ use time::Date;
 use crate::kit::{Conn, Sql, first, rows};
 use crate::{StoreError, StoreResult};
 
+/// The tables a period close and a payment list walk for a whole program; their planner
+/// statistics are refreshed first ([`crate::kit::Backend::analyze_sql`]).
+pub const WALKED_TABLES: &[&str] =
+    &["pkh_families", "pkh_facts", "pkh_compliance", "pkh_family_periods", "people", "households"];
+
 /// A program's rules for a year: the stored document, or the shipped default.
 pub async fn rules_for(c: &mut dyn Conn, program_id: Id, year: i32) -> StoreResult<(PkhRules, bool)> {
     let mut sql = Sql::new("SELECT document FROM pkh_rules WHERE program_id = ");

@@ -481,7 +481,16 @@ async fn reconcile(c: &mut dyn Conn, list_id: Id) -> StoreResult<Reconciliation>
 #[async_trait]
 impl<B: Backend> PkhPayStore for B {
     async fn build_pkh_payment_list(&self, program_id: Id, year: i32, stage: u8) -> StoreResult<PaymentList> {
-        self.write(job(move |c| Box::pin(async move { build(c, program_id, year, stage).await }))).await
+        let analyze = self.analyze_sql(super::WALKED_TABLES);
+        self.write(job(move |c| {
+            Box::pin(async move {
+                if let Some(sql) = analyze {
+                    exec(c, &Sql::new(sql)).await?;
+                }
+                build(c, program_id, year, stage).await
+            })
+        }))
+        .await
     }
 
     async fn freeze_pkh_payment_list(&self, list_id: Id, version: Version) -> StoreResult<PaymentList> {

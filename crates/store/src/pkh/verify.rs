@@ -591,10 +591,14 @@ impl<B: Backend> PkhVerifyStore for B {
 
     async fn close_pkh_period(&self, period_id: Id, by: Option<Id>) -> StoreResult<CloseReport> {
         let audit = self.bulk_audit();
+        let analyze = self.analyze_sql(super::WALKED_TABLES);
         self.write(job(move |c| {
             Box::pin(async move {
                 let p = get_period(c, period_id).await?;
                 closable(c, &p).await?;
+                if let Some(sql) = analyze {
+                    exec(c, &Sql::new(sql)).await?;
+                }
                 run_close(c, &p, Some((by, audit))).await
             })
         }))
