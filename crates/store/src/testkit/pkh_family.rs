@@ -311,7 +311,7 @@ pub async fn pkh_verify_ladder_and_freezing(s: Arc<dyn Store>) {
 /// the period (one month under 85 % fails the period); a stranger refuses the whole import;
 /// a closed period refuses it.
 pub async fn pkh_school_attendance_import(s: Arc<dyn Store>) {
-    use crate::pkh::school::{PkhSchoolStore, SchoolEntry};
+    use crate::pkh::school::SchoolEntry;
     use berdaya_domain::pkh::verify::MonthAttendance;
     let s = &*s;
     let w = world(s, 2).await;
