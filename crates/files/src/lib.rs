@@ -1,6 +1,7 @@
 //! Reading and writing Berdaya's files: registry CSV/XLSX and survey XLSForm workbooks,
 //! every file a user gives read as a stream within [`limits::Limits`].
 
+pub mod grid;
 pub mod limits;
 pub mod pkh_contract;
 pub mod regions;

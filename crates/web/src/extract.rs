@@ -453,17 +453,16 @@ impl Upload {
     }
 }
 
-impl<S: Send + Sync> FromRequest<S> for Upload {
-    type Rejection = Error;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        use axum::extract::Multipart;
-        let lang = req.extensions().get::<Lang>().copied().unwrap_or_default();
-        let api = is_api(req.uri().path());
-        let shape = |e: Error| if api { e } else { e.page(lang) };
-        let too_large = || Error::unprocessable("file", format!("is larger than {UPLOAD_LIMIT_MB} MB"));
-        let mut mp = Multipart::from_request(req, state).await.map_err(|e| {
-            shape(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+impl Upload {
+    /// Reads a multipart body as it arrives: the `file` field up to `limit_mb` MB, each text
+    /// field up to 64 KB. Errors are the API's; a page shapes them with [`Error::page`].
+    pub async fn read(
+        multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+        limit_mb: usize,
+    ) -> Result<Upload, Error> {
+        let too_large = || Error::unprocessable("file", format!("is larger than {limit_mb} MB"));
+        let mut mp = multipart.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 too_large()
             } else {
                 Error::new(
@@ -471,29 +470,25 @@ impl<S: Send + Sync> FromRequest<S> for Upload {
                     "unsupported_media_type",
                     "content-type: the upload must be sent as multipart/form-data",
                 )
-            })
+            }
         })?;
         let broken = |e: axum::extract::multipart::MultipartError| {
-            shape(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 too_large()
             } else {
                 Error::bad_request("body", format!("is not a readable multipart form: {}", e.body_text()))
-            })
+            }
         };
         let mut out = Upload::default();
         while let Some(mut field) = mp.next_field().await.map_err(broken)? {
             let name = field.name().unwrap_or_default().to_string();
             let is_file = name == "file";
-            let limit = if is_file { UPLOAD_LIMIT } else { 64 << 10 };
+            let limit = if is_file { limit_mb << 20 } else { 64 << 10 };
             let file_name = field.file_name().unwrap_or("berkas").to_string();
             let mut bytes: Vec<u8> = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(broken)? {
                 if bytes.len() + chunk.len() > limit {
-                    return Err(shape(if is_file {
-                        too_large()
-                    } else {
-                        Error::unprocessable(&name, "is longer than 64 KB")
-                    }));
+                    return Err(if is_file { too_large() } else { Error::unprocessable(&name, "is longer than 64 KB") });
                 }
                 bytes.extend_from_slice(&chunk);
             }
@@ -502,11 +497,21 @@ impl<S: Send + Sync> FromRequest<S> for Upload {
                     out.file = Some((file_name, bytes));
                 }
             } else {
-                let text =
-                    String::from_utf8(bytes).map_err(|_| shape(Error::bad_request(&name, "is not text in UTF-8")))?;
+                let text = String::from_utf8(bytes).map_err(|_| Error::bad_request(&name, "is not text in UTF-8"))?;
                 out.form.0.insert(name, text);
             }
         }
         Ok(out)
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for Upload {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let lang = req.extensions().get::<Lang>().copied().unwrap_or_default();
+        let api = is_api(req.uri().path());
+        let multipart = axum::extract::Multipart::from_request(req, state).await;
+        Upload::read(multipart, UPLOAD_LIMIT_MB).await.map_err(|e| if api { e } else { e.page(lang) })
     }
 }

@@ -152,6 +152,21 @@ backend_tests! {
         let entry = fac.get(app.url(&format!("/pkh/periods/{}/families/{own}", p.id))).header("accept-language", "id").send().await.expect("get").text().await.expect("html");
         assert!(entry.contains("Kehadiran sekolah (formulir pendidikan)") && entry.contains("2026-03"), "{entry}");
 
+        // Hostile files cost nothing and say which limit they broke, in Indonesian: a
+        // 1 KB workbook naming row 1,048,576, and a zip bomb (20 MiB of spaces packed ~1,000:1).
+        let before = (school_record(&app, p.id, own).await, app.store.pkh_school_months(p.id, own).await.expect("months").len());
+        let far = berdaya_files::testkit::two_cells("A1048576");
+        assert!(far.len() < 2048, "{} bytes", far.len());
+        let (s, body) = post_file(officer, url.clone(), far).await;
+        assert_eq!(s, 422, "{body}");
+        assert!(messages(&body).iter().any(|m| m.contains("berkas melebihi batas 50,001 baris") || m.contains("berkas melebihi batas 50.001 baris")), "{body}");
+        let bomb = berdaya_files::testkit::whitespace(std::io::Cursor::new(Vec::new()), 20).expect("bomb").into_inner();
+        let (s, body) = post_file(officer, url.clone(), bomb).await;
+        assert_eq!(s, 422, "{body}");
+        assert!(messages(&body).iter().any(|m| m.contains("melebihi batas rasio 250:1")), "{body}");
+        let after = (school_record(&app, p.id, own).await, app.store.pkh_school_months(p.id, own).await.expect("months").len());
+        assert_eq!(after, before, "nothing stored");
+
         // A closed period refuses.
         app.store.close_pkh_period(p.id, None).await.expect("close");
         let (s, body) = post_file(officer, url, row(&w.nik_assigned)).await;

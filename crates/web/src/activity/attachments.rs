@@ -22,7 +22,7 @@ use super::{readable_activity, writable_activity};
 use crate::AppState;
 use crate::access::guard::{Auth, hidden};
 use crate::error::{Error, ErrorBody};
-use crate::extract::{Cx, IdPath};
+use crate::extract::{Cx, IdPath, Upload};
 use crate::html::{Cell, Layout, Link, Section, Table, render, render_with};
 use crate::i18n::Lang;
 use crate::registry::crumbs;
@@ -182,51 +182,17 @@ pub struct AttachmentUpload {
     file: Vec<u8>,
 }
 
-/// Reads the `file` part of a multipart body, at most [`ATTACHMENT_LIMIT`] bytes (a 422 on
+/// Reads the `file` part of a multipart body, at most [`ATTACHMENT_LIMIT_MB`] MB (a 422 on
 /// `file` stating the limit past it), and checks it.
 async fn receive(
     multipart: Result<Multipart, MultipartRejection>,
     entity: &str,
     id: Id,
 ) -> Result<NewAttachment, Error> {
-    let too_large = || Error::unprocessable("file", format!("is larger than {ATTACHMENT_LIMIT_MB} MB"));
-    let mut mp = multipart.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            too_large()
-        } else {
-            Error::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "content-type: the upload must be sent as multipart/form-data",
-            )
-        }
-    })?;
-    let broken = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            too_large()
-        } else {
-            Error::bad_request("body", format!("is not a readable multipart form: {}", e.body_text()))
-        }
-    };
-    while let Some(mut field) = mp.next_field().await.map_err(broken)? {
-        if field.name() != Some("file") {
-            while field.chunk().await.map_err(broken)?.is_some() {}
-            continue;
-        }
-        let name = field.file_name().unwrap_or("berkas").to_string();
-        let mut bytes: Vec<u8> = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(broken)? {
-            if bytes.len() + chunk.len() > ATTACHMENT_LIMIT {
-                return Err(too_large());
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        if bytes.is_empty() {
-            return Err(Error::unprocessable("file", "is required"));
-        }
-        return NewAttachment::parse(entity, id, &name, bytes).map_err(|m| Error::unprocessable("file", m));
+    match Upload::read(multipart, ATTACHMENT_LIMIT_MB).await?.file {
+        Some((name, bytes)) => NewAttachment::parse(entity, id, &name, bytes).map_err(|m| Error::unprocessable("file", m)),
+        None => Err(Error::unprocessable("file", "is required")),
     }
-    Err(Error::unprocessable("file", "is required"))
 }
 
 /// The files attached to an activity.

@@ -17,7 +17,7 @@ use axum::{Json, Router};
 use berdaya_domain::agriculture::machine::format_rupiah;
 use berdaya_domain::pkh::Component;
 use berdaya_domain::pkh::payment::{
-    ListStatus, PaymentLine, PaymentList, ReconRow, Reconciliation, RowProblem, Tally, parse_results,
+    ListStatus, MAX_RESULT_ROWS, PaymentLine, PaymentList, ReconRow, Reconciliation, RowProblem, Tally, parse_results,
 };
 use berdaya_domain::registry::text::FieldError;
 use berdaya_domain::registry::{Id, Invalid, Kk, Program};
@@ -262,49 +262,11 @@ fn json_text(v: &serde_json::Value) -> String {
 
 // --- Results files ---------------------------------------------------------------------------
 
-/// Cells of a CSV or XLSX file (XLSX when it starts as a zip archive), first sheet, the
-/// header first; blank rows kept so row numbers are the file's.
-pub fn read_grid(bytes: &[u8]) -> Result<Vec<Vec<String>>, Error> {
-    if bytes.starts_with(b"PK") {
-        use berdaya_files::xlsx::{Cell as XCell, Workbook, excel_date};
-        let bad = |e: berdaya_files::xlsx::XlsxError| Error::unprocessable("file", e.to_string());
-        let mut wb = Workbook::from_bytes(bytes, berdaya_files::limits::Limits::REGISTRY).map_err(bad)?;
-        let Some(name) = wb.sheet_names().next().map(str::to_string) else {
-            return Err(Error::unprocessable("file", "the workbook has no sheet"));
-        };
-        let mut rows = wb.rows(&name).map_err(bad)?;
-        let date1904 = rows.date1904();
-        let mut cells = Vec::new();
-        let mut grid: Vec<Vec<String>> = Vec::new();
-        while let Some(n) = rows.next_row(&mut cells).map_err(bad)? {
-            while (grid.len() as u64) + 1 < n {
-                grid.push(Vec::new());
-            }
-            grid.push(
-                cells
-                    .iter()
-                    .map(|c| match c {
-                        XCell::Empty | XCell::Error(_) => String::new(),
-                        XCell::Text(s) => s.clone(),
-                        XCell::Number(f) if f.fract() == 0.0 && f.abs() < 1e17 => format!("{}", *f as i64),
-                        XCell::Number(f) => f.to_string(),
-                        XCell::Date(f) => excel_date(*f, date1904).map(iso).unwrap_or_default(),
-                        XCell::Bool(b) => b.to_string(),
-                    })
-                    .collect(),
-            );
-        }
-        return Ok(grid);
-    }
-    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
-        .map_err(|_| Error::unprocessable("file", "must be a CSV file in UTF-8 or an XLSX workbook"))?;
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-    let mut grid = Vec::new();
-    for (i, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|_| Error::unprocessable("file", format!("row {row}: is not valid CSV", row = i + 1)))?;
-        grid.push(rec.iter().map(str::to_string).collect());
-    }
-    Ok(grid)
+/// The rows of an uploaded CSV or XLSX file of at most `data_rows` rows under its header,
+/// within [`berdaya_files::grid::limits`]: a limit broken is named with its value.
+pub fn read_grid(bytes: &[u8], data_rows: u64) -> Result<Vec<Vec<String>>, Error> {
+    berdaya_files::grid::read_grid(bytes, berdaya_files::grid::limits(data_rows))
+        .map_err(|e| Error::unprocessable("file", e.to_string()))
 }
 
 pub(crate) fn problems_error(problems: &[RowProblem]) -> Error {
@@ -330,7 +292,7 @@ pub(crate) fn problems_error(problems: &[RowProblem]) -> Error {
 
 /// Reads, checks and records a results file; the number of lines updated.
 async fn import_results(state: &AppState, list_id: Id, bytes: &[u8]) -> Result<u64, Error> {
-    let grid = read_grid(bytes)?;
+    let grid = read_grid(bytes, MAX_RESULT_ROWS as u64)?;
     let rows = parse_results(&grid).map_err(|p| problems_error(&p))?;
     match state.store().record_pkh_payment_results(list_id, &rows).await? {
         Ok(n) => Ok(n),

@@ -17,7 +17,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use berdaya_domain::access::Role;
 use berdaya_domain::pkh::payment::RowProblem;
-use berdaya_domain::pkh::school::{SCHOOL_HEADERS, SchoolImport, parse_school_form};
+use berdaya_domain::pkh::school::{MAX_SCHOOL_ROWS, SCHOOL_HEADERS, SchoolImport, parse_school_form};
 use berdaya_domain::pkh::verify::{PeriodStatus, PkhPeriod};
 use berdaya_domain::registry::{Id, Program};
 use berdaya_store::pkh::school::SchoolEntry;
@@ -59,7 +59,7 @@ async fn import(
     bytes: &[u8],
 ) -> Result<SchoolImport, Error> {
     auth.require(may_import(auth, program))?;
-    let grid = read_grid(bytes)?;
+    let grid = read_grid(bytes, MAX_SCHOOL_ROWS as u64)?;
     let rows = parse_school_form(&grid, p.period).map_err(|e| problems_error(&e))?;
     let mut niks: Vec<u64> = rows.iter().map(|r| r.nik.as_u64()).collect();
     niks.sort_unstable();
