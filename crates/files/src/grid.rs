@@ -111,7 +111,8 @@ pub fn read_grid(bytes: &[u8], limits: Limits) -> Result<Vec<Vec<String>>, GridE
         }
         return Ok(held.grid);
     }
-    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(|_| GridError::NotText)?;
+    let text =
+        std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(|_| GridError::NotText)?;
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut record = csv::StringRecord::new();
     loop {
@@ -165,7 +166,14 @@ mod tests {
     #[test]
     fn a_far_row_number_is_refused_at_once() {
         let started = Instant::now();
-        let xlsx = workbook_bytes(|w| write!(w, "<row r=\"1\">{}</row><row r=\"1048576\">{}</row>", text_cell("A1", "a"), text_cell("A1048576", "b")));
+        let xlsx = workbook_bytes(|w| {
+            write!(
+                w,
+                "<row r=\"1\">{}</row><row r=\"1048576\">{}</row>",
+                text_cell("A1", "a"),
+                text_cell("A1048576", "b")
+            )
+        });
         assert!(xlsx.len() < 4096, "{} bytes", xlsx.len());
         let e = read_grid(&xlsx, limits(50_000)).unwrap_err();
         assert_eq!(e.limit(), Some(&LimitExceeded::Rows(50_001)));

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use berdaya_domain::registry::{Household, Person, RegionCode};
-use berdaya_store::kit::{Backend, Conn, Job, Record, Row as KitRow, Value, job, numbered_placeholders};
+use berdaya_store::kit::{Backend, Conn, Job, Record, Row as KitRow, Type, Value, job, numbered_placeholders};
 use berdaya_store::regions::{self, AuditSql, ListedRegion, RegionLoad};
 use berdaya_store::registry::{RegistryBulk, RegistryExportRow};
 use berdaya_store::{COUNT_CAP, ImportOptions, ImportReport, Page, PageRequest, RowSource, StoreResult};
@@ -28,7 +28,6 @@ pub(crate) use berdaya_store::kit::key;
 struct PgConn<'a>(&'a mut PgConnection);
 
 fn bind<'q>(q: Query<'q, Postgres, PgArguments>, v: &Value) -> Query<'q, Postgres, PgArguments> {
-    use berdaya_store::kit::Type;
     match v.clone() {
         Value::Null(Type::Int) => q.bind(None::<i64>),
         Value::Null(Type::Real) => q.bind(None::<f64>),
@@ -104,6 +103,72 @@ impl Conn for PgConn<'_> {
         let q = params.iter().fold(sqlx::query(&sql), bind);
         Ok(q.execute(&mut *self.0).await.map_err(db)?.rows_affected())
     }
+
+    async fn insert_rows(&mut self, table: &str, columns: &[(&str, Type)], rows: &[Vec<Value>]) -> StoreResult<u64> {
+        let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+        let arrays: Vec<String> =
+            columns.iter().enumerate().map(|(i, (_, t))| format!("${}::{}[]", i + 1, pg_type(*t))).collect();
+        let sql = format!("INSERT INTO {table} ({}) SELECT * FROM unnest({})", names.join(", "), arrays.join(", "));
+        let mut q = sqlx::query(&sql);
+        for (i, (name, t)) in columns.iter().enumerate() {
+            q = bind_column(q, *t, rows.iter().map(|r| r.get(i).unwrap_or(&MISSING)), name)?;
+        }
+        Ok(q.execute(&mut *self.0).await.map_err(db)?.rows_affected())
+    }
+}
+
+/// A row shorter than the columns: the rest are NULL.
+static MISSING: Value = Value::Null(Type::Int);
+
+/// The PostgreSQL type of a kit type's column.
+fn pg_type(t: Type) -> &'static str {
+    match t {
+        Type::Int => "int8",
+        Type::Real => "float8",
+        Type::Text => "text",
+        Type::Bool => "bool",
+        Type::Date => "date",
+        Type::Bytes => "bytea",
+        Type::Time | Type::Micros => "timestamptz",
+    }
+}
+
+/// Binds one column of rows as an array of its type; a value of another type is a bug of the
+/// caller, reported with the column's name.
+fn bind_column<'q, 'v>(
+    q: Query<'q, Postgres, PgArguments>,
+    t: Type,
+    values: impl Iterator<Item = &'v Value>,
+    name: &str,
+) -> StoreResult<Query<'q, Postgres, PgArguments>> {
+    fn collect<'v, T>(
+        values: impl Iterator<Item = &'v Value>,
+        name: &str,
+        pick: impl Fn(&Value) -> Option<T>,
+    ) -> StoreResult<Vec<Option<T>>> {
+        values
+            .map(|v| match v {
+                Value::Null(_) => Ok(None),
+                v => pick(v).map(Some).ok_or_else(|| {
+                    berdaya_store::StoreError::Backend(format!(
+                        "column {name} was given {v:?}, not a value of its type"
+                    ))
+                }),
+            })
+            .collect()
+    }
+    Ok(match t {
+        Type::Int => q.bind(collect(values, name, |v| if let Value::Int(n) = v { Some(*n) } else { None })?),
+        Type::Real => q.bind(collect(values, name, |v| if let Value::Real(x) = v { Some(*x) } else { None })?),
+        Type::Text => q.bind(collect(values, name, |v| if let Value::Text(s) = v { Some(s.clone()) } else { None })?),
+        Type::Bool => q.bind(collect(values, name, |v| if let Value::Bool(b) = v { Some(*b) } else { None })?),
+        Type::Date => q.bind(collect(values, name, |v| if let Value::Date(d) = v { Some(*d) } else { None })?),
+        Type::Bytes => q.bind(collect(values, name, |v| if let Value::Bytes(b) = v { Some(b.clone()) } else { None })?),
+        Type::Time | Type::Micros => q.bind(collect(values, name, |v| match v {
+            Value::Time(t) | Value::Micros(t) => Some(*t),
+            _ => None,
+        })?),
+    })
 }
 
 #[async_trait]

@@ -244,3 +244,16 @@ async fn survey_files_are_recorded_by_size() {
     );
     teardown(database, store, raw).await;
 }
+
+/// The array path of `Conn::insert_rows` (one `unnest` statement) keeps every kit type.
+#[tokio::test]
+async fn insert_rows_keeps_every_type_and_null() {
+    let Some((database, store, raw)) = setup().await else { return };
+    berdaya_store::testkit::kit_insert_rows(
+        &store,
+        "CREATE TABLE kit_insert_probe (n BIGINT PRIMARY KEY, i BIGINT, r DOUBLE PRECISION, t TEXT, b BOOLEAN, d DATE, \
+         y BYTEA, ts TIMESTAMPTZ)",
+    )
+    .await;
+    teardown(database, store, raw).await;
+}

@@ -134,3 +134,13 @@ async fn registry_round_trip() {
     assert!(berdaya_store_sqlite::SqliteStore::restore(&dir.path().join("junk.db"), &dir.path().join("r.db")).is_err());
     assert_eq!(restored.registry_counts().await.unwrap().people, 2, "a failed restore leaves the target as it was");
 }
+
+#[tokio::test]
+async fn insert_rows_keeps_every_type_and_null() {
+    let (_dir, s) = store().await;
+    berdaya_store::testkit::kit_insert_rows(
+        &s,
+        "CREATE TABLE kit_insert_probe (n INTEGER PRIMARY KEY, i INTEGER, r REAL, t TEXT, b INTEGER, d TEXT, y BLOB, ts TEXT)",
+    )
+    .await;
+}

@@ -2752,3 +2752,80 @@ pub mod checks {
         assert_err!(s.analysis(older.id + 1000).await, StoreError::NotFound { .. });
     }
 }
+
+/// [`crate::kit::Conn::insert_rows`] on a backend: every kit type, NULLs of each, a row
+/// shorter than the columns, more rows than one default batch; read back in order. `create`
+/// makes the table `kit_insert_probe (n, i, r, t, b, d, y, ts)` in the backend's own types
+/// (`n` the row number, `ts` an instant).
+pub async fn kit_insert_rows<B: crate::kit::Backend>(b: &B, create: &'static str) {
+    use crate::kit::{Sql, Type, Value, exec, insert_rows, job, rows};
+    let at = time::macros::datetime!(2026-12-02 10:11:12.123456 UTC);
+    let row = move |n: i64| -> Vec<Value> {
+        if n % 3 == 2 {
+            // NULLs of every type; the last column left out.
+            return vec![
+                Value::Int(n),
+                Value::Null(Type::Int),
+                Value::Null(Type::Real),
+                Value::Null(Type::Text),
+                Value::Null(Type::Bool),
+                Value::Null(Type::Date),
+                Value::Null(Type::Bytes),
+            ];
+        }
+        vec![
+            Value::Int(n),
+            Value::Int(-n * 1_000_000_007),
+            Value::Real(n as f64 / 4.0),
+            Value::Text(format!("bariś {n} 'quoted' ✓")),
+            Value::Bool(n % 2 == 0),
+            Value::Date(time::macros::date!(2026 - 01 - 31) + time::Duration::days(n)),
+            Value::Bytes(vec![0, 255, n as u8]),
+            Value::Time(at + time::Duration::seconds(n)),
+        ]
+    };
+    let columns = [
+        ("n", Type::Int),
+        ("i", Type::Int),
+        ("r", Type::Real),
+        ("t", Type::Text),
+        ("b", Type::Bool),
+        ("d", Type::Date),
+        ("y", Type::Bytes),
+        ("ts", Type::Time),
+    ];
+    let written: Vec<Vec<Value>> = (0..1_203).map(row).collect();
+    let read = b
+        .write(job(move |c| {
+            Box::pin(async move {
+                exec(c, &Sql::new(create)).await?;
+                assert_eq!(insert_rows(c, "kit_insert_probe", &columns, &written).await?, 1_203);
+                assert_eq!(insert_rows(c, "kit_insert_probe", &columns, &[]).await?, 0);
+                rows(c, &Sql::new("SELECT n, i, r, t, b, d, y, ts FROM kit_insert_probe ORDER BY n")).await
+            })
+        }))
+        .await
+        .expect("insert and read back");
+    assert_eq!(read.len(), 1_203);
+    for (n, r) in read.iter().enumerate() {
+        let n = n as i64;
+        assert_eq!(r.int("n").unwrap(), n);
+        if n % 3 == 2 {
+            assert_eq!(r.opt_int("i").unwrap(), None, "row {n}");
+            assert_eq!(r.opt_text("t").unwrap(), None, "row {n}");
+            assert_eq!(r.opt_date("d").unwrap(), None, "row {n}");
+            assert_eq!(r.opt_time("ts").unwrap(), None, "row {n}");
+            assert!(matches!(r.value("b").unwrap(), Value::Null(_)), "row {n}");
+            assert!(matches!(r.value("r").unwrap(), Value::Null(_)), "row {n}");
+            assert!(matches!(r.value("y").unwrap(), Value::Null(_)), "row {n}");
+            continue;
+        }
+        assert_eq!(r.int("i").unwrap(), -n * 1_000_000_007);
+        assert_eq!(r.real("r").unwrap(), n as f64 / 4.0);
+        assert_eq!(r.text("t").unwrap(), format!("bariś {n} 'quoted' ✓"));
+        assert_eq!(r.bool("b").unwrap(), n % 2 == 0);
+        assert_eq!(r.date("d").unwrap(), time::macros::date!(2026 - 01 - 31) + time::Duration::days(n));
+        assert_eq!(r.bytes("y").unwrap(), vec![0, 255, n as u8]);
+        assert_eq!(r.time("ts").unwrap(), at + time::Duration::seconds(n));
+    }
+}

@@ -488,7 +488,11 @@ impl Upload {
             let mut bytes: Vec<u8> = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(broken)? {
                 if bytes.len() + chunk.len() > limit {
-                    return Err(if is_file { too_large() } else { Error::unprocessable(&name, "is longer than 64 KB") });
+                    return Err(if is_file {
+                        too_large()
+                    } else {
+                        Error::unprocessable(&name, "is longer than 64 KB")
+                    });
                 }
                 bytes.extend_from_slice(&chunk);
             }

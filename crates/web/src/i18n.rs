@@ -38,6 +38,17 @@ impl Lang {
         }
     }
 
+    /// A whole number with its digits grouped as this language writes them: `50.000`, `50,000`.
+    pub fn group(self, n: u64) -> String {
+        berdaya_files::limits::group_with(
+            n,
+            match self {
+                Lang::Id => '.',
+                Lang::En => ',',
+            },
+        )
+    }
+
     /// The other language, for the switch in the header.
     pub fn other(self) -> Lang {
         match self {

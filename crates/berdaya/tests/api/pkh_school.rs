@@ -133,6 +133,7 @@ backend_tests! {
         let page = app.url(&format!("/pkh/periods/{}/school", p.id));
         let html = fac.get(&page).header("accept-language", "id").send().await.expect("get").text().await.expect("html");
         assert!(html.contains("enctype=\"multipart/form-data\"") && html.contains("type=\"file\""), "{html}");
+        assert!(html.contains("paling banyak 50.000 baris dan 10 MB"), "the form states its limits: {html}");
         let period_page = fac.get(app.url(&format!("/pkh/periods/{}", p.id))).send().await.expect("get").text().await.expect("html");
         assert!(period_page.contains(&format!("/pkh/periods/{}/school", p.id)), "the period page links the import");
         let form = |bytes: Vec<u8>| reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name("formulir.csv"));

@@ -50,6 +50,17 @@ pub struct FamilyMember {
     pub person_id: Id,
     pub birth_date: Date,
     pub facts: Vec<Fact>,
+    /// Name, sex and relation, when loaded with [`load_families_named`] (a payment list's
+    /// recipient); `None` otherwise.
+    pub who: Option<Who>,
+}
+
+/// Who a member is, for choosing a family's payment recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Who {
+    pub name: String,
+    pub female: bool,
+    pub relation: String,
 }
 
 impl FamilyMember {
@@ -65,6 +76,8 @@ pub struct FamilyMembers {
     pub family_id: Id,
     pub household_id: Id,
     pub status: FamilyStatus,
+    /// Consecutive non-compliant periods behind the status.
+    pub consecutive: u32,
     pub facilitator_id: Option<Id>,
     pub members: Vec<FamilyMember>,
 }
@@ -79,7 +92,17 @@ impl FamilyMembers {
 /// their members and facts. Three queries whatever the number of families; callers that
 /// walk a whole program go in family-id ranges (`f.id > last AND ... LIMIT`) to bound memory.
 pub async fn load_families(c: &mut dyn Conn, cond: &Sql) -> StoreResult<Vec<FamilyMembers>> {
-    let mut fam = Sql::new("SELECT f.id, f.household_id, f.status, f.facilitator_id FROM pkh_families f WHERE ");
+    load(c, cond, false).await
+}
+
+/// [`load_families`] with each member's name, sex and relation ([`FamilyMember::who`]).
+pub async fn load_families_named(c: &mut dyn Conn, cond: &Sql) -> StoreResult<Vec<FamilyMembers>> {
+    load(c, cond, true).await
+}
+
+async fn load(c: &mut dyn Conn, cond: &Sql, named: bool) -> StoreResult<Vec<FamilyMembers>> {
+    let mut fam =
+        Sql::new("SELECT f.id, f.household_id, f.status, f.consecutive, f.facilitator_id FROM pkh_families f WHERE ");
     fam.append(cond).push(" ORDER BY f.id");
     let mut families = Vec::new();
     for row in rows(c, &fam).await? {
@@ -87,6 +110,7 @@ pub async fn load_families(c: &mut dyn Conn, cond: &Sql) -> StoreResult<Vec<Fami
             family_id: row.int("id")?,
             household_id: row.int("household_id")?,
             status: row.parsed("status", FamilyStatus::parse)?,
+            consecutive: u32::try_from(row.int("consecutive")?).unwrap_or(0),
             facilitator_id: row.opt_int("facilitator_id")?,
             members: Vec::new(),
         });
@@ -96,10 +120,13 @@ pub async fn load_families(c: &mut dyn Conn, cond: &Sql) -> StoreResult<Vec<Fami
     }
     let index: std::collections::HashMap<Id, usize> =
         families.iter().enumerate().map(|(i, f)| (f.household_id, i)).collect();
-    let mut people = Sql::new(
+    let mut people = Sql::new(if named {
+        "SELECT p.id, p.household_id, p.birth_date, p.name, p.sex, p.relation FROM people p WHERE p.household_id IN \
+         (SELECT f.household_id FROM pkh_families f WHERE "
+    } else {
         "SELECT p.id, p.household_id, p.birth_date FROM people p WHERE p.household_id IN \
-         (SELECT f.household_id FROM pkh_families f WHERE ",
-    );
+         (SELECT f.household_id FROM pkh_families f WHERE "
+    });
     people.append(cond).push(") ORDER BY p.household_id, p.id");
     let mut person_at = std::collections::HashMap::new();
     for row in rows(c, &people).await? {
@@ -107,7 +134,17 @@ pub async fn load_families(c: &mut dyn Conn, cond: &Sql) -> StoreResult<Vec<Fami
         let Some(&i) = index.get(&hh) else { continue };
         let person_id = row.int("id")?;
         person_at.insert(person_id, (i, families[i].members.len()));
-        families[i].members.push(FamilyMember { person_id, birth_date: row.date("birth_date")?, facts: Vec::new() });
+        let who = if named {
+            Some(Who { name: row.text("name")?, female: row.text("sex")? == "female", relation: row.text("relation")? })
+        } else {
+            None
+        };
+        families[i].members.push(FamilyMember {
+            person_id,
+            birth_date: row.date("birth_date")?,
+            facts: Vec::new(),
+            who,
+        });
     }
     let mut facts = Sql::new(
         "SELECT x.person_id, x.kind, x.level, x.starts_on, x.expected_on, x.ends_on FROM pkh_facts x \

@@ -16,15 +16,13 @@ use berdaya_domain::pkh::rules::PkhRules;
 use berdaya_domain::registry::{Id, Invalid, Version};
 use time::{Date, Month};
 
-use super::{load_families, rules_for};
+use super::{Who, load_families_named, rules_for};
 use crate::access::current_actor;
-use crate::kit::{Backend, Conn, Row, Sql, Value, exec, first, job, now, rows};
+use crate::kit::{Backend, Conn, Row, Sql, Type, Value, exec, first, insert_rows, job, now, rows};
 use crate::{StoreError, StoreResult};
 
 /// Families read and written per chunk when a list is built.
 pub const CHUNK: i64 = 5_000;
-/// Lines written per INSERT statement.
-const LINE_BATCH: usize = 500;
 
 #[async_trait]
 pub trait PkhPayStore {
@@ -174,7 +172,7 @@ async fn write_lines(
     while let Some(hi) = next_chunk_end(c, &base, last, CHUNK).await? {
         let mut cond = base.clone();
         cond.push(" AND f.id > ").bind(last).push(" AND f.id <= ").bind(hi);
-        let families = load_families(c, &cond).await?;
+        let families = load_families_named(c, &cond).await?;
         // The ladder's status after the deciding period.
         let mut status: HashMap<Id, FamilyStatus> = HashMap::new();
         if let Some(pid) = period_id {
@@ -194,21 +192,7 @@ async fn write_lines(
         for r in rows(c, &sql).await? {
             households.insert(r.int("id")?, (r.int("kk")?, r.text("region")?, r.opt_text("village_name")?));
         }
-        // The people, for the recipient.
-        let mut sql = Sql::new(
-            "SELECT p.household_id, p.name, p.sex, p.relation FROM people p \
-             JOIN pkh_families f ON f.household_id = p.household_id WHERE ",
-        );
-        sql.append(&cond).push(" ORDER BY p.household_id, p.id");
-        let mut people: HashMap<Id, Vec<(String, bool, String)>> = HashMap::new();
-        for r in rows(c, &sql).await? {
-            people.entry(r.int("household_id")?).or_default().push((
-                r.text("name")?,
-                r.text("sex")? == "female",
-                r.text("relation")?,
-            ));
-        }
-        let mut batch: Vec<Vec<Value>> = Vec::with_capacity(LINE_BATCH);
+        let mut batch: Vec<Vec<Value>> = Vec::with_capacity(families.len());
         for fam in &families {
             let st = status.get(&fam.family_id).copied();
             match skip_for_status(st) {
@@ -232,10 +216,10 @@ async fn write_lines(
             let (kk, region, village_name) =
                 households.get(&fam.household_id).cloned().unwrap_or((0, String::new(), None));
             let (village_code, district_code) = village_and_district(&region);
-            let members = people.get(&fam.household_id).map(Vec::as_slice).unwrap_or(&[]);
+            let members: Vec<&Who> = fam.members.iter().filter_map(|m| m.who.as_ref()).collect();
             let candidates: Vec<Candidate<'_>> =
-                members.iter().map(|(name, female, relation)| Candidate { name, female: *female, relation }).collect();
-            let recipient_name = recipient(&candidates).map(|i| members[i].0.clone()).unwrap_or_default();
+                members.iter().map(|w| Candidate { name: &w.name, female: w.female, relation: &w.relation }).collect();
+            let recipient_name = recipient(&candidates).map(|i| members[i].name.clone()).unwrap_or_default();
             batch.push(vec![
                 list_id.into(),
                 fam.family_id.into(),
@@ -253,33 +237,29 @@ async fn write_lines(
             ]);
             built.families += 1;
             built.total += amount;
-            if batch.len() == LINE_BATCH {
-                insert_lines(c, &mut batch).await?;
-            }
         }
-        insert_lines(c, &mut batch).await?;
+        insert_rows(c, "pkh_payment_lines", &WRITTEN_COLUMNS, &batch).await?;
         last = hi;
     }
     Ok(built)
 }
 
-async fn insert_lines(c: &mut dyn Conn, batch: &mut Vec<Vec<Value>>) -> StoreResult<()> {
-    if batch.is_empty() {
-        return Ok(());
-    }
-    let mut sql = Sql::new(
-        "INSERT INTO pkh_payment_lines (list_id, family_id, household_id, kk, recipient_name, village_code, \
-         village_name, district_code, facilitator_id, facilitator_name, family_status, components, amount) VALUES ",
-    );
-    for (i, row) in batch.drain(..).enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.list(row);
-    }
-    exec(c, &sql).await?;
-    Ok(())
-}
+/// The columns a build writes.
+const WRITTEN_COLUMNS: [(&str, Type); 13] = [
+    ("list_id", Type::Int),
+    ("family_id", Type::Int),
+    ("household_id", Type::Int),
+    ("kk", Type::Int),
+    ("recipient_name", Type::Text),
+    ("village_code", Type::Text),
+    ("village_name", Type::Text),
+    ("district_code", Type::Text),
+    ("facilitator_id", Type::Int),
+    ("facilitator_name", Type::Text),
+    ("family_status", Type::Text),
+    ("components", Type::Text),
+    ("amount", Type::Int),
+];
 
 async fn build(c: &mut dyn Conn, program_id: Id, year: i32, stage: u8) -> StoreResult<PaymentList> {
     let mut sql = Sql::new("SELECT 1 AS one FROM programs WHERE id = ");

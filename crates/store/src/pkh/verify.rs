@@ -19,7 +19,7 @@ use berdaya_domain::pkh::verify::{
 use berdaya_domain::pkh::{FamilyStatus, Period};
 use berdaya_domain::registry::{Id, Invalid};
 
-use crate::kit::{Backend, Conn, Row, Sql, Value, exec, first, job, rows};
+use crate::kit::{Backend, Conn, Row, Sql, Type, Value, exec, first, insert_rows, job, rows};
 use crate::regions::AuditSql;
 use crate::{StoreError, StoreResult};
 
@@ -29,8 +29,26 @@ use berdaya_domain::pkh::family::Family;
 
 /// Families per range when closing a period.
 pub const CHUNK: i64 = 5000;
-/// Rows per multi-row INSERT.
+/// Ids per `UPDATE … WHERE id IN (…)`.
 const BATCH: usize = 500;
+
+const FAMILY_PERIOD_COLUMNS: [(&str, Type); 6] = [
+    ("period_id", Type::Int),
+    ("family_id", Type::Int),
+    ("compliant", Type::Bool),
+    ("appeal_upheld", Type::Bool),
+    ("status", Type::Text),
+    ("consecutive", Type::Int),
+];
+
+const STATUS_EVENT_COLUMNS: [(&str, Type); 6] = [
+    ("family_id", Type::Int),
+    ("period_id", Type::Int),
+    ("kind", Type::Text),
+    ("status", Type::Text),
+    ("decided_by", Type::Int),
+    ("decided_at", Type::Time),
+];
 
 /// A period with its counts, as the periods page lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -291,12 +309,6 @@ async fn evaluate(
     if families.is_empty() {
         return Ok(Vec::new());
     }
-    let mut consecutive: HashMap<Id, u32> = HashMap::new();
-    let mut sql = Sql::new("SELECT f.id, f.consecutive FROM pkh_families f WHERE ");
-    sql.append(&cond);
-    for r in rows(c, &sql).await? {
-        consecutive.insert(r.int("id")?, u32::try_from(r.int("consecutive")?).unwrap_or(0));
-    }
     let mut recorded: HashMap<Id, HashMap<(Option<Id>, String), bool>> = HashMap::new();
     let mut sql = Sql::new(
         "SELECT x.family_id, x.person_id, x.obligation, x.compliant FROM pkh_compliance x WHERE x.period_id = ",
@@ -317,7 +329,7 @@ async fn evaluate(
     for f in &families {
         let due = obligations_due(&f.members_on(on, rules), p.period, rules);
         let (compliant, missing) = family_compliance(&due, recorded.get(&f.family_id).unwrap_or(&empty));
-        let before = Standing { status: f.status, consecutive: consecutive.get(&f.family_id).copied().unwrap_or(0) };
+        let before = Standing { status: f.status, consecutive: f.consecutive };
         let after = before.after(compliant, false, &rules.ladder);
         report.families += 1;
         report.compliant += u64::from(compliant);
@@ -337,25 +349,20 @@ async fn evaluate(
 
 /// Writes one range's results: the frozen rows, the changed standings, the status events.
 async fn write_results(c: &mut dyn Conn, p: &PkhPeriod, outcomes: &[Outcome], by: Option<Id>) -> StoreResult<()> {
-    for batch in outcomes.chunks(BATCH) {
-        let mut sql = Sql::new(
-            "INSERT INTO pkh_family_periods (period_id, family_id, compliant, appeal_upheld, status, consecutive) VALUES ",
-        );
-        for (i, o) in batch.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.list([
+    let frozen: Vec<Vec<Value>> = outcomes
+        .iter()
+        .map(|o| {
+            vec![
                 Value::Int(p.id),
                 Value::Int(o.family_id),
                 Value::Bool(o.compliant),
                 Value::Bool(false),
                 o.after.status.code().into(),
                 Value::Int(i64::from(o.after.consecutive)),
-            ]);
-        }
-        exec(c, &sql).await?;
-    }
+            ]
+        })
+        .collect();
+    insert_rows(c, "pkh_family_periods", &FAMILY_PERIOD_COLUMNS, &frozen).await?;
     // New standings, grouped so each distinct one is one statement per batch.
     let mut groups: HashMap<(FamilyStatus, u32), Vec<Id>> = HashMap::new();
     for o in outcomes.iter().filter(|o| o.after != o.before) {
@@ -371,25 +378,20 @@ async fn write_results(c: &mut dyn Conn, p: &PkhPeriod, outcomes: &[Outcome], by
     }
     let changed: Vec<&Outcome> = outcomes.iter().filter(|o| o.after.status != o.before.status).collect();
     let now = crate::kit::now();
-    for batch in changed.chunks(BATCH) {
-        let mut sql = Sql::new(
-            "INSERT INTO pkh_status_events (family_id, period_id, kind, status, decided_by, decided_at) VALUES ",
-        );
-        for (i, o) in batch.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.list([
+    let events: Vec<Vec<Value>> = changed
+        .iter()
+        .map(|o| {
+            vec![
                 Value::Int(o.family_id),
                 Value::Int(p.id),
                 EventKind::Ladder.code().into(),
                 o.after.status.code().into(),
                 by.into(),
                 Value::Time(now),
-            ]);
-        }
-        exec(c, &sql).await?;
-    }
+            ]
+        })
+        .collect();
+    insert_rows(c, "pkh_status_events", &STATUS_EVENT_COLUMNS, &events).await?;
     Ok(())
 }
 

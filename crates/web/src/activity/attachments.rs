@@ -190,7 +190,9 @@ async fn receive(
     id: Id,
 ) -> Result<NewAttachment, Error> {
     match Upload::read(multipart, ATTACHMENT_LIMIT_MB).await?.file {
-        Some((name, bytes)) => NewAttachment::parse(entity, id, &name, bytes).map_err(|m| Error::unprocessable("file", m)),
+        Some((name, bytes)) => {
+            NewAttachment::parse(entity, id, &name, bytes).map_err(|m| Error::unprocessable("file", m))
+        }
         None => Err(Error::unprocessable("file", "is required")),
     }
 }

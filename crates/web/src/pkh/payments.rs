@@ -700,7 +700,7 @@ fn results_form(lang: Lang, list_id: Id) -> Form {
         t.t("pkh_pay.import_results"),
         vec![Field::file("file", t.t("pkh_pay.results_csv"), ".csv,.xlsx,text/csv").required().hint(&format!(
             "{} {}",
-            t.t("pkh_pay.results_hint"),
+            t.t("pkh_pay.results_hint").replace("{rows}", &lang.group(MAX_RESULT_ROWS as u64)),
             t.t("upload.limit").replace("{mb}", &UPLOAD_LIMIT_MB.to_string())
         ))],
     )

@@ -152,9 +152,11 @@ fn upload_form(lang: Lang, period_id: Id) -> Form {
         format!("/pkh/periods/{period_id}/school"),
         t.t("pkh_school.import"),
         vec![
-            Field::file("file", t.t("pkh_school.file"), ".csv,.xlsx,text/csv")
-                .required()
-                .hint(&t.t("pkh_school.file_hint").replace("{mb}", &UPLOAD_LIMIT_MB.to_string())),
+            Field::file("file", t.t("pkh_school.file"), ".csv,.xlsx,text/csv").required().hint(
+                &t.t("pkh_school.file_hint")
+                    .replace("{rows}", &lang.group(MAX_SCHOOL_ROWS as u64))
+                    .replace("{mb}", &UPLOAD_LIMIT_MB.to_string()),
+            ),
         ],
     )
 }
