@@ -428,6 +428,40 @@ pub trait Conn: Send {
     }
 }
 
+/// Inserts one row of `(column, value)` pairs into `table`, returning its id.
+pub async fn insert_row(c: &mut dyn Conn, table: &str, values: Vec<(&str, Value)>) -> StoreResult<i64> {
+    let cols: Vec<&str> = values.iter().map(|(c, _)| *c).collect();
+    let mut sql = Sql::new(format!("INSERT INTO {table} ({}) VALUES ", cols.join(", ")));
+    sql.list(values.into_iter().map(|(_, v)| v)).push(" RETURNING id");
+    first(c, &sql).await?.ok_or_else(|| StoreError::Backend(format!("insert into {table} returned nothing")))?.int("id")
+}
+
+/// Updates one row of `table` if it is still at `version`, moving the version on:
+/// `Conflict` (with the version found) or `NotFound { entity }` otherwise.
+pub async fn update_row(
+    c: &mut dyn Conn,
+    table: &str,
+    entity: &'static str,
+    id: i64,
+    values: Vec<(&str, Value)>,
+    version: Version,
+) -> StoreResult<()> {
+    let mut sql = Sql::new(format!("UPDATE {table} SET "));
+    for (col, v) in values {
+        sql.push(&format!("{col} = ")).bind(v).push(", ");
+    }
+    sql.push("version = version + 1 WHERE id = ").bind(id).push(" AND version = ").bind(version);
+    if exec(c, &sql).await? == 0 {
+        let mut now = Sql::new(format!("SELECT version FROM {table} WHERE id = "));
+        now.bind(id);
+        return Err(match first(c, &now).await? {
+            Some(row) => StoreError::Conflict { entity, expected: version, actual: row.int("version")? },
+            None => StoreError::NotFound { entity },
+        });
+    }
+    Ok(())
+}
+
 /// Rows per multi-row `INSERT` of [`Conn::insert_rows`]'s default.
 pub const INSERT_BATCH: usize = 500;
 

@@ -12,7 +12,7 @@ use berdaya_domain::agriculture::aid::{
 use berdaya_domain::registry::{Id, Invalid, Version};
 
 use crate::access::{Actor, current_actor};
-use crate::kit::{Backend, Conn, Row, Sql, Value, exec, first, job, rows};
+use crate::kit::{Backend, Conn, Row, Sql, Value, exec, first, insert_row, job, rows, update_row};
 use crate::{StoreError, StoreResult};
 
 /// Planned and received totals of one item in one season of a program (the dashboard's
@@ -277,39 +277,6 @@ fn eq(col: &str, v: impl Into<Value>) -> Sql {
     s
 }
 
-/// Inserts one row, returning its id.
-async fn insert(c: &mut dyn Conn, table: &str, values: Vec<(&str, Value)>) -> StoreResult<Id> {
-    let cols: Vec<&str> = values.iter().map(|(c, _)| *c).collect();
-    let mut sql = Sql::new(format!("INSERT INTO {table} ({}) VALUES ", cols.join(", ")));
-    sql.list(values.into_iter().map(|(_, v)| v)).push(" RETURNING id");
-    first(c, &sql).await?.ok_or_else(|| StoreError::Backend(format!("insert into {table} returned nothing")))?.int("id")
-}
-
-/// Updates one row if still at `version`: `Conflict` or `NotFound` otherwise.
-async fn update(
-    c: &mut dyn Conn,
-    table: &str,
-    entity: &'static str,
-    id: Id,
-    values: Vec<(&str, Value)>,
-    version: Version,
-) -> StoreResult<()> {
-    let mut sql = Sql::new(format!("UPDATE {table} SET "));
-    for (col, v) in values {
-        sql.push(&format!("{col} = ")).bind(v).push(", ");
-    }
-    sql.push("version = version + 1 WHERE id = ").bind(id).push(" AND version = ").bind(version);
-    if exec(c, &sql).await? == 0 {
-        let mut now = Sql::new(format!("SELECT version FROM {table} WHERE id = "));
-        now.bind(id);
-        return Err(match first(c, &now).await? {
-            Some(row) => StoreError::Conflict { entity, expected: version, actual: row.int("version")? },
-            None => StoreError::NotFound { entity },
-        });
-    }
-    Ok(())
-}
-
 /// `Reference { field }` unless `table` has a row `id`.
 async fn refer(c: &mut dyn Conn, field: &'static str, table: &str, kind: &str, id: Id) -> StoreResult<()> {
     let mut sql = Sql::new(format!("SELECT 1 AS one FROM {table} WHERE id = "));
@@ -509,7 +476,7 @@ impl<B: Backend> AidStore for B {
         self.write(job(move |c| {
             Box::pin(async move {
                 refer(c, "person_id", "people", "person", l.person_id).await?;
-                let id = insert(c, "land_parcels", land_values(&l)).await?;
+                let id = insert_row(c, "land_parcels", land_values(&l)).await?;
                 one(c, LAND_SELECT, "l", id, "land", land_row).await
             })
         }))
@@ -521,7 +488,7 @@ impl<B: Backend> AidStore for B {
         self.write(job(move |c| {
             Box::pin(async move {
                 refer(c, "person_id", "people", "person", l.person_id).await?;
-                update(c, "land_parcels", "land", id, land_values(&l), version).await?;
+                update_row(c, "land_parcels", "land", id, land_values(&l), version).await?;
                 one(c, LAND_SELECT, "l", id, "land", land_row).await
             })
         }))
@@ -558,7 +525,7 @@ impl<B: Backend> AidStore for B {
         self.write(job(move |c| {
             Box::pin(async move {
                 item_code_free(c, &i.code, None).await?;
-                let id = insert(c, "aid_items", item_values(&i)).await?;
+                let id = insert_row(c, "aid_items", item_values(&i)).await?;
                 one(c, ITEM_SELECT, "i", id, "item", item_row).await
             })
         }))
@@ -582,7 +549,7 @@ impl<B: Backend> AidStore for B {
                         .into());
                     }
                 }
-                update(c, "aid_items", "item", id, item_values(&i), version).await?;
+                update_row(c, "aid_items", "item", id, item_values(&i), version).await?;
                 one(c, ITEM_SELECT, "i", id, "item", item_row).await
             })
         }))
@@ -609,7 +576,7 @@ impl<B: Backend> AidStore for B {
             Box::pin(async move {
                 refer(c, "item_id", "aid_items", "item", d.item_id).await?;
                 dose_free(c, &d, None).await?;
-                let id = insert(c, "aid_doses", dose_values(&d)).await?;
+                let id = insert_row(c, "aid_doses", dose_values(&d)).await?;
                 one(c, DOSE_SELECT, "d", id, "dose", dose_row).await
             })
         }))
@@ -622,7 +589,7 @@ impl<B: Backend> AidStore for B {
             Box::pin(async move {
                 refer(c, "item_id", "aid_items", "item", d.item_id).await?;
                 dose_free(c, &d, Some(id)).await?;
-                update(c, "aid_doses", "dose", id, dose_values(&d), version).await?;
+                update_row(c, "aid_doses", "dose", id, dose_values(&d), version).await?;
                 one(c, DOSE_SELECT, "d", id, "dose", dose_row).await
             })
         }))
@@ -638,7 +605,7 @@ impl<B: Backend> AidStore for B {
         self.write(job(move |c| {
             Box::pin(async move {
                 let values = vec![("cap_m2", r.cap_m2.into()), ("over_cap", r.over_cap.code().into())];
-                update(c, "aid_rules", "aid rule", 1, values, version).await?;
+                update_row(c, "aid_rules", "aid rule", 1, values, version).await?;
                 read_rule(c).await
             })
         }))
@@ -685,7 +652,7 @@ impl<B: Backend> AidStore for B {
                     ("over_cap", rule.over_cap.code().into()),
                 ];
                 values.extend(computed_by(&actor));
-                let id = insert(c, "aid_plans", values).await?;
+                let id = insert_row(c, "aid_plans", values).await?;
                 write_lines(c, id, p.group_id, &p.crops, rule).await?;
                 one(c, PLAN_SELECT, "pl", id, "plan", plan_row).await
             })
@@ -717,7 +684,7 @@ impl<B: Backend> AidStore for B {
                 let mut values: Vec<(&str, Value)> =
                     vec![("cap_m2", rule.cap_m2.into()), ("over_cap", rule.over_cap.code().into())];
                 values.extend(computed_by(&actor));
-                update(c, "aid_plans", "plan", plan_id, values, plan.version).await?;
+                update_row(c, "aid_plans", "plan", plan_id, values, plan.version).await?;
                 write_lines(c, plan_id, plan.group_id, &plan.crops, rule).await?;
                 one(c, PLAN_SELECT, "pl", plan_id, "plan", plan_row).await
             })
@@ -836,7 +803,7 @@ impl<B: Backend> AidStore for B {
                     )
                     .into());
                 }
-                let id = insert(
+                let id = insert_row(
                     c,
                     "aid_distributions",
                     vec![

@@ -10,7 +10,9 @@ use berdaya_domain::registry::{Id, Invalid, Version};
 use time::Date;
 
 use crate::access::current_actor;
-use crate::kit::{Backend, Conn, Listing, Row, Sql, Value, Where, contains, exec, first, job, rows, subtree};
+use crate::kit::{
+    Backend, Conn, Listing, Row, Sql, Value, Where, contains, exec, first, insert_row, job, rows, subtree, update_row,
+};
 use crate::registry::{HOUSEHOLD_HEAD, Query, households_within, is_in};
 use crate::{Page, StoreError, StoreResult};
 
@@ -142,39 +144,6 @@ fn fact_values(f: &NewFact) -> Vec<(&'static str, Value)> {
     ]
 }
 
-/// Inserts one row, returning its id.
-pub(crate) async fn insert(c: &mut dyn Conn, table: &str, values: Vec<(&str, Value)>) -> StoreResult<Id> {
-    let cols: Vec<&str> = values.iter().map(|(c, _)| *c).collect();
-    let mut sql = Sql::new(format!("INSERT INTO {table} ({}) VALUES ", cols.join(", ")));
-    sql.list(values.into_iter().map(|(_, v)| v)).push(" RETURNING id");
-    first(c, &sql).await?.ok_or_else(|| StoreError::Backend(format!("insert into {table} returned nothing")))?.int("id")
-}
-
-/// Updates one row if still at `version`: `Conflict` or `NotFound` otherwise.
-async fn update(
-    c: &mut dyn Conn,
-    table: &str,
-    entity: &'static str,
-    id: Id,
-    values: Vec<(&str, Value)>,
-    version: Version,
-) -> StoreResult<()> {
-    let mut sql = Sql::new(format!("UPDATE {table} SET "));
-    for (col, v) in values {
-        sql.push(&format!("{col} = ")).bind(v).push(", ");
-    }
-    sql.push("version = version + 1 WHERE id = ").bind(id).push(" AND version = ").bind(version);
-    if exec(c, &sql).await? == 0 {
-        let mut now = Sql::new(format!("SELECT version FROM {table} WHERE id = "));
-        now.bind(id);
-        return Err(match first(c, &now).await? {
-            Some(row) => StoreError::Conflict { entity, expected: version, actual: row.int("version")? },
-            None => StoreError::NotFound { entity },
-        });
-    }
-    Ok(())
-}
-
 /// `Reference` unless `user_id` is an enabled facilitator.
 async fn facilitator(c: &mut dyn Conn, user_id: Id) -> StoreResult<()> {
     let mut sql = Sql::new("SELECT role, disabled FROM users WHERE id = ");
@@ -206,7 +175,7 @@ pub(crate) async fn status_event(
     reason: Option<&str>,
 ) -> StoreResult<()> {
     let actor = current_actor();
-    insert(
+    insert_row(
         c,
         "pkh_status_events",
         vec![
@@ -293,7 +262,7 @@ async fn enroll(c: &mut dyn Conn, program_id: Id, f: &NewFamily) -> StoreResult<
             id
         }
         None => {
-            let id = insert(
+            let id = insert_row(
                 c,
                 "enrollments",
                 vec![
@@ -308,7 +277,7 @@ async fn enroll(c: &mut dyn Conn, program_id: Id, f: &NewFamily) -> StoreResult<
             id
         }
     };
-    let id = insert(
+    let id = insert_row(
         c,
         "pkh_families",
         vec![
@@ -338,7 +307,7 @@ async fn change(
     on: Date,
     actor: &crate::access::Actor,
 ) -> StoreResult<()> {
-    insert(
+    insert_row(
         c,
         "enrollment_changes",
         vec![
@@ -446,8 +415,15 @@ impl<B: Backend> PkhFamilyStore for B {
                 if let Some(u) = facilitator_id {
                     facilitator(c, u).await?;
                 }
-                update(c, "pkh_families", "PKH family", id, vec![("facilitator_id", facilitator_id.into())], version)
-                    .await?;
+                update_row(
+                    c,
+                    "pkh_families",
+                    "PKH family",
+                    id,
+                    vec![("facilitator_id", facilitator_id.into())],
+                    version,
+                )
+                .await?;
                 let f = get_family(c, id).await?;
                 if let Some(u) = facilitator_id {
                     assign(c, u, f.household_id).await?;
@@ -482,7 +458,7 @@ impl<B: Backend> PkhFamilyStore for B {
                 member_of(c, family_id, f.person_id).await?;
                 let mut values = fact_values(&f);
                 values.push(("family_id", family_id.into()));
-                let id = insert(c, "pkh_facts", values).await?;
+                let id = insert_row(c, "pkh_facts", values).await?;
                 get_fact(c, id).await
             })
         }))
@@ -496,7 +472,7 @@ impl<B: Backend> PkhFamilyStore for B {
             Box::pin(async move {
                 let old = get_fact(c, id).await?;
                 member_of(c, old.family_id, f.person_id).await?;
-                update(c, "pkh_facts", "PKH fact", id, fact_values(&f), version).await?;
+                update_row(c, "pkh_facts", "PKH fact", id, fact_values(&f), version).await?;
                 get_fact(c, id).await
             })
         }))
@@ -510,7 +486,7 @@ impl<B: Backend> PkhFamilyStore for B {
                 if ends_on < old.starts_on {
                     return Err(Invalid::one("ends_on", "must not be before the start date").into());
                 }
-                update(c, "pkh_facts", "PKH fact", id, vec![("ends_on", ends_on.into())], version).await?;
+                update_row(c, "pkh_facts", "PKH fact", id, vec![("ends_on", ends_on.into())], version).await?;
                 get_fact(c, id).await
             })
         }))

@@ -19,11 +19,11 @@ use berdaya_domain::pkh::verify::{
 use berdaya_domain::pkh::{FamilyStatus, Period};
 use berdaya_domain::registry::{Id, Invalid};
 
-use crate::kit::{Backend, Conn, Row, Sql, Type, Value, exec, first, insert_rows, job, rows};
+use crate::kit::{Backend, Conn, Row, Sql, Type, Value, exec, first, insert_row, insert_rows, job, rows};
 use crate::regions::AuditSql;
 use crate::{StoreError, StoreResult};
 
-use super::family::{get_family, insert};
+use super::family::get_family;
 use super::{load_families, rules_for};
 use berdaya_domain::pkh::family::Family;
 
@@ -485,7 +485,7 @@ impl<B: Backend> PkhVerifyStore for B {
                         .into());
                     }
                 }
-                let id = insert(
+                let id = insert_row(
                     c,
                     "pkh_periods",
                     vec![
