@@ -257,3 +257,27 @@ async fn insert_rows_keeps_every_type_and_null() {
     .await;
     teardown(database, store, raw).await;
 }
+
+/// The frozen bulk tables have no per-row foreign keys (migration 0018): their parents keep
+/// them, refusing to be deleted while a frozen row names them.
+#[tokio::test]
+async fn frozen_pkh_rows_keep_their_parents() {
+    let Some((database, store, mut raw)) = setup().await else { return };
+    let store = Arc::new(store);
+    // Builds payment lists over a closed period.
+    berdaya_store::testkit::checks::pkh_pay_list_eligibility(store.clone()).await;
+    for (what, sql) in [
+        ("list", "DELETE FROM pkh_payment_lists WHERE id = (SELECT max(list_id) FROM pkh_payment_lines)"),
+        ("family", "DELETE FROM pkh_families WHERE id = (SELECT max(family_id) FROM pkh_payment_lines)"),
+        ("period", "DELETE FROM pkh_periods WHERE id = (SELECT max(period_id) FROM pkh_family_periods)"),
+    ] {
+        let e = raw.execute(sql).await.expect_err(what);
+        let db = e.as_database_error().expect("a database error");
+        assert_eq!(db.code().as_deref(), Some("23503"), "{what}: {db}");
+        assert!(db.message().contains("is still referenced by frozen PKH rows"), "{what}: {db}");
+    }
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM pkh_payment_lines").fetch_one(&mut raw).await.unwrap();
+    assert!(left > 0);
+    let store = Arc::try_unwrap(store).ok().expect("the only handle");
+    teardown(database, store, raw).await;
+}
