@@ -278,6 +278,6 @@ async fn frozen_pkh_rows_keep_their_parents() {
     }
     let left: i64 = sqlx::query_scalar("SELECT count(*) FROM pkh_payment_lines").fetch_one(&mut raw).await.unwrap();
     assert!(left > 0);
-    let store = Arc::try_unwrap(store).ok().expect("the only handle");
+    let Ok(store) = Arc::try_unwrap(store) else { panic!("the check kept a handle on the store") };
     teardown(database, store, raw).await;
 }
