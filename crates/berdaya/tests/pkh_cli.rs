@@ -325,9 +325,13 @@ fn slum_scores_meet_every_boundary_exactly() {
     csv.push_str(&baseline("RT 9", |i| if i < 15 { (1, 4) } else { (0, 4) }));
     let out = json_of(&slum(dir.path(), &csv, &[]));
     let areas = out["areas"].as_array().unwrap();
-    let first: Vec<i64> = areas[0]["parameters"].as_array().unwrap().iter().map(|p| p["score"].as_i64().unwrap()).collect();
+    let first: Vec<i64> =
+        areas[0]["parameters"].as_array().unwrap().iter().map(|p| p["score"].as_i64().unwrap()).collect();
     assert_eq!(first[..8], [5, 3, 3, 1, 1, 0, 5, 3]);
-    assert_eq!(areas[0]["parameters"][0], json!({"parameter": "1a", "share": 0.76, "affected": 76, "total": 100, "score": 5}));
+    assert_eq!(
+        areas[0]["parameters"][0],
+        json!({"parameter": "1a", "share": 0.76, "affected": 76, "total": 100, "score": 5})
+    );
     let classes: Vec<(&str, i64, &str)> = areas
         .iter()
         .map(|a| (a["area"].as_str().unwrap(), a["total"].as_i64().unwrap(), a["class"].as_str().unwrap()))
@@ -359,11 +363,17 @@ fn slum_baselines_with_bad_rows_are_refused_naming_the_row() {
     let dir = tempfile::tempdir().unwrap();
     let mut csv = String::from("area,parameter,affected,total\n");
     csv.push_str(&baseline("A", |i| match i {
-        2 => (1, 0),  // row 4: total 0
+        2 => (1, 0),   // row 4: total 0
         3 => (11, 10), // row 5: more affected than the total
         _ => (1, 10),
     }));
-    csv.push_str(&baseline("B", |_| (1, 10)).lines().filter(|l| !l.contains(",4b,")).map(|l| format!("{l}\n")).collect::<String>());
+    csv.push_str(
+        &baseline("B", |_| (1, 10))
+            .lines()
+            .filter(|l| !l.contains(",4b,"))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>(),
+    );
     let r = slum(dir.path(), &csv, &[]);
     assert_eq!(r.code, 1, "{r:?}");
     assert!(r.stdout.is_empty(), "{r:?}");

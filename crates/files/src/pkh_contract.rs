@@ -81,7 +81,11 @@ impl Errors {
 }
 
 /// The position of each wanted column; `optional` ones may be absent.
-pub(crate) fn header(columns: &[String], wanted: &[&str], optional: &[&str]) -> Result<Vec<Option<usize>>, ContractFileError> {
+pub(crate) fn header(
+    columns: &[String],
+    wanted: &[&str],
+    optional: &[&str],
+) -> Result<Vec<Option<usize>>, ContractFileError> {
     let names: Vec<String> =
         columns.iter().map(|c| c.trim().trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();
     for (i, name) in names.iter().enumerate() {

@@ -129,7 +129,9 @@ impl Parameter {
     pub fn label(self, lang: &str) -> &'static str {
         let (id, en) = match self {
             Parameter::BuildingOrder => ("Ketidakteraturan bangunan", "Buildings not in order"),
-            Parameter::BuildingDensity => ("Kepadatan bangunan tidak sesuai ketentuan", "Building density above the rule"),
+            Parameter::BuildingDensity => {
+                ("Kepadatan bangunan tidak sesuai ketentuan", "Building density above the rule")
+            }
             Parameter::BuildingTechnical => {
                 ("Bangunan tidak memenuhi persyaratan teknis", "Buildings not meeting technical requirements")
             }
@@ -149,8 +151,12 @@ impl Parameter {
             Parameter::WasteFacilities => {
                 ("Prasarana dan sarana persampahan tidak sesuai standar", "Solid-waste facilities below standard")
             }
-            Parameter::WasteSystem => ("Sistem pengelolaan persampahan tidak sesuai standar", "Solid-waste system below standard"),
-            Parameter::FireFacilities => ("Prasarana proteksi kebakaran tidak tersedia", "No fire-protection facilities"),
+            Parameter::WasteSystem => {
+                ("Sistem pengelolaan persampahan tidak sesuai standar", "Solid-waste system below standard")
+            }
+            Parameter::FireFacilities => {
+                ("Prasarana proteksi kebakaran tidak tersedia", "No fire-protection facilities")
+            }
             Parameter::FireEquipment => ("Sarana proteksi kebakaran tidak tersedia", "No fire-protection equipment"),
         };
         if lang == "en" { en } else { id }
@@ -274,10 +280,7 @@ impl SlumRules {
     /// fractions: `affected × 100 ≥ min_percent × total`.
     pub fn score(&self, affected: u64, total: u64) -> u32 {
         let affected = u128::from(affected) * 100;
-        self.bands
-            .iter()
-            .find(|b| affected >= u128::from(b.min_percent) * u128::from(total))
-            .map_or(0, |b| b.score)
+        self.bands.iter().find(|b| affected >= u128::from(b.min_percent) * u128::from(total)).map_or(0, |b| b.score)
     }
 
     /// The class of a total score.
@@ -405,7 +408,8 @@ mod tests {
 
     #[test]
     fn a_baseline_needs_all_sixteen() {
-        let mut m: BTreeMap<Parameter, Measure> = Parameter::ALL.into_iter().map(|p| (p, Measure::new(1, 1).unwrap())).collect();
+        let mut m: BTreeMap<Parameter, Measure> =
+            Parameter::ALL.into_iter().map(|p| (p, Measure::new(1, 1).unwrap())).collect();
         let full = score(&m, &SlumRules::default()).unwrap();
         assert_eq!((full.total, full.class), (80, SlumClass::Berat));
         assert_eq!(full.parameters.len(), 16);
