@@ -2,8 +2,10 @@
 //! files in a temporary directory, its JSON read back. `pkh simulate`: each component, the
 //! one-per-person rule, the 4-component cap and its tie rule, stage amounts in whole rupiah
 //! with the remainder in the last stage (through `--rules`), families in first-appearance
-//! order. `pkh ladder`: each transition, final termination, an upheld appeal. Bad rows and
-//! bad headers: refused with the row and column named, exit code 1, nothing on stdout.
+//! order. `pkh ladder`: each transition, final termination, an upheld appeal. `kotaku
+//! slum-score` (the community programs' calculator, here beside them): every band boundary,
+//! the classes, `--rules`. Bad rows and bad headers: refused with the row and column named,
+//! exit code 1, nothing on stdout.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -277,4 +279,115 @@ fn tables_without_json() {
     let history = write(dir.path(), "h.csv", "family,period,compliant\nF,2024-1,0\n");
     let r = run(&["pkh", "ladder", "--history", history.to_str().unwrap()]);
     assert!(r.code == 0 && r.stdout.contains("warning"), "{r:?}");
+}
+
+// --- kotaku slum-score ------------------------------------------------------------------------
+
+const PARAMETERS: [&str; 16] =
+    ["1a", "1b", "1c", "2a", "2b", "3a", "3b", "4a", "4b", "4c", "5a", "5b", "6a", "6b", "7a", "7b"];
+
+/// A baseline row for every parameter of `area`, from `measure(i)` = (affected, total).
+fn baseline(area: &str, measure: impl Fn(usize) -> (u64, u64)) -> String {
+    PARAMETERS
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (a, t) = measure(i);
+            format!("{area},{p},{a},{t}\n")
+        })
+        .collect()
+}
+
+fn slum(dir: &Path, csv: &str, extra: &[&str]) -> Run {
+    let file = write(dir, "baseline.csv", csv);
+    let mut args = vec!["kotaku", "slum-score", "--baseline", file.to_str().unwrap(), "--json"];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+#[test]
+fn slum_scores_meet_every_boundary_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    // Each band's edge and one step under it, over totals that do not divide evenly.
+    let edges = [(76, 100), (75, 100), (51, 100), (50, 100), (25, 100), (24, 100), (19, 25), (759_999, 1_000_000)];
+    let mut csv = String::from("area,parameter,affected,total\n");
+    csv.push_str(&baseline("RT 3 Lk 1", |i| edges.get(i).copied().unwrap_or((0, 9))));
+    // 12 parameters at 76 % (60, heavy) and 4 at 0; then 59 = 11×5 + 1×3 + 1×1 (medium).
+    csv.push_str(&baseline("RT 5 Lk 1", |i| if i < 12 { (19, 25) } else { (0, 1) }));
+    csv.push_str(&baseline("RT 2 Lk 2", |i| match i {
+        0..=10 => (4, 4),
+        11 => (2, 3),
+        12 => (1, 3),
+        _ => (0, 3),
+    }));
+    // 16 = 16 × 1 (light); 15 = 15 × 1 (not a slum).
+    csv.push_str(&baseline("RT 3 Lk 2", |_| (1, 4)));
+    csv.push_str(&baseline("RT 9", |i| if i < 15 { (1, 4) } else { (0, 4) }));
+    let out = json_of(&slum(dir.path(), &csv, &[]));
+    let areas = out["areas"].as_array().unwrap();
+    let first: Vec<i64> =
+        areas[0]["parameters"].as_array().unwrap().iter().map(|p| p["score"].as_i64().unwrap()).collect();
+    assert_eq!(first[..8], [5, 3, 3, 1, 1, 0, 5, 3]);
+    assert_eq!(
+        areas[0]["parameters"][0],
+        json!({"parameter": "1a", "share": 0.76, "affected": 76, "total": 100, "score": 5})
+    );
+    let classes: Vec<(&str, i64, &str)> = areas
+        .iter()
+        .map(|a| (a["area"].as_str().unwrap(), a["total"].as_i64().unwrap(), a["class"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        classes,
+        [
+            ("RT 3 Lk 1", 21, "ringan"),
+            ("RT 5 Lk 1", 60, "berat"),
+            ("RT 2 Lk 2", 59, "sedang"),
+            ("RT 3 Lk 2", 16, "ringan"),
+            ("RT 9", 15, "tidak_kumuh"),
+        ]
+    );
+    // The bands and classes as data: a stricter top band moves 19/25 down to 3.
+    let rules = write(
+        dir.path(),
+        "rules.json",
+        r#"{"bands": [{"min_percent": 80, "score": 5}, {"min_percent": 51, "score": 3}, {"min_percent": 25, "score": 1}],
+            "classes": [{"class": "berat", "min_total": 60}, {"class": "sedang", "min_total": 36}, {"class": "ringan", "min_total": 16}]}"#,
+    );
+    let out = json_of(&slum(dir.path(), &csv, &["--rules", rules.to_str().unwrap()]));
+    assert_eq!(out["areas"][1]["total"], 36);
+    assert_eq!(out["areas"][1]["class"], "sedang");
+}
+
+#[test]
+fn slum_baselines_with_bad_rows_are_refused_naming_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("area,parameter,affected,total\n");
+    csv.push_str(&baseline("A", |i| match i {
+        2 => (1, 0),   // row 4: total 0
+        3 => (11, 10), // row 5: more affected than the total
+        _ => (1, 10),
+    }));
+    csv.push_str(
+        &baseline("B", |_| (1, 10))
+            .lines()
+            .filter(|l| !l.contains(",4b,"))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>(),
+    );
+    let r = slum(dir.path(), &csv, &[]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stdout.is_empty(), "{r:?}");
+    for expected in [
+        "row 4, column `total`: the total must be more than 0",
+        "row 5, column `affected`: affected (11) is more than the total (10)",
+        "row 18, column `parameter`: area B is missing the parameters 4b",
+    ] {
+        assert!(r.stderr.contains(expected), "{expected}: {r:?}");
+    }
+    let r = slum(dir.path(), "area,parameter,affected,total\nA,9z,1,2\n", &[]);
+    assert!(r.code == 1 && r.stderr.contains("row 2, column `parameter`: `9z` is not one of the parameters"), "{r:?}");
+    let bad_rules = write(dir.path(), "bad.json", r#"{"bands": [], "classes": []}"#);
+    let ok_file = format!("area,parameter,affected,total\n{}", baseline("A", |_| (1, 2)));
+    let r = slum(dir.path(), &ok_file, &["--rules", bad_rules.to_str().unwrap()]);
+    assert!(r.code == 1 && r.stderr.contains("--rules: bands: at least one band is needed"), "{r:?}");
 }

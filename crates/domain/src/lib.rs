@@ -7,6 +7,7 @@ pub mod access;
 pub mod activity;
 pub mod agriculture;
 pub mod framework;
+pub mod kotaku;
 pub mod pkh;
 pub mod registry;
 pub mod survey;

@@ -2,6 +2,7 @@
 //! every file a user gives read as a stream within [`limits::Limits`].
 
 pub mod grid;
+pub mod kotaku_contract;
 pub mod limits;
 pub mod pkh_contract;
 pub mod regions;

@@ -62,26 +62,30 @@ pub fn limits() -> Limits {
 
 /// Row errors, counted past the ones kept.
 #[derive(Default)]
-struct Errors {
+pub(crate) struct Errors {
     kept: Vec<RowError>,
     total: usize,
 }
 
 impl Errors {
-    fn push(&mut self, row: u64, column: &str, rule: String) {
+    pub(crate) fn push(&mut self, row: u64, column: &str, rule: String) {
         self.total += 1;
         if self.kept.len() < MAX_ROW_ERRORS {
             self.kept.push(RowError { row, column: column.to_string(), rule, raw: Vec::new() });
         }
     }
 
-    fn finish(self) -> Result<(), ContractFileError> {
+    pub(crate) fn finish(self) -> Result<(), ContractFileError> {
         if self.total == 0 { Ok(()) } else { Err(ContractFileError::Rows { errors: self.kept, total: self.total }) }
     }
 }
 
 /// The position of each wanted column; `optional` ones may be absent.
-fn header(columns: &[String], wanted: &[&str], optional: &[&str]) -> Result<Vec<Option<usize>>, ContractFileError> {
+pub(crate) fn header(
+    columns: &[String],
+    wanted: &[&str],
+    optional: &[&str],
+) -> Result<Vec<Option<usize>>, ContractFileError> {
     let names: Vec<String> =
         columns.iter().map(|c| c.trim().trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();
     for (i, name) in names.iter().enumerate() {
@@ -102,7 +106,7 @@ fn header(columns: &[String], wanted: &[&str], optional: &[&str]) -> Result<Vec<
         .collect()
 }
 
-fn cell(cells: &[String], at: Option<usize>) -> &str {
+pub(crate) fn cell(cells: &[String], at: Option<usize>) -> &str {
     at.and_then(|i| cells.get(i)).map_or("", |s| s.trim())
 }
 

@@ -1,5 +1,5 @@
 //! The operational commands of `berdaya`: `serve`, `migrate`, `import`, `export`, `backup`,
-//! `restore`, `user`, `token`, `audit` and the `pkh` calculators. Each lives in its own module; this one holds what
+//! `restore`, `user`, `token`, `audit` and the `pkh` and `kotaku` calculators. Each lives in its own module; this one holds what
 //! they share (the `--database` option, logging, the async runtime, who the audit log says
 //! acted, and sealing the audit log after every command that writes).
 //!
@@ -11,6 +11,7 @@ mod audit;
 mod backup;
 mod export;
 mod import;
+mod kotaku;
 mod migrate;
 mod pkh;
 mod serve;
@@ -68,6 +69,11 @@ pub enum Command {
         #[command(subcommand)]
         command: pkh::PkhCommand,
     },
+    /// Community-program calculators: a neighbourhood's slum score (no database).
+    Kotaku {
+        #[command(subcommand)]
+        command: kotaku::KotakuCommand,
+    },
 }
 
 /// Where the data lives; shared by every command that opens the store.
@@ -117,7 +123,8 @@ impl Command {
             | Command::Backup(_)
             | Command::Restore(_)
             | Command::Audit { .. }
-            | Command::Pkh { .. } => None,
+            | Command::Pkh { .. }
+            | Command::Kotaku { .. } => None,
         }
     }
 }
@@ -145,6 +152,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     // The calculators open no database and need no runtime.
     let command = match command {
         Command::Pkh { command } => return pkh::run(command),
+        Command::Kotaku { command } => return kotaku::run(command),
         other => other,
     };
     init_tracing();
@@ -164,6 +172,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             Command::Token { command } => token::run(command).await,
             Command::Audit { command } => audit::run(command).await,
             Command::Pkh { command } => pkh::run(command),
+            Command::Kotaku { command } => kotaku::run(command),
         }
     }));
     if let (Ok(_), Some(db)) = (&result, seal) {

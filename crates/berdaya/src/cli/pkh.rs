@@ -71,7 +71,7 @@ pub fn run(command: PkhCommand) -> anyhow::Result<ExitCode> {
 }
 
 /// Reads a user's file within the calculators' size limit.
-fn read_file(path: &Path, option: &str) -> anyhow::Result<Vec<u8>> {
+pub(super) fn read_file(path: &Path, option: &str) -> anyhow::Result<Vec<u8>> {
     let max = pkh_contract::limits().max_file_bytes;
     let len = std::fs::metadata(path).with_context(|| format!("{option}: cannot read {}", path.display()))?.len();
     if len > max {
@@ -94,7 +94,7 @@ fn rules(path: Option<&Path>, year: i32) -> anyhow::Result<PkhRules> {
     Ok(rules)
 }
 
-fn file_error(option: &str, path: &Path, e: ContractFileError) -> anyhow::Error {
+pub(super) fn file_error(option: &str, path: &Path, e: ContractFileError) -> anyhow::Error {
     let mut out = format!("{option}: {}: {e}", path.display());
     if let ContractFileError::Rows { errors, total } = &e {
         for line in e.lines() {
