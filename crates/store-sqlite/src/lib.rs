@@ -40,6 +40,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0016_pkh_payments", include_str!("../migrations/0016_pkh_payments.sql")),
     ("0017_pkh_targeting", include_str!("../migrations/0017_pkh_targeting.sql")),
     ("0018_pkh_program_index", include_str!("../migrations/0018_pkh_program_index.sql")),
+    ("0019_community", include_str!("../migrations/0019_community.sql")),
 ];
 
 /// The SQLite store.

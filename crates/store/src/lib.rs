@@ -13,6 +13,7 @@ pub mod finding;
 pub mod framework;
 pub mod import;
 pub mod kit;
+pub mod kotaku;
 pub mod pkh;
 pub mod regions;
 pub mod registry;
@@ -33,6 +34,10 @@ pub use dashboard::DashboardStore;
 pub use finding::FindingStore;
 pub use framework::FrameworkStore;
 pub use import::{ImportOptions, ImportReport, RegistryRecord, RowError, RowSource};
+pub use kotaku::book::BookStore;
+pub use kotaku::cycle::CycleStore;
+pub use kotaku::grant::GrantStore;
+pub use kotaku::partner::PartnerStore;
 pub use pkh::caseload::PkhCaseloadStore;
 pub use pkh::family::PkhFamilyStore;
 pub use pkh::p2k2::P2k2Store;
@@ -169,6 +174,10 @@ pub trait Store:
     + pkh::verify::PkhVerifyStore
     + pkh::targeting::PkhTargetStore
     + pkh::p2k2::P2k2Store
+    + kotaku::grant::GrantStore
+    + kotaku::book::BookStore
+    + kotaku::cycle::CycleStore
+    + kotaku::partner::PartnerStore
     + Send
     + Sync
     + 'static

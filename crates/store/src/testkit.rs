@@ -196,6 +196,10 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("class_assessments", |s| Box::pin(checks::class_assessments(s))),
     ("class_instrument_versions", |s| Box::pin(checks::class_instrument_versions(s))),
     ("findings_matrix", |s| Box::pin(checks::findings_matrix(s))),
+    ("kotaku_grant_caps", |s| Box::pin(checks::kotaku_grant_caps(s))),
+    ("kotaku_books_append_only", |s| Box::pin(checks::kotaku_books_append_only(s))),
+    ("kotaku_stage_cycles", |s| Box::pin(checks::kotaku_stage_cycles(s))),
+    ("kotaku_partners_outcomes_slums", |s| Box::pin(checks::kotaku_partners_outcomes_slums(s))),
 ];
 
 /// Runs every check in turn, each on a fresh store from `factory`. Prefer
@@ -305,6 +309,10 @@ macro_rules! store_conformance {
             class_assessments
             class_instrument_versions
             findings_matrix
+            kotaku_grant_caps
+            kotaku_books_append_only
+            kotaku_stage_cycles
+            kotaku_partners_outcomes_slums
         );
     };
 }
@@ -594,6 +602,7 @@ mod class;
 mod dashboard;
 mod finding;
 mod framework;
+mod kotaku;
 mod mach;
 mod pkh_family;
 mod pkh_pay;
@@ -618,6 +627,9 @@ pub mod checks {
     pub use super::dashboard::{dashboard_programs, dashboard_registry};
     pub use super::finding::findings_matrix;
     pub use super::framework::{frameworks_added_as_data, frameworks_shipped};
+    pub use super::kotaku::{
+        kotaku_books_append_only, kotaku_grant_caps, kotaku_partners_outcomes_slums, kotaku_stage_cycles,
+    };
     pub use super::mach::{
         machine_concurrent_bookings, machine_create_read_update, machine_loan_lifecycle, machine_loan_overlap,
         machine_maintenance_summary,

@@ -379,7 +379,7 @@ impl MaintenanceDraft {
 
 // --- Numbers ----------------------------------------------------------------------------------
 
-fn optional<T>(raw: Option<&str>, parse: impl Fn(&str) -> Result<T, String>) -> Result<Option<T>, String> {
+pub(crate) fn optional<T>(raw: Option<&str>, parse: impl Fn(&str) -> Result<T, String>) -> Result<Option<T>, String> {
     match raw.map(str::trim) {
         None | Some("") => Ok(None),
         Some(s) => parse(s).map(Some),
@@ -490,6 +490,18 @@ pub fn parse_rupiah(raw: &str) -> Result<i64, String> {
     let s = s.trim().trim_start_matches('.').trim();
     let (mantissa, scale) = decimal(s, true)?;
     exact(raw, mantissa, scale, 1, "rupiah")
+}
+
+/// A quantity as whole thousandths, exactly: `120,5` → 120 500; more than three decimals is
+/// refused, never rounded.
+pub fn parse_milli(raw: &str) -> Result<i64, String> {
+    let (mantissa, scale) = decimal(raw.trim(), false)?;
+    exact(raw, mantissa, scale, 1000, "thousandths")
+}
+
+/// Thousandths, Indonesian style: 120 500 → `120,5`.
+pub fn format_milli(milli: i64) -> String {
+    fraction(milli, 1000, 3)
 }
 
 /// Groups the digits of `n` Indonesian style: `1.234.567`.
