@@ -4,6 +4,7 @@
 
 mod allocation;
 mod attendance;
+mod books;
 mod load;
 mod pkh;
 mod process;
@@ -52,6 +53,8 @@ enum Command {
     Attendance(attendance::AttendanceArgs),
     /// PKH with 1M families (4M members): close a verification period, build a stage payment list; time, peak MB.
     Pkh(pkh::Args),
+    /// Group books: post 1M entries over 1,000 groups on SQLite, time all monthly statements (< 2 s).
+    Books(books::Args),
     /// Load test: 50 clients for 30 s on SQLite and PostgreSQL while a CLI import runs; fails on any 5xx.
     Load(load::LoadArgs),
 }
@@ -67,5 +70,6 @@ fn main() -> anyhow::Result<()> {
         Command::Allocation(args) => allocation::run(&args),
         Command::Attendance(args) => attendance::run(&args),
         Command::Pkh(args) => pkh::run(&args),
+        Command::Books(args) => books::run(&args),
     }
 }

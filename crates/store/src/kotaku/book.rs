@@ -10,7 +10,7 @@ use time::Date;
 
 use crate::access::current_actor;
 use crate::kit::{
-    self, Backend, Conn, Reference, Row, Sql, Type, Value, check_references, first, insert_row, job, rows,
+    self, Backend, Conn, Reference, Row, Sql, Type, Value, check_references, exec, first, insert_row, job, rows,
 };
 use crate::{StoreError, StoreResult};
 
@@ -181,6 +181,7 @@ impl<B: Backend> BookStore for B {
     async fn post_entries(&self, group_id: Id, entries: &[NewEntry]) -> StoreResult<u64> {
         let list = entries.to_vec();
         let by = current_actor().name;
+        let audit = self.bulk_audit();
         self.write(job(move |c| {
             Box::pin(async move {
                 check_references(c, vec![Reference::id("group_id", "groups", "group", group_id)]).await?;
@@ -189,7 +190,15 @@ impl<B: Backend> BookStore for B {
                 }
                 let at = kit::now();
                 let rows: Vec<Vec<Value>> = list.iter().map(|n| values(group_id, n, &by, at)).collect();
-                kit::insert_rows(c, "book_entries", COLUMNS, &rows).await
+                // One audit event for the batch rather than one per line.
+                exec(c, &Sql::new(audit.bulk_on)).await?;
+                let n = kit::insert_rows(c, "book_entries", COLUMNS, &rows).await?;
+                exec(c, &Sql::new(audit.bulk_off)).await?;
+                let mut event = Sql::new(audit.event);
+                let details = serde_json::json!({ "group_id": group_id, "entries": n });
+                event.params = vec!["post".into(), "book_entries".into(), details.to_string().into()];
+                exec(c, &event).await?;
+                Ok(n)
             })
         }))
         .await
