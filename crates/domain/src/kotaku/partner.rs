@@ -75,18 +75,23 @@ pub struct StakeholderDraft {
     pub note: Option<String>,
 }
 
+/// A checkbox or a JSON flag: absent means yes (most stakeholders are organisations).
+fn flag(raw: Option<&str>) -> Result<bool, String> {
+    let v = raw.map(str::trim).unwrap_or("");
+    if v.is_empty() || ["true", "on", "1"].contains(&v) {
+        Ok(true)
+    } else if ["false", "0"].contains(&v) {
+        Ok(false)
+    } else {
+        Err("must be true or false".into())
+    }
+}
+
 impl StakeholderDraft {
     pub fn parse(&self) -> Result<NewStakeholder, Invalid> {
         let mut c = Checker::new();
         let name = c.field("name", text::text(&self.name, 1, 150));
-        let organisation = c.field(
-            "organisation",
-            match self.organisation.as_deref().map(str::trim) {
-                None | Some("") | Some("true") | Some("on") | Some("1") => Ok(true),
-                Some("false") | Some("0") => Ok(false),
-                Some(_) => Err("must be true or false".to_string()),
-            },
-        );
+        let organisation = c.field("organisation", flag(self.organisation.as_deref()));
         let sector = c.field("sector", Sector::parse(&self.sector));
         let role = c.field("role", PartnerRole::parse(&self.role));
         let note = c.field("note", text::optional_text(self.note.as_deref(), 500));
