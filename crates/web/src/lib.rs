@@ -19,6 +19,7 @@ pub mod kit;
 pub mod messages;
 pub mod openapi;
 pub mod pdf;
+pub mod kotaku;
 pub mod pick;
 pub mod pkh;
 pub mod print;
@@ -137,6 +138,7 @@ pub fn router(state: AppState) -> Router {
         .merge(registry::router())
         .merge(agriculture::router())
         .merge(pkh::router())
+        .merge(kotaku::router())
         .merge(activity::router())
         .merge(pick::router())
         .merge(framework::router())

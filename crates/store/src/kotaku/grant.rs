@@ -119,6 +119,8 @@ pub trait GrantStore {
     /// Reports physical progress; the work takes it as its progress.
     async fn add_progress(&self, work_id: Id, new: &NewProgress) -> StoreResult<Progress>;
     async fn progress_of(&self, work_id: Id) -> StoreResult<Vec<Progress>>;
+    /// The work a progress report is about.
+    async fn progress_work(&self, progress_id: Id) -> StoreResult<Id>;
     /// Hands a finished work to a maintenance group.
     async fn hand_over(&self, work_id: Id, h: &Handover, version: Version) -> StoreResult<Work>;
     /// Records a maintenance visit by the work's keeper.
@@ -863,6 +865,17 @@ impl<B: Backend> GrantStore for B {
                 let mut q = Sql::new(PROGRESS_SELECT);
                 q.push(" WHERE p.work_id = ").bind(work_id).push(" ORDER BY p.on_date, p.id");
                 rows(c, &q).await?.iter().map(progress_row).collect()
+            })
+        }))
+        .await
+    }
+
+    async fn progress_work(&self, progress_id: Id) -> StoreResult<Id> {
+        self.read(job(move |c| {
+            Box::pin(async move {
+                let mut q = Sql::new("SELECT work_id FROM work_progress WHERE id = ");
+                q.bind(progress_id);
+                first(c, &q).await?.ok_or(StoreError::NotFound { entity: "progress" })?.int("work_id")
             })
         }))
         .await

@@ -59,6 +59,12 @@ pub enum Owner {
     Activity(Id),
     /// A PKH grievance's evidence (read with the grievance, changed by the program's managers).
     Grievance(Id),
+    /// A spending entry's receipt (read with its work, changed by those who keep the grant).
+    Spending(Id),
+    /// A progress report's photo (as a spending entry's receipt).
+    Progress(Id),
+    /// A group book entry's receipt (read and changed with the book).
+    BookEntry(Id),
 }
 
 impl Owner {
@@ -66,6 +72,9 @@ impl Owner {
         match a.entity.as_str() {
             "activity" => Some(Owner::Activity(a.entity_id)),
             "pkh_grievance" => Some(Owner::Grievance(a.entity_id)),
+            "work_spending" => Some(Owner::Spending(a.entity_id)),
+            "work_progress" => Some(Owner::Progress(a.entity_id)),
+            "book_entry" => Some(Owner::BookEntry(a.entity_id)),
             _ => None,
         }
     }
@@ -75,12 +84,19 @@ impl Owner {
         match self {
             Owner::Activity(_) => "activity",
             Owner::Grievance(_) => "pkh_grievance",
+            Owner::Spending(_) => "work_spending",
+            Owner::Progress(_) => "work_progress",
+            Owner::BookEntry(_) => "book_entry",
         }
     }
 
     fn id(self) -> Id {
         match self {
-            Owner::Activity(id) | Owner::Grievance(id) => id,
+            Owner::Activity(id)
+            | Owner::Grievance(id)
+            | Owner::Spending(id)
+            | Owner::Progress(id)
+            | Owner::BookEntry(id) => id,
         }
     }
 
@@ -88,6 +104,15 @@ impl Owner {
         match self {
             Owner::Activity(id) => readable_activity(state, auth, id).await.map(|_| ()),
             Owner::Grievance(id) => crate::pkh::grievances::readable(state, auth, id).await.map(|_| ()),
+            Owner::Spending(id) => {
+                let work = crate::kotaku::grants::spending_work(state, id).await?;
+                crate::kotaku::grants::readable_work(state, auth, work).await.map(|_| ())
+            }
+            Owner::Progress(id) => {
+                let work = crate::kotaku::grants::progress_work(state, id).await?;
+                crate::kotaku::grants::readable_work(state, auth, work).await.map(|_| ())
+            }
+            Owner::BookEntry(id) => crate::kotaku::books::readable_entry(state, auth, id).await.map(|_| ()),
         }
     }
 
@@ -95,6 +120,15 @@ impl Owner {
         match self {
             Owner::Activity(id) => writable_activity(state, auth, id).await.map(|_| ()),
             Owner::Grievance(id) => crate::pkh::grievances::writable(state, auth, id).await.map(|_| ()),
+            Owner::Spending(id) => {
+                let work = crate::kotaku::grants::spending_work(state, id).await?;
+                crate::kotaku::grants::writable_work(state, auth, work).await.map(|_| ())
+            }
+            Owner::Progress(id) => {
+                let work = crate::kotaku::grants::progress_work(state, id).await?;
+                crate::kotaku::grants::writable_work(state, auth, work).await.map(|_| ())
+            }
+            Owner::BookEntry(id) => crate::kotaku::books::writable_entry(state, auth, id).await.map(|_| ()),
         }
     }
 
@@ -103,6 +137,9 @@ impl Owner {
         match self {
             Owner::Activity(id) => format!("/activities/{id}#attachments"),
             Owner::Grievance(id) => format!("/pkh/grievances/{id}#attachments"),
+            Owner::Spending(id) => format!("/spending/{id}"),
+            Owner::Progress(id) => format!("/progress/{id}"),
+            Owner::BookEntry(id) => format!("/book-entries/{id}"),
         }
     }
 
@@ -111,6 +148,9 @@ impl Owner {
         match self {
             Owner::Activity(id) => format!("/activities/{id}/attachments"),
             Owner::Grievance(id) => format!("/pkh/grievances/{id}/evidence"),
+            Owner::Spending(id) => format!("/spending/{id}/receipts"),
+            Owner::Progress(id) => format!("/progress/{id}/photos"),
+            Owner::BookEntry(id) => format!("/book-entries/{id}/receipts"),
         }
     }
 
@@ -124,6 +164,9 @@ impl Owner {
                 Ok((r.activity.title, c))
             }
             Owner::Grievance(id) => crate::pkh::grievances::evidence_crumbs(state, auth, lang, id).await,
+            Owner::Spending(_) | Owner::Progress(_) | Owner::BookEntry(_) => {
+                Ok((lang.tr().t("attachments.title").to_string(), crumbs(lang, "nav.programs", "/programs")))
+            }
         }
     }
 }

@@ -374,6 +374,7 @@ async fn view(
             crate::agriculture::aid::group_panel(state, auth, lang, &g).await?,
             crate::activity::group_panel(state, auth, lang, &g).await?,
             classes,
+            crate::kotaku::panel::group_panel(state, auth, lang, &g).await?,
         ]
         .into_iter()
         .flatten()

@@ -352,6 +352,7 @@ pub(super) async fn view(
         Some(enroll_form(state, auth, lang, &action, &input, Some(program_choices)).await)
     };
     let pkh = crate::pkh::panel::household_panel(state, auth, lang, id).await?;
+    let community = crate::kotaku::panel::household_panel(state, auth, lang, &h).await?;
     Ok(ViewPage {
         facts: vec![
             (
@@ -388,6 +389,7 @@ pub(super) async fn view(
         ]
         .into_iter()
         .chain(pkh)
+        .chain(community)
         .chain(enroll_section(lang, "enrollments.enroll_household", enroll_form))
         .collect(),
         ..shell

@@ -629,6 +629,7 @@ async fn view(
     }
     let regions = if names.is_empty() { "—".to_string() } else { names.join(", ") };
     let machinery = crate::agriculture::machines::program_section(state, lang, &p).await?;
+    let community = crate::kotaku::panel::program_section(state, auth, lang, &p).await?;
     let mut shell = view_shell::<Programs>(lang, auth, &p, p.name.clone());
     shell.actions.push(crate::print::pdf_link(lang, crate::print::program_href(id)));
     let enroll_form = if manages {
@@ -667,6 +668,7 @@ async fn view(
         .chain(std::iter::once(crate::pkh::program_section(lang, id)))
         .chain(enroll_section(lang, "enrollments.enroll", enroll_form))
         .chain(machinery)
+        .chain(community)
         .collect(),
         ..shell
     })

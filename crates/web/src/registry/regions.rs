@@ -299,7 +299,10 @@ async fn view(state: &AppState, auth: &Auth, lang: Lang, region: Region) -> Resu
             .flatten()
             .collect(),
             ..Default::default()
-        }],
+        }]
+        .into_iter()
+        .chain(crate::kotaku::panel::region_section(state, auth, lang, &code).await?)
+        .collect(),
         ..shell
     })
 }

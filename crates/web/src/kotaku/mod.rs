@@ -1,0 +1,123 @@
+//! Community-driven programs over HTTP: block grants and their works ([`grants`]), group
+//! cash books ([`books`]), stage cycles, stakeholders, outcomes and slum scores
+//! ([`community`]), and the sections they add to program, group, region and household pages
+//! ([`panel`]).
+//!
+//! Access. Reading a grant needs the program readable (in the caller's area); keeping its
+//! records (units, works, spending, progress, handover, maintenance) is for the program's
+//! officers and the group officers of the recipient institution (the LKM); approving and
+//! receiving tranches and overriding the cap of tranches received is for the program's
+//! officers only. A group's book is kept by its own group officers and by officers and
+//! administrators of its area; evaluators read it with counterparts and recorders hidden.
+//! Every id a request carries is resolved through the caller's scope: one the caller may not
+//! see answers exactly as a missing one.
+
+pub mod books;
+pub mod community;
+pub mod grants;
+pub mod panel;
+
+use askama::Template;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use berdaya_domain::access::Role;
+use berdaya_domain::registry::{Id, Program};
+use berdaya_files::tables::SheetTable;
+
+use crate::AppState;
+use crate::access::guard::{Auth, missing_reference};
+use crate::error::Error;
+use crate::html::{Cell, Layout, Link, Section};
+
+pub fn router() -> Router<AppState> {
+    Router::new().merge(grants::router()).merge(books::router()).merge(community::router())
+}
+
+/// A page of community records: facts, figure cards, charts and sections.
+#[derive(Template)]
+#[template(path = "kotaku/page.html")]
+pub struct Page {
+    pub l: Layout,
+    pub heading: String,
+    pub breadcrumbs: Vec<Link>,
+    pub actions: Vec<Link>,
+    pub warnings: Vec<String>,
+    pub facts: Vec<(String, Cell)>,
+    pub cards: Vec<(String, String)>,
+    /// SVG charts ([`crate::chart`]).
+    pub charts: Vec<String>,
+    pub sections: Vec<Section>,
+}
+
+impl Page {
+    /// Shows an error on the form of section `id` (the rest at the top); answers the status.
+    pub fn fail(&mut self, lang: crate::i18n::Lang, id: &str, err: &Error) -> StatusCode {
+        match self.sections.iter_mut().find(|s| s.id == id).and_then(|s| s.form.as_mut()) {
+            Some(f) => f.show_error(lang.tr(), err),
+            None => {
+                self.warnings.push(err.text(lang));
+                err.status()
+            }
+        }
+    }
+}
+
+/// Whether the caller manages the program (its agency's officers, administrators).
+pub fn officer(auth: &Auth, program: &Program) -> bool {
+    auth.principal().manages_program(program.agency_id)
+}
+
+/// Whether the caller is a group officer of `group_id`.
+pub fn keeps(auth: &Auth, group_id: Id) -> bool {
+    auth.role() == Role::GroupOfficer && auth.principal().user.group_id == Some(group_id)
+}
+
+/// A group a form names, resolved through the caller's scope (`field` names it when not).
+pub async fn group_ref(state: &AppState, auth: &Auth, field: &'static str, id: Id) -> Result<Id, Error> {
+    match state.store().group(id).await {
+        Ok(g) if auth.group_access(state.store(), &g).await? != berdaya_domain::access::RecordAccess::None => Ok(g.id),
+        Ok(_) | Err(berdaya_store::StoreError::NotFound { .. }) => Err(missing_reference(field, "group", id)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// An XLSX download of `tables`.
+pub fn xlsx(name: &str, tables: &[SheetTable]) -> Result<Response, Error> {
+    let body = berdaya_files::tables::write_tables(tables).map_err(|e| {
+        Error::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("cannot write the workbook: {e}"))
+    })?;
+    Ok((
+        [
+            (CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// Whole rupiah, Indonesian style.
+pub fn rp(v: i64) -> String {
+    berdaya_domain::agriculture::machine::format_rupiah(v)
+}
+
+/// A share in whole per mille as a percentage with one decimal: 1166 → `116,6 %`.
+pub fn per_mille(v: i64) -> String {
+    format!("{},{} %", v / 10, (v % 10).abs())
+}
+
+/// A sheet's text cell.
+pub fn tc(s: impl Into<String>) -> berdaya_files::tables::TableCell {
+    berdaya_files::tables::TableCell::Text(s.into())
+}
+
+/// A sheet's number cell (rupiah may be negative: written as text then).
+pub fn nc(v: i64) -> berdaya_files::tables::TableCell {
+    match u64::try_from(v) {
+        Ok(n) => berdaya_files::tables::TableCell::Count(n),
+        Err(_) => berdaya_files::tables::TableCell::Text(v.to_string()),
+    }
+}
