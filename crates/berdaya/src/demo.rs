@@ -17,6 +17,7 @@
 mod accounts;
 mod agriculture;
 mod institutions;
+mod kotaku;
 mod people;
 mod pkh;
 mod places;
@@ -182,6 +183,9 @@ async fn load_all(store: &dyn Store, regions: DemoRegions) -> anyhow::Result<Dem
     // The PKH story: families, facts and eight closed verification periods.
     let pkh = pkh::load(store).await?;
     summary.enrollments += pkh.new_enrollments;
+
+    // The community programs: KOTAKU's grant, works and books; Kampung Tangguh's 7D.
+    kotaku::load(store).await.context("loading the community programs")?;
 
     store.set_setting(SETTING, SETTING_VALUE).await.context("recording the `demo` setting")?;
     tracing::info!(?summary, "demo data loaded");

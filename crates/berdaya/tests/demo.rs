@@ -269,6 +269,10 @@ async fn demo_accounts_cover_every_role_and_get_fresh_passwords() {
     let agency = store.agency(user("petugas.pkh").agency_id.expect("an agency")).await.expect("agency");
     assert_eq!(agency.name, "Dinas Sosial Kabupaten Blora");
     assert_eq!(user("pengurus.lkm").group_id, Some(group_id(store.as_ref(), "LKM Persada Mandiri").await));
+    assert_eq!(user("bendahara.kwt").group_id, Some(group_id(store.as_ref(), "KWT Sukawangi Sejahtera").await));
+    assert_eq!(by_name("petugas.kotaku").area, Some(code("18.71")));
+    let kotaku = store.agency(user("petugas.kotaku").agency_id.expect("an agency")).await.expect("agency");
+    assert!(kotaku.name.contains("KOTAKU"), "{}", kotaku.name);
     let facilitator = user("pendamping.pkh");
     let assigned = store.assignments(facilitator.id).await.expect("assignments");
     let p2k2 = group_id(store.as_ref(), "Kelompok P2K2 Desa Pilang").await;
@@ -298,7 +302,7 @@ async fn demo_accounts_cover_every_role_and_get_fresh_passwords() {
     // Running again resets every password: the old ones stop working, the new ones work.
     let second = demo::demo_accounts(store.as_ref()).await.expect("demo accounts again");
     assert_eq!(store.users().await.expect("users").len(), first.len(), "no account is duplicated");
-    assert_eq!(first.len(), 8);
+    assert_eq!(first.len(), 10);
     assert_eq!(store.assignments(facilitator.id).await.expect("assignments").len(), assigned.len());
     for (old, new) in first.iter().zip(&second) {
         assert_eq!(old.username, new.username);
@@ -399,4 +403,82 @@ async fn the_country_demo_has_every_region() {
     assert!(papua.items.iter().any(|r| r.code.as_str() == "91.71"), "Kota Jayapura");
     let gerdu = store.region(&code(demo::GERDU)).await.expect("a local unit under an official village");
     assert_eq!(gerdu.parent, Some(code(demo::TULUNGREJO)));
+}
+
+/// Seeds 003 and 001 as community programs: the grant within its caps and handed over, the
+/// KWT's two years of books at about Rp 1,200,000 profit a month, the cycles, the PPCP
+/// partners, the slum scores before and after, and Gerdu's seven stages done.
+#[tokio::test]
+async fn demo_tells_the_community_stories() {
+    use berdaya_domain::kotaku::book::statements;
+    use berdaya_domain::kotaku::slum::{SlumRules, score};
+    use berdaya_domain::kotaku::stage::StageStatus;
+    use berdaya_store::kotaku::book::Span;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = fresh_store(&dir).await;
+    demo::load(store.as_ref()).await.expect("load the demo");
+    let s = store.as_ref();
+    let lkm = group_id(s, "LKM Persada Mandiri").await;
+    let grants = s.group_grants(lkm).await.expect("grants");
+    assert_eq!(grants.len(), 1);
+    let g = &grants[0];
+    assert_eq!((g.grant.amount_rp, g.allocated_rp, g.received_rp), (1_500_000_000, 1_500_000_000, 1_500_000_000));
+    assert!(g.spent_rp <= g.received_rp, "spending within the tranches received");
+    let report = s.grant_report(g.grant.id).await.expect("report");
+    assert_eq!(report.units.len(), 4);
+    assert_eq!(report.works.len(), 8);
+    assert_eq!(report.total.spent_rp, g.spent_rp);
+    assert!(report.works.iter().all(|(w, _)| w.work.progress_pct == 100 && w.work.keeper_group_id.is_some()));
+    let kpp = group_id(s, "KPP Kelurahan Kaliawi Persada").await;
+    let kept = s.kept_works(kpp).await.expect("kept");
+    let today = time::macros::date!(2026 - 12 - 01);
+    let overdue = kept.iter().filter(|w| w.work.maintenance_due(w.last_upkeep).is_some_and(|d| d < today)).count();
+    assert_eq!((kept.len(), overdue), (8, 1), "one work's maintenance is overdue");
+
+    let kwt = group_id(s, "KWT Sukawangi Sejahtera").await;
+    let months = statements(0, &s.book_sums(kwt, Span::Month).await.expect("sums"));
+    assert_eq!(months.len(), 24, "two years of books");
+    let avg = months.iter().map(|m| m.profit_rp).sum::<i64>() / months.len() as i64;
+    assert!((1_100_000..=1_300_000).contains(&avg), "about Rp 1,200,000 profit a month: {avg}");
+    assert!(months.iter().all(|m| m.profit_use_rp == 900_000 && m.sales_rp == m.income_rp));
+
+    let p = s.search_programs(&Query::text("KOTAKU")).await.expect("programs").items[0].program.id;
+    let cycles = s.program_cycles(p).await.expect("cycles");
+    assert_eq!(cycles.len(), 2);
+    assert!(cycles[0].finished());
+    assert_eq!(cycles[1].current().map(|st| st.code.as_str()), Some("perencanaan"));
+    let partners = s.stakeholders(p).await.expect("partners");
+    for name in [
+        "Dinas Pertanian Kota Bandar Lampung",
+        "Institut Teknologi Bandung (ITB)",
+        "UIN Raden Intan Lampung",
+        "Universitas Lampung (Unila)",
+    ] {
+        assert!(partners.iter().any(|(x, _)| x.name == name), "{name}");
+    }
+    let baselines = s.program_slum_baselines(p).await.expect("baselines");
+    assert_eq!(baselines.len(), 8);
+    let rules = SlumRules::default();
+    for pair in baselines.chunks(2) {
+        let before = score(&pair[0].measures, &rules).expect("before").total;
+        let after = score(&pair[1].measures, &rules).expect("after").total;
+        assert!(after < before, "{}: {before} → {after}", pair[0].neighbourhood);
+    }
+
+    let kts = s.search_programs(&Query::text("Kampung Tangguh")).await.expect("programs").items[0].program.id;
+    let seven = s.program_cycles(kts).await.expect("7d");
+    assert_eq!(seven.len(), 1);
+    assert_eq!(seven[0].stages.len(), 7);
+    assert!(seven[0].stages.iter().all(|st| st.status == StageStatus::Done));
+    assert_eq!(seven[0].activities.len(), 7);
+    let findings = s.program_findings(kts).await.expect("findings");
+    assert_eq!(
+        findings.iter().filter(|f| f.kind == berdaya_domain::framework::finding::FindingKind::Inhibiting).count(),
+        3
+    );
+    let inds = s.indicators(kts).await.expect("indicators");
+    assert_eq!(inds.len(), 2);
+    let warung = berdaya_domain::kotaku::outcome::change(&s.outcomes(inds[0].id).await.expect("values"));
+    assert!(warung.improved > 0 && warung.improved < warung.subjects, "{warung:?}");
 }

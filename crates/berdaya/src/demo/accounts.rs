@@ -23,6 +23,9 @@ const BLORA: &str = "33.16";
 const PKH: &str = "Program Keluarga Harapan";
 const P2K2_GROUP: &str = "Kelompok P2K2 Desa Pilang";
 const LKM_GROUP: &str = "LKM Persada Mandiri";
+const KWT_GROUP: &str = "KWT Sukawangi Sejahtera";
+const KOTAKU_AGENCY: &str = "Kementerian PUPR — Program Kota Tanpa Kumuh (KOTAKU), Tim Koordinator Kota Bandar Lampung";
+const BANDAR_LAMPUNG: &str = "18.71";
 /// Seed 000: the agriculture agency of Palangka Raya and the dragon-fruit groups its
 /// extension worker coaches.
 const DISTAN: &str = "Dinas Pertanian dan Ketahanan Pangan Kota Palangka Raya";
@@ -173,6 +176,15 @@ async fn specs(store: &dyn Store) -> anyhow::Result<Vec<Spec>> {
     let families = caseload(store, pkh.id).await?;
     let p2k2 = group_named(store, P2K2_GROUP).await?;
     let lkm = group_named(store, LKM_GROUP).await?.with_context(|| format!("the demo group {LKM_GROUP} is missing"))?;
+    let kwt = group_named(store, KWT_GROUP).await?.with_context(|| format!("the demo group {KWT_GROUP} is missing"))?;
+    let kotaku = store
+        .search_agencies(&Query::text("KOTAKU"))
+        .await
+        .context("finding the KOTAKU agency")?
+        .items
+        .into_iter()
+        .find(|a| a.name == KOTAKU_AGENCY)
+        .with_context(|| format!("the demo agency {KOTAKU_AGENCY} is missing"))?;
     let coordinator = store
         .group_members(lkm.id)
         .await
@@ -246,6 +258,27 @@ async fn specs(store: &dyn Store) -> anyhow::Result<Vec<Spec>> {
                 ..draft("pengurus.lkm", &coordinator, Role::GroupOfficer, Some(lkm.region.as_str()))
             },
             bound_to: lkm.name.clone(),
+            assignments: Vec::new(),
+        },
+        Spec {
+            draft: UserDraft {
+                agency_id: Some(kotaku.id),
+                ..draft("petugas.kotaku", "Ir. Dodi Saputra", Role::ProgramOfficer, Some(BANDAR_LAMPUNG))
+            },
+            bound_to: kotaku.name.clone(),
+            assignments: Vec::new(),
+        },
+        Spec {
+            draft: UserDraft {
+                group_id: Some(kwt.id),
+                ..draft(
+                    "bendahara.kwt",
+                    "Bendahara KWT Sukawangi Sejahtera",
+                    Role::GroupOfficer,
+                    Some(kwt.region.as_str()),
+                )
+            },
+            bound_to: kwt.name.clone(),
             assignments: Vec::new(),
         },
         Spec {

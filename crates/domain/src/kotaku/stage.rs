@@ -130,13 +130,13 @@ impl StageModel {
             stall_days: 90,
             stages: vec![
                 stage(
-                    "relationships",
+                    "developing",
                     "Membangun hubungan",
                     "Developing relationships",
                     vec![m("kontak", "Pertemuan dengan tokoh dan warga")],
                 ),
                 stage(
-                    "capacities",
+                    "discovering",
                     "Menemukan kapasitas",
                     "Discovering capacities",
                     vec![m("pemetaan", "Pemetaan potensi dan aset")],

@@ -12,7 +12,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use berdaya_domain::access::{RecordAccess, Role};
 use berdaya_domain::activity::{ATTACHMENT_LIMIT, ATTACHMENT_LIMIT_MB, NewAttachment};
-use berdaya_domain::kotaku::book::{Entry, EntryDraft, EntryKind, SaleDraft, Statement, category_label, period, statements};
+use berdaya_domain::kotaku::book::{
+    Entry, EntryDraft, EntryKind, SaleDraft, Statement, category_label, period, statements,
+};
 use berdaya_domain::registry::{Group, Id, text};
 use berdaya_files::tables::SheetTable;
 use berdaya_store::kotaku::book::Span;
@@ -39,10 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/book-entries/{id}/reverse", post(reverse_api))
         .route("/groups/{id}/book", get(book_page))
         .route("/groups/{id}/book.xlsx", get(book_xlsx))
-        .route(
-            "/groups/{id}/book/entries",
-            post(entry_page).layer(DefaultBodyLimit::max(ATTACHMENT_LIMIT + ENVELOPE)),
-        )
+        .route("/groups/{id}/book/entries", post(entry_page).layer(DefaultBodyLimit::max(ATTACHMENT_LIMIT + ENVELOPE)))
         .route("/groups/{id}/book/sales", post(sale_page))
         .route("/book-entries/{id}/reverse", post(reverse_page))
         .route("/book-entries/{id}", get(entry_redirect))
@@ -95,9 +94,9 @@ async fn keepable(state: &AppState, auth: &Auth, group_id: Id) -> Result<Group, 
 
 pub(crate) async fn readable_entry(state: &AppState, auth: &Auth, id: Id) -> Result<(Entry, BookAccess), Error> {
     let e = state.store().entry(id).await?;
-    let (_, access) = book_of(state, auth, e.group_id).await.map_err(|err| {
-        if err.status() == StatusCode::NOT_FOUND { hidden("entry") } else { err }
-    })?;
+    let (_, access) = book_of(state, auth, e.group_id)
+        .await
+        .map_err(|err| if err.status() == StatusCode::NOT_FOUND { hidden("entry") } else { err })?;
     Ok((e, access))
 }
 
@@ -327,7 +326,12 @@ pub async fn book_api(
 #[utoipa::path(post, path = "/api/v1/groups/{id}/book/entries", tag = "community", request_body = EntryInput,
     params(("id" = i64, Path, description = "Group id")),
     responses((status = 201, body = EntryDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn entry_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
+pub async fn entry_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Response, Error> {
     let d: EntryDraft = body.draft(&[])?;
     let e = add_entry(&state, &auth, id, &d).await?;
     Ok(created(entry_dto(&e, 0, BookAccess::Keep)))
@@ -337,7 +341,12 @@ pub async fn entry_api(State(state): State<AppState>, auth: Auth, IdPath(id): Id
 #[utoipa::path(post, path = "/api/v1/groups/{id}/book/sales", tag = "community", request_body = SaleInput,
     params(("id" = i64, Path, description = "Group id")),
     responses((status = 201, body = EntryDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn sale_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
+pub async fn sale_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Response, Error> {
     let d: SaleDraft = body.draft(&["quantity"])?;
     let e = add_sale(&state, &auth, id, &d).await?;
     Ok(created(entry_dto(&e, 0, BookAccess::Keep)))
@@ -347,7 +356,12 @@ pub async fn sale_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdP
 #[utoipa::path(post, path = "/api/v1/book-entries/{id}/reverse", tag = "community", request_body = super::grants::ReverseInput,
     params(("id" = i64, Path, description = "Book entry id")),
     responses((status = 201, body = EntryDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn reverse_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
+pub async fn reverse_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Response, Error> {
     let r: super::grants::ReverseInput = body.decode()?;
     let on = match r.on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => text::date(s).map_err(|m| Error::unprocessable("on", m))?,
@@ -386,13 +400,7 @@ fn span_of(raw: Option<&str>) -> Result<Span, Error> {
 fn kind_text(lang: Lang, e: &Entry) -> String {
     let mut s = format!("{} · {}", e.kind.label(lang.code()), category_label(e.kind, &e.category, lang.code()));
     if let Some(sale) = &e.sale {
-        s = format!(
-            "{s}: {} {} {} × {}",
-            sale.product,
-            sale.quantity,
-            sale.unit,
-            rp(sale.price_rp)
-        );
+        s = format!("{s}: {} {} {} × {}", sale.product, sale.quantity, sale.unit, rp(sale.price_rp));
     }
     s
 }
@@ -433,7 +441,10 @@ async fn book_view(
     let years = statements(0, &state.store().book_sums(id, Span::Year).await?);
     let this_month = berdaya_domain::kotaku::book::month_of(today());
     let month = match month.map(str::trim).filter(|m| !m.is_empty()) {
-        Some(m) => period(m).ok().filter(|p| p.len() == 7).ok_or_else(|| Error::bad_request("month", "must be a month YYYY-MM or a year YYYY"))?,
+        Some(m) => period(m)
+            .ok()
+            .filter(|p| p.len() == 7)
+            .ok_or_else(|| Error::bad_request("month", "must be a month YYYY-MM or a year YYYY"))?,
         None => this_month.clone(),
     };
     let (opening, list) = entries_in(state, id, Some(&month)).await?;
@@ -517,7 +528,15 @@ async fn book_view(
         t,
         "entries",
         format!("{} {month}", t.t("book.entries")),
-        &["field.entry_on", "book.what", "field.counterpart", "field.amount", "book.balance", "grant.receipt", "common.actions"],
+        &[
+            "field.entry_on",
+            "book.what",
+            "field.counterpart",
+            "field.amount",
+            "book.balance",
+            "grant.receipt",
+            "common.actions",
+        ],
         rows,
         t.t("book.none"),
     );
@@ -544,8 +563,14 @@ async fn book_view(
                     Some(t.t("common.choose")),
                 )
                 .required(),
-                Field::select("category", t.t("field.category"), &filled("entry", "category"), categories(lang), Some(t.t("common.choose")))
-                    .required(),
+                Field::select(
+                    "category",
+                    t.t("field.category"),
+                    &filled("entry", "category"),
+                    categories(lang),
+                    Some(t.t("common.choose")),
+                )
+                .required(),
                 Field::text("amount", t.t("field.amount"), filled("entry", "amount")).required(),
                 Field::text("counterpart", t.t("field.counterpart"), filled("entry", "counterpart")),
                 Field::text("note", t.t("field.note"), filled("entry", "note")),
@@ -722,10 +747,21 @@ async fn book_xlsx(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<R
         let book = book_dto(id, 0, &list, access);
         let entries = SheetTable {
             name: t.t("book.entries").into(),
-            headers: ["field.entry_on", "field.kind", "field.category", "field.product", "field.quantity", "field.price", "field.outlet", "field.counterpart", "field.amount", "book.balance"]
-                .iter()
-                .map(|k| t.t(k).to_string())
-                .collect(),
+            headers: [
+                "field.entry_on",
+                "field.kind",
+                "field.category",
+                "field.product",
+                "field.quantity",
+                "field.price",
+                "field.outlet",
+                "field.counterpart",
+                "field.amount",
+                "book.balance",
+            ]
+            .iter()
+            .map(|k| t.t(k).to_string())
+            .collect(),
             rows: book
                 .entries
                 .iter()
@@ -747,10 +783,19 @@ async fn book_xlsx(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<R
         };
         let sheet = |name: &str, list: &[Statement]| SheetTable {
             name: name.into(),
-            headers: ["book.period", "book.income", "book.sales", "book.cost", "book.profit", "book.uses", "book.uses_total", "book.cash"]
-                .iter()
-                .map(|k| t.t(k).to_string())
-                .collect(),
+            headers: [
+                "book.period",
+                "book.income",
+                "book.sales",
+                "book.cost",
+                "book.profit",
+                "book.uses",
+                "book.uses_total",
+                "book.cash",
+            ]
+            .iter()
+            .map(|k| t.t(k).to_string())
+            .collect(),
             rows: list
                 .iter()
                 .map(|s| {

@@ -80,7 +80,9 @@ async fn managed(state: &AppState, auth: &Auth, id: Id) -> Result<Program, Error
 
 /// A record of a program, reached by its own id: missing when its program is out of reach.
 async fn through(state: &AppState, auth: &Auth, program: Id, what: &'static str) -> Result<Program, Error> {
-    program_of(state, auth, program).await.map_err(|e| if e.status() == StatusCode::FORBIDDEN { e } else { hidden(what) })
+    program_of(state, auth, program)
+        .await
+        .map_err(|e| if e.status() == StatusCode::FORBIDDEN { e } else { hidden(what) })
 }
 
 async fn stage_cycle(state: &AppState, auth: &Auth, stage: Id, write: bool) -> Result<(Cycle, Program), Error> {
@@ -126,7 +128,8 @@ async fn start(state: &AppState, auth: &Auth, p: &Program, input: &CycleInput) -
     let region = region_in_scope(auth, &input.region)?;
     let own = model_of(state, p.id).await?;
     let model = match input.model.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(code) => model_by_code(&own, code).ok_or_else(|| Error::unprocessable("model", "is not a stage model of this program"))?,
+        Some(code) => model_by_code(&own, code)
+            .ok_or_else(|| Error::unprocessable("model", "is not a stage model of this program"))?,
         None => own,
     };
     let on = match input.started_on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -136,7 +139,15 @@ async fn start(state: &AppState, auth: &Auth, p: &Program, input: &CycleInput) -
     Ok(state.store().start_cycle(p.id, &input.community, &region, &model, on).await?)
 }
 
-async fn move_stage(state: &AppState, auth: &Auth, stage: Id, mv: &str, on: Option<&str>, note: Option<&str>, version: i64) -> Result<Id, Error> {
+async fn move_stage(
+    state: &AppState,
+    auth: &Auth,
+    stage: Id,
+    mv: &str,
+    on: Option<&str>,
+    note: Option<&str>,
+    version: i64,
+) -> Result<Id, Error> {
     let (c, _) = stage_cycle(state, auth, stage, true).await?;
     let mv = StageMove::parse(mv).map_err(|m| Error::unprocessable("move", m))?;
     let on = match on.map(str::trim).filter(|s| !s.is_empty()) {
@@ -203,9 +214,16 @@ pub struct BaselineInput {
     pub measures: BTreeMap<String, (u64, u64)>,
 }
 
-async fn add_baseline(state: &AppState, auth: &Auth, p: &Program, input: &BaselineInput, measures: BTreeMap<Parameter, SlumMeasure>) -> Result<SlumBaseline, Error> {
+async fn add_baseline(
+    state: &AppState,
+    auth: &Auth,
+    p: &Program,
+    input: &BaselineInput,
+    measures: BTreeMap<Parameter, SlumMeasure>,
+) -> Result<SlumBaseline, Error> {
     let region = region_in_scope(auth, &input.region)?;
-    let neighbourhood = text::text(&input.neighbourhood, 1, 100).map_err(|m| Error::unprocessable("neighbourhood", m))?;
+    let neighbourhood =
+        text::text(&input.neighbourhood, 1, 100).map_err(|m| Error::unprocessable("neighbourhood", m))?;
     let measured_on = text::date(&input.measured_on).map_err(|m| Error::unprocessable("measured_on", m))?;
     let note = text::optional_text(input.note.as_deref(), 500).map_err(|m| Error::unprocessable("note", m))?;
     let new = NewSlumBaseline {
@@ -291,13 +309,22 @@ fn cycle_dto(c: &Cycle) -> CycleDto {
 }
 
 /// A program's community cycles.
-pub async fn cycles_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<Vec<CycleDto>>, Error> {
+pub async fn cycles_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Json<Vec<CycleDto>>, Error> {
     program_of(&state, &auth, id).await?;
     Ok(Json(state.store().program_cycles(id).await?.iter().map(cycle_dto).collect()))
 }
 
 /// Starts a community's cycle (program officers).
-pub async fn start_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
+pub async fn start_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Response, Error> {
     let p = managed(&state, &auth, id).await?;
     let input: CycleInput = body.decode()?;
     let c = start(&state, &auth, &p, &input).await?;
@@ -305,13 +332,22 @@ pub async fn start_api(State(state): State<AppState>, auth: Auth, IdPath(id): Id
 }
 
 /// The program's stage model (KOTAKU's when it has set none).
-pub async fn model_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<StageModel>, Error> {
+pub async fn model_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Json<StageModel>, Error> {
     program_of(&state, &auth, id).await?;
     Ok(Json(model_of(&state, id).await?))
 }
 
 /// Sets the program's stage model (checked); cycles already started keep theirs.
-pub async fn set_model_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Json<StageModel>, Error> {
+pub async fn set_model_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Json<StageModel>, Error> {
     managed(&state, &auth, id).await?;
     let model: StageModel = body.decode()?;
     state.store().set_stage_model(id, &model).await?;
@@ -329,7 +365,12 @@ pub struct MoveInput {
 }
 
 /// Starts, finishes or reopens a stage.
-pub async fn move_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Json<CycleDto>, Error> {
+pub async fn move_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Json<CycleDto>, Error> {
     let m: MoveInput = body.decode()?;
     let cycle = move_stage(&state, &auth, id, &m.mv, m.on.as_deref(), m.note.as_deref(), m.version).await?;
     Ok(Json(cycle_dto(&state.store().cycle(cycle).await?)))
@@ -348,7 +389,12 @@ fn yes() -> bool {
 }
 
 /// Ticks or unticks a milestone of a stage in progress.
-pub async fn milestone_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Json<CycleDto>, Error> {
+pub async fn milestone_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Json<CycleDto>, Error> {
     let m: MilestoneInput = body.decode()?;
     let cycle = tick(&state, &auth, id, &m.code, m.done, m.on.as_deref()).await?;
     Ok(Json(cycle_dto(&state.store().cycle(cycle).await?)))
@@ -368,7 +414,12 @@ fn id_text(v: &serde_json::Value) -> String {
 }
 
 /// Records an activity of the program as held in the stage.
-pub async fn stage_activity_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Json<CycleDto>, Error> {
+pub async fn stage_activity_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Json<CycleDto>, Error> {
     let a: ActivityInput = body.decode()?;
     let cycle = link_activity(&state, &auth, id, &id_text(&a.activity_id)).await?;
     Ok(Json(cycle_dto(&state.store().cycle(cycle).await?)))
@@ -386,7 +437,11 @@ pub struct StakeholderDto {
 }
 
 /// A program's stakeholders with their contributions (kind, description, value, date).
-pub async fn stakeholders_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<Vec<StakeholderDto>>, Error> {
+pub async fn stakeholders_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Json<Vec<StakeholderDto>>, Error> {
     program_of(&state, &auth, id).await?;
     let list = state.store().stakeholders(id).await?;
     Ok(Json(
@@ -397,7 +452,10 @@ pub async fn stakeholders_api(State(state): State<AppState>, auth: Auth, IdPath(
                 organisation: s.organisation,
                 sector: s.sector.code().into(),
                 role: s.role.code().into(),
-                contributions: cs.iter().map(|c| (c.kind.code().into(), c.description.clone(), c.value_rp, c.given_on.to_string())).collect(),
+                contributions: cs
+                    .iter()
+                    .map(|c| (c.kind.code().into(), c.description.clone(), c.value_rp, c.given_on.to_string()))
+                    .collect(),
                 total_rp: cs.iter().map(|c| c.value_rp).sum(),
             })
             .collect(),
@@ -405,7 +463,12 @@ pub async fn stakeholders_api(State(state): State<AppState>, auth: Auth, IdPath(
 }
 
 /// Adds a stakeholder (program officers).
-pub async fn add_stakeholder_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
+pub async fn add_stakeholder_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Response, Error> {
     managed(&state, &auth, id).await?;
     let d: StakeholderDraft = body.draft(&[])?;
     let s = state.store().add_stakeholder(id, &d.parse()?).await?;
@@ -427,10 +490,15 @@ async fn add_contribution(state: &AppState, auth: &Auth, stakeholder: Id, d: &Co
 }
 
 /// Adds a contribution of a stakeholder (its activity, when named, one the caller may read).
-pub async fn contribution_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
+pub async fn contribution_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Response, Error> {
     let d: ContributionDraft = body.draft(&["activity_id"])?;
     add_contribution(&state, &auth, id, &d).await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "stakeholder_id": id })) ).into_response())
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "stakeholder_id": id }))).into_response())
 }
 
 #[derive(Debug, Serialize)]
@@ -466,13 +534,22 @@ async fn indicator_dtos(state: &AppState, program: Id) -> Result<Vec<IndicatorDt
 }
 
 /// A program's outcome indicators with what changed.
-pub async fn indicators_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<Vec<IndicatorDto>>, Error> {
+pub async fn indicators_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Json<Vec<IndicatorDto>>, Error> {
     program_of(&state, &auth, id).await?;
     Ok(Json(indicator_dtos(&state, id).await?))
 }
 
 /// Adds an outcome indicator (program officers).
-pub async fn add_indicator_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
+pub async fn add_indicator_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Response, Error> {
     managed(&state, &auth, id).await?;
     let d: IndicatorDraft = body.decode()?;
     let i = state.store().add_indicator(id, &d.parse()?).await?;
@@ -490,7 +567,12 @@ async fn set_outcome(state: &AppState, auth: &Auth, indicator: Id, d: &OutcomeDr
 }
 
 /// Records a household's or group's baseline and follow-up of an indicator.
-pub async fn outcome_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
+pub async fn outcome_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Response, Error> {
     let d: OutcomeDraft = body.draft(&["subject_id"])?;
     set_outcome(&state, &auth, id, &d).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "indicator_id": id }))).into_response())
@@ -521,13 +603,22 @@ fn baseline_dto(b: &SlumBaseline) -> BaselineDto {
 }
 
 /// A program's slum baselines, scored.
-pub async fn baselines_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<Vec<BaselineDto>>, Error> {
+pub async fn baselines_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Json<Vec<BaselineDto>>, Error> {
     program_of(&state, &auth, id).await?;
     Ok(Json(state.store().program_slum_baselines(id).await?.iter().map(baseline_dto).collect()))
 }
 
 /// Stores a neighbourhood's baseline (all sixteen parameters as `[affected, total]`).
-pub async fn add_baseline_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
+pub async fn add_baseline_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Response, Error> {
     let p = managed(&state, &auth, id).await?;
     let input: BaselineInput = body.decode()?;
     let mut measures = BTreeMap::new();
@@ -586,7 +677,13 @@ fn slum_pairs(list: &[SlumBaseline]) -> Vec<(String, Option<&SlumBaseline>, Opti
     out
 }
 
-async fn community_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, form: Option<(&str, &FormData)>) -> Result<Page, Error> {
+async fn community_view(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    id: Id,
+    form: Option<(&str, &FormData)>,
+) -> Result<Page, Error> {
     let t = lang.tr();
     let p = program_of(state, auth, id).await?;
     let manage = officer(auth, &p);
@@ -617,7 +714,10 @@ async fn community_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, form:
             };
             let done = c.stages.iter().filter(|s| s.status == StageStatus::Done).count();
             vec![
-                Cell::link(format!("{} · {} {}", c.community, t.t("cycle.no"), c.cycle_no), format!("/cycles/{}", c.id)),
+                Cell::link(
+                    format!("{} · {} {}", c.community, t.t("cycle.no"), c.cycle_no),
+                    format!("/cycles/{}", c.id),
+                ),
                 Cell::text(c.model.name.clone()),
                 Cell::text(current),
                 Cell::text(format!("{done}/{}", c.stages.len())),
@@ -645,13 +745,23 @@ async fn community_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, form:
                 models.push((m.code.clone(), m.name.clone()));
             }
         }
-        let region = crate::kit::refs::record_field(state, auth, "region", "region", t.t("field.region"), &filled(form, "cycle", "region")).await;
+        let region = crate::kit::refs::record_field(
+            state,
+            auth,
+            "region",
+            "region",
+            t.t("field.region"),
+            &filled(form, "cycle", "region"),
+        )
+        .await;
         cs.form = Some(Form::new(
             "cycle",
             format!("/programs/{id}/cycles"),
             t.t("cycle.start"),
             vec![
-                Field::text("community", t.t("field.community"), filled(form, "cycle", "community")).required().hint(t.t("cycle.community_hint")),
+                Field::text("community", t.t("field.community"), filled(form, "cycle", "community"))
+                    .required()
+                    .hint(t.t("cycle.community_hint")),
                 region.required(),
                 Field::select("model", t.t("cycle.model_name"), &filled(form, "cycle", "model"), models, None),
                 Field::date("started_on", t.t("field.started_on"), filled(form, "cycle", "started_on")),
@@ -672,7 +782,14 @@ async fn community_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, form:
             ]
         })
         .collect();
-    let mut ps = Section::table(t, "stakeholders", t.t("partner.title"), &["field.name", "field.sector", "field.role", "partner.total"], rows, t.t("partner.none"));
+    let mut ps = Section::table(
+        t,
+        "stakeholders",
+        t.t("partner.title"),
+        &["field.name", "field.sector", "field.role", "partner.total"],
+        rows,
+        t.t("partner.none"),
+    );
     if manage {
         ps.form = Some(Form::new(
             "stakeholder",
@@ -680,9 +797,27 @@ async fn community_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, form:
             t.t("partner.add"),
             vec![
                 Field::text("name", t.t("field.name"), filled(form, "stakeholder", "name")).required(),
-                Field::select("sector", t.t("field.sector"), &filled(form, "stakeholder", "sector"), vocabulary(Sector::ALL, Sector::code, Sector::label, lang), Some(t.t("common.choose"))).required(),
-                Field::select("role", t.t("field.role"), &filled(form, "stakeholder", "role"), vocabulary(PartnerRole::ALL, PartnerRole::code, PartnerRole::label, lang), Some(t.t("common.choose"))).required(),
-                Field::checkbox("organisation", t.t("field.organisation"), form.is_none() || filled(form, "stakeholder", "organisation") == "true"),
+                Field::select(
+                    "sector",
+                    t.t("field.sector"),
+                    &filled(form, "stakeholder", "sector"),
+                    vocabulary(Sector::ALL, Sector::code, Sector::label, lang),
+                    Some(t.t("common.choose")),
+                )
+                .required(),
+                Field::select(
+                    "role",
+                    t.t("field.role"),
+                    &filled(form, "stakeholder", "role"),
+                    vocabulary(PartnerRole::ALL, PartnerRole::code, PartnerRole::label, lang),
+                    Some(t.t("common.choose")),
+                )
+                .required(),
+                Field::checkbox(
+                    "organisation",
+                    t.t("field.organisation"),
+                    form.is_none() || filled(form, "stakeholder", "organisation") == "true",
+                ),
                 Field::text("note", t.t("field.note"), filled(form, "stakeholder", "note")),
             ],
         ));
@@ -722,7 +857,14 @@ async fn community_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, form:
             ]
         })
         .collect();
-    let mut os = Section::table(t, "indicators", t.t("outcome.list"), &["field.name", "outcome.followed", "outcome.baseline_total", "outcome.followup_total", "outcome.improved"], rows, t.t("outcome.none"));
+    let mut os = Section::table(
+        t,
+        "indicators",
+        t.t("outcome.list"),
+        &["field.name", "outcome.followed", "outcome.baseline_total", "outcome.followup_total", "outcome.improved"],
+        rows,
+        t.t("outcome.none"),
+    );
     if manage {
         os.form = Some(Form::new(
             "indicator",
@@ -730,8 +872,22 @@ async fn community_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, form:
             t.t("outcome.add"),
             vec![
                 Field::text("name", t.t("field.name"), filled(form, "indicator", "name")).required(),
-                Field::select("measure", t.t("field.measure"), &filled(form, "indicator", "measure"), vocabulary(Measure::ALL, Measure::code, Measure::label, lang), Some(t.t("common.choose"))).required(),
-                Field::select("subject", t.t("field.subject"), &filled(form, "indicator", "subject"), vocabulary(Subject::ALL, Subject::code, Subject::label, lang), Some(t.t("common.choose"))).required(),
+                Field::select(
+                    "measure",
+                    t.t("field.measure"),
+                    &filled(form, "indicator", "measure"),
+                    vocabulary(Measure::ALL, Measure::code, Measure::label, lang),
+                    Some(t.t("common.choose")),
+                )
+                .required(),
+                Field::select(
+                    "subject",
+                    t.t("field.subject"),
+                    &filled(form, "indicator", "subject"),
+                    vocabulary(Subject::ALL, Subject::code, Subject::label, lang),
+                    Some(t.t("common.choose")),
+                )
+                .required(),
             ],
         ));
     }
@@ -740,13 +896,17 @@ async fn community_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, form:
     let baselines = state.store().program_slum_baselines(id).await?;
     let rules = SlumRules::default();
     let shown = |b: Option<&SlumBaseline>| match b.and_then(|b| score(&b.measures, &rules).ok().map(|s| (b, s))) {
-        Some((b, s)) => Cell::link(format!("{} ({}, {})", s.total, s.class.label(lang.code()), b.measured_on), format!("/slum-baselines/{}", b.id)),
+        Some((b, s)) => Cell::link(
+            format!("{} ({}, {})", s.total, s.class.label(lang.code()), b.measured_on),
+            format!("/slum-baselines/{}", b.id),
+        ),
         None => Cell::text("—"),
     };
     let rows = slum_pairs(&baselines)
         .into_iter()
         .map(|(k, before, after)| {
-            let total = |b: Option<&SlumBaseline>| b.and_then(|b| score(&b.measures, &rules).ok()).map(|s| i64::from(s.total));
+            let total =
+                |b: Option<&SlumBaseline>| b.and_then(|b| score(&b.measures, &rules).ok()).map(|s| i64::from(s.total));
             let delta = match (total(before), total(after)) {
                 (Some(a), Some(b)) => format!("{:+}", b - a),
                 _ => "—".into(),
@@ -754,12 +914,28 @@ async fn community_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, form:
             vec![Cell::text(k), shown(before), shown(after), Cell::text(delta)]
         })
         .collect();
-    let mut ss = Section::table(t, "slum", t.t("slum.title"), &["slum.neighbourhood", "slum.before", "slum.after", "slum.change"], rows, t.t("slum.none"));
+    let mut ss = Section::table(
+        t,
+        "slum",
+        t.t("slum.title"),
+        &["slum.neighbourhood", "slum.before", "slum.after", "slum.change"],
+        rows,
+        t.t("slum.none"),
+    );
     if manage {
-        let region = crate::kit::refs::record_field(state, auth, "region", "region", t.t("field.region"), &filled(form, "baseline", "region")).await;
+        let region = crate::kit::refs::record_field(
+            state,
+            auth,
+            "region",
+            "region",
+            t.t("field.region"),
+            &filled(form, "baseline", "region"),
+        )
+        .await;
         let mut fields = vec![
             region.required(),
-            Field::text("neighbourhood", t.t("slum.neighbourhood"), filled(form, "baseline", "neighbourhood")).required(),
+            Field::text("neighbourhood", t.t("slum.neighbourhood"), filled(form, "baseline", "neighbourhood"))
+                .required(),
             Field::date("measured_on", t.t("field.measured_on"), filled(form, "baseline", "measured_on")).required(),
             Field::select(
                 "phase",
@@ -772,9 +948,13 @@ async fn community_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, form:
         ];
         for prm in Parameter::ALL {
             fields.push(
-                Field::text(&format!("p_{}", prm.code()), &format!("{} {}", prm.code(), prm.label(lang.code())), filled(form, "baseline", &format!("p_{}", prm.code())))
-                    .required()
-                    .hint(t.t("slum.pair_hint")),
+                Field::text(
+                    &format!("p_{}", prm.code()),
+                    &format!("{} {}", prm.code(), prm.label(lang.code())),
+                    filled(form, "baseline", &format!("p_{}", prm.code())),
+                )
+                .required()
+                .hint(t.t("slum.pair_hint")),
             );
         }
         ss.form = Some(Form::new("baseline", format!("/programs/{id}/slum-baselines"), t.t("slum.add"), fields));
@@ -789,7 +969,16 @@ async fn community_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Res
 }
 
 /// Back to `to` on success; the community page with the error at form `which` otherwise.
-async fn community_answer(state: &AppState, auth: &Auth, lang: Lang, id: Id, which: &str, section: &str, form: &FormData, result: Result<String, Error>) -> Result<Response, Error> {
+async fn community_answer(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    id: Id,
+    which: &str,
+    section: &str,
+    form: &FormData,
+    result: Result<String, Error>,
+) -> Result<Response, Error> {
     match result {
         Ok(to) => Ok(Redirect::to(&to).into_response()),
         Err(e) if e.status().is_server_error() || e.status() == StatusCode::FORBIDDEN => Err(e.page(lang)),
@@ -803,12 +992,21 @@ async fn community_answer(state: &AppState, auth: &Auth, lang: Lang, id: Id, whi
 
 async fn start_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
     let p = managed(&state, &auth, id).await.map_err(|e| e.page(lang))?;
-    let input = CycleInput { community: form.get("community"), region: form.get("region"), model: form.opt("model"), started_on: form.opt("started_on") };
+    let input = CycleInput {
+        community: form.get("community"),
+        region: form.get("region"),
+        model: form.opt("model"),
+        started_on: form.opt("started_on"),
+    };
     let result = start(&state, &auth, &p, &input).await.map(|c| format!("/cycles/{}", c.id));
     community_answer(&state, &auth, lang, id, "cycle", "cycles", &form, result).await
 }
 
-async fn add_stakeholder_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
+async fn add_stakeholder_page(
+    Cx { state, lang, auth }: Cx,
+    IdPath(id): IdPath,
+    form: FormData,
+) -> Result<Response, Error> {
     managed(&state, &auth, id).await.map_err(|e| e.page(lang))?;
     let d = StakeholderDraft {
         name: form.get("name"),
@@ -825,7 +1023,11 @@ async fn add_stakeholder_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, 
     community_answer(&state, &auth, lang, id, "stakeholder", "stakeholders", &form, result).await
 }
 
-async fn add_indicator_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
+async fn add_indicator_page(
+    Cx { state, lang, auth }: Cx,
+    IdPath(id): IdPath,
+    form: FormData,
+) -> Result<Response, Error> {
     managed(&state, &auth, id).await.map_err(|e| e.page(lang))?;
     let d = IndicatorDraft { name: form.get("name"), measure: form.get("measure"), subject: form.get("subject") };
     let result = async {
@@ -836,7 +1038,11 @@ async fn add_indicator_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, fo
     community_answer(&state, &auth, lang, id, "indicator", "indicators", &form, result).await
 }
 
-async fn add_baseline_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
+async fn add_baseline_page(
+    Cx { state, lang, auth }: Cx,
+    IdPath(id): IdPath,
+    form: FormData,
+) -> Result<Response, Error> {
     let p = managed(&state, &auth, id).await.map_err(|e| e.page(lang))?;
     let input = BaselineInput {
         region: form.get("region"),
@@ -857,7 +1063,13 @@ async fn add_baseline_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, for
 
 // --- The stage model --------------------------------------------------------------------------
 
-async fn model_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, text_value: Option<String>) -> Result<Page, Error> {
+async fn model_view(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    id: Id,
+    text_value: Option<String>,
+) -> Result<Page, Error> {
     let t = lang.tr();
     let p = managed(state, auth, id).await?;
     let model = model_of(state, id).await?;
@@ -939,12 +1151,19 @@ async fn cycle_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, error: Op
         }
         let action = if manage {
             match s.status {
-                StageStatus::NotStarted if i == 0 || c.stages[i - 1].status == StageStatus::Done => {
-                    Cell::button(t.t("cycle.start_stage"), format!("/stages/{}/move?move=start&version={}", s.id, s.version))
-                }
-                StageStatus::InProgress => Cell::button(t.t("cycle.finish_stage"), format!("/stages/{}/move?move=finish&version={}", s.id, s.version)),
+                StageStatus::NotStarted if i == 0 || c.stages[i - 1].status == StageStatus::Done => Cell::button(
+                    t.t("cycle.start_stage"),
+                    format!("/stages/{}/move?move=start&version={}", s.id, s.version),
+                ),
+                StageStatus::InProgress => Cell::button(
+                    t.t("cycle.finish_stage"),
+                    format!("/stages/{}/move?move=finish&version={}", s.id, s.version),
+                ),
                 StageStatus::Done if c.stages.get(i + 1).is_none_or(|n| n.status == StageStatus::NotStarted) => {
-                    Cell::button(t.t("cycle.reopen_stage"), format!("/stages/{}/move?move=reopen&version={}", s.id, s.version))
+                    Cell::button(
+                        t.t("cycle.reopen_stage"),
+                        format!("/stages/{}/move?move=reopen&version={}", s.id, s.version),
+                    )
                 }
                 _ => Cell::text(""),
             }
@@ -971,7 +1190,15 @@ async fn cycle_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, error: Op
         t,
         "stages",
         t.t("cycle.stages"),
-        &["cycle.stage", "field.status", "field.started_on", "cycle.done_on", "field.milestones", "cycle.activities", "common.actions"],
+        &[
+            "cycle.stage",
+            "field.status",
+            "field.started_on",
+            "cycle.done_on",
+            "field.milestones",
+            "cycle.activities",
+            "common.actions",
+        ],
         rows,
         String::new(),
     ));
@@ -985,8 +1212,14 @@ async fn cycle_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, error: Op
             .map(|m| {
                 let done = s.milestones.iter().find(|(code, _)| *code == m.code);
                 let action = match (manage, done) {
-                    (true, None) => Cell::button(t.t("cycle.tick"), format!("/stages/{}/milestones?code={}&done=true", s.id, crate::html::enc(&m.code))),
-                    (true, Some(_)) => Cell::button(t.t("cycle.untick"), format!("/stages/{}/milestones?code={}&done=false", s.id, crate::html::enc(&m.code))),
+                    (true, None) => Cell::button(
+                        t.t("cycle.tick"),
+                        format!("/stages/{}/milestones?code={}&done=true", s.id, crate::html::enc(&m.code)),
+                    ),
+                    (true, Some(_)) => Cell::button(
+                        t.t("cycle.untick"),
+                        format!("/stages/{}/milestones?code={}&done=false", s.id, crate::html::enc(&m.code)),
+                    ),
                     _ => Cell::text(""),
                 };
                 vec![
@@ -996,14 +1229,25 @@ async fn cycle_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, error: Op
                 ]
             })
             .collect();
-        let mut ms = Section::table(t, "milestones", format!("{} — {}", t.t("field.milestones"), c.model.stage_name(i, lang.code())), &["field.milestone", "cycle.done_on", "common.actions"], rows, String::new());
+        let mut ms = Section::table(
+            t,
+            "milestones",
+            format!("{} — {}", t.t("field.milestones"), c.model.stage_name(i, lang.code())),
+            &["field.milestone", "cycle.done_on", "common.actions"],
+            rows,
+            String::new(),
+        );
         if manage {
-            let choices: Vec<(String, String)> = acts.items.iter().map(|a| (a.id.to_string(), format!("{} ({})", a.title, a.held_on))).collect();
+            let choices: Vec<(String, String)> =
+                acts.items.iter().map(|a| (a.id.to_string(), format!("{} ({})", a.title, a.held_on))).collect();
             ms.form = Some(Form::new(
                 "activity",
                 format!("/stages/{}/activities", s.id),
                 t.t("cycle.link_activity"),
-                vec![Field::select("activity_id", t.t("field.activity_id"), "", choices, Some(t.t("common.choose"))).required()],
+                vec![
+                    Field::select("activity_id", t.t("field.activity_id"), "", choices, Some(t.t("common.choose")))
+                        .required(),
+                ],
             ));
             ms.links.push(Link::new(t.t("cycle.new_activity"), format!("/activities/new?program={}", p.id)));
         }
@@ -1021,20 +1265,36 @@ async fn cycle_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, error: Op
             vec![
                 Cell::link(format!("{} {}", t.t("cycle.no"), o.cycle_no), format!("/cycles/{}", o.id)),
                 Cell::text(o.started_on.to_string()),
-                Cell::text(if o.finished() { end.map(|d| d.to_string()).unwrap_or_default() } else { t.t("cycle.running").to_string() }),
+                Cell::text(if o.finished() {
+                    end.map(|d| d.to_string()).unwrap_or_default()
+                } else {
+                    t.t("cycle.running").to_string()
+                }),
             ]
         })
         .collect();
-    pg.sections.push(Section::table(t, "history", t.t("cycle.history"), &["cycle.no", "field.started_on", "cycle.done_on"], others, String::new()));
+    pg.sections.push(Section::table(
+        t,
+        "history",
+        t.t("cycle.history"),
+        &["cycle.no", "field.started_on", "cycle.done_on"],
+        others,
+        String::new(),
+    ));
     if manage && c.finished() && c.model.repeating {
         pg.sections.push(Section {
             id: "next".into(),
             title: t.t("cycle.next").into(),
             form: Some(
-                Form::new("cycle", format!("/programs/{}/cycles", p.id), t.t("cycle.start"), vec![Field::date("started_on", t.t("field.started_on"), String::new())])
-                    .hidden("community", c.community.clone())
-                    .hidden("region", c.region.to_string())
-                    .hidden("model", c.model.code.clone()),
+                Form::new(
+                    "cycle",
+                    format!("/programs/{}/cycles", p.id),
+                    t.t("cycle.start"),
+                    vec![Field::date("started_on", t.t("field.started_on"), String::new())],
+                )
+                .hidden("community", c.community.clone())
+                .hidden("region", c.region.to_string())
+                .hidden("model", c.model.code.clone()),
             ),
             ..Default::default()
         });
@@ -1047,10 +1307,22 @@ async fn cycle_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<
     Ok(crate::html::render(&pg))
 }
 
-async fn stage_answer(state: &AppState, auth: &Auth, lang: Lang, stage: Id, result: Result<Id, Error>) -> Result<Response, Error> {
+async fn stage_answer(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    stage: Id,
+    result: Result<Id, Error>,
+) -> Result<Response, Error> {
     match result {
         Ok(cycle) => Ok(Redirect::to(&format!("/cycles/{cycle}#stages")).into_response()),
-        Err(e) if e.status().is_server_error() || e.status() == StatusCode::FORBIDDEN || e.status() == StatusCode::NOT_FOUND => Err(e.page(lang)),
+        Err(e)
+            if e.status().is_server_error()
+                || e.status() == StatusCode::FORBIDDEN
+                || e.status() == StatusCode::NOT_FOUND =>
+        {
+            Err(e.page(lang))
+        }
         Err(e) => {
             let c = state.store().stage_cycle(stage).await.map_err(|e| Error::from(e).page(lang))?;
             let pg = cycle_view(state, auth, lang, c.id, Some(&e)).await.map_err(|e| e.page(lang))?;
@@ -1068,25 +1340,53 @@ pub struct MoveQuery {
     pub done: Option<String>,
 }
 
-async fn move_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, UriQuery(q): UriQuery<MoveQuery>, form: FormData) -> Result<Response, Error> {
-    let result = move_stage(&state, &auth, id, q.mv.as_deref().unwrap_or(""), form.opt("on").as_deref(), form.opt("note").as_deref(), q.version.unwrap_or(0)).await;
+async fn move_page(
+    Cx { state, lang, auth }: Cx,
+    IdPath(id): IdPath,
+    UriQuery(q): UriQuery<MoveQuery>,
+    form: FormData,
+) -> Result<Response, Error> {
+    let result = move_stage(
+        &state,
+        &auth,
+        id,
+        q.mv.as_deref().unwrap_or(""),
+        form.opt("on").as_deref(),
+        form.opt("note").as_deref(),
+        q.version.unwrap_or(0),
+    )
+    .await;
     stage_answer(&state, &auth, lang, id, result).await
 }
 
-async fn milestone_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, UriQuery(q): UriQuery<MoveQuery>) -> Result<Response, Error> {
+async fn milestone_page(
+    Cx { state, lang, auth }: Cx,
+    IdPath(id): IdPath,
+    UriQuery(q): UriQuery<MoveQuery>,
+) -> Result<Response, Error> {
     let done = q.done.as_deref() != Some("false");
     let result = tick(&state, &auth, id, q.code.as_deref().unwrap_or(""), done, None).await;
     stage_answer(&state, &auth, lang, id, result).await
 }
 
-async fn stage_activity_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
+async fn stage_activity_page(
+    Cx { state, lang, auth }: Cx,
+    IdPath(id): IdPath,
+    form: FormData,
+) -> Result<Response, Error> {
     let result = link_activity(&state, &auth, id, &form.get("activity_id")).await;
     stage_answer(&state, &auth, lang, id, result).await
 }
 
 // --- A stakeholder, an indicator, a baseline ---------------------------------------------------
 
-async fn stakeholder_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, form: Option<&FormData>) -> Result<Page, Error> {
+async fn stakeholder_view(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    id: Id,
+    form: Option<&FormData>,
+) -> Result<Page, Error> {
     let t = lang.tr();
     let s = state.store().stakeholder(id).await?;
     let p = through(state, auth, s.program_id, "stakeholder").await?;
@@ -1115,18 +1415,39 @@ async fn stakeholder_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, for
             ]
         })
         .collect();
-    let mut sec = Section::table(t, "contributions", t.t("partner.contributions"), &["field.given_on", "field.kind", "field.description", "field.value", "field.activity_id"], rows, t.t("partner.no_contributions"));
+    let mut sec = Section::table(
+        t,
+        "contributions",
+        t.t("partner.contributions"),
+        &["field.given_on", "field.kind", "field.description", "field.value", "field.activity_id"],
+        rows,
+        t.t("partner.no_contributions"),
+    );
     if officer(auth, &p) {
         let v = |k: &str| form.map(|f| f.get(k)).unwrap_or_default();
         let mut q = Query { page: PageRequest::new(1, 200), ..Query::default() };
         q.filters.push(("program_id".into(), p.id.to_string()));
-        let choices = state.store().search_activities(&q).await?.items.iter().map(|a| (a.id.to_string(), format!("{} ({})", a.title, a.held_on))).collect();
+        let choices = state
+            .store()
+            .search_activities(&q)
+            .await?
+            .items
+            .iter()
+            .map(|a| (a.id.to_string(), format!("{} ({})", a.title, a.held_on)))
+            .collect();
         sec.form = Some(Form::new(
             "contribution",
             format!("/stakeholders/{id}"),
             t.t("partner.add_contribution"),
             vec![
-                Field::select("kind", t.t("field.kind"), &v("kind"), vocabulary(ContributionKind::ALL, ContributionKind::code, ContributionKind::label, lang), Some(t.t("common.choose"))).required(),
+                Field::select(
+                    "kind",
+                    t.t("field.kind"),
+                    &v("kind"),
+                    vocabulary(ContributionKind::ALL, ContributionKind::code, ContributionKind::label, lang),
+                    Some(t.t("common.choose")),
+                )
+                .required(),
                 Field::text("description", t.t("field.description"), v("description")).required(),
                 Field::text("value", t.t("field.value"), v("value")).required(),
                 Field::date("given_on", t.t("field.given_on"), v("given_on")).required(),
@@ -1143,7 +1464,11 @@ async fn stakeholder_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> R
     Ok(crate::html::render(&pg))
 }
 
-async fn contribution_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
+async fn contribution_page(
+    Cx { state, lang, auth }: Cx,
+    IdPath(id): IdPath,
+    form: FormData,
+) -> Result<Response, Error> {
     let d = ContributionDraft {
         kind: form.get("kind"),
         description: form.get("description"),
@@ -1153,7 +1478,13 @@ async fn contribution_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, for
     };
     match add_contribution(&state, &auth, id, &d).await {
         Ok(()) => Ok(Redirect::to(&format!("/stakeholders/{id}#contributions")).into_response()),
-        Err(e) if e.status().is_server_error() || e.status() == StatusCode::FORBIDDEN || e.status() == StatusCode::NOT_FOUND => Err(e.page(lang)),
+        Err(e)
+            if e.status().is_server_error()
+                || e.status() == StatusCode::FORBIDDEN
+                || e.status() == StatusCode::NOT_FOUND =>
+        {
+            Err(e.page(lang))
+        }
         Err(e) => {
             let mut pg = stakeholder_view(&state, &auth, lang, id, Some(&form)).await.map_err(|e| e.page(lang))?;
             let status = pg.fail(lang, "contributions", &e);
@@ -1170,7 +1501,13 @@ async fn subject_name(state: &AppState, auth: &Auth, subject: Subject, id: Id) -
     crate::kit::refs::record_name(state, auth, kind, &id.to_string()).await.unwrap_or_else(|| "—".into())
 }
 
-async fn indicator_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, form: Option<&FormData>) -> Result<Page, Error> {
+async fn indicator_view(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    id: Id,
+    form: Option<&FormData>,
+) -> Result<Page, Error> {
     let t = lang.tr();
     let i = state.store().indicator(id).await?;
     let p = through(state, auth, i.program_id, "indicator").await?;
@@ -1199,14 +1536,23 @@ async fn indicator_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, form:
             }),
         ]);
     }
-    let mut sec = Section::table(t, "values", t.t("outcome.values"), &["field.subject", "field.baseline", "field.followup"], rows, t.t("outcome.no_values"));
+    let mut sec = Section::table(
+        t,
+        "values",
+        t.t("outcome.values"),
+        &["field.subject", "field.baseline", "field.followup"],
+        rows,
+        t.t("outcome.no_values"),
+    );
     if officer(auth, &p) || auth.role() == berdaya_domain::access::Role::Facilitator {
         let v = |k: &str| form.map(|f| f.get(k)).unwrap_or_default();
         let kind = match i.subject {
             Subject::Household => "household",
             Subject::Group => "group",
         };
-        let picker = crate::kit::refs::record_field(state, auth, kind, "subject_id", t.t("field.subject"), &v("subject_id")).await;
+        let picker =
+            crate::kit::refs::record_field(state, auth, kind, "subject_id", t.t("field.subject"), &v("subject_id"))
+                .await;
         sec.form = Some(Form::new(
             "value",
             format!("/indicators/{id}"),
@@ -1243,7 +1589,13 @@ async fn outcome_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: Fo
     };
     match set_outcome(&state, &auth, id, &d).await {
         Ok(()) => Ok(Redirect::to(&format!("/indicators/{id}#values")).into_response()),
-        Err(e) if e.status().is_server_error() || e.status() == StatusCode::FORBIDDEN || e.status() == StatusCode::NOT_FOUND => Err(e.page(lang)),
+        Err(e)
+            if e.status().is_server_error()
+                || e.status() == StatusCode::FORBIDDEN
+                || e.status() == StatusCode::NOT_FOUND =>
+        {
+            Err(e.page(lang))
+        }
         Err(e) => {
             let mut pg = indicator_view(&state, &auth, lang, id, Some(&form)).await.map_err(|e| e.page(lang))?;
             let status = pg.fail(lang, "values", &e);
@@ -1266,18 +1618,30 @@ async fn baseline_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Resu
             .map_err(|_| Error::from(berdaya_store::StoreError::Backend(format!("baseline {id} lacks a parameter"))))?;
         // The other phase of the same neighbourhood, for the change per parameter.
         let all = state.store().program_slum_baselines(program).await?;
-        let other = all.iter().filter(|o| o.region == b.region && o.neighbourhood == b.neighbourhood && o.phase != b.phase).max_by_key(|o| o.measured_on);
+        let other = all
+            .iter()
+            .filter(|o| o.region == b.region && o.neighbourhood == b.neighbourhood && o.phase != b.phase)
+            .max_by_key(|o| o.measured_on);
         let other_score = other.and_then(|o| score(&o.measures, &rules).ok());
         let mut pg = page(lang, format!("{} — {}", t.t("slum.title"), b.neighbourhood), &p);
         pg.breadcrumbs.push(Link::new(t.t("community.page"), format!("/programs/{}/community#slum", p.id)));
         pg.facts = vec![
             (t.t("field.region").into(), Cell::link(b.region_name.clone(), format!("/regions/{}", b.region))),
             (t.t("field.measured_on").into(), Cell::text(b.measured_on.to_string())),
-            (t.t("field.phase").into(), Cell::text(t.t(if b.phase == "before" { "slum.before" } else { "slum.after" }))),
+            (
+                t.t("field.phase").into(),
+                Cell::text(t.t(if b.phase == "before" { "slum.before" } else { "slum.after" })),
+            ),
         ];
-        pg.cards = vec![(t.t("slum.total").into(), s.total.to_string()), (t.t("slum.class").into(), s.class.label(lang.code()).to_string())];
+        pg.cards = vec![
+            (t.t("slum.total").into(), s.total.to_string()),
+            (t.t("slum.class").into(), s.class.label(lang.code()).to_string()),
+        ];
         if let (Some(o), Some(os)) = (other, &other_score) {
-            pg.cards.push((format!("{} ({})", t.t("slum.other"), o.measured_on), format!("{} · {}", os.total, os.class.label(lang.code()))));
+            pg.cards.push((
+                format!("{} ({})", t.t("slum.other"), o.measured_on),
+                format!("{} · {}", os.total, os.class.label(lang.code())),
+            ));
         }
         let rows = s
             .parameters
@@ -1297,7 +1661,14 @@ async fn baseline_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Resu
                 ]
             })
             .collect();
-        pg.sections.push(Section::table(t, "parameters", t.t("slum.parameters"), &["slum.parameter", "slum.affected", "slum.share", "slum.score", "slum.other"], rows, String::new()));
+        pg.sections.push(Section::table(
+            t,
+            "parameters",
+            t.t("slum.parameters"),
+            &["slum.parameter", "slum.affected", "slum.share", "slum.score", "slum.other"],
+            rows,
+            String::new(),
+        ));
         Ok::<_, Error>(crate::html::render(&pg))
     };
     go.await.map_err(|e| e.page(lang))

@@ -27,8 +27,8 @@ use crate::error::{Error, ErrorBody};
 use crate::extract::{Cx, FormData, IdPath, JsonBody, Upload};
 use crate::html::{Cell, Field, Form, Layout, Link, Section, Table, vocabulary};
 use crate::i18n::Lang;
-use crate::registry::{created, crumbs};
 use crate::registry::programs::readable_program;
+use crate::registry::{created, crumbs};
 
 /// What a multipart body may hold beyond the file.
 const ENVELOPE: usize = 64 * 1024;
@@ -107,9 +107,9 @@ fn today() -> time::Date {
 /// A grant the caller may read, with its program; out of scope reads as missing.
 pub(crate) async fn readable(state: &AppState, auth: &Auth, id: Id) -> Result<(GrantRow, Program), Error> {
     let g = state.store().grant(id).await?;
-    let p = readable_program(state, auth, g.grant.program_id).await.map_err(|e| {
-        if e.status() == StatusCode::FORBIDDEN { e } else { hidden("grant") }
-    })?;
+    let p = readable_program(state, auth, g.grant.program_id)
+        .await
+        .map_err(|e| if e.status() == StatusCode::FORBIDDEN { e } else { hidden("grant") })?;
     Ok((g, p))
 }
 
@@ -125,15 +125,23 @@ async fn writable(state: &AppState, auth: &Auth, id: Id) -> Result<(GrantRow, Pr
     Ok((g, p))
 }
 
-pub(crate) async fn readable_work(state: &AppState, auth: &Auth, id: Id) -> Result<(WorkRow, GrantRow, Program), Error> {
+pub(crate) async fn readable_work(
+    state: &AppState,
+    auth: &Auth,
+    id: Id,
+) -> Result<(WorkRow, GrantRow, Program), Error> {
     let w = state.store().work(id).await?;
-    let (g, p) = readable(state, auth, w.grant_id).await.map_err(|e| {
-        if e.status() == StatusCode::NOT_FOUND { hidden("work") } else { e }
-    })?;
+    let (g, p) = readable(state, auth, w.grant_id)
+        .await
+        .map_err(|e| if e.status() == StatusCode::NOT_FOUND { hidden("work") } else { e })?;
     Ok((w, g, p))
 }
 
-pub(crate) async fn writable_work(state: &AppState, auth: &Auth, id: Id) -> Result<(WorkRow, GrantRow, Program), Error> {
+pub(crate) async fn writable_work(
+    state: &AppState,
+    auth: &Auth,
+    id: Id,
+) -> Result<(WorkRow, GrantRow, Program), Error> {
     let (w, g, p) = readable_work(state, auth, id).await?;
     auth.require(keeps_grant(auth, &g, &p))?;
     Ok((w, g, p))
@@ -464,11 +472,18 @@ async fn add_work(state: &AppState, auth: &Auth, grant: Id, unit: &str, d: &Work
     Ok(state.store().add_work(unit_id, &new).await?.id)
 }
 
-async fn step(state: &AppState, auth: &Auth, id: Id, receive: bool, on: time::Date, version: i64) -> Result<i64, Error> {
+async fn step(
+    state: &AppState,
+    auth: &Auth,
+    id: Id,
+    receive: bool,
+    on: time::Date,
+    version: i64,
+) -> Result<i64, Error> {
     let t = state.store().tranche(id).await?;
-    let (_, p) = readable(state, auth, t.grant_id).await.map_err(|e| {
-        if e.status() == StatusCode::NOT_FOUND { hidden("tranche") } else { e }
-    })?;
+    let (_, p) = readable(state, auth, t.grant_id)
+        .await
+        .map_err(|e| if e.status() == StatusCode::NOT_FOUND { hidden("tranche") } else { e })?;
     auth.require(officer(auth, &p))?;
     let s = if receive { TrancheStep::Receive { on } } else { TrancheStep::Approve { on } };
     state.store().step_tranche(id, &s, version).await?;
@@ -487,9 +502,9 @@ async fn add_spending(state: &AppState, auth: &Auth, work: Id, d: &SpendingDraft
 
 async fn reverse_spending(state: &AppState, auth: &Auth, id: Id, reason: &str, on: time::Date) -> Result<Id, Error> {
     let s = state.store().spending(id).await?;
-    writable_work(state, auth, s.spending.work_id).await.map_err(|e| {
-        if e.status() == StatusCode::NOT_FOUND { hidden("spending") } else { e }
-    })?;
+    writable_work(state, auth, s.spending.work_id)
+        .await
+        .map_err(|e| if e.status() == StatusCode::NOT_FOUND { hidden("spending") } else { e })?;
     let reason = text::text(reason, 1, 500).map_err(|m| Error::unprocessable("reason", m))?;
     state.store().reverse_spending(id, on, &reason).await?;
     Ok(s.spending.work_id)
@@ -516,9 +531,9 @@ async fn add_upkeep(state: &AppState, auth: &Auth, work: Id, d: &UpkeepDraft) ->
 /// Checks a receipt or photo before anything is written.
 fn file_of(upload: &Upload, entity: &str) -> Result<Option<NewAttachment>, Error> {
     match &upload.file {
-        Some((name, bytes)) if !bytes.is_empty() => NewAttachment::parse(entity, 0, name, bytes.clone())
-            .map(Some)
-            .map_err(|m| Error::unprocessable("file", m)),
+        Some((name, bytes)) if !bytes.is_empty() => {
+            NewAttachment::parse(entity, 0, name, bytes.clone()).map(Some).map_err(|m| Error::unprocessable("file", m))
+        }
         _ => Ok(None),
     }
 }
@@ -537,7 +552,11 @@ async fn attach(state: &AppState, file: Option<NewAttachment>, id: Id) -> Result
 #[utoipa::path(get, path = "/api/v1/programs/{id}/grants", tag = "community",
     params(("id" = i64, Path, description = "Program id")),
     responses((status = 200, body = [GrantDto]), (status = 404, body = ErrorBody)))]
-pub async fn list_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<Vec<GrantDto>>, Error> {
+pub async fn list_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Json<Vec<GrantDto>>, Error> {
     readable_program(&state, &auth, id).await?;
     Ok(Json(state.store().program_grants(id).await?.iter().map(GrantDto::from).collect()))
 }
@@ -547,7 +566,12 @@ pub async fn list_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdP
 #[utoipa::path(post, path = "/api/v1/programs/{id}/grants", tag = "community", request_body = GrantInput,
     params(("id" = i64, Path, description = "Program id")),
     responses((status = 201, body = GrantDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
+pub async fn create_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Response, Error> {
     let p = readable_program(&state, &auth, id).await?;
     let d: GrantDraft = body.draft(&["recipient_group_id", "year"])?;
     let g = create_grant(&state, &auth, &p, d).await?;
@@ -567,7 +591,12 @@ pub async fn show_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdP
 #[utoipa::path(post, path = "/api/v1/grants/{id}/units", tag = "community",
     params(("id" = i64, Path, description = "Grant id")),
     responses((status = 201, body = ReportDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn unit_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
+pub async fn unit_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Response, Error> {
     let d: UnitDraft = body.draft(&[])?;
     add_unit(&state, &auth, id, &d).await?;
     Ok(created(ReportDto::from(&state.store().grant_report(id).await?)))
@@ -577,7 +606,12 @@ pub async fn unit_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdP
 #[utoipa::path(post, path = "/api/v1/grants/{id}/tranches", tag = "community",
     params(("id" = i64, Path, description = "Grant id")),
     responses((status = 201, body = ReportDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn tranche_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
+pub async fn tranche_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Response, Error> {
     let d: berdaya_domain::kotaku::grant::TrancheDraft = body.draft(&[])?;
     add_tranche(&state, &auth, id, &d).await?;
     Ok(created(ReportDto::from(&state.store().grant_report(id).await?)))
@@ -595,7 +629,12 @@ struct WorkBody {
     params(("id" = i64, Path, description = "Grant id")),
     responses((status = 201, body = WorkDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
-pub async fn work_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
+pub async fn work_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Response, Error> {
     let b: WorkBody = body.draft(&["builder_group_id", "maintain_every_days"])?;
     let unit = match &b.unit_id {
         serde_json::Value::Number(n) => n.to_string(),
@@ -611,7 +650,12 @@ pub async fn work_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdP
     params(("id" = i64, Path, description = "Tranche id")),
     responses((status = 200, body = TrancheDto), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
-pub async fn approve_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Json<TrancheDto>, Error> {
+pub async fn approve_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Json<TrancheDto>, Error> {
     let s: StepInput = body.decode()?;
     step(&state, &auth, id, false, day(s.on.as_deref(), "on")?, s.version).await?;
     Ok(Json(TrancheDto::from(&state.store().tranche(id).await?)))
@@ -622,7 +666,12 @@ pub async fn approve_api(State(state): State<AppState>, auth: Auth, IdPath(id): 
     params(("id" = i64, Path, description = "Tranche id")),
     responses((status = 200, body = TrancheDto), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
-pub async fn receive_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Json<TrancheDto>, Error> {
+pub async fn receive_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Json<TrancheDto>, Error> {
     let s: StepInput = body.decode()?;
     step(&state, &auth, id, true, day(s.on.as_deref(), "on")?, s.version).await?;
     Ok(Json(TrancheDto::from(&state.store().tranche(id).await?)))
@@ -636,7 +685,10 @@ async fn work_detail(state: &AppState, w: &WorkRow) -> Result<WorkDetailDto, Err
         work: WorkDto::from(w),
         spending: spending.iter().map(SpendingDto::from).collect(),
         progress: progress.iter().map(|p| (p.on.to_string(), p.percent)).collect(),
-        maintenance: upkeep.iter().map(|u| (u.done_on.to_string(), u.cost_rp, u.condition.code().to_string())).collect(),
+        maintenance: upkeep
+            .iter()
+            .map(|u| (u.done_on.to_string(), u.cost_rp, u.condition.code().to_string()))
+            .collect(),
         maintenance_due: w.work.maintenance_due(w.last_upkeep).map(|d| d.to_string()),
     })
 }
@@ -645,7 +697,11 @@ async fn work_detail(state: &AppState, w: &WorkRow) -> Result<WorkDetailDto, Err
 #[utoipa::path(get, path = "/api/v1/works/{id}", tag = "community",
     params(("id" = i64, Path, description = "Work id")),
     responses((status = 200, body = WorkDetailDto), (status = 404, body = ErrorBody)))]
-pub async fn work_show_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath) -> Result<Json<WorkDetailDto>, Error> {
+pub async fn work_show_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+) -> Result<Json<WorkDetailDto>, Error> {
     let (w, _, _) = readable_work(&state, &auth, id).await?;
     Ok(Json(work_detail(&state, &w).await?))
 }
@@ -656,7 +712,12 @@ pub async fn work_show_api(State(state): State<AppState>, auth: Auth, IdPath(id)
 #[utoipa::path(post, path = "/api/v1/works/{id}/spending", tag = "community",
     params(("id" = i64, Path, description = "Work id")),
     responses((status = 201, body = WorkDetailDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn spending_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
+pub async fn spending_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Response, Error> {
     let d: SpendingDraft = body.draft(&[])?;
     add_spending(&state, &auth, id, &d).await?;
     Ok(created(work_detail(&state, &state.store().work(id).await?).await?))
@@ -666,7 +727,12 @@ pub async fn spending_api(State(state): State<AppState>, auth: Auth, IdPath(id):
 #[utoipa::path(post, path = "/api/v1/spending/{id}/reverse", tag = "community", request_body = ReverseInput,
     params(("id" = i64, Path, description = "Spending entry id")),
     responses((status = 201, body = WorkDetailDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn reverse_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
+pub async fn reverse_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Response, Error> {
     let r: ReverseInput = body.decode()?;
     let work = reverse_spending(&state, &auth, id, &r.reason, day(r.on.as_deref(), "on")?).await?;
     Ok(created(work_detail(&state, &state.store().work(work).await?).await?))
@@ -676,7 +742,12 @@ pub async fn reverse_api(State(state): State<AppState>, auth: Auth, IdPath(id): 
 #[utoipa::path(post, path = "/api/v1/works/{id}/progress", tag = "community",
     params(("id" = i64, Path, description = "Work id")),
     responses((status = 201, body = WorkDetailDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn progress_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
+pub async fn progress_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Response, Error> {
     writable_work(&state, &auth, id).await?;
     let d: ProgressDraft = body.draft(&["percent"])?;
     state.store().add_progress(id, &d.parse(today())?).await?;
@@ -695,7 +766,12 @@ struct HandoverBody {
     params(("id" = i64, Path, description = "Work id")),
     responses((status = 200, body = WorkDetailDto), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
-pub async fn handover_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Json<WorkDetailDto>, Error> {
+pub async fn handover_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Json<WorkDetailDto>, Error> {
     let b: HandoverBody = body.draft(&["keeper_group_id", "maintain_every_days"])?;
     hand_over(&state, &auth, id, &b.handover, b.version).await?;
     Ok(Json(work_detail(&state, &state.store().work(id).await?).await?))
@@ -705,7 +781,12 @@ pub async fn handover_api(State(state): State<AppState>, auth: Auth, IdPath(id):
 #[utoipa::path(post, path = "/api/v1/works/{id}/maintenance", tag = "community",
     params(("id" = i64, Path, description = "Work id")),
     responses((status = 201, body = WorkDetailDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn upkeep_api(State(state): State<AppState>, auth: Auth, IdPath(id): IdPath, body: JsonBody) -> Result<Response, Error> {
+pub async fn upkeep_api(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> Result<Response, Error> {
     let d: UpkeepDraft = body.draft(&[])?;
     add_upkeep(&state, &auth, id, &d).await?;
     Ok(created(work_detail(&state, &state.store().work(id).await?).await?))
@@ -737,10 +818,17 @@ fn program_crumbs(lang: Lang, p: &Program) -> Vec<Link> {
 async fn grant_form(state: &AppState, auth: &Auth, lang: Lang, p: &Program, form: Option<&FormData>) -> Form {
     let t = lang.tr();
     let v = |k: &str| form.map(|f| f.get(k)).unwrap_or_default();
-    let recipient =
-        crate::kit::refs::record_field(state, auth, "group", "recipient_group_id", t.t("field.recipient_group_id"), &v("recipient_group_id"))
-            .await;
-    let region = crate::kit::refs::record_field(state, auth, "region", "region", t.t("field.region"), &v("region")).await;
+    let recipient = crate::kit::refs::record_field(
+        state,
+        auth,
+        "group",
+        "recipient_group_id",
+        t.t("field.recipient_group_id"),
+        &v("recipient_group_id"),
+    )
+    .await;
+    let region =
+        crate::kit::refs::record_field(state, auth, "region", "region", t.t("field.region"), &v("region")).await;
     Form::new(
         "grant",
         format!("/programs/{}/grants", p.id),
@@ -757,7 +845,13 @@ async fn grant_form(state: &AppState, auth: &Auth, lang: Lang, p: &Program, form
     )
 }
 
-async fn list_view(state: &AppState, auth: &Auth, lang: Lang, p: &Program, form: Option<&FormData>) -> Result<Page, Error> {
+async fn list_view(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    p: &Program,
+    form: Option<&FormData>,
+) -> Result<Page, Error> {
     let t = lang.tr();
     let grants = state.store().program_grants(p.id).await?;
     let mut pg = page(lang, format!("{} — {}", t.t("grant.list"), p.name), program_crumbs(lang, p));
@@ -780,7 +874,15 @@ async fn list_view(state: &AppState, auth: &Auth, lang: Lang, p: &Program, form:
         t,
         "grants",
         t.t("grant.list"),
-        &["field.name", "field.year", "field.recipient_group_id", "field.region", "field.amount", "grant.received", "grant.spent"],
+        &[
+            "field.name",
+            "field.year",
+            "field.recipient_group_id",
+            "field.region",
+            "field.amount",
+            "grant.received",
+            "grant.spent",
+        ],
         rows,
         t.t("grant.none"),
     ));
@@ -862,7 +964,10 @@ async fn grant_view(
     pg.actions.push(Link::new(t.t("common.download_xlsx"), format!("/grants/{id}/report.xlsx")));
     pg.facts = vec![
         (t.t("field.source").into(), Cell::text(format!("{} ({})", g.grant.source, g.grant.year))),
-        (t.t("field.recipient_group_id").into(), Cell::link(g.recipient_name.clone(), format!("/groups/{}", g.grant.recipient_group_id))),
+        (
+            t.t("field.recipient_group_id").into(),
+            Cell::link(g.recipient_name.clone(), format!("/groups/{}", g.grant.recipient_group_id)),
+        ),
         (t.t("field.region").into(), Cell::link(g.region_name.clone(), format!("/regions/{}", g.grant.region))),
     ];
     let swadaya_share = if r.total.budget_rp + r.total.swadaya_rp > 0 {
@@ -905,8 +1010,12 @@ async fn grant_view(
         .iter()
         .map(|tr| {
             let action = match tr.status {
-                TrancheStatus::Planned if is_officer => Cell::button(t.t("grant.approve"), format!("/tranches/{}/approve?version={}", tr.id, tr.version)),
-                TrancheStatus::Approved if is_officer => Cell::button(t.t("grant.receive"), format!("/tranches/{}/receive?version={}", tr.id, tr.version)),
+                TrancheStatus::Planned if is_officer => {
+                    Cell::button(t.t("grant.approve"), format!("/tranches/{}/approve?version={}", tr.id, tr.version))
+                }
+                TrancheStatus::Approved if is_officer => {
+                    Cell::button(t.t("grant.receive"), format!("/tranches/{}/receive?version={}", tr.id, tr.version))
+                }
                 _ => Cell::text(""),
             };
             vec![
@@ -1021,7 +1130,16 @@ async fn grant_view(
         t,
         "works",
         t.t("grant.works"),
-        &["field.name", "grant.unit", "field.kind", "field.volume", "field.budget", "grant.spent", "grant.progress", "field.keeper_group_id"],
+        &[
+            "field.name",
+            "grant.unit",
+            "field.kind",
+            "field.volume",
+            "field.budget",
+            "grant.spent",
+            "grant.progress",
+            "field.keeper_group_id",
+        ],
         work_rows,
         t.t("grant.no_works"),
     );
@@ -1041,7 +1159,14 @@ async fn grant_view(
             format!("/grants/{id}/works"),
             t.t("grant.add_work"),
             vec![
-                Field::select("unit_id", t.t("grant.unit"), &filled("work", "unit_id"), units, Some(t.t("common.choose"))).required(),
+                Field::select(
+                    "unit_id",
+                    t.t("grant.unit"),
+                    &filled("work", "unit_id"),
+                    units,
+                    Some(t.t("common.choose")),
+                )
+                .required(),
                 Field::select(
                     "kind",
                     t.t("field.kind"),
@@ -1052,7 +1177,9 @@ async fn grant_view(
                 .required(),
                 Field::text("name", t.t("field.name"), filled("work", "name")).required(),
                 Field::text("volume", t.t("field.volume"), filled("work", "volume")).required(),
-                Field::text("volume_unit", t.t("field.volume_unit"), filled("work", "volume_unit")).required().hint("m, m², unit"),
+                Field::text("volume_unit", t.t("field.volume_unit"), filled("work", "volume_unit"))
+                    .required()
+                    .hint("m, m², unit"),
                 Field::text("location", t.t("field.location"), filled("work", "location")),
                 Field::text("budget", t.t("field.budget"), filled("work", "budget")).required(),
                 Field::text("swadaya_cash", t.t("field.swadaya_cash"), filled("work", "swadaya_cash")),
@@ -1094,7 +1221,13 @@ async fn grant_answer(
 }
 
 async fn unit_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
-    let d = UnitDraft { name: form.get("name"), region: form.get("region"), rt: form.opt("rt"), rw: form.opt("rw"), amount: form.get("amount") };
+    let d = UnitDraft {
+        name: form.get("name"),
+        region: form.get("region"),
+        rt: form.opt("rt"),
+        rw: form.opt("rw"),
+        amount: form.get("amount"),
+    };
     let result = add_unit(&state, &auth, id, &d).await;
     grant_answer(&state, &auth, lang, id, "unit", &form, result).await
 }
@@ -1136,12 +1269,25 @@ struct VersionQuery {
     version: Option<i64>,
 }
 
-async fn step_page(state: AppState, lang: Lang, auth: Auth, id: Id, version: Option<i64>, receive: bool) -> Result<Response, Error> {
+async fn step_page(
+    state: AppState,
+    lang: Lang,
+    auth: Auth,
+    id: Id,
+    version: Option<i64>,
+    receive: bool,
+) -> Result<Response, Error> {
     let version = version.unwrap_or(0);
     let t = state.store().tranche(id).await.map_err(|e| Error::from(e).page(lang))?;
     match step(&state, &auth, id, receive, today(), version).await {
         Ok(grant) => Ok(Redirect::to(&format!("/grants/{grant}#tranches")).into_response()),
-        Err(e) if e.status().is_server_error() || e.status() == StatusCode::FORBIDDEN || e.status() == StatusCode::NOT_FOUND => Err(e.page(lang)),
+        Err(e)
+            if e.status().is_server_error()
+                || e.status() == StatusCode::FORBIDDEN
+                || e.status() == StatusCode::NOT_FOUND =>
+        {
+            Err(e.page(lang))
+        }
         Err(e) => {
             let mut pg = grant_view(&state, &auth, lang, t.grant_id, None).await.map_err(|e| e.page(lang))?;
             pg.warnings.push(e.text(lang));
@@ -1168,7 +1314,13 @@ async fn receive_page(
 
 // --- A work's page ----------------------------------------------------------------------------
 
-async fn work_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, form: Option<(&str, &FormData)>) -> Result<Page, Error> {
+async fn work_view(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    id: Id,
+    form: Option<(&str, &FormData)>,
+) -> Result<Page, Error> {
     let t = lang.tr();
     let (w, g, p) = readable_work(state, auth, id).await?;
     let keeper = keeps_grant(auth, &g, &p);
@@ -1240,16 +1392,28 @@ async fn work_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, form: Opti
         t,
         "spendings",
         t.t("grant.spending"),
-        &["field.spent_on", "field.item", "field.amount", "grant.receipt", "field.note", "grant.recorded_by", "common.actions"],
+        &[
+            "field.spent_on",
+            "field.item",
+            "field.amount",
+            "grant.receipt",
+            "field.note",
+            "grant.recorded_by",
+            "common.actions",
+        ],
         rows,
         t.t("grant.no_spending"),
     );
     if keeper {
         let mut fields = vec![
-            Field::date("spent_on", t.t("field.spent_on"), match filled("spending", "spent_on") {
-                s if s.is_empty() => today().to_string(),
-                s => s,
-            })
+            Field::date(
+                "spent_on",
+                t.t("field.spent_on"),
+                match filled("spending", "spent_on") {
+                    s if s.is_empty() => today().to_string(),
+                    s => s,
+                },
+            )
             .required(),
             Field::text("item", t.t("field.item"), filled("spending", "item")).required(),
             Field::text("amount", t.t("field.amount"), filled("spending", "amount")).required(),
@@ -1280,17 +1444,28 @@ async fn work_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, form: Opti
             ]
         })
         .collect();
-    let mut pr = Section::table(t, "progresss", t.t("grant.progress"), &["field.on", "field.percent", "field.note", "grant.photo"], rows, t.t("grant.no_progress"));
+    let mut pr = Section::table(
+        t,
+        "progresss",
+        t.t("grant.progress"),
+        &["field.on", "field.percent", "field.note", "grant.photo"],
+        rows,
+        t.t("grant.no_progress"),
+    );
     if keeper && wk.progress_pct < 100 {
         pr.form = Some(Form::new(
             "progress",
             format!("/works/{id}/progress"),
             t.t("grant.add_progress"),
             vec![
-                Field::date("on", t.t("field.on"), match filled("progress", "on") {
-                    s if s.is_empty() => today().to_string(),
-                    s => s,
-                })
+                Field::date(
+                    "on",
+                    t.t("field.on"),
+                    match filled("progress", "on") {
+                        s if s.is_empty() => today().to_string(),
+                        s => s,
+                    },
+                )
                 .required(),
                 Field::text("percent", t.t("field.percent"), filled("progress", "percent")).required(),
                 Field::text("note", t.t("field.note"), filled("progress", "note")),
@@ -1320,15 +1495,24 @@ async fn work_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, form: Opti
                     vec![
                         keeper_field.required(),
                         Field::date("on", t.t("field.on"), filled("handover", "on")).required(),
-                        Field::text("maintain_every_days", t.t("field.maintain_every_days"), filled("handover", "maintain_every_days"))
-                            .hint(t.t("grant.every_hint")),
+                        Field::text(
+                            "maintain_every_days",
+                            t.t("field.maintain_every_days"),
+                            filled("handover", "maintain_every_days"),
+                        )
+                        .hint(t.t("grant.every_hint")),
                     ],
                 )
                 .hidden("version", wk.version.to_string()),
             );
         } else {
             ho.links = Vec::new();
-            ho.table = Some(Table { headers: Vec::new(), sorts: Vec::new(), rows: Vec::new(), empty: t.t("grant.handover_after").into() });
+            ho.table = Some(Table {
+                headers: Vec::new(),
+                sorts: Vec::new(),
+                rows: Vec::new(),
+                empty: t.t("grant.handover_after").into(),
+            });
         }
         pg.sections.push(ho);
     } else {
@@ -1344,7 +1528,14 @@ async fn work_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, form: Opti
                 ]
             })
             .collect();
-        let mut mt = Section::table(t, "maintenances", t.t("grant.maintenance"), &["field.done_on", "field.condition", "field.cost", "field.note"], rows, t.t("grant.no_maintenance"));
+        let mut mt = Section::table(
+            t,
+            "maintenances",
+            t.t("grant.maintenance"),
+            &["field.done_on", "field.condition", "field.cost", "field.note"],
+            rows,
+            t.t("grant.no_maintenance"),
+        );
         let may = wk.keeper_group_id.is_some_and(|k| keeps(auth, k)) || keeper;
         if may {
             mt.form = Some(Form::new(
@@ -1444,13 +1635,22 @@ async fn progress_page(
 }
 
 async fn handover_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
-    let d = HandoverDraft { keeper_group_id: form.get("keeper_group_id"), on: form.get("on"), maintain_every_days: form.opt("maintain_every_days") };
+    let d = HandoverDraft {
+        keeper_group_id: form.get("keeper_group_id"),
+        on: form.get("on"),
+        maintain_every_days: form.opt("maintain_every_days"),
+    };
     let result = hand_over(&state, &auth, id, &d, form.version().unwrap_or(0)).await;
     work_answer(&state, &auth, lang, id, "handover", &form, result).await
 }
 
 async fn upkeep_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
-    let d = UpkeepDraft { done_on: form.get("done_on"), cost: form.opt("cost"), condition: form.get("condition"), note: form.opt("note") };
+    let d = UpkeepDraft {
+        done_on: form.get("done_on"),
+        cost: form.opt("cost"),
+        condition: form.get("condition"),
+        note: form.opt("note"),
+    };
     let result = add_upkeep(&state, &auth, id, &d).await;
     work_answer(&state, &auth, lang, id, "maintenance", &form, result).await
 }
@@ -1472,19 +1672,35 @@ async fn grant_xlsx(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<
         let spending = state.store().spending_of(id, None).await?;
         let units = SheetTable {
             name: t.t("grant.units").into(),
-            headers: ["field.name", "grant.allocated", "field.budget", "grant.spent", "grant.swadaya"].iter().map(|k| t.t(k).to_string()).collect(),
+            headers: ["field.name", "grant.allocated", "field.budget", "grant.spent", "grant.swadaya"]
+                .iter()
+                .map(|k| t.t(k).to_string())
+                .collect(),
             rows: r
                 .units
                 .iter()
-                .map(|(u, x)| vec![tc(u.name.clone()), nc(u.amount_rp), nc(x.budget_rp), nc(x.spent_rp), nc(x.swadaya_rp)])
+                .map(|(u, x)| {
+                    vec![tc(u.name.clone()), nc(u.amount_rp), nc(x.budget_rp), nc(x.spent_rp), nc(x.swadaya_rp)]
+                })
                 .collect(),
         };
         let works = SheetTable {
             name: t.t("grant.works").into(),
-            headers: ["field.name", "grant.unit", "field.kind", "field.volume", "field.volume_unit", "field.budget", "grant.spent", "field.swadaya_cash", "field.swadaya_labour", "grant.progress"]
-                .iter()
-                .map(|k| t.t(k).to_string())
-                .collect(),
+            headers: [
+                "field.name",
+                "grant.unit",
+                "field.kind",
+                "field.volume",
+                "field.volume_unit",
+                "field.budget",
+                "grant.spent",
+                "field.swadaya_cash",
+                "field.swadaya_labour",
+                "grant.progress",
+            ]
+            .iter()
+            .map(|k| t.t(k).to_string())
+            .collect(),
             rows: r
                 .works
                 .iter()
@@ -1506,7 +1722,17 @@ async fn grant_xlsx(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<
         };
         let spend = SheetTable {
             name: t.t("grant.spending").into(),
-            headers: ["field.spent_on", "field.work", "field.item", "field.amount", "field.override_reason", "grant.recorded_by"].iter().map(|k| t.t(k).to_string()).collect(),
+            headers: [
+                "field.spent_on",
+                "field.work",
+                "field.item",
+                "field.amount",
+                "field.override_reason",
+                "grant.recorded_by",
+            ]
+            .iter()
+            .map(|k| t.t(k).to_string())
+            .collect(),
             rows: spending
                 .iter()
                 .map(|s| {
@@ -1523,8 +1749,22 @@ async fn grant_xlsx(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<
         };
         let tranches = SheetTable {
             name: t.t("grant.tranches").into(),
-            headers: ["grant.seq", "field.amount", "field.planned_on", "field.status"].iter().map(|k| t.t(k).to_string()).collect(),
-            rows: r.tranches.iter().map(|x| vec![nc(i64::from(x.seq)), nc(x.amount_rp), tc(x.planned_on.to_string()), tc(tranche_status(lang, x))]).collect(),
+            headers: ["grant.seq", "field.amount", "field.planned_on", "field.status"]
+                .iter()
+                .map(|k| t.t(k).to_string())
+                .collect(),
+            rows: r
+                .tranches
+                .iter()
+                .map(|x| {
+                    vec![
+                        nc(i64::from(x.seq)),
+                        nc(x.amount_rp),
+                        tc(x.planned_on.to_string()),
+                        tc(tranche_status(lang, x)),
+                    ]
+                })
+                .collect(),
         };
         xlsx(&format!("hibah-{id}.xlsx"), &[units, works, spend, tranches])
     };

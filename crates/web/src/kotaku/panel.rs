@@ -93,7 +93,12 @@ pub async fn group_panel(state: &AppState, auth: &Auth, lang: Lang, g: &Group) -
 }
 
 /// A region page's section: the grants and works in it (grants of programs the caller reads).
-pub async fn region_section(state: &AppState, auth: &Auth, lang: Lang, code: &RegionCode) -> Result<Option<Section>, Error> {
+pub async fn region_section(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    code: &RegionCode,
+) -> Result<Option<Section>, Error> {
     let t = lang.tr();
     if !auth.principal().reads_programs() {
         return Ok(None);
