@@ -14,6 +14,7 @@ mod browser_enrollment;
 mod browser_pkh;
 mod caseload;
 mod class;
+mod community;
 mod crawl;
 mod dashboard;
 mod enrollment;

@@ -808,7 +808,8 @@ backend_tests! {
                 || crate::pkh_pay::PROBED_HERE.iter().any(|(m, r)| *m == method && *r == path)
                 || crate::pkh_target::PROBED_HERE.iter().any(|(m, r)| *m == method && *r == path)
                 || crate::pkh_school::PROBED_HERE.iter().any(|(m, r)| *m == method && *r == path)
-                || crate::pkh_family::PROBED_HERE.iter().any(|(m, r)| *m == method && *r == path);
+                || crate::pkh_family::PROBED_HERE.iter().any(|(m, r)| *m == method && *r == path)
+                || crate::community::PROBED_HERE.iter().any(|(m, r)| *m == method && *r == path);
             if !probed && !exempt {
                 uncovered.push(format!("{} {path}", method.to_uppercase()));
             }
