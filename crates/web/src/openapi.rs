@@ -145,6 +145,7 @@ impl utoipa::Modify for KitPaths {
         openapi.merge(<crate::pkh::grievances::PkhGrievanceApi as OpenApi>::openapi());
         openapi.merge(<crate::kotaku::grants::GrantApi as OpenApi>::openapi());
         openapi.merge(<crate::kotaku::books::BookApi as OpenApi>::openapi());
+        openapi.merge(<crate::kotaku::community::CommunityApi as OpenApi>::openapi());
         openapi.merge(<crate::pkh::payments::PkhPayApi as utoipa::OpenApi>::openapi());
         openapi.merge(<crate::pkh::caseload::PkhCaseloadApi as utoipa::OpenApi>::openapi());
         openapi.merge(<crate::pkh::targeting::TargetingApi as OpenApi>::openapi());

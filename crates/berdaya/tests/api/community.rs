@@ -43,7 +43,7 @@ fn code(c: &str) -> RegionCode {
 }
 
 /// Write routes of community programs that `scope.rs` leaves to this file's probes.
-pub const PROBED_HERE: [(&str, &str); 16] = [
+pub const PROBED_HERE: [(&str, &str); 24] = [
     ("post", "/api/v1/programs/{id}/grants"),
     ("post", "/api/v1/grants/{id}/units"),
     ("post", "/api/v1/grants/{id}/tranches"),
@@ -60,6 +60,14 @@ pub const PROBED_HERE: [(&str, &str); 16] = [
     ("post", "/api/v1/book-entries/{id}/reverse"),
     ("post", "/api/v1/programs/{id}/cycles"),
     ("post", "/api/v1/stages/{id}/activities"),
+    ("put", "/api/v1/programs/{id}/stage-model"),
+    ("post", "/api/v1/stages/{id}/move"),
+    ("post", "/api/v1/stages/{id}/milestones"),
+    ("post", "/api/v1/programs/{id}/stakeholders"),
+    ("post", "/api/v1/stakeholders/{id}/contributions"),
+    ("post", "/api/v1/programs/{id}/indicators"),
+    ("post", "/api/v1/indicators/{id}/values"),
+    ("post", "/api/v1/programs/{id}/slum-baselines"),
 ];
 
 /// A grant of the Batu program (out of the Blora officer's area) with a unit, a received
@@ -72,6 +80,9 @@ struct Batu {
     spending: i64,
     entry: i64,
     stage: i64,
+    stakeholder: i64,
+    indicator: i64,
+    activity: i64,
 }
 
 async fn batu(app: &TestApp, w: &crate::access::World) -> Batu {
@@ -143,14 +154,63 @@ async fn batu(app: &TestApp, w: &crate::access::World) -> Batu {
         .start_cycle(w.prog_batu, "Dusun Batu", &code("35.79.01.1001"), &berdaya_domain::kotaku::stage::StageModel::seven_d(), time::macros::date!(2024 - 01 - 01))
         .await
         .expect("cycle");
-    Batu { grant: g.id, unit: unit.id, tranche: second.id, work: work.id, spending: sp.id, entry: entry.id, stage: cycle.stages[0].id }
+    let stakeholder = s
+        .add_stakeholder(w.prog_batu, &berdaya_domain::kotaku::partner::NewStakeholder {
+            name: "Polres Batu".into(),
+            organisation: true,
+            sector: berdaya_domain::kotaku::partner::Sector::Police,
+            role: berdaya_domain::kotaku::partner::PartnerRole::Initiator,
+            note: None,
+        })
+        .await
+        .expect("stakeholder");
+    let indicator = s
+        .add_indicator(w.prog_batu, &berdaya_domain::kotaku::outcome::NewIndicator {
+            name: "Warung".into(),
+            measure: berdaya_domain::kotaku::outcome::Measure::YesNo,
+            subject: berdaya_domain::kotaku::outcome::Subject::Household,
+        })
+        .await
+        .expect("indicator");
+    let activity = s
+        .create_activity(&berdaya_domain::activity::NewActivity {
+            program_id: w.prog_batu,
+            kind: berdaya_domain::activity::ActivityKind::Deliberation,
+            title: "Rembug Batu".into(),
+            topic: None,
+            held_on: time::macros::date!(2024 - 02 - 01),
+            starts_at: None,
+            duration_min: 60,
+            region: code("35.79.01.1001"),
+            place: None,
+            staff_ids: Vec::new(),
+            group_ids: Vec::new(),
+            tag_ids: Vec::new(),
+            materials: None,
+            report: None,
+        })
+        .await
+        .expect("activity");
+    Batu {
+        grant: g.id,
+        unit: unit.id,
+        tranche: second.id,
+        work: work.id,
+        spending: sp.id,
+        entry: entry.id,
+        stage: cycle.stages[0].id,
+        stakeholder: stakeholder.id,
+        indicator: indicator.id,
+        activity: activity.id,
+    }
 }
 
 async fn probe(client: &reqwest::Client, app: &TestApp, path: &str, body: &Value, value: &str) -> (StatusCode, String) {
+    let method = if path.ends_with("/stage-model") { Method::PUT } else { Method::POST };
     let path = path.replace("@REF", value);
     let text = body.to_string().replace("\"@NUM\"", value).replace("@REF", value);
     let res = client
-        .request(Method::POST, app.url(&path))
+        .request(method, app.url(&path))
         .header("content-type", "application/json")
         .body(text)
         .send()
@@ -313,6 +373,21 @@ backend_tests! {
         let entry = json!({"entry_on": "2025-01-01", "kind": "income", "category": "iuran", "amount": "1"});
         let sale = json!({"entry_on": "2025-01-01", "product": "x", "quantity": 1, "unit": "x", "price": "1"});
         let cycle = |region: &str| json!({"community": "Dusun Uji", "region": region, "model": "7d"});
+        let own_stage = app.store.start_cycle(w.prog_blora, "Dusun Pilang", &code("33.16.02.2001"),
+            &berdaya_domain::kotaku::stage::StageModel::seven_d(), time::macros::date!(2024 - 01 - 01)).await.expect("cycle").stages[0].id;
+        let own_partner = app.store.add_stakeholder(w.prog_blora, &berdaya_domain::kotaku::partner::NewStakeholder {
+            name: "Dinsos".into(), organisation: true, sector: berdaya_domain::kotaku::partner::Sector::Government,
+            role: berdaya_domain::kotaku::partner::PartnerRole::Funder, note: None }).await.expect("partner").id;
+        let own_indicator = app.store.add_indicator(w.prog_blora, &berdaya_domain::kotaku::outcome::NewIndicator {
+            name: "Warung".into(), measure: berdaya_domain::kotaku::outcome::Measure::YesNo,
+            subject: berdaya_domain::kotaku::outcome::Subject::Household }).await.expect("indicator").id;
+        let model = serde_json::to_value(berdaya_domain::kotaku::stage::StageModel::seven_d()).expect("model");
+        let contribution = |activity: Value| json!({"kind": "cash", "description": "x", "value": "1", "given_on": "2024-01-01", "activity_id": activity});
+        let value = |subject: Value| json!({"subject_id": subject, "baseline": "tidak", "baseline_on": "2024-01-01"});
+        let baseline = |region: &str| {
+            let measures: serde_json::Map<String, Value> = berdaya_domain::kotaku::slum::Parameter::ALL.iter().map(|p| (p.code().to_string(), json!([1, 2]))).collect();
+            json!({"region": region, "neighbourhood": "RT 1", "measured_on": "2024-01-01", "phase": "before", "measures": measures})
+        };
         let (bt, bw) = (b.tranche.to_string(), b.work.to_string());
         // (route, path with @REF, body with "@NUM"/@REF, hidden value, missing value)
         let probes: Vec<(&str, String, Value, String, String)> = vec![
@@ -338,6 +413,18 @@ backend_tests! {
             ("/api/v1/programs/{id}/cycles", "/api/v1/programs/@REF/cycles".into(), cycle("33.16.02.2001"), w.prog_batu.to_string(), m.clone()),
             ("/api/v1/programs/{id}/cycles", format!("/api/v1/programs/{}/cycles", w.prog_blora), cycle("@REF"), "35.79.01.1001".into(), "33.16.02.2999".into()),
             ("/api/v1/stages/{id}/activities", "/api/v1/stages/@REF/activities".into(), json!({"activity_id": 1}), b.stage.to_string(), m.clone()),
+            ("/api/v1/stages/{id}/activities", format!("/api/v1/stages/{}/activities", own_stage), json!({"activity_id": "@NUM"}), b.activity.to_string(), m.clone()),
+            ("/api/v1/programs/{id}/stage-model", "/api/v1/programs/@REF/stage-model".into(), model.clone(), w.prog_batu.to_string(), m.clone()),
+            ("/api/v1/stages/{id}/move", "/api/v1/stages/@REF/move".into(), json!({"move": "start", "version": 1}), b.stage.to_string(), m.clone()),
+            ("/api/v1/stages/{id}/milestones", "/api/v1/stages/@REF/milestones".into(), json!({"code": "kontak"}), b.stage.to_string(), m.clone()),
+            ("/api/v1/programs/{id}/stakeholders", "/api/v1/programs/@REF/stakeholders".into(), json!({"name": "x", "sector": "other", "role": "funder"}), w.prog_batu.to_string(), m.clone()),
+            ("/api/v1/stakeholders/{id}/contributions", "/api/v1/stakeholders/@REF/contributions".into(), contribution(Value::Null), b.stakeholder.to_string(), m.clone()),
+            ("/api/v1/stakeholders/{id}/contributions", format!("/api/v1/stakeholders/{}/contributions", own_partner), contribution(json!("@NUM")), b.activity.to_string(), m.clone()),
+            ("/api/v1/programs/{id}/indicators", "/api/v1/programs/@REF/indicators".into(), json!({"name": "x", "measure": "count", "subject": "group"}), w.prog_batu.to_string(), m.clone()),
+            ("/api/v1/indicators/{id}/values", "/api/v1/indicators/@REF/values".into(), value(json!(w.h_assigned)), b.indicator.to_string(), m.clone()),
+            ("/api/v1/indicators/{id}/values", format!("/api/v1/indicators/{}/values", own_indicator), value(json!("@NUM")), w.h_batu.to_string(), m.clone()),
+            ("/api/v1/programs/{id}/slum-baselines", "/api/v1/programs/@REF/slum-baselines".into(), baseline("33.16.02.2001"), w.prog_batu.to_string(), m.clone()),
+            ("/api/v1/programs/{id}/slum-baselines", format!("/api/v1/programs/{}/slum-baselines", w.prog_blora), baseline("@REF"), "35.79.01.1001".into(), "33.16.02.2999".into()),
         ];
         for (method, route) in PROBED_HERE {
             assert!(probes.iter().any(|(r, ..)| *r == route), "{method} {route} has no probe");
@@ -357,6 +444,10 @@ backend_tests! {
         assert_eq!(app.store.grant_report(b.grant).await.expect("report").works.len(), 1);
         assert_eq!(app.store.grant_report(own.id).await.expect("report").works.len(), 0);
         assert_eq!(app.store.program_grants(w.prog_blora).await.expect("grants").len(), 1);
+        assert_eq!(app.store.program_cycles(w.prog_blora).await.expect("cycles").len(), 1);
+        assert_eq!(app.store.stakeholders(w.prog_blora).await.expect("partners")[0].1.len(), 0);
+        assert_eq!(app.store.outcomes(own_indicator).await.expect("values").len(), 0);
+        assert_eq!(app.store.program_slum_baselines(w.prog_blora).await.expect("slums").len(), 0);
     }
 }
 

@@ -9,6 +9,7 @@ mod api;
 mod bad_input;
 mod browser;
 mod browser_activity;
+mod browser_community;
 mod browser_dashboard;
 mod browser_enrollment;
 mod browser_pkh;

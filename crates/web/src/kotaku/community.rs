@@ -24,16 +24,28 @@ use berdaya_store::kotaku::cycle::Cycle;
 use berdaya_store::kotaku::partner::{NewSlumBaseline, SlumBaseline};
 use berdaya_store::{PageRequest, Query};
 use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
 
 use super::{Page, officer, rp};
 use crate::AppState;
 use crate::access::guard::{Auth, hidden, missing_reference};
-use crate::error::Error;
+use crate::error::{Error, ErrorBody};
 use crate::extract::{Cx, FormData, IdPath, JsonBody};
 use crate::html::{Cell, Field, Form, Layout, Link, Section, vocabulary};
 use crate::i18n::Lang;
 use crate::registry::programs::readable_program;
 use crate::registry::{created, crumbs};
+
+/// The OpenAPI paths and schemas of stage cycles, stakeholders, outcomes and slum scores.
+#[derive(OpenApi)]
+#[openapi(
+    paths(cycles_api, start_api, model_api, set_model_api, move_api, milestone_api, stage_activity_api, stakeholders_api,
+        add_stakeholder_api, contribution_api, indicators_api, add_indicator_api, outcome_api, baselines_api,
+        add_baseline_api),
+    components(schemas(CycleDto, StageDto, CycleInput, MoveInput, MilestoneInput, ActivityInput, StakeholderDto,
+        IndicatorDto, BaselineDto, BaselineInput))
+)]
+pub struct CommunityApi;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -113,7 +125,7 @@ fn region_in_scope(auth: &Auth, raw: &str) -> Result<RegionCode, Error> {
 
 // --- Steps ------------------------------------------------------------------------------------
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CycleInput {
     pub community: String,
     pub region: String,
@@ -201,7 +213,7 @@ fn measures_of(form: &FormData) -> Result<BTreeMap<Parameter, SlumMeasure>, Erro
     if errors.is_empty() { Ok(out) } else { Err(berdaya_domain::registry::Invalid(errors).into()) }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct BaselineInput {
     pub region: String,
     pub neighbourhood: String,
@@ -211,6 +223,7 @@ pub struct BaselineInput {
     #[serde(default)]
     pub note: Option<String>,
     /// Parameter code → `[affected, total]`.
+    #[schema(value_type = Object)]
     pub measures: BTreeMap<String, (u64, u64)>,
 }
 
@@ -252,7 +265,7 @@ async fn subject_ref(state: &AppState, auth: &Auth, subject: Subject, id: Id) ->
 
 // --- DTOs and API -----------------------------------------------------------------------------
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct StageDto {
     pub id: i64,
     pub code: String,
@@ -260,13 +273,14 @@ pub struct StageDto {
     pub status: String,
     pub started_on: Option<String>,
     pub done_on: Option<String>,
+    #[schema(value_type = Vec<Vec<String>>)]
     pub milestones: Vec<(String, String)>,
     pub activities: Vec<i64>,
     pub stalled: bool,
     pub version: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CycleDto {
     pub id: i64,
     pub community: String,
@@ -309,6 +323,8 @@ fn cycle_dto(c: &Cycle) -> CycleDto {
 }
 
 /// A program's community cycles.
+#[utoipa::path(get, path = "/api/v1/programs/{id}/cycles", tag = "community", params(("id" = i64, Path, description = "Program id")),
+    responses((status = 200, body = [CycleDto]), (status = 404, body = ErrorBody)))]
 pub async fn cycles_api(
     State(state): State<AppState>,
     auth: Auth,
@@ -319,6 +335,8 @@ pub async fn cycles_api(
 }
 
 /// Starts a community's cycle (program officers).
+#[utoipa::path(post, path = "/api/v1/programs/{id}/cycles", tag = "community", request_body = CycleInput,
+    params(("id" = i64, Path, description = "Program id")), responses((status = 201, body = CycleDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn start_api(
     State(state): State<AppState>,
     auth: Auth,
@@ -332,6 +350,8 @@ pub async fn start_api(
 }
 
 /// The program's stage model (KOTAKU's when it has set none).
+#[utoipa::path(get, path = "/api/v1/programs/{id}/stage-model", tag = "community", params(("id" = i64, Path, description = "Program id")),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
 pub async fn model_api(
     State(state): State<AppState>,
     auth: Auth,
@@ -342,6 +362,8 @@ pub async fn model_api(
 }
 
 /// Sets the program's stage model (checked); cycles already started keep theirs.
+#[utoipa::path(put, path = "/api/v1/programs/{id}/stage-model", tag = "community", request_body = Object,
+    params(("id" = i64, Path, description = "Program id")), responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn set_model_api(
     State(state): State<AppState>,
     auth: Auth,
@@ -354,7 +376,7 @@ pub async fn set_model_api(
     Ok(Json(model))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct MoveInput {
     /// `start`, `finish` or `reopen`.
     #[serde(rename = "move")]
@@ -365,6 +387,8 @@ pub struct MoveInput {
 }
 
 /// Starts, finishes or reopens a stage.
+#[utoipa::path(post, path = "/api/v1/stages/{id}/move", tag = "community", request_body = MoveInput,
+    params(("id" = i64, Path, description = "Stage id")), responses((status = 200, body = CycleDto), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn move_api(
     State(state): State<AppState>,
     auth: Auth,
@@ -376,7 +400,7 @@ pub async fn move_api(
     Ok(Json(cycle_dto(&state.store().cycle(cycle).await?)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct MilestoneInput {
     pub code: String,
     #[serde(default = "yes")]
@@ -389,6 +413,8 @@ fn yes() -> bool {
 }
 
 /// Ticks or unticks a milestone of a stage in progress.
+#[utoipa::path(post, path = "/api/v1/stages/{id}/milestones", tag = "community", request_body = MilestoneInput,
+    params(("id" = i64, Path, description = "Stage id")), responses((status = 200, body = CycleDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn milestone_api(
     State(state): State<AppState>,
     auth: Auth,
@@ -400,8 +426,9 @@ pub async fn milestone_api(
     Ok(Json(cycle_dto(&state.store().cycle(cycle).await?)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct ActivityInput {
+    #[schema(value_type = i64)]
     pub activity_id: serde_json::Value,
 }
 
@@ -414,6 +441,8 @@ fn id_text(v: &serde_json::Value) -> String {
 }
 
 /// Records an activity of the program as held in the stage.
+#[utoipa::path(post, path = "/api/v1/stages/{id}/activities", tag = "community", request_body = ActivityInput,
+    params(("id" = i64, Path, description = "Stage id")), responses((status = 200, body = CycleDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn stage_activity_api(
     State(state): State<AppState>,
     auth: Auth,
@@ -425,18 +454,22 @@ pub async fn stage_activity_api(
     Ok(Json(cycle_dto(&state.store().cycle(cycle).await?)))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct StakeholderDto {
     pub id: i64,
     pub name: String,
     pub organisation: bool,
     pub sector: String,
     pub role: String,
+    /// `[kind, description, value_rp, given_on]`.
+    #[schema(value_type = Vec<Vec<Object>>)]
     pub contributions: Vec<(String, String, i64, String)>,
     pub total_rp: i64,
 }
 
 /// A program's stakeholders with their contributions (kind, description, value, date).
+#[utoipa::path(get, path = "/api/v1/programs/{id}/stakeholders", tag = "community", params(("id" = i64, Path, description = "Program id")),
+    responses((status = 200, body = [StakeholderDto]), (status = 404, body = ErrorBody)))]
 pub async fn stakeholders_api(
     State(state): State<AppState>,
     auth: Auth,
@@ -463,6 +496,8 @@ pub async fn stakeholders_api(
 }
 
 /// Adds a stakeholder (program officers).
+#[utoipa::path(post, path = "/api/v1/programs/{id}/stakeholders", tag = "community", request_body = Object,
+    params(("id" = i64, Path, description = "Program id")), responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_stakeholder_api(
     State(state): State<AppState>,
     auth: Auth,
@@ -490,6 +525,8 @@ async fn add_contribution(state: &AppState, auth: &Auth, stakeholder: Id, d: &Co
 }
 
 /// Adds a contribution of a stakeholder (its activity, when named, one the caller may read).
+#[utoipa::path(post, path = "/api/v1/stakeholders/{id}/contributions", tag = "community", request_body = Object,
+    params(("id" = i64, Path, description = "Stakeholder id")), responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn contribution_api(
     State(state): State<AppState>,
     auth: Auth,
@@ -501,7 +538,7 @@ pub async fn contribution_api(
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "stakeholder_id": id }))).into_response())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct IndicatorDto {
     pub id: i64,
     pub name: String,
@@ -534,6 +571,8 @@ async fn indicator_dtos(state: &AppState, program: Id) -> Result<Vec<IndicatorDt
 }
 
 /// A program's outcome indicators with what changed.
+#[utoipa::path(get, path = "/api/v1/programs/{id}/indicators", tag = "community", params(("id" = i64, Path, description = "Program id")),
+    responses((status = 200, body = [IndicatorDto]), (status = 404, body = ErrorBody)))]
 pub async fn indicators_api(
     State(state): State<AppState>,
     auth: Auth,
@@ -544,6 +583,8 @@ pub async fn indicators_api(
 }
 
 /// Adds an outcome indicator (program officers).
+#[utoipa::path(post, path = "/api/v1/programs/{id}/indicators", tag = "community", request_body = Object,
+    params(("id" = i64, Path, description = "Program id")), responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_indicator_api(
     State(state): State<AppState>,
     auth: Auth,
@@ -567,6 +608,8 @@ async fn set_outcome(state: &AppState, auth: &Auth, indicator: Id, d: &OutcomeDr
 }
 
 /// Records a household's or group's baseline and follow-up of an indicator.
+#[utoipa::path(post, path = "/api/v1/indicators/{id}/values", tag = "community", request_body = Object,
+    params(("id" = i64, Path, description = "Indicator id")), responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn outcome_api(
     State(state): State<AppState>,
     auth: Auth,
@@ -578,7 +621,7 @@ pub async fn outcome_api(
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "indicator_id": id }))).into_response())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct BaselineDto {
     pub id: i64,
     pub region: String,
@@ -603,6 +646,8 @@ fn baseline_dto(b: &SlumBaseline) -> BaselineDto {
 }
 
 /// A program's slum baselines, scored.
+#[utoipa::path(get, path = "/api/v1/programs/{id}/slum-baselines", tag = "community", params(("id" = i64, Path, description = "Program id")),
+    responses((status = 200, body = [BaselineDto]), (status = 404, body = ErrorBody)))]
 pub async fn baselines_api(
     State(state): State<AppState>,
     auth: Auth,
@@ -613,6 +658,8 @@ pub async fn baselines_api(
 }
 
 /// Stores a neighbourhood's baseline (all sixteen parameters as `[affected, total]`).
+#[utoipa::path(post, path = "/api/v1/programs/{id}/slum-baselines", tag = "community", request_body = BaselineInput,
+    params(("id" = i64, Path, description = "Program id")), responses((status = 201, body = BaselineDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_baseline_api(
     State(state): State<AppState>,
     auth: Auth,
