@@ -45,7 +45,12 @@ async fn world(store: &dyn Store) -> World {
         let r = RegionDraft { code: code.into(), name: name.into(), kind: kind.into() }.parse().expect("region");
         store.create_region(&r).await.expect("create region");
     }
-    let agency = AgencyDraft { name: "KOTAKU Bandar Lampung".into(), kind: "agency".into(), region: "18.71".into(), parent_id: None };
+    let agency = AgencyDraft {
+        name: "KOTAKU Bandar Lampung".into(),
+        kind: "agency".into(),
+        region: "18.71".into(),
+        parent_id: None,
+    };
     let agency = store.create_agency(&agency.parse().expect("agency")).await.expect("agency").id;
     let program = ProgramDraft {
         name: "KOTAKU Kaliawi Persada".into(),
@@ -85,13 +90,28 @@ async fn world(store: &dyn Store) -> World {
         .await
         .expect("grant");
     let t = store
-        .add_tranche(grant.id, &NewTranche { amount_rp: 600_000_000, planned_on: date!(2019 - 04 - 01), conditions: None })
+        .add_tranche(
+            grant.id,
+            &NewTranche { amount_rp: 600_000_000, planned_on: date!(2019 - 04 - 01), conditions: None },
+        )
         .await
         .expect("tranche");
-    let t = store.step_tranche(t.id, &TrancheStep::Approve { on: date!(2019 - 04 - 02) }, t.version).await.expect("approve");
+    let t = store
+        .step_tranche(t.id, &TrancheStep::Approve { on: date!(2019 - 04 - 02) }, t.version)
+        .await
+        .expect("approve");
     store.step_tranche(t.id, &TrancheStep::Receive { on: date!(2019 - 04 - 03) }, t.version).await.expect("receive");
     let unit = store
-        .add_unit(grant.id, &NewUnit { name: "RT 03 Lingkungan 1".into(), region, rt: Some("003".into()), rw: Some("001".into()), amount_rp: 400_000_000 })
+        .add_unit(
+            grant.id,
+            &NewUnit {
+                name: "RT 03 Lingkungan 1".into(),
+                region,
+                rt: Some("003".into()),
+                rw: Some("001".into()),
+                amount_rp: 400_000_000,
+            },
+        )
         .await
         .expect("unit");
     let work = store

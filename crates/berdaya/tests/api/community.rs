@@ -101,19 +101,33 @@ async fn batu(app: &TestApp, w: &crate::access::World) -> Batu {
         .await
         .expect("grant");
     let unit = s
-        .add_unit(g.id, &NewUnit { name: "RT 1".into(), region: code("35.79.01.1001"), rt: None, rw: None, amount_rp: 50_000_000 })
+        .add_unit(
+            g.id,
+            &NewUnit { name: "RT 1".into(), region: code("35.79.01.1001"), rt: None, rw: None, amount_rp: 50_000_000 },
+        )
         .await
         .expect("unit");
     let t = s
-        .add_tranche(g.id, &NewTranche { amount_rp: 60_000_000, planned_on: time::macros::date!(2024 - 03 - 01), conditions: None })
+        .add_tranche(
+            g.id,
+            &NewTranche { amount_rp: 60_000_000, planned_on: time::macros::date!(2024 - 03 - 01), conditions: None },
+        )
         .await
         .expect("tranche");
     let second = s
-        .add_tranche(g.id, &NewTranche { amount_rp: 10_000_000, planned_on: time::macros::date!(2024 - 06 - 01), conditions: None })
+        .add_tranche(
+            g.id,
+            &NewTranche { amount_rp: 10_000_000, planned_on: time::macros::date!(2024 - 06 - 01), conditions: None },
+        )
         .await
         .expect("tranche");
-    let t = s.step_tranche(t.id, &TrancheStep::Approve { on: time::macros::date!(2024 - 03 - 02) }, t.version).await.expect("ok");
-    s.step_tranche(t.id, &TrancheStep::Receive { on: time::macros::date!(2024 - 03 - 03) }, t.version).await.expect("rcv");
+    let t = s
+        .step_tranche(t.id, &TrancheStep::Approve { on: time::macros::date!(2024 - 03 - 02) }, t.version)
+        .await
+        .expect("ok");
+    s.step_tranche(t.id, &TrancheStep::Receive { on: time::macros::date!(2024 - 03 - 03) }, t.version)
+        .await
+        .expect("rcv");
     let work = s
         .add_work(
             unit.id,
@@ -134,42 +148,65 @@ async fn batu(app: &TestApp, w: &crate::access::World) -> Batu {
         .await
         .expect("work");
     let sp = s
-        .add_spending(work.id, &berdaya_domain::kotaku::grant::NewSpending { spent_on: time::macros::date!(2024 - 03 - 10), item: "Semen".into(), amount_rp: 1_000, override_reason: None })
+        .add_spending(
+            work.id,
+            &berdaya_domain::kotaku::grant::NewSpending {
+                spent_on: time::macros::date!(2024 - 03 - 10),
+                item: "Semen".into(),
+                amount_rp: 1_000,
+                override_reason: None,
+            },
+        )
         .await
         .expect("spending");
     let entry = s
-        .add_entry(w.g_batu, &berdaya_domain::kotaku::book::EntryDraft {
-            entry_on: "2024-03-01".into(),
-            kind: "income".into(),
-            category: "iuran".into(),
-            amount: "10000".into(),
-            counterpart: None,
-            note: None,
-        }
-        .parse(time::macros::date!(2026 - 01 - 01))
-        .expect("entry"))
+        .add_entry(
+            w.g_batu,
+            &berdaya_domain::kotaku::book::EntryDraft {
+                entry_on: "2024-03-01".into(),
+                kind: "income".into(),
+                category: "iuran".into(),
+                amount: "10000".into(),
+                counterpart: None,
+                note: None,
+            }
+            .parse(time::macros::date!(2026 - 01 - 01))
+            .expect("entry"),
+        )
         .await
         .expect("entry");
     let cycle = s
-        .start_cycle(w.prog_batu, "Dusun Batu", &code("35.79.01.1001"), &berdaya_domain::kotaku::stage::StageModel::seven_d(), time::macros::date!(2024 - 01 - 01))
+        .start_cycle(
+            w.prog_batu,
+            "Dusun Batu",
+            &code("35.79.01.1001"),
+            &berdaya_domain::kotaku::stage::StageModel::seven_d(),
+            time::macros::date!(2024 - 01 - 01),
+        )
         .await
         .expect("cycle");
     let stakeholder = s
-        .add_stakeholder(w.prog_batu, &berdaya_domain::kotaku::partner::NewStakeholder {
-            name: "Polres Batu".into(),
-            organisation: true,
-            sector: berdaya_domain::kotaku::partner::Sector::Police,
-            role: berdaya_domain::kotaku::partner::PartnerRole::Initiator,
-            note: None,
-        })
+        .add_stakeholder(
+            w.prog_batu,
+            &berdaya_domain::kotaku::partner::NewStakeholder {
+                name: "Polres Batu".into(),
+                organisation: true,
+                sector: berdaya_domain::kotaku::partner::Sector::Police,
+                role: berdaya_domain::kotaku::partner::PartnerRole::Initiator,
+                note: None,
+            },
+        )
         .await
         .expect("stakeholder");
     let indicator = s
-        .add_indicator(w.prog_batu, &berdaya_domain::kotaku::outcome::NewIndicator {
-            name: "Warung".into(),
-            measure: berdaya_domain::kotaku::outcome::Measure::YesNo,
-            subject: berdaya_domain::kotaku::outcome::Subject::Household,
-        })
+        .add_indicator(
+            w.prog_batu,
+            &berdaya_domain::kotaku::outcome::NewIndicator {
+                name: "Warung".into(),
+                measure: berdaya_domain::kotaku::outcome::Measure::YesNo,
+                subject: berdaya_domain::kotaku::outcome::Subject::Household,
+            },
+        )
         .await
         .expect("indicator");
     let activity = s
@@ -448,6 +485,13 @@ backend_tests! {
         assert_eq!(app.store.stakeholders(w.prog_blora).await.expect("partners")[0].1.len(), 0);
         assert_eq!(app.store.outcomes(own_indicator).await.expect("values").len(), 0);
         assert_eq!(app.store.program_slum_baselines(w.prog_blora).await.expect("slums").len(), 0);
+        // The community page and its workbook show the cycle, the stakeholder and the indicator.
+        let html = officer.get(app.url(&format!("/programs/{}/community", w.prog_blora))).send().await.expect("page").text().await.expect("html");
+        assert!(html.contains("Dusun Pilang") && html.contains("Dinsos") && html.contains("Warung"), "the community page lists its records");
+        let x = officer.get(app.url(&format!("/programs/{}/community.xlsx", w.prog_blora))).send().await.expect("xlsx");
+        assert_eq!(x.status().as_u16(), 200);
+        assert!(x.bytes().await.expect("bytes").starts_with(b"PK"));
+        assert_eq!(clients["officer"].get(app.url(&format!("/programs/{}/community.xlsx", w.prog_batu))).send().await.expect("xlsx").status().as_u16(), 404);
     }
 }
 

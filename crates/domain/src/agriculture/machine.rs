@@ -392,6 +392,9 @@ const MAX_QUANTITY: i128 = 1_000_000_000_000;
 /// Splits `1,5 jam` into the number and the unit (lower-cased, may be empty).
 fn number_and_unit(raw: &str) -> Result<(&str, String), String> {
     let s = raw.trim();
+    if s.is_empty() {
+        return Err("is required".into());
+    }
     let at = s.find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+' | ' '))).unwrap_or(s.len());
     if s[..at].trim().is_empty() {
         return Err(format!("`{}` is not a number", text::shorten(s)));
@@ -404,6 +407,9 @@ fn number_and_unit(raw: &str) -> Result<(&str, String), String> {
 /// alone is the decimal mark; a single point is the decimal mark, several points group
 /// thousands (money: `point_groups`, a point always groups thousands).
 fn decimal(raw: &str, point_groups: bool) -> Result<(i128, u32), String> {
+    if raw.trim().is_empty() {
+        return Err("is required".into());
+    }
     let s: String = raw.chars().filter(|c| *c != ' ').collect();
     if s.starts_with('-') {
         return Err("must not be negative".into());

@@ -269,6 +269,23 @@ const ENTITIES: &[&str] = &[
     "pkh_school_attendance",
     "pkh_status_events",
     "welfare_figures",
+    "community_cycles",
+    "cycle_stages",
+    "cycle_milestones",
+    "stage_activities",
+    "stakeholders",
+    "contributions",
+    "grants",
+    "grant_tranches",
+    "grant_units",
+    "works",
+    "work_spending",
+    "work_progress",
+    "work_upkeep",
+    "book_entries",
+    "slum_baselines",
+    "outcome_indicators",
+    "outcome_values",
 ];
 
 /// The label of a code in a family of keys (`audit.action.create` → "Tambah"); a code

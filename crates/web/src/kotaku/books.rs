@@ -43,7 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/groups/{id}/book.xlsx", get(book_xlsx))
         .route("/groups/{id}/book/entries", post(entry_page).layer(DefaultBodyLimit::max(ATTACHMENT_LIMIT + ENVELOPE)))
         .route("/groups/{id}/book/sales", post(sale_page))
-        .route("/book-entries/{id}/reverse", post(reverse_page))
+        .route("/book-entries/{id}/reverse", get(reverse_get).post(reverse_page))
         .route("/book-entries/{id}", get(entry_redirect))
 }
 
@@ -518,7 +518,7 @@ async fn book_view(
                 None => Cell::text("—"),
             },
             if keep && e.reverses_id.is_none() && !e.reversed {
-                Cell::button(t.t("book.reverse"), format!("/book-entries/{}/reverse", e.id))
+                Cell::link(t.t("book.reverse"), format!("/book-entries/{}/reverse", e.id))
             } else {
                 Cell::text("")
             },
@@ -726,11 +726,43 @@ async fn sale_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormD
     answer(&state, &auth, lang, id, "sale", &form, result).await
 }
 
+fn entry_text(lang: Lang, e: &Entry) -> String {
+    format!("{} {} ({})", kind_text(lang, e), rp(e.amount_rp), e.entry_on)
+}
+
+async fn reverse_get(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
+    let e = writable_entry(&state, &auth, id).await.map_err(|e| e.page(lang))?;
+    let back = Link::new(lang.tr().t("book.title"), format!("/groups/{}/book", e.group_id));
+    let pg = super::reversal_page(lang, &entry_text(lang, &e), back, format!("/book-entries/{id}/reverse"), None);
+    Ok(crate::html::render(&pg))
+}
+
 async fn reverse_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
     let e = writable_entry(&state, &auth, id).await.map_err(|e| e.page(lang))?;
-    let reason = form.opt("reason").unwrap_or_else(|| lang.tr().t("book.default_reason").to_string());
-    let result = reverse(&state, &auth, id, &reason, today()).await.map(|r| Some(r.entry_on));
-    answer(&state, &auth, lang, e.group_id, "entry", &form, result).await
+    let result = async {
+        let (reason, on) = super::reversal_of(&form)?;
+        reverse(&state, &auth, id, &reason, on).await
+    }
+    .await;
+    match result {
+        Ok(r) => {
+            let month = berdaya_domain::kotaku::book::month_of(r.entry_on);
+            Ok(Redirect::to(&format!("/groups/{}/book?month={month}#entries", e.group_id)).into_response())
+        }
+        Err(err) if err.status().is_server_error() || err.status() == StatusCode::FORBIDDEN => Err(err.page(lang)),
+        Err(err) => {
+            let back = Link::new(lang.tr().t("book.title"), format!("/groups/{}/book", e.group_id));
+            let mut pg = super::reversal_page(
+                lang,
+                &entry_text(lang, &e),
+                back,
+                format!("/book-entries/{id}/reverse"),
+                Some(&form),
+            );
+            let status = pg.form.show_error(lang.tr(), &err);
+            Ok(crate::html::render_with(status, &pg))
+        }
+    }
 }
 
 async fn entry_redirect(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {

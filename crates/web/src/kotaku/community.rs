@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Query as UriQuery, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -39,11 +39,35 @@ use crate::registry::{created, crumbs};
 /// The OpenAPI paths and schemas of stage cycles, stakeholders, outcomes and slum scores.
 #[derive(OpenApi)]
 #[openapi(
-    paths(cycles_api, start_api, model_api, set_model_api, move_api, milestone_api, stage_activity_api, stakeholders_api,
-        add_stakeholder_api, contribution_api, indicators_api, add_indicator_api, outcome_api, baselines_api,
-        add_baseline_api),
-    components(schemas(CycleDto, StageDto, CycleInput, MoveInput, MilestoneInput, ActivityInput, StakeholderDto,
-        IndicatorDto, BaselineDto, BaselineInput))
+    paths(
+        cycles_api,
+        start_api,
+        model_api,
+        set_model_api,
+        move_api,
+        milestone_api,
+        stage_activity_api,
+        stakeholders_api,
+        add_stakeholder_api,
+        contribution_api,
+        indicators_api,
+        add_indicator_api,
+        outcome_api,
+        baselines_api,
+        add_baseline_api
+    ),
+    components(schemas(
+        CycleDto,
+        StageDto,
+        CycleInput,
+        MoveInput,
+        MilestoneInput,
+        ActivityInput,
+        StakeholderDto,
+        IndicatorDto,
+        BaselineDto,
+        BaselineInput
+    ))
 )]
 pub struct CommunityApi;
 
@@ -60,13 +84,14 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/indicators/{id}/values", post(outcome_api))
         .route("/api/v1/programs/{id}/slum-baselines", get(baselines_api).post(add_baseline_api))
         .route("/programs/{id}/community", get(community_page))
+        .route("/programs/{id}/community.xlsx", get(community_xlsx))
         .route("/programs/{id}/cycles", post(start_page))
         .route("/programs/{id}/stakeholders", post(add_stakeholder_page))
         .route("/programs/{id}/indicators", post(add_indicator_page))
         .route("/programs/{id}/slum-baselines", post(add_baseline_page))
         .route("/programs/{id}/stage-model", get(model_page).post(model_post))
         .route("/cycles/{id}", get(cycle_page))
-        .route("/stages/{id}/move", post(move_page))
+        .route("/cycles/{id}/move", post(move_page))
         .route("/stages/{id}/milestones", post(milestone_page))
         .route("/stages/{id}/activities", post(stage_activity_page))
         .route("/stakeholders/{id}", get(stakeholder_page).post(contribution_page))
@@ -735,6 +760,7 @@ async fn community_view(
     let p = program_of(state, auth, id).await?;
     let manage = officer(auth, &p);
     let mut pg = page(lang, format!("{} — {}", t.t("community.page"), p.name), &p);
+    pg.actions.push(Link::new(t.t("common.download_xlsx"), format!("/programs/{id}/community.xlsx")));
     if manage {
         pg.actions.push(Link::new(t.t("cycle.model"), format!("/programs/{id}/stage-model")));
     }
@@ -1021,8 +1047,7 @@ async fn community_answer(
     auth: &Auth,
     lang: Lang,
     id: Id,
-    which: &str,
-    section: &str,
+    (which, section): (&str, &str),
     form: &FormData,
     result: Result<String, Error>,
 ) -> Result<Response, Error> {
@@ -1046,7 +1071,7 @@ async fn start_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: Form
         started_on: form.opt("started_on"),
     };
     let result = start(&state, &auth, &p, &input).await.map(|c| format!("/cycles/{}", c.id));
-    community_answer(&state, &auth, lang, id, "cycle", "cycles", &form, result).await
+    community_answer(&state, &auth, lang, id, ("cycle", "cycles"), &form, result).await
 }
 
 async fn add_stakeholder_page(
@@ -1067,7 +1092,7 @@ async fn add_stakeholder_page(
         Ok::<_, Error>(format!("/stakeholders/{}", s.id))
     }
     .await;
-    community_answer(&state, &auth, lang, id, "stakeholder", "stakeholders", &form, result).await
+    community_answer(&state, &auth, lang, id, ("stakeholder", "stakeholders"), &form, result).await
 }
 
 async fn add_indicator_page(
@@ -1082,7 +1107,7 @@ async fn add_indicator_page(
         Ok::<_, Error>(format!("/indicators/{}", i.id))
     }
     .await;
-    community_answer(&state, &auth, lang, id, "indicator", "indicators", &form, result).await
+    community_answer(&state, &auth, lang, id, ("indicator", "indicators"), &form, result).await
 }
 
 async fn add_baseline_page(
@@ -1105,7 +1130,7 @@ async fn add_baseline_page(
         Ok::<_, Error>(format!("/slum-baselines/{}", b.id))
     }
     .await;
-    community_answer(&state, &auth, lang, id, "baseline", "slum", &form, result).await
+    community_answer(&state, &auth, lang, id, ("baseline", "slum"), &form, result).await
 }
 
 // --- The stage model --------------------------------------------------------------------------
@@ -1189,6 +1214,7 @@ async fn cycle_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, error: Op
         activity_names.insert(a.id, (a.title.clone(), a.held_on));
     }
     let mut rows = Vec::new();
+    let mut moves: Vec<(String, String)> = Vec::new();
     for (i, s) in c.stages.iter().enumerate() {
         let def = &c.model.stages[i.min(c.model.stages.len().saturating_sub(1))];
         let ticked = s.milestones.len();
@@ -1196,27 +1222,22 @@ async fn cycle_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, error: Op
         if stalled(s, &c.model, now) {
             state_text = format!("{state_text} — {}", t.t("cycle.stalled"));
         }
-        let action = if manage {
-            match s.status {
-                StageStatus::NotStarted if i == 0 || c.stages[i - 1].status == StageStatus::Done => Cell::button(
-                    t.t("cycle.start_stage"),
-                    format!("/stages/{}/move?move=start&version={}", s.id, s.version),
-                ),
-                StageStatus::InProgress => Cell::button(
-                    t.t("cycle.finish_stage"),
-                    format!("/stages/{}/move?move=finish&version={}", s.id, s.version),
-                ),
-                StageStatus::Done if c.stages.get(i + 1).is_none_or(|n| n.status == StageStatus::NotStarted) => {
-                    Cell::button(
-                        t.t("cycle.reopen_stage"),
-                        format!("/stages/{}/move?move=reopen&version={}", s.id, s.version),
-                    )
+        if manage {
+            let name = c.model.stage_name(i, lang.code());
+            let mv = match s.status {
+                StageStatus::NotStarted if i == 0 || c.stages[i - 1].status == StageStatus::Done => {
+                    Some(("start", t.t("cycle.start_stage")))
                 }
-                _ => Cell::text(""),
+                StageStatus::InProgress => Some(("finish", t.t("cycle.finish_stage"))),
+                StageStatus::Done if c.stages.get(i + 1).is_none_or(|n| n.status == StageStatus::NotStarted) => {
+                    Some(("reopen", t.t("cycle.reopen_stage")))
+                }
+                _ => None,
+            };
+            if let Some((code, label)) = mv {
+                moves.push((format!("{}:{}:{code}", s.id, s.version), format!("{label}: {}. {name}", i + 1)));
             }
-        } else {
-            Cell::text("")
-        };
+        }
         let held: Vec<String> = c
             .activities
             .iter()
@@ -1230,25 +1251,33 @@ async fn cycle_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, error: Op
             Cell::text(s.done_on.map(|d| d.to_string()).unwrap_or_else(|| "—".into())),
             Cell::text(format!("{ticked}/{}", def.milestones.len())),
             Cell::text(if held.is_empty() { "—".into() } else { held.join("; ") }),
-            action,
         ]);
     }
     pg.sections.push(Section::table(
         t,
         "stages",
         t.t("cycle.stages"),
-        &[
-            "cycle.stage",
-            "field.status",
-            "field.started_on",
-            "cycle.done_on",
-            "field.milestones",
-            "cycle.activities",
-            "common.actions",
-        ],
+        &["cycle.stage", "field.status", "field.started_on", "cycle.done_on", "field.milestones", "cycle.activities"],
         rows,
         String::new(),
     ));
+    if !moves.is_empty() {
+        pg.sections.push(Section {
+            id: "moves".into(),
+            title: t.t("cycle.move").into(),
+            form: Some(Form::new(
+                "move",
+                format!("/cycles/{id}/move"),
+                t.t("common.save"),
+                vec![
+                    Field::select("step", t.t("cycle.stage"), "", moves, Some(t.t("common.choose"))).required(),
+                    Field::date("on", t.t("field.on"), String::new()).required(),
+                    Field::text("note", t.t("field.note"), String::new()),
+                ],
+            )),
+            ..Default::default()
+        });
+    }
     // The stage in progress: its milestones and the activities held in it.
     if let Some(i) = c.stages.iter().position(|s| s.status == StageStatus::InProgress) {
         let s = &c.stages[i];
@@ -1258,21 +1287,9 @@ async fn cycle_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, error: Op
             .iter()
             .map(|m| {
                 let done = s.milestones.iter().find(|(code, _)| *code == m.code);
-                let action = match (manage, done) {
-                    (true, None) => Cell::button(
-                        t.t("cycle.tick"),
-                        format!("/stages/{}/milestones?code={}&done=true", s.id, crate::html::enc(&m.code)),
-                    ),
-                    (true, Some(_)) => Cell::button(
-                        t.t("cycle.untick"),
-                        format!("/stages/{}/milestones?code={}&done=false", s.id, crate::html::enc(&m.code)),
-                    ),
-                    _ => Cell::text(""),
-                };
                 vec![
                     Cell::text(m.name.clone()),
                     Cell::text(done.map(|(_, d)| d.to_string()).unwrap_or_else(|| "—".into())),
-                    action,
                 ]
             })
             .collect();
@@ -1280,10 +1297,36 @@ async fn cycle_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, error: Op
             t,
             "milestones",
             format!("{} — {}", t.t("field.milestones"), c.model.stage_name(i, lang.code())),
-            &["field.milestone", "cycle.done_on", "common.actions"],
+            &["field.milestone", "cycle.done_on"],
             rows,
             String::new(),
         );
+        if manage {
+            let ticks: Vec<(String, String)> = def
+                .milestones
+                .iter()
+                .map(|m| {
+                    let done = s.milestones.iter().any(|(code, _)| *code == m.code);
+                    let (flag, label) = if done { ("false", t.t("cycle.untick")) } else { ("true", t.t("cycle.tick")) };
+                    (format!("{}:{flag}", m.code), format!("{label}: {}", m.name))
+                })
+                .collect();
+            pg.sections.push(Section {
+                id: "ticks".into(),
+                title: t.t("cycle.ticks").into(),
+                form: Some(Form::new(
+                    "tick",
+                    format!("/stages/{}/milestones", s.id),
+                    t.t("common.save"),
+                    vec![
+                        Field::select("milestone", t.t("field.milestone"), "", ticks, Some(t.t("common.choose")))
+                            .required(),
+                        Field::date("on", t.t("field.on"), String::new()).required(),
+                    ],
+                )),
+                ..Default::default()
+            });
+        }
         if manage {
             let choices: Vec<(String, String)> =
                 acts.items.iter().map(|a| (a.id.to_string(), format!("{} ({})", a.title, a.held_on))).collect();
@@ -1378,42 +1421,63 @@ async fn stage_answer(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct MoveQuery {
-    #[serde(rename = "move")]
-    pub mv: Option<String>,
-    pub version: Option<i64>,
-    pub code: Option<String>,
-    pub done: Option<String>,
+/// Back to the cycle's page on success; the page with the error beside the form otherwise.
+async fn cycle_answer(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    cycle: Id,
+    section: &str,
+    result: Result<Id, Error>,
+) -> Result<Response, Error> {
+    match result {
+        Ok(c) => Ok(Redirect::to(&format!("/cycles/{c}#stages")).into_response()),
+        Err(e) if e.status().is_server_error() || e.status() == StatusCode::FORBIDDEN => Err(e.page(lang)),
+        Err(e) => {
+            let mut pg = cycle_view(state, auth, lang, cycle, None).await.map_err(|e| e.page(lang))?;
+            let status = pg.fail(lang, section, &e);
+            Ok(crate::html::render_with(status, &pg))
+        }
+    }
 }
 
-async fn move_page(
-    Cx { state, lang, auth }: Cx,
-    IdPath(id): IdPath,
-    UriQuery(q): UriQuery<MoveQuery>,
-    form: FormData,
-) -> Result<Response, Error> {
-    let result = move_stage(
-        &state,
-        &auth,
-        id,
-        q.mv.as_deref().unwrap_or(""),
-        form.opt("on").as_deref(),
-        form.opt("note").as_deref(),
-        q.version.unwrap_or(0),
-    )
+/// Starts, finishes or reopens the stage the form names (`stage:version:move`) on `on`.
+async fn move_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
+    let result = async {
+        let raw = form.get("step");
+        let mut parts = raw.split(':');
+        let (Some(stage), Some(version), Some(mv)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(Error::unprocessable("step", "is required"));
+        };
+        let stage = text::id(stage).map_err(|m| Error::unprocessable("step", m))?;
+        let version = version.parse::<i64>().map_err(|_| Error::unprocessable("step", "is required"))?;
+        text::date(&form.get("on")).map_err(|m| Error::unprocessable("on", m))?;
+        match state.store().stage_cycle(stage).await {
+            Ok(c) if c.id == id => {}
+            Ok(_) | Err(berdaya_store::StoreError::NotFound { .. }) => {
+                return Err(missing_reference("step", "stage", stage));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        move_stage(&state, &auth, stage, mv, form.opt("on").as_deref(), form.opt("note").as_deref(), version).await
+    }
     .await;
-    stage_answer(&state, &auth, lang, id, result).await
+    cycle_answer(&state, &auth, lang, id, "moves", result).await
 }
 
-async fn milestone_page(
-    Cx { state, lang, auth }: Cx,
-    IdPath(id): IdPath,
-    UriQuery(q): UriQuery<MoveQuery>,
-) -> Result<Response, Error> {
-    let done = q.done.as_deref() != Some("false");
-    let result = tick(&state, &auth, id, q.code.as_deref().unwrap_or(""), done, None).await;
-    stage_answer(&state, &auth, lang, id, result).await
+/// Ticks or unticks the milestone the form names (`code:true|false`) on `on`.
+async fn milestone_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
+    let cycle = state.store().stage_cycle(id).await.map_err(|e| Error::from(e).page(lang))?.id;
+    let result = async {
+        let raw = form.get("milestone");
+        let Some((code, done)) = raw.rsplit_once(':') else {
+            return Err(Error::unprocessable("milestone", "is required"));
+        };
+        text::date(&form.get("on")).map_err(|m| Error::unprocessable("on", m))?;
+        tick(&state, &auth, id, code, done == "true", form.opt("on").as_deref()).await
+    }
+    .await;
+    cycle_answer(&state, &auth, lang, cycle, "ticks", result).await
 }
 
 async fn stage_activity_page(
@@ -1717,6 +1781,118 @@ async fn baseline_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Resu
             String::new(),
         ));
         Ok::<_, Error>(crate::html::render(&pg))
+    };
+    go.await.map_err(|e| e.page(lang))
+}
+
+// --- XLSX -------------------------------------------------------------------------------------
+
+async fn community_xlsx(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
+    use super::{nc, tc};
+    use berdaya_files::tables::SheetTable;
+    let go = async {
+        let t = lang.tr();
+        let p = program_of(&state, &auth, id).await?;
+        let heads = |keys: &[&str]| keys.iter().map(|k| t.t(k).to_string()).collect::<Vec<_>>();
+        let mut cycles = SheetTable {
+            name: t.t("cycle.title").into(),
+            headers: heads(&[
+                "cycle.community",
+                "cycle.no",
+                "cycle.stage",
+                "field.status",
+                "field.started_on",
+                "cycle.done_on",
+                "field.milestones",
+            ]),
+            rows: Vec::new(),
+        };
+        for c in state.store().program_cycles(id).await? {
+            for (i, s) in c.stages.iter().enumerate() {
+                cycles.rows.push(vec![
+                    tc(c.community.clone()),
+                    nc(i64::from(c.cycle_no)),
+                    tc(format!("{}. {}", i + 1, c.model.stage_name(i, lang.code()))),
+                    tc(s.status.label(lang.code())),
+                    tc(s.started_on.map(|d| d.to_string()).unwrap_or_default()),
+                    tc(s.done_on.map(|d| d.to_string()).unwrap_or_default()),
+                    nc(s.milestones.len() as i64),
+                ]);
+            }
+        }
+        let mut partners = SheetTable {
+            name: t.t("partner.title").into(),
+            headers: heads(&[
+                "field.name",
+                "field.sector",
+                "field.role",
+                "field.kind",
+                "field.description",
+                "field.value",
+                "field.given_on",
+            ]),
+            rows: Vec::new(),
+        };
+        for (s, cs) in state.store().stakeholders(id).await? {
+            for c in &cs {
+                partners.rows.push(vec![
+                    tc(s.name.clone()),
+                    tc(s.sector.label(lang.code())),
+                    tc(s.role.label(lang.code())),
+                    tc(c.kind.label(lang.code())),
+                    tc(c.description.clone()),
+                    nc(c.value_rp),
+                    tc(c.given_on.to_string()),
+                ]);
+            }
+        }
+        let indicators = SheetTable {
+            name: t.t("outcome.list").into(),
+            headers: heads(&[
+                "field.name",
+                "field.measure",
+                "outcome.followed",
+                "outcome.baseline_total",
+                "outcome.followup_total",
+                "outcome.improved",
+            ]),
+            rows: indicator_dtos(&state, id)
+                .await?
+                .into_iter()
+                .map(|i| {
+                    vec![
+                        tc(i.name),
+                        tc(i.measure),
+                        tc(format!("{}/{}", i.followed, i.subjects)),
+                        nc(i.baseline_total),
+                        nc(i.followup_total),
+                        nc(i.improved as i64),
+                    ]
+                })
+                .collect(),
+        };
+        let rules = SlumRules::default();
+        let mut slum_heads =
+            heads(&["slum.neighbourhood", "field.measured_on", "field.phase", "slum.total", "slum.class"]);
+        slum_heads.extend(Parameter::ALL.iter().map(|p| format!("{} {}", p.code(), p.label(lang.code()))));
+        let mut slums = SheetTable { name: t.t("slum.title").into(), headers: slum_heads, rows: Vec::new() };
+        for b in state.store().program_slum_baselines(id).await? {
+            let Ok(sc) = score(&b.measures, &rules) else { continue };
+            let mut row = vec![
+                tc(format!("{} — {}", b.neighbourhood, b.region_name)),
+                tc(b.measured_on.to_string()),
+                tc(t.t(if b.phase == "before" { "slum.before" } else { "slum.after" })),
+                nc(i64::from(sc.total)),
+                tc(sc.class.label(lang.code())),
+            ];
+            row.extend(
+                sc.parameters
+                    .iter()
+                    .map(|ps| tc(format!("{}/{} → {}", ps.measure.affected, ps.measure.total, ps.score))),
+            );
+            slums.rows.push(row);
+        }
+        super::xlsx(&format!("komunitas-{}.xlsx", p.id), &[cycles, partners, indicators, slums])
     };
     go.await.map_err(|e| e.page(lang))
 }

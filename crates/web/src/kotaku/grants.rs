@@ -55,14 +55,13 @@ pub fn router() -> Router<AppState> {
         .route("/grants/{id}/units", post(unit_page))
         .route("/grants/{id}/tranches", post(tranche_page))
         .route("/grants/{id}/works", post(work_page_post))
-        .route("/tranches/{id}/approve", post(approve_page))
-        .route("/tranches/{id}/receive", post(receive_page))
+        .route("/grants/{id}/tranche-step", post(tranche_step_page))
         .route("/works/{id}", get(work_page))
-        .route("/works/{id}/spending", post(spending_page).layer(upload.clone()))
+        .route("/works/{id}/spending", post(spending_page).layer(upload))
         .route("/works/{id}/progress", post(progress_page).layer(upload))
         .route("/works/{id}/handover", post(handover_page))
         .route("/works/{id}/maintenance", post(upkeep_page))
-        .route("/spending/{id}/reverse", post(reverse_page))
+        .route("/spending/{id}/reverse", get(reverse_get).post(reverse_page))
         .route("/spending/{id}", get(spending_redirect))
         .route("/progress/{id}", get(progress_redirect))
 }
@@ -966,7 +965,7 @@ async fn grant_view(
         (t.t("field.source").into(), Cell::text(format!("{} ({})", g.grant.source, g.grant.year))),
         (
             t.t("field.recipient_group_id").into(),
-            Cell::link(g.recipient_name.clone(), format!("/groups/{}", g.grant.recipient_group_id)),
+            super::group_cell(state, auth, g.grant.recipient_group_id, g.recipient_name.clone()).await,
         ),
         (t.t("field.region").into(), Cell::link(g.region_name.clone(), format!("/regions/{}", g.grant.region))),
     ];
@@ -1009,22 +1008,12 @@ async fn grant_view(
         .tranches
         .iter()
         .map(|tr| {
-            let action = match tr.status {
-                TrancheStatus::Planned if is_officer => {
-                    Cell::button(t.t("grant.approve"), format!("/tranches/{}/approve?version={}", tr.id, tr.version))
-                }
-                TrancheStatus::Approved if is_officer => {
-                    Cell::button(t.t("grant.receive"), format!("/tranches/{}/receive?version={}", tr.id, tr.version))
-                }
-                _ => Cell::text(""),
-            };
             vec![
                 Cell::text(tr.seq.to_string()),
                 Cell::text(rp(tr.amount_rp)),
                 Cell::text(tr.planned_on.to_string()),
                 Cell::text(tr.conditions.clone().unwrap_or_default()),
                 Cell::text(tranche_status(lang, tr)),
-                action,
             ]
         })
         .collect();
@@ -1032,10 +1021,25 @@ async fn grant_view(
         t,
         "tranches",
         t.t("grant.tranches"),
-        &["grant.seq", "field.amount", "field.planned_on", "field.conditions", "field.status", "common.actions"],
+        &["grant.seq", "field.amount", "field.planned_on", "field.conditions", "field.status"],
         tranche_rows,
         t.t("grant.no_tranches"),
     );
+    let steps: Vec<(String, String)> = r
+        .tranches
+        .iter()
+        .filter_map(|tr| match tr.status {
+            TrancheStatus::Planned => Some((
+                format!("{}:{}:approve", tr.id, tr.version),
+                format!("{} {} ({}) — {}", t.t("grant.seq"), tr.seq, rp(tr.amount_rp), t.t("grant.approve")),
+            )),
+            TrancheStatus::Approved => Some((
+                format!("{}:{}:receive", tr.id, tr.version),
+                format!("{} {} ({}) — {}", t.t("grant.seq"), tr.seq, rp(tr.amount_rp), t.t("grant.receive")),
+            )),
+            TrancheStatus::Received => None,
+        })
+        .collect();
     if is_officer {
         tranches.form = Some(Form::new(
             "tranche",
@@ -1048,7 +1052,29 @@ async fn grant_view(
             ],
         ));
     }
+    let step_section = (is_officer && !steps.is_empty()).then(|| Section {
+        id: "tranche-steps".into(),
+        title: t.t("grant.tranche_step").into(),
+        form: Some(Form::new(
+            "tranche-step",
+            format!("/grants/{id}/tranche-step"),
+            t.t("common.save"),
+            vec![
+                Field::select(
+                    "step",
+                    t.t("field.tranche"),
+                    &filled("tranche-step", "step"),
+                    steps,
+                    Some(t.t("common.choose")),
+                )
+                .required(),
+                Field::date("on", t.t("field.on"), filled("tranche-step", "on")).required(),
+            ],
+        )),
+        ..Default::default()
+    });
     pg.sections.push(tranches);
+    pg.sections.extend(step_section);
     // Units: allocation, budget, realisation.
     let unit_rows = r
         .units
@@ -1263,53 +1289,32 @@ async fn work_page_post(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: 
     grant_answer(&state, &auth, lang, id, "work", &form, result).await
 }
 
-/// The version a tranche's button carries in its address (`?version=`).
-#[derive(Debug, Deserialize)]
-struct VersionQuery {
-    version: Option<i64>,
-}
-
-async fn step_page(
-    state: AppState,
-    lang: Lang,
-    auth: Auth,
-    id: Id,
-    version: Option<i64>,
-    receive: bool,
+/// Approves or receives the tranche the form names (`id:version:approve|receive`) on `on`.
+async fn tranche_step_page(
+    Cx { state, lang, auth }: Cx,
+    IdPath(id): IdPath,
+    form: FormData,
 ) -> Result<Response, Error> {
-    let version = version.unwrap_or(0);
-    let t = state.store().tranche(id).await.map_err(|e| Error::from(e).page(lang))?;
-    match step(&state, &auth, id, receive, today(), version).await {
-        Ok(grant) => Ok(Redirect::to(&format!("/grants/{grant}#tranches")).into_response()),
-        Err(e)
-            if e.status().is_server_error()
-                || e.status() == StatusCode::FORBIDDEN
-                || e.status() == StatusCode::NOT_FOUND =>
-        {
-            Err(e.page(lang))
+    let result = async {
+        let raw = form.get("step");
+        let mut parts = raw.split(':');
+        let (Some(tid), Some(version), Some(kind)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(Error::unprocessable("step", "is required"));
+        };
+        let tid = text::id(tid).map_err(|m| Error::unprocessable("step", m))?;
+        let version = version.parse::<i64>().map_err(|_| Error::unprocessable("step", "is required"))?;
+        let on = text::date(&form.get("on")).map_err(|m| Error::unprocessable("on", m))?;
+        match state.store().tranche(tid).await {
+            Ok(t) if t.grant_id == id => {}
+            Ok(_) | Err(berdaya_store::StoreError::NotFound { .. }) => {
+                return Err(missing_reference("step", "tranche", tid));
+            }
+            Err(e) => return Err(e.into()),
         }
-        Err(e) => {
-            let mut pg = grant_view(&state, &auth, lang, t.grant_id, None).await.map_err(|e| e.page(lang))?;
-            pg.warnings.push(e.text(lang));
-            Ok(crate::html::render_with(e.status(), &pg))
-        }
+        step(&state, &auth, tid, kind == "receive", on, version).await.map(|_| ())
     }
-}
-
-async fn approve_page(
-    Cx { state, lang, auth }: Cx,
-    IdPath(id): IdPath,
-    axum::extract::Query(q): axum::extract::Query<VersionQuery>,
-) -> Result<Response, Error> {
-    step_page(state, lang, auth, id, q.version, false).await
-}
-
-async fn receive_page(
-    Cx { state, lang, auth }: Cx,
-    IdPath(id): IdPath,
-    axum::extract::Query(q): axum::extract::Query<VersionQuery>,
-) -> Result<Response, Error> {
-    step_page(state, lang, auth, id, q.version, true).await
+    .await;
+    grant_answer(&state, &auth, lang, id, "tranche-step", &form, result).await
 }
 
 // --- A work's page ----------------------------------------------------------------------------
@@ -1344,7 +1349,7 @@ async fn work_view(
     if let (Some(k), Some(on)) = (wk.keeper_group_id, wk.handed_over_on) {
         pg.facts.push((
             t.t("field.keeper_group_id").into(),
-            Cell::link(format!("{} ({on})", w.keeper_name.clone().unwrap_or_default()), format!("/groups/{k}")),
+            super::group_cell(state, auth, k, format!("{} ({on})", w.keeper_name.clone().unwrap_or_default())).await,
         ));
     }
     pg.cards = vec![
@@ -1373,7 +1378,7 @@ async fn work_view(
                 note = format!("{} {note}", t.t("book.reversed"));
             }
             let action = if keeper && e.reverses_id.is_none() && !s.reversed {
-                Cell::button(t.t("book.reverse"), format!("/spending/{}/reverse", e.id))
+                Cell::link(t.t("book.reverse"), format!("/spending/{}/reverse", e.id))
             } else {
                 Cell::text("")
             };
@@ -1655,11 +1660,39 @@ async fn upkeep_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: For
     work_answer(&state, &auth, lang, id, "maintenance", &form, result).await
 }
 
+async fn reverse_form(state: &AppState, auth: &Auth, lang: Lang, id: Id) -> Result<(SpendingRow, Link), Error> {
+    let s = state.store().spending(id).await?;
+    writable_work(state, auth, s.spending.work_id)
+        .await
+        .map_err(|e| if e.status() == StatusCode::NOT_FOUND { hidden("spending") } else { e })?;
+    let back = Link::new(s.work_name.clone(), format!("/works/{}#spendings", s.spending.work_id));
+    let _ = lang;
+    Ok((s, back))
+}
+
+async fn reverse_get(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
+    let (s, back) = reverse_form(&state, &auth, lang, id).await.map_err(|e| e.page(lang))?;
+    let what = format!("{} {} ({})", s.spending.item, rp(s.spending.amount_rp), s.spending.spent_on);
+    Ok(crate::html::render(&super::reversal_page(lang, &what, back, format!("/spending/{id}/reverse"), None)))
+}
+
 async fn reverse_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
-    let s = state.store().spending(id).await.map_err(|e| Error::from(e).page(lang))?;
-    let reason = form.opt("reason").unwrap_or_else(|| lang.tr().t("book.default_reason").to_string());
-    let result = reverse_spending(&state, &auth, id, &reason, today()).await.map(|_| ());
-    work_answer(&state, &auth, lang, s.spending.work_id, "spending", &form, result).await
+    let (s, back) = reverse_form(&state, &auth, lang, id).await.map_err(|e| e.page(lang))?;
+    let result = async {
+        let (reason, on) = super::reversal_of(&form)?;
+        reverse_spending(&state, &auth, id, &reason, on).await
+    }
+    .await;
+    match result {
+        Ok(work) => Ok(Redirect::to(&format!("/works/{work}#spendings")).into_response()),
+        Err(e) if e.status().is_server_error() || e.status() == StatusCode::FORBIDDEN => Err(e.page(lang)),
+        Err(e) => {
+            let what = format!("{} {} ({})", s.spending.item, rp(s.spending.amount_rp), s.spending.spent_on);
+            let mut pg = super::reversal_page(lang, &what, back, format!("/spending/{id}/reverse"), Some(&form));
+            let status = pg.form.show_error(lang.tr(), &e);
+            Ok(crate::html::render_with(status, &pg))
+        }
+    }
 }
 
 // --- XLSX -------------------------------------------------------------------------------------

@@ -121,3 +121,67 @@ pub fn nc(v: i64) -> berdaya_files::tables::TableCell {
         Err(_) => berdaya_files::tables::TableCell::Text(v.to_string()),
     }
 }
+
+/// The page asking why an entry (of a grant's spending or a group's book) is reversed:
+/// what the entry is, the reason (required) and the day of the correction.
+pub fn reversal_page(
+    lang: crate::i18n::Lang,
+    what: &str,
+    back: Link,
+    action: String,
+    form: Option<&crate::extract::FormData>,
+) -> crate::html::FormPage {
+    let t = lang.tr();
+    let title = format!("{} — {what}", t.t("book.reverse"));
+    let v = |k: &str| form.map(|f| f.get(k)).unwrap_or_default();
+    let on = match v("on") {
+        s if s.is_empty() => crate::agriculture::machines::today().to_string(),
+        s => s,
+    };
+    let mut c = crate::registry::crumbs(lang, "nav.programs", "/programs");
+    c.push(back);
+    crate::html::FormPage {
+        l: Layout::new(lang, title.clone(), "programs"),
+        heading: title,
+        breadcrumbs: c,
+        form: crate::html::Form::new(
+            "reverse",
+            action,
+            t.t("book.reverse"),
+            vec![
+                crate::html::Field::text("reason", t.t("field.reason"), v("reason"))
+                    .required()
+                    .hint(t.t("book.reason_hint")),
+                crate::html::Field::date("on", t.t("field.on"), on).required(),
+            ],
+        ),
+    }
+}
+
+/// The reason and day of a reversal form: both required.
+pub fn reversal_of(form: &crate::extract::FormData) -> Result<(String, time::Date), Error> {
+    let (reason_raw, on_raw) = (form.get("reason"), form.get("on"));
+    let reason_checked = berdaya_domain::registry::text::text(&reason_raw, 1, 500);
+    let on_checked = berdaya_domain::registry::text::date(&on_raw).and_then(not_future);
+    let mut c = berdaya_domain::registry::text::Checker::new();
+    let reason = c.field("reason", reason_checked);
+    let on = c.field("on", on_checked);
+    c.finish()?;
+    match (reason, on) {
+        (Some(r), Some(d)) => Ok((r, d)),
+        _ => Err(Error::unprocessable("reason", "is required")),
+    }
+}
+
+fn not_future(d: time::Date) -> Result<time::Date, String> {
+    if d > crate::agriculture::machines::today() { Err("must not be in the future".into()) } else { Ok(d) }
+}
+
+/// A group's name, linked to its page when the caller may open it.
+pub async fn group_cell(state: &AppState, auth: &Auth, id: Id, name: String) -> Cell {
+    if auth.readable_group(state.store(), id).await.is_ok() {
+        Cell::link(name, format!("/groups/{id}"))
+    } else {
+        Cell::text(name)
+    }
+}
