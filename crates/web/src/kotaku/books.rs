@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use berdaya_domain::access::{RecordAccess, Role};
-use berdaya_domain::activity::{ATTACHMENT_LIMIT, ATTACHMENT_LIMIT_MB, NewAttachment};
+use berdaya_domain::activity::{ATTACHMENT_LIMIT, ATTACHMENT_LIMIT_MB};
 use berdaya_domain::kotaku::book::{
     Entry, EntryDraft, EntryKind, SaleDraft, Statement, category_label, period, statements,
 };
@@ -279,15 +279,6 @@ fn book_dto(group: Id, opening: i64, list: &[Entry], access: BookAccess) -> Book
 }
 
 // --- Shared steps -----------------------------------------------------------------------------
-
-fn receipt_of(upload: &Upload) -> Result<Option<NewAttachment>, Error> {
-    match &upload.file {
-        Some((name, bytes)) if !bytes.is_empty() => NewAttachment::parse("book_entry", 0, name, bytes.clone())
-            .map(Some)
-            .map_err(|m| Error::unprocessable("file", m)),
-        _ => Ok(None),
-    }
-}
 
 async fn add_entry(state: &AppState, auth: &Auth, group: Id, d: &EntryDraft) -> Result<Entry, Error> {
     keepable(state, auth, group).await?;
@@ -665,19 +656,12 @@ async fn answer(
     form: &FormData,
     result: Result<Option<time::Date>, Error>,
 ) -> Result<Response, Error> {
-    match result {
-        Ok(day) => {
-            let month = day.map(berdaya_domain::kotaku::book::month_of).unwrap_or_default();
-            Ok(Redirect::to(&format!("/groups/{id}/book?month={month}#entries")).into_response())
-        }
-        Err(e) if e.status().is_server_error() || e.status() == StatusCode::FORBIDDEN => Err(e.page(lang)),
-        Err(e) => {
-            let mut pg = book_view(state, auth, lang, id, None, Some((which, form))).await.map_err(|e| e.page(lang))?;
-            let section = if which == "sale" { "sales" } else { "entries" };
-            let status = pg.fail(lang, section, &e);
-            Ok(crate::html::render_with(status, &pg))
-        }
-    }
+    let to = result.map(|day| {
+        let month = day.map(berdaya_domain::kotaku::book::month_of).unwrap_or_default();
+        format!("/groups/{id}/book?month={month}#entries")
+    });
+    let section = if which == "sale" { "sales" } else { "entries" };
+    super::answer(lang, to, section, || book_view(state, auth, lang, id, None, Some((which, form)))).await
 }
 
 async fn entry_page(
@@ -692,7 +676,7 @@ async fn entry_page(
     };
     let form = upload.form.clone();
     let result = async {
-        let file = receipt_of(&upload)?;
+        let file = super::attachment_of(&upload, "book_entry")?;
         let d = EntryDraft {
             entry_on: form.get("entry_on"),
             kind: form.get("kind"),

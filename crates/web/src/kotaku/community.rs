@@ -1051,15 +1051,7 @@ async fn community_answer(
     form: &FormData,
     result: Result<String, Error>,
 ) -> Result<Response, Error> {
-    match result {
-        Ok(to) => Ok(Redirect::to(&to).into_response()),
-        Err(e) if e.status().is_server_error() || e.status() == StatusCode::FORBIDDEN => Err(e.page(lang)),
-        Err(e) => {
-            let mut pg = community_view(state, auth, lang, id, Some((which, form))).await.map_err(|e| e.page(lang))?;
-            let status = pg.fail(lang, section, &e);
-            Ok(crate::html::render_with(status, &pg))
-        }
-    }
+    super::answer(lang, result, section, || community_view(state, auth, lang, id, Some((which, form)))).await
 }
 
 async fn start_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
@@ -1430,15 +1422,8 @@ async fn cycle_answer(
     section: &str,
     result: Result<Id, Error>,
 ) -> Result<Response, Error> {
-    match result {
-        Ok(c) => Ok(Redirect::to(&format!("/cycles/{c}#stages")).into_response()),
-        Err(e) if e.status().is_server_error() || e.status() == StatusCode::FORBIDDEN => Err(e.page(lang)),
-        Err(e) => {
-            let mut pg = cycle_view(state, auth, lang, cycle, None).await.map_err(|e| e.page(lang))?;
-            let status = pg.fail(lang, section, &e);
-            Ok(crate::html::render_with(status, &pg))
-        }
-    }
+    let to = result.map(|c| format!("/cycles/{c}#stages"));
+    super::answer(lang, to, section, || cycle_view(state, auth, lang, cycle, None)).await
 }
 
 /// Starts, finishes or reopens the stage the form names (`stage:version:move`) on `on`.

@@ -527,16 +527,6 @@ async fn add_upkeep(state: &AppState, auth: &Auth, work: Id, d: &UpkeepDraft) ->
     Ok(())
 }
 
-/// Checks a receipt or photo before anything is written.
-fn file_of(upload: &Upload, entity: &str) -> Result<Option<NewAttachment>, Error> {
-    match &upload.file {
-        Some((name, bytes)) if !bytes.is_empty() => {
-            NewAttachment::parse(entity, 0, name, bytes.clone()).map(Some).map_err(|m| Error::unprocessable("file", m))
-        }
-        _ => Ok(None),
-    }
-}
-
 async fn attach(state: &AppState, file: Option<NewAttachment>, id: Id) -> Result<(), Error> {
     if let Some(mut f) = file {
         f.entity_id = id;
@@ -1235,15 +1225,8 @@ async fn grant_answer(
     form: &FormData,
     result: Result<(), Error>,
 ) -> Result<Response, Error> {
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/grants/{id}#{which}s")).into_response()),
-        Err(e) if e.status().is_server_error() || e.status() == StatusCode::FORBIDDEN => Err(e.page(lang)),
-        Err(e) => {
-            let mut pg = grant_view(state, auth, lang, id, Some((which, form))).await.map_err(|e| e.page(lang))?;
-            let status = pg.fail(lang, &format!("{which}s"), &e);
-            Ok(crate::html::render_with(status, &pg))
-        }
-    }
+    let to = result.map(|()| format!("/grants/{id}#{which}s"));
+    super::answer(lang, to, &format!("{which}s"), || grant_view(state, auth, lang, id, Some((which, form)))).await
 }
 
 async fn unit_page(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
@@ -1581,15 +1564,8 @@ async fn work_answer(
     form: &FormData,
     result: Result<(), Error>,
 ) -> Result<Response, Error> {
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/works/{id}#{which}s")).into_response()),
-        Err(e) if e.status().is_server_error() || e.status() == StatusCode::FORBIDDEN => Err(e.page(lang)),
-        Err(e) => {
-            let mut pg = work_view(state, auth, lang, id, Some((which, form))).await.map_err(|e| e.page(lang))?;
-            let status = pg.fail(lang, &format!("{which}s"), &e);
-            Ok(crate::html::render_with(status, &pg))
-        }
-    }
+    let to = result.map(|()| format!("/works/{id}#{which}s"));
+    super::answer(lang, to, &format!("{which}s"), || work_view(state, auth, lang, id, Some((which, form)))).await
 }
 
 async fn spending_page(
@@ -1604,7 +1580,7 @@ async fn spending_page(
     };
     let form = upload.form.clone();
     let result = async {
-        let file = file_of(&upload, "work_spending")?;
+        let file = super::attachment_of(&upload, "work_spending")?;
         let d = SpendingDraft {
             spent_on: form.get("spent_on"),
             item: form.get("item"),
@@ -1630,7 +1606,7 @@ async fn progress_page(
     };
     let form = upload.form.clone();
     let result = async {
-        let file = file_of(&upload, "work_progress")?;
+        let file = super::attachment_of(&upload, "work_progress")?;
         let d = ProgressDraft { on: form.get("on"), percent: form.get("percent"), note: form.opt("note") };
         let p = state.store().add_progress(id, &d.parse(today())?).await?;
         attach(&state, file, p.id).await

@@ -185,3 +185,43 @@ pub async fn group_cell(state: &AppState, auth: &Auth, id: Id, name: String) -> 
         Cell::text(name)
     }
 }
+
+/// Answers a page's form: a redirect to `to` on success; on the user's mistake the page
+/// rebuilt by `rebuild` with the error beside the form of section `section` (status 4xx);
+/// otherwise (refused, the database) the error page.
+pub async fn answer<F, Fut>(
+    lang: crate::i18n::Lang,
+    result: Result<String, Error>,
+    section: &str,
+    rebuild: F,
+) -> Result<Response, Error>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Page, Error>>,
+{
+    match result {
+        Ok(to) => Ok(axum::response::Redirect::to(&to).into_response()),
+        Err(e) if e.status().is_server_error() || e.status() == StatusCode::FORBIDDEN => Err(e.page(lang)),
+        Err(e) => {
+            let mut pg = rebuild().await.map_err(|e| e.page(lang))?;
+            let status = pg.fail(lang, section, &e);
+            Ok(crate::html::render_with(status, &pg))
+        }
+    }
+}
+
+/// The file of an upload checked as an attachment of `entity` (its id set once the record
+/// exists), before anything is written; `None` when no file was chosen.
+pub fn attachment_of(
+    upload: &crate::extract::Upload,
+    entity: &str,
+) -> Result<Option<berdaya_domain::activity::NewAttachment>, Error> {
+    match &upload.file {
+        Some((name, bytes)) if !bytes.is_empty() => {
+            berdaya_domain::activity::NewAttachment::parse(entity, 0, name, bytes.clone())
+                .map(Some)
+                .map_err(|m| Error::unprocessable("file", m))
+        }
+        _ => Ok(None),
+    }
+}
