@@ -436,7 +436,8 @@ async fn book_view(
             .ok()
             .filter(|p| p.len() == 7)
             .ok_or_else(|| Error::bad_request("month", "must be a month YYYY-MM or a year YYYY"))?,
-        None => this_month.clone(),
+        // The latest month with entries, so an opened book shows its last month's work.
+        None => monthly.last().map_or_else(|| this_month.clone(), |s| s.period.clone()),
     };
     let (opening, list) = entries_in(state, id, Some(&month)).await?;
     let filled = |which: &str, k: &str| match form {
