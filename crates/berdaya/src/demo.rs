@@ -21,6 +21,7 @@ mod kotaku;
 mod people;
 mod pkh;
 mod places;
+mod qual;
 pub mod survey;
 
 use std::collections::HashMap;
@@ -186,6 +187,9 @@ async fn load_all(store: &dyn Store, regions: DemoRegions) -> anyhow::Result<Dem
 
     // The community programs: KOTAKU's grant, works and books; Kampung Tangguh's 7D.
     kotaku::load(store).await.context("loading the community programs")?;
+
+    // The qualitative studies of seeds 000 and 001.
+    qual::load(store).await.context("loading the qualitative studies")?;
 
     store.set_setting(SETTING, SETTING_VALUE).await.context("recording the `demo` setting")?;
     tracing::info!(?summary, "demo data loaded");

@@ -9,5 +9,6 @@ pub mod agriculture;
 pub mod framework;
 pub mod kotaku;
 pub mod pkh;
+pub mod qual;
 pub mod registry;
 pub mod survey;

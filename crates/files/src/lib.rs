@@ -5,6 +5,8 @@ pub mod grid;
 pub mod kotaku_contract;
 pub mod limits;
 pub mod pkh_contract;
+pub mod qdpx;
+pub mod qual_units;
 pub mod regions;
 pub mod registry;
 pub mod responses;
@@ -12,6 +14,7 @@ pub mod survey;
 pub mod tables;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
+pub mod textdoc;
 pub mod xlsx;
 
 #[cfg(test)]

@@ -70,6 +70,29 @@ impl Limits {
         max_record_bytes: 1 << 20,
         max_table_bytes: 64 << 20,
     };
+
+    /// Qualitative sources (interview transcripts, notes, documents: `.txt`, `.docx`, `.odt`,
+    /// `.pdf`), read whole: at most 32 MiB of file and 8 MiB of text (`max_table_bytes`). The
+    /// spreadsheet limits (rows, columns, shared strings) are the survey ones, unused here.
+    pub const DOCUMENT: Limits =
+        Limits { max_file_bytes: 32 << 20, max_entry_bytes: 128 << 20, max_table_bytes: 8 << 20, ..Limits::SURVEY };
+
+    /// REFI-QDA projects (`.qdpx`, a bare `project.qde`, `.qdc` codebooks): the project XML is
+    /// streamed, text sources are read whole, other sources (PDF, pictures, media) are never
+    /// unpacked. `max_cell_bytes` is the text of one source or note, `max_rows` the elements kept
+    /// (users, codes, sets, sources, selections, codings, notes) and `max_table_bytes` all the
+    /// text kept; `max_markup_bytes` admits a source's text written inline as one XML text.
+    pub const QDPX: Limits = Limits {
+        max_file_bytes: 256 << 20,
+        max_zip_entries: 10_000,
+        max_entry_bytes: 256 << 20,
+        max_ratio: 250,
+        max_markup_bytes: 64 << 20,
+        max_cell_bytes: 64 << 20,
+        max_rows: 250_000,
+        max_table_bytes: 128 << 20,
+        ..Limits::SURVEY
+    };
 }
 
 /// A file broke one of the [`Limits`]. The message states the limit in the user's terms.

@@ -41,6 +41,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0017_pkh_targeting", include_str!("../migrations/0017_pkh_targeting.sql")),
     ("0018_pkh_program_index", include_str!("../migrations/0018_pkh_program_index.sql")),
     ("0019_community", include_str!("../migrations/0019_community.sql")),
+    ("0020_qual", include_str!("../migrations/0020_qual.sql")),
 ];
 
 /// The SQLite store.

@@ -15,6 +15,7 @@ pub mod import;
 pub mod kit;
 pub mod kotaku;
 pub mod pkh;
+pub mod qual;
 pub mod regions;
 pub mod registry;
 pub mod survey;
@@ -178,6 +179,7 @@ pub trait Store:
     + kotaku::book::BookStore
     + kotaku::cycle::CycleStore
     + kotaku::partner::PartnerStore
+    + qual::QualStore
     + Send
     + Sync
     + 'static

@@ -200,6 +200,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("kotaku_books_append_only", |s| Box::pin(checks::kotaku_books_append_only(s))),
     ("kotaku_stage_cycles", |s| Box::pin(checks::kotaku_stage_cycles(s))),
     ("kotaku_partners_outcomes_slums", |s| Box::pin(checks::kotaku_partners_outcomes_slums(s))),
+    ("qual_study_coding_conclusions", |s| Box::pin(checks::qual_study_coding_conclusions(s))),
 ];
 
 /// Runs every check in turn, each on a fresh store from `factory`. Prefer
@@ -313,6 +314,7 @@ macro_rules! store_conformance {
             kotaku_books_append_only
             kotaku_stage_cycles
             kotaku_partners_outcomes_slums
+            qual_study_coding_conclusions
         );
     };
 }
@@ -608,6 +610,7 @@ mod pkh_family;
 mod pkh_pay;
 mod pkh_rules;
 mod pkh_target;
+mod qual;
 mod regions;
 
 /// The conformance checks, one function each; see the module documentation.
@@ -644,6 +647,7 @@ pub mod checks {
     pub use super::pkh_target::{
         pkh_p2k2_catalogue, pkh_p2k2_progress, pkh_targeting_exclusion, pkh_targeting_inclusion, pkh_welfare_figures,
     };
+    pub use super::qual::qual_study_coding_conclusions;
     pub use super::regions::{
         regions_load_adds_renames_and_keeps, regions_load_refuses_a_bad_list_whole,
         regions_load_twice_changes_nothing_and_is_audited,

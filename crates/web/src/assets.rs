@@ -28,6 +28,8 @@ const ASSETS: &[Asset] = &[
     asset!("api-docs.js"),
     asset!("picker.js"),
     asset!("survey-upload.js"),
+    asset!("qual.css"),
+    asset!("qual-coding.js"),
     asset!("vendor/htmx/htmx.min.js"),
     asset!("vendor/htmx/LICENSE"),
     asset!("vendor/swagger-ui/swagger-ui-bundle.js"),

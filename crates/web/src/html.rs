@@ -73,6 +73,7 @@ impl Layout {
         }
         if p.reads_surveys() {
             menu.push(("survey", t.t("nav.survey"), "/survey"));
+            menu.push(("qual", t.t("nav.qual"), "/qual"));
         }
         if p.exports_registry() || p.exports_deidentified() {
             menu.push(("export", t.t("nav.export"), "/export"));

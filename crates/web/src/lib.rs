@@ -23,6 +23,7 @@ pub mod pdf;
 pub mod pick;
 pub mod pkh;
 pub mod print;
+pub mod qual;
 pub mod registry;
 pub mod survey;
 
@@ -139,6 +140,7 @@ pub fn router(state: AppState) -> Router {
         .merge(agriculture::router())
         .merge(pkh::router())
         .merge(kotaku::router())
+        .merge(qual::router())
         .merge(activity::router())
         .merge(pick::router())
         .merge(framework::router())

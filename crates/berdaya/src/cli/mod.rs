@@ -14,6 +14,7 @@ mod import;
 mod kotaku;
 mod migrate;
 mod pkh;
+mod qual;
 mod serve;
 mod token;
 mod user;
@@ -74,6 +75,11 @@ pub enum Command {
         #[command(subcommand)]
         command: kotaku::KotakuCommand,
     },
+    /// Qualitative evaluation: inter-coder agreement (no database), REFI-QDA export and import.
+    Qual {
+        #[command(subcommand)]
+        command: qual::QualCommand,
+    },
 }
 
 /// Where the data lives; shared by every command that opens the store.
@@ -119,6 +125,7 @@ impl Command {
             Command::Export { command } => Some(command.db()),
             Command::User { command } => command.writes_to(),
             Command::Token { command } => command.writes_to(),
+            Command::Qual { command } => command.writes_to(),
             Command::Serve(_)
             | Command::Backup(_)
             | Command::Restore(_)
@@ -153,6 +160,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     let command = match command {
         Command::Pkh { command } => return pkh::run(command),
         Command::Kotaku { command } => return kotaku::run(command),
+        Command::Qual { command: qual::QualCommand::Agreement(args) } => return qual::agreement(args),
         other => other,
     };
     init_tracing();
@@ -173,6 +181,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             Command::Audit { command } => audit::run(command).await,
             Command::Pkh { command } => pkh::run(command),
             Command::Kotaku { command } => kotaku::run(command),
+            Command::Qual { command } => qual::run(command).await,
         }
     }));
     if let (Ok(_), Some(db)) = (&result, seal) {

@@ -47,7 +47,7 @@ fn code(c: &str) -> anyhow::Result<RegionCode> {
     RegionCode::parse(c).map_err(|e| anyhow!("demo region {c}: {e}"))
 }
 
-async fn program_named(store: &dyn Store, name: &str) -> anyhow::Result<Program> {
+pub(super) async fn program_named(store: &dyn Store, name: &str) -> anyhow::Result<Program> {
     let page = store.search_programs(&Query::text(name)).await.with_context(|| format!("finding {name}"))?;
     page.items
         .into_iter()
@@ -56,7 +56,7 @@ async fn program_named(store: &dyn Store, name: &str) -> anyhow::Result<Program>
         .with_context(|| format!("the demo program {name} is missing"))
 }
 
-async fn group_named(store: &dyn Store, name: &str) -> anyhow::Result<Group> {
+pub(super) async fn group_named(store: &dyn Store, name: &str) -> anyhow::Result<Group> {
     let page = store.search_groups(&Query::text(name)).await.with_context(|| format!("finding the group {name}"))?;
     page.items
         .into_iter()

@@ -286,6 +286,11 @@ const ENTITIES: &[&str] = &[
     "slum_baselines",
     "outcome_indicators",
     "outcome_values",
+    "qual_studies",
+    "qual_informants",
+    "qual_redactions",
+    "qual_codes",
+    "qual_conclusions",
 ];
 
 /// The label of a code in a family of keys (`audit.action.create` → "Tambah"); a code

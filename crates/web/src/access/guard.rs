@@ -318,3 +318,16 @@ pub async fn identity_checked<T>(
         other => Ok(other?),
     }
 }
+
+/// Records that a principal exported something of a record (`what`: the file).
+pub async fn record_export(store: &dyn Store, entity: &str, id: i64, what: &str) -> Result<(), Error> {
+    store
+        .record_event(&AuditEvent {
+            action: "export".into(),
+            entity: entity.into(),
+            entity_id: Some(id.to_string()),
+            details: json!({ "file": what }),
+        })
+        .await?;
+    Ok(())
+}
