@@ -8,6 +8,7 @@ mod books;
 mod load;
 mod pkh;
 mod process;
+mod qual;
 mod regions;
 mod registry;
 mod survey;
@@ -55,6 +56,8 @@ enum Command {
     Pkh(pkh::Args),
     /// Group books: post 1M entries over 1,000 groups on SQLite, time all monthly statements (< 2 s).
     Books(books::Args),
+    /// Qualitative: 100,000 codings over 1,000 sources; the code × informant matrix and two coders' agreement (< 200 ms each).
+    Qual(qual::Args),
     /// Load test: 50 clients for 30 s on SQLite and PostgreSQL while a CLI import runs; fails on any 5xx.
     Load(load::LoadArgs),
 }
@@ -71,5 +74,6 @@ fn main() -> anyhow::Result<()> {
         Command::Attendance(args) => attendance::run(&args),
         Command::Pkh(args) => pkh::run(&args),
         Command::Books(args) => books::run(&args),
+        Command::Qual(args) => qual::run(&args),
     }
 }
