@@ -7,8 +7,18 @@
   var text = document.getElementById("qual-text");
   if (!text) { return; }
   // Each code's colour (the policy forbids inline style attributes; CSSOM is allowed).
+  // The text is black or white, whichever reads better on the code's colour (WCAG contrast).
+  function channel(v) {
+    var c = v / 255;
+    return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+  }
   Array.prototype.forEach.call(text.querySelectorAll("mark[data-color]"), function (m) {
-    m.style.backgroundColor = m.getAttribute("data-color");
+    var hex = m.getAttribute("data-color");
+    if (!/^#[0-9a-fA-F]{6}$/.test(hex)) { return; }
+    var r = parseInt(hex.slice(1, 3), 16), g = parseInt(hex.slice(3, 5), 16), b = parseInt(hex.slice(5, 7), 16);
+    var lum = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+    m.style.backgroundColor = hex;
+    m.style.color = lum > 0.179 ? "#000000" : "#ffffff";
   });
   var form = document.getElementById("coding");
   if (!form) { return; }

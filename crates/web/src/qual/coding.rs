@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/qual/codings/{id}/delete", get(delete_confirm).post(coding_delete))
         .route("/qual/sources/{id}/text", post(text_edit).layer(DefaultBodyLimit::max(16 << 20)))
         .route("/qual/sources/{id}/redactions", post(redaction_add))
+        .route("/qual/sources/{id}/informants", post(informant_add))
         .route("/qual/sources/{id}/shared.txt", get(shared_text))
         .route("/qual/studies/{id}/search", get(search_page).post(search_post))
 }
@@ -254,6 +255,33 @@ async fn source_view(
     sections.push(sec);
 
     if write {
+        let others: Vec<(String, String)> = informants
+            .iter()
+            .filter(|i| !s.informants.contains(&i.id))
+            .map(|i| (i.id.to_string(), format!("{} ({})", i.pseudonym, i.role)))
+            .collect();
+        if !others.is_empty() {
+            let f = form_of("informant");
+            let v = f.map(|(f, _)| f.get("informant_id")).unwrap_or_default();
+            let mut form = Form::new(
+                "informant",
+                format!("/qual/sources/{id}/informants"),
+                t.t("qual.add_informant"),
+                vec![
+                    Field::select("informant_id", t.t("field.informant_ids"), &v, others, Some(t.t("common.choose")))
+                        .required(),
+                ],
+            );
+            if let Some((_, e)) = f {
+                form.show_error(t, e);
+            }
+            sections.push(Section {
+                id: "informant".into(),
+                title: t.t("qual.add_informant").into(),
+                form: Some(form),
+                ..Default::default()
+            });
+        }
         let f = form_of("text");
         let text = f.map(|(f, _)| f.get("text")).unwrap_or_else(|| s.original.clone());
         let mut form = Form::new(
@@ -381,6 +409,22 @@ async fn text_edit(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormD
     }
     .await;
     answer(&state, &auth, lang, id, "text", &form, result).await
+}
+
+async fn informant_add(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
+    let result = async {
+        let (_, st) = source_of(&state, &auth, id, true).await?;
+        let informant = super::number(&form, "informant_id")?;
+        // An informant of another study (or out of scope) reads as missing.
+        match super::informant_of(&state, &auth, informant, false).await {
+            Ok((i, _)) if i.study_id == st.id => {}
+            _ => return Err(crate::access::guard::missing_reference("informant_id", "informant", informant)),
+        }
+        state.store().add_source_informant(id, informant).await?;
+        Ok(format!("/qual/sources/{id}"))
+    }
+    .await;
+    answer(&state, &auth, lang, id, "informant", &form, result).await
 }
 
 async fn redaction_add(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
