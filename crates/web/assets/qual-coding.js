@@ -20,6 +20,13 @@
     m.style.backgroundColor = hex;
     m.style.color = lum > 0.179 ? "#000000" : "#ffffff";
   });
+  // A coding opened from elsewhere (`#c12`): its marks stand out and come into view.
+  var wanted = /^#c(\d+)$/.exec(window.location.hash);
+  if (wanted) {
+    var marks = text.querySelectorAll('mark[data-codings~="' + wanted[1] + '"]');
+    Array.prototype.forEach.call(marks, function (m) { m.classList.add("focus"); });
+    if (marks.length > 0) { marks[0].scrollIntoView({ block: "center" }); }
+  }
   var form = document.getElementById("coding");
   if (!form) { return; }
   var start = document.getElementById("coding-start");
@@ -59,8 +66,11 @@
   text.addEventListener("keyup", read);
 
   document.addEventListener("keydown", function (ev) {
-    var tag = (ev.target && ev.target.tagName) || "";
-    if (tag === "TEXTAREA" || tag === "INPUT" || tag === "SELECT") { return; }
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.isComposing) { return; }
+    // The shortcuts work only where a selection is made: on the page or in the text, never
+    // on a focused button, link or field.
+    var t = ev.target;
+    if (t && t !== document.body && t !== document.documentElement && t !== text && !text.contains(t)) { return; }
     if (ev.key >= "1" && ev.key <= "9") {
       var opt = select.querySelector('option[data-key="' + ev.key + '"]');
       if (opt) { select.value = opt.value; ev.preventDefault(); }
