@@ -160,7 +160,11 @@ async fn agreement_view(
 
     // Disagreements side by side; a reconciled cluster has a reconciled coding over it.
     let reconciled: Vec<_> = store.codings(id).await?.into_iter().filter(|g| g.phase == Phase::Reconciled).collect();
-    let list = disagreements(&b.coders, &b.spans);
+    // While the phase runs, coders must not see each other's codings: statistics only.
+    let list = if st.blind { Vec::new() } else { disagreements(&b.coders, &b.spans) };
+    if st.blind {
+        pg.warnings.push(t.t("qual.disagreements_after_blind").into());
+    }
     let mut choices = Vec::new();
     let mut rows = Vec::new();
     for d in list.iter().take(300) {

@@ -304,6 +304,13 @@ async fn source_view(
             ..Default::default()
         });
     }
+    // An error whose form is not on the page (it was the last choice) is said at the top.
+    if let Some((which, _, e)) = again
+        && which != "coding"
+        && !sections.iter().any(|x| x.form.as_ref().is_some_and(|f| f.id == which))
+    {
+        warnings.push(e.text(lang));
+    }
     Ok(SourcePage {
         l: base.l,
         heading: s.title.clone(),

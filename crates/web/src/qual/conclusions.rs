@@ -329,8 +329,11 @@ async fn conclusion_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, agai
         });
         let programs: Vec<(String, String)> = {
             let mut out = Vec::new();
-            for &(k, pid) in st.links.iter().filter(|(k, _)| *k == LinkKind::Program) {
-                out.push((pid.to_string(), super::studies::link_name(state, auth, k, pid).await));
+            for &(_, pid) in st.links.iter().filter(|(k, _)| *k == LinkKind::Program) {
+                // Only programs the caller may read: any other is not offered at all.
+                if let Ok(p) = crate::registry::programs::readable_program(state, auth, pid).await {
+                    out.push((pid.to_string(), p.name));
+                }
             }
             out
         };

@@ -139,8 +139,8 @@ impl Material {
 }
 
 fn axes(q: &MatrixQuery) -> Result<(Rows, Cols), Error> {
-    let rows = Rows::parse(q.rows.as_deref().unwrap_or("")).map_err(|m| Error::bad_request("rows", m))?;
-    let cols = Cols::parse(q.cols.as_deref().unwrap_or("")).map_err(|m| Error::bad_request("cols", m))?;
+    let rows = Rows::parse(q.rows.as_deref().unwrap_or("")).map_err(|m| Error::bad_request("row_axis", m))?;
+    let cols = Cols::parse(q.cols.as_deref().unwrap_or("")).map_err(|m| Error::bad_request("col_axis", m))?;
     Ok((rows, cols))
 }
 

@@ -252,6 +252,40 @@ pub async fn project_of(store: &dyn Store, study_id: Id, redacted: bool) -> Resu
     })
 }
 
+/// A project file's problem, said in Indonesian: a file that is no project at all is named
+/// as such without the parser's (English) detail.
+fn file_problem(e: &berdaya_files::qdpx::QdpxError) -> Error {
+    use berdaya_files::qdpx::QdpxError as Q;
+    match e {
+        Q::NotQdpx(_) | Q::Xml { .. } | Q::NotUtf8 { .. } | Q::Io(_) | Q::Damaged { .. } => Error::unprocessable(
+            "file",
+            "is not a REFI-QDA project that can be read (.qdpx or .qdc): export it again from the QDA software",
+        ),
+        other => Error::unprocessable("file", other.indonesian()),
+    }
+}
+
+/// Leaves out the blind phase's codings while it runs (each coder sees only their own).
+pub fn without_blind(mut p: QdaProject, blind_guids: &HashSet<String>) -> QdaProject {
+    for s in &mut p.sources {
+        for x in &mut s.selections {
+            x.codings.retain(|c| !blind_guids.contains(&c.guid));
+        }
+        s.selections.retain(|x| !x.codings.is_empty());
+    }
+    let kept: HashSet<String> = p.sources.iter().flat_map(|s| s.selections.iter().map(|x| x.guid.clone())).collect();
+    let codings: HashSet<String> = p
+        .sources
+        .iter()
+        .flat_map(|s| s.selections.iter().flat_map(|x| x.codings.iter().map(|c| c.guid.clone())))
+        .collect();
+    for n in &mut p.notes {
+        n.targets.retain(|t| kept.contains(t) || codings.contains(t));
+    }
+    p.notes.retain(|n| n.name != "Memo" || !n.targets.is_empty());
+    p
+}
+
 /// Writes a project as `.qdpx` bytes.
 pub fn qdpx_bytes(p: &QdaProject) -> Result<Vec<u8>, Error> {
     let mut out = Cursor::new(Vec::new());
@@ -482,7 +516,18 @@ fn download(name: &str, mime: &str, body: Vec<u8>) -> Response {
 
 async fn qdpx_download(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
     let st = study_of(&state, &auth, id, false).await.map_err(|e| e.page(lang))?;
-    let p = project_of(state.store(), id, !sees_names(&auth, &st)).await.map_err(|e| storage(e).page(lang))?;
+    let mut p = project_of(state.store(), id, !sees_names(&auth, &st)).await.map_err(|e| storage(e).page(lang))?;
+    if st.blind {
+        let blind: HashSet<String> = state
+            .store()
+            .codings(id)
+            .await?
+            .into_iter()
+            .filter(|g| g.phase == berdaya_domain::qual::Phase::Blind)
+            .map(|g| g.guid)
+            .collect();
+        p = without_blind(p, &blind);
+    }
     let bytes = qdpx_bytes(&p).map_err(|e| e.page(lang))?;
     record_export(state.store(), "qual_studies", id, "project.qdpx").await?;
     Ok(download(&format!("studi-{id}.qdpx"), "application/zip", bytes))
@@ -663,7 +708,10 @@ async fn import_post(
                 None => return Err(Error::unprocessable("study_id", "choose the study whose codebook the .qdc joins")),
             };
             study_of(&state, &auth, into, true).await.map_err(|_| missing_reference("study_id", "study", into))?;
-            let book = read_qdc(&bytes).map_err(|e| Error::unprocessable("file", e.indonesian()))?;
+            let book = read_qdc(&bytes).map_err(|e| file_problem(&e))?;
+            if book.codes.is_empty() {
+                return Err(Error::unprocessable("file", "the codebook holds no codes"));
+            }
             let p = QdaProject { codes: book.codes, sets: book.sets, ..Default::default() };
             let mut imported = imported_of(state.store(), &p, &name, None).await?;
             imported.study = None;
@@ -684,7 +732,7 @@ async fn import_post(
         };
         let origin = read_origin(Cursor::new(&bytes)).ok().flatten();
         let opts = options(up.form.get("positions").trim(), origin.as_deref());
-        let p = read_qdpx(Cursor::new(&bytes), opts).map_err(|e| Error::unprocessable("file", e.indonesian()))?;
+        let p = read_qdpx(Cursor::new(&bytes), opts).map_err(|e| file_problem(&e))?;
         let imported = imported_of(state.store(), &p, &name, region).await?;
         check_texts(&imported)?;
         let id = state.store().import_study(&imported, None).await?;

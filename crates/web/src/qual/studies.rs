@@ -73,6 +73,12 @@ pub async fn check_links(state: &AppState, auth: &Auth, links: &[(LinkKind, Id)]
     Ok(())
 }
 
+/// A group in the caller's area (evaluators read no group's members, but may name a group
+/// a study concerns).
+async fn group_in_area(state: &AppState, auth: &Auth, id: Id) -> Option<berdaya_domain::registry::Group> {
+    state.store().group(id).await.ok().filter(|g| auth.principal().in_area(&g.region))
+}
+
 /// Names of the programs and groups linked, as chosen values of a picker.
 async fn link_names(state: &AppState, auth: &Auth, links: &[(LinkKind, Id)], kind: LinkKind) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -87,7 +93,7 @@ async fn link_names(state: &AppState, auth: &Auth, links: &[(LinkKind, Id)], kin
 pub async fn link_name(state: &AppState, auth: &Auth, kind: LinkKind, id: Id) -> String {
     let what = match kind {
         LinkKind::Program => "program",
-        LinkKind::Group => "group",
+        LinkKind::Group => return group_in_area(state, auth, id).await.map(|g| g.name).unwrap_or_else(|| "—".into()),
         LinkKind::Activity => {
             return match state.store().activity(id).await {
                 Ok(a) if crate::registry::programs::readable_program(state, auth, a.program_id).await.is_ok() => {
