@@ -16,6 +16,7 @@ pub mod tables;
 pub mod testkit;
 pub mod textdoc;
 pub mod xlsx;
+mod zipped;
 
 #[cfg(test)]
 mod hostile_tests;

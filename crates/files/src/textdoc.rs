@@ -447,7 +447,7 @@ impl<'a> Package<'a> {
             CompressionMethod::Deflated => Box::new(flate2::read::DeflateDecoder::new(raw)),
             other => return Err(TextDocError::Compression { part: name.into(), method: format!("{other:?}") }),
         };
-        Ok(Some(EntryReader { inner, left: declared, declared, entry: name.into() }))
+        Ok(Some(EntryReader::new(inner, declared, name)))
     }
 
     /// An entry as XML events; `None` when there is no such entry.
@@ -476,69 +476,20 @@ fn check_entry_count(bytes: &[u8], max: u64) -> Result<(), TextDocError> {
         part: "(zip archive)".into(),
         message: "it has no end of central directory; the upload may be cut short".into(),
     };
-    let tail = &bytes[bytes.len().saturating_sub(22 + 65_535)..];
-    let at =
-        (0..tail.len().saturating_sub(21)).rev().find(|&i| tail[i..].starts_with(b"PK\x05\x06")).ok_or_else(cut)?;
-    let mut entries = u64::from(u16::from_le_bytes([tail[at + 10], tail[at + 11]]));
-    if entries == 0xFFFF && at >= 20 && tail[at - 20..].starts_with(b"PK\x06\x07") {
-        // Zip64: the count is in the zip64 end record.
-        let le64 = |b: &[u8]| b.try_into().ok().map(u64::from_le_bytes);
-        let count = le64(&tail[at - 12..at - 4])
-            .and_then(|off| usize::try_from(off).ok())
-            .and_then(|off| bytes.get(off.checked_add(32)?..off.checked_add(40)?))
-            .and_then(le64)
-            .ok_or_else(cut)?;
-        entries = count;
-    }
+    let entries = crate::zipped::entry_count(&mut io::Cursor::new(bytes)).ok().flatten().ok_or_else(cut)?;
     if entries > max {
         return Err(LimitExceeded::ZipEntries(max).into());
     }
     Ok(())
 }
 
-/// A zip entry's unpacked bytes, refused past the size the entry declares (which was checked
-/// against the limits before it was opened).
-struct EntryReader<'a> {
-    inner: Box<dyn Read + 'a>,
-    left: u64,
-    declared: u64,
-    entry: String,
-}
-
-impl Read for EntryReader<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if n as u64 > self.left {
-            return Err(LimitExceeded::EntryLied { entry: self.entry.clone(), declared: self.declared }.into_io());
-        }
-        self.left -= n as u64;
-        Ok(n)
-    }
-}
-
-/// Counts the bytes handed to the XML parser since the last event: one event (a tag, a text)
-/// longer than the limit is an error, not a buffer of that size.
-struct MarkupBudget<R> {
-    inner: R,
-    used: Arc<AtomicU64>,
-    max: u64,
-}
-
-impl<R: Read> Read for MarkupBudget<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.used.load(Ordering::Relaxed) > self.max {
-            return Err(LimitExceeded::MarkupBytes(self.max).into_io());
-        }
-        let n = self.inner.read(buf)?;
-        self.used.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
-}
+/// A zip entry's unpacked bytes, refused past the size it declares.
+type EntryReader<'a> = crate::zipped::EntryReader<Box<dyn Read + 'a>>;
 
 /// One XML part of a package, as events. End tags are not matched against start tags, so that
 /// deep nesting costs no memory (the readers below count only the elements they follow).
 struct XmlPart<'a> {
-    reader: quick_xml::Reader<BufReader<MarkupBudget<EntryReader<'a>>>>,
+    reader: quick_xml::Reader<BufReader<crate::zipped::MarkupBudget<EntryReader<'a>>>>,
     buf: Vec<u8>,
     used: Arc<AtomicU64>,
     part: String,
@@ -547,7 +498,7 @@ struct XmlPart<'a> {
 impl<'a> XmlPart<'a> {
     fn new(part: &str, entry: EntryReader<'a>, max: u64) -> XmlPart<'a> {
         let used = Arc::new(AtomicU64::new(0));
-        let budget = MarkupBudget { inner: entry, used: Arc::clone(&used), max };
+        let budget = crate::zipped::MarkupBudget { inner: entry, used: Arc::clone(&used), max };
         let mut reader = quick_xml::Reader::from_reader(BufReader::with_capacity(64 << 10, budget));
         reader.config_mut().check_end_names = false;
         XmlPart { reader, buf: Vec::new(), used, part: part.into() }

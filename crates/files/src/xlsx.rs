@@ -257,7 +257,7 @@ impl Workbook {
             CompressionMethod::Deflated => Box::new(flate2::read::DeflateDecoder::new(raw)),
             other => return Err(XlsxError::Unsupported { part: name.into(), method: format!("{other:?}") }),
         };
-        Ok(Some(EntryReader { inner, left: declared, declared, entry: name.into() }))
+        Ok(Some(EntryReader::new(inner, declared, name)))
     }
 
     /// A zip entry as XML events; `None` when there is no such entry.
@@ -533,77 +533,21 @@ pub fn excel_date(serial: f64, date1904: bool) -> Option<time::Date> {
 /// Checks the number of entries in the central directory before the zip crate reads it
 /// (it keeps every entry in memory).
 fn check_entry_count(r: &mut dyn ReadSeek, max: u64) -> Result<(), XlsxError> {
-    let not_zip = || XlsxError::NotZip(zip::result::ZipError::InvalidArchive("no end of central directory".into()));
-    let len = r.seek(SeekFrom::End(0)).map_err(|e| XlsxError::io("(archive)", e))?;
-    let tail_len = len.min(22 + 65_535);
-    let mut tail = vec![0u8; tail_len as usize];
-    r.seek(SeekFrom::Start(len - tail_len)).map_err(|e| XlsxError::io("(archive)", e))?;
-    r.read_exact(&mut tail).map_err(|e| XlsxError::io("(archive)", e))?;
-    r.seek(SeekFrom::Start(0)).map_err(|e| XlsxError::io("(archive)", e))?;
-    let at =
-        (0..tail.len().saturating_sub(21)).rev().find(|&i| tail[i..].starts_with(b"PK\x05\x06")).ok_or_else(not_zip)?;
-    let u16_at = |i: usize| u64::from(u16::from_le_bytes([tail[i], tail[i + 1]]));
-    let mut entries = u16_at(at + 10);
-    if entries == 0xFFFF && at >= 20 && tail[at - 20..].starts_with(b"PK\x06\x07") {
-        // Zip64: the count is in the zip64 end record.
-        let mut off = [0u8; 8];
-        off.copy_from_slice(&tail[at - 12..at - 4]);
-        let mut rec = [0u8; 56];
-        r.seek(SeekFrom::Start(u64::from_le_bytes(off))).map_err(|e| XlsxError::io("(archive)", e))?;
-        r.read_exact(&mut rec).map_err(|e| XlsxError::io("(archive)", e))?;
-        r.seek(SeekFrom::Start(0)).map_err(|e| XlsxError::io("(archive)", e))?;
-        let mut n = [0u8; 8];
-        n.copy_from_slice(&rec[32..40]);
-        entries = u64::from_le_bytes(n);
-    }
+    let entries = crate::zipped::entry_count(r).map_err(|e| XlsxError::io("(archive)", e))?.ok_or_else(|| {
+        XlsxError::NotZip(zip::result::ZipError::InvalidArchive("no end of central directory".into()))
+    })?;
     if entries > max {
         return Err(LimitExceeded::ZipEntries(max).into());
     }
     Ok(())
 }
 
-/// A zip entry's unpacked bytes, refused past the size the entry declares (which was
-/// checked against the limits before it was opened).
-struct EntryReader {
-    inner: Box<dyn Read + Send>,
-    left: u64,
-    declared: u64,
-    entry: String,
-}
-
-impl Read for EntryReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if n as u64 > self.left {
-            return Err(LimitExceeded::EntryLied { entry: self.entry.clone(), declared: self.declared }.into_io());
-        }
-        self.left -= n as u64;
-        Ok(n)
-    }
-}
-
-/// Counts the bytes handed to the XML parser since the last event: one event (a tag, a
-/// text) longer than the limit is an error, not a buffer of that size.
-struct MarkupBudget<R> {
-    inner: R,
-    used: Arc<AtomicU64>,
-    max: u64,
-}
-
-impl<R: Read> Read for MarkupBudget<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.used.load(Ordering::Relaxed) > self.max {
-            return Err(LimitExceeded::MarkupBytes(self.max).into_io());
-        }
-        let n = self.inner.read(buf)?;
-        self.used.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
-}
+/// A zip entry's unpacked bytes, refused past the size it declares.
+type EntryReader = crate::zipped::EntryReader<Box<dyn Read + Send>>;
 
 /// One XML part of the workbook, as events.
 struct XmlPart {
-    reader: quick_xml::Reader<BufReader<MarkupBudget<EntryReader>>>,
+    reader: quick_xml::Reader<BufReader<crate::zipped::MarkupBudget<EntryReader>>>,
     buf: Vec<u8>,
     used: Arc<AtomicU64>,
     part: Arc<str>,
@@ -612,7 +556,7 @@ struct XmlPart {
 impl XmlPart {
     fn new(part: &str, entry: EntryReader, max: u64) -> XmlPart {
         let used = Arc::new(AtomicU64::new(0));
-        let budget = MarkupBudget { inner: entry, used: Arc::clone(&used), max };
+        let budget = crate::zipped::MarkupBudget { inner: entry, used: Arc::clone(&used), max };
         let reader = quick_xml::Reader::from_reader(BufReader::with_capacity(64 << 10, budget));
         XmlPart { reader, buf: Vec::new(), used, part: Arc::from(part) }
     }

@@ -4,8 +4,6 @@
 //! the size it declares.
 
 use std::io::{self, Read, Seek, SeekFrom};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use zip::{CompressionMethod, ZipArchive};
 
@@ -138,52 +136,14 @@ impl<R: Read> Read for Capped<R> {
     }
 }
 
-/// Counts the bytes handed to the XML parser since the last event: one event (a tag, a text)
-/// longer than the limit is an error, not a buffer of that size.
-pub(super) struct MarkupBudget<R> {
-    pub(super) inner: R,
-    pub(super) used: Arc<AtomicU64>,
-    pub(super) max: u64,
-}
-
-impl<R: Read> Read for MarkupBudget<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.used.load(Ordering::Relaxed) > self.max {
-            return Err(LimitExceeded::MarkupBytes(self.max).into_io());
-        }
-        let n = self.inner.read(buf)?;
-        self.used.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
-}
+pub(super) use crate::zipped::MarkupBudget;
 
 /// Checks the number of entries in the central directory before the zip crate reads it (it
 /// keeps every entry in memory).
 fn check_entry_count<R: Read + Seek>(r: &mut R, max: u64) -> Result<(), QdpxError> {
-    let io = |e: io::Error| io_error("(archive)", e);
-    let not_zip = || QdpxError::NotQdpx("no end of central directory".into());
-    let len = r.seek(SeekFrom::End(0)).map_err(io)?;
-    let tail_len = len.min(22 + 65_535);
-    let mut tail = vec![0u8; tail_len as usize];
-    r.seek(SeekFrom::Start(len - tail_len)).map_err(io)?;
-    r.read_exact(&mut tail).map_err(io)?;
-    r.seek(SeekFrom::Start(0)).map_err(io)?;
-    let at =
-        (0..tail.len().saturating_sub(21)).rev().find(|&i| tail[i..].starts_with(b"PK\x05\x06")).ok_or_else(not_zip)?;
-    let u16_at = |i: usize| u64::from(u16::from_le_bytes([tail[i], tail[i + 1]]));
-    let mut entries = u16_at(at + 10);
-    if entries == 0xFFFF && at >= 20 && tail[at - 20..].starts_with(b"PK\x06\x07") {
-        // Zip64: the count is in the zip64 end record.
-        let mut off = [0u8; 8];
-        off.copy_from_slice(&tail[at - 12..at - 4]);
-        let mut rec = [0u8; 56];
-        r.seek(SeekFrom::Start(u64::from_le_bytes(off))).map_err(io)?;
-        r.read_exact(&mut rec).map_err(io)?;
-        r.seek(SeekFrom::Start(0)).map_err(io)?;
-        let mut n = [0u8; 8];
-        n.copy_from_slice(&rec[32..40]);
-        entries = u64::from_le_bytes(n);
-    }
+    let entries = crate::zipped::entry_count(r)
+        .map_err(|e| io_error("(archive)", e))?
+        .ok_or_else(|| QdpxError::NotQdpx("no end of central directory".into()))?;
     if entries > max {
         return Err(LimitExceeded::ZipEntries(max).into());
     }
