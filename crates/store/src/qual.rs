@@ -754,6 +754,20 @@ async fn add_coding_in(
             format!("must lie within the text (1 to {chars} characters)"),
         )));
     }
+    let mut q = Sql::new("SELECT 1 AS one FROM qual_codings WHERE source_id = ");
+    q.bind(n.source_id).push(" AND code_id = ").bind(n.code_id).push(" AND coder_id = ").bind(coder_id);
+    q.push(" AND start_pos = ")
+        .bind(n.start)
+        .push(" AND end_pos = ")
+        .bind(n.end)
+        .push(" AND phase = ")
+        .bind(phase.code());
+    if first(c, &q).await?.is_some() {
+        return Err(StoreError::Invalid(berdaya_domain::registry::text::Invalid::one(
+            "code_id",
+            "this text already has this code",
+        )));
+    }
     let quote = slice(&source.text("body")?, n.start, n.end);
     insert_row(
         c,

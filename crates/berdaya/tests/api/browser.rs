@@ -366,6 +366,7 @@ const MENUS: [(&str, &[&str]); 6] = [
             "Program",
             "Kerangka",
             "Survei",
+            "Kualitatif",
             "Ekspor",
             "Pengguna",
             "Log audit",
@@ -383,6 +384,7 @@ const MENUS: [(&str, &[&str]); 6] = [
             "Program",
             "Kerangka",
             "Survei",
+            "Kualitatif",
             "Ekspor",
         ],
     ),
@@ -402,7 +404,7 @@ const MENUS: [(&str, &[&str]); 6] = [
         ],
     ),
     ("pengurus.lkm", &["Dasbor program", "Wilayah", "Individu", "Kelompok", "Instansi", "Program", "Kerangka"]),
-    ("evaluator", &["Dasbor program", "Wilayah", "Instansi", "Program", "Kerangka", "Survei", "Ekspor"]),
+    ("evaluator", &["Dasbor program", "Wilayah", "Instansi", "Program", "Kerangka", "Survei", "Kualitatif", "Ekspor"]),
     ("pemantau", &["Dasbor program", "Wilayah"]),
 ];
 

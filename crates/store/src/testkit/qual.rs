@@ -125,6 +125,8 @@ pub async fn qual_study_coding_conclusions(s: Arc<dyn Store>) {
     let coding = |source_id, code_id, start, end| NewCoding { source_id, code_id, start, end, memo: None };
     let g1 = s.add_coding(coder.id, &coding(a.id, alat.id, 15, 28), Phase::Open).await.expect("coding");
     assert_eq!(g1.quote, "Traktor rusak");
+    // The same code on the same text by the same coder is one coding, not two.
+    assert_err!(s.add_coding(coder.id, &coding(a.id, alat.id, 15, 28), Phase::Open).await, StoreError::Invalid(_));
     let g2 = s.add_coding(coder.id, &coding(b.id, alat.id, 0, 13), Phase::Open).await.expect("coding");
     s.add_coding(coder.id, &coding(a.id, both.id, 0, 14), Phase::Open).await.expect("nested coding");
     assert_err!(s.add_coding(coder.id, &coding(a.id, alat.id, 30, 99), Phase::Open).await, StoreError::Invalid(_));

@@ -60,12 +60,15 @@ pub fn blind_of(facts: &berdaya_domain::qual::display::Facts, sources: &[Source]
     Blind { coders: coders.into_iter().collect(), sources, spans }
 }
 
-fn num(v: Option<f64>) -> String {
-    v.map(|x| format!("{x:.3}")).unwrap_or_else(|| "—".into())
+/// A statistic with three decimals, a decimal comma in Indonesian.
+fn num_in(lang: Lang, v: Option<f64>) -> String {
+    let s = v.map(|x| format!("{x:.3}")).unwrap_or_else(|| "—".into());
+    if lang.code() == "en" { s } else { s.replace('.', ",") }
 }
 
-fn pct(v: Option<f64>) -> String {
-    v.map(|x| format!("{:.1} %", x * 100.0)).unwrap_or_else(|| "—".into())
+fn pct_in(lang: Lang, v: Option<f64>) -> String {
+    let s = v.map(|x| format!("{:.1} %", x * 100.0)).unwrap_or_else(|| "—".into());
+    if lang.code() == "en" { s } else { s.replace('.', ",") }
 }
 
 async fn agreement_view(
@@ -85,6 +88,8 @@ async fn agreement_view(
     let b = blind_of(&facts, &sources);
     let mut pg = page(lang, t.t("qual.agreement").into(), Some(&st));
     pg.actions = vec![Link::new(t.t("qual.back_to_study"), format!("/qual/studies/{id}"))];
+    let num = |v: Option<f64>| num_in(lang, v);
+    let pct = |v: Option<f64>| pct_in(lang, v);
     let coder_name = |c: u32| coders.iter().find(|k| k.id == i64::from(c)).map(|k| k.name.clone()).unwrap_or_default();
     let code_name = |c: u32| codes.iter().find(|k| k.id == i64::from(c)).map(|k| k.name.clone()).unwrap_or_default();
     pg.facts = vec![
@@ -146,13 +151,13 @@ async fn agreement_view(
         &[
             "field.code_id",
             "qual.char_units",
-            "qual.percent",
-            "qual.kappa",
-            "qual.alpha",
+            "qual.percent_chars",
+            "qual.kappa_chars",
+            "qual.alpha_chars",
             "qual.segment_units",
-            "qual.percent",
-            "qual.kappa",
-            "qual.alpha",
+            "qual.percent_segments",
+            "qual.kappa_segments",
+            "qual.alpha_segments",
         ],
         rows,
         t.t("qual.no_blind_codings"),

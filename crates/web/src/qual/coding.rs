@@ -366,6 +366,9 @@ pub async fn me(state: &AppState, auth: &Auth, study: Id) -> Result<berdaya_doma
 async fn coding_add(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
     let result = async {
         let (_, st) = source_of(&state, &auth, id, true).await?;
+        if form.get("start").trim().is_empty() || form.get("end").trim().is_empty() {
+            return Err(Error::unprocessable("start", "select the text to code first"));
+        }
         let d = CodingDraft {
             source_id: id.to_string(),
             code_id: form.get("code_id"),
@@ -393,15 +396,24 @@ async fn coding_add(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: Form
 
 async fn coding_delete(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
     let (g, s, _) = coding_of(&state, &auth, id, true).await.map_err(|e| e.page(lang))?;
-    let result = async {
-        if form.get("confirm").trim().is_empty() {
-            return Err(Error::unprocessable("confirm", "is required"));
-        }
-        state.store().delete_coding(g.id).await?;
-        Ok(format!("/qual/sources/{}#codings", s.id))
+    if form.get("confirm").trim().is_empty() {
+        let mut pg = confirm_page(lang, &g, &s);
+        let status =
+            pg.form.show_error(lang.tr(), &Error::unprocessable("confirm", "tick the box to remove the coding"));
+        return Ok(crate::html::render_with(status, &pg));
     }
-    .await;
-    answer(&state, &auth, lang, s.id, "coding", &form, result).await
+    match state.store().delete_coding(g.id).await {
+        Ok(()) => Ok(Redirect::to(&format!("/qual/sources/{}#codings", s.id)).into_response()),
+        Err(e) => {
+            let e: Error = e.into();
+            if e.status().is_server_error() {
+                return Err(e.page(lang));
+            }
+            let mut pg = confirm_page(lang, &g, &s);
+            let status = pg.form.show_error(lang.tr(), &e);
+            Ok(crate::html::render_with(status, &pg))
+        }
+    }
 }
 
 async fn text_edit(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: FormData) -> Result<Response, Error> {
@@ -515,22 +527,28 @@ async fn search_page(
                 }
             }
         }
-        pg.cards = vec![(t.t("qual.hits").into(), rows.len().to_string())];
-        let mut sec = Section::table(
-            t,
-            "hits",
-            t.t("qual.kwic"),
-            &["qual.source", "qual.position", "qual.before", "qual.keyword", "qual.after"],
-            rows,
-            t.t("qual.no_hits"),
-        );
-        sec.form = Some(Form::new(
-            "search",
-            format!("/qual/studies/{id}/search"),
-            t.t("qual.search"),
-            vec![Field::text("q", t.t("field.q"), needle).required()],
-        ));
-        pg.sections.push(sec);
+        pg.sections.push(Section {
+            id: "search".into(),
+            title: t.t("qual.search").into(),
+            form: Some(Form::new(
+                "search",
+                format!("/qual/studies/{id}/search"),
+                t.t("qual.search"),
+                vec![Field::text("q", t.t("field.q"), needle.clone()).required()],
+            )),
+            ..Default::default()
+        });
+        if needle.trim().chars().count() >= 2 {
+            pg.cards = vec![(t.t("qual.hits").into(), rows.len().to_string())];
+            pg.sections.push(Section::table(
+                t,
+                "hits",
+                t.t("qual.kwic"),
+                &["qual.source", "qual.position", "qual.before", "qual.keyword", "qual.after"],
+                rows,
+                t.t("qual.no_hits"),
+            ));
+        }
         Ok::<_, Error>(pg)
     }
     .await
@@ -572,21 +590,24 @@ async fn search_post(Cx { state, lang, auth }: Cx, IdPath(id): IdPath, form: For
 /// Asks before a coding is removed.
 async fn delete_confirm(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {
     let (g, s, _) = coding_of(&state, &auth, id, true).await.map_err(|e| e.page(lang))?;
+    Ok(crate::html::render(&confirm_page(lang, &g, &s)))
+}
+
+fn confirm_page(lang: Lang, g: &Coding, s: &Source) -> crate::html::FormPage {
     let t = lang.tr();
     let title = format!("{} — «{}»", t.t("qual.remove_coding"), excerpt(&g.quote, 60));
     let base = page(lang, title.clone(), None);
     let mut crumbs = base.breadcrumbs;
     crumbs.push(Link::new(s.title.clone(), format!("/qual/sources/{}", s.id)));
-    let pg = crate::html::FormPage {
+    crate::html::FormPage {
         l: base.l,
         heading: title,
         breadcrumbs: crumbs,
         form: Form::new(
             "delete",
-            format!("/qual/codings/{id}/delete"),
+            format!("/qual/codings/{}/delete", g.id),
             t.t("qual.remove"),
-            vec![Field::checkbox("confirm", t.t("field.confirm"), false)],
+            vec![Field::checkbox("confirm", t.t("field.confirm"), false).hint(t.t("qual.remove_hint"))],
         ),
-    };
-    Ok(crate::html::render(&pg))
+    }
 }

@@ -40,6 +40,9 @@ pub fn triangulation(m: &Material, c: &Conclusion) -> Triangulation {
 /// The flags of a triangulation, said.
 pub fn flags(lang: Lang, tr: &Triangulation) -> String {
     let t = lang.tr();
+    if tr.codings == 0 {
+        return t.t("qual.no_evidence").to_string();
+    }
     let mut out = Vec::new();
     if tr.single_source() {
         out.push(t.t("qual.flag_one_source"));
@@ -170,9 +173,10 @@ async fn conclusion_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, agai
         (t.t("qual.source_kinds").into(), tr.kinds.len().to_string()),
         (t.t("qual.roles").into(), tr.roles.len().to_string()),
     ];
-    if tr.flagged() {
+    if tr.flagged() && tr.codings > 0 {
         pg.warnings.push(format!("{}: {}", t.t("qual.triangulation"), flags(lang, &tr)));
     }
+    pg.facts.push((t.t("qual.triangulation").into(), Cell::text(flags(lang, &tr))));
     pg.actions = vec![Link::new(t.t("qual.conclusions"), format!("/qual/studies/{}/conclusions", st.id))];
     let write = keeps(auth);
 

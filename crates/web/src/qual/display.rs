@@ -367,6 +367,7 @@ async fn matrix_xlsx(
     let mx = the_matrix(&m, rows, cols);
     let mut headers = vec![t.t(&format!("qual.rows.{}", rows.code())).to_string()];
     headers.extend(mx.cols.iter().map(|k| m.col_name(cols, k, lang)));
+    headers.push(t.t("qual.total").into());
     let body = mx
         .rows
         .iter()
@@ -374,10 +375,11 @@ async fn matrix_xlsx(
         .map(|(rk, counts)| {
             let mut row = vec![TableCell::Text(m.name(Some(rows), rk, lang))];
             row.extend(counts.iter().map(|&n| TableCell::Count(u64::from(n))));
+            row.push(TableCell::Count(counts.iter().map(|&n| u64::from(n)).sum()));
             row
         })
         .collect();
     let sheet = SheetTable { name: t.t("qual.matrix").into(), headers, rows: body };
     crate::access::guard::record_export(state.store(), "qual_studies", id, "matrix").await?;
-    xlsx(&format!("matriks-studi-{id}.xlsx"), &[sheet])
+    xlsx(&format!("matriks-studi-{id}-{}-{}.xlsx", rows.code(), cols.code()), &[sheet])
 }

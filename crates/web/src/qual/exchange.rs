@@ -543,7 +543,7 @@ async fn qdc_download(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Resul
         .map_err(|e| Error::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()).page(lang))?;
     let xml = berdaya_files::qdpx::write_qdc(&p);
     record_export(state.store(), "qual_studies", id, "codebook.qdc").await?;
-    Ok(download(&format!("kodebuk-{id}.qdc"), "application/xml", xml.into_bytes()))
+    Ok(download(&format!("buku-kode-studi-{id}.qdc"), "application/xml", xml.into_bytes()))
 }
 
 async fn codings_xlsx(Cx { state, lang, auth }: Cx, IdPath(id): IdPath) -> Result<Response, Error> {

@@ -302,10 +302,13 @@ async fn study_view(state: &AppState, auth: &Auth, lang: Lang, id: Id, again: Ag
     let write = keeps(auth);
 
     // Informants: pseudonyms and roles; real names only on their own page, on request.
-    let coded_by_source: std::collections::HashMap<Id, usize> = codings.iter().fold(Default::default(), |mut m, g| {
-        *m.entry(g.source_id).or_default() += 1;
-        m
-    });
+    let coded_by_source: std::collections::HashMap<Id, usize> = codings
+        .iter()
+        .filter(|g| g.phase != berdaya_domain::qual::Phase::Blind)
+        .fold(Default::default(), |mut m, g| {
+            *m.entry(g.source_id).or_default() += 1;
+            m
+        });
     let rows = informants
         .iter()
         .map(|i| {
